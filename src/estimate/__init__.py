@@ -1,0 +1,61 @@
+"""estimate — multiple-systems estimation of the total number of victims from overlapping lists.
+
+Public API
+----------
+CaptureData
+    Capture-history data: named lists, observed patterns and counts, optional strata (:mod:`estimate.data`).
+Result, Interval
+    The fitted-estimate type shared by every estimator (:mod:`estimate.results`).
+LincolnPetersen, Chapman, ChaoLowerBound
+    Closed-form estimators.
+datasets
+    Bundled real datasets: ``datasets.names()``, ``datasets.load(name)``.
+load_preset, preset_names, make_estimator
+    Named model presets from ``models/*.toml``.
+method_names, get_estimator_class
+    The registry of estimators by name (``"chapman"``, ``"loglinear"``, ``"lcmcr"`` ...).
+DataError, ConvergenceWarning, DataWarning, UninformativeDataWarning
+    The exception raised for bad input and the warnings issued for valid but problematic data or fits.
+"""
+
+from estimate import datasets
+from estimate.data import CaptureData
+from estimate.errors import (
+    ConvergenceWarning,
+    DataError,
+    DataWarning,
+    EstimateWarning,
+    UninformativeDataWarning,
+)
+from estimate.estimators import (
+    ChaoLowerBound,
+    Chapman,
+    LincolnPetersen,
+    get_estimator_class,
+    method_names,
+)
+from estimate.presets import load_preset, make_estimator, preset_names
+from estimate.results import Interval, Result
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "CaptureData",
+    "Result",
+    "Interval",
+    "LincolnPetersen",
+    "Chapman",
+    "ChaoLowerBound",
+    "datasets",
+    "load_preset",
+    "preset_names",
+    "make_estimator",
+    "method_names",
+    "get_estimator_class",
+    "DataError",
+    "EstimateWarning",
+    "DataWarning",
+    "UninformativeDataWarning",
+    "ConvergenceWarning",
+]

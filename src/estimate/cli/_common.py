@@ -1,0 +1,114 @@
+"""Shared plumbing of the CLI: error handling, reading input, writing output."""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+import typer
+
+from estimate.atomic import atomic_write_text, atomic_write_with
+from estimate.data import CaptureData
+from estimate.errors import DataError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+STATE: dict[str, Any] = {"debug": False}
+
+FORMATS = ("table", "json", "csv")
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print a one-line error and exit with ``code`` (2 = bad input)."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def handles_errors(func: F) -> F:
+    """Turn bad input into one line on stderr and exit code 2 (``--debug`` shows the traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except (DataError, ValueError, FileNotFoundError, KeyError) as exc:
+            if STATE["debug"]:
+                traceback.print_exc()
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            fail(message, 2)
+        except Exception as exc:  # pragma: no cover - last resort, still no traceback by default
+            if STATE["debug"]:
+                traceback.print_exc()
+            fail(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)", 1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def split_option(value: str | None) -> list[str] | None:
+    if value is None or value.strip() == "":
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def load_input(
+    data: str | None,
+    example: str | None,
+    *,
+    lists: str | None = None,
+    count: str | None = None,
+    strata: str | None = None,
+    strict: bool = False,
+) -> CaptureData:
+    """Read DATA (CSV/Parquet path or ``-`` for stdin) or a bundled example into CaptureData."""
+    from estimate import datasets
+
+    if example and data:
+        raise DataError("give either a DATA file or --example, not both")
+    if example:
+        frame = datasets.load_frame(example)
+        return CaptureData.from_frame(frame, lists=split_option(lists), count="count", strata=split_option(strata),
+                                      strict=strict)
+    if not data:
+        raise DataError("no input: give a DATA file (CSV or Parquet, '-' for stdin) or --example NAME")
+    return CaptureData.read(data, lists=split_option(lists), count=count, strata=split_option(strata),
+                            strict=strict)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Print, or write atomically to ``output``."""
+    if output is None:
+        typer.echo(text)
+    else:
+        atomic_write_text(output, text if text.endswith("\n") else text + "\n")
+
+
+def emit_frame(frame: pd.DataFrame, fmt: str, output: Path | None, *, extra_json: Any = None) -> None:
+    """Write a summary table as table / json / csv (or Parquet when ``output`` ends in .parquet)."""
+    if output is not None and output.suffix.lower() in (".parquet", ".pq"):
+        atomic_write_with(output, lambda tmp: frame.to_parquet(tmp, index=False))
+        return
+    if fmt == "json":
+        payload = extra_json if extra_json is not None else json.loads(frame.to_json(orient="records"))
+        emit(json.dumps(payload, indent=2), output)
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False)
+        emit(buffer.getvalue(), output)
+    elif fmt == "table":
+        with pd.option_context("display.width", 200, "display.max_columns", 50):
+            emit(frame.to_string(index=False), output)
+    else:
+        raise DataError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def stdin_is_data(data: str | None) -> bool:
+    return data == "-" and not sys.stdin.isatty()

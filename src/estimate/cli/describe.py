@@ -1,0 +1,65 @@
+"""``estimate describe DATA``: list sizes, pairwise overlaps and the pattern table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from estimate.cli import app
+from estimate.cli._common import emit, handles_errors, load_input
+
+
+@app.command()
+@handles_errors
+def describe(
+    data: str = typer.Argument(None, help="CSV/Parquet file (record-level or aggregated), '-' for stdin."),
+    example: str = typer.Option(None, "--example", help="Use a bundled dataset (see `estimate datasets`)."),
+    lists: str = typer.Option(None, "--lists", help="Comma-separated list columns (default: all but count/strata)."),
+    count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
+    strata: str = typer.Option(None, "--strata", help="Comma-separated stratum columns."),
+    fmt: str = typer.Option("table", "--format", help="table or json."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+) -> None:
+    """Describe capture-history data: observed total, list sizes, overlaps, patterns."""
+    capture = load_input(data, example, lists=lists, count=count, strata=strata)
+    info = capture.describe()
+    if fmt == "json":
+        payload = {
+            "observed": info["observed"],
+            "n_lists": info["n_lists"],
+            "n_patterns": info["n_patterns"],
+            "list_sizes": {k: int(v) for k, v in info["list_sizes"].items()},
+            "overlaps": json.loads(info["overlaps"].to_json()),
+            "patterns": json.loads(info["patterns"].to_json(orient="records")),
+        }
+        emit(json.dumps(payload, indent=2), output)
+        return
+    if fmt != "table":
+        raise ValueError(f"unknown --format {fmt!r}; describe supports table or json")
+    parts = [
+        f"Observed (documented by at least one list): {info['observed']:,}",
+        f"Lists: {info['n_lists']}   observed patterns: {info['n_patterns']}",
+        "",
+        "List sizes:",
+        info["list_sizes"].to_string(),
+        "",
+        "Pairwise overlaps (people on both lists; list sizes on the diagonal):",
+        info["overlaps"].to_string(),
+        "",
+        "Capture patterns:",
+        info["patterns"].to_string(index=False),
+    ]
+    emit("\n".join(parts), output)
+
+
+@app.command()
+@handles_errors
+def datasets() -> None:
+    """List the bundled example datasets."""
+    from estimate import datasets as bundled
+
+    for name in bundled.names():
+        meta = bundled.info(name)
+        typer.echo(f"{name:28s} {meta['title']}")

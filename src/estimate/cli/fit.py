@@ -1,0 +1,82 @@
+"""``estimate fit DATA --method M``: fit one estimator (per stratum with ``--strata``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from estimate.cli import app
+from estimate.cli._common import FORMATS, emit, emit_frame, handles_errors, load_input, split_option
+from estimate.errors import DataError
+from estimate.presets import make_estimator, preset_names
+
+
+@app.command()
+@handles_errors
+def fit(
+    data: str = typer.Argument(None, help="CSV/Parquet file (record-level or aggregated), '-' for stdin."),
+    method: str = typer.Option(None, "--method", "-m", help="Estimator name (see `estimate methods`)."),
+    model: str = typer.Option(None, "--model", help="Model preset name or TOML file (e.g. lcmcr-default)."),
+    example: str = typer.Option(None, "--example", help="Use a bundled dataset, e.g. kosovo."),
+    lists: str = typer.Option(None, "--lists", help="Comma-separated list columns."),
+    count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
+    strata: str = typer.Option(None, "--strata", help="Comma-separated stratum columns: fit each stratum."),
+    seed: int = typer.Option(None, "--seed", help="Random seed (Bayesian methods)."),
+    fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write results to this file (atomically)."),
+    strict: bool = typer.Option(False, "--strict", help="Reject lists with no records instead of dropping them."),
+) -> None:
+    """Estimate the total population size with an interval."""
+    if fmt not in FORMATS:
+        raise DataError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if method is None and model is None:
+        method = "lcmcr" if "lcmcr-default" in preset_names() else "loglinear"
+        model = "lcmcr-default" if method == "lcmcr" else None
+    capture = load_input(data, example, lists=lists, count=count, strata=strata, strict=strict)
+    overrides = {"seed": seed} if seed is not None else {}
+    estimator = make_estimator(method, model, **_accepted(method, model, overrides))
+    strata_cols = split_option(strata)
+    if strata_cols:
+        from estimate.strata import fit_strata
+
+        table = fit_strata(capture, by=strata_cols, estimator=estimator).summary()
+        emit_frame(table, fmt, output)
+        return
+    result = estimator.fit(capture)
+    if fmt == "json":
+        emit(result.to_json(), output)
+    elif fmt == "csv":
+        emit_frame(result.summary(), "csv", output)
+    else:
+        emit(str(result) + "\n\n" + result.sentence(), output)
+
+
+def _accepted(method: str | None, model: str | None, overrides: dict) -> dict:
+    """Drop overrides the chosen estimator does not take (e.g. --seed for a closed-form method)."""
+    from estimate.estimators.base import get_estimator_class
+    from estimate.presets import load_preset
+
+    name = method if method is not None else load_preset(model).method
+    valid = set(get_estimator_class(name)._param_names())
+    return {k: v for k, v in overrides.items() if k in valid}
+
+
+@app.command()
+@handles_errors
+def methods() -> None:
+    """List the available estimators and model presets."""
+    from estimate.estimators.base import get_estimator_class, method_names
+
+    rows = []
+    for name in method_names():
+        cls = get_estimator_class(name)
+        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        rows.append({"method": name, "description": doc})
+    typer.echo(pd.DataFrame(rows).to_string(index=False))
+    typer.echo("\nPresets: " + ", ".join(preset_names()))
+
+
+__all__ = ["fit", "methods", "json"]

@@ -1,0 +1,618 @@
+"""Capture-history data: J named lists, the observed capture patterns and how many people share each.
+
+Multiple-systems estimation needs, for every combination of lists, the number of people documented by exactly
+that combination.  :class:`CaptureData` stores this sparsely, one row per *observed* pattern (an individual on no
+list is never observed), so J = 30 lists with thousands of patterns costs memory proportional to the patterns
+seen, never to the 2^J possible ones.  All input validation of the package happens here.
+
+Constructors
+------------
+* :meth:`CaptureData.from_records` — one row per individual, a 0/1 or boolean column per list.
+* :meth:`CaptureData.from_aggregated` — pattern columns plus a count column.
+* :meth:`CaptureData.from_long` — one row per (record id, list) sighting.
+* :meth:`CaptureData.from_frame`, :meth:`CaptureData.read_csv`, :meth:`CaptureData.read_parquet` — pick the
+  layout from the columns (a count column means aggregated).
+
+Optional stratum columns (region, period, victim group, imputation replicate ...) are carried along and
+:meth:`CaptureData.by` splits the data into one :class:`CaptureData` per stratum.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import sys
+import warnings
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from estimate.errors import DataError, DataWarning
+
+__all__ = ["CaptureData"]
+
+_COUNT_CANDIDATES = ("count", "counts", "freq", "frequency", "n", "Freq")
+
+
+def _as_list(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def _row_label(frame: pd.DataFrame, position: int) -> str:
+    """Human-readable row reference: the DataFrame index label and the 1-based data line."""
+    label = frame.index[position]
+    return f"row {label!r} (data line {position + 1})"
+
+
+def _check_columns_exist(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{what} column(s) {missing} not found; the data has columns {list(map(str, frame.columns))}"
+        )
+
+
+def _binary_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Validate one list column as 0/1 (or boolean) and return it as uint8."""
+    series = frame[column]
+    missing = series.isna().to_numpy()
+    if missing.any():
+        position = int(np.flatnonzero(missing)[0])
+        raise DataError(
+            f"list column {column!r} has a missing value at {_row_label(frame, position)}; "
+            "capture indicators must be 0 or 1 for every record"
+        )
+    if series.dtype == bool or pd.api.types.is_bool_dtype(series.dtype):
+        return series.to_numpy(dtype=np.uint8)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.to_numpy(dtype=float)
+        bad = ~np.isin(values, (0.0, 1.0))
+    else:
+        mapping = {"0": 0.0, "1": 1.0, "true": 1.0, "false": 0.0, "yes": 1.0, "no": 0.0}
+        normalised = series.astype(str).str.strip().str.lower()
+        values = normalised.map(mapping).to_numpy(dtype=float)
+        bad = np.isnan(values)
+    if bad.any():
+        position = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"list column {column!r} is not binary: value {series.iloc[position]!r} at "
+            f"{_row_label(frame, position)}; use 0/1 or True/False"
+        )
+    return values.astype(np.uint8)
+
+
+def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Validate the count column: present, numeric, non-negative whole numbers."""
+    series = frame[column]
+    missing = series.isna().to_numpy()
+    if missing.any():
+        position = int(np.flatnonzero(missing)[0])
+        raise DataError(f"count column {column!r} has a missing value at {_row_label(frame, position)}")
+    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        converted = pd.to_numeric(series, errors="coerce")
+        if converted.isna().any():
+            position = int(np.flatnonzero(converted.isna().to_numpy())[0])
+            raise DataError(
+                f"count column {column!r} is not numeric: value {series.iloc[position]!r} at "
+                f"{_row_label(frame, position)}"
+            )
+        series = converted
+    values = series.to_numpy(dtype=float)
+    negative = values < 0
+    if negative.any():
+        position = int(np.flatnonzero(negative)[0])
+        raise DataError(
+            f"count column {column!r} has a negative count {values[position]:g} at "
+            f"{_row_label(frame, position)}; counts must be whole numbers >= 0"
+        )
+    fractional = (values != np.round(values)) | ~np.isfinite(values)
+    if fractional.any():
+        position = int(np.flatnonzero(fractional)[0])
+        raise DataError(
+            f"count column {column!r} has a non-integer count {values[position]:g} at "
+            f"{_row_label(frame, position)}; counts must be whole numbers >= 0"
+        )
+    return values.astype(np.int64)
+
+
+def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
+    _check_columns_exist(frame, strata, "stratum")
+    for column in strata:
+        missing = frame[column].isna().to_numpy()
+        if missing.any():
+            position = int(np.flatnonzero(missing)[0])
+            raise DataError(
+                f"stratum column {column!r} has a missing value at {_row_label(frame, position)}; "
+                "drop or impute those records (for imputed replicates, add a replicate column)"
+            )
+
+
+class CaptureData:
+    """Observed capture patterns of J named lists, with counts and optional stratum labels.
+
+    Parameters
+    ----------
+    patterns
+        Array of shape (P, J) with 0/1 entries: row p says which lists documented the people of pattern p.
+    counts
+        Array of shape (P,) of non-negative whole numbers: how many people have pattern p.
+    lists
+        The J list names, in column order.
+    strata
+        Optional DataFrame with P rows giving the stratum labels of each pattern row.
+    strict
+        If True, a list that documents nobody raises :class:`~estimate.errors.DataError`; otherwise it is
+        dropped with a :class:`~estimate.errors.DataWarning`.
+
+    Rows with a zero count are discarded and repeated (stratum, pattern) rows are merged, so the stored table
+    is always one row per observed pattern (per stratum).  A row that puts people on no list at all is an error:
+    nobody can be observed without being on a list.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from estimate import CaptureData
+    >>> table = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [30, 20, 10]})
+    >>> data = CaptureData.from_aggregated(table)
+    >>> data.observed
+    60
+    >>> data.list_sizes.to_dict()
+    {'A': 40, 'B': 30}
+    """
+
+    def __init__(
+        self,
+        patterns: np.ndarray | Sequence[Sequence[int]],
+        counts: np.ndarray | Sequence[int],
+        lists: Sequence[str],
+        strata: pd.DataFrame | None = None,
+        *,
+        strict: bool = False,
+    ) -> None:
+        lists = [str(name) for name in lists]
+        frame = pd.DataFrame(np.asarray(patterns), columns=lists if len(lists) else None)
+        if len(lists) == 0 or frame.shape[1] != len(lists):
+            raise DataError(
+                f"patterns have {frame.shape[1]} columns but {len(lists)} list names were given"
+            )
+        frame["__count__"] = np.asarray(counts)
+        stratum_names: list[str] = []
+        if strata is not None:
+            strata = pd.DataFrame(strata).reset_index(drop=True)
+            if len(strata) != len(frame):
+                raise DataError(f"strata has {len(strata)} rows but patterns has {len(frame)}")
+            stratum_names = [str(c) for c in strata.columns]
+            for column in stratum_names:
+                frame[column] = strata[column].to_numpy()
+        self._init_from_validated_frame(
+            frame, lists, "__count__", stratum_names, strict=strict, warn_duplicates=False
+        )
+
+    # ------------------------------------------------------------------ construction helpers
+    def _init_from_validated_frame(
+        self,
+        frame: pd.DataFrame,
+        lists: list[str],
+        count: str,
+        strata: list[str],
+        *,
+        strict: bool,
+        warn_duplicates: bool,
+    ) -> None:
+        if len(set(lists)) != len(lists):
+            raise DataError(f"list names must be unique; got {lists}")
+        overlap = set(lists) & set(strata)
+        if overlap:
+            raise DataError(f"column(s) {sorted(overlap)} cannot be both a list and a stratum")
+        if len(lists) < 2:
+            raise DataError(
+                f"multiple-systems estimation needs at least 2 lists; got {len(lists)} ({lists}). "
+                "Pass the list columns with lists=[...]"
+            )
+        if len(frame) == 0:
+            raise DataError("the data has zero records; there is nothing to estimate from")
+        _check_strata(frame, strata)
+        patterns = np.column_stack([_binary_column(frame, c) for c in lists])
+        counts = _count_column(frame, count)
+
+        empty_rows = (patterns.sum(axis=1) == 0) & (counts > 0)
+        if empty_rows.any():
+            position = int(np.flatnonzero(empty_rows)[0])
+            raise DataError(
+                f"{_row_label(frame, position)} records people on none of the lists {lists}; an individual "
+                "on no list cannot be observed. Remove all-zero patterns (their count is what we estimate)"
+            )
+        keep = counts > 0
+        table = pd.DataFrame(patterns[keep], columns=lists)
+        for column in strata:
+            table[column] = frame[column].to_numpy()[keep]
+        table["__count__"] = counts[keep]
+        if counts.sum() == 0:
+            raise DataError("the data has zero records (all counts are 0); there is nothing to estimate from")
+
+        keys = strata + lists
+        duplicated = table.duplicated(subset=keys, keep=False)
+        if duplicated.any():
+            if warn_duplicates:
+                n_dup = int(table.duplicated(subset=keys).sum())
+                warnings.warn(
+                    f"{n_dup} duplicate capture pattern row(s) in aggregated input were merged by adding "
+                    "their counts",
+                    DataWarning,
+                    stacklevel=4,
+                )
+            table = table.groupby(keys, sort=False, as_index=False, dropna=False)["__count__"].sum()
+
+        sizes = (table[lists].to_numpy(dtype=np.int64) * table["__count__"].to_numpy()[:, None]).sum(axis=0)
+        empty_lists = [name for name, size in zip(lists, sizes, strict=True) if size == 0]
+        if empty_lists:
+            if strict:
+                raise DataError(
+                    f"list(s) {empty_lists} document nobody; an empty list carries no information about "
+                    "overlaps (pass strict=False to drop them)"
+                )
+            warnings.warn(
+                f"list(s) {empty_lists} document nobody and were dropped: an empty list says nothing about "
+                "the overlap between lists",
+                DataWarning,
+                stacklevel=4,
+            )
+            lists = [name for name in lists if name not in empty_lists]
+            if len(lists) < 2:
+                raise DataError(
+                    f"after dropping empty list(s) {empty_lists} fewer than 2 lists remain ({lists}); "
+                    "multiple-systems estimation needs at least 2 lists"
+                )
+            keep_rows = table[lists].to_numpy().sum(axis=1) > 0
+            table = table.loc[keep_rows].groupby(strata + lists, sort=False, as_index=False)["__count__"].sum()
+
+        table = table.sort_values(
+            strata + lists, ascending=[True] * len(strata) + [False] * len(lists), kind="stable"
+        ).reset_index(drop=True)
+        self._lists: tuple[str, ...] = tuple(lists)
+        self._patterns = np.ascontiguousarray(table[lists].to_numpy(dtype=np.uint8))
+        self._counts = table["__count__"].to_numpy(dtype=np.int64)
+        self._strata = table[strata].reset_index(drop=True) if strata else None
+        self._patterns.setflags(write=False)
+        self._counts.setflags(write=False)
+
+    @classmethod
+    def _from_frame(
+        cls,
+        frame: pd.DataFrame,
+        lists: list[str],
+        count: str,
+        strata: list[str],
+        *,
+        strict: bool,
+        warn_duplicates: bool,
+    ) -> CaptureData:
+        obj = cls.__new__(cls)
+        obj._init_from_validated_frame(
+            frame, lists, count, strata, strict=strict, warn_duplicates=warn_duplicates
+        )
+        return obj
+
+    @classmethod
+    def from_aggregated(
+        cls,
+        frame: pd.DataFrame,
+        lists: Sequence[str] | None = None,
+        count: str = "count",
+        strata: str | Sequence[str] | None = None,
+        *,
+        strict: bool = False,
+    ) -> CaptureData:
+        """Build from an aggregated table: one 0/1 column per list plus a count column.
+
+        ``lists`` defaults to every column that is neither the count nor a stratum.  Duplicate patterns are
+        merged (with a :class:`~estimate.errors.DataWarning`).
+        """
+        frame = _require_frame(frame).rename(columns=str)
+        strata_cols = _as_list(strata)
+        _check_columns_exist(frame, [count], "count")
+        list_cols = (
+            list(lists) if lists is not None else [c for c in frame.columns if c != count and c not in strata_cols]
+        )
+        _check_columns_exist(frame, list_cols, "list")
+        return cls._from_frame(frame, list_cols, count, strata_cols, strict=strict, warn_duplicates=True)
+
+    @classmethod
+    def from_records(
+        cls,
+        frame: pd.DataFrame,
+        lists: Sequence[str] | None = None,
+        strata: str | Sequence[str] | None = None,
+        *,
+        strict: bool = False,
+    ) -> CaptureData:
+        """Build from record-level data: one row per individual, one 0/1 or boolean column per list.
+
+        ``lists`` defaults to every column that is not a stratum.  Individuals on no list are an error.
+        """
+        frame = _require_frame(frame).rename(columns=str)
+        strata_cols = _as_list(strata)
+        list_cols = list(lists) if lists is not None else [c for c in frame.columns if c not in strata_cols]
+        _check_columns_exist(frame, list_cols, "list")
+        work = frame[list_cols + strata_cols].copy()
+        work["__count__"] = 1
+        return cls._from_frame(work, list_cols, "__count__", strata_cols, strict=strict, warn_duplicates=False)
+
+    @classmethod
+    def from_long(
+        cls,
+        frame: pd.DataFrame,
+        id: str = "id",
+        list: str = "list",
+        strata: str | Sequence[str] | None = None,
+        *,
+        lists: Sequence[str] | None = None,
+        strict: bool = False,
+    ) -> CaptureData:
+        """Build from a long table: one row per (record id, list name) sighting.
+
+        Stratum columns must take one value per record id.  ``lists`` fixes the list names and their order
+        (and allows lists with no sightings, which are then dropped or rejected as usual).
+        """
+        frame = _require_frame(frame).rename(columns=str)
+        strata_cols = _as_list(strata)
+        _check_columns_exist(frame, [id, list], "id/list")
+        _check_strata(frame, strata_cols)
+        for column in (id, list):
+            missing = frame[column].isna().to_numpy()
+            if missing.any():
+                position = int(np.flatnonzero(missing)[0])
+                raise DataError(f"column {column!r} has a missing value at {_row_label(frame, position)}")
+        if strata_cols:
+            per_id = frame.groupby(id)[strata_cols].nunique()
+            inconsistent = per_id[(per_id > 1).any(axis=1)]
+            if len(inconsistent):
+                raise DataError(
+                    f"record id {inconsistent.index[0]!r} has conflicting stratum values in "
+                    f"{[c for c in strata_cols if inconsistent.iloc[0][c] > 1]}; each record needs one stratum"
+                )
+        names = [str(x) for x in (lists if lists is not None else pd.unique(frame[list].astype(str)))]
+        unknown = sorted(set(frame[list].astype(str)) - set(names))
+        if unknown:
+            raise DataError(f"column {list!r} names lists {unknown} that are not among lists={names}")
+        wide = pd.crosstab(frame[id], frame[list].astype(str)).reindex(columns=names, fill_value=0)
+        wide = (wide > 0).astype(np.uint8)
+        if strata_cols:
+            wide = wide.join(frame.drop_duplicates(id).set_index(id)[strata_cols])
+        wide["__count__"] = 1
+        return cls._from_frame(
+            wide.reset_index(drop=True), names, "__count__", strata_cols, strict=strict, warn_duplicates=False
+        )
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        lists: Sequence[str] | None = None,
+        count: str | None = None,
+        strata: str | Sequence[str] | None = None,
+        *,
+        strict: bool = False,
+    ) -> CaptureData:
+        """Build from a DataFrame, aggregated if it has a count column (``count`` or a usual name), else records."""
+        frame = _require_frame(frame).rename(columns=str)
+        if count is None:
+            count = next((c for c in _COUNT_CANDIDATES if c in frame.columns), None)
+        if count is not None:
+            return cls.from_aggregated(frame, lists=lists, count=count, strata=strata, strict=strict)
+        return cls.from_records(frame, lists=lists, strata=strata, strict=strict)
+
+    @classmethod
+    def read_csv(
+        cls,
+        path: str | Path,
+        lists: Sequence[str] | None = None,
+        count: str | None = None,
+        strata: str | Sequence[str] | None = None,
+        *,
+        strict: bool = False,
+        **read_kwargs: Any,
+    ) -> CaptureData:
+        """Read a CSV file (``"-"`` reads standard input) in record-level or aggregated layout."""
+        if str(path) == "-":
+            source: Any = io.StringIO(sys.stdin.read())
+        else:
+            source = Path(path)
+            if not source.exists():
+                raise DataError(f"file {str(path)!r} does not exist")
+        try:
+            frame = pd.read_csv(source, **read_kwargs)
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise DataError(f"cannot read {str(path)!r} as CSV: {exc}") from exc
+        return cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
+
+    @classmethod
+    def read_parquet(
+        cls,
+        path: str | Path,
+        lists: Sequence[str] | None = None,
+        count: str | None = None,
+        strata: str | Sequence[str] | None = None,
+        *,
+        strict: bool = False,
+    ) -> CaptureData:
+        """Read a Parquet file in record-level or aggregated layout."""
+        if not Path(path).exists():
+            raise DataError(f"file {str(path)!r} does not exist")
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several unrelated types
+            raise DataError(f"cannot read {str(path)!r} as Parquet: {exc}") from exc
+        return cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
+
+    @classmethod
+    def read(cls, path: str | Path, **kwargs: Any) -> CaptureData:
+        """Read CSV or Parquet, chosen by the file extension."""
+        suffix = Path(str(path)).suffix.lower()
+        if suffix in (".parquet", ".pq"):
+            return cls.read_parquet(path, **kwargs)
+        return cls.read_csv(path, **kwargs)
+
+    # ------------------------------------------------------------------ basic properties
+    @property
+    def lists(self) -> tuple[str, ...]:
+        """Names of the J lists, in column order."""
+        return self._lists
+
+    @property
+    def n_lists(self) -> int:
+        """J, the number of lists."""
+        return len(self._lists)
+
+    @property
+    def patterns(self) -> np.ndarray:
+        """Read-only (P, J) uint8 array of observed capture patterns."""
+        return self._patterns
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Read-only (P,) int64 array: people per observed pattern."""
+        return self._counts
+
+    @property
+    def n_patterns(self) -> int:
+        """P, the number of observed (stratum, pattern) rows."""
+        return len(self._counts)
+
+    @property
+    def observed(self) -> int:
+        """n, the number of distinct people documented by at least one list (the "at least" count)."""
+        return int(self._counts.sum())
+
+    @property
+    def strata_columns(self) -> tuple[str, ...]:
+        """Names of the stratum columns (empty if the data is not stratified)."""
+        return tuple(self._strata.columns) if self._strata is not None else ()
+
+    @property
+    def strata(self) -> pd.DataFrame | None:
+        """Stratum labels of each pattern row, or None."""
+        return None if self._strata is None else self._strata.copy()
+
+    def __repr__(self) -> str:
+        strata = f", strata={list(self.strata_columns)}" if self._strata is not None else ""
+        return (
+            f"CaptureData(lists={list(self._lists)}, patterns={self.n_patterns}, "
+            f"observed={self.observed}{strata})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CaptureData):
+            return NotImplemented
+        return self.pattern_table(include_strata=True).equals(other.pattern_table(include_strata=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # ------------------------------------------------------------------ descriptives
+    @property
+    def list_sizes(self) -> pd.Series:
+        """People documented by each list."""
+        sizes = (self._patterns.astype(np.int64) * self._counts[:, None]).sum(axis=0)
+        return pd.Series(sizes, index=list(self._lists), name="size")
+
+    def overlaps(self) -> pd.DataFrame:
+        """J×J table: people on both list i and list j (list sizes on the diagonal)."""
+        x = self._patterns.astype(np.int64)
+        matrix = (x * self._counts[:, None]).T @ x
+        return pd.DataFrame(matrix, index=list(self._lists), columns=list(self._lists))
+
+    def pattern_table(self, include_strata: bool = False) -> pd.DataFrame:
+        """The observed patterns as a DataFrame (list columns, then ``count``)."""
+        table = pd.DataFrame(self._patterns.astype(np.int64), columns=list(self._lists))
+        if include_strata and self._strata is not None:
+            table = pd.concat([self._strata.reset_index(drop=True), table], axis=1)
+        table["count"] = self._counts
+        return table
+
+    def describe(self) -> dict[str, Any]:
+        """Descriptive summary: observed total, list sizes, pairwise overlaps, number of patterns."""
+        return {
+            "observed": self.observed,
+            "n_lists": self.n_lists,
+            "n_patterns": self.n_patterns,
+            "list_sizes": self.list_sizes,
+            "overlaps": self.overlaps(),
+            "patterns": self.pattern_table(include_strata=True),
+        }
+
+    def to_records(self) -> pd.DataFrame:
+        """Expand to record-level rows (one per person), list columns as 0/1 plus any stratum columns."""
+        table = self.pattern_table(include_strata=True)
+        repeated = table.loc[table.index.repeat(table["count"])].drop(columns="count")
+        return repeated.reset_index(drop=True)
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical pattern table (for caching and provenance)."""
+        table = self.pattern_table(include_strata=True)
+        buffer = table.to_csv(index=False).encode()
+        return hashlib.sha256(buffer).hexdigest()
+
+    # ------------------------------------------------------------------ transformations
+    def select_lists(self, lists: Sequence[str], *, strict: bool = False) -> CaptureData:
+        """Keep (and reorder to) the given lists; people on none of them disappear from the data."""
+        unknown = [name for name in lists if name not in self._lists]
+        if unknown:
+            raise DataError(f"unknown list(s) {unknown}; the data has lists {list(self._lists)}")
+        table = self.pattern_table(include_strata=True)
+        table = table[table[list(lists)].sum(axis=1) > 0]
+        return CaptureData._from_frame(
+            table, list(lists), "count", list(self.strata_columns), strict=strict, warn_duplicates=False
+        )
+
+    def without_strata(self) -> CaptureData:
+        """Collapse all strata into one table (patterns merged across strata)."""
+        table = self.pattern_table(include_strata=False)
+        return CaptureData._from_frame(table, list(self._lists), "count", [], strict=False, warn_duplicates=False)
+
+    def by(self, columns: str | Sequence[str] | None = None, *, strict: bool = False) -> dict[Hashable, CaptureData]:
+        """Split by stratum columns: mapping stratum key → CaptureData of that stratum.
+
+        Keys are scalars when splitting by one column, tuples otherwise.  Stratum columns not used for
+        splitting are kept on each part.  Lists that document nobody *in a stratum* are dropped from that
+        stratum (with a warning) or, with ``strict=True``, raise.
+        """
+        columns = _as_list(columns) if columns is not None else list(self.strata_columns)
+        if not columns:
+            raise DataError("no stratum columns to split by; construct the data with strata=[...]")
+        unknown = [c for c in columns if c not in self.strata_columns]
+        if unknown:
+            raise DataError(
+                f"unknown stratum column(s) {unknown}; the data has strata {list(self.strata_columns)}"
+            )
+        rest = [c for c in self.strata_columns if c not in columns]
+        table = self.pattern_table(include_strata=True)
+        parts: dict[Hashable, CaptureData] = {}
+        for key, group in table.groupby(columns if len(columns) > 1 else columns[0], sort=True):
+            parts[key] = CaptureData._from_frame(
+                group.drop(columns=columns).reset_index(drop=True),
+                list(self._lists),
+                "count",
+                rest,
+                strict=strict,
+                warn_duplicates=False,
+            )
+        return parts
+
+    def to_frame(self) -> pd.DataFrame:
+        """Alias of :meth:`pattern_table` with stratum columns (aggregated layout, ready for ``from_frame``)."""
+        return self.pattern_table(include_strata=True)
+
+
+def _require_frame(frame: Any) -> pd.DataFrame:
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    if isinstance(frame, Mapping):
+        return pd.DataFrame(frame)
+    raise DataError(f"expected a pandas DataFrame, got {type(frame).__name__}")

@@ -1,0 +1,35 @@
+"""Exceptions and warnings raised by :mod:`estimate`.
+
+One exception type for bad input (:class:`DataError`, a :class:`ValueError`) and a small family of warnings
+whose messages say what the statistical consequence is.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DataError",
+    "EstimateWarning",
+    "DataWarning",
+    "UninformativeDataWarning",
+    "ConvergenceWarning",
+]
+
+
+class DataError(ValueError):
+    """Input data cannot be used: the message names the column/row that is wrong and how to fix it."""
+
+
+class EstimateWarning(UserWarning):
+    """Base class of every warning issued by :mod:`estimate`."""
+
+
+class DataWarning(EstimateWarning):
+    """Input was valid but changed on the way in (duplicate patterns merged, empty lists dropped...)."""
+
+
+class UninformativeDataWarning(EstimateWarning):
+    """The data are valid but carry little or no information about the unobserved count."""
+
+
+class ConvergenceWarning(EstimateWarning):
+    """An MCMC sampler's diagnostics (R-hat, effective sample size) suggest the draws are unreliable."""

@@ -1,0 +1,14 @@
+"""Estimators of the population size: one module per family; importing this package registers them all."""
+
+from estimate.estimators.base import Estimator, get_estimator_class, method_names
+from estimate.estimators.chao import ChaoLowerBound
+from estimate.estimators.two_list import Chapman, LincolnPetersen
+
+__all__ = [
+    "Estimator",
+    "get_estimator_class",
+    "method_names",
+    "LincolnPetersen",
+    "Chapman",
+    "ChaoLowerBound",
+]

@@ -1,0 +1,114 @@
+"""Shared machinery of every estimator: explicit parameters, one input-validation path, a method registry.
+
+Following scikit-learn, ``__init__`` only stores documented parameters; :meth:`Estimator.fit` validates the input
+through :func:`validate_capture_data` and returns a :class:`~estimate.results.Result` (statsmodels-style: the
+model and its fitted results are different objects).
+"""
+
+from __future__ import annotations
+
+import inspect
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from estimate.data import CaptureData
+from estimate.errors import DataError
+from estimate.results import Result
+
+__all__ = ["Estimator", "validate_capture_data", "register", "get_estimator_class", "method_names", "NotApplicable"]
+
+_REGISTRY: dict[str, type[Estimator]] = {}
+
+
+class NotApplicable(DataError):
+    """The method cannot be used on this data (e.g. a two-list estimator given five lists)."""
+
+
+def validate_capture_data(data: CaptureData | pd.DataFrame, *, min_lists: int = 2, max_lists: int | None = None,
+                          method: str = "estimator") -> CaptureData:
+    """Return ``data`` as unstratified :class:`CaptureData`, or raise :class:`DataError` naming the problem."""
+    if isinstance(data, pd.DataFrame):
+        data = CaptureData.from_frame(data)
+    if not isinstance(data, CaptureData):
+        raise DataError(f"{method} needs CaptureData or a pandas DataFrame, got {type(data).__name__}")
+    if data.strata_columns:
+        raise DataError(
+            f"the data is stratified by {list(data.strata_columns)}; fit each stratum with "
+            "estimate.fit_strata(...) or pool them first with data.without_strata()"
+        )
+    if data.n_lists < min_lists:
+        raise NotApplicable(f"{method} needs at least {min_lists} lists; the data has {data.n_lists}")
+    if max_lists is not None and data.n_lists > max_lists:
+        raise NotApplicable(f"{method} handles at most {max_lists} lists; the data has {data.n_lists}")
+    return data
+
+
+class Estimator(ABC):
+    """Base class: explicit parameters in ``__init__``, ``fit(data) -> Result``."""
+
+    #: Registry name used by the CLI, presets and :func:`estimate.compare`.
+    name: ClassVar[str] = ""
+    #: Minimum / maximum number of lists the method handles.
+    min_lists: ClassVar[int] = 2
+    max_lists: ClassVar[int | None] = None
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        return [p.name for p in signature.parameters.values()
+                if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+
+    def get_params(self) -> dict[str, Any]:
+        """The estimator's parameters, as passed to ``__init__``."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> Estimator:
+        valid = set(self._param_names())
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(f"{type(self).__name__} has no parameter {key!r}; valid: {sorted(valid)}")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+    def fit(self, data: CaptureData | pd.DataFrame) -> Result:
+        """Validate ``data`` and fit the model; returns a :class:`~estimate.results.Result`."""
+        checked = validate_capture_data(data, min_lists=self.min_lists, max_lists=self.max_lists,
+                                        method=self.name or type(self).__name__)
+        return self._fit(checked)
+
+    @abstractmethod
+    def _fit(self, data: CaptureData) -> Result:
+        """Fit on validated, unstratified data."""
+
+
+def register(cls: type[Estimator]) -> type[Estimator]:
+    """Class decorator: make an estimator available by its ``name`` (CLI ``--method``, presets, compare)."""
+    if not cls.name:
+        raise ValueError(f"{cls.__name__} needs a non-empty 'name' to be registered")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def _load_all() -> None:
+    import estimate.estimators  # noqa: F401  (importing registers every estimator)
+
+
+def get_estimator_class(name: str) -> type[Estimator]:
+    """Estimator class registered under ``name``."""
+    _load_all()
+    key = name.strip().lower()
+    if key not in _REGISTRY:
+        raise DataError(f"unknown method {name!r}; available methods: {', '.join(method_names())}")
+    return _REGISTRY[key]
+
+
+def method_names() -> list[str]:
+    """Names of all registered estimators."""
+    _load_all()
+    return sorted(_REGISTRY)

@@ -1,0 +1,72 @@
+"""Chao's (1987) lower bound for a population with heterogeneous capture probabilities.
+
+With f_k the number of people documented by exactly k of the J lists, Chao (1987, Biometrics 43:783–791)
+showed that under arbitrary heterogeneity E[f0] ≥ f1² / (2 f2), giving the lower-bound estimator
+
+    N̂ = n + f1² / (2 f2),     Var(N̂) ≈ f2 · [ (f1/f2)⁴/4 + (f1/f2)³ + (f1/f2)²/2 ],
+
+and, when f2 = 0, the bias-corrected form N̂ = n + f1 (f1 − 1) / 2 (Chao 1989).  The interval is the log-normal
+one of Chao (1987).  It is a *lower bound*: the true N may be larger.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+from estimate.data import CaptureData
+from estimate.errors import UninformativeDataWarning
+from estimate.estimators._intervals import log_normal_interval
+from estimate.estimators.base import Estimator, register
+from estimate.results import Result
+
+__all__ = ["ChaoLowerBound"]
+
+
+@register
+class ChaoLowerBound(Estimator):
+    """Chao's (1987) moment lower bound N̂ = n + f1²/(2 f2) for heterogeneous catchability.
+
+    Parameters
+    ----------
+    level
+        Confidence level of the log-normal interval (default 0.95).
+    """
+
+    name = "chao"
+
+    def __init__(self, level: float = 0.95) -> None:
+        self.level = level
+
+    def _fit(self, data: CaptureData) -> Result:
+        times = data.patterns.sum(axis=1)
+        f1 = int(data.counts[times == 1].sum())
+        f2 = int(data.counts[times == 2].sum())
+        n = data.observed
+        if f2 > 0:
+            ratio = f1 / f2
+            estimate = n + f1**2 / (2 * f2)
+            variance = f2 * (ratio**4 / 4 + ratio**3 + ratio**2 / 2)
+            form = "f1²/(2 f2)"
+        else:
+            warnings.warn(
+                "no one is documented by exactly two lists (f2 = 0); Chao's bound uses the bias-corrected "
+                "form f1(f1 − 1)/2, which is very imprecise",
+                UninformativeDataWarning,
+                stacklevel=3,
+            )
+            estimate = n + f1 * (f1 - 1) / 2
+            variance = f1 * (f1 - 1) / 2 + f1 * (2 * f1 - 1) ** 2 / 4 - f1**4 / (4 * estimate) if estimate else 0.0
+            form = "f1(f1−1)/2"
+        interval = log_normal_interval(estimate, n, max(variance, 0.0), self.level)
+        return Result(
+            method=self.name,
+            model=f"Chao (1987) lower bound n + {form} under heterogeneous capture",
+            estimate=estimate,
+            interval=interval,
+            observed=n,
+            lists=data.lists,
+            estimate_kind="lower bound",
+            std_error=math.sqrt(max(variance, 0.0)),
+            details={"f1": f1, "f2": f2},
+        )

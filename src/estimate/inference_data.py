@@ -1,0 +1,120 @@
+"""The single place where posterior draws become ArviZ ``InferenceData`` and where diagnostics come from.
+
+Every Bayesian estimator hands its raw draws (NumPy arrays shaped ``(chain, draw, ...)``) to
+:func:`to_inference_data`; intervals (:func:`interval_from_draws`) and convergence diagnostics
+(:func:`convergence_diagnostics`, R-hat and bulk/tail ESS of Vehtari et al. 2021) are computed by ArviZ here, and
+:func:`warn_if_not_converged` turns failed diagnostics into a :class:`~estimate.errors.ConvergenceWarning`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import arviz as az
+import numpy as np
+
+from estimate.errors import ConvergenceWarning
+from estimate.results import Interval
+
+__all__ = [
+    "RHAT_MAX",
+    "ESS_MIN",
+    "to_inference_data",
+    "interval_from_draws",
+    "convergence_diagnostics",
+    "warn_if_not_converged",
+]
+
+#: R-hat above this (Vehtari et al. 2021 recommend 1.01) triggers a ConvergenceWarning.
+RHAT_MAX = 1.01
+#: Bulk or tail ESS of N below this triggers a ConvergenceWarning (100 per chain for 4 chains).
+ESS_MIN = 400.0
+
+
+def to_inference_data(
+    posterior: Mapping[str, np.ndarray],
+    *,
+    dims: Mapping[str, Sequence[str]] | None = None,
+    coords: Mapping[str, Sequence[Any]] | None = None,
+    observed: Mapping[str, np.ndarray] | None = None,
+    attrs: Mapping[str, Any] | None = None,
+) -> az.InferenceData:
+    """Build InferenceData from arrays shaped ``(chain, draw, *shape)``.
+
+    ``observed`` (e.g. the pattern counts) goes to the ``observed_data`` group; ``attrs`` (method, settings,
+    seed) are attached to the posterior group.
+    """
+    arrays = {name: np.asarray(values) for name, values in posterior.items()}
+    for name, values in arrays.items():
+        if values.ndim < 2:
+            raise ValueError(f"posterior variable {name!r} must be shaped (chain, draw, ...), got {values.shape}")
+    idata = az.from_dict(
+        posterior=arrays,
+        observed_data=dict(observed) if observed else None,
+        dims=dict(dims) if dims else None,
+        coords=dict(coords) if coords else None,
+        attrs=dict(attrs) if attrs else None,
+    )
+    return idata
+
+
+def interval_from_draws(draws: np.ndarray, level: float = 0.95, kind: str = "equal-tailed") -> Interval:
+    """Credible interval of the draws: equal-tailed quantiles or the highest-density interval (ArviZ)."""
+    values = np.asarray(draws, dtype=float)
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    if kind == "equal-tailed":
+        alpha = (1 - level) / 2
+        lower, upper = np.quantile(values.ravel(), [alpha, 1 - alpha])
+    elif kind == "hdi":
+        samples = values if values.ndim >= 2 else values[None, :]
+        bounds = az.hdi(samples, hdi_prob=level)
+        lower, upper = float(bounds[0]), float(bounds[1])
+    else:
+        raise ValueError(f"unknown credible interval kind {kind!r}; use 'equal-tailed' or 'hdi'")
+    return Interval(float(lower), float(upper), level=level, kind=kind)
+
+
+def convergence_diagnostics(draws: np.ndarray) -> dict[str, float]:
+    """R-hat (rank-normalised, split) and bulk/tail ESS of draws shaped (chain, draw)."""
+    values = np.asarray(draws, dtype=float)
+    if values.ndim != 2:
+        raise ValueError(f"draws must be shaped (chain, draw), got {values.shape}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if np.ptp(values) == 0:
+            return {"r_hat": math.nan, "ess_bulk": math.nan, "ess_tail": math.nan}
+        r_hat = float(az.rhat(values)) if values.shape[0] > 1 else math.nan
+        ess_bulk = float(az.ess(values, method="bulk"))
+        ess_tail = float(az.ess(values, method="tail"))
+    return {"r_hat": r_hat, "ess_bulk": ess_bulk, "ess_tail": ess_tail}
+
+
+def warn_if_not_converged(
+    diagnostics: Mapping[str, float],
+    method: str,
+    *,
+    rhat_max: float = RHAT_MAX,
+    ess_min: float = ESS_MIN,
+    stacklevel: int = 3,
+) -> list[str]:
+    """Issue a ConvergenceWarning naming the failed checks; return the list of problems (empty if fine)."""
+    problems: list[str] = []
+    r_hat = diagnostics.get("r_hat", math.nan)
+    if r_hat is not None and math.isfinite(r_hat) and r_hat > rhat_max:
+        problems.append(f"R-hat of N is {r_hat:.3f} (> {rhat_max})")
+    for key, label in (("ess_bulk", "bulk"), ("ess_tail", "tail")):
+        ess = diagnostics.get(key, math.nan)
+        if ess is not None and math.isfinite(ess) and ess < ess_min:
+            problems.append(f"{label} ESS of N is {ess:.0f} (< {ess_min:.0f})")
+    if problems:
+        warnings.warn(
+            f"{method}: the sampler may not have converged: {'; '.join(problems)}. The interval for N may be "
+            "unreliable; run longer chains (more draws or thinning) or more chains.",
+            ConvergenceWarning,
+            stacklevel=stacklevel,
+        )
+    return problems

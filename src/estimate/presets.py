@@ -1,0 +1,126 @@
+"""Named model presets: TOML files in ``models/`` that fix a method, its priors and sampler settings.
+
+A preset is data, readable by a statistician who never opens Python::
+
+    name = "lcmcr-default"
+    method = "lcmcr"
+    [priors]
+    a_alpha = 0.25
+    [model]
+    K = 10
+    [sampler]
+    chains = 4
+
+Every key in the tables ``[priors]``, ``[model]``, ``[sampler]`` and ``[interval]`` becomes a parameter of the
+method's estimator class.  Load one by name (``load_preset("lcmcr-default")``) or by path to your own file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from estimate.errors import DataError
+
+__all__ = ["Preset", "load_preset", "preset_names", "make_estimator"]
+
+_PARAMETER_TABLES = ("priors", "model", "sampler", "interval")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A parsed preset: the method, its parameters and the full TOML text (kept for provenance)."""
+
+    name: str
+    method: str
+    description: str
+    params: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+    path: str = ""
+
+
+def _models_dirs() -> list[Path]:
+    """Where presets live: the package copy (installed wheels) and the source tree's ``models/``."""
+    dirs: list[Path] = []
+    packaged = resources.files("estimate").joinpath("models")
+    if packaged.is_dir():
+        dirs.append(Path(str(packaged)))
+    source_tree = Path(__file__).resolve().parents[2] / "models"
+    if source_tree.is_dir():
+        dirs.append(source_tree)
+    return dirs
+
+
+def preset_names() -> list[str]:
+    """Names of the bundled presets."""
+    return sorted({p.stem for d in _models_dirs() for p in d.glob("*.toml")})
+
+
+def _find(name_or_path: str | Path) -> Path:
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists():
+        if not candidate.is_file():
+            raise DataError(f"preset file {str(candidate)!r} does not exist")
+        return candidate
+    for directory in _models_dirs():
+        path = directory / f"{name_or_path}.toml"
+        if path.is_file():
+            return path
+    raise DataError(f"unknown model preset {str(name_or_path)!r}; bundled presets: {', '.join(preset_names())}")
+
+
+def load_preset(name_or_path: str | Path) -> Preset:
+    """Read a preset by bundled name (``"lcmcr-default"``) or from a TOML file path."""
+    path = _find(name_or_path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"preset {str(path)!r} is not valid TOML: {exc}") from exc
+    if "method" not in raw:
+        raise DataError(f"preset {str(path)!r} does not say which method it configures (method = \"...\")")
+    params: dict[str, Any] = {}
+    for table in _PARAMETER_TABLES:
+        section = raw.get(table, {})
+        if not isinstance(section, dict):
+            raise DataError(f"preset {str(path)!r}: [{table}] must be a table")
+        for key, value in section.items():
+            if key in params:
+                raise DataError(f"preset {str(path)!r}: parameter {key!r} is set in two tables")
+            params[key] = value
+    return Preset(
+        name=str(raw.get("name", path.stem)),
+        method=str(raw["method"]),
+        description=str(raw.get("description", "")),
+        params=params,
+        text=text,
+        path=str(path),
+    )
+
+
+def make_estimator(method: str | None = None, model: str | Path | None = None, **overrides: Any):
+    """Build an estimator from a method name and/or a preset, with keyword overrides.
+
+    ``make_estimator(model="lcmcr-default", seed=1)`` or ``make_estimator("chapman")``.
+    """
+    from estimate.estimators.base import get_estimator_class
+
+    params: dict[str, Any] = {}
+    if model is not None:
+        preset = load_preset(model)
+        if method is not None and method != preset.method:
+            raise DataError(f"preset {preset.name!r} configures method {preset.method!r}, not {method!r}")
+        method = preset.method
+        params.update(preset.params)
+    if method is None:
+        raise DataError("give a method (e.g. 'loglinear') or a model preset (e.g. 'lcmcr-default')")
+    cls = get_estimator_class(method)
+    params.update({k: v for k, v in overrides.items() if v is not None})
+    valid = set(cls._param_names())
+    unknown = sorted(set(params) - valid)
+    if unknown:
+        raise DataError(f"method {method!r} has no parameter(s) {unknown}; valid parameters: {sorted(valid)}")
+    return cls(**params)

@@ -1,0 +1,283 @@
+"""The one results type shared by every estimator.
+
+A :class:`Result` carries everything a report needs, so nothing recomputes the fit: the point estimate of the
+population size N, an :class:`Interval` (level and the method that produced it), the observed ("at least")
+count, the estimated number of undocumented people, the model's description, diagnostics and, for Bayesian
+estimators, the posterior draws of N as ArviZ ``InferenceData`` (dimensions ``chain`` × ``draw``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    import arviz as az
+
+__all__ = ["Interval", "Result"]
+
+INTERVAL_KINDS = (
+    "equal-tailed",
+    "hdi",
+    "profile-likelihood",
+    "wald",
+    "log-normal",
+    "none",
+)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An interval estimate of N.
+
+    ``kind`` says how it was obtained: ``"equal-tailed"`` or ``"hdi"`` (Bayesian credible intervals),
+    ``"profile-likelihood"``, ``"wald"`` or ``"log-normal"`` (frequentist confidence intervals) or ``"none"``
+    when the data cannot bound N (``upper`` is then ``inf``).
+    """
+
+    lower: float
+    upper: float
+    level: float = 0.95
+    kind: str = "equal-tailed"
+
+    def __post_init__(self) -> None:
+        if not 0 < self.level < 1:
+            raise ValueError(f"interval level must be in (0, 1), got {self.level}")
+        if self.kind not in INTERVAL_KINDS:
+            raise ValueError(f"unknown interval kind {self.kind!r}; expected one of {INTERVAL_KINDS}")
+
+    @property
+    def is_credible(self) -> bool:
+        """True for Bayesian credible intervals."""
+        return self.kind in ("equal-tailed", "hdi")
+
+    def describe(self) -> str:
+        """e.g. ``"95% credible interval (equal-tailed)"``."""
+        name = "credible interval" if self.is_credible else "confidence interval"
+        return f"{self.level:.0%} {name} ({self.kind})"
+
+    def __str__(self) -> str:
+        return f"[{_fmt(self.lower)}, {_fmt(self.upper)}] ({self.describe()})"
+
+
+def _fmt(value: float) -> str:
+    if value is None or not math.isfinite(value):
+        return "∞" if value == math.inf else "n/a"
+    return f"{value:,.0f}"
+
+
+def _jsonable(value: Any) -> Any:
+    """Convert numpy / pandas scalars and containers to plain JSON types."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        v = float(value)
+        if math.isnan(v):
+            return None
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return v
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, pd.Series):
+        return _jsonable(value.to_dict())
+    return value
+
+
+def _from_json_float(value: Any) -> float:
+    if value is None:
+        return math.nan
+    if value == "inf":
+        return math.inf
+    if value == "-inf":
+        return -math.inf
+    return float(value)
+
+
+@dataclass
+class Result:
+    """Fitted population-size estimate.
+
+    Attributes
+    ----------
+    method
+        Estimator name (``"chapman"``, ``"loglinear"``, ``"lcmcr"`` ...).
+    model
+        Human-readable description of the fitted model (terms, priors, latent classes ...).
+    estimate
+        Point estimate of the total population size N (MLE, or posterior median for Bayesian methods).
+    interval
+        Interval estimate of N with its level and kind.
+    observed
+        n, the number of distinct people on at least one list.
+    lists
+        Names of the lists used.
+    estimate_kind
+        ``"mle"``, ``"posterior median"``, ``"lower bound"`` ...
+    std_error
+        Standard error of the estimate, where the method provides one.
+    diagnostics
+        Fit statistics (deviance, AIC, BIC) or sampler diagnostics (R-hat, ESS, divergences, run time).
+    details
+        Method-specific extras (coefficients, model weights, selected terms ...).
+    posterior
+        For Bayesian methods, an ``arviz.InferenceData`` with at least ``N`` in its posterior group.
+    provenance
+        Versions, seed, preset, data hash, command line, times — filled in by :mod:`estimate.provenance`.
+    """
+
+    method: str
+    model: str
+    estimate: float
+    interval: Interval
+    observed: int
+    lists: tuple[str, ...] = ()
+    estimate_kind: str = "mle"
+    std_error: float | None = None
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    posterior: az.InferenceData | None = field(default=None, repr=False, compare=False)
+    provenance: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    # ---------------------------------------------------------------- derived quantities
+    @property
+    def undocumented(self) -> float:
+        """Estimated number of people on no list: N̂ − n."""
+        return self.estimate - self.observed
+
+    @property
+    def undocumented_fraction(self) -> float:
+        """Share of the estimated total that no list documented: (N̂ − n) / N̂."""
+        return self.undocumented / self.estimate if self.estimate > 0 else math.nan
+
+    @property
+    def is_bayesian(self) -> bool:
+        return self.posterior is not None
+
+    def draws(self) -> np.ndarray:
+        """Posterior draws of N, shape (chain, draw). Raises for non-Bayesian results."""
+        if self.posterior is None:
+            raise ValueError(f"the {self.method!r} result has no posterior draws")
+        return np.asarray(self.posterior.posterior["N"].values)
+
+    def credible_interval(self, level: float = 0.95, kind: str = "equal-tailed") -> Interval:
+        """Credible interval of N at another level or kind (``"equal-tailed"`` or ``"hdi"``)."""
+        from estimate.inference_data import interval_from_draws
+
+        return interval_from_draws(self.draws(), level=level, kind=kind)
+
+    # ---------------------------------------------------------------- presentation
+    def summary(self) -> pd.DataFrame:
+        """One-row DataFrame: method, model, observed, estimate, interval, undocumented share, diagnostics."""
+        row: dict[str, Any] = {
+            "method": self.method,
+            "model": self.model,
+            "observed": self.observed,
+            "estimate": self.estimate,
+            "estimate_kind": self.estimate_kind,
+            "lower": self.interval.lower,
+            "upper": self.interval.upper,
+            "level": self.interval.level,
+            "interval_kind": self.interval.kind,
+            "std_error": self.std_error,
+            "undocumented": self.undocumented,
+            "undocumented_fraction": self.undocumented_fraction,
+        }
+        for key, value in self.diagnostics.items():
+            if np.isscalar(value) or value is None:
+                row[key] = value
+        return pd.DataFrame([row])
+
+    def sentence(self) -> str:
+        """Plain-language sentence, e.g. "Documented: at least 4,400. Estimated total: 10,300 (95% ...)"."""
+        interval = self.interval
+        text = (
+            f"Documented: at least {self.observed:,}. Estimated total: {_fmt(self.estimate)} "
+            f"({interval.level:.0%} {'credible' if interval.is_credible else 'confidence'} interval "
+            f"{_fmt(interval.lower)}–{_fmt(interval.upper)})"
+        )
+        if math.isfinite(self.undocumented_fraction):
+            text += f"; about {self.undocumented_fraction:.0%} of the total is undocumented."
+        else:
+            text += "."
+        return text
+
+    def __str__(self) -> str:
+        lines = [
+            f"{self.method}: {self.model}",
+            f"  observed (at least): {self.observed:,}",
+            f"  estimate of N ({self.estimate_kind}): {_fmt(self.estimate)}",
+            f"  {self.interval.describe()}: {_fmt(self.interval.lower)} – {_fmt(self.interval.upper)}",
+        ]
+        if self.std_error is not None and math.isfinite(self.std_error):
+            lines.append(f"  standard error: {self.std_error:,.1f}")
+        for key, value in self.diagnostics.items():
+            if isinstance(value, float):
+                lines.append(f"  {key}: {value:,.4g}")
+            elif np.isscalar(value):
+                lines.append(f"  {key}: {value}")
+        return "\n".join(lines)
+
+    # ---------------------------------------------------------------- serialisation
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (posterior draws are not included; save them with ``to_netcdf``)."""
+        return _jsonable(
+            {
+                "method": self.method,
+                "model": self.model,
+                "estimate": self.estimate,
+                "estimate_kind": self.estimate_kind,
+                "interval": asdict(self.interval),
+                "observed": self.observed,
+                "undocumented": self.undocumented,
+                "undocumented_fraction": self.undocumented_fraction,
+                "lists": list(self.lists),
+                "std_error": self.std_error,
+                "diagnostics": self.diagnostics,
+                "details": self.details,
+                "provenance": self.provenance,
+            }
+        )
+
+    def to_json(self, **kwargs: Any) -> str:
+        kwargs.setdefault("indent", 2)
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_dict(cls, payload: Mapping[str, Any]) -> Result:
+        """Inverse of :meth:`to_dict` (without posterior draws)."""
+        interval = payload["interval"]
+        return cls(
+            method=payload["method"],
+            model=payload["model"],
+            estimate=_from_json_float(payload["estimate"]),
+            interval=Interval(
+                lower=_from_json_float(interval["lower"]),
+                upper=_from_json_float(interval["upper"]),
+                level=float(interval["level"]),
+                kind=interval["kind"],
+            ),
+            observed=int(payload["observed"]),
+            lists=tuple(payload.get("lists", ())),
+            estimate_kind=payload.get("estimate_kind", "mle"),
+            std_error=None if payload.get("std_error") is None else _from_json_float(payload["std_error"]),
+            diagnostics=dict(payload.get("diagnostics", {})),
+            details=dict(payload.get("details", {})),
+            provenance=dict(payload.get("provenance", {})),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Result:
+        return cls.from_dict(json.loads(text))
