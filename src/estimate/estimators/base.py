@@ -86,6 +86,35 @@ class Estimator(ABC):
     def _fit(self, data: CaptureData) -> Result:
         """Fit on validated, unstratified data."""
 
+    @property
+    def takes_seed(self) -> bool:
+        """True if the estimator is random and has a ``seed`` parameter."""
+        return "seed" in self._param_names()
+
+    def clone(self, **params: Any) -> Estimator:
+        """A new estimator with the same parameters, some replaced."""
+        merged = self.get_params()
+        merged.update(params)
+        return type(self)(**merged)
+
+    def fit_many(
+        self, datasets: list[CaptureData], seeds: list[Any] | None = None
+    ) -> list[Result | Exception]:
+        """Fit several independent problems (strata, replicates); one Result or the exception per problem.
+
+        ``seeds[i]`` (an int or ``numpy.random.SeedSequence``) replaces the estimator's seed for problem i, so a
+        problem's draws never depend on which other problems run with it or in what order.  Estimators with a
+        batched kernel (LCMCR) override this to advance all problems in one compiled call.
+        """
+        outcomes: list[Result | Exception] = []
+        for i, data in enumerate(datasets):
+            estimator = self.clone(seed=seeds[i]) if (seeds is not None and self.takes_seed) else self
+            try:
+                outcomes.append(estimator.fit(data))
+            except (ValueError, ArithmeticError) as exc:
+                outcomes.append(exc)
+        return outcomes
+
 
 def register(cls: type[Estimator]) -> type[Estimator]:
     """Class decorator: make an estimator available by its ``name`` (CLI ``--method``, presets, compare)."""

@@ -1,0 +1,451 @@
+"""Stratified estimation: fit every stratum, pool imputation replicates, add strata up to totals.
+
+Real analyses estimate per stratum (region × period × victim group) and then need totals.  The total of
+independent strata is N_total = Σ_s N_s, and its posterior is obtained by summing *aligned posterior draws*:
+draw d of the total is Σ_s N_s^(d).  Because strata are fitted independently, the draws of different strata are
+independent, so these sums are exact draws from the posterior of the total and its quantiles give an honest
+credible interval.  Summing the interval ends instead is wrong: it treats every stratum as simultaneously at its
+2.5% (or 97.5%) quantile, which is far less likely than 2.5%, so the summed interval is too wide (for S similar
+strata its half-width grows like S instead of √S).
+
+Multiple imputation: when record-level stratum fields were imputed several times, the input carries a replicate
+column.  Every replicate is fitted and the draws are pooled as a mixture (concatenated along the draw axis), as
+practitioners do, so the interval reflects both sampling and imputation uncertainty.
+
+Reproducibility: the seed of each (stratum, replicate) is derived from the user's seed and a stable hash of the
+stratum key, so results do not depend on the number of workers, the executor, or the order strata run in.
+Each finished stratum is cached (atomically) under a key made from its data content, the estimator and its
+parameters, its seed and the package version, so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from estimate.atomic import atomic_write_bytes
+from estimate.data import CaptureData
+from estimate.errors import DataError, UninformativeDataWarning
+from estimate.results import Result
+
+__all__ = ["fit_strata", "StrataResult", "StratumOutcome", "stratum_seed"]
+
+STATUS_OK = "ok"
+STATUS_NOT_ESTIMABLE = "not estimable"
+STATUS_FAILED = "failed"
+
+
+def _package_version() -> str:
+    from estimate import __version__
+
+    return __version__
+
+
+def _stable_key_int(key: Sequence[Any]) -> int:
+    digest = hashlib.sha256(json.dumps([str(k) for k in key]).encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def stratum_seed(seed: int | None, key: Sequence[Any]) -> np.random.SeedSequence:
+    """SeedSequence of one (stratum, replicate): a function of the user seed and the key only."""
+    entropy = 0 if seed is None else int(seed)
+    return np.random.SeedSequence(entropy=entropy, spawn_key=(_stable_key_int(key),))
+
+
+@dataclass
+class StratumOutcome:
+    """What happened to one stratum (or one replicate of it)."""
+
+    key: tuple[Any, ...]
+    observed: int
+    status: str
+    reason: str = ""
+    result: Result | None = None
+    draws: np.ndarray | None = field(default=None, repr=False)
+
+    def to_bytes(self) -> bytes:
+        """Serialise (result summary as JSON, draws as .npy) for the cache."""
+        buffer = io.BytesIO()
+        payload = {
+            "key": [str(k) for k in self.key],
+            "observed": self.observed,
+            "status": self.status,
+            "reason": self.reason,
+            "result": None if self.result is None else self.result.to_dict(),
+        }
+        arrays = {"meta": np.frombuffer(json.dumps(payload).encode(), dtype=np.uint8)}
+        if self.draws is not None:
+            arrays["draws"] = np.asarray(self.draws)
+        np.savez(buffer, **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes, key: tuple[Any, ...]) -> StratumOutcome:
+        with np.load(io.BytesIO(blob)) as archive:
+            payload = json.loads(archive["meta"].tobytes().decode())
+            draws = archive["draws"] if "draws" in archive.files else None
+        result = None if payload["result"] is None else Result.from_dict(payload["result"])
+        return cls(key, int(payload["observed"]), payload["status"], payload["reason"], result, draws)
+
+
+def _check_estimable(data: CaptureData, min_lists: int, min_records: int) -> str:
+    """Reason the stratum cannot be estimated, or '' if it can."""
+    if data.n_lists < min_lists:
+        return f"only {data.n_lists} usable list(s) (need {min_lists})"
+    if data.observed < min_records:
+        return f"only {data.observed} record(s) (need {min_records})"
+    if not (data.patterns.sum(axis=1) >= 2).any():
+        return "no one is on two or more lists: the lists never overlap, so the total is unbounded"
+    return ""
+
+
+@dataclass
+class StrataResult:
+    """Per-stratum outcomes plus pooled totals from summed posterior draws."""
+
+    by: list[str]
+    method: str
+    outcomes: dict[tuple[Any, ...], StratumOutcome]
+    level: float = 0.95
+    replicate: str | None = None
+    replicate_outcomes: dict[tuple[Any, ...], list[StratumOutcome]] = field(default_factory=dict, repr=False)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Number of strata done / not estimable / failed."""
+        tally = {STATUS_OK: 0, STATUS_NOT_ESTIMABLE: 0, STATUS_FAILED: 0}
+        for outcome in self.outcomes.values():
+            tally[outcome.status] += 1
+        return tally
+
+    def summary(self) -> pd.DataFrame:
+        """Tidy table: stratum columns, observed, estimate, interval, diagnostics, status and reason."""
+        rows = []
+        for key, outcome in self.outcomes.items():
+            row: dict[str, Any] = dict(zip(self.by, key, strict=True))
+            row["observed"] = outcome.observed
+            result = outcome.result
+            row["estimate"] = result.estimate if result else math.nan
+            row["lower"] = result.interval.lower if result else math.nan
+            row["upper"] = result.interval.upper if result else math.nan
+            row["level"] = result.interval.level if result else self.level
+            row["interval_kind"] = result.interval.kind if result else ""
+            diag = result.diagnostics if result else {}
+            row["r_hat"] = diag.get("r_hat", math.nan)
+            row["ess_bulk"] = diag.get("ess_bulk", math.nan)
+            row["status"] = outcome.status
+            row["reason"] = outcome.reason
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def _draw_table(self) -> tuple[list[tuple[Any, ...]], np.ndarray]:
+        keys = [k for k, o in self.outcomes.items() if o.status == STATUS_OK and o.draws is not None]
+        if not keys:
+            return [], np.empty((0, 0))
+        shapes = {self.outcomes[k].draws.shape for k in keys}
+        if len(shapes) != 1:
+            raise DataError(f"strata have posterior draws of different shapes {shapes}; cannot pool them")
+        stacked = np.stack([np.asarray(self.outcomes[k].draws, dtype=np.int64).ravel() for k in keys])
+        return keys, stacked
+
+    def total(self, by: str | Sequence[str] | None = None, *, level: float | None = None,
+              kind: str = "equal-tailed") -> pd.DataFrame:
+        """Posterior of aggregates: sum aligned draws of N over the strata in each group.
+
+        ``by=None`` gives the overall total; ``by="region"`` one row per region.  Strata that could not be
+        estimated contribute their observed count (a floor, not an estimate) and are counted in
+        ``strata_not_estimated`` so the reader knows the total is partly a lower bound.
+        """
+        from estimate.inference_data import interval_from_draws
+
+        level = self.level if level is None else level
+        group_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+        unknown = [c for c in group_cols if c not in self.by]
+        if unknown:
+            raise DataError(f"cannot total by {unknown}: the strata are {self.by}")
+        keys, stacked = self._draw_table()
+        index = {k: i for i, k in enumerate(keys)}
+        groups: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+        for key in self.outcomes:
+            label = tuple(key[self.by.index(c)] for c in group_cols)
+            groups.setdefault(label, []).append(key)
+        rows = []
+        for label, members in sorted(groups.items(), key=lambda item: tuple(map(str, item[0]))):
+            ok = [k for k in members if k in index]
+            floor = sum(self.outcomes[k].observed for k in members if k not in index)
+            row: dict[str, Any] = dict(zip(group_cols, label, strict=True))
+            row["observed"] = sum(self.outcomes[k].observed for k in members)
+            if ok:
+                draws = stacked[[index[k] for k in ok]].sum(axis=0) + floor
+                interval = interval_from_draws(draws, level=level, kind=kind)
+                row.update(estimate=float(np.median(draws)), lower=interval.lower, upper=interval.upper)
+            else:
+                row.update(estimate=math.nan, lower=math.nan, upper=math.nan)
+            row.update(level=level, interval_kind=kind, strata=len(members),
+                       strata_not_estimated=len(members) - len(ok))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def draws_dataset(self):
+        """Posterior draws of N per stratum as an xarray Dataset (dims stratum, sample) for further pooling."""
+        import xarray as xr
+
+        keys, stacked = self._draw_table()
+        labels = ["/".join(map(str, k)) for k in keys]
+        data = xr.Dataset(
+            {"N": (("stratum", "sample"), stacked)},
+            coords={"stratum": labels, **{c: ("stratum", [k[i] for k in keys]) for i, c in enumerate(self.by)}},
+            attrs={"method": self.method, "by": ",".join(self.by)},
+        )
+        return data
+
+    def to_netcdf(self, path: str | Path) -> None:
+        """Write the per-stratum draws (atomically) as netCDF."""
+        from estimate.atomic import atomic_write_with
+
+        dataset = self.draws_dataset()
+        for column in self.by:
+            dataset[column] = dataset[column].astype(str)
+        atomic_write_with(path, lambda tmp: dataset.to_netcdf(tmp, engine="h5netcdf"))
+
+
+def _split(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], CaptureData | str]:
+    """Split into strata, keeping per-stratum problems (e.g. < 2 usable lists) as reason strings."""
+    table = data.pattern_table(include_strata=True)
+    rest = [c for c in data.strata_columns if c not in columns]
+    parts: dict[tuple[Any, ...], CaptureData | str] = {}
+    for key, group in table.groupby(columns, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                parts[key] = CaptureData.from_aggregated(
+                    group.drop(columns=columns), lists=list(data.lists), count="count", strata=rest or None
+                )
+        except DataError as exc:
+            parts[key] = str(exc)
+    return parts
+
+
+def _cache_key(estimator: Any, data: CaptureData, seed: np.random.SeedSequence | None) -> str:
+    params = {k: v for k, v in estimator.get_params().items() if k != "seed"}
+    payload = json.dumps(
+        {
+            "estimator": type(estimator).__name__,
+            "params": {k: repr(v) for k, v in sorted(params.items())},
+            "data": data.content_hash(),
+            "seed": None if seed is None else [seed.entropy, list(seed.spawn_key)],
+            "version": _package_version(),
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def _outcome_from(key: tuple[Any, ...], data: CaptureData, fitted: Result | Exception) -> StratumOutcome:
+    if isinstance(fitted, Exception):
+        status = STATUS_NOT_ESTIMABLE if isinstance(fitted, DataError) else STATUS_FAILED
+        return StratumOutcome(key, data.observed, status, str(fitted).splitlines()[0] if str(fitted) else repr(fitted))
+    draws = fitted.draws() if fitted.posterior is not None else None
+    fitted.posterior = None  # draws are kept separately; the summary travels as JSON
+    return StratumOutcome(key, data.observed, STATUS_OK, "", fitted, draws)
+
+
+def _fit_chunk(estimator: Any, problems: list[CaptureData], seeds: list[Any]) -> list[bytes]:
+    """Fit a chunk of problems (runs locally or on a dask worker); returns serialised outcomes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = estimator.fit_many(problems, seeds if estimator.takes_seed else None)
+    return [_outcome_from((), d, f).to_bytes() for d, f in zip(problems, fitted, strict=True)]
+
+
+def fit_strata(
+    data: CaptureData,
+    by: str | Sequence[str],
+    method: str | None = None,
+    model: str | Path | None = None,
+    *,
+    estimator: Any = None,
+    seed: int | None = None,
+    replicate: str | None = None,
+    min_lists: int | None = None,
+    min_records: int = 10,
+    cache_dir: str | Path | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    dask_workers: int | None = None,
+    chunk_size: int = 64,
+    progress: Callable[[int, int], None] | None = None,
+    level: float = 0.95,
+) -> StrataResult:
+    """Fit ``method`` (or a preset, or a ready ``estimator``) to every stratum of ``data``.
+
+    Parameters
+    ----------
+    by
+        Stratum columns to split on (they must be stratum columns of ``data``).
+    replicate
+        Optional multiple-imputation replicate column: each replicate is fitted and the draws are pooled.
+    min_lists, min_records
+        Strata with fewer usable lists (default 3 for latent-class models, else 2) or records, or with no
+        overlap between lists, are reported as "not estimable" with their observed count.
+    cache_dir
+        Directory of per-stratum results; finished strata are reused (resume after an interruption).
+    executor
+        ``"local"`` (default; batched kernels use all cores) or ``"dask"`` (``scheduler`` address or
+        ``dask_workers`` local workers on 127.0.0.1).  Same seed → same results on every executor.
+    progress
+        Callback ``progress(done, total)`` after each chunk (the CLI draws a progress bar with it).
+    """
+    from estimate.presets import make_estimator
+
+    if estimator is None:
+        estimator = make_estimator(method, model, **({"seed": seed} if seed is not None else {}))
+    if seed is None and estimator.takes_seed:
+        seed = estimator.get_params().get("seed")
+    columns = [by] if isinstance(by, str) else list(by)
+    split_cols = columns + ([replicate] if replicate else [])
+    missing = [c for c in split_cols if c not in data.strata_columns]
+    if missing:
+        raise DataError(f"column(s) {missing} are not stratum columns of the data {list(data.strata_columns)}")
+    if min_lists is None:
+        min_lists = 3 if estimator.name in ("lcmcr", "pymc-lcmcr") else 2
+
+    parts = _split(data, split_cols)
+    outcomes: dict[tuple[Any, ...], StratumOutcome] = {}
+    todo: list[tuple[tuple[Any, ...], CaptureData, np.random.SeedSequence, str]] = []
+    cache = Path(cache_dir) if cache_dir is not None else None
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+    observed_by_key = _observed_by_key(data, split_cols)
+    for key, part in parts.items():
+        if isinstance(part, str):
+            outcomes[key] = StratumOutcome(key, observed_by_key[key], STATUS_NOT_ESTIMABLE, part)
+            continue
+        reason = _check_estimable(part, min_lists, min_records)
+        if reason:
+            outcomes[key] = StratumOutcome(key, part.observed, STATUS_NOT_ESTIMABLE, reason)
+            continue
+        sseq = stratum_seed(seed, key)
+        cache_key = _cache_key(estimator, part, sseq) if cache is not None else ""
+        if cache is not None and (cache / f"{cache_key}.npz").exists():
+            outcomes[key] = StratumOutcome.from_bytes((cache / f"{cache_key}.npz").read_bytes(), key)
+            continue
+        todo.append((key, part, sseq, cache_key))
+
+    total = len(parts)
+    done = total - len(todo)
+    if progress:
+        progress(done, total)
+    chunks = [todo[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
+    for chunk, blobs in _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
+        for (key, _part, _sseq, cache_key), blob in zip(chunk, blobs, strict=True):
+            if cache is not None:
+                atomic_write_bytes(cache / f"{cache_key}.npz", blob)
+            outcomes[key] = StratumOutcome.from_bytes(blob, key)
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+
+    ordered = {key: outcomes[key] for key in parts}
+    method_name = estimator.name
+    if replicate:
+        return _pool_replicates(ordered, columns, method_name, level, replicate)
+    _warn_not_estimable(ordered)
+    return StrataResult(by=columns, method=method_name, outcomes=ordered, level=level)
+
+
+def _observed_by_key(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], int]:
+    table = data.pattern_table(include_strata=True)
+    sums = table.groupby(columns, sort=True)["count"].sum()
+    return {(k if isinstance(k, tuple) else (k,)): int(v) for k, v in sums.items()}
+
+
+def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
+    """Yield (chunk, serialised outcomes) as chunks finish, in submission order."""
+    if not chunks:
+        return
+    if executor == "local" and scheduler is None and dask_workers is None:
+        for chunk in chunks:
+            yield chunk, _fit_chunk(estimator, [c[1] for c in chunk], [c[2] for c in chunk])
+        return
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - optional dependency
+        raise DataError("the dask executor needs dask.distributed: pip install 'estimate[dask]'") from exc
+    cluster = None
+    if scheduler is not None:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=dask_workers or 2, threads_per_worker=1, host="127.0.0.1",
+                               dashboard_address=None, processes=True)
+        client = Client(cluster)
+    try:
+        futures = [client.submit(_fit_chunk, estimator, [c[1] for c in chunk], [c[2] for c in chunk], pure=False)
+                   for chunk in chunks]
+        for chunk, future in zip(chunks, futures, strict=True):
+            yield chunk, future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _warn_not_estimable(outcomes: dict[tuple[Any, ...], StratumOutcome]) -> None:
+    bad = [o for o in outcomes.values() if o.status != STATUS_OK]
+    if bad:
+        warnings.warn(
+            f"{len(bad)} of {len(outcomes)} strata were not estimated (e.g. {bad[0].key}: {bad[0].reason}); they "
+            "are reported with their observed counts and enter totals only as observed floors",
+            UninformativeDataWarning,
+            stacklevel=3,
+        )
+
+
+def _pool_replicates(
+    outcomes: dict[tuple[Any, ...], StratumOutcome], columns: list[str], method: str, level: float, replicate: str
+) -> StrataResult:
+    """Mixture of posteriors over imputation replicates: concatenate each stratum's draws across replicates."""
+    from estimate.inference_data import interval_from_draws
+
+    by_stratum: dict[tuple[Any, ...], list[StratumOutcome]] = {}
+    for key, outcome in outcomes.items():
+        by_stratum.setdefault(key[:-1], []).append(outcome)
+    pooled: dict[tuple[Any, ...], StratumOutcome] = {}
+    for key, reps in by_stratum.items():
+        ok = [r for r in reps if r.status == STATUS_OK and r.draws is not None]
+        observed = int(round(np.mean([r.observed for r in reps])))
+        if len(ok) < len(reps):
+            bad = next(r for r in reps if r not in ok)
+            pooled[key] = StratumOutcome(key, observed, bad.status,
+                                         f"{len(reps) - len(ok)} of {len(reps)} replicates: {bad.reason}")
+            continue
+        draws = np.concatenate([np.asarray(r.draws) for r in ok], axis=-1)
+        interval = interval_from_draws(draws, level=level)
+        first = ok[0].result
+        result = Result(
+            method=method,
+            model=f"{first.model}; mixture over {len(ok)} imputation replicates ({replicate})",
+            estimate=float(np.median(draws)),
+            interval=interval,
+            observed=observed,
+            lists=first.lists,
+            estimate_kind="posterior median",
+            details={"replicates": len(ok),
+                     "replicate_estimates": [r.result.estimate for r in ok]},
+        )
+        pooled[key] = StratumOutcome(key, observed, STATUS_OK, "", result, draws)
+    _warn_not_estimable(pooled)
+    return StrataResult(by=columns, method=method, outcomes=pooled, level=level, replicate=replicate,
+                        replicate_outcomes={k: v for k, v in by_stratum.items()})
+
