@@ -14,6 +14,9 @@ load_preset, preset_names, make_estimator
     Named model presets from ``models/*.toml``.
 method_names, get_estimator_class
     The registry of estimators by name (``"chapman"``, ``"loglinear"``, ``"lcmcr"`` ...).
+fit_strata, StrataResult
+    Fit every stratum (batched for LCMCR), pool imputation replicates, totals from summed posterior draws
+    (:mod:`estimate.strata`).
 DataError, ConvergenceWarning, DataWarning, UninformativeDataWarning
     The exception raised for bad input and the warnings issued for valid but problematic data or fits.
 """
@@ -36,6 +39,7 @@ from estimate.estimators import (
 )
 from estimate.presets import load_preset, make_estimator, preset_names
 from estimate.results import Interval, Result
+from estimate.strata import StrataResult, fit_strata
 
 __version__ = "0.1.0"
 
@@ -58,4 +62,6 @@ __all__ = [
     "DataWarning",
     "UninformativeDataWarning",
     "ConvergenceWarning",
+    "fit_strata",
+    "StrataResult",
 ]

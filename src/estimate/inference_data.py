@@ -13,8 +13,11 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import arviz as az
 import numpy as np
+
+with warnings.catch_warnings():  # ArviZ 0.23 announces its 1.0 refactor on import; not actionable for users
+    warnings.simplefilter("ignore", FutureWarning)
+    import arviz as az
 
 from estimate.errors import ConvergenceWarning
 from estimate.results import Interval

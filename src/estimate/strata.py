@@ -181,20 +181,40 @@ class StrataResult:
             groups.setdefault(label, []).append(key)
         rows = []
         for label, members in sorted(groups.items(), key=lambda item: tuple(map(str, item[0]))):
-            ok = [k for k in members if k in index]
-            floor = sum(self.outcomes[k].observed for k in members if k not in index)
             row: dict[str, Any] = dict(zip(group_cols, label, strict=True))
             row["observed"] = sum(self.outcomes[k].observed for k in members)
-            if ok:
-                draws = stacked[[index[k] for k in ok]].sum(axis=0) + floor
-                interval = interval_from_draws(draws, level=level, kind=kind)
-                row.update(estimate=float(np.median(draws)), lower=interval.lower, upper=interval.upper)
+            if keys:
+                ok = [k for k in members if k in index]
+                floor = sum(self.outcomes[k].observed for k in members if k not in index)
+                if ok:
+                    draws = stacked[[index[k] for k in ok]].sum(axis=0) + floor
+                    interval = interval_from_draws(draws, level=level, kind=kind)
+                    row.update(estimate=float(np.median(draws)), lower=interval.lower, upper=interval.upper)
+                else:
+                    row.update(estimate=math.nan, lower=math.nan, upper=math.nan)
+                row.update(level=level, interval_kind=kind)
             else:
-                row.update(estimate=math.nan, lower=math.nan, upper=math.nan)
-            row.update(level=level, interval_kind=kind, strata=len(members),
-                       strata_not_estimated=len(members) - len(ok))
+                ok = self._wald_total(members, level, row)
+            row.update(strata=len(members), strata_not_estimated=len(members) - len(ok))
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def _wald_total(self, members: list[tuple[Any, ...]], level: float, row: dict[str, Any]) -> list:
+        """Total for methods without posterior draws: Σ N̂_s with Var = Σ SE_s² (strata independent), Wald."""
+        from scipy import stats
+
+        ok = [k for k in members if self.outcomes[k].status == STATUS_OK and self.outcomes[k].result is not None]
+        floor = sum(self.outcomes[k].observed for k in members if k not in ok)
+        estimate = sum(self.outcomes[k].result.estimate for k in ok) + floor
+        errors = [self.outcomes[k].result.std_error for k in ok]
+        if ok and all(e is not None and math.isfinite(e) for e in errors):
+            half = stats.norm.ppf(0.5 + level / 2) * math.sqrt(sum(e * e for e in errors))
+            lower, upper = max(estimate - half, row["observed"]), estimate + half
+        else:
+            lower = upper = math.nan
+        row.update(estimate=estimate if ok else math.nan, lower=lower if ok else math.nan,
+                   upper=upper if ok else math.nan, level=level, interval_kind="wald")
+        return ok
 
     def draws_dataset(self):
         """Posterior draws of N per stratum as an xarray Dataset (dims stratum, sample) for further pooling."""

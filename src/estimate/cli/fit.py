@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +27,14 @@ def fit(
     fmt: str = typer.Option("table", "--format", help="table, json or csv."),
     output: Path = typer.Option(None, "--output", "-o", help="Write results to this file (atomically)."),
     strict: bool = typer.Option(False, "--strict", help="Reject lists with no records instead of dropping them."),
+    replicate: str = typer.Option(None, "--replicate", help="Imputation replicate column: fit each, pool draws."),
+    resume: bool = typer.Option(False, "--resume", help="Reuse finished strata from the cache (see --cache-dir)."),
+    cache_dir: Path = typer.Option(None, "--cache-dir", help="Per-stratum result cache (default with --resume: "
+                                   "OUTPUT.cache/ or .estimate-cache/)."),
+    scheduler: str = typer.Option(None, "--scheduler", help="dask.distributed scheduler address for strata."),
+    dask_workers: int = typer.Option(None, "--dask-workers", help="Start a local dask cluster with N workers."),
+    totals: str = typer.Option(None, "--totals", help="Also print totals by these stratum columns ('all' = overall)."),
+    draws_output: Path = typer.Option(None, "--draws-output", help="Write per-stratum posterior draws (netCDF)."),
 ) -> None:
     """Estimate the total population size with an interval."""
     if fmt not in FORMATS:
@@ -35,15 +42,19 @@ def fit(
     if method is None and model is None:
         method = "lcmcr" if "lcmcr-default" in preset_names() else "loglinear"
         model = "lcmcr-default" if method == "lcmcr" else None
-    capture = load_input(data, example, lists=lists, count=count, strata=strata, strict=strict)
+    all_strata = ",".join(filter(None, [strata, replicate])) or None
+    capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict)
     overrides = {"seed": seed} if seed is not None else {}
     estimator = make_estimator(method, model, **_accepted(method, model, overrides))
-    strata_cols = split_option(strata)
+    strata_cols = [c for c in (split_option(strata) or []) if c != replicate]
     if strata_cols:
-        from estimate.strata import fit_strata
+        from estimate.cli._strata import run_strata
 
-        table = fit_strata(capture, by=strata_cols, estimator=estimator).summary()
-        emit_frame(table, fmt, output)
+        if resume and cache_dir is None:
+            cache_dir = Path(f"{output}.cache") if output is not None else Path(".estimate-cache")
+        run_strata(capture, strata_cols, estimator, fmt=fmt, output=output, replicate=replicate,
+                   cache_dir=cache_dir, scheduler=scheduler, dask_workers=dask_workers, totals=totals,
+                   draws_output=draws_output)
         return
     result = estimator.fit(capture)
     if fmt == "json":
@@ -79,4 +90,4 @@ def methods() -> None:
     typer.echo("\nPresets: " + ", ".join(preset_names()))
 
 
-__all__ = ["fit", "methods", "json"]
+__all__ = ["fit", "methods"]

@@ -1,0 +1,70 @@
+"""The stratified branch of ``estimate fit --strata``: progress bar, summary, totals, draws."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import typer
+
+from estimate.cli._common import emit_frame, split_option
+from estimate.data import CaptureData
+
+
+def run_strata(
+    capture: CaptureData,
+    strata_cols: list[str],
+    estimator: Any,
+    *,
+    fmt: str,
+    output: Path | None,
+    replicate: str | None,
+    cache_dir: Path | None,
+    scheduler: str | None,
+    dask_workers: int | None,
+    totals: str | None,
+    draws_output: Path | None,
+) -> None:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from estimate.strata import fit_strata
+
+    columns = (TextColumn("strata"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, transient=False, console=_stderr_console()) as bar:
+        task = bar.add_task("fit", total=None, rate="")
+
+        def report(done: int, total: int) -> None:
+            elapsed = bar.tasks[0].elapsed or 0.0
+            rate = f"{done / elapsed:.1f}/s" if elapsed > 0 else ""
+            bar.update(task, completed=done, total=total, rate=rate)
+
+        executor = "dask" if (scheduler or dask_workers) else "local"
+        fitted = fit_strata(capture, by=strata_cols, estimator=estimator, replicate=replicate,
+                            cache_dir=cache_dir, executor=executor, scheduler=scheduler,
+                            dask_workers=dask_workers, progress=report)
+    emit_frame(fitted.summary(), fmt, output)
+    if totals:
+        by = None if totals.strip().lower() in ("all", "overall", "total") else split_option(totals)
+        table: pd.DataFrame = fitted.total(by=by)
+        total_path = None if output is None else output.with_name(f"{output.stem}.totals{output.suffix}")
+        emit_frame(table, fmt, total_path)
+    if draws_output is not None:
+        fitted.to_netcdf(draws_output)
+    counts = fitted.counts
+    typer.echo(f"done: {counts['ok']}  not estimable: {counts['not estimable']}  failed: {counts['failed']}",
+               err=True)
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
