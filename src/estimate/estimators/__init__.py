@@ -2,6 +2,7 @@
 
 from estimate.estimators.base import Estimator, get_estimator_class, method_names
 from estimate.estimators.chao import ChaoLowerBound
+from estimate.estimators.lcmcr import LCMCR
 from estimate.estimators.two_list import Chapman, LincolnPetersen
 
 __all__ = [
@@ -11,4 +12,5 @@ __all__ = [
     "LincolnPetersen",
     "Chapman",
     "ChaoLowerBound",
+    "LCMCR",
 ]

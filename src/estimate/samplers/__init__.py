@@ -1,0 +1,1 @@
+"""Compiled samplers: numbers in, numbers out (no pandas, no I/O)."""
