@@ -73,8 +73,7 @@ def interval_from_draws(draws: np.ndarray, level: float = 0.95, kind: str = "equ
         alpha = (1 - level) / 2
         lower, upper = np.quantile(values.ravel(), [alpha, 1 - alpha])
     elif kind == "hdi":
-        samples = values if values.ndim >= 2 else values[None, :]
-        bounds = az.hdi(samples, hdi_prob=level)
+        bounds = np.asarray(az.hdi(values.ravel(), hdi_prob=level)).ravel()
         lower, upper = float(bounds[0]), float(bounds[1])
     else:
         raise ValueError(f"unknown credible interval kind {kind!r}; use 'equal-tailed' or 'hdi'")
