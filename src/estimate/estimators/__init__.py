@@ -3,6 +3,8 @@
 from estimate.estimators.base import Estimator, get_estimator_class, method_names
 from estimate.estimators.chao import ChaoLowerBound
 from estimate.estimators.lcmcr import LCMCR
+from estimate.estimators.loglinear import LogLinear
+from estimate.estimators.rcapture import HeterogeneityModel
 from estimate.estimators.two_list import Chapman, LincolnPetersen
 
 __all__ = [
@@ -13,4 +15,6 @@ __all__ = [
     "Chapman",
     "ChaoLowerBound",
     "LCMCR",
+    "LogLinear",
+    "HeterogeneityModel",
 ]

@@ -1,0 +1,48 @@
+"""Rcapture closedp.t / closedpCI.t reference numbers for Kosovo, within 0.5%."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import estimate
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "reference" / "kosovo_classical.json"
+FALLBACK = {
+    "M0": (7608.368, 136.61751), "Mt": (7394.587, 129.62539), "Mh Chao (LB)": (8787.243, 222.62050),
+    "Mh Poisson2": (9402.952, 310.85327), "Mh Darroch": (12448.385, 777.96675),
+    "Mth Chao (LB)": (8591.184, 213.54902), "Mth Poisson2": (9327.761, 306.26613),
+    "Mth Darroch": (12797.343, 814.83422),
+}
+NAMES = {"M0": "m0", "Mt": "mt", "Mh Chao (LB)": "mh-chao", "Mh Poisson2": "mh-poisson2", "Mh Darroch": "mh-darroch",
+         "Mth Chao (LB)": "mth-chao", "Mth Poisson2": "mth-poisson2", "Mth Darroch": "mth-darroch"}
+
+
+def reference() -> dict[str, tuple[float, float]]:
+    if not REFERENCE.exists():
+        return FALLBACK
+    table = json.loads(REFERENCE.read_text())["rcapture_closedp_t"]
+    return {k: (table[k]["abundance"], table[k]["stderr"]) for k in NAMES}
+
+
+@pytest.mark.parametrize("label", list(NAMES))
+def test_abundance_and_stderr_match_rcapture(label: str) -> None:
+    abundance, stderr = reference()[label]
+    fit = estimate.make_estimator(NAMES[label]).fit(estimate.datasets.load("kosovo"))
+    assert fit.estimate == pytest.approx(abundance, rel=0.005)
+    assert fit.std_error == pytest.approx(stderr, rel=0.005)
+
+
+def test_profile_interval_of_mth_chao_matches_closedpci() -> None:
+    fit = estimate.make_estimator("mth-chao").fit(estimate.datasets.load("kosovo"))
+    assert fit.details["profile_estimate"] == pytest.approx(8588.397, rel=0.005)
+    assert fit.interval.lower == pytest.approx(8188.719, rel=0.005)
+    assert fit.interval.upper == pytest.approx(9026.918, rel=0.005)
+
+
+def test_deviance_and_df_match_rcapture() -> None:
+    fit = estimate.make_estimator("mth-chao").fit(estimate.datasets.load("kosovo"))
+    assert fit.diagnostics["deviance"] == pytest.approx(105.497, rel=0.005)
+    assert fit.diagnostics["df"] == 9
