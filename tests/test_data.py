@@ -1,0 +1,145 @@
+"""CaptureData: constructors, descriptives, validation (one DataError naming the column/row)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import estimate
+from estimate import CaptureData, DataError, DataWarning
+
+
+def test_kosovo_descriptives(kosovo: CaptureData) -> None:
+    assert kosovo.observed == 4400
+    assert kosovo.lists == ("EXH", "ABA", "OSCE", "HRW")
+    assert kosovo.list_sizes.to_dict() == {"EXH": 1910, "ABA": 1528, "OSCE": 1786, "HRW": 685}
+    overlaps = kosovo.overlaps()
+    assert overlaps.loc["EXH", "ABA"] == 403 and overlaps.loc["OSCE", "HRW"] == 224
+    assert (np.diag(overlaps) == kosovo.list_sizes.to_numpy()).all()
+    table = kosovo.pattern_table()
+    assert list(table.columns) == ["EXH", "ABA", "OSCE", "HRW", "count"] and table["count"].sum() == 4400
+    assert kosovo.n_patterns == 15
+
+
+def test_record_level_with_booleans_and_strata(records: pd.DataFrame) -> None:
+    boolean = records.assign(A=records["A"].astype(bool))
+    data = CaptureData.from_records(boolean, lists=["A", "B", "C"], strata="region")
+    assert data.observed == 8 and data.strata_columns == ("region",)
+    parts = data.by("region")
+    assert set(parts) == {"n", "s"} and parts["n"].observed == 4 and parts["s"].observed == 4
+
+
+def test_by_several_columns_gives_tuple_keys(records: pd.DataFrame) -> None:
+    frame = records.assign(period=[1, 1, 2, 2, 1, 1, 2, 2])
+    data = CaptureData.from_records(frame, lists=["A", "B", "C"], strata=["region", "period"])
+    parts = data.by(["region", "period"])
+    assert all(isinstance(k, tuple) and len(k) == 2 for k in parts)
+    assert sum(p.observed for p in parts.values()) == 8
+
+
+def test_long_table() -> None:
+    long = pd.DataFrame({"id": [1, 1, 2, 3, 3, 3, 4], "list": ["A", "B", "A", "A", "B", "C", "C"]})
+    data = CaptureData.from_long(long)
+    assert data.observed == 4
+    assert data.list_sizes.to_dict() == {"A": 3, "B": 2, "C": 2}
+
+
+def test_long_table_conflicting_strata() -> None:
+    long = pd.DataFrame({"id": [1, 1, 2], "list": ["A", "B", "A"], "region": ["x", "y", "x"]})
+    with pytest.raises(DataError, match="conflicting stratum"):
+        CaptureData.from_long(long, strata="region")
+
+
+def test_csv_and_parquet_readers(tmp_path, kosovo: CaptureData) -> None:
+    csv = tmp_path / "k.csv"
+    kosovo.pattern_table().to_csv(csv, index=False)
+    parquet = tmp_path / "k.parquet"
+    kosovo.pattern_table().to_parquet(parquet)
+    assert CaptureData.read(csv) == kosovo
+    assert CaptureData.read(parquet) == kosovo
+
+
+@pytest.mark.parametrize(
+    ("frame", "match"),
+    [
+        (pd.DataFrame({"A": [1, 2, 0], "B": [0, 1, 1], "count": [1, 2, 3]}), r"'A' is not binary.*2"),
+        (pd.DataFrame({"A": [1, np.nan, 0], "B": [0, 1, 1], "count": [1, 2, 3]}), r"'A' has a missing value"),
+        (pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [1, -2, 3]}), r"negative count"),
+        (pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [1, 2.5, 3]}), r"non-integer count"),
+        (pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [1, None, 3]}), r"count column 'count' has a missing"),
+        (pd.DataFrame({"A": [1, 1], "count": [1, 2]}), r"at least 2 lists"),
+        (pd.DataFrame({"A": [1, 0], "B": [0, 1], "count": [0, 0]}), r"zero records"),
+        (pd.DataFrame({"A": [0, 1], "B": [0, 1], "count": [5, 2]}), r"none of the lists"),
+    ],
+)
+def test_bad_aggregated_input_raises(frame: pd.DataFrame, match: str) -> None:
+    with pytest.raises(DataError, match=match):
+        CaptureData.from_aggregated(frame)
+
+
+def test_data_error_is_value_error() -> None:
+    assert issubclass(DataError, ValueError)
+
+
+def test_zero_records_in_record_table() -> None:
+    with pytest.raises(DataError, match="zero records"):
+        CaptureData.from_records(pd.DataFrame({"A": [], "B": []}))
+
+
+def test_missing_stratum_value_names_column_and_row(records: pd.DataFrame) -> None:
+    records.loc[3, "region"] = None
+    with pytest.raises(DataError, match=r"stratum column 'region' has a missing value at row 3"):
+        CaptureData.from_records(records, lists=["A", "B", "C"], strata="region")
+
+
+def test_duplicate_patterns_are_merged_with_warning() -> None:
+    frame = pd.DataFrame({"A": [1, 1, 0], "B": [0, 0, 1], "count": [2, 3, 4]})
+    with pytest.warns(DataWarning, match="duplicate"):
+        data = CaptureData.from_aggregated(frame)
+    assert data.n_patterns == 2 and data.observed == 9
+
+
+def test_empty_list_dropped_with_warning_or_strict_raises() -> None:
+    frame = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "C": [0, 0, 0], "count": [5, 6, 7]})
+    with pytest.warns(DataWarning, match=r"\['C'\] document nobody"):
+        data = CaptureData.from_aggregated(frame)
+    assert data.lists == ("A", "B")
+    with pytest.raises(DataError, match=r"\['C'\] document nobody"):
+        CaptureData.from_aggregated(frame, strict=True)
+
+
+def test_unknown_columns_named() -> None:
+    with pytest.raises(DataError, match=r"list column\(s\) \['Z'\] not found"):
+        CaptureData.from_aggregated(pd.DataFrame({"A": [1], "B": [1], "count": [1]}), lists=["A", "Z"])
+
+
+def test_to_records_round_trip(kosovo: CaptureData) -> None:
+    again = CaptureData.from_records(kosovo.to_records())
+    assert again == kosovo
+
+
+def test_without_strata_and_select_lists(records: pd.DataFrame) -> None:
+    data = CaptureData.from_records(records, lists=["A", "B", "C"], strata="region")
+    assert data.without_strata().observed == 8
+    sub = data.without_strata().select_lists(["B", "A"])
+    assert sub.lists == ("B", "A") and sub.observed == int(((records.A + records.B) > 0).sum())
+
+
+def test_estimator_rejects_stratified_data(records: pd.DataFrame) -> None:
+    data = CaptureData.from_records(records, lists=["A", "B", "C"], strata="region")
+    with pytest.raises(DataError, match="stratified"):
+        estimate.ChaoLowerBound().fit(data)
+
+
+def test_thirty_lists_stored_sparsely() -> None:
+    rng = np.random.default_rng(1)
+    x = (rng.random((5000, 30)) < 0.1).astype(np.uint8)
+    x = x[x.sum(1) > 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no empty-list warning expected
+        data = CaptureData.from_records(pd.DataFrame(x, columns=[f"L{i}" for i in range(30)]))
+    assert data.patterns.shape == (data.n_patterns, 30) and data.n_patterns <= len(x)
+    assert data.content_hash() == CaptureData.from_records(data.to_records()).content_hash()
