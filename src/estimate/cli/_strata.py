@@ -25,6 +25,7 @@ def run_strata(
     dask_workers: int | None,
     totals: str | None,
     draws_output: Path | None,
+    chunk_size: int = 64,
 ) -> None:
     from rich.progress import (
         BarColumn,
@@ -50,7 +51,7 @@ def run_strata(
         executor = "dask" if (scheduler or dask_workers) else "local"
         fitted = fit_strata(capture, by=strata_cols, estimator=estimator, replicate=replicate,
                             cache_dir=cache_dir, executor=executor, scheduler=scheduler,
-                            dask_workers=dask_workers, progress=report)
+                            dask_workers=dask_workers, progress=report, chunk_size=chunk_size)
     emit_frame(fitted.summary(), fmt, output)
     if totals:
         by = None if totals.strip().lower() in ("all", "overall", "total") else split_option(totals)

@@ -35,6 +35,7 @@ def fit(
     dask_workers: int = typer.Option(None, "--dask-workers", help="Start a local dask cluster with N workers."),
     totals: str = typer.Option(None, "--totals", help="Also print totals by these stratum columns ('all' = overall)."),
     draws_output: Path = typer.Option(None, "--draws-output", help="Write per-stratum posterior draws (netCDF)."),
+    chunk_size: int = typer.Option(64, "--chunk-size", help="Strata per batched kernel call (and per cache flush)."),
 ) -> None:
     """Estimate the total population size with an interval."""
     if fmt not in FORMATS:
@@ -54,7 +55,7 @@ def fit(
             cache_dir = Path(f"{output}.cache") if output is not None else Path(".estimate-cache")
         run_strata(capture, strata_cols, estimator, fmt=fmt, output=output, replicate=replicate,
                    cache_dir=cache_dir, scheduler=scheduler, dask_workers=dask_workers, totals=totals,
-                   draws_output=draws_output)
+                   draws_output=draws_output, chunk_size=chunk_size)
         return
     result = estimator.fit(capture)
     if fmt == "json":

@@ -1,0 +1,189 @@
+"""Stratified estimation: per-stratum fits, not-estimable strata, totals, replicates, resume, executors."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import estimate
+from estimate import CaptureData
+from estimate.estimators.lcmcr import LCMCR
+from estimate.strata import fit_strata, stratum_seed
+
+FAST = {"burn_in": 300, "draws": 100, "thinning": 2, "chains": 2}
+
+
+def simulated_records(n_strata: int, seed: int = 0, lists: int = 4) -> tuple[pd.DataFrame, dict]:
+    """Record-level data with a region stratum; two latent classes of catchability per stratum."""
+    rng = np.random.default_rng(seed)
+    frames, truth = [], {}
+    for s in range(n_strata):
+        size = int(rng.integers(300, 700))
+        hard = rng.random(size) < 0.5
+        p = np.where(hard[:, None], rng.uniform(0.05, 0.2, lists), rng.uniform(0.3, 0.6, lists))
+        x = (rng.random((size, lists)) < p).astype(np.uint8)
+        seen = x.sum(1) > 0
+        frame = pd.DataFrame(x[seen], columns=[f"L{j}" for j in range(lists)])
+        frame["region"] = f"r{s:02d}"
+        frames.append(frame)
+        truth[f"r{s:02d}"] = size
+    return pd.concat(frames, ignore_index=True), truth
+
+
+@pytest.fixture(scope="module")
+def stratified() -> CaptureData:
+    frame, _ = simulated_records(6)
+    return CaptureData.from_records(frame, lists=[f"L{j}" for j in range(4)], strata="region")
+
+
+def fit(data, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit_strata(data, by="region", estimator=LCMCR(seed=1, **FAST), **kwargs)
+
+
+def test_every_stratum_fitted_and_order_independent(stratified: CaptureData) -> None:
+    result = fit(stratified)
+    table = result.summary()
+    assert list(table["region"]) == sorted(table["region"]) and (table["status"] == "ok").all()
+    # a stratum's draws depend only on the seed and its key, not on which strata run with it
+    alone = fit_strata(
+        CaptureData.from_aggregated(stratified.pattern_table(include_strata=True).query("region == 'r03'"),
+                                    count="count", strata="region"),
+        by="region", estimator=LCMCR(seed=1, **FAST))
+    np.testing.assert_array_equal(alone.outcomes[("r03",)].draws, result.outcomes[("r03",)].draws)
+    chunked = fit(stratified, chunk_size=2)
+    pd.testing.assert_frame_equal(chunked.summary(), table)
+
+
+def test_stratum_seed_is_stable() -> None:
+    a = stratum_seed(5, ("north", 2))
+    b = stratum_seed(5, ("north", 2))
+    assert a.generate_state(4).tolist() == b.generate_state(4).tolist()
+    assert a.generate_state(4).tolist() != stratum_seed(5, ("south", 2)).generate_state(4).tolist()
+
+
+def test_not_estimable_strata_are_reported_not_dropped(stratified: CaptureData) -> None:
+    table = stratified.pattern_table(include_strata=True)
+    tiny = pd.DataFrame({"L0": [1, 0], "L1": [0, 1], "L2": [0, 0], "L3": [0, 0], "count": [3, 2],
+                         "region": ["zz", "zz"]})
+    two_lists = pd.DataFrame({"L0": [1, 0, 1], "L1": [0, 1, 1], "L2": [0, 0, 0], "L3": [0, 0, 0],
+                              "count": [30, 20, 10], "region": ["yy"] * 3})
+    data = CaptureData.from_aggregated(pd.concat([table, tiny, two_lists]), count="count", strata="region")
+    result = fit(data)
+    rows = result.summary().set_index("region")
+    assert rows.loc["zz", "status"] == "not estimable" and rows.loc["zz", "observed"] == 5
+    assert rows.loc["yy", "status"] == "not estimable" and "usable list" in rows.loc["yy", "reason"]
+    assert result.counts == {"ok": 6, "not estimable": 2, "failed": 0}
+    total = result.total()
+    assert total.loc[0, "strata_not_estimated"] == 2
+
+
+def test_totals_sum_aligned_draws(stratified: CaptureData, tmp_path: Path) -> None:
+    result = fit(stratified)
+    result.to_netcdf(tmp_path / "draws.nc")
+    import xarray as xr
+
+    with xr.open_dataset(tmp_path / "draws.nc", engine="h5netcdf") as saved:
+        assert saved["N"].shape == (6, FAST["chains"] * FAST["draws"])
+    total = result.total()
+    draws = sum(o.draws.astype(np.int64) for o in result.outcomes.values())
+    assert total.loc[0, "estimate"] == pytest.approx(np.median(draws))
+    lo, hi = np.quantile(draws, [0.025, 0.975])
+    assert total.loc[0, "lower"] == pytest.approx(lo) and total.loc[0, "upper"] == pytest.approx(hi)
+    # the honest interval is narrower than the sum of the per-stratum intervals
+    table = result.summary()
+    assert hi - lo < table["upper"].sum() - table["lower"].sum()
+
+
+def test_replicates_are_pooled_as_mixture() -> None:
+    frame, _ = simulated_records(2, seed=3)
+    reps = pd.concat([frame.assign(replicate=r) for r in range(3)], ignore_index=True)
+    data = CaptureData.from_records(reps, lists=[f"L{j}" for j in range(4)], strata=["region", "replicate"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = fit_strata(data, by="region", replicate="replicate", estimator=LCMCR(seed=2, **FAST))
+    outcome = result.outcomes[("r00",)]
+    assert outcome.draws.shape == (FAST["chains"], FAST["draws"] * 3)
+    assert outcome.result.details["replicates"] == 3
+
+
+def test_cache_resume_reuses_results(stratified: CaptureData, tmp_path: Path) -> None:
+    first = fit(stratified, cache_dir=tmp_path)
+    files = sorted(tmp_path.glob("*.npz"))
+    assert len(files) == 6
+    stamps = [f.stat().st_mtime_ns for f in files]
+    second = fit(stratified, cache_dir=tmp_path)
+    assert [f.stat().st_mtime_ns for f in sorted(tmp_path.glob("*.npz"))] == stamps
+    pd.testing.assert_frame_equal(first.summary(), second.summary())
+
+
+def _cli(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("estimate")), *args]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_kill_and_resume_gives_byte_identical_output(tmp_path: Path) -> None:
+    frame, _ = simulated_records(16, seed=5)
+    source = tmp_path / "records.csv"
+    frame.to_csv(source, index=False)
+    preset = tmp_path / "fast.toml"
+    preset.write_text('method = "lcmcr"\n[sampler]\nchains = 2\nburn_in = 2000\ndraws = 500\nthinning = 20\n')
+    common = [str(source), "--model", str(preset), "--strata", "region", "--seed", "9", "--format", "csv",
+              "--chunk-size", "2"]
+    clean = tmp_path / "clean.csv"
+    subprocess.run(_cli("fit", *common, "--output", str(clean)), check=True, capture_output=True)
+
+    out = tmp_path / "resumed.csv"
+    cache = tmp_path / "cache"
+    proc = subprocess.Popen(_cli("fit", *common, "--output", str(out), "--cache-dir", str(cache), "--resume"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(cache.glob("*.npz"))) < 4:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    done_before = len(list(cache.glob("*.npz")))
+    assert 0 < done_before < 16, "the run should have been interrupted mid-way"
+    assert not out.exists()
+    assert not list(cache.glob(".*.tmp")), "no half-written cache files"
+    subprocess.run(_cli("fit", *common, "--output", str(out), "--cache-dir", str(cache), "--resume"),
+                   check=True, capture_output=True)
+    assert out.read_bytes() == clean.read_bytes()
+
+
+def test_dask_executor_matches_local(stratified: CaptureData) -> None:
+    pytest.importorskip("dask.distributed")
+    local = fit(stratified)
+    distributed = fit(stratified, executor="dask", dask_workers=2, chunk_size=2)
+    pd.testing.assert_frame_equal(local.summary(), distributed.summary())
+    for key, outcome in local.outcomes.items():
+        np.testing.assert_array_equal(outcome.draws, distributed.outcomes[key].draws)
+
+
+def test_cli_strata_run_with_totals_and_draws(tmp_path: Path) -> None:
+    frame, _ = simulated_records(3, seed=8)
+    source = tmp_path / "records.csv"
+    frame.to_csv(source, index=False)
+    out = tmp_path / "strata.csv"
+    done = subprocess.run(
+        _cli("fit", str(source), "--method", "chao", "--strata", "region", "--format", "csv", "--output", str(out),
+             "--totals", "all"),
+        capture_output=True, text=True, check=True)
+    assert "done: 3  not estimable: 0  failed: 0" in done.stderr
+    table = pd.read_csv(out)
+    assert len(table) == 3 and set(table["status"]) == {"ok"}
+    totals = pd.read_csv(tmp_path / "strata.totals.csv")
+    assert totals.loc[0, "observed"] == table["observed"].sum()
+
+
+def test_fit_strata_is_exported() -> None:
+    assert estimate.fit_strata is fit_strata
