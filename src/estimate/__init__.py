@@ -17,11 +17,16 @@ method_names, get_estimator_class
 fit_strata, StrataResult
     Fit every stratum (batched for LCMCR), pool imputation replicates, totals from summed posterior draws
     (:mod:`estimate.strata`).
+compare, Comparison
+    Fit several methods to the same data: ``compare(data, ["chapman", "loglinear", "lcmcr"], seed=1)`` gives a
+    table (estimate, interval and kind, diagnostics, run time; "not applicable"/"failed" rows say why) and a
+    forest plot ``.plot()`` (:mod:`estimate.compare`).
 DataError, ConvergenceWarning, DataWarning, UninformativeDataWarning
     The exception raised for bad input and the warnings issued for valid but problematic data or fits.
 """
 
 from estimate import datasets
+from estimate.compare import Comparison, compare
 from estimate.data import CaptureData
 from estimate.errors import (
     ConvergenceWarning,
@@ -64,4 +69,6 @@ __all__ = [
     "ConvergenceWarning",
     "fit_strata",
     "StrataResult",
+    "compare",
+    "Comparison",
 ]

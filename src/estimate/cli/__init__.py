@@ -25,6 +25,7 @@ def _root(
     STATE["debug"] = debug
 
 
+from estimate.cli import compare as _compare  # noqa: E402,F401
 from estimate.cli import describe as _describe  # noqa: E402,F401
 from estimate.cli import fit as _fit  # noqa: E402,F401
 

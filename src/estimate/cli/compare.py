@@ -1,0 +1,60 @@
+"""``estimate compare DATA --methods chapman,loglinear,lcmcr``: fit several methods and show them side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from estimate.cli import app
+from estimate.cli._common import FORMATS, emit, emit_frame, handles_errors, load_input, split_option
+from estimate.errors import DataError
+
+DEFAULT_METHODS = "chapman,loglinear,lcmcr"
+
+
+@app.command()
+@handles_errors
+def compare(
+    data: str = typer.Argument(None, help="CSV/Parquet file (record-level or aggregated), '-' for stdin."),
+    methods: str = typer.Option(DEFAULT_METHODS, "--methods", "-m",
+                                help="Comma-separated methods, each a name or name:preset "
+                                     "(e.g. chapman,loglinear,dga,lcmcr:lcmcr-long,bayes-loglinear)."),
+    example: str = typer.Option(None, "--example", help="Use a bundled dataset, e.g. kosovo."),
+    lists: str = typer.Option(None, "--lists", help="Comma-separated list columns."),
+    count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
+    seed: int = typer.Option(None, "--seed", help="Root random seed; each method gets its own seed from it."),
+    level: float = typer.Option(0.95, "--level", help="Interval level for every method."),
+    fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write the comparison to this file (atomically)."),
+    plot: Path = typer.Option(None, "--plot", help="Save a forest plot of the estimates (PNG, SVG or PDF)."),
+    strict: bool = typer.Option(False, "--strict", help="Reject lists with no records instead of dropping them."),
+) -> None:
+    """Fit several methods to the same data; methods that do not apply say why."""
+    from estimate.atomic import atomic_write_with
+    from estimate.compare import compare as run_compare
+
+    if fmt not in FORMATS:
+        raise DataError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
+    chosen = split_option(methods)
+    if not chosen:
+        raise DataError("--methods is empty; give e.g. --methods chapman,loglinear,lcmcr")
+    capture = load_input(data, example, lists=lists, count=count, strict=strict)
+    comparison = run_compare(capture, chosen, seed=seed, level=level)
+    if plot is not None:
+        figure = comparison.plot()
+        suffix = plot.suffix.lower().lstrip(".") or "png"
+        atomic_write_with(plot, lambda tmp: figure.savefig(tmp, format=suffix, dpi=150))
+    if fmt == "json":
+        emit(comparison.to_json(), output)
+    elif fmt == "csv":
+        emit_frame(comparison.table, "csv", output)
+    else:
+        emit(str(comparison) + (f"\nSeed: {comparison.seed}" if seed is None else ""), output)
+    if plot is not None and output is not None:
+        typer.echo(f"wrote {output} and {plot}", err=True)
+    elif plot is not None:
+        typer.echo(f"wrote {plot}", err=True)
+
+
+__all__ = ["compare"]

@@ -1,0 +1,367 @@
+"""Fit several methods to the same data and put their estimates side by side.
+
+Different models make different assumptions (independent lists, log-linear dependence, latent classes,
+decomposable graphs ...) and on real data their estimates of the total can differ by far more than any one of
+their intervals.  :func:`compare` fits each requested method, keeps going when one does not apply or fails, and
+returns a :class:`Comparison` with a tidy table and a forest plot with the documented count marked::
+
+    >>> import estimate
+    >>> comparison = estimate.compare(estimate.datasets.load("kosovo"), ["chapman", "loglinear"])
+    >>> comparison.table[["method", "status"]].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'method': 'chapman', 'status': 'not applicable'}, {'method': 'loglinear', 'status': 'ok'}]
+
+Methods are registry names (``"lcmcr"``) or ``"name:preset"`` (``"lcmcr:lcmcr-long"``, the preset being a bundled
+name or a TOML path), or already configured estimator objects.  Each method gets its own seed derived from
+``seed`` and its label (``SeedSequence(seed, spawn_key=(crc32(label),))``), so its draws do not depend on which
+other methods are compared or in what order.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import warnings
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from estimate.data import CaptureData
+from estimate.errors import DataError
+from estimate.estimators.base import Estimator, NotApplicable
+from estimate.results import Result, _jsonable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+__all__ = ["compare", "Comparison", "TABLE_COLUMNS"]
+
+#: Columns of :attr:`Comparison.table`, in order.
+TABLE_COLUMNS = (
+    "method",
+    "status",
+    "estimate",
+    "lower",
+    "upper",
+    "level",
+    "interval_kind",
+    "estimate_kind",
+    "observed",
+    "r_hat",
+    "ess_bulk",
+    "divergences",
+    "seconds",
+    "model",
+    "reason",
+    "warnings",
+)
+
+OK, NOT_APPLICABLE, FAILED = "ok", "not applicable", "failed"
+
+
+@dataclass
+class Comparison:
+    """The outcome of :func:`compare`: one row per method, the fitted results and a forest plot.
+
+    Attributes
+    ----------
+    table
+        DataFrame with :data:`TABLE_COLUMNS`: the method label, ``status`` (``"ok"``, ``"not applicable"``,
+        ``"failed"``), point estimate, interval (lower, upper, level, kind), what the estimate is (MLE, posterior
+        median ...), the observed count, sampler diagnostics where relevant (R-hat and bulk ESS of N, NUTS
+        divergences), run time in seconds, the model description, and for rows that are not ``ok`` the reason.
+    results
+        ``{label: Result}`` of the methods that succeeded.
+    observed
+        The number of distinct people documented on at least one list.
+    lists
+        The list names.
+    seed
+        The entropy all per-method seeds were derived from (record it to repeat the comparison).
+    """
+
+    table: pd.DataFrame
+    results: dict[str, Result] = field(default_factory=dict)
+    observed: int = 0
+    lists: tuple[str, ...] = ()
+    seed: Any = None
+
+    def __str__(self) -> str:
+        return format_table(self.table)
+
+    def ok(self) -> pd.DataFrame:
+        """Rows of the methods that produced an estimate."""
+        return self.table[self.table["status"] == OK]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: observed count, lists, seed, and the table as records (with each result's details)."""
+        rows = json.loads(self.table.to_json(orient="records"))
+        for row in rows:
+            result = self.results.get(row["method"])
+            if result is not None:
+                row["result"] = result.to_dict()
+        return _jsonable({"observed": self.observed, "lists": list(self.lists), "seed": self.seed, "methods": rows})
+
+    def to_json(self, **kwargs: Any) -> str:
+        kwargs.setdefault("indent", 2)
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def plot(self, ax: Any = None, *, title: str | None = None) -> Figure:
+        """Forest plot: each method's estimate and interval, the documented count as a dashed line.
+
+        Methods that did not produce an estimate are listed with the reason.  Returns the matplotlib Figure
+        (save it with ``fig.savefig("compare.png")``).
+        """
+        return forest_plot(self.table, self.observed, ax=ax, title=title)
+
+
+# ---------------------------------------------------------------------------------------------------- fitting
+def _parse_method(spec: str | Estimator, models: Mapping[str, Any] | None) -> tuple[str, str | None, Any]:
+    """(label, method name or None, preset or None / the estimator object)."""
+    if isinstance(spec, Estimator):
+        return spec.name or type(spec).__name__, None, spec
+    if not isinstance(spec, str) or not spec.strip():
+        raise DataError(f"a method must be a name such as 'lcmcr' or 'lcmcr:lcmcr-long', got {spec!r}")
+    text = spec.strip()
+    name, _, preset = text.partition(":")
+    name = name.strip().lower()
+    preset = preset.strip() or None
+    if preset is None and models is not None and name in models:
+        preset = models[name]
+    return text, name, preset
+
+
+def _configure(name: str | None, preset: Any, seed: int, level: float) -> Estimator:
+    """The estimator for one row: from the registry (and preset or parameter dict), or a given object."""
+    from estimate.estimators.base import get_estimator_class
+    from estimate.presets import make_estimator
+
+    if name is None:  # an estimator object: keep its settings, fill in the seed if it has none, set the level
+        valid = set(preset._param_names())
+        changes: dict[str, Any] = {"level": level} if "level" in valid else {}
+        if "seed" in valid and getattr(preset, "seed", None) is None:
+            changes["seed"] = seed
+        return preset.clone(**changes) if changes else preset
+    params: dict[str, Any] = {}
+    if isinstance(preset, Mapping):  # models={"lcmcr": {"K": 5}}: parameters instead of a preset
+        params, preset = dict(preset), None
+    valid = set(get_estimator_class(name)._param_names())
+    params.update({key: value for key, value in (("seed", seed), ("level", level)) if key in valid})
+    return make_estimator(name, preset, **params)
+
+
+def _method_seed(root: np.random.SeedSequence, label: str) -> int:
+    child = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, zlib.crc32(label.encode("utf-8"))))
+    return int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))  # non-negative int63 for any API
+
+
+def _row(label: str, status: str, *, result: Result | None = None, reason: str = "", seconds: float = math.nan,
+         observed: int, caught: Sequence[str] = ()) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(TABLE_COLUMNS, None)
+    row.update({"method": label, "status": status, "observed": observed, "seconds": seconds, "reason": reason,
+                "warnings": "; ".join(caught), "estimate": math.nan, "lower": math.nan, "upper": math.nan,
+                "r_hat": math.nan, "ess_bulk": math.nan, "divergences": math.nan, "level": math.nan})
+    if result is not None:
+        diag = result.diagnostics
+        row.update(
+            {
+                "model": result.model,
+                "estimate": float(result.estimate),
+                "lower": float(result.interval.lower),
+                "upper": float(result.interval.upper),
+                "level": float(result.interval.level),
+                "interval_kind": result.interval.kind,
+                "estimate_kind": result.estimate_kind,
+                "r_hat": float(diag.get("r_hat", math.nan) if diag.get("r_hat") is not None else math.nan),
+                "ess_bulk": float(diag.get("ess_bulk", math.nan) if diag.get("ess_bulk") is not None else math.nan),
+                "divergences": float(diag["divergences"]) if diag.get("divergences") is not None else math.nan,
+            }
+        )
+    return row
+
+
+def compare(
+    data: CaptureData | pd.DataFrame,
+    methods: Sequence[str | Estimator] | str,
+    *,
+    seed: int | np.random.SeedSequence | None = None,
+    level: float = 0.95,
+    models: Mapping[str, str | Path | Mapping[str, Any]] | None = None,
+) -> Comparison:
+    """Fit every method to ``data``; rows for methods that do not apply or fail say why instead of raising.
+
+    Parameters
+    ----------
+    data
+        Unstratified :class:`CaptureData` (or a DataFrame accepted by ``CaptureData.from_frame``).
+    methods
+        Registry names (``"chapman"``, ``"loglinear"``, ``"lcmcr"``, ``"dga"``, ``"bayes-loglinear"`` ...),
+        ``"name:preset"`` strings, configured :class:`~estimate.estimators.base.Estimator` objects, or one
+        comma-separated string.
+    seed
+        Root seed (int or ``SeedSequence``); each random method gets an independent seed derived from it and its
+        label.  ``None`` draws fresh entropy, recorded in :attr:`Comparison.seed`.
+    level
+        Interval level passed to every method that has a ``level`` parameter (default 0.95).
+    models
+        Preset (name or TOML path) or a dict of parameters per method name, used when a method is given without
+        ``:preset``; e.g. ``{"lcmcr": "lcmcr-long", "bayes-loglinear": {"chains": 2}}``.
+
+    A method raising :class:`~estimate.estimators.base.NotApplicable` (e.g. Chapman with more than two lists)
+    gives a ``"not applicable"`` row with the reason; any other exception gives a ``"failed"`` row with the
+    message; the other methods still run.  Warnings issued by a method are recorded in its row and re-issued.
+    """
+    if isinstance(data, pd.DataFrame):
+        data = CaptureData.from_frame(data)
+    if not isinstance(data, CaptureData):
+        raise DataError(f"compare needs CaptureData or a pandas DataFrame, got {type(data).__name__}")
+    if data.strata_columns:
+        raise DataError(
+            f"the data is stratified by {list(data.strata_columns)}; compare the pooled data "
+            "(data.without_strata()) or each stratum (data.by(...))"
+        )
+    if not 0 < level < 1:
+        raise DataError(f"level must be between 0 and 1, got {level}")
+    if isinstance(methods, str):
+        methods = [m for m in methods.split(",") if m.strip()]
+    if not methods:
+        raise DataError("give at least one method to compare, e.g. ['chapman', 'loglinear', 'lcmcr']")
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    rows: list[dict[str, Any]] = []
+    results: dict[str, Result] = {}
+    seen: dict[str, int] = {}
+    for spec in methods:
+        label, name, preset = _parse_method(spec, models)
+        if label in seen:  # the same method twice (e.g. two configured objects): keep labels unique
+            seen[label] += 1
+            label = f"{label}#{seen[label]}"
+        else:
+            seen[label] = 1
+        method_seed = _method_seed(root, label)
+        start = time.perf_counter()
+        result: Result | None = None
+        status, reason = OK, ""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                estimator = _configure(name, preset, method_seed, level)
+                result = estimator.fit(data)
+            except NotApplicable as exc:
+                status, reason = NOT_APPLICABLE, str(exc)
+            except Exception as exc:  # one broken method must not stop the comparison
+                status = FAILED
+                reason = str(exc) if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}"
+        seconds = time.perf_counter() - start
+        rows.append(_row(label, status, result=result, reason=reason, seconds=seconds, observed=data.observed,
+                         caught=[str(w.message) for w in caught]))
+        if result is not None:
+            results[label] = result
+        for w in caught:
+            warnings.warn(f"[{label}] {w.message}", w.category, stacklevel=2)
+    table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    seed_record = seed if isinstance(seed, (int, np.integer)) else root.entropy
+    return Comparison(table=table, results=results, observed=data.observed, lists=data.lists, seed=seed_record)
+
+
+# ---------------------------------------------------------------------------------------------------- output
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and math.isinf(value):
+        return "∞"
+    return f"{value:,.0f}"
+
+
+def format_table(table: pd.DataFrame) -> str:
+    """A compact human-readable rendering of a comparison table."""
+    lines = []
+    shown = pd.DataFrame(
+        {
+            "method": table["method"],
+            "estimate": table["estimate"].map(_fmt),
+            "interval": [
+                f"[{_fmt(lo)}, {_fmt(hi)}]" if status == OK else ""
+                for lo, hi, status in zip(table["lower"], table["upper"], table["status"], strict=True)
+            ],
+            "kind": [f"{lvl:.0%} {kind}" if status == OK else "" for lvl, kind, status in
+                     zip(table["level"], table["interval_kind"], table["status"], strict=True)],
+            "r_hat": table["r_hat"].map(lambda v: "" if v is None or math.isnan(v) else f"{v:.3f}"),
+            "ess_bulk": table["ess_bulk"].map(lambda v: "" if v is None or math.isnan(v) else f"{v:,.0f}"),
+            "seconds": table["seconds"].map(lambda v: "" if v is None or math.isnan(v) else f"{v:.1f}"),
+            "status": table["status"],
+        }
+    )
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
+        lines.append(shown.to_string(index=False))
+    observed = table["observed"].iloc[0] if len(table) else 0
+    lines.append(f"\nDocumented (on at least one list): {observed:,}")
+    for _, row in table[table["status"] != OK].iterrows():
+        lines.append(f"{row['method']}: {row['status']}: {row['reason']}")
+    return "\n".join(lines)
+
+
+def forest_plot(table: pd.DataFrame, observed: int, *, ax: Any = None, title: str | None = None) -> Figure:
+    """Forest plot of a comparison table (one row per method, top to bottom in the order given)."""
+    import matplotlib
+    from matplotlib.ticker import FuncFormatter
+
+    if ax is None:  # a bare Figure (no pyplot): works headless and leaves the user's pyplot state alone
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(10, 1.2 + 0.6 * max(len(table), 1)), layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+    n_rows = len(table)
+    ys = np.arange(n_rows)[::-1]
+    ok_rows = table[table["status"] == OK]
+    finite = np.concatenate([ok_rows["lower"].to_numpy(float), ok_rows["upper"].to_numpy(float),
+                             ok_rows["estimate"].to_numpy(float), [float(observed)]])
+    finite = finite[np.isfinite(finite)]
+    low, high = float(finite.min()), float(finite.max())
+    span = max(high - low, 1.0)
+    x_min, x_max = max(low - 0.08 * span, 0.0), high + 0.08 * span
+    ax.set_xlim(x_min, x_max)
+    ax.set_ylim(-0.7, n_rows - 0.3)
+    ax.axvline(observed, color="0.35", linestyle="--", linewidth=1.2, zorder=1)
+    ax.annotate(f"documented n = {observed:,}", xy=(observed, n_rows - 0.35), xytext=(4, 0),
+                textcoords="offset points", fontsize=8, color="0.3", va="top")
+    colors = matplotlib.colormaps["tab10"]
+    labels = []
+    for i, (y, (_, row)) in enumerate(zip(ys, table.iterrows(), strict=True)):
+        kind = row["interval_kind"] if isinstance(row["interval_kind"], str) else ""
+        if kind:
+            kind = f"{'credible' if kind in ('equal-tailed', 'hdi') else 'confidence'} ({kind})"
+        labels.append(f"{row['method']}\n{kind}" if kind else str(row["method"]))
+        if row["status"] != OK:
+            reason = str(row["reason"]) if row["reason"] else ""
+            if len(reason) > 95:  # the first sentence says why; the rest (advice, lists of names) is in the table
+                reason = reason.split(". ")[0].split("; available")[0]
+                reason = reason if len(reason) <= 95 else reason[:92] + "..."
+            ax.text(x_min + 0.01 * (x_max - x_min), y, f"{row['status']}: {reason}", va="center", fontsize=8,
+                    style="italic", color="0.3", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+            continue
+        color = colors(i % 10)
+        lower, upper, estimate = float(row["lower"]), float(row["upper"]), float(row["estimate"])
+        right = upper if math.isfinite(upper) else x_max
+        ax.hlines(y, lower, right, color=color, linewidth=2.5, zorder=2)
+        if not math.isfinite(upper):
+            ax.annotate("", xy=(x_max, y), xytext=(x_max - 0.03 * (x_max - x_min), y),
+                        arrowprops={"arrowstyle": "->", "color": color})
+        ax.plot([estimate], [y], "o", color=color, markersize=7, zorder=3)
+        ax.annotate(f"{_fmt(estimate)}  [{_fmt(lower)}, {_fmt(upper)}]", xy=(estimate, y), xytext=(0, 7),
+                    textcoords="offset points", ha="center", fontsize=8)
+    ax.set_yticks(ys, labels, fontsize=9)
+    ax.set_xlabel("estimated total number of people N")
+    ax.grid(axis="x", color="0.9")
+    ax.set_axisbelow(True)
+    levels = ok_rows["level"].dropna().unique()
+    level_text = f"{levels[0]:.0%} intervals" if len(levels) == 1 else "intervals"
+    ax.set_title(title or f"Estimates of the total with {level_text} (dashed: documented count)", fontsize=11)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    return fig

@@ -1,0 +1,228 @@
+"""Plumbing shared by the estimators written in PyMC (``bayes-loglinear``, ``pymc-lcmcr``).
+
+Both models integrate the population size N out of the likelihood exactly under the prior p(N) ∝ 1/N, so NUTS
+only samples the continuous parameters θ; afterwards the unobserved count is drawn once per posterior draw from
+its exact conditional
+
+    n0 | θ, data ~ NegativeBinomial(n, 1 − p0(θ))
+
+(p0 = probability of being on no list) with a NumPy ``Generator``.  This module runs PyMC's NUTS with seeds taken
+from a ``SeedSequence``, returns the draws per chain (PyMC's ``MultiTrace``, so ArviZ is only touched in
+:mod:`estimate.inference_data`), makes the n0 draws, and assembles the :class:`~estimate.results.Result`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from estimate.data import CaptureData
+from estimate.errors import ConvergenceWarning
+from estimate.results import Result
+
+__all__ = ["SamplerRun", "seed_sequence", "run_nuts", "draw_unobserved", "bayes_result", "check_sampler_params"]
+
+
+def seed_sequence(seed: Any) -> np.random.SeedSequence:
+    """``seed`` (None, int or SeedSequence) as a SeedSequence; None draws fresh OS entropy (recorded)."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    return np.random.SeedSequence(seed)
+
+
+def seed_repr(seed: Any, sequence: np.random.SeedSequence) -> Any:
+    """What to record as "the seed" so a run can be repeated: the int given, or the entropy actually used."""
+    return seed if isinstance(seed, (int, np.integer)) else sequence.entropy
+
+
+@dataclass
+class SamplerRun:
+    """Per-chain draws of the requested variables and what the sampler reported."""
+
+    values: dict[str, np.ndarray]  # name -> (chain, draw, *shape)
+    divergences: int
+    seconds: float  # wall time of pm.sample: compilation + tuning + sampling
+    sampling_seconds: float  # PyMC's own timing of tuning + sampling, compilation excluded (nan if unknown)
+    step_size: float
+    tree_depth_max: int
+
+
+@contextmanager
+def _quiet_pymc():
+    """Silence PyMC's and PyTensor's log lines ("Auto-assigning NUTS sampler...", short-chain and BLAS notices).
+
+    A library call should not print; our own warnings say what matters for the estimate.
+    """
+    names = ("pymc", "pymc.sampling", "pymc.sampling.mcmc", "pytensor.tensor.blas")
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def check_sampler_params(method: str, *, draws: int, tune: int, chains: int, target_accept: float,
+                         level: float, interval: str, cores: int | None) -> None:
+    checks = {
+        "draws": draws >= 1,
+        "tune": tune >= 0,
+        "chains": chains >= 1,
+        "target_accept": 0 < target_accept < 1,
+        "level": 0 < level < 1,
+        "cores": cores is None or cores >= 1,
+    }
+    bad = [name for name, ok in checks.items() if not ok]
+    if bad:
+        values = {"draws": draws, "tune": tune, "chains": chains, "target_accept": target_accept,
+                  "level": level, "cores": cores}
+        raise ValueError(f"{method}: invalid parameter(s) " + ", ".join(f"{b}={values[b]!r}" for b in bad))
+    if interval not in ("equal-tailed", "hdi"):
+        raise ValueError(f"{method}: interval must be 'equal-tailed' or 'hdi', got {interval!r}")
+
+
+def run_nuts(
+    model: Any,
+    var_names: Sequence[str],
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    cores: int | None,
+    target_accept: float,
+    sequence: np.random.SeedSequence,
+) -> SamplerRun:
+    """Run PyMC's NUTS on ``model``; chain c is seeded with the c-th word of ``sequence``'s state."""
+    import pymc as pm
+
+    chain_seeds = [int(s) for s in sequence.generate_state(chains, dtype=np.uint32)]
+    start = time.perf_counter()
+    with _quiet_pymc(), warnings.catch_warnings():
+        # PyMC's own convergence summary is replaced by ours (R-hat/ESS of N, divergences); its
+        # "MultiTrace is deprecated" style notices are not actionable for users.
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        trace = pm.sample(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=min(cores, chains) if cores is not None else None,
+            random_seed=chain_seeds,
+            target_accept=target_accept,
+            progressbar=False,
+            compute_convergence_checks=False,
+            return_inferencedata=False,
+            model=model,
+        )
+    seconds = time.perf_counter() - start
+    def per_chain(getter, name: str) -> np.ndarray:  # (chain, draw, ...) also when there is one chain
+        return np.stack([np.asarray(getter(name, chains=[c])) for c in trace.chains])
+
+    values = {name: per_chain(trace.get_values, name) for name in var_names}
+    diverging = per_chain(trace.get_sampler_stats, "diverging")
+    step_size = per_chain(trace.get_sampler_stats, "step_size")
+    depth = per_chain(trace.get_sampler_stats, "depth")
+    report = getattr(trace, "report", None)
+    sampling = float(getattr(report, "t_sampling", math.nan) or math.nan) if report is not None else math.nan
+    return SamplerRun(
+        values=values,
+        divergences=int(diverging.sum()),
+        seconds=seconds,
+        sampling_seconds=sampling,
+        step_size=float(np.mean(step_size)),
+        tree_depth_max=int(depth.max()),
+    )
+
+
+def draw_unobserved(p0: np.ndarray, observed: int, rng: np.random.Generator) -> np.ndarray:
+    """n0 ~ NegBin(n, 1 − p0) for every posterior draw of p0 (same shape as ``p0``, int64).
+
+    NumPy's ``negative_binomial(n, p)`` counts failures before the n-th success with success probability p:
+    P(k) = C(k + n − 1, k) p^n (1 − p)^k — exactly the posterior of n0 with p = 1 − p0.
+    """
+    success = np.clip(1.0 - np.asarray(p0, dtype=float), 1e-300, 1.0)
+    return rng.negative_binomial(observed, success).astype(np.int64)
+
+
+def bayes_result(
+    *,
+    method: str,
+    model_description: str,
+    data: CaptureData,
+    n0: np.ndarray,
+    parameters: Mapping[str, np.ndarray],
+    dims: Mapping[str, Sequence[str]],
+    coords: Mapping[str, Sequence[Any]],
+    run: SamplerRun,
+    level: float,
+    interval_kind: str,
+    seed: Any,
+    details: Mapping[str, Any],
+    attrs: Mapping[str, Any],
+    stacklevel: int = 4,
+) -> Result:
+    """Result with posterior N = n + n0, ArviZ InferenceData, R-hat/ESS of N, divergences and run time."""
+    from estimate.inference_data import (
+        convergence_diagnostics,
+        interval_from_draws,
+        to_inference_data,
+        warn_if_not_converged,
+    )
+
+    n_draws = data.observed + n0
+    posterior: dict[str, np.ndarray] = {"N": n_draws, "n0": n0, **parameters}
+    idata = to_inference_data(
+        posterior,
+        dims=dims,
+        coords=coords,
+        observed={"pattern_counts": np.asarray(data.counts)},
+        attrs={"method": method, "lists": ",".join(data.lists), "seed": str(seed), **attrs},
+    )
+    diagnostics: dict[str, Any] = convergence_diagnostics(n_draws)
+    chains, draws = n_draws.shape
+    diagnostics.update(
+        {
+            "chains": chains,
+            "draws_per_chain": draws,
+            "divergences": run.divergences,
+            "step_size": run.step_size,
+            "tree_depth_max": run.tree_depth_max,
+            "seconds": run.seconds,
+            "sampling_seconds": run.sampling_seconds,
+            "ess_bulk_per_second": diagnostics["ess_bulk"] / run.seconds if run.seconds > 0 else math.nan,
+        }
+    )
+    warn_if_not_converged(diagnostics, method, stacklevel=stacklevel + 1)
+    if run.divergences:
+        warnings.warn(
+            f"{method}: {run.divergences} of {chains * draws} NUTS transitions diverged; the sampler may have "
+            "missed part of the posterior, so the interval for N can be biased. Raise target_accept (e.g. 0.95) "
+            "or reparametrise.",
+            ConvergenceWarning,
+            stacklevel=stacklevel,
+        )
+    interval = interval_from_draws(n_draws, level=level, kind=interval_kind)
+    return Result(
+        method=method,
+        model=model_description,
+        estimate=float(np.median(n_draws)),
+        interval=interval,
+        observed=data.observed,
+        lists=data.lists,
+        estimate_kind="posterior median",
+        std_error=float(np.std(n_draws)),
+        diagnostics=diagnostics,
+        details={"posterior_mean": float(np.mean(n_draws)), "seed": seed, **details},
+        posterior=idata,
+    )

@@ -1,0 +1,133 @@
+"""LCMCR in PyMC: smoke test, closed form at K = 1, and agreement with the compiled Gibbs sampler ``lcmcr``.
+
+Correctness is checked two independent ways: (1) with K = 1 the model is the independence model with
+λ_j ~ Beta(1, 1), whose posterior of N is known in closed form; (2) on a small simulated 4-list dataset the PyMC
+posterior of N (NUTS on the marginalised model) must agree with the data-augmentation Gibbs sampler
+:class:`estimate.estimators.lcmcr.LCMCR` (same model, same priors, K = 3) in the median and the 2.5%/97.5%
+quantiles, within 4 combined Monte Carlo standard errors computed from each run's effective sample size.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from scipy.special import gammaln
+
+from estimate import CaptureData
+from estimate.errors import ConvergenceWarning, UninformativeDataWarning
+from estimate.estimators.base import get_estimator_class
+from estimate.estimators.pymc_lcmcr import PyMCLCMCR
+from estimate.inference_data import convergence_diagnostics
+from estimate.presets import make_estimator
+
+
+def _quantile_mcse(draws: np.ndarray, q: float, ess: float) -> float:
+    """Monte Carlo s.e. of the q-quantile: sqrt(q(1−q)/ESS) / f(x_q), f from a kernel density estimate."""
+    flat = np.asarray(draws, dtype=float).ravel()
+    density = stats.gaussian_kde(flat)(np.quantile(flat, q))[0]
+    return math.sqrt(q * (1 - q) / ess) / density
+
+
+@pytest.fixture(scope="module")
+def simulated() -> CaptureData:
+    """400 people, 2 latent classes (30% highly catchable), 4 lists; people on no list dropped."""
+    rng = np.random.default_rng(2024)
+    size = 400
+    high = rng.random(size) < 0.3
+    probs = np.where(high[:, None], [0.6, 0.5, 0.55, 0.45], [0.2, 0.25, 0.15, 0.2])
+    x = (rng.random((size, 4)) < probs).astype(int)
+    return CaptureData.from_records(pd.DataFrame(x[x.sum(1) > 0], columns=list("ABCD")))
+
+
+def test_registered_and_preset() -> None:
+    assert get_estimator_class("pymc-lcmcr") is PyMCLCMCR
+    est = make_estimator(model="pymc-lcmcr-default", seed=1)
+    assert (est.K, est.a_alpha, est.b_alpha, est.chains, est.seed) == (10, 0.25, 0.25, 4, 1)
+
+
+def test_invalid_parameters_raise(simulated: CaptureData) -> None:
+    with pytest.raises(ValueError, match="K >= 1"):
+        PyMCLCMCR(K=0).fit(simulated)
+    with pytest.raises(ValueError, match="interval"):
+        PyMCLCMCR(interval="widest").fit(simulated)
+
+
+def test_smoke_result_structure_and_determinism(simulated: CaptureData) -> None:
+    est = PyMCLCMCR(K=3, draws=100, tune=100, chains=2, cores=1, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # 2 × 100 draws cannot reach ESS 400
+        result = est.fit(simulated)
+        again = est.fit(simulated)
+    draws = result.draws()
+    assert draws.shape == (2, 100)
+    assert draws.min() >= simulated.observed
+    np.testing.assert_array_equal(draws, again.draws())
+    post = result.posterior.posterior
+    assert post["lambda"].dims == ("chain", "draw", "list", "latent_class")
+    assert list(post["lambda"].coords["list"].values) == ["A", "B", "C", "D"]
+    np.testing.assert_allclose(post["pi"].values.sum(axis=-1), 1.0, rtol=1e-9)
+    assert np.all((post["p0"].values > 0) & (post["p0"].values < 1))
+    assert result.method == "pymc-lcmcr" and result.estimate_kind == "posterior median"
+    assert "divergences" in result.diagnostics and "ess_bulk" in result.diagnostics
+
+
+def test_two_lists_warn_not_identified(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Stop(Exception):
+        pass
+
+    def stop(self, data):  # the warning comes before the model is built; skip the (slow) compilation
+        raise Stop
+
+    monkeypatch.setattr(PyMCLCMCR, "build_model", stop)
+    data = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [30, 20, 10]}))
+    with pytest.warns(UninformativeDataWarning, match="not identified"), pytest.raises(Stop):
+        PyMCLCMCR(K=2).fit(data)
+
+
+@pytest.mark.slow
+def test_independence_model_matches_closed_form(simulated: CaptureData) -> None:
+    """K = 1: p(N | x) ∝ (1/N) N!/(N − n)! ∏_j B(1 + n_j, 1 + N − n_j) (λ_j ~ Beta(1, 1) integrated out)."""
+    n = simulated.observed
+    grid = np.arange(n, 20 * n)
+    log_post = -np.log(grid) + gammaln(grid + 1) - gammaln(grid - n + 1)
+    for size in simulated.list_sizes.to_numpy():
+        log_post += gammaln(1 + size) + gammaln(1 + grid - size) - gammaln(2 + grid)
+    pmf = np.exp(log_post - log_post.max())
+    pmf /= pmf.sum()
+    assert pmf[-1] < 1e-12
+    cdf = np.cumsum(pmf)
+    fit = PyMCLCMCR(K=1, draws=2_000, tune=500, chains=2, cores=1, seed=8).fit(simulated)
+    draws = fit.draws()
+    ess = convergence_diagnostics(draws)["ess_bulk"]
+    for q in (0.025, 0.5, 0.975):
+        exact = grid[np.searchsorted(cdf, q)]
+        tolerance = 4 * _quantile_mcse(draws, q, ess) + 1  # 4 Monte Carlo s.e. (+1 for discreteness)
+        assert abs(np.quantile(draws, q) - exact) < tolerance, (q, np.quantile(draws, q), exact, tolerance)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("estimate.estimators.lcmcr") is None,
+                    reason="the compiled-Gibbs LCMCR estimator is not available")
+def test_agrees_with_compiled_gibbs_lcmcr(simulated: CaptureData) -> None:
+    """Same model (K = 3, a_α = b_α = 0.25), two samplers: quantiles of N agree within 4 combined MC s.e."""
+    from estimate.estimators.lcmcr import LCMCR
+
+    gibbs = LCMCR(K=3, a_alpha=0.25, b_alpha=0.25, burn_in=5_000, draws=5_000, thinning=10, chains=4,
+                  seed=31).fit(simulated)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # divergences are reported; the comparison decides
+        nuts = PyMCLCMCR(K=3, a_alpha=0.25, b_alpha=0.25, draws=1_000, tune=1_000, chains=2, cores=1,
+                         seed=32).fit(simulated)
+    ess = {"gibbs": gibbs.diagnostics["ess_bulk"], "nuts": nuts.diagnostics["ess_bulk"]}
+    assert min(ess.values()) > 300, f"ESS {ess} too low for a meaningful comparison"
+    for q in (0.025, 0.5, 0.975):
+        a, b = gibbs.draws(), nuts.draws()
+        se = math.hypot(_quantile_mcse(a, q, ess["gibbs"]), _quantile_mcse(b, q, ess["nuts"]))
+        diff = np.quantile(b, q) - np.quantile(a, q)
+        assert abs(diff) < 4 * se + 1, (q, np.quantile(a, q), np.quantile(b, q), se)
