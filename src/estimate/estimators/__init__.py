@@ -3,6 +3,7 @@
 from estimate.estimators.base import Estimator, get_estimator_class, method_names
 from estimate.estimators.bayes_loglinear import BayesLogLinear
 from estimate.estimators.chao import ChaoLowerBound
+from estimate.estimators.dga import DecomposableGraphBMA
 from estimate.estimators.lcmcr import LCMCR
 from estimate.estimators.loglinear import LogLinear
 from estimate.estimators.pymc_lcmcr import PyMCLCMCR
@@ -16,6 +17,7 @@ __all__ = [
     "LincolnPetersen",
     "Chapman",
     "ChaoLowerBound",
+    "DecomposableGraphBMA",
     "LCMCR",
     "LogLinear",
     "HeterogeneityModel",

@@ -1,0 +1,217 @@
+"""dga: decomposable-graph enumeration, the closed-form marginal likelihood, and R dga 2.0.2 on Kosovo.
+
+Reference: ../shared/data/reference/kosovo_classical.json ("dga_bma", graphs4, prior 1/N, Nmissing 0..30,000); the
+top-model weights (0.986 for δ = 2^-4, 0.976 for δ = 1) are from the table in ../shared/data/README.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import gammaln
+
+import estimate
+from estimate.data import CaptureData
+from estimate.errors import EstimateWarning
+from estimate.estimators.base import NotApplicable
+from estimate.estimators.dga import DGA, DecomposableGraphBMA, credible_interval, graph_posterior, pmf_quantile
+from estimate.results import Result
+from estimate.samplers.graphs import clique_separator_coefficients, decomposable_graphs, is_chordal
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "reference" / "kosovo_classical.json"
+FALLBACK = {
+    "delta_0.0625": {"median": 12595, "q025": 9827, "q975": 16544, "mean": 12749},
+    "delta_1": {"median": 4616, "q025": 4407, "q975": 6844, "mean": 4828},
+}
+TOP_MODEL_WEIGHT = {"delta_0.0625": 0.986, "delta_1": 0.976}  # rounded to 3 decimals in the reference table
+
+
+def dga_reference() -> dict[str, dict[str, float]]:
+    if not REFERENCE.exists():
+        return FALLBACK
+    return json.loads(REFERENCE.read_text())["dga_bma"]
+
+
+# ---------------------------------------------------------------------------------------------- graphs
+@pytest.mark.parametrize(("n_vertices", "expected"), [(1, 1), (2, 2), (3, 8), (4, 61), (5, 822)])
+def test_number_of_decomposable_graphs(n_vertices: int, expected: int) -> None:
+    assert len(decomposable_graphs(n_vertices)) == expected
+    assert clique_separator_coefficients(n_vertices).shape == (expected, 1 << n_vertices)
+
+
+def test_chordality() -> None:
+    square = ((0, 1), (1, 2), (2, 3), (0, 3))
+    assert not is_chordal(4, square)
+    assert is_chordal(4, square + ((0, 2),))
+    assert not is_chordal(5, ((0, 1), (1, 2), (2, 3), (3, 4), (0, 4)))
+    # the only non-chordal graphs on 4 vertices are the three 4-cycles
+    pairs = list(itertools.combinations(range(4), 2))
+    non_chordal = [e for k in range(7) for e in itertools.combinations(pairs, k) if not is_chordal(4, e)]
+    assert len(non_chordal) == 3 and all(len(e) == 4 for e in non_chordal)
+
+
+@pytest.mark.parametrize("n_vertices", [3, 4, 5])
+def test_cliques_and_separators_form_a_junction_tree(n_vertices: int) -> None:
+    """For every pair of vertices: #cliques − #separators containing both is 1 if adjacent (or equal), else 0."""
+    for graph in decomposable_graphs(n_vertices):
+        adjacent = {frozenset(e) for e in graph.edges}
+        for u, v in itertools.combinations_with_replacement(range(n_vertices), 2):
+            pair = (1 << u) | (1 << v)
+            count = sum(c & pair == pair for c in graph.cliques) - sum(s & pair == pair for s in graph.separators)
+            assert count == (1 if u == v or frozenset((u, v)) in adjacent else 0), (graph, u, v)
+        cliques = graph.clique_members()  # maximal: no clique inside another
+        assert not any(set(a) < set(b) for a in cliques for b in cliques)
+
+
+# ---------------------------------------------------------------------------------------------- likelihood
+def _dirichlet_multinomial(counts: np.ndarray, alpha: float) -> float:
+    counts = np.asarray(counts, dtype=float)
+    total_alpha = alpha * counts.size
+    return float(gammaln(total_alpha) - gammaln(counts.sum() + total_alpha)
+                 + np.sum(gammaln(counts + alpha) - gammaln(alpha)))
+
+
+@pytest.fixture(scope="module")
+def three_lists() -> CaptureData:
+    # Madigan & York (1997) three-list example, cells (A, B, C)
+    table = {(1, 0, 0): 60, (0, 1, 0): 49, (1, 1, 0): 4, (0, 0, 1): 247, (1, 0, 1): 112, (0, 1, 1): 142,
+             (1, 1, 1): 12}
+    frame = [dict(A=a, B=b, C=c, count=n) for (a, b, c), n in table.items()]
+    return CaptureData.from_aggregated(pd.DataFrame(frame), lists=["A", "B", "C"], count="count")
+
+
+def test_saturated_independence_and_chain_likelihoods(three_lists: CaptureData) -> None:
+    """Each graph's log p(y, n0 | G) against a direct computation from its definition (hyper-Dirichlet, δ)."""
+    delta, n0 = 0.7, 55
+    posterior = graph_posterior(three_lists, delta, max_missing=100)
+    full = np.zeros((2, 2, 2))
+    for pattern, count in zip(three_lists.patterns, three_lists.counts, strict=True):
+        full[tuple(pattern)] = count
+    full[0, 0, 0] = n0
+    N = full.sum()
+    base = gammaln(N + 1) - np.sum(gammaln(full + 1)) - math.log(N)  # multinomial coefficient × prior 1/N
+    graphs = decomposable_graphs(3)
+    index = {g.edges: i for i, g in enumerate(graphs)}
+
+    def ours(edges: tuple[tuple[int, int], ...]) -> float:
+        return float(posterior.graph_log_weights(np.array([index[edges]]), np.array([n0]))[0, 0])
+
+    saturated = _dirichlet_multinomial(full.ravel(), delta)
+    independence = sum(_dirichlet_multinomial(full.sum(axis=tuple(k for k in range(3) if k != j)), 4 * delta)
+                       for j in range(3))
+    # chain A – B – C: p(A, B) ~ Dir(2δ per cell) and p(C | B = b) ~ Dir(2δ, 2δ) independently for b = 0, 1
+    chain = _dirichlet_multinomial(full.sum(axis=2).ravel(), 2 * delta) + sum(
+        _dirichlet_multinomial(full[:, b, :].sum(axis=0), 2 * delta) for b in range(2))
+    assert ours(((0, 1), (0, 2), (1, 2))) == pytest.approx(base + saturated, abs=1e-8)
+    assert ours(()) == pytest.approx(base + independence, abs=1e-8)
+    assert ours(((0, 1), (1, 2))) == pytest.approx(base + chain, abs=1e-8)
+    assert posterior.pmf.sum() == pytest.approx(1.0)
+    assert posterior.model_probability.sum() == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------------------------------------- R dga reference
+@pytest.mark.parametrize(("key", "delta"), [("delta_0.0625", 0.0625), ("delta_1", 1.0)])
+def test_kosovo_matches_r_dga(kosovo: CaptureData, key: str, delta: float) -> None:
+    reference = dga_reference()[key]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EstimateWarning)  # the 0..30,000 grid holds the whole posterior
+        fit = DecomposableGraphBMA(delta=delta, max_missing=30_000, seed=1).fit(kosovo)
+    assert fit.estimate == pytest.approx(reference["median"], rel=0.01)
+    assert fit.interval.lower == pytest.approx(reference["q025"], rel=0.01)
+    assert fit.interval.upper == pytest.approx(reference["q975"], rel=0.01)
+    assert fit.details["posterior_mean"] == pytest.approx(reference["mean"], rel=0.01)
+    top = fit.details["top_models"][0]
+    assert top["probability"] == pytest.approx(TOP_MODEL_WEIGHT[key], abs=0.0005)
+    assert fit.interval.kind == "equal-tailed" and fit.estimate_kind == "posterior median"
+    assert fit.diagnostics["n_graphs"] == 61 and fit.diagnostics["truncated_mass"] < 1e-6
+
+
+def test_default_delta_and_automatic_grid(kosovo: CaptureData) -> None:
+    fit = DGA(seed=1).fit(kosovo)
+    reference = dga_reference()["delta_0.0625"]
+    assert fit.details["delta"] == 2.0 ** -4
+    assert fit.diagnostics["grid_bound"] == "automatic" and fit.diagnostics["max_missing"] >= 30_000
+    assert fit.estimate == pytest.approx(reference["median"], rel=0.01)
+    assert fit.interval.upper == pytest.approx(reference["q975"], rel=0.01)
+    # the strongly supported graph: every pair but ABA–HRW
+    assert set(fit.details["top_models"][0]["edges"]) == {"EXH–ABA", "EXH–OSCE", "EXH–HRW", "ABA–OSCE", "OSCE–HRW"}
+
+
+def test_list_order_invariance(kosovo: CaptureData) -> None:
+    base = graph_posterior(kosovo, 0.0625, 30_000)
+    for order in (["HRW", "OSCE", "ABA", "EXH"], ["ABA", "HRW", "EXH", "OSCE"]):
+        permuted = graph_posterior(kosovo.select_lists(order), 0.0625, 30_000)
+        np.testing.assert_allclose(permuted.pmf, base.pmf, rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(np.sort(permuted.model_probability), np.sort(base.model_probability),
+                                   rtol=1e-9, atol=1e-15)
+        a = DGA(max_missing=30_000, seed=0).fit(kosovo.select_lists(order))
+        assert (a.estimate, a.interval.lower, a.interval.upper) == (12595, 9827, 16544)
+
+
+# ---------------------------------------------------------------------------------------------- result
+def test_draws_follow_the_exact_posterior(kosovo: CaptureData) -> None:
+    """Draws are exact iid samples: their median is within 4 s.e. of the exact one (s.e. = 1 / (2 f(m) √n))."""
+    fit = DGA(max_missing=30_000, chains=4, draws=1000, seed=11).fit(kosovo)
+    draws = fit.draws()
+    assert draws.shape == (4, 1000) and draws.min() >= kosovo.observed
+    pmf = np.asarray(fit.details["pmf"])
+    values = fit.details["pmf_first_N"] + np.arange(pmf.size)
+    density = pmf[values == fit.estimate][0]
+    se = 1.0 / (2.0 * density * math.sqrt(draws.size))
+    assert abs(np.median(draws) - fit.estimate) < 4 * se
+    graphs = np.asarray(fit.posterior.posterior["graph"].values)
+    top = fit.details["top_models"][0]
+    share = np.mean(graphs == top["graph"])
+    assert abs(share - top["probability"]) < 4 * math.sqrt(top["probability"] * (1 - top["probability"]) / graphs.size)
+    again = DGA(max_missing=30_000, chains=4, draws=1000, seed=11).fit(kosovo)
+    np.testing.assert_array_equal(again.draws(), draws)
+
+
+def test_intervals_from_the_pmf(kosovo: CaptureData) -> None:
+    fit = DGA(delta=1.0, max_missing=30_000, interval="hdi", seed=0).fit(kosovo)
+    pmf = np.asarray(fit.details["pmf"])
+    values = fit.details["pmf_first_N"] + np.arange(pmf.size)
+    assert fit.interval.kind == "hdi"
+    inside = (values >= fit.interval.lower) & (values <= fit.interval.upper)
+    assert pmf[inside].sum() >= 0.95 - 1e-9
+    lower, upper = fit.details["interval_equal_tailed"]
+    assert fit.interval.upper - fit.interval.lower <= upper - lower
+    # the stored pmf survives JSON and gives the same intervals
+    restored = Result.from_json(fit.to_json())
+    assert credible_interval(restored, 0.95, "hdi") == fit.interval
+    equal_tailed = credible_interval(restored, 0.95, "equal-tailed")
+    assert (equal_tailed.lower, equal_tailed.upper) == (lower, upper) == (4407, 6844)
+    assert pmf_quantile(values, pmf, 0.5) == fit.estimate
+
+
+def test_truncation_warning(kosovo: CaptureData) -> None:
+    with pytest.warns(EstimateWarning, match="beyond the grid"):
+        fit = DGA(max_missing=5_000, seed=0).fit(kosovo)
+    assert fit.diagnostics["truncated_mass"] > 1e-4
+
+
+def test_not_applicable_and_bad_parameters(kosovo: CaptureData) -> None:
+    six = estimate.datasets.load("uk_modern_slavery_2013")
+    with pytest.raises(NotApplicable, match="at most 5 lists"):
+        DGA().fit(six)
+    with pytest.raises(NotApplicable):
+        DGA().fit(kosovo.select_lists(["EXH", "ABA"]))
+    for params in ({"delta": 0}, {"delta": -1.0}, {"max_missing": 0}, {"interval": "central"}, {"level": 1.5}):
+        with pytest.raises(ValueError):
+            DGA(**params).fit(kosovo)
+
+
+def test_registered_with_preset(kosovo: CaptureData) -> None:
+    assert estimate.estimators.get_estimator_class("dga") is DecomposableGraphBMA
+    estimator = estimate.make_estimator(model="dga-default", seed=2)
+    assert isinstance(estimator, DecomposableGraphBMA) and estimator.delta is None
+    fit = estimator.fit(kosovo.select_lists(["ABA", "OSCE", "HRW"]))
+    assert fit.details["delta"] == 0.125 and fit.diagnostics["n_graphs"] == 8
+    assert fit.observed < fit.estimate < fit.interval.upper
