@@ -409,7 +409,6 @@ class DecomposableGraphBMA(Estimator):
         hdi = pmf_hdi(values, pmf, self.level)
         mean = float(values @ pmf)
         sd = float(math.sqrt(max(((values - mean) ** 2) @ pmf, 0.0)))
-        seconds = time.perf_counter() - started
         self._warn_truncation(posterior)
 
         sequence = self.seed if isinstance(self.seed, np.random.SeedSequence) else np.random.SeedSequence(self.seed)
@@ -440,7 +439,7 @@ class DecomposableGraphBMA(Estimator):
             estimate_kind="posterior median",
             std_error=sd,
             diagnostics={
-                "seconds": seconds,
+                "seconds": time.perf_counter() - started,
                 "n_graphs": len(graphs),
                 "delta": delta,
                 "max_missing": posterior.max_missing,
