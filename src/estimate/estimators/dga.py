@@ -44,13 +44,14 @@ quantiles and the weights of heavy-tailed graphs are then understated, and a lar
 
 Why δ matters so much
 ---------------------
-δ is the prior count in every cell of the 2^J table, including the unobserved one.  (1) Under the saturated
-model — and nearly so under dense graphs — the data say nothing about the unobserved cell: its posterior is the
-prior's, roughly n0/n ~ BetaPrime(δ, A − δ), so δ = 1 with four lists (A = 16) forces n0 ≈ n/15, while δ = 2^-4
-leaves it almost flat.  (2) δ also sets the Occam penalty of every extra clique: small δ favours sparse graphs,
-large δ dense ones.  On Kosovo δ = 1 puts 97.6% of the posterior on the saturated graph and gives N ≈ 4,616
-(barely above the 4,400 observed), whereas dga's suggested default δ = 2^-J = 0.0625 puts 98.6% on a graph with
-five edges and gives N ≈ 12,595.  Report the δ used, and check the sensitivity of any conclusion to it.
+δ is the prior count in every cell of the 2^J table, including the unobserved one. (1) Under the saturated model —
+and nearly so under dense graphs — the data say nothing about the unobserved cell: its posterior is the prior's,
+approximately n0/n ~ BetaPrime(δ, A − δ). With four lists δ = 1 (A = 16) puts the median of n0 near 0.05 n, whereas
+δ = 2^-4 (A = 1) leaves it so diffuse that it has no mean. (2) δ also sets the Occam penalty of every extra clique:
+small δ favours sparse graphs, large δ dense ones. On Kosovo δ = 1 puts 97.6% of the posterior on the saturated
+graph and gives N ≈ 4,616 (barely above the 4,400 observed), whereas dga's suggested default δ = 2^-J = 0.0625 puts
+98.6% on a graph with five edges and gives N ≈ 12,595. Report the δ used, and check the sensitivity of any
+conclusion to it.
 
 References: Madigan, D. & York, J. C. (1997) Bayesian methods for estimation of the size of a closed population,
 *Biometrika* 84(1), 19–31; Dawid, A. P. & Lauritzen, S. L. (1993) Hyper Markov laws in the statistical analysis
