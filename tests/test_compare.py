@@ -1,0 +1,167 @@
+"""estimate.compare and the ``estimate compare`` command: rows that say why, seeds, table, JSON/CSV, forest plot."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import estimate
+from estimate import CaptureData
+from estimate.cli import app
+from estimate.compare import TABLE_COLUMNS, Comparison
+from estimate.errors import ConvergenceWarning, DataError
+from estimate.estimators import base
+from estimate.estimators.base import Estimator
+from estimate.results import Interval, Result
+
+QUICK_LCMCR = {"burn_in": 200, "draws": 100, "thinning": 2, "chains": 2}
+
+
+class _Broken(Estimator):
+    """An estimator that always fails (not registered)."""
+
+    name = "broken-for-tests"
+
+    def __init__(self, level: float = 0.95) -> None:
+        self.level = level
+
+    def _fit(self, data: CaptureData) -> Result:
+        raise RuntimeError("numerical trouble")
+
+
+class _Lower(Estimator):
+    """A deterministic estimator: the observed count with a fixed interval, for table checks."""
+
+    name = "test-observed"
+
+    def __init__(self, level: float = 0.95) -> None:
+        self.level = level
+
+    def _fit(self, data: CaptureData) -> Result:
+        n = data.observed
+        return Result(method=self.name, model="observed count", estimate=float(n),
+                      interval=Interval(float(n), float(2 * n), level=self.level, kind="wald"), observed=n,
+                      lists=data.lists)
+
+
+@pytest.fixture(autouse=True)
+def _registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Register the test estimator for one test only, so other test modules never see it in the registry."""
+    monkeypatch.setitem(base._REGISTRY, _Lower.name, _Lower)
+
+
+def _quiet_compare(*args, **kwargs) -> Comparison:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimate.compare(*args, **kwargs)
+
+
+def test_rows_say_why_and_others_continue(kosovo: CaptureData) -> None:
+    comparison = _quiet_compare(kosovo, ["chapman", _Broken(), "no-such-method", "test-observed", "loglinear"],
+                                seed=1)
+    table = comparison.table
+    assert list(table.columns) == list(TABLE_COLUMNS)
+    assert list(table["method"]) == ["chapman", "broken-for-tests", "no-such-method", "test-observed", "loglinear"]
+    assert list(table["status"]) == ["not applicable", "failed", "failed", "ok", "ok"]
+    reasons = dict(zip(table["method"], table["reason"], strict=True))
+    assert "exactly 2 lists" in reasons["chapman"] and "4" in reasons["chapman"]
+    assert reasons["broken-for-tests"] == "RuntimeError: numerical trouble"
+    assert "unknown method 'no-such-method'" in reasons["no-such-method"]
+    assert set(comparison.results) == {"test-observed", "loglinear"}
+    row = table.set_index("method").loc["test-observed"]
+    assert (row["estimate"], row["lower"], row["upper"], row["interval_kind"]) == (4400, 4400, 8800, "wald")
+    assert row["observed"] == 4400 and row["seconds"] >= 0
+    assert math.isnan(table.set_index("method").loc["chapman", "estimate"])
+    loglinear = comparison.results["loglinear"]
+    assert table.set_index("method").loc["loglinear", "estimate"] == pytest.approx(loglinear.estimate)
+
+
+def test_level_reaches_every_method_and_presets_apply(kosovo: CaptureData) -> None:
+    comparison = _quiet_compare(kosovo, ["loglinear:loglinear-aic", "test-observed"], level=0.8)
+    assert list(comparison.table["level"]) == [0.8, 0.8]
+    assert comparison.table["status"].eq("ok").all()
+    with_params = _quiet_compare(kosovo, ["lcmcr"], seed=3, models={"lcmcr": {**QUICK_LCMCR, "K": 2}})
+    assert with_params.results["lcmcr"].model.startswith("LCMCR latent-class model") and "K=2" in \
+        with_params.results["lcmcr"].model
+
+
+def test_seeds_are_per_method_reproducible_and_order_free(kosovo: CaptureData) -> None:
+    models = {"lcmcr": QUICK_LCMCR}
+    a = _quiet_compare(kosovo, ["test-observed", "lcmcr"], seed=7, models=models)
+    b = _quiet_compare(kosovo, ["lcmcr", "loglinear"], seed=7, models=models)
+    c = _quiet_compare(kosovo, ["lcmcr"], seed=8, models=models)
+    np.testing.assert_array_equal(a.results["lcmcr"].draws(), b.results["lcmcr"].draws())
+    assert not np.array_equal(a.results["lcmcr"].draws(), c.results["lcmcr"].draws())
+    assert a.seed == 7
+    fresh = _quiet_compare(kosovo, ["lcmcr"], models=models)
+    repeat = _quiet_compare(kosovo, ["lcmcr"], seed=fresh.seed, models=models)
+    np.testing.assert_array_equal(fresh.results["lcmcr"].draws(), repeat.results["lcmcr"].draws())
+
+
+def test_warnings_are_recorded_in_the_row_and_reissued(kosovo: CaptureData) -> None:
+    with pytest.warns(ConvergenceWarning, match=r"\[lcmcr\]"):
+        comparison = estimate.compare(kosovo, ["lcmcr"], seed=1, models={"lcmcr": QUICK_LCMCR})
+    assert "ESS" in comparison.table.loc[0, "warnings"]
+    assert math.isfinite(comparison.table.loc[0, "r_hat"])
+
+
+def test_bad_input_raises(kosovo: CaptureData) -> None:
+    with pytest.raises(DataError, match="at least one method"):
+        estimate.compare(kosovo, [])
+    stratified = CaptureData.from_records(
+        pd.DataFrame({"A": [1, 0, 1, 1], "B": [0, 1, 1, 1], "region": ["n", "s", "n", "s"]}), strata=["region"])
+    with pytest.raises(DataError, match="stratified"):
+        estimate.compare(stratified, ["chapman"])
+    with pytest.raises(DataError, match="level"):
+        estimate.compare(kosovo, ["chapman"], level=95)
+
+
+def test_json_and_text_rendering(kosovo: CaptureData) -> None:
+    comparison = _quiet_compare(kosovo, ["chapman", "test-observed"], seed=2)
+    payload = json.loads(comparison.to_json())
+    assert payload["observed"] == 4400 and payload["seed"] == 2 and payload["lists"] == list(kosovo.lists)
+    assert [m["status"] for m in payload["methods"]] == ["not applicable", "ok"]
+    assert payload["methods"][1]["result"]["estimate"] == 4400
+    text = str(comparison)
+    assert "chapman: not applicable: chapman uses exactly 2 lists" in text
+    assert "[4,400, 8,800]" in text
+
+
+def test_plot_marks_every_method_and_the_observed_count(kosovo: CaptureData, tmp_path) -> None:
+    comparison = _quiet_compare(kosovo, ["chapman", "test-observed", "loglinear"], seed=1)
+    fig = comparison.plot()
+    ax = fig.axes[0]
+    labels = [t.get_text().split("\n")[0] for t in ax.get_yticklabels()]
+    assert labels == ["chapman", "test-observed", "loglinear"]
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "not applicable: chapman uses exactly 2 lists" in texts
+    assert any(line.get_xdata()[0] == 4400 for line in ax.get_lines())  # the dashed documented-count line
+    path = tmp_path / "forest.png"
+    fig.savefig(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_compare_table_json_csv_and_plot(tmp_path) -> None:
+    runner = CliRunner()
+    png = tmp_path / "out.png"
+    result = runner.invoke(app, ["compare", "--example", "kosovo", "--methods", "chapman,loglinear,test-observed",
+                                 "--seed", "1", "--plot", str(png)])
+    assert result.exit_code == 0, result.output
+    assert "chapman: not applicable" in result.output and "loglinear" in result.output
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    out = tmp_path / "cmp.json"
+    result = runner.invoke(app, ["compare", "--example", "kosovo", "--methods", "chapman,test-observed",
+                                 "--format", "json", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [m["method"] for m in json.loads(out.read_text())["methods"]] == ["chapman", "test-observed"]
+    result = runner.invoke(app, ["compare", "--example", "kosovo", "--methods", "test-observed", "--format", "csv"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0].startswith("method,status,estimate,lower,upper")
+    result = runner.invoke(app, ["compare", "--example", "kosovo", "--methods", "chapman", "--format", "xml"])
+    assert result.exit_code == 2 and "unknown --format" in result.output
