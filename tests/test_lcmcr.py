@@ -22,7 +22,7 @@ import estimate
 from estimate import CaptureData
 from estimate.errors import ConvergenceWarning, UninformativeDataWarning
 from estimate.estimators.lcmcr import LCMCR
-from estimate.samplers.lcmcr_gibbs import LCMCRSettings, sample_lcmcr, sample_lcmcr_batch
+from estimate.samplers.lcmcr_kernel import LCMCRSettings, sample_lcmcr, sample_lcmcr_batch
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "reference" / "lcmcr_kosovo.json"
 

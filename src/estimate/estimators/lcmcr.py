@@ -12,7 +12,7 @@ Model, for person i with latent class z_i and list indicators x_ij (j = 1..J):
 
 Lists are independent *within* a class; heterogeneity of catchability and apparent dependence between lists arise
 from the mixture over classes.  The posterior of N is sampled by data-augmentation Gibbs on the aggregated
-observed patterns (:mod:`estimate.samplers.lcmcr_gibbs`), at a cost per sweep of O(P·K·J) with P the number of
+observed patterns (:mod:`estimate.samplers.lcmcr_kernel`), at a cost per sweep of O(P·K·J) with P the number of
 observed patterns.  With ``collapsed=True`` each sweep adds Metropolis–Hastings moves on the unobserved class
 counts with λ integrated out (a partially collapsed Gibbs step, van Dyk & Park 2008) that mix N faster.
 """
@@ -124,7 +124,7 @@ class LCMCR(Estimator):
             raise ValueError(f"LCMCR: interval must be 'equal-tailed' or 'hdi', got {self.interval!r}")
 
     def _settings(self):
-        from estimate.samplers.lcmcr_gibbs import LCMCRSettings
+        from estimate.samplers.lcmcr_kernel import LCMCRSettings
 
         return LCMCRSettings(
             K=int(self.K),
@@ -164,7 +164,7 @@ class LCMCR(Estimator):
 
     def fit_many(self, datasets: list[CaptureData], seeds: list[Any] | None = None) -> list[Result | Exception]:
         """Advance every problem (× chains) in one batched, multi-threaded kernel call."""
-        from estimate.samplers.lcmcr_gibbs import sample_lcmcr_batch
+        from estimate.samplers.lcmcr_kernel import sample_lcmcr_batch
 
         self._check_params()
         seeds = seeds if seeds is not None else [self.seed] * len(datasets)
@@ -212,14 +212,16 @@ class LCMCR(Estimator):
         )
         diagnostics = convergence_diagnostics(n_draws)
         sweeps = int(out.get("sweeps", self.chains * (self.burn_in + self.draws * self.thinning)))
-        seconds = float(out.get("seconds", wall))
+        seconds = float(out.get("cpu_seconds", out.get("seconds", wall)))
         diagnostics.update(
             {
                 "chains": self.chains,
                 "draws_per_chain": self.draws,
                 "sweeps": sweeps,
                 "us_per_sweep": 1e6 * seconds / sweeps if sweeps else math.nan,
-                "seconds": seconds,
+                "cpu_seconds": seconds,
+                "wall_seconds": wall,
+                "mh_accept_rate": float(out.get("accept_rate", math.nan)),
                 "ess_bulk_per_second": diagnostics["ess_bulk"] / wall if wall > 0 else math.nan,
             }
         )
