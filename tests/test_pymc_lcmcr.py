@@ -56,6 +56,19 @@ def test_invalid_parameters_raise(simulated: CaptureData) -> None:
         PyMCLCMCR(K=0).fit(simulated)
     with pytest.raises(ValueError, match="interval"):
         PyMCLCMCR(interval="widest").fit(simulated)
+    with pytest.raises(ValueError, match="parametrization"):
+        PyMCLCMCR(parametrization="sideways").fit(simulated)
+
+
+@pytest.mark.parametrize("alpha", [0.05, 1.0, 4.0])
+def test_non_centered_stick_is_exactly_beta_one_alpha(alpha: float) -> None:
+    """V = 1 − exp(−E/α) with E ~ Exponential(1) has the Beta(1, α) distribution the model states.
+
+    Checked on 1 − V ~ Beta(α, 1): for small α most V round to 1.0 in float64, 1 − V does not.
+    """
+    rng = np.random.default_rng(1)
+    one_minus_v = np.exp(-rng.exponential(1.0, size=20_000) / alpha)
+    assert stats.kstest(one_minus_v, stats.beta(alpha, 1.0).cdf).pvalue > 0.001
 
 
 def test_smoke_result_structure_and_determinism(simulated: CaptureData) -> None:
@@ -131,3 +144,15 @@ def test_agrees_with_compiled_gibbs_lcmcr(simulated: CaptureData) -> None:
         se = math.hypot(_quantile_mcse(a, q, ess["gibbs"]), _quantile_mcse(b, q, ess["nuts"]))
         diff = np.quantile(b, q) - np.quantile(a, q)
         assert abs(diff) < 4 * se + 1, (q, np.quantile(a, q), np.quantile(b, q), se)
+
+
+@pytest.mark.slow
+def test_centered_parametrization_runs_and_agrees_roughly(simulated: CaptureData) -> None:
+    """The textbook centred form samples the same model (a smoke test: medians within 10%)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        centred = PyMCLCMCR(K=2, parametrization="centered", draws=300, tune=300, chains=2, cores=1,
+                            seed=4).fit(simulated)
+        non_centred = PyMCLCMCR(K=2, draws=300, tune=300, chains=2, cores=1, seed=4).fit(simulated)
+    assert "V" not in non_centred.posterior.posterior and centred.draws().min() >= simulated.observed
+    assert abs(centred.estimate - non_centred.estimate) < 0.1 * non_centred.estimate

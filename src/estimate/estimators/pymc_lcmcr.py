@@ -26,13 +26,17 @@ form: with c_x the count of observed pattern x and n = Σ_x c_x,
     n0 | θ, data ~ NegativeBinomial(n, 1 − p_0(θ)),   N = n + n0.
 
 Only the P observed patterns enter (cost O(P·K·J) per gradient, never 2^J).  NUTS samples (α, V, λ) on
-unconstrained scales; afterwards one n0 is drawn per posterior draw with a NumPy ``Generator``.  The class labels
-are not identified (label switching), so R-hat and ESS are reported for N only, which is label-invariant.
+unconstrained scales, V non-centred by default: V_k = 1 − exp(−E_k/α) with E_k ~ Exponential(1) is exactly
+Beta(1, α) (its CDF is 1 − (1 − v)^α), and it removes the funnel between α and the weights of classes the data
+barely use (on Kosovo: 1 divergence in 4,000 draws instead of 38, bulk ESS of N 1,036 instead of 759).
+Afterwards one n0 is drawn per posterior draw with a NumPy ``Generator``.  The class labels are not identified
+(label switching), so R-hat and ESS are reported for N only, which is label-invariant.
 
 Notes on K.  The truncation K = 10 of R LCMCR is the default.  A smaller K does not buy speed here: on Kosovo
-(4 chains × 1,000 draws) K = 5 gave median 10,424 [9,012, 14,170], the same posterior of N within Monte Carlo error
-as K = 10 (10,425 [9,043, 13,988]), but took longer (deeper NUTS trees: 85 s against 71 s of sampling), so there
-is no reason to depart from the model's usual truncation.  With K = 1 the model is the independence model (no α).
+(4 chains × 1,000 draws, centred form) K = 5 gave median 10,424 [9,012, 14,170], the same posterior of N within
+Monte Carlo error as K = 10 (10,425 [9,043, 13,988]), but took longer (deeper NUTS trees: 85 s against 71 s of
+sampling), so there is no reason to depart from the model's usual truncation.  With K = 1 the model is the
+independence model (no α).
 
 Reference: Manrique-Vallier, D. (2016) Bayesian population size estimation using Dirichlet process mixtures,
 *Biometrics* 72(4), 1246–1254.
@@ -82,7 +86,11 @@ class PyMCLCMCR(Estimator):
         Processes for the chains (default ``None``: PyMC's choice, up to the number of CPUs).
     target_accept
         NUTS target acceptance rate (default 0.9; the stick-breaking funnel near α → 0 produces divergences at
-        PyMC's 0.8).
+        PyMC's 0.8: on Kosovo 0.8 gave 152 divergences in 4,000 draws and R-hat 1.017 with the centred form).
+    parametrization
+        ``"non-centered"`` (default): sample E_k ~ Exponential(1) and set V_k = 1 − exp(−E_k/α), which has exactly
+        the Beta(1, α) distribution but no funnel between α and the weights of (nearly) empty classes;
+        ``"centered"``: sample V_k ~ Beta(1, α) directly (PyMC's textbook form, more divergences).
     seed
         Integer or ``numpy.random.SeedSequence``: seeds the NUTS chains and the Generator of the n0 draws.
     level, interval
@@ -102,6 +110,7 @@ class PyMCLCMCR(Estimator):
         chains: int = 4,
         cores: int | None = None,
         target_accept: float = 0.9,
+        parametrization: str = "non-centered",
         seed: int | np.random.SeedSequence | None = None,
         level: float = 0.95,
         interval: str = "equal-tailed",
@@ -114,6 +123,7 @@ class PyMCLCMCR(Estimator):
         self.chains = chains
         self.cores = cores
         self.target_accept = target_accept
+        self.parametrization = parametrization
         self.seed = seed
         self.level = level
         self.interval = interval
@@ -138,10 +148,17 @@ class PyMCLCMCR(Estimator):
             lam = pm.Beta("lambda", alpha=1.0, beta=1.0, dims=("list", "latent_class"))
             if K > 1:  # with one class there are no stick-breaking weights, and α would only sample its prior
                 alpha = pm.Gamma("alpha", alpha=self.a_alpha, beta=self.b_alpha)
-                v = pm.Beta("V", alpha=1.0, beta=alpha, shape=K - 1)
-                log_v = pt.concatenate([pt.log(v), pt.zeros(1)])  # V_K = 1
-                log_rest = pt.concatenate([pt.zeros(1), pt.cumsum(pt.log1p(-v))])  # Σ_{l<k} log(1 − V_l)
-                log_pi = log_v + log_rest
+                if self.parametrization == "non-centered":
+                    # V ~ Beta(1, α) ⇔ −log(1 − V) = E/α with E ~ Exponential(1): removes the α–V funnel
+                    e = pm.Exponential("E", lam=1.0, shape=K - 1)
+                    log_1m_v = -e / alpha
+                    log_v = pt.log1mexp(log_1m_v)
+                else:
+                    v = pm.Beta("V", alpha=1.0, beta=alpha, shape=K - 1)
+                    log_1m_v = pt.log1p(-v)
+                    log_v = pt.log(v)
+                log_pi = (pt.concatenate([log_v, pt.zeros(1)])  # V_K = 1
+                          + pt.concatenate([pt.zeros(1), pt.cumsum(log_1m_v)]))  # Σ_{l<k} log(1 − V_l)
             else:
                 log_pi = pt.zeros(1)
             pm.Deterministic("pi", pt.exp(log_pi), dims="latent_class")
@@ -163,6 +180,9 @@ class PyMCLCMCR(Estimator):
         if not (int(self.K) >= 1 and self.a_alpha > 0 and self.b_alpha > 0):
             raise ValueError(f"{self.name}: need K >= 1, a_alpha > 0 and b_alpha > 0; got K={self.K!r}, "
                              f"a_alpha={self.a_alpha!r}, b_alpha={self.b_alpha!r}")
+        if self.parametrization not in ("non-centered", "centered"):
+            raise ValueError(f"{self.name}: parametrization must be 'non-centered' or 'centered', got "
+                             f"{self.parametrization!r}")
         if data.n_lists < 3:
             warnings.warn(
                 f"{self.name} with only {data.n_lists} lists: the latent-class model is not identified well (with "
