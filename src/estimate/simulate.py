@@ -1,0 +1,629 @@
+"""Simulated populations of known size and their capture histories on J lists.
+
+Every design draws a closed population of exactly ``N`` people, decides for every person and every list whether
+the list documents them, and returns only what an analyst would see (the people on at least one list, as
+:class:`~estimate.data.CaptureData`) together with the truth (N, per-stratum N and the design's parameters) in a
+:class:`SimulatedPopulation`.  Randomness comes only from ``numpy.random.Generator(PCG64(SeedSequence(seed)))``,
+so the same seed gives the same data on every machine.
+
+Designs
+-------
+Latent classes (:func:`latent_class`, with :func:`independent` as the one-class case).  Person i belongs to
+class z_i with probability w_c and, given the class, lists are independent:
+
+    z_i ~ Categorical(w_1, …, w_C),     x_ij | z_i = c ~ Bernoulli(p_cj),     i = 1..N, j = 1..J.
+
+This is the data-generating model of the LCMCR estimator (Manrique-Vallier 2016).  With C = 1 lists are
+independent (the Lincoln–Petersen / M_t assumption); with C ≥ 2 catchability is heterogeneous, which induces
+positive apparent dependence between lists.
+
+List dependence (:func:`dependent`).  Lists are drawn in order and list j's log-odds of documenting a person
+shifts by log ψ_ij if list i < j documented them:
+
+    logit P(x_ij = 1 | x_i1..x_i,j−1) = logit p_j + Σ_{i<j} log(ψ_ij) x_ii,
+
+so ψ > 1 is positive dependence (being on one list makes the other more likely, e.g. one list copies cases from
+another) and ψ < 1 negative dependence (e.g. two organisations that divide the territory between them).  ``p_j``
+is the probability for a person on none of list j's source lists; the marginal probabilities are recorded in
+the truth's parameters.
+
+Strata (:func:`stratified`).  Independent populations of different sizes, one per stratum label, each with its
+own class weights and capture probabilities; the data carry a ``stratum`` column and the truth has per-stratum
+sizes.  Sparse lists (capture probabilities 0.02–0.1) and many lists (J = 10–15) are parameter choices of these
+designs; see the named scenarios.
+
+Named scenarios
+---------------
+:func:`scenario_names` lists them and :func:`scenario` draws one: ``scenario("mv2016-two-class", N=2000,
+seed=1)``.  :func:`scenario_info` gives each scenario's description, default N and source.
+
+``mv2016-two-class`` is the simulated example of Manrique-Vallier, D. (2016), "Bayesian population size estimation
+using Dirichlet process mixtures", *Biometrics* 72(4), 1246–1254: N = 2,000 people, J = 5 lists, two latent classes
+with weights 0.9 / 0.1 and capture probabilities (0.033, 0.033, 0.099, 0.132, 0.033) for the hard-to-document class
+and (0.660, 0.825, 0.759, 0.990, 0.693) for the easy one.  **What was checked:** these exact numbers appear, labelled
+as that paper's simulated example, in two independent public reproductions (R/Stan code by other authors); the
+paper's own text and tables could not be read here, so the number of replicates, the other population sizes and
+any further designs of the paper are *not* reproduced, and no figure of the paper is claimed to be reproduced.
+The other scenarios are this package's own designs in the same spirit (latent-class heterogeneity, dependence,
+sparse and many lists, strata); their parameters are fixed constants written below.
+
+Examples
+--------
+>>> from estimate import simulate
+>>> sim = simulate.scenario("independent", N=1000, seed=7)
+>>> sim.N, sim.data.n_lists
+(1000, 4)
+>>> sim.data.observed + sim.unobserved == sim.N
+True
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from estimate.data import CaptureData
+from estimate.errors import DataError, DataWarning
+
+__all__ = [
+    "SimulatedPopulation",
+    "latent_class",
+    "independent",
+    "dependent",
+    "stratified",
+    "scenario",
+    "scenario_names",
+    "scenario_info",
+    "Scenario",
+]
+
+SeedLike = int | np.random.SeedSequence | None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# result type
+
+
+@dataclass(frozen=True)
+class SimulatedPopulation:
+    """A simulated capture–recapture data set and the truth behind it.
+
+    Attributes
+    ----------
+    data
+        The observed capture histories (people on at least one list), aggregated by pattern; with a ``stratum``
+        column for stratified designs.  Lists that documented nobody are dropped by
+        :class:`~estimate.data.CaptureData` with a :class:`~estimate.errors.DataWarning`.
+    N
+        The true population size (documented or not).
+    N_by_stratum
+        True size of each stratum (``None`` for unstratified designs).
+    design
+        Name of the design function (``"latent_class"``, ``"dependent"``, ``"stratified"``) or the scenario.
+    params
+        The design's parameters (JSON-ready): list names, class weights, capture probabilities, dependence odds
+        ratios, realised class sizes, marginal capture probabilities.
+    seed
+        ``{"entropy": ..., "spawn_key": [...]}`` of the SeedSequence used: enough to draw the same data again.
+    """
+
+    data: CaptureData
+    N: int
+    N_by_stratum: dict[str, int] | None
+    design: str
+    params: dict[str, Any] = field(default_factory=dict)
+    seed: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def observed(self) -> int:
+        """People documented by at least one list."""
+        return self.data.observed
+
+    @property
+    def unobserved(self) -> int:
+        """People on no list: N minus the observed count (what estimators try to recover)."""
+        return self.N - self.data.observed
+
+    def truth(self) -> dict[str, Any]:
+        """The truth as a JSON-ready dict: N, per-stratum N, observed, design, parameters, seed."""
+        return {
+            "N": self.N,
+            "N_by_stratum": self.N_by_stratum,
+            "observed": self.observed,
+            "design": self.design,
+            "params": self.params,
+            "seed": self.seed,
+        }
+
+    def records(self) -> pd.DataFrame:
+        """Record-level table of the observed people: one row each, 0/1 list columns (plus ``stratum``)."""
+        return self.data.to_records()
+
+    def __repr__(self) -> str:
+        strata = f", strata={len(self.N_by_stratum)}" if self.N_by_stratum else ""
+        return (
+            f"SimulatedPopulation(design={self.design!r}, N={self.N}, observed={self.observed}, "
+            f"lists={self.data.n_lists}{strata})"
+        )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# helpers
+
+
+def _seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, np.random.Generator):
+        raise TypeError("pass an int or numpy.random.SeedSequence as seed, not a Generator (draws must be replayable)")
+    return np.random.SeedSequence(seed)
+
+
+def _seed_record(seq: np.random.SeedSequence) -> dict[str, Any]:
+    return {"entropy": int(seq.entropy) if seq.entropy is not None else None, "spawn_key": list(seq.spawn_key)}
+
+
+def _child(seq: np.random.SeedSequence, label: str) -> np.random.SeedSequence:
+    """A child SeedSequence keyed by a label (so a stratum's draws do not depend on the other strata)."""
+    return np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, zlib.crc32(label.encode("utf-8"))))
+
+
+def _generator(seq: np.random.SeedSequence) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(seq))
+
+
+def _list_names(lists: Sequence[str] | None, J: int) -> list[str]:
+    if lists is None:
+        if J <= 26:
+            return [chr(ord("A") + j) for j in range(J)]
+        return [f"L{j + 1:02d}" for j in range(J)]
+    names = [str(x) for x in lists]
+    if len(names) != J:
+        raise DataError(f"{len(names)} list names given for {J} lists")
+    return names
+
+
+def _check_N(N: int) -> int:
+    if isinstance(N, bool) or int(N) != N or N < 1:
+        raise DataError(f"population size N must be a positive whole number, got {N!r}")
+    return int(N)
+
+
+def _check_probs(probs: np.ndarray, what: str) -> None:
+    if not np.all(np.isfinite(probs)) or np.any(probs < 0) or np.any(probs > 1):
+        raise DataError(f"{what} must be probabilities in [0, 1], got {probs.tolist()}")
+
+
+def _aggregate(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct non-empty rows of the (N, J) 0/1 matrix and how often each occurs."""
+    J = x.shape[1]
+    packed = np.packbits(x, axis=1)
+    rows, counts = np.unique(packed, axis=0, return_counts=True)
+    patterns = np.unpackbits(rows, axis=1, count=J)
+    seen = patterns.sum(axis=1) > 0
+    return patterns[seen], counts[seen].astype(np.int64)
+
+
+def _capture_data(x: np.ndarray, lists: list[str], strata: np.ndarray | None = None) -> CaptureData:
+    """Observed CaptureData from the full (N, J) capture matrix (stratum labels optional)."""
+    if strata is None:
+        patterns, counts = _aggregate(x)
+        if counts.sum() == 0:
+            raise DataError("the simulated lists documented nobody; raise N or the capture probabilities")
+        return CaptureData(patterns, counts, lists)
+    pattern_blocks, count_blocks, label_blocks = [], [], []
+    for label in pd.unique(strata):
+        p, c = _aggregate(x[strata == label])
+        pattern_blocks.append(p)
+        count_blocks.append(c)
+        label_blocks.append(np.full(len(c), label, dtype=object))
+    counts = np.concatenate(count_blocks)
+    if counts.sum() == 0:
+        raise DataError("the simulated lists documented nobody; raise N or the capture probabilities")
+    frame = pd.DataFrame({"stratum": np.concatenate(label_blocks)})
+    return CaptureData(np.vstack(pattern_blocks), counts, lists, strata=frame)
+
+
+def _latent_class_matrix(
+    rng: np.random.Generator, N: int, weights: np.ndarray, probs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(N, J) capture matrix and realised class sizes; people sorted by class (order is irrelevant)."""
+    sizes = rng.multinomial(N, weights)
+    z = np.repeat(np.arange(len(weights)), sizes)
+    x = (rng.random((N, probs.shape[1])) < probs[z]).astype(np.uint8)
+    return x, sizes
+
+
+def _as_class_arrays(capture_probs: Any, class_weights: Any) -> tuple[np.ndarray, np.ndarray]:
+    probs = np.atleast_2d(np.asarray(capture_probs, dtype=float))
+    if probs.ndim != 2 or probs.shape[1] < 2:
+        raise DataError(f"capture_probs must be (J,) or (classes, J) with J >= 2 lists, got shape {probs.shape}")
+    _check_probs(probs, "capture_probs")
+    C = probs.shape[0]
+    if class_weights is None:
+        if C != 1:
+            raise DataError(f"capture_probs has {C} classes: give class_weights (one per class)")
+        weights = np.ones(1)
+    else:
+        weights = np.asarray(class_weights, dtype=float).ravel()
+        if len(weights) != C:
+            raise DataError(f"{len(weights)} class_weights for {C} classes of capture_probs")
+        if np.any(weights < 0) or not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-9):
+            raise DataError(f"class_weights must be non-negative and sum to 1, got {weights.tolist()}")
+        weights = weights / weights.sum()
+    return probs, weights
+
+
+def _p_missed(weights: np.ndarray, probs: np.ndarray) -> float:
+    """P(on no list) = Σ_c w_c ∏_j (1 − p_cj)."""
+    return float(np.sum(weights * np.prod(1.0 - probs, axis=1)))
+
+
+def _warn_if_unidentifiable(sim: SimulatedPopulation) -> None:
+    if sim.data.n_lists < 2:  # pragma: no cover - CaptureData already refuses < 2 lists
+        return
+    overlaps = sim.data.overlaps().to_numpy()
+    off = overlaps[~np.eye(len(overlaps), dtype=bool)]
+    if np.all(off == 0):
+        warnings.warn(
+            "no person in the simulated data is on two lists: the data carry no information about the number "
+            "missed (every estimator is undefined or driven by its prior)",
+            DataWarning,
+            stacklevel=3,
+        )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# designs
+
+
+def latent_class(
+    N: int,
+    capture_probs: Sequence[float] | Sequence[Sequence[float]] | np.ndarray,
+    class_weights: Sequence[float] | np.ndarray | None = None,
+    *,
+    seed: SeedLike = None,
+    lists: Sequence[str] | None = None,
+    design: str = "latent_class",
+) -> SimulatedPopulation:
+    """A population of ``N`` people in latent classes of different catchability; lists independent within class.
+
+    Parameters
+    ----------
+    N
+        Population size.
+    capture_probs
+        (C, J) array: ``capture_probs[c, j]`` is the probability that list j documents a person of class c;
+        a (J,) vector means one class (independent lists).
+    class_weights
+        (C,) class probabilities summing to 1 (required when C > 1).  Class sizes are drawn
+        ``Multinomial(N, class_weights)``; the realised sizes are in ``params["class_sizes"]``.
+    seed
+        Integer or ``numpy.random.SeedSequence``.
+    lists
+        List names (default ``A, B, C …``).
+    """
+    N = _check_N(N)
+    probs, weights = _as_class_arrays(capture_probs, class_weights)
+    names = _list_names(lists, probs.shape[1])
+    seq = _seed_sequence(seed)
+    x, sizes = _latent_class_matrix(_generator(seq), N, weights, probs)
+    params = {
+        "lists": names,
+        "class_weights": weights.tolist(),
+        "capture_probs": probs.tolist(),
+        "class_sizes": sizes.tolist(),
+        "marginal_capture_probs": (weights @ probs).tolist(),
+        "p_missed": _p_missed(weights, probs),
+    }
+    sim = SimulatedPopulation(_capture_data(x, names), N, None, design, params, _seed_record(seq))
+    _warn_if_unidentifiable(sim)
+    return sim
+
+
+def independent(
+    N: int, capture_probs: Sequence[float] | np.ndarray, *, seed: SeedLike = None, lists: Sequence[str] | None = None
+) -> SimulatedPopulation:
+    """Independent lists with homogeneous catchability: x_ij ~ Bernoulli(p_j) independently."""
+    probs = np.asarray(capture_probs, dtype=float)
+    if probs.ndim != 1:
+        raise DataError(f"capture_probs of independent lists must be a (J,) vector, got shape {probs.shape}")
+    return latent_class(N, probs, None, seed=seed, lists=lists, design="independent")
+
+
+def dependent(
+    N: int,
+    capture_probs: Sequence[float] | np.ndarray,
+    dependence: Mapping[tuple[int | str, int | str], float],
+    *,
+    seed: SeedLike = None,
+    lists: Sequence[str] | None = None,
+) -> SimulatedPopulation:
+    """Lists that depend on each other: list j's odds are multiplied by ψ_ij for people on an earlier list i.
+
+    Parameters
+    ----------
+    capture_probs
+        (J,) baseline probabilities p_j (for people on none of list j's source lists).
+    dependence
+        ``{(source, target): odds_ratio}`` with source before target in list order (names or 0-based indices);
+        odds ratio > 1 is positive dependence, < 1 negative.  Several sources of one target multiply.
+    """
+    N = _check_N(N)
+    base = np.asarray(capture_probs, dtype=float)
+    if base.ndim != 1 or len(base) < 2:
+        raise DataError(f"capture_probs must be a (J,) vector with J >= 2, got shape {base.shape}")
+    _check_probs(base, "capture_probs")
+    J = len(base)
+    names = _list_names(lists, J)
+    log_or = np.zeros((J, J))
+    pairs: list[dict[str, Any]] = []
+    for (source, target), ratio in dependence.items():
+        i, j = (names.index(v) if isinstance(v, str) else int(v) for v in (source, target))
+        if not (0 <= i < j < J):
+            raise DataError(
+                f"dependence ({source!r}, {target!r}): the source list must come before the target list "
+                f"(lists are drawn in the order {names})"
+            )
+        if not (ratio > 0 and math.isfinite(ratio)):
+            raise DataError(f"dependence odds ratio for ({source!r}, {target!r}) must be > 0, got {ratio!r}")
+        log_or[i, j] += math.log(ratio)
+        pairs.append({"source": names[i], "target": names[j], "odds_ratio": float(ratio)})
+    seq = _seed_sequence(seed)
+    rng = _generator(seq)
+    with np.errstate(divide="ignore"):
+        base_logit = np.log(base) - np.log1p(-base)
+    u = rng.random((N, J))
+    x = np.zeros((N, J), dtype=np.uint8)
+    for j in range(J):
+        logit = base_logit[j] + x[:, :j].astype(float) @ log_or[:j, j]
+        x[:, j] = u[:, j] < 1.0 / (1.0 + np.exp(-logit))
+    params = {
+        "lists": names,
+        "capture_probs": base.tolist(),
+        "dependence": pairs,
+        "marginal_capture_probs": x.mean(axis=0).tolist(),  # realised in this population
+    }
+    sim = SimulatedPopulation(_capture_data(x, names), N, None, "dependent", params, _seed_record(seq))
+    _warn_if_unidentifiable(sim)
+    return sim
+
+
+def stratified(
+    sizes: Mapping[str, int],
+    capture_probs: Mapping[str, Any] | Any,
+    class_weights: Mapping[str, Any] | Any = None,
+    *,
+    seed: SeedLike = None,
+    lists: Sequence[str] | None = None,
+    column: str = "stratum",
+) -> SimulatedPopulation:
+    """Independent latent-class populations, one per stratum, of the given sizes; data carry a stratum column.
+
+    ``capture_probs`` and ``class_weights`` are either one value shared by every stratum (as in
+    :func:`latent_class`) or a mapping stratum → value.  Each stratum's draws come from a SeedSequence keyed by
+    its label, so they do not depend on which other strata are simulated or in what order.
+    """
+    if not sizes:
+        raise DataError("stratified: give at least one stratum size")
+    labels = [str(k) for k in sizes]
+    seq = _seed_sequence(seed)
+    blocks, stratum_of, per_stratum = [], [], {}
+    J = None
+    for label, size in zip(labels, sizes.values(), strict=True):
+        n = _check_N(size)
+        probs_in = capture_probs[label] if isinstance(capture_probs, Mapping) else capture_probs
+        weights_in = class_weights.get(label) if isinstance(class_weights, Mapping) else class_weights
+        probs, weights = _as_class_arrays(probs_in, weights_in)
+        if J is not None and probs.shape[1] != J:
+            raise DataError(f"stratum {label!r} has {probs.shape[1]} lists, the others {J}")
+        J = probs.shape[1]
+        child = _child(seq, label)
+        x, class_sizes = _latent_class_matrix(_generator(child), n, weights, probs)
+        blocks.append(x)
+        stratum_of.append(np.full(n, label, dtype=object))
+        per_stratum[label] = {
+            "N": n,
+            "class_weights": weights.tolist(),
+            "capture_probs": probs.tolist(),
+            "class_sizes": class_sizes.tolist(),
+            "p_missed": _p_missed(weights, probs),
+        }
+    names = _list_names(lists, int(J))
+    x_all = np.vstack(blocks)
+    strata = np.concatenate(stratum_of)
+    data = _capture_data(x_all, names, strata)
+    if column != "stratum":
+        frame = data.pattern_table(include_strata=True).rename(columns={"stratum": column})
+        data = CaptureData.from_aggregated(frame, lists=list(data.lists), count="count", strata=column)
+    N_by = {label: per_stratum[label]["N"] for label in labels}
+    params = {"lists": names, "column": column, "strata": per_stratum}
+    return SimulatedPopulation(data, int(sum(N_by.values())), N_by, "stratified", params, _seed_record(seq))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# named scenarios
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named simulation design: ``build(N, seed_sequence) -> SimulatedPopulation``."""
+
+    name: str
+    description: str
+    default_N: int
+    source: str
+    build: Callable[[int, np.random.SeedSequence], SimulatedPopulation]
+
+
+def _split_sizes(N: int, shares: Sequence[float]) -> list[int]:
+    """Integer sizes ≥ 1 proportional to ``shares`` summing exactly to N (largest remainders)."""
+    raw = np.asarray(shares, dtype=float) / float(np.sum(shares)) * N
+    sizes = np.floor(raw).astype(int)
+    for k in np.argsort(-(raw - sizes))[: N - int(sizes.sum())]:
+        sizes[k] += 1
+    if np.any(sizes < 1):
+        raise DataError(f"N = {N} is too small to give every stratum at least one person")
+    return sizes.tolist()
+
+
+# Manrique-Vallier (2016) simulated example (see the module docstring for what was and was not checked).
+_MV2016_WEIGHTS = (0.9, 0.1)
+_MV2016_PROBS = ((0.033, 0.033, 0.099, 0.132, 0.033), (0.660, 0.825, 0.759, 0.990, 0.693))
+
+_THREE_CLASS_WEIGHTS = (0.5, 0.3, 0.2)
+_THREE_CLASS_PROBS = (
+    (0.05, 0.08, 0.06, 0.10, 0.04),
+    (0.20, 0.25, 0.30, 0.20, 0.25),
+    (0.50, 0.60, 0.55, 0.70, 0.45),
+)
+_FIVE_CLASS_WEIGHTS = (0.35, 0.25, 0.20, 0.12, 0.08)
+_FIVE_CLASS_PROBS = tuple(
+    tuple(round(level * factor, 4) for factor in (1.0, 0.8, 1.2, 0.9, 1.1))
+    for level in (0.04, 0.10, 0.20, 0.35, 0.55)
+)
+_DEPENDENCE_BASE = (0.25, 0.20, 0.30, 0.20)
+_SPARSE_PROBS = (0.02, 0.05, 0.08, 0.10, 0.04)
+# 12 lists, two classes: capture probabilities spread evenly over 0.03–0.12 (hard class) and 0.20–0.40 (easy).
+_MANY_J = 12
+_MANY_WEIGHTS = (0.7, 0.3)
+_MANY_PROBS = (
+    tuple(round(float(v), 4) for v in np.linspace(0.03, 0.12, _MANY_J)),
+    tuple(round(float(v), 4) for v in np.linspace(0.40, 0.20, _MANY_J)),
+)
+_STRATA_SHARES = {"S1": 0.05, "S2": 0.15, "S3": 0.30, "S4": 0.50}
+_STRATA_PROBS = {
+    "S1": (0.50, 0.40, 0.45, 0.35),
+    "S2": (0.35, 0.30, 0.25, 0.40),
+    "S3": (0.25, 0.20, 0.30, 0.15),
+    "S4": (0.15, 0.10, 0.20, 0.12),
+}
+
+
+def _named(name: str, sim: SimulatedPopulation, description: str) -> SimulatedPopulation:
+    params = dict(sim.params)
+    params["scenario"] = name
+    params["scenario_design"] = sim.design
+    params["description"] = description
+    return SimulatedPopulation(sim.data, sim.N, sim.N_by_stratum, name, params, sim.seed)
+
+
+def _make_scenarios() -> dict[str, Scenario]:
+    specs: list[tuple[str, str, int, str, Callable[[int, np.random.SeedSequence], SimulatedPopulation]]] = [
+        (
+            "independent",
+            "4 independent lists, homogeneous catchability p = (0.30, 0.20, 0.25, 0.15)",
+            2000,
+            "this package",
+            lambda N, s: independent(N, (0.30, 0.20, 0.25, 0.15), seed=s),
+        ),
+        (
+            "mv2016-two-class",
+            "Manrique-Vallier (2016) simulated example: 5 lists, 2 latent classes (weights 0.9/0.1), hard class "
+            "p = (0.033, 0.033, 0.099, 0.132, 0.033), easy class p = (0.660, 0.825, 0.759, 0.990, 0.693)",
+            2000,
+            "Manrique-Vallier (2016) Biometrics 72(4), as given in two independent public reproductions",
+            lambda N, s: latent_class(N, _MV2016_PROBS, _MV2016_WEIGHTS, seed=s),
+        ),
+        (
+            "three-class",
+            "5 lists, 3 latent classes (weights 0.5/0.3/0.2) with capture probabilities about 0.07, 0.24, 0.56",
+            2000,
+            "this package",
+            lambda N, s: latent_class(N, _THREE_CLASS_PROBS, _THREE_CLASS_WEIGHTS, seed=s),
+        ),
+        (
+            "five-class",
+            "5 lists, 5 latent classes (weights 0.35/0.25/0.20/0.12/0.08), class capture levels 0.04–0.55",
+            3000,
+            "this package",
+            lambda N, s: latent_class(N, _FIVE_CLASS_PROBS, _FIVE_CLASS_WEIGHTS, seed=s),
+        ),
+        (
+            "positive-dependence",
+            "4 lists, base p = (0.25, 0.20, 0.30, 0.20); odds of B × 5 for people on A, of D × 3 for people on C",
+            2000,
+            "this package",
+            lambda N, s: dependent(N, _DEPENDENCE_BASE, {("A", "B"): 5.0, ("C", "D"): 3.0}, seed=s),
+        ),
+        (
+            "negative-dependence",
+            "4 lists, base p = (0.25, 0.20, 0.30, 0.20); odds of B × 0.2 for people on A, of D × 0.33 for people on C",
+            2000,
+            "this package",
+            lambda N, s: dependent(N, _DEPENDENCE_BASE, {("A", "B"): 0.2, ("C", "D"): 1 / 3}, seed=s),
+        ),
+        (
+            "sparse",
+            "5 sparse independent lists, p = (0.02, 0.05, 0.08, 0.10, 0.04), large population",
+            20000,
+            "this package",
+            lambda N, s: independent(N, _SPARSE_PROBS, seed=s),
+        ),
+        (
+            "many-lists",
+            f"{_MANY_J} lists, 2 latent classes (weights 0.7/0.3), p 0.03–0.12 (hard) and 0.20–0.40 (easy)",
+            5000,
+            "this package",
+            lambda N, s: latent_class(N, _MANY_PROBS, _MANY_WEIGHTS, seed=s),
+        ),
+        (
+            "strata",
+            "4 strata of 5%, 15%, 30%, 50% of N, independent lists within each, catchability falling with "
+            "stratum size (p about 0.43, 0.33, 0.23, 0.14): pooling them makes catchability heterogeneous",
+            4000,
+            "this package",
+            lambda N, s: stratified(
+                dict(zip(_STRATA_SHARES, _split_sizes(N, list(_STRATA_SHARES.values())), strict=True)),
+                _STRATA_PROBS,
+                seed=s,
+            ),
+        ),
+    ]
+    return {
+        name: Scenario(name, description, default_N, source, _wrap(name, description, build))
+        for name, description, default_N, source, build in specs
+    }
+
+
+def _wrap(
+    name: str, description: str, build: Callable[[int, np.random.SeedSequence], SimulatedPopulation]
+) -> Callable[[int, np.random.SeedSequence], SimulatedPopulation]:
+    def run(N: int, seq: np.random.SeedSequence) -> SimulatedPopulation:
+        return _named(name, build(N, seq), description)
+
+    return run
+
+
+_SCENARIOS = _make_scenarios()
+
+
+def scenario_names() -> list[str]:
+    """Names of the built-in simulation scenarios."""
+    return list(_SCENARIOS)
+
+
+def scenario_info(name: str) -> dict[str, Any]:
+    """Description, default N and source of a named scenario."""
+    spec = _get(name)
+    return {"name": spec.name, "description": spec.description, "default_N": spec.default_N, "source": spec.source}
+
+
+def _get(name: str) -> Scenario:
+    key = name.strip().lower()
+    if key not in _SCENARIOS:
+        raise DataError(f"unknown scenario {name!r}; available: {', '.join(_SCENARIOS)}")
+    return _SCENARIOS[key]
+
+
+def scenario(name: str, N: int | None = None, seed: SeedLike = None) -> SimulatedPopulation:
+    """Draw one population from the named scenario (``N`` defaults to the scenario's own size)."""
+    spec = _get(name)
+    return spec.build(_check_N(spec.default_N if N is None else N), _seed_sequence(seed))
