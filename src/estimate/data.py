@@ -48,7 +48,7 @@ def _as_list(value: str | Sequence[str] | None) -> list[str]:
 def _row_label(frame: pd.DataFrame, position: int) -> str:
     """Human-readable row reference: the DataFrame index label and the 1-based data line."""
     label = frame.index[position]
-    return f"row {label!r} (data line {position + 1})"
+    return f"row {_plain(label)!r} (data line {position + 1})"
 
 
 def _check_columns_exist(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
@@ -82,10 +82,15 @@ def _binary_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     if bad.any():
         position = int(np.flatnonzero(bad)[0])
         raise DataError(
-            f"list column {column!r} is not binary: value {series.iloc[position]!r} at "
+            f"list column {column!r} is not binary: value {_plain(series.iloc[position])!r} at "
             f"{_row_label(frame, position)}; use 0/1 or True/False"
         )
     return values.astype(np.uint8)
+
+
+def _plain(value: object) -> object:
+    """A NumPy scalar as the plain Python value (so messages say 2, not np.int64(2))."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -100,7 +105,7 @@ def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
         if converted.isna().any():
             position = int(np.flatnonzero(converted.isna().to_numpy())[0])
             raise DataError(
-                f"count column {column!r} is not numeric: value {series.iloc[position]!r} at "
+                f"count column {column!r} is not numeric: value {_plain(series.iloc[position])!r} at "
                 f"{_row_label(frame, position)}"
             )
         series = converted

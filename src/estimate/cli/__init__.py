@@ -5,6 +5,8 @@ Commands live one per module (``describe``, ``fit`` ...) and register themselves
 
 from __future__ import annotations
 
+import warnings
+
 import typer
 
 from estimate.cli._common import STATE
@@ -23,6 +25,13 @@ def _root(
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
 ) -> None:
     STATE["debug"] = debug
+    if not debug:
+        warnings.showwarning = _show_warning_as_one_line
+
+
+def _show_warning_as_one_line(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    """Warnings on the command line: ``warning (Category): text`` on stderr, without source lines."""
+    typer.echo(f"warning ({category.__name__}): {message}", err=True)
 
 
 from estimate.cli import compare as _compare  # noqa: E402,F401

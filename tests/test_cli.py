@@ -1,0 +1,117 @@
+"""The command line as a user meets it: real subprocesses, exit codes, one-line errors, valid JSON.
+
+Bad input must give exit code 2 and one line on stderr that names the problem, never a Python traceback
+(``--debug`` shows it).  These run the installed console script's module (``python -m estimate``) in a fresh
+process, exactly as a shell would.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from estimate import datasets
+
+
+def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "estimate", *args], capture_output=True, text=True, cwd=cwd,
+                          input=stdin, timeout=300)
+
+
+BAD_INPUTS = {
+    # file name: (content, extra args, words the message must contain)
+    "nonbinary.csv": ("A,B,C\n1,0,1\n2,1,0\n0,1,1\n", [], ["'A'", "not binary", "value 2", "data line 2"]),
+    "negative.csv": ("A,B,C,count\n1,0,1,5\n0,1,0,-3\n1,1,0,2\n", [], ["'count'", "negative", "-3"]),
+    "nonint.csv": ("A,B,C,count\n1,0,1,5\n0,1,0,2.5\n1,1,0,2\n", [], ["'count'", "non-integer", "2.5"]),
+    "onelist.csv": ("A\n1\n1\n", [], ["at least 2 lists", "got 1"]),
+    "missing.csv": ("A,B,C\n1,0,1\n,1,0\n0,1,1\n", [], ["'A'", "missing value", "data line 2"]),
+    "empty.csv": ("", [], ["empty.csv"]),
+    "zero.csv": ("A,B,count\n1,0,0\n0,1,0\n", [], ["zero records"]),
+    "badstrata.csv": ("A,B,C\n1,0,1\n0,1,1\n", ["--strata", "region"], ["region"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_is_one_line_exit_2_without_traceback(tmp_path: Path, name: str) -> None:
+    content, extra, words = BAD_INPUTS[name]
+    (tmp_path / name).write_text(content)
+    proc = run_cli("fit", name, "--method", "chapman", *extra, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["fit", "does-not-exist.csv"], ["does-not-exist.csv", "does not exist"]),
+        (["fit", "--example", "nope"], ["unknown dataset 'nope'", "kosovo"]),
+        (["fit", "--example", "kosovo", "--method", "nope"], ["unknown method 'nope'", "lcmcr"]),
+        (["fit", "--example", "kosovo", "--model", "nope"], ["unknown model preset 'nope'", "lcmcr-default"]),
+        (["fit", "--example", "kosovo", "--method", "chapman", "--format", "xml"], ["--format", "xml"]),
+        (["fit"], ["no input"]),
+        (["describe", "--example", "nope"], ["unknown dataset"]),
+    ],
+)
+def test_bad_arguments_name_the_problem(tmp_path: Path, args: list[str], words: list[str]) -> None:
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for word in words:
+        assert word in proc.stderr, (word, proc.stderr)
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    (tmp_path / "bad.csv").write_text(BAD_INPUTS["nonbinary.csv"][0])
+    proc = run_cli("--debug", "fit", "bad.csv", "--method", "chapman", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" in proc.stderr and "DataError" in proc.stderr
+
+
+def test_fit_loglinear_json_on_kosovo_is_valid_json_with_estimate_and_interval() -> None:
+    proc = run_cli("fit", "--example", "kosovo", "--method", "loglinear", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    payload = json.loads(proc.stdout)
+    assert payload["method"] == "loglinear"
+    interval = payload["interval"]
+    assert interval["lower"] < payload["estimate"] < interval["upper"]
+    assert interval["level"] == 0.95 and interval["kind"] == "profile-likelihood"
+    assert payload["observed"] == datasets.load("kosovo").observed
+
+
+def test_fit_reads_stdin_and_writes_csv(tmp_path: Path) -> None:
+    frame = datasets.load_frame("kosovo")
+    proc = run_cli("fit", "-", "--method", "chapman", "--count", "count", "--format", "csv",
+                   stdin=frame.drop(columns=["OSCE", "HRW"]).query("EXH + ABA > 0").to_csv(index=False))
+    assert proc.returncode == 0, proc.stderr
+    header, row = proc.stdout.strip().splitlines()[:2]
+    assert "estimate" in header and row.startswith("chapman")
+
+
+def test_describe_prints_list_sizes_and_overlaps() -> None:
+    proc = run_cli("describe", "--example", "kosovo")
+    assert proc.returncode == 0, proc.stderr
+    for name in datasets.load("kosovo").lists:
+        assert name in proc.stdout
+    assert f"{datasets.load('kosovo').observed:,}" in proc.stdout or str(datasets.load("kosovo").observed) in \
+        proc.stdout
+
+
+def test_fit_lcmcr_prints_estimate_interval_rhat_and_ess(tmp_path: Path) -> None:
+    """Issue 4, acceptance 4 (short chains through a user preset file, so the test stays fast)."""
+    preset = tmp_path / "quick.toml"
+    preset.write_text('method = "lcmcr"\n[model]\nK = 10\n[sampler]\nburn_in = 1000\ndraws = 500\nthinning = 5\n'
+                      'chains = 2\n')
+    proc = run_cli("fit", "--example", "kosovo", "--model", str(preset), "--seed", "1")
+    assert proc.returncode in (0,), proc.stderr
+    text = proc.stdout.lower()
+    assert "95% credible interval" in text and "r_hat" in text and "ess_bulk" in text and "ess_tail" in text
+    # a short run does not converge: the warning is one readable line, not a source listing
+    assert "warning (ConvergenceWarning)" in proc.stderr and "estimator.fit(" not in proc.stderr
