@@ -1,0 +1,90 @@
+"""Closed-form estimators against their formulas, worked by hand on small tables."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from estimate import CaptureData, ChaoLowerBound, Chapman, LincolnPetersen, datasets
+from estimate.errors import UninformativeDataWarning
+from estimate.estimators.base import NotApplicable
+
+
+def two_lists(n11: int, n10: int, n01: int) -> CaptureData:
+    frame = pd.DataFrame({"A": [1, 1, 0], "B": [1, 0, 1], "count": [n11, n10, n01]})
+    return CaptureData.from_aggregated(frame[frame["count"] > 0], count="count")
+
+
+def test_lincoln_petersen_point_variance_and_log_normal_interval() -> None:
+    data = two_lists(n11=50, n10=150, n01=250)  # n1 = 200, n2 = 300, m = 50, n = 450
+    result = LincolnPetersen().fit(data)
+    assert result.estimate == pytest.approx(200 * 300 / 50)  # 1,200
+    variance = 200 * 300 * 150 * 250 / 50**3
+    assert result.std_error == pytest.approx(math.sqrt(variance))
+    f0 = 1200 - 450
+    c = math.exp(stats.norm.ppf(0.975) * math.sqrt(math.log1p(variance / f0**2)))
+    assert result.interval.lower == pytest.approx(450 + f0 / c)
+    assert result.interval.upper == pytest.approx(450 + f0 * c)
+    assert result.interval.kind == "log-normal" and result.interval.level == 0.95
+    assert result.observed == 450 and result.undocumented == pytest.approx(750)
+
+
+def test_chapman_point_and_seber_variance() -> None:
+    data = two_lists(n11=50, n10=150, n01=250)
+    result = Chapman().fit(data)
+    assert result.estimate == pytest.approx(201 * 301 / 51 - 1)
+    variance = 201 * 301 * 150 * 250 / (51**2 * 52)
+    assert result.std_error == pytest.approx(math.sqrt(variance))
+    assert result.interval.lower > data.observed
+
+
+def test_interval_level_is_honoured() -> None:
+    data = two_lists(n11=50, n10=150, n01=250)
+    wide = Chapman(level=0.99).fit(data).interval
+    narrow = Chapman(level=0.8).fit(data).interval
+    assert wide.lower < narrow.lower < narrow.upper < wide.upper and wide.level == 0.99
+
+
+def test_lists_that_never_overlap_warn_and_give_an_unbounded_interval() -> None:
+    data = two_lists(n11=0, n10=30, n01=40)
+    with pytest.warns(UninformativeDataWarning, match="never overlap"):
+        result = Chapman().fit(data)
+    assert result.estimate == pytest.approx(31 * 41 - 1)
+    with pytest.warns(UninformativeDataWarning, match="never overlap"):
+        lp = LincolnPetersen().fit(data)
+    assert math.isinf(lp.estimate) and math.isinf(lp.interval.upper) and lp.interval.lower == data.observed
+
+
+def test_two_list_methods_need_a_pair_on_more_lists() -> None:
+    kosovo = datasets.load("kosovo")
+    with pytest.raises(NotApplicable, match="exactly 2 lists"):
+        Chapman().fit(kosovo)
+    result = Chapman(lists=("EXH", "ABA")).fit(kosovo)
+    pair = kosovo.select_lists(["EXH", "ABA"])
+    assert result.observed == pair.observed < kosovo.observed
+
+
+def test_chao_lower_bound_matches_formula_and_rcapture_ordering() -> None:
+    frame = pd.DataFrame({"A": [1, 0, 0, 1, 1, 0, 1], "B": [0, 1, 0, 1, 0, 1, 1], "C": [0, 0, 1, 0, 1, 1, 1],
+                          "count": [40, 30, 20, 10, 8, 6, 5]})
+    data = CaptureData.from_aggregated(frame, count="count")
+    f1, f2 = 90, 24
+    result = ChaoLowerBound().fit(data)
+    assert result.estimate == pytest.approx(119 + f1**2 / (2 * f2))
+    ratio = f1 / f2
+    assert result.std_error == pytest.approx(math.sqrt(f2 * (ratio**4 / 4 + ratio**3 + ratio**2 / 2)))
+    assert result.estimate_kind == "lower bound" and result.details == {"f1": f1, "f2": f2}
+
+
+def test_chao_without_doubletons_warns_and_uses_bias_corrected_form() -> None:
+    frame = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "C": [0, 0, 1], "count": [5, 4, 3]})
+    data = CaptureData.from_aggregated(frame, count="count")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = ChaoLowerBound().fit(data)
+    assert any(issubclass(w.category, UninformativeDataWarning) and "f2 = 0" in str(w.message) for w in caught)
+    assert result.estimate == pytest.approx(12 + 9 * 8 / 2)

@@ -1,0 +1,57 @@
+"""Bundled datasets (with citations and published estimates) and TOML model presets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from estimate import DataError, datasets, load_preset, make_estimator, preset_names
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def test_every_bundled_dataset_loads_with_citation() -> None:
+    assert {"kosovo", "uk_modern_slavery_2013"} <= set(datasets.names())
+    for name in datasets.names():
+        data = datasets.load(name)
+        assert data.n_lists >= 2 and data.observed > 0
+        info = datasets.info(name)
+        assert info["citation"]
+
+
+def test_kosovo_matches_the_shared_copy_and_published_estimate() -> None:
+    data = datasets.load("kosovo")
+    assert data.lists == ("EXH", "ABA", "OSCE", "HRW") and data.observed == 4_400
+    assert datasets.info("kosovo")["published"]["estimate"] == 10_356
+    if (SHARED / "kosovo.csv").exists():
+        shared = pd.read_csv(SHARED / "kosovo.csv")
+        count = [c for c in shared.columns if c not in data.lists][0]
+        assert int(shared[count].sum()) == data.observed
+
+
+def test_unknown_dataset_is_a_clear_error() -> None:
+    with pytest.raises(DataError, match="unknown dataset 'nope'"):
+        datasets.load("nope")
+
+
+def test_presets_load_by_name_and_build_estimators() -> None:
+    assert {"lcmcr-default", "lcmcr-long", "loglinear-aic"} <= set(preset_names())
+    preset = load_preset("lcmcr-default")
+    assert preset.method == "lcmcr" and "a_alpha" in preset.text
+    estimator = make_estimator(None, "lcmcr-default", seed=5)
+    assert estimator.get_params()["K"] == 10 and estimator.get_params()["a_alpha"] == 0.25
+    assert estimator.get_params()["seed"] == 5
+    long = make_estimator(None, "lcmcr-long").get_params()
+    assert long["burn_in"] == 10_000 and long["thinning"] == 500 and long["draws"] == 10_000
+
+
+def test_user_preset_file_and_errors(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text('method = "lcmcr"\n[model]\nK = 4\n[priors]\na_alpha = 1.0\n')
+    assert make_estimator(None, str(path)).get_params()["K"] == 4
+    with pytest.raises(DataError, match="unknown model preset"):
+        load_preset("no-such-preset")
+    with pytest.raises(DataError, match="does not exist"):
+        load_preset(tmp_path / "missing.toml")

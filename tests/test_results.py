@@ -1,0 +1,61 @@
+"""The shared Result / Interval types: validation, summary, sentence, JSON round trip."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from estimate import Interval, Result, datasets
+from estimate.estimators.lcmcr import LCMCR
+
+
+def make_result(**changes: object) -> Result:
+    fields = dict(method="chapman", model="two lists", estimate=10_321.4, interval=Interval(9_104.2, 12_013.0,
+                  kind="log-normal"), observed=4_400, lists=("A", "B"), estimate_kind="mle", std_error=700.0,
+                  diagnostics={"iterations": 3}, details={"n1": 1})
+    fields.update(changes)
+    return Result(**fields)  # type: ignore[arg-type]
+
+
+def test_interval_validates_level_and_kind() -> None:
+    with pytest.raises(ValueError, match="level"):
+        Interval(1, 2, level=95)
+    with pytest.raises(ValueError, match="kind"):
+        Interval(1, 2, kind="widest")
+    assert Interval(1, 2, kind="hdi").describe() == "95% credible interval (hdi)"
+    assert Interval(1, 2, kind="wald").describe() == "95% confidence interval (wald)"
+
+
+def test_summary_is_one_row_with_interval_and_undocumented_share() -> None:
+    frame = make_result().summary()
+    assert frame.shape[0] == 1
+    row = frame.iloc[0]
+    assert row["lower"] == 9_104.2 and row["interval_kind"] == "log-normal" and row["iterations"] == 3
+    assert row["undocumented_fraction"] == pytest.approx((10_321.4 - 4_400) / 10_321.4)
+
+
+def test_sentence_says_documented_estimate_interval_kind_and_share() -> None:
+    text = make_result().sentence()
+    assert text.startswith("Documented: at least 4,400. Estimated total: ")
+    assert "95% confidence interval" in text and "undocumented" in text and "57%" in text
+
+
+def test_json_round_trip_including_infinite_upper_limit() -> None:
+    result = make_result(interval=Interval(4_400, math.inf, kind="none"))
+    payload = json.loads(result.to_json())  # strict JSON: no bare Infinity tokens in the text
+    assert Result.from_dict(payload) == result
+    assert Result.from_json(result.to_json()) == result
+
+
+@pytest.mark.filterwarnings("ignore::estimate.ConvergenceWarning")
+def test_bayesian_result_has_draws_and_recomputes_intervals() -> None:
+    result = LCMCR(burn_in=500, draws=400, thinning=2, chains=2, seed=3).fit(datasets.load("kosovo"))
+    draws = result.draws()
+    assert draws.shape == (2, 400) and np.all(draws >= result.observed)
+    et = result.credible_interval(0.9, "equal-tailed")
+    assert et.lower == pytest.approx(np.quantile(draws, 0.05)) and et.upper == pytest.approx(np.quantile(draws, 0.95))
+    hdi = result.credible_interval(0.9, "hdi")
+    assert hdi.kind == "hdi" and hdi.upper - hdi.lower <= et.upper - et.lower + 1e-9
