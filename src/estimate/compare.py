@@ -117,7 +117,9 @@ class Comparison:
         Methods that did not produce an estimate are listed with the reason.  Returns the matplotlib Figure
         (save it with ``fig.savefig("compare.png")``).
         """
-        return forest_plot(self.table, self.observed, ax=ax, title=title)
+        from estimate.plots import plot_forest
+
+        return plot_forest(self, ax, title=title)
 
 
 # ---------------------------------------------------------------------------------------------------- fitting
@@ -306,62 +308,7 @@ def format_table(table: pd.DataFrame) -> str:
 
 
 def forest_plot(table: pd.DataFrame, observed: int, *, ax: Any = None, title: str | None = None) -> Figure:
-    """Forest plot of a comparison table (one row per method, top to bottom in the order given)."""
-    import matplotlib
-    from matplotlib.ticker import FuncFormatter
+    """Forest plot of a comparison table: :func:`estimate.plots.plot_forest` (the one implementation)."""
+    from estimate.plots import plot_forest
 
-    if ax is None:  # a bare Figure (no pyplot): works headless and leaves the user's pyplot state alone
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(10, 1.2 + 0.6 * max(len(table), 1)), layout="constrained")
-        ax = fig.add_subplot()
-    else:
-        fig = ax.figure
-    n_rows = len(table)
-    ys = np.arange(n_rows)[::-1]
-    ok_rows = table[table["status"] == OK]
-    finite = np.concatenate([ok_rows["lower"].to_numpy(float), ok_rows["upper"].to_numpy(float),
-                             ok_rows["estimate"].to_numpy(float), [float(observed)]])
-    finite = finite[np.isfinite(finite)]
-    low, high = float(finite.min()), float(finite.max())
-    span = max(high - low, 1.0)
-    x_min, x_max = max(low - 0.08 * span, 0.0), high + 0.08 * span
-    ax.set_xlim(x_min, x_max)
-    ax.set_ylim(-0.7, n_rows - 0.3)
-    ax.axvline(observed, color="0.35", linestyle="--", linewidth=1.2, zorder=1)
-    ax.annotate(f"documented n = {observed:,}", xy=(observed, n_rows - 0.35), xytext=(4, 0),
-                textcoords="offset points", fontsize=8, color="0.3", va="top")
-    colors = matplotlib.colormaps["tab10"]
-    labels = []
-    for i, (y, (_, row)) in enumerate(zip(ys, table.iterrows(), strict=True)):
-        kind = row["interval_kind"] if isinstance(row["interval_kind"], str) else ""
-        if kind:
-            kind = f"{'credible' if kind in ('equal-tailed', 'hdi') else 'confidence'} ({kind})"
-        labels.append(f"{row['method']}\n{kind}" if kind else str(row["method"]))
-        if row["status"] != OK:
-            reason = str(row["reason"]) if row["reason"] else ""
-            if len(reason) > 95:  # the first sentence says why; the rest (advice, lists of names) is in the table
-                reason = reason.split(". ")[0].split("; available")[0]
-                reason = reason if len(reason) <= 95 else reason[:92] + "..."
-            ax.text(x_min + 0.01 * (x_max - x_min), y, f"{row['status']}: {reason}", va="center", fontsize=8,
-                    style="italic", color="0.3", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
-            continue
-        color = colors(i % 10)
-        lower, upper, estimate = float(row["lower"]), float(row["upper"]), float(row["estimate"])
-        right = upper if math.isfinite(upper) else x_max
-        ax.hlines(y, lower, right, color=color, linewidth=2.5, zorder=2)
-        if not math.isfinite(upper):
-            ax.annotate("", xy=(x_max, y), xytext=(x_max - 0.03 * (x_max - x_min), y),
-                        arrowprops={"arrowstyle": "->", "color": color})
-        ax.plot([estimate], [y], "o", color=color, markersize=7, zorder=3)
-        ax.annotate(f"{_fmt(estimate)}  [{_fmt(lower)}, {_fmt(upper)}]", xy=(estimate, y), xytext=(0, 7),
-                    textcoords="offset points", ha="center", fontsize=8)
-    ax.set_yticks(ys, labels, fontsize=9)
-    ax.set_xlabel("estimated total number of people N")
-    ax.grid(axis="x", color="0.9")
-    ax.set_axisbelow(True)
-    levels = ok_rows["level"].dropna().unique()
-    level_text = f"{levels[0]:.0%} intervals" if len(levels) == 1 else "intervals"
-    ax.set_title(title or f"Estimates of the total with {level_text} (dashed: documented count)", fontsize=11)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    return fig
+    return plot_forest(table, ax, observed=observed, title=title)

@@ -29,6 +29,7 @@ __all__ = [
     "interval_from_draws",
     "convergence_diagnostics",
     "warn_if_not_converged",
+    "plot_trace_rank",
 ]
 
 #: R-hat above this (Vehtari et al. 2021 recommend 1.01) triggers a ConvergenceWarning.
@@ -120,3 +121,23 @@ def warn_if_not_converged(
             stacklevel=stacklevel,
         )
     return problems
+
+
+def plot_trace_rank(idata: az.InferenceData, axes: Sequence[Any], *, var_name: str = "N") -> None:
+    """Draw ArviZ's per-chain density, trace and rank-bar plots of ``var_name`` on three given matplotlib axes.
+
+    Rank plots (Vehtari et al. 2021, section 5) show, per chain, the histogram of the ranks of its draws among all
+    chains: near-uniform bars mean the chains explore the same distribution; bars slanting or stepped mean they do
+    not.  Integer draws (N) are plotted as floats so ArviZ draws smooth densities instead of one bar per value.
+    """
+    if len(axes) != 3:
+        raise ValueError(f"plot_trace_rank needs three axes (density, trace, rank), got {len(axes)}")
+    if var_name not in idata.posterior:
+        raise ValueError(f"the posterior has no variable {var_name!r}; it has {list(idata.posterior.data_vars)}")
+    dataset = idata.posterior[[var_name]].astype(float)
+    with warnings.catch_warnings():
+        # ArviZ 0.23's matplotlib backend uses APIs matplotlib 3.11 deprecates; nothing a user can act on
+        warnings.simplefilter("ignore", (FutureWarning, RuntimeWarning, UserWarning, DeprecationWarning))
+        az.plot_trace(dataset, var_names=[var_name], axes=np.array([[axes[0], axes[1]]]), compact=False,
+                      show=False)
+        az.plot_rank(dataset, var_names=[var_name], ax=axes[2], show=False)

@@ -200,19 +200,55 @@ class Result:
                 row[key] = value
         return pd.DataFrame([row])
 
-    def sentence(self) -> str:
-        """Plain-language sentence, e.g. "Documented: at least 4,400. Estimated total: 10,300 (95% ...)"."""
+    def sentence(self, population: str | None = None) -> str:
+        """Plain-language sentence for readers who are not statisticians.
+
+        e.g. "Documented: at least 4,400. Estimated total: 10,300 (95% credible interval 9,100–12,000); about 57%
+        of the total is undocumented."  The estimate and the interval ends are rounded to three significant figures
+        (never below the documented count, which is exact): model and Monte Carlo uncertainty make more digits
+        meaningless.  The interval is "credible" for Bayesian methods and "confidence" otherwise.  ``population``
+        names who is counted: ``sentence("deaths")`` ends "about 57% of deaths are undocumented."
+        """
         interval = self.interval
-        text = (
-            f"Documented: at least {self.observed:,}. Estimated total: {_fmt(self.estimate)} "
-            f"({interval.level:.0%} {'credible' if interval.is_credible else 'confidence'} interval "
-            f"{_fmt(interval.lower)}–{_fmt(interval.upper)})"
-        )
-        if math.isfinite(self.undocumented_fraction):
-            text += f"; about {self.undocumented_fraction:.0%} of the total is undocumented."
+        observed = self.observed
+
+        def rounded(value: float) -> str:
+            if not math.isfinite(value) or value == 0:
+                return _fmt(value)
+            digits = 2 - int(math.floor(math.log10(abs(value))))
+            shown = round(value, min(digits, 0))
+            return _fmt(max(shown, observed) if value >= observed else shown)
+
+        text = f"Documented: at least {observed:,}. Estimated total: {rounded(self.estimate)}"
+        if interval.kind == "none" or not math.isfinite(interval.upper):
+            text += f" (the data give no upper limit: {_fmt(interval.lower)} or more at {interval.level:.0%})"
+        else:
+            text += (
+                f" ({interval.level:.0%} {'credible' if interval.is_credible else 'confidence'} interval "
+                f"{rounded(interval.lower)}–{rounded(interval.upper)})"
+            )
+        fraction = self.undocumented_fraction
+        if math.isfinite(fraction):
+            share = f"about {fraction:.0%}" if fraction >= 0.005 or fraction <= 0 else "less than 1%"
+            if population:
+                text += f"; {share} of {population} are undocumented."
+            else:
+                text += f"; {share} of the total is undocumented."
         else:
             text += "."
         return text
+
+    def plot(self, ax: Any = None, *, kind: str = "posterior") -> Any:
+        """Figure of the estimate: ``kind="posterior"`` (N with the documented count and the interval marked)
+        or ``"trace"`` (per-chain density, trace and rank plots; Bayesian results only).  See
+        :mod:`estimate.plots`; returns the matplotlib Figure."""
+        from estimate import plots
+
+        if kind == "posterior":
+            return plots.plot_posterior(self, ax)
+        if kind == "trace":
+            return plots.plot_trace(self, ax)
+        raise ValueError(f"unknown plot kind {kind!r}; use 'posterior' or 'trace'")
 
     def __str__(self) -> str:
         lines = [

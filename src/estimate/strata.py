@@ -216,6 +216,13 @@ class StrataResult:
                    upper=upper if ok else math.nan, level=level, interval_kind="wald")
         return ok
 
+    def plot(self, ax: Any = None, *, totals_by: str | Sequence[str] | None = None) -> Any:
+        """Dot-and-interval plot per stratum with the documented counts, totals below
+        (:func:`estimate.plots.plot_strata`); returns the matplotlib Figure."""
+        from estimate.plots import plot_strata
+
+        return plot_strata(self, ax, totals_by=totals_by)
+
     def draws_dataset(self):
         """Posterior draws of N per stratum as an xarray Dataset (dims stratum, sample) for further pooling."""
         import xarray as xr

@@ -1,0 +1,480 @@
+"""Figures of the data and the estimates: posterior of N, sampler diagnostics, list overlaps, strata, methods.
+
+Every function takes the object to draw (a :class:`~estimate.results.Result`, :class:`~estimate.data.CaptureData`,
+:class:`~estimate.strata.StrataResult` or :class:`~estimate.compare.Comparison`) and an optional matplotlib
+``ax``, and returns the matplotlib ``Figure``.  Without ``ax`` a bare ``matplotlib.figure.Figure`` is made (no
+pyplot), so the functions work headless (Agg) and leave the user's pyplot state alone; save with
+``fig.savefig("n.png")``.  Figures with several panels (the trace/rank plot, the UpSet plot, strata with totals)
+split the given ``ax``'s grid cell into their panels.
+
+* :func:`plot_posterior` — posterior of N with the documented ("at least") count and the interval marked; for
+  non-Bayesian results the point estimate and its confidence interval.
+* :func:`plot_trace` — per-chain density, trace and rank plots of N (ArviZ, through
+  :func:`estimate.inference_data.plot_trace_rank`).
+* :func:`plot_overlap` — which lists document whom: a Venn diagram for 2–3 lists, an UpSet plot (Lex et al.
+  2014: one bar per observed capture pattern above a dot matrix of its lists, list sizes at the side) for more.
+* :func:`plot_strata` — dot-and-interval per stratum with the documented count, totals below.
+* :func:`plot_forest` — estimates and intervals of several methods side by side.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.gridspec import GridSpecBase
+
+    from estimate.compare import Comparison
+    from estimate.data import CaptureData
+    from estimate.results import Result
+    from estimate.strata import StrataResult
+
+__all__ = ["plot_posterior", "plot_trace", "plot_overlap", "plot_venn", "plot_upset", "plot_strata", "plot_forest"]
+
+#: Colours shared by every figure: estimate, interval, documented count, totals.
+ESTIMATE_COLOR = "#1f5a96"
+INTERVAL_COLOR = "#7fa7d1"
+OBSERVED_COLOR = "0.3"
+TOTAL_COLOR = "#b3482b"
+MUTED_COLOR = "0.75"
+
+
+def _fmt(value: float) -> str:
+    if value is None or not math.isfinite(value):
+        return "∞" if value == math.inf else "n/a"
+    return f"{value:,.0f}"
+
+
+def _thousands(axis: Any) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
+
+def _new_figure(figsize: tuple[float, float]) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def _figure_and_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    fig = _new_figure(figsize)
+    return fig, fig.add_subplot()
+
+
+def _grid(ax: Axes | None, figsize: tuple[float, float], nrows: int, ncols: int,
+          **gridspec_kw: Any) -> tuple[Figure, GridSpecBase]:
+    """A grid for a multi-panel figure: a new figure's, or the given ``ax``'s cell split up (``ax`` removed)."""
+    if ax is None:
+        fig = _new_figure(figsize)
+        return fig, fig.add_gridspec(nrows, ncols, **gridspec_kw)
+    spec = ax.get_subplotspec()
+    if spec is None:
+        raise ValueError("this plot has several panels and needs an ax made by add_subplot / subplots")
+    fig = ax.figure
+    ax.remove()
+    return fig, spec.subgridspec(nrows, ncols, **gridspec_kw)
+
+
+def _interval_label(result: Result) -> str:
+    interval = result.interval
+    name = "credible" if interval.is_credible else "confidence"
+    return f"{interval.level:.0%} {name} interval ({interval.kind}): {_fmt(interval.lower)}–{_fmt(interval.upper)}"
+
+
+# ------------------------------------------------------------------------------------------------ posterior
+def plot_posterior(result: Result, ax: Axes | None = None, *, bins: int | None = None) -> Figure:
+    """Posterior of N: histogram of the draws, the interval shaded, the estimate and the documented count marked.
+
+    The documented count n (people on at least one list) is a hard lower bound on N and is drawn as a dashed
+    line (``gid="observed"``); the estimate as a solid line (``gid="estimate"``) and the interval as a shaded band
+    (``gid="interval"``).  The x-axis runs from just below n to the 99.5% quantile of the draws so a long right
+    tail does not squash the bulk.  Results without posterior draws (maximum-likelihood and closed-form methods)
+    show the point estimate and its confidence interval over the same axis.
+    """
+    fig, ax = _figure_and_ax(ax, (7.5, 3.6))
+    interval = result.interval
+    observed = float(result.observed)
+    if result.posterior is not None:
+        draws = result.draws().astype(float).ravel()
+        top = float(np.quantile(draws, 0.995))
+        if math.isfinite(interval.upper):
+            top = max(top, float(interval.upper))
+        low = min(observed, float(draws.min()))
+        span = max(top - low, 1.0)
+        x_min, x_max = max(low - 0.06 * span, 0.0), top + 0.04 * span
+        shown = draws[draws <= x_max]
+        n_bins = bins or int(min(60, max(10, np.unique(shown).size)))
+        ax.hist(shown, bins=n_bins, range=(x_min, x_max), density=True, color=INTERVAL_COLOR, alpha=0.55,
+                edgecolor="white", linewidth=0.4, gid="draws")
+        ax.set_ylabel("posterior density")
+        ax.set_yticks([])
+        tail = float(np.mean(draws > x_max))
+        if tail > 0:
+            ax.annotate(f"{tail:.1%} of draws\nbeyond {_fmt(x_max)}", xy=(1, 0.98), xycoords="axes fraction",
+                        ha="right", va="top", fontsize=8, color=OBSERVED_COLOR)
+        title = f"{result.method}: posterior of the total N ({len(draws):,} draws)"
+    else:
+        right = interval.upper if math.isfinite(interval.upper) else result.estimate * 1.5
+        low = min(observed, interval.lower if math.isfinite(interval.lower) else observed)
+        span = max(right - low, 1.0)
+        x_min, x_max = max(low - 0.1 * span, 0.0), right + 0.1 * span
+        ax.set_ylim(0, 1)
+        ax.set_yticks([])
+        title = f"{result.method}: estimate of the total N (no posterior: {result.estimate_kind})"
+    ax.set_xlim(x_min, x_max)
+    lower = interval.lower if math.isfinite(interval.lower) else x_min
+    upper = interval.upper if math.isfinite(interval.upper) else x_max
+    ax.axvspan(lower, upper, color=INTERVAL_COLOR, alpha=0.18, zorder=0, gid="interval", label=_interval_label(result))
+    ax.axvline(result.estimate, color=ESTIMATE_COLOR, linewidth=2, gid="estimate",
+               label=f"{result.estimate_kind}: {_fmt(result.estimate)}")
+    ax.axvline(observed, color=OBSERVED_COLOR, linestyle="--", linewidth=1.5, gid="observed",
+               label=f"documented (at least): {_fmt(observed)}")
+    ax.set_xlabel("total number of people N")
+    _thousands(ax.xaxis)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.2), fontsize=8, frameon=False, ncols=1)
+    ax.set_title(title, fontsize=10)
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    return fig
+
+
+# ------------------------------------------------------------------------------------------------ diagnostics
+def plot_trace(result: Result, ax: Axes | None = None, *, var_name: str = "N") -> Figure:
+    """Sampler diagnostics of ``var_name`` (default N): per-chain density, trace and rank plots (ArviZ).
+
+    Chains that agree give overlapping densities, traces that wander over the same range and flat rank bars.
+    The title carries R-hat and the bulk/tail effective sample sizes from ``result.diagnostics``.
+    """
+    from estimate.inference_data import plot_trace_rank
+
+    if result.posterior is None:
+        raise ValueError(f"the {result.method!r} result has no posterior draws to plot a trace of")
+    fig, grid = _grid(ax, (11, 3.0), 1, 3, width_ratios=[1, 1.6, 1])
+    axes = [fig.add_subplot(grid[0, i]) for i in range(3)]
+    plot_trace_rank(result.posterior, axes, var_name=var_name)
+    titles = ("density by chain", "trace by chain", "rank plot by chain")
+    for axis, text in zip(axes, titles, strict=True):
+        axis.set_title(f"{var_name}: {text}", fontsize=9)
+        axis.tick_params(labelsize=8)
+        axis.xaxis.label.set_fontsize(8)
+        axis.yaxis.label.set_fontsize(8)
+    _thousands(axes[0].xaxis)
+    _thousands(axes[1].yaxis)
+    axes[1].set_xlabel("draw", fontsize=8)
+    diag = result.diagnostics
+    parts = []
+    for key, label, form in (("r_hat", "R-hat", "{:.3f}"), ("ess_bulk", "bulk ESS", "{:,.0f}"),
+                             ("ess_tail", "tail ESS", "{:,.0f}")):
+        value = diag.get(key)
+        if value is not None and isinstance(value, (int, float)) and math.isfinite(value):
+            parts.append(f"{label} {form.format(value)}")
+    chains, draws = result.posterior.posterior.sizes["chain"], result.posterior.posterior.sizes["draw"]
+    fig.suptitle(f"{result.method}: {chains} chains × {draws:,} draws" + (f" — {', '.join(parts)}" if parts else ""),
+                 fontsize=10)
+    return fig
+
+
+# ------------------------------------------------------------------------------------------------ overlaps
+def _pattern_counts(data: CaptureData) -> dict[tuple[int, ...], int]:
+    counts: dict[tuple[int, ...], int] = {}
+    for row, count in zip(data.patterns, data.counts, strict=True):
+        key = tuple(int(v) for v in row)
+        counts[key] = counts.get(key, 0) + int(count)
+    return counts
+
+
+def plot_overlap(data: CaptureData, ax: Axes | None = None, *, max_patterns: int = 40) -> Figure:
+    """Who is on which lists: a Venn diagram for 2–3 lists, an UpSet plot for 4 or more.
+
+    Stratified data is pooled over its strata first.
+    """
+    if data.strata_columns:
+        data = data.without_strata()
+    if data.n_lists <= 3:
+        return plot_venn(data, ax)
+    return plot_upset(data, ax, max_patterns=max_patterns)
+
+
+#: Circle centres (radius 1) and label positions of the fixed (not area-proportional) 2- and 3-set layouts.
+_VENN_LAYOUT: dict[int, dict[str, Any]] = {
+    2: {
+        "centres": [(-0.55, 0.0), (0.55, 0.0)],
+        "regions": {(1, 0): (-0.95, 0.0), (0, 1): (0.95, 0.0), (1, 1): (0.0, 0.0)},
+        "names": [(-0.55, 1.12), (0.55, 1.12)],
+        "limits": ((-1.75, 1.75), (-1.3, 1.45)),
+    },
+    3: {
+        "centres": [(-0.55, 0.32), (0.55, 0.32), (0.0, -0.63)],
+        "regions": {
+            (1, 0, 0): (-0.95, 0.6), (0, 1, 0): (0.95, 0.6), (0, 0, 1): (0.0, -1.15),
+            (1, 1, 0): (0.0, 0.78), (1, 0, 1): (-0.62, -0.42), (0, 1, 1): (0.62, -0.42),
+            (1, 1, 1): (0.0, 0.0),
+        },
+        "names": [(-0.95, 1.44), (0.95, 1.44), (0.0, -1.8)],
+        "limits": ((-1.8, 1.8), (-2.0, 1.65)),
+    },
+}
+
+
+def plot_venn(data: CaptureData, ax: Axes | None = None) -> Figure:
+    """Venn diagram of 2 or 3 lists with the number of people in every region.
+
+    The circles are equal and placed in the fixed textbook layout, not area-proportional: casualty lists often
+    differ in size by orders of magnitude, and proportional circles would make small lists and their overlaps
+    unreadable.  The numbers carry the information; each list's name is shown with its size.  Circles have
+    ``gid="venn-<list>"`` and region labels ``gid="region-<pattern>"`` (e.g. ``"region-101"``).
+    """
+    from matplotlib.patches import Circle
+
+    if data.strata_columns:
+        data = data.without_strata()
+    n_lists = data.n_lists
+    if n_lists not in _VENN_LAYOUT:
+        raise ValueError(f"a Venn diagram needs 2 or 3 lists; the data has {n_lists} (use plot_upset)")
+    layout = _VENN_LAYOUT[n_lists]
+    fig, ax = _figure_and_ax(ax, (5.2, 4.6) if n_lists == 3 else (5.6, 3.6))
+    counts = _pattern_counts(data)
+    sizes = data.list_sizes
+    colors = ("#4c72b0", "#dd8452", "#55a868")
+    for j, (centre, name_xy) in enumerate(zip(layout["centres"], layout["names"], strict=True)):
+        name = data.lists[j]
+        ax.add_patch(Circle(centre, 1.0, facecolor=colors[j], alpha=0.22, edgecolor=colors[j], linewidth=1.5,
+                            gid=f"venn-{name}"))
+        ax.text(*name_xy, f"{name}\n{int(sizes[name]):,}", ha="center", va="center", fontsize=10,
+                color=colors[j], fontweight="bold")
+    for pattern, xy in layout["regions"].items():
+        value = counts.get(pattern, 0)
+        ax.text(*xy, f"{value:,}", ha="center", va="center", fontsize=10 if value else 9,
+                color="black" if value else "0.55", gid="region-" + "".join(map(str, pattern)))
+    (x0, x1), (y0, y1) = layout["limits"]
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(f"People on each combination of lists (documented: {data.observed:,})", fontsize=10)
+    return fig
+
+
+def plot_upset(data: CaptureData, ax: Axes | None = None, *, max_patterns: int = 40) -> Figure:
+    """UpSet plot (Lex et al. 2014): one bar per observed capture pattern, largest first.
+
+    Below each bar a dot matrix marks the lists of that pattern (dots joined by a line); on the left, horizontal
+    bars give each list's size.  Only patterns that occur are drawn (never all 2^J); beyond ``max_patterns`` the
+    smallest are left out and the figure says how many people they hold.  Pattern bars have ``gid="pattern"``.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    if data.strata_columns:
+        data = data.without_strata()
+    counts = sorted(_pattern_counts(data).items(), key=lambda item: (-item[1], -sum(item[0]), item[0]))
+    hidden = counts[max_patterns:]
+    counts = counts[:max_patterns]
+    n_lists, n_bars = data.n_lists, len(counts)
+    width = min(max(6.0, 2.2 + 0.34 * n_bars), 16.0)
+    height = 3.0 + 0.32 * n_lists
+    fig, grid = _grid(ax, (width, height), 2, 2, width_ratios=[1.1, max(3.0, 0.3 * n_bars)],
+                      height_ratios=[2.4, 0.26 * n_lists + 0.4], wspace=0.02, hspace=0.02)
+    ax_bars = fig.add_subplot(grid[0, 1])
+    ax_matrix = fig.add_subplot(grid[1, 1], sharex=ax_bars)
+    ax_sizes = fig.add_subplot(grid[1, 0], sharey=ax_matrix)
+    xs = np.arange(n_bars)
+    values = np.array([count for _, count in counts], dtype=float)
+    ax_bars.bar(xs, values, width=0.65, color=ESTIMATE_COLOR, gid="pattern")
+    for x, value in zip(xs, values, strict=True):
+        ax_bars.annotate(f"{value:,.0f}", xy=(x, value), xytext=(0, 2), textcoords="offset points", ha="center",
+                         va="bottom", fontsize=7, rotation=90 if n_bars > 20 else 0)
+    ax_bars.set_ylabel("people with this pattern", fontsize=8)
+    ax_bars.set_ylim(0, values.max() * (1.25 if n_bars <= 20 else 1.4))
+    _thousands(ax_bars.yaxis)
+    ax_bars.spines[["top", "right", "bottom"]].set_visible(False)
+    ax_bars.tick_params(axis="x", bottom=False, labelbottom=False)
+    ax_bars.tick_params(axis="y", labelsize=8)
+    title = f"People on each combination of lists\n{n_bars} observed patterns; documented: {data.observed:,}"
+    if hidden:
+        title += f"\n{len(hidden)} smaller patterns with {sum(c for _, c in hidden):,} people not shown"
+    ax_bars.set_title(title, fontsize=10)
+
+    ys = np.arange(n_lists)[::-1]  # first list on top
+    for y in ys[::2]:
+        ax_matrix.axhspan(y - 0.5, y + 0.5, color="0.95", zorder=0)
+    for x, (pattern, _) in zip(xs, counts, strict=True):
+        on = np.array(pattern, dtype=bool)
+        ax_matrix.scatter(np.full(int((~on).sum()), x), ys[~on], s=36, color=MUTED_COLOR, zorder=1)
+        if on.sum() > 1:
+            ax_matrix.vlines(x, ys[on].min(), ys[on].max(), color="0.15", linewidth=1.8, zorder=2)
+        ax_matrix.scatter(np.full(int(on.sum()), x), ys[on], s=36, color="0.15", zorder=3)
+    ax_matrix.set_yticks(ys, [f"{name}" for name in data.lists], fontsize=9)
+    ax_matrix.set_ylim(-0.5, n_lists - 0.5)
+    ax_matrix.set_xlim(-0.6, n_bars - 0.4)
+    ax_matrix.tick_params(axis="both", length=0, labelbottom=False)
+    ax_matrix.tick_params(axis="y", labelleft=False, labelright=False)
+    for spine in ax_matrix.spines.values():
+        spine.set_visible(False)
+    for y, name in zip(ys, data.lists, strict=True):  # list names between the size bars and the matrix
+        ax_matrix.annotate(name, xy=(0, y), xycoords=("axes fraction", "data"), xytext=(-4, 0),
+                           textcoords="offset points", ha="right", va="center", fontsize=9)
+
+    sizes = data.list_sizes.to_numpy(dtype=float)
+    ax_sizes.barh(ys, sizes, height=0.6, color=OBSERVED_COLOR, gid="list-size")
+    ax_sizes.invert_xaxis()
+    ax_sizes.set_xlim(sizes.max() * 1.35, 0)
+    for y, size in zip(ys, sizes, strict=True):
+        ax_sizes.annotate(f"{size:,.0f}", xy=(size, y), xytext=(-2, 0), textcoords="offset points", ha="right",
+                          va="center", fontsize=7)
+    ax_sizes.set_xlabel("list size", fontsize=8)
+    ax_sizes.tick_params(axis="y", left=False, labelleft=False)
+    ax_sizes.tick_params(axis="x", labelsize=7)
+    ax_sizes.xaxis.set_major_locator(MaxNLocator(2))
+    _thousands(ax_sizes.xaxis)
+    ax_sizes.spines[["top", "left", "right"]].set_visible(False)
+    return fig
+
+
+# ------------------------------------------------------------------------------------------------ strata
+def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_by: str | Sequence[str] | None = None,
+                max_strata: int = 40) -> Figure:
+    """Dot-and-interval plot per stratum, with the documented count of each, and the total(s) in a lower panel.
+
+    Each stratum row shows its estimate (dot), interval (line) and documented count (``|`` marker); strata that
+    could not be estimated show only the documented count and the reason.  The lower panel, on its own x-scale,
+    shows the overall total from :meth:`StrataResult.total` (summed posterior draws, or a Wald sum for
+    non-Bayesian methods) and, with ``totals_by``, subtotals.  With more than ``max_strata`` strata the largest
+    (by documented count) are shown and the title says how many are left out.
+    """
+    table = strata_result.summary()
+    by = list(strata_result.by)
+    table["label"] = table[by].astype(str).agg(" / ".join, axis=1)
+    left_out = 0
+    if len(table) > max_strata:
+        left_out = len(table) - max_strata
+        table = table.sort_values("observed", ascending=False).head(max_strata)
+    totals = strata_result.total()
+    totals["label"] = "all strata"
+    if totals_by is not None:
+        sub = strata_result.total(totals_by)
+        cols = [totals_by] if isinstance(totals_by, str) else list(totals_by)
+        sub["label"] = sub[cols].astype(str).agg(" / ".join, axis=1)
+        totals = pd.concat([sub, totals], ignore_index=True)
+    n_rows, n_totals = len(table), len(totals)
+    fig, grid = _grid(ax, (8.5, 1.6 + 0.28 * (n_rows + n_totals)), 2, 1,
+                      height_ratios=[max(n_rows, 1) + 0.8, n_totals + 0.8])
+    ax_strata = fig.add_subplot(grid[0, 0])
+    ax_totals = fig.add_subplot(grid[1, 0])
+    level = float(strata_result.level)
+
+    def draw(axis: Axes, frame: pd.DataFrame, color: str, gid: str) -> None:
+        ys = np.arange(len(frame))[::-1]
+        finite = frame[["observed", "estimate", "lower", "upper"]].to_numpy(float)
+        finite = finite[np.isfinite(finite)]
+        high = float(finite.max()) if finite.size else 1.0
+        axis.set_xlim(0, high * 1.08)
+        for y, (_, row) in zip(ys, frame.iterrows(), strict=True):
+            axis.plot([row["observed"]], [y], marker="|", markersize=11, color=OBSERVED_COLOR, gid="observed")
+            if not math.isfinite(row["estimate"]):
+                reason = row.get("reason") or "not estimated"
+                axis.annotate(str(reason)[:70], xy=(row["observed"], y), xytext=(6, 0), textcoords="offset points",
+                              va="center", fontsize=7, style="italic", color=OBSERVED_COLOR)
+                continue
+            upper = row["upper"] if math.isfinite(row["upper"]) else high * 1.08
+            axis.hlines(y, row["lower"], upper, color=color, linewidth=2, alpha=0.6)
+            axis.plot([row["estimate"]], [y], "o", color=color, markersize=5, gid=gid)
+        axis.set_yticks(ys, frame["label"].tolist(), fontsize=8)
+        axis.set_ylim(-0.7, len(frame) - 0.3)
+        axis.grid(axis="x", color="0.92")
+        axis.set_axisbelow(True)
+        _thousands(axis.xaxis)
+        axis.tick_params(axis="x", labelsize=8)
+        axis.spines[["top", "right"]].set_visible(False)
+
+    draw(ax_strata, table, ESTIMATE_COLOR, "stratum")
+    draw(ax_totals, totals, TOTAL_COLOR, "total")
+    title = (f"{strata_result.method} by {' × '.join(by)}: estimate (dot), {level:.0%} interval (line), "
+             "documented count (|)")
+    if left_out:
+        title += f"\n{left_out} smaller strata not shown (they are in the totals)"
+    ax_strata.set_title(title, fontsize=9)
+    not_estimated = int(totals["strata_not_estimated"].iloc[-1]) if "strata_not_estimated" in totals else 0
+    note = f"; {not_estimated} strata not estimated count as their documented number" if not_estimated else ""
+    ax_totals.set_title(f"Totals (summed over strata{note})", fontsize=9)
+    ax_totals.set_xlabel("total number of people N", fontsize=8)
+    return fig
+
+
+# ------------------------------------------------------------------------------------------------ methods
+def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *, observed: int | None = None,
+                title: str | None = None) -> Figure:
+    """Forest plot of several methods: each estimate and interval, the documented count as a dashed line.
+
+    ``comparison`` is a :class:`~estimate.compare.Comparison` or its ``table`` (then ``observed`` defaults to the
+    table's ``observed`` column).  Rows run top to bottom in the order given; methods that did not produce an
+    estimate are listed with the reason.  Estimate markers have ``gid="estimate"``, the documented count line
+    ``gid="observed"``.
+    """
+    import matplotlib
+
+    if isinstance(comparison, pd.DataFrame):
+        table = comparison
+        if observed is None:
+            observed = int(table["observed"].iloc[0]) if len(table) else 0
+    else:
+        table = comparison.table
+        observed = comparison.observed if observed is None else observed
+    ok_status = "ok"
+    fig, ax = _figure_and_ax(ax, (10, 1.2 + 0.6 * max(len(table), 1)))
+    n_rows = len(table)
+    ys = np.arange(n_rows)[::-1]
+    ok_rows = table[table["status"] == ok_status]
+    finite = np.concatenate([ok_rows["lower"].to_numpy(float), ok_rows["upper"].to_numpy(float),
+                             ok_rows["estimate"].to_numpy(float), [float(observed)]])
+    finite = finite[np.isfinite(finite)]
+    low, high = float(finite.min()), float(finite.max())
+    span = max(high - low, 1.0)
+    x_min, x_max = max(low - 0.08 * span, 0.0), high + 0.08 * span
+    ax.set_xlim(x_min, x_max)
+    ax.set_ylim(-0.7, n_rows - 0.3)
+    ax.axvline(observed, color="0.35", linestyle="--", linewidth=1.2, zorder=1, gid="observed")
+    ax.annotate(f"documented n = {observed:,}", xy=(observed, n_rows - 0.35), xytext=(4, 0),
+                textcoords="offset points", fontsize=8, color="0.3", va="top")
+    colors = matplotlib.colormaps["tab10"]
+    labels = []
+    for i, (y, (_, row)) in enumerate(zip(ys, table.iterrows(), strict=True)):
+        kind = row["interval_kind"] if isinstance(row["interval_kind"], str) else ""
+        if kind:
+            kind = f"{'credible' if kind in ('equal-tailed', 'hdi') else 'confidence'} ({kind})"
+        labels.append(f"{row['method']}\n{kind}" if kind else str(row["method"]))
+        if row["status"] != ok_status:
+            reason = str(row["reason"]) if row["reason"] else ""
+            if len(reason) > 95:  # the first sentence says why; the rest (advice, lists of names) is in the table
+                reason = reason.split(". ")[0].split("; available")[0]
+                reason = reason if len(reason) <= 95 else reason[:92] + "..."
+            ax.text(x_min + 0.01 * (x_max - x_min), y, f"{row['status']}: {reason}", va="center", fontsize=8,
+                    style="italic", color="0.3", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+            continue
+        color = colors(i % 10)
+        lower, upper, estimate = float(row["lower"]), float(row["upper"]), float(row["estimate"])
+        right = upper if math.isfinite(upper) else x_max
+        ax.hlines(y, lower, right, color=color, linewidth=2.5, zorder=2)
+        if not math.isfinite(upper):
+            ax.annotate("", xy=(x_max, y), xytext=(x_max - 0.03 * (x_max - x_min), y),
+                        arrowprops={"arrowstyle": "->", "color": color})
+        ax.plot([estimate], [y], "o", color=color, markersize=7, zorder=3, gid="estimate")
+        ax.annotate(f"{_fmt(estimate)}  [{_fmt(lower)}, {_fmt(upper)}]", xy=(estimate, y), xytext=(0, 7),
+                    textcoords="offset points", ha="center", fontsize=8)
+    ax.set_yticks(ys, labels, fontsize=9)
+    ax.set_xlabel("estimated total number of people N")
+    ax.grid(axis="x", color="0.9")
+    ax.set_axisbelow(True)
+    levels = ok_rows["level"].dropna().unique()
+    level_text = f"{levels[0]:.0%} intervals" if len(levels) == 1 else "intervals"
+    ax.set_title(title or f"Estimates of the total with {level_text} (dashed: documented count)", fontsize=11)
+    _thousands(ax.xaxis)
+    return fig

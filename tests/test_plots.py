@@ -1,0 +1,147 @@
+"""Figures of estimate.plots, each drawn from a fixed seed and checked for what it shows (not only that it runs)."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import estimate
+from estimate import plots
+from estimate.estimators import LCMCR, LogLinear
+from estimate.simulate import scenario
+
+pytestmark = pytest.mark.filterwarnings("ignore::estimate.ConvergenceWarning")
+
+
+@pytest.fixture(scope="module")
+def lcmcr_result(kosovo: estimate.CaptureData) -> estimate.Result:
+    return LCMCR(burn_in=1000, draws=500, thinning=2, chains=2, seed=1).fit(kosovo)
+
+
+@pytest.fixture(scope="module")
+def strata_result() -> estimate.StrataResult:
+    data = scenario("strata", seed=3).data
+    return estimate.fit_strata(data, by="stratum", estimator=LCMCR(burn_in=300, draws=100, thinning=2, chains=2),
+                               seed=5)
+
+
+def by_gid(fig: Figure, gid: str) -> list:
+    return fig.findobj(lambda artist: artist.get_gid() == gid)
+
+
+def test_posterior_marks_documented_count_estimate_and_interval(lcmcr_result: estimate.Result) -> None:
+    fig = plots.plot_posterior(lcmcr_result)
+    (observed,) = by_gid(fig, "observed")
+    (estimate_line,) = by_gid(fig, "estimate")
+    (band,) = by_gid(fig, "interval")
+    assert list(observed.get_xdata()) == [4_400, 4_400]
+    assert estimate_line.get_xdata()[0] == pytest.approx(np.median(lcmcr_result.draws()))
+    assert band.get_x() == pytest.approx(lcmcr_result.interval.lower)
+    assert band.get_x() + band.get_width() == pytest.approx(lcmcr_result.interval.upper)
+    ax = fig.axes[0]
+    assert ax.get_xlim()[0] < 4_400 < ax.get_xlim()[1]
+    bars = by_gid(fig, "draws")
+    assert len(bars) >= 10  # the histogram of the draws
+    assert sum(bar.get_height() * bar.get_width() for bar in bars) == pytest.approx(1.0)  # a density
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("95% credible interval (equal-tailed)" in t for t in labels)
+    assert any("documented (at least): 4,400" in t for t in labels)
+
+
+def test_posterior_of_a_non_bayesian_result_shows_estimate_and_confidence_interval(kosovo) -> None:
+    result = LogLinear(terms="independence").fit(kosovo)
+    fig = result.plot()
+    assert by_gid(fig, "estimate")[0].get_xdata()[0] == pytest.approx(result.estimate)
+    assert list(by_gid(fig, "observed")[0].get_xdata()) == [4_400, 4_400]
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any("confidence interval (profile-likelihood)" in t for t in labels)
+    assert "no posterior" in fig.axes[0].get_title()
+
+
+def test_trace_has_density_trace_and_rank_panels_with_diagnostics(lcmcr_result: estimate.Result) -> None:
+    fig = lcmcr_result.plot(kind="trace")
+    density, trace, rank = fig.axes
+    assert len(trace.get_lines()) == 2  # one line per chain
+    assert len(trace.get_lines()[0].get_ydata()) == 500
+    assert len(rank.patches) > 0  # rank bars
+    assert f"R-hat {lcmcr_result.diagnostics['r_hat']:.3f}" in fig.get_suptitle()
+    assert "2 chains × 500 draws" in fig.get_suptitle()
+    with pytest.raises(ValueError, match="no posterior draws"):
+        plots.plot_trace(LogLinear(terms="independence").fit(estimate.datasets.load("kosovo")))
+
+
+def test_upset_has_one_bar_per_observed_pattern_largest_first(kosovo: estimate.CaptureData) -> None:
+    fig = plots.plot_overlap(kosovo)
+    bars = by_gid(fig, "pattern")
+    heights = [bar.get_height() for bar in bars]
+    assert len(bars) == kosovo.n_patterns == 15
+    assert heights == sorted(kosovo.counts.tolist(), reverse=True)
+    sizes = sorted(bar.get_width() for bar in by_gid(fig, "list-size"))
+    assert sizes == sorted(kosovo.list_sizes.tolist())
+
+
+def test_upset_leaves_out_small_patterns_and_says_so() -> None:
+    data = estimate.datasets.load("uk_modern_slavery_2013")
+    fig = plots.plot_upset(data, max_patterns=10)
+    assert len(by_gid(fig, "pattern")) == 10
+    hidden = np.sort(data.counts)[: data.n_patterns - 10].sum()
+    assert f"{data.n_patterns - 10} smaller patterns with {hidden:,} people not shown" in fig.axes[0].get_title()
+
+
+def test_venn_for_three_lists_shows_every_region(kosovo: estimate.CaptureData) -> None:
+    data = kosovo.select_lists(["EXH", "ABA", "OSCE"])
+    fig = plots.plot_overlap(data)
+    circles = [a for a in fig.findobj() if str(a.get_gid()).startswith("venn-")]
+    assert sorted(c.get_gid() for c in circles) == ["venn-ABA", "venn-EXH", "venn-OSCE"]
+    records = data.to_records()
+    for pattern in ("100", "010", "001", "110", "101", "011", "111"):
+        (label,) = by_gid(fig, f"region-{pattern}")
+        expected = int((records[list(data.lists)].astype(str).agg("".join, axis=1) == pattern).sum())
+        assert label.get_text() == f"{expected:,}"
+    assert sum(int(t.get_text().replace(",", "")) for t in fig.findobj(
+        lambda a: str(a.get_gid()).startswith("region-"))) == data.observed
+
+
+def test_venn_for_two_lists_and_overlap_with_a_given_ax(kosovo: estimate.CaptureData) -> None:
+    data = kosovo.select_lists(["EXH", "HRW"])
+    user_fig = Figure()
+    ax = user_fig.add_subplot()
+    assert plots.plot_overlap(data, ax) is user_fig
+    assert by_gid(user_fig, "region-11")[0].get_text() == f"{int(kosovo.overlaps().loc['EXH', 'HRW']):,}"
+    with pytest.raises(ValueError, match="2 or 3 lists"):
+        plots.plot_venn(kosovo)
+
+
+def test_strata_plot_has_a_dot_per_stratum_and_the_total(strata_result: estimate.StrataResult) -> None:
+    fig = strata_result.plot()
+    summary = strata_result.summary()
+    dots = sorted(line.get_xdata()[0] for line in by_gid(fig, "stratum"))
+    assert dots == sorted(summary["estimate"].tolist())
+    (total,) = by_gid(fig, "total")
+    assert total.get_xdata()[0] == pytest.approx(strata_result.total()["estimate"].iloc[0])
+    observed = sorted(line.get_xdata()[0] for line in by_gid(fig, "observed"))
+    assert observed == sorted([*summary["observed"].tolist(), summary["observed"].sum()])
+
+
+def test_forest_plot_is_shared_by_compare_and_plots(kosovo: estimate.CaptureData) -> None:
+    comparison = estimate.compare(kosovo, ["chapman", "loglinear"], seed=1)
+    fig = plots.plot_forest(comparison)
+    (marker,) = by_gid(fig, "estimate")
+    assert marker.get_xdata()[0] == pytest.approx(comparison.results["loglinear"].estimate)
+    assert list(by_gid(fig, "observed")[0].get_xdata()) == [4_400, 4_400]
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any(t.startswith("not applicable:") for t in texts)
+    again = comparison.plot()
+    assert [t.get_text() for t in again.axes[0].texts] == texts
+
+
+def test_plots_never_open_pyplot_figures(lcmcr_result, kosovo) -> None:
+    before = plt.get_fignums()
+    for fig in (plots.plot_posterior(lcmcr_result), plots.plot_trace(lcmcr_result), plots.plot_overlap(kosovo)):
+        assert isinstance(fig, Figure)
+        assert math.isfinite(fig.get_figwidth())
+    assert plt.get_fignums() == before
