@@ -21,6 +21,10 @@ compare, Comparison
     Fit several methods to the same data: ``compare(data, ["chapman", "loglinear", "lcmcr"], seed=1)`` gives a
     table (estimate, interval and kind, diagnostics, run time; "not applicable"/"failed" rows say why) and a
     forest plot ``.plot()`` (:mod:`estimate.compare`).
+load_result
+    Read a result saved with ``Result.save`` / ``StrataResult.save`` (``.json`` or ``.nc``) back into an equal
+    object; every result's ``provenance`` (versions, seed, preset, data hash, command line, times) is made by
+    :mod:`estimate.provenance` and ``estimate reproduce RESULT.json`` re-runs it (:mod:`estimate.export`).
 DataError, ConvergenceWarning, DataWarning, UninformativeDataWarning
     The exception raised for bad input and the warnings issued for valid but problematic data or fits.
 """
@@ -42,6 +46,7 @@ from estimate.estimators import (
     get_estimator_class,
     method_names,
 )
+from estimate.export import load_result
 from estimate.presets import load_preset, make_estimator, preset_names
 from estimate.results import Interval, Result
 from estimate.strata import StrataResult, fit_strata
@@ -71,4 +76,5 @@ __all__ = [
     "StrataResult",
     "compare",
     "Comparison",
+    "load_result",
 ]

@@ -65,6 +65,26 @@ def to_inference_data(
     return idata
 
 
+def write_netcdf(idata: az.InferenceData, path: Any, *, posterior_attrs: Mapping[str, str] | None = None) -> None:
+    """Write ``idata`` atomically as netCDF (h5netcdf), adding ``posterior_attrs`` to the posterior group.
+
+    ``idata`` itself is not modified.
+    """
+    from estimate.atomic import atomic_write_with
+
+    groups = {name: getattr(idata, name) for name in idata.groups()}
+    if posterior_attrs:
+        groups["posterior"] = groups["posterior"].assign_attrs(**posterior_attrs)
+    out = az.InferenceData(**groups)
+    atomic_write_with(path, lambda tmp: out.to_netcdf(str(tmp), engine="h5netcdf"))
+
+
+def read_netcdf(path: Any) -> az.InferenceData:
+    """Read InferenceData written by :func:`write_netcdf`, fully into memory (the file is closed on return)."""
+    with az.rc_context({"data.load": "eager"}):
+        return az.from_netcdf(str(path), engine="h5netcdf")
+
+
 def interval_from_draws(draws: np.ndarray, level: float = 0.95, kind: str = "equal-tailed") -> Interval:
     """Credible interval of the draws: equal-tailed quantiles or the highest-density interval (ArviZ)."""
     values = np.asarray(draws, dtype=float)

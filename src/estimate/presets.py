@@ -123,4 +123,7 @@ def make_estimator(method: str | None = None, model: str | Path | None = None, *
     unknown = sorted(set(params) - valid)
     if unknown:
         raise DataError(f"method {method!r} has no parameter(s) {unknown}; valid parameters: {sorted(valid)}")
-    return cls(**params)
+    estimator = cls(**params)
+    if model is not None:  # recorded (name and full TOML text) in the provenance of every fit
+        estimator._preset = preset
+    return estimator

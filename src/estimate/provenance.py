@@ -210,12 +210,7 @@ def command_line() -> list[str]:
     program = Path(sys.argv[0]).name if sys.argv else ""
     if program.startswith("estimate") or program == "__main__.py":
         return ["estimate", *sys.argv[1:]]
-    try:
-        import click
-
-        ctx = click.get_current_context(silent=True)
-    except ImportError:  # pragma: no cover - click comes with typer
-        ctx = None
+    ctx = _click_context()
     if ctx is None:
         return [program, *sys.argv[1:]]
     words = ["estimate", *ctx.command_path.split()[1:]]
@@ -224,6 +219,20 @@ def command_line() -> list[str]:
             continue
         words.append(f"--{key.replace('_', '-')}" if value is True else f"--{key.replace('_', '-')}={value}")
     return words
+
+
+def _click_context() -> Any:
+    """The running CLI command's context: typer >= 0.29 ships its own copy of click, older ones use click."""
+    import importlib
+
+    for module in ("typer._click.globals", "click"):
+        try:
+            ctx = importlib.import_module(module).get_current_context(silent=True)
+        except (ImportError, AttributeError):
+            continue
+        if ctx is not None:
+            return ctx
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------- collect

@@ -317,3 +317,22 @@ class Result:
     @classmethod
     def from_json(cls, text: str) -> Result:
         return cls.from_dict(json.loads(text))
+
+    def save(self, path: Any) -> Any:
+        """Write atomically, format by suffix: ``.json`` (full result with provenance), ``.csv``/``.parquet``
+        (summary row), ``.nc`` (netCDF: posterior draws, the result in attributes).  Read back with
+        :func:`estimate.load_result`."""
+        from estimate.export import save_result
+
+        return save_result(self, path)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every compared field is equal in JSON form (NaN equals NaN, an array equals its list).
+
+        Posterior draws and provenance are not compared (as before; compare draws with :meth:`draws`).
+        """
+        if not isinstance(other, Result):
+            return NotImplemented
+        mine, theirs = self.to_dict(), other.to_dict()
+        mine.pop("provenance"), theirs.pop("provenance")
+        return mine == theirs

@@ -119,6 +119,8 @@ class StrataResult:
     level: float = 0.95
     replicate: str | None = None
     replicate_outcomes: dict[tuple[Any, ...], list[StratumOutcome]] = field(default_factory=dict, repr=False)
+    #: Run-level provenance (:mod:`estimate.provenance`); kept out of :meth:`summary` so tables stay reproducible.
+    provenance: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -237,13 +239,17 @@ class StrataResult:
         return data
 
     def to_netcdf(self, path: str | Path) -> None:
-        """Write the per-stratum draws (atomically) as netCDF."""
-        from estimate.atomic import atomic_write_with
+        """Write the per-stratum draws (atomically) as netCDF, with the full result in its attributes."""
+        from estimate.export import save_strata_result
 
-        dataset = self.draws_dataset()
-        for column in self.by:
-            dataset[column] = dataset[column].astype(str)
-        atomic_write_with(path, lambda tmp: dataset.to_netcdf(tmp, engine="h5netcdf"))
+        save_strata_result(self, path, fmt="nc")
+
+    def save(self, path: str | Path) -> Path:
+        """Write atomically, format by suffix: .json (per-stratum results, provenance), .csv/.parquet
+        (:meth:`summary`), .nc (draws + the JSON result).  Read back with :func:`estimate.load_result`."""
+        from estimate.export import save_strata_result
+
+        return save_strata_result(self, path)
 
 
 def _split(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], CaptureData | str]:
@@ -334,8 +340,10 @@ def fit_strata(
     progress
         Callback ``progress(done, total)`` after each chunk (the CLI draws a progress bar with it).
     """
+    from estimate import provenance
     from estimate.presets import make_estimator
 
+    started = provenance.now()
     if estimator is None:
         estimator = make_estimator(method, model, **({"seed": seed} if seed is not None else {}))
     if seed is None and estimator.takes_seed:
@@ -387,9 +395,15 @@ def fit_strata(
     ordered = {key: outcomes[key] for key in parts}
     method_name = estimator.name
     if replicate:
-        return _pool_replicates(ordered, columns, method_name, level, replicate)
-    _warn_not_estimable(ordered)
-    return StrataResult(by=columns, method=method_name, outcomes=ordered, level=level)
+        fitted = _pool_replicates(ordered, columns, method_name, level, replicate)
+    else:
+        _warn_not_estimable(ordered)
+        fitted = StrataResult(by=columns, method=method_name, outcomes=ordered, level=level)
+    fitted.provenance = provenance.collect(estimator=estimator, seed=seed, data=data, started=started,
+                                           finished=provenance.now())
+    fitted.provenance["strata"] = {"by": columns, "replicate": replicate, "min_lists": min_lists,
+                                   "min_records": min_records, "level": level}
+    return fitted
 
 
 def _observed_by_key(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], int]:

@@ -69,18 +69,25 @@ def load_input(
     strict: bool = False,
 ) -> CaptureData:
     """Read DATA (CSV/Parquet path or ``-`` for stdin) or a bundled example into CaptureData."""
-    from estimate import datasets
+    from estimate import datasets, provenance
 
     if example and data:
         raise DataError("give either a DATA file or --example, not both")
     if example:
         frame = datasets.load_frame(example)
-        return CaptureData.from_frame(frame, lists=split_option(lists), count="count", strata=split_option(strata),
-                                      strict=strict)
-    if not data:
+        capture = CaptureData.from_frame(frame, lists=split_option(lists), count="count",
+                                         strata=split_option(strata), strict=strict)
+        source = provenance.example_source(example, lists=split_option(lists), strata=split_option(strata),
+                                           strict=strict)
+    elif not data:
         raise DataError("no input: give a DATA file (CSV or Parquet, '-' for stdin) or --example NAME")
-    return CaptureData.read(data, lists=split_option(lists), count=count, strata=split_option(strata),
-                            strict=strict)
+    else:
+        capture = CaptureData.read(data, lists=split_option(lists), count=count, strata=split_option(strata),
+                                   strict=strict)
+        source = provenance.file_source(data, lists=split_option(lists), count=count, strata=split_option(strata),
+                                        strict=strict)
+    provenance.note_source(capture, source)  # fits of this data record where it came from (estimate reproduce)
+    return capture
 
 
 def emit(text: str, output: Path | None) -> None:

@@ -10,6 +10,7 @@ import typer
 
 from estimate.cli._common import emit_frame, split_option
 from estimate.data import CaptureData
+from estimate.provenance import command_line
 
 
 def run_strata(
@@ -52,6 +53,7 @@ def run_strata(
         fitted = fit_strata(capture, by=strata_cols, estimator=estimator, replicate=replicate,
                             cache_dir=cache_dir, executor=executor, scheduler=scheduler,
                             dask_workers=dask_workers, progress=report, chunk_size=chunk_size)
+    fitted.provenance["command"] = command_line()
     emit_frame(fitted.summary(), fmt, output)
     if totals:
         by = None if totals.strip().lower() in ("all", "overall", "total") else split_option(totals)

@@ -11,6 +11,7 @@ from estimate.cli import app
 from estimate.cli._common import FORMATS, emit, emit_frame, handles_errors, load_input, split_option
 from estimate.errors import DataError
 from estimate.presets import make_estimator, preset_names
+from estimate.provenance import command_line
 
 
 @app.command()
@@ -58,6 +59,7 @@ def fit(
                    draws_output=draws_output, chunk_size=chunk_size)
         return
     result = estimator.fit(capture)
+    result.provenance["command"] = command_line()
     if fmt == "json":
         emit(result.to_json(), output)
     elif fmt == "csv":

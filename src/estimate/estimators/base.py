@@ -7,10 +7,12 @@ model and its fitted results are different objects).
 
 from __future__ import annotations
 
+import copy
 import inspect
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from estimate.data import CaptureData
@@ -80,7 +82,34 @@ class Estimator(ABC):
         """Validate ``data`` and fit the model; returns a :class:`~estimate.results.Result`."""
         checked = validate_capture_data(data, min_lists=self.min_lists, max_lists=self.max_lists,
                                         method=self.name or type(self).__name__)
-        return self._fit(checked)
+        estimator, started = self._start()
+        return estimator._recorded(estimator._fit(checked), checked, started)
+
+    def _start(self) -> tuple[Estimator, Any]:
+        """The estimator to fit with, and the start time (provenance).
+
+        A random estimator without a seed gets fresh entropy here, as it would draw itself, so that the result
+        records a seed that repeats the fit (``estimate reproduce``).
+        """
+        from estimate import provenance
+
+        estimator = self
+        if self.takes_seed and getattr(self, "seed", None) is None:
+            estimator = copy.copy(self)
+            estimator.seed = int(np.random.SeedSequence().entropy)
+        return estimator, provenance.now()
+
+    def _recorded(self, result: Result, data: CaptureData, started: Any) -> Result:
+        """``result`` with its provenance: parameters, seed, data hash, start and end times.
+
+        ``fit`` calls ``_fit`` itself (not through a helper) so that warnings' stack levels still point at the
+        user's call.
+        """
+        from estimate import provenance
+
+        record = provenance.collect(estimator=self, data=data, started=started, finished=provenance.now())
+        result.provenance = {**result.provenance, **record}
+        return result
 
     @abstractmethod
     def _fit(self, data: CaptureData) -> Result:
@@ -95,7 +124,10 @@ class Estimator(ABC):
         """A new estimator with the same parameters, some replaced."""
         merged = self.get_params()
         merged.update(params)
-        return type(self)(**merged)
+        clone = type(self)(**merged)
+        if hasattr(self, "_preset"):  # the preset it was built from (provenance)
+            clone._preset = self._preset
+        return clone
 
     def fit_many(
         self, datasets: list[CaptureData], seeds: list[Any] | None = None

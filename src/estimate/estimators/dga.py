@@ -368,7 +368,8 @@ class DecomposableGraphBMA(Estimator):
                 f"2^J table); the data has {checked.n_lists} lists. Select at most {MAX_LISTS} lists with "
                 "data.select_lists([...]) or use a method that scales with the number of lists (lcmcr, loglinear)"
             )
-        return self._fit(checked)
+        estimator, started = self._start()
+        return estimator._recorded(estimator._fit(checked), checked, started)
 
     def _check_params(self) -> None:
         problems = []

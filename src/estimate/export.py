@@ -1,0 +1,255 @@
+"""Saving results to files and loading them back.
+
+:meth:`Result.save <estimate.results.Result.save>` and :meth:`StrataResult.save <estimate.strata.StrataResult.save>`
+choose the format by the file's suffix; every write is atomic (:mod:`estimate.atomic`):
+
+``.json``
+    The full result: estimate, interval, diagnostics, details and provenance (posterior draws are not included).
+``.csv``, ``.parquet``
+    The summary table (:meth:`Result.summary`, one row; :meth:`StrataResult.summary`, one row per stratum).
+``.nc``
+    netCDF: the posterior draws (ArviZ ``InferenceData`` groups for a :class:`Result`, an xarray Dataset of
+    per-stratum draws for a :class:`StrataResult`) with the full JSON result in the attribute
+    ``estimate_result`` (posterior group) or ``estimate_strata_result`` (root).
+
+:func:`load_result` reads ``.json`` and ``.nc`` back into an equal object (the same estimate, interval,
+diagnostics, details and provenance; for ``.nc`` also the same posterior draws).  Summary tables are for other
+programs and cannot be loaded back into a result.
+
+Only aggregates are written: the results carry pattern-level counts at most, never record-level rows.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from estimate.atomic import atomic_write_text, atomic_write_with
+from estimate.errors import DataError
+from estimate.results import Result, _jsonable
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from estimate.strata import StrataResult
+
+__all__ = ["save_result", "save_strata_result", "load_result", "RESULT_ATTR", "STRATA_ATTR"]
+
+#: Attribute of the posterior group holding the JSON result in a saved ``.nc`` file.
+RESULT_ATTR = "estimate_result"
+#: Root attribute holding the JSON stratified result in a saved ``.nc`` file.
+STRATA_ATTR = "estimate_strata_result"
+
+_JSON = (".json",)
+_CSV = (".csv",)
+_PARQUET = (".parquet", ".pq")
+_NETCDF = (".nc", ".netcdf", ".nc4")
+_SUFFIXES = ".json, .csv, .parquet or .nc"
+
+
+def _suffix(path: str | Path) -> str:
+    return Path(path).suffix.lower()
+
+
+def _format(path: Path, fmt: str | None) -> str:
+    """The format as a suffix (``".json"`` ...): ``fmt`` if given, else the file's suffix."""
+    if fmt is None:
+        return _suffix(path)
+    suffix = "." + fmt.lower().lstrip(".")
+    if suffix not in _JSON + _CSV + _PARQUET + _NETCDF:
+        raise DataError(f"unknown result format {fmt!r}; use json, csv, parquet or nc")
+    return suffix
+
+
+def _write_table(frame: pd.DataFrame, path: Path, suffix: str) -> None:
+    if suffix in _CSV:
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False)
+        atomic_write_text(path, buffer.getvalue())
+    else:
+        atomic_write_with(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+# ---------------------------------------------------------------------------------------------------- Result
+def result_payload(result: Result) -> dict[str, Any]:
+    """The JSON document of a saved result: :meth:`Result.to_dict` tagged with ``"kind": "Result"``."""
+    return {"kind": "Result", **result.to_dict()}
+
+
+def save_result(result: Result, path: str | Path, fmt: str | None = None) -> Path:
+    """Write ``result`` to ``path`` (format ``fmt`` or by suffix: json, csv, parquet, nc); returns the path."""
+    path = Path(path)
+    suffix = _format(path, fmt)
+    if suffix in _JSON:
+        atomic_write_text(path, json.dumps(result_payload(result), indent=2) + "\n")
+    elif suffix in _CSV + _PARQUET:
+        _write_table(result.summary(), path, suffix)
+    elif suffix in _NETCDF:
+        if result.posterior is None:
+            raise DataError(
+                f"the {result.method!r} result has no posterior draws to write as netCDF; save it as .json "
+                "(full result) or .csv/.parquet (summary)"
+            )
+        from estimate.inference_data import write_netcdf
+
+        write_netcdf(result.posterior, path, posterior_attrs={RESULT_ATTR: json.dumps(result_payload(result))})
+    else:
+        raise DataError(f"cannot save a result as {path.name!r}: use a file ending in {_SUFFIXES}")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------- StrataResult
+def _outcome_payload(outcome: Any) -> dict[str, Any]:
+    return _jsonable(
+        {
+            "key": list(outcome.key),
+            "observed": outcome.observed,
+            "status": outcome.status,
+            "reason": outcome.reason,
+            "result": None if outcome.result is None else outcome.result.to_dict(),
+            "draws_shape": None if outcome.draws is None else list(np.shape(outcome.draws)),
+        }
+    )
+
+
+def strata_payload(strata: StrataResult) -> dict[str, Any]:
+    """The JSON document of a saved stratified result (per-stratum results, no draws)."""
+    return _jsonable(
+        {
+            "kind": "StrataResult",
+            "by": list(strata.by),
+            "method": strata.method,
+            "level": strata.level,
+            "replicate": strata.replicate,
+            "outcomes": [_outcome_payload(o) for o in strata.outcomes.values()],
+            "replicate_outcomes": [
+                {"key": list(key), "replicates": [_outcome_payload(o) for o in reps]}
+                for key, reps in strata.replicate_outcomes.items()
+            ],
+            "provenance": getattr(strata, "provenance", {}),
+        }
+    )
+
+
+def save_strata_result(strata: StrataResult, path: str | Path, fmt: str | None = None) -> Path:
+    """Write a :class:`StrataResult` (format ``fmt`` or by suffix: json, csv, parquet, nc); returns the path."""
+    path = Path(path)
+    suffix = _format(path, fmt)
+    if suffix in _JSON:
+        atomic_write_text(path, json.dumps(strata_payload(strata), indent=2) + "\n")
+    elif suffix in _CSV + _PARQUET:
+        _write_table(strata.summary(), path, suffix)
+    elif suffix in _NETCDF:
+        dataset = strata.draws_dataset()
+        for column in strata.by:
+            dataset[column] = dataset[column].astype(str)
+        dataset = dataset.assign_attrs({STRATA_ATTR: json.dumps(strata_payload(strata))})
+        atomic_write_with(path, lambda tmp: dataset.to_netcdf(tmp, engine="h5netcdf"))
+    else:
+        raise DataError(f"cannot save a stratified result as {path.name!r}: use a file ending in {_SUFFIXES}")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------- loading
+def load_result(path: str | Path) -> Result | StrataResult:
+    """Read a result saved as ``.json`` or ``.nc`` (by :meth:`Result.save`, ``estimate fit --format json`` or
+    :meth:`StrataResult.save`); returns a :class:`Result` or :class:`StrataResult` equal to the one saved."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"result file {str(path)!r} does not exist")
+    suffix = _suffix(path)
+    if suffix in _JSON:
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise DataError(f"{str(path)!r} is not a JSON result file: {exc}") from exc
+        return _from_payload(payload, path)
+    if suffix in _NETCDF:
+        return _load_netcdf(path)
+    if suffix in _CSV + _PARQUET:
+        raise DataError(
+            f"{path.name!r} is a summary table; only .json and .nc files can be loaded back as a result"
+        )
+    raise DataError(f"cannot load {path.name!r}: results are loaded from .json or .nc files")
+
+
+def _from_payload(payload: Any, path: Path) -> Result | StrataResult:
+    if not isinstance(payload, dict):
+        raise DataError(f"{str(path)!r} does not hold an estimate result (expected a JSON object)")
+    if payload.get("kind") == "StrataResult":
+        return _strata_from_payload(payload, {})
+    missing = [k for k in ("method", "model", "estimate", "interval", "observed") if k not in payload]
+    if missing:
+        raise DataError(f"{str(path)!r} is not an estimate result: it has no {', '.join(missing)}")
+    return Result.from_dict(payload)
+
+
+def _load_netcdf(path: Path) -> Result | StrataResult:
+    import xarray as xr
+
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as root:
+            root = root.load()
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{str(path)!r} is not a netCDF file written by estimate: {exc}") from exc
+    if STRATA_ATTR in root.attrs:
+        return _strata_from_netcdf(root)
+    from estimate.inference_data import read_netcdf
+
+    idata = read_netcdf(path)
+    posterior = getattr(idata, "posterior", None)
+    if posterior is None or RESULT_ATTR not in posterior.attrs:
+        raise DataError(f"{str(path)!r} has no '{RESULT_ATTR}' attribute: it was not written by Result.save")
+    payload = json.loads(posterior.attrs.pop(RESULT_ATTR))
+    result = Result.from_dict(payload)
+    result.posterior = idata
+    return result
+
+
+def _outcome_from_payload(item: dict[str, Any], draws: np.ndarray | None) -> Any:
+    from estimate.strata import StratumOutcome
+
+    result = None if item["result"] is None else Result.from_dict(item["result"])
+    return StratumOutcome(tuple(item["key"]), int(item["observed"]), item["status"], item["reason"], result, draws)
+
+
+def _strata_from_payload(payload: dict[str, Any], draws: dict[tuple[Any, ...], np.ndarray]) -> StrataResult:
+    from estimate.strata import StrataResult
+
+    outcomes = {}
+    for item in payload["outcomes"]:
+        outcome = _outcome_from_payload(item, draws.get(tuple(item["key"])))
+        outcomes[outcome.key] = outcome
+    replicate_outcomes = {
+        tuple(group["key"]): [_outcome_from_payload(item, None) for item in group["replicates"]]
+        for group in payload.get("replicate_outcomes", [])
+    }
+    strata = StrataResult(
+        by=list(payload["by"]),
+        method=payload["method"],
+        outcomes=outcomes,
+        level=float(payload["level"]) if payload.get("level") is not None else math.nan,
+        replicate=payload.get("replicate"),
+        replicate_outcomes=replicate_outcomes,
+    )
+    if hasattr(strata, "provenance"):
+        strata.provenance = dict(payload.get("provenance") or {})
+    return strata
+
+
+def _strata_from_netcdf(root: Any) -> StrataResult:
+    payload = json.loads(root.attrs[STRATA_ATTR])
+    shapes = {tuple(item["key"]): item["draws_shape"] for item in payload["outcomes"] if item["draws_shape"]}
+    draws: dict[tuple[Any, ...], np.ndarray] = {}
+    if "N" in root and root.sizes.get("stratum", 0):
+        labels = [str(label) for label in root["stratum"].values]
+        by_label = {"/".join(map(str, key)): key for key in shapes}
+        for i, label in enumerate(labels):
+            key = by_label[label]
+            draws[key] = np.asarray(root["N"].values[i]).reshape(shapes[key])
+    return _strata_from_payload(payload, draws)

@@ -1,0 +1,228 @@
+"""Re-run a saved result from its provenance and check that the numbers match.
+
+A result's provenance (:mod:`estimate.provenance`) names the method, every parameter, the seed actually used, the
+data's content hash and where the data came from (a bundled example or a file, with the options it was read
+with).  :func:`reproduce` reloads the data, checks its hash, rebuilds the estimator, fits again and compares the
+point estimate and both interval ends::
+
+    >>> import estimate
+    >>> from estimate.reproduce import reproduce
+    >>> result = estimate.make_estimator("loglinear").fit(estimate.datasets.load("kosovo"))
+    >>> reproduce(result).matches
+    True
+
+With the same seed every estimator is deterministic, so the default tolerance is zero (exact equality); pass
+``rtol`` when comparing across machines or library versions, where floating-point details may differ.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from estimate.data import CaptureData
+from estimate.errors import DataError
+from estimate.provenance import seed_from_record, versions
+from estimate.results import Result
+
+__all__ = ["Reproduction", "reproduce", "load_recorded_data", "rebuild_estimator"]
+
+
+@dataclass
+class Reproduction:
+    """The outcome of :func:`reproduce`: the saved and the re-fitted numbers and whether they match."""
+
+    method: str
+    matches: bool
+    rtol: float
+    compared: list[dict[str, Any]] = field(default_factory=list)
+    #: What was compared, in words (``"estimate 10,330, interval [8,808, 13,825]"``, ``"12 strata"``).
+    what: str = ""
+    version_changes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    refit: Any = field(default=None, repr=False)
+
+    @property
+    def mismatches(self) -> list[dict[str, Any]]:
+        return [row for row in self.compared if not row["match"]]
+
+    def verdict(self) -> str:
+        """One line: what was compared and whether it matched."""
+        tolerance = "exactly" if self.rtol == 0 else f"within rtol {self.rtol:g}"
+        changed = ""
+        if self.version_changes:
+            changed = " (versions now differ: " + ", ".join(
+                f"{name} {old} → {new}" for name, (old, new) in sorted(self.version_changes.items())) + ")"
+        if self.matches:
+            return f"reproduced: {self.method} {self.what}: {len(self.compared)} values match {tolerance}{changed}"
+        bad = self.mismatches
+        shown = "; ".join(f"{row['name']} saved {_fmt(row['saved'])}, re-fitted {_fmt(row['refit'])}"
+                          for row in bad[:3])
+        more = f" (+{len(bad) - 3} more)" if len(bad) > 3 else ""
+        return f"NOT reproduced: {self.method}: {shown}{more}; tolerance {tolerance}{changed}"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "∞" if value > 0 else "-∞"
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def _close(a: Any, b: Any, rtol: float) -> bool:
+    if isinstance(a, str) or isinstance(b, str) or a is None or b is None:
+        return a == b
+    a, b = float(a), float(b)
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return a == b if rtol == 0 else math.isclose(a, b, rel_tol=rtol, abs_tol=0.0)
+
+
+# ---------------------------------------------------------------------------------------------------- pieces
+def load_recorded_data(provenance: dict[str, Any], data: CaptureData | None = None) -> CaptureData:
+    """The data a result was fitted to: ``data`` if given, else its recorded source, else a bundled dataset
+    with the same content hash.  Raises :class:`DataError` when the content hash does not match."""
+    from estimate import datasets
+
+    record = provenance.get("data") or {}
+    expected = record.get("content_hash")
+    source = record.get("source")
+    where = "the data given"
+    if data is None and source:
+        data, where = _read_source(source)
+    if data is None and expected:
+        for name in datasets.names():
+            candidate = datasets.load(name)
+            if candidate.content_hash() == expected:
+                data, where = candidate, f"bundled dataset {name!r}"
+                break
+    if data is None:
+        raise DataError(
+            "the result does not say where its data came from (it was not fitted from the CLI or a bundled dataset); "
+            "give the data file with --data FILE (Python: reproduce(result, data=...))"
+        )
+    if expected and data.content_hash() != expected:
+        raise DataError(
+            f"{where} does not match the data the result was fitted to: content hash {data.content_hash()[:12]}… "
+            f"instead of {expected[:12]}… (the file changed, or was read with other --lists/--count/--strata options)"
+        )
+    return data
+
+
+def _read_source(source: dict[str, Any]) -> tuple[CaptureData, str]:
+    from estimate import datasets
+
+    kind = source.get("kind")
+    options = {"lists": source.get("lists"), "strata": source.get("strata"), "strict": bool(source.get("strict"))}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if kind == "example":
+            frame = datasets.load_frame(source["name"])
+            return CaptureData.from_frame(frame, count="count", **options), f"bundled dataset {source['name']!r}"
+        if kind == "file":
+            path = Path(source["path"])
+            if not path.is_file():
+                raise DataError(f"the recorded data file {str(path)!r} no longer exists; give it with --data FILE")
+            return CaptureData.read(path, count=source.get("count"), **options), f"data file {str(path)!r}"
+    raise DataError(f"the data came from {kind or 'an unknown source'}, which cannot be re-read; give it with --data")
+
+
+def rebuild_estimator(provenance: dict[str, Any]) -> Any:
+    """The estimator of the recorded method with the recorded parameters and seed."""
+    from estimate.estimators.base import get_estimator_class
+
+    method = provenance.get("method")
+    params = provenance.get("params")
+    if not method or params is None:
+        raise DataError("the result has no provenance to re-run (no method and parameters recorded)")
+    cls = get_estimator_class(method)
+    params = dict(params)
+    if "seed" in params:
+        params["seed"] = seed_from_record(provenance.get("seed", params["seed"]))
+    unknown = sorted(set(params) - set(cls._param_names()))
+    if unknown:
+        raise DataError(f"method {method!r} no longer has parameter(s) {unknown}: the result was made by estimate "
+                        f"{provenance.get('estimate')}, this is {versions()['estimate']}")
+    return cls(**params)
+
+
+def _version_changes(provenance: dict[str, Any]) -> dict[str, tuple[str | None, str | None]]:
+    now = versions()
+    recorded = {"estimate": provenance.get("estimate"), **(provenance.get("dependencies") or {})}
+    return {name: (old, now.get(name)) for name, old in recorded.items() if name in now and old != now.get(name)}
+
+
+# ---------------------------------------------------------------------------------------------------- reproduce
+def reproduce(saved: Result | Any | str | Path, *, data: CaptureData | None = None, rtol: float = 0.0) -> Reproduction:
+    """Fit again from ``saved``'s provenance and compare estimate and interval ends (per stratum for strata).
+
+    ``saved`` is a :class:`Result`, a :class:`~estimate.strata.StrataResult` or the path of one saved as ``.json``
+    or ``.nc``.  ``data`` replaces the recorded data source (its content hash must still match).
+    """
+    from estimate.export import load_result
+    from estimate.strata import StrataResult
+
+    if not rtol >= 0:
+        raise DataError(f"rtol must be a number ≥ 0, got {rtol}")
+    if isinstance(saved, (str, Path)):
+        saved = load_result(saved)
+    provenance = dict(saved.provenance or {})
+    if not provenance:
+        raise DataError("the result carries no provenance, so it cannot be re-run")
+    data = load_recorded_data(provenance, data)
+    estimator = rebuild_estimator(provenance)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if isinstance(saved, StrataResult):
+            refit, compared = _refit_strata(saved, provenance, data, estimator, rtol)
+        else:
+            refit = estimator.fit(data)
+            compared = [_row(name, getattr_path(saved, name), getattr_path(refit, name), rtol)
+                        for name in ("estimate", "interval.lower", "interval.upper", "observed")]
+    if isinstance(saved, StrataResult):
+        what = f"{len(saved.outcomes)} strata (status, estimate, interval)"
+    else:
+        what = (f"estimate {_fmt(saved.estimate)}, {saved.interval.describe()} [{_fmt(saved.interval.lower)}, "
+                f"{_fmt(saved.interval.upper)}], observed {saved.observed:,}")
+    return Reproduction(method=provenance["method"], matches=all(row["match"] for row in compared), rtol=rtol,
+                        compared=compared, what=what, version_changes=_version_changes(provenance), refit=refit)
+
+
+def getattr_path(obj: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _row(name: str, saved: Any, refit: Any, rtol: float) -> dict[str, Any]:
+    return {"name": name, "saved": saved, "refit": refit, "match": _close(saved, refit, rtol)}
+
+
+def _refit_strata(saved: Any, provenance: dict[str, Any], data: CaptureData, estimator: Any,
+                  rtol: float) -> tuple[Any, list[dict[str, Any]]]:
+    from estimate.strata import fit_strata
+
+    options = provenance.get("strata") or {}
+    refit = fit_strata(data, by=list(saved.by), estimator=estimator, seed=seed_from_record(provenance.get("seed")),
+                       replicate=options.get("replicate", saved.replicate), min_lists=options.get("min_lists"),
+                       min_records=options.get("min_records", 10), level=options.get("level", saved.level))
+    compared: list[dict[str, Any]] = []
+    for key, outcome in saved.outcomes.items():
+        label = "/".join(map(str, key))
+        again = refit.outcomes.get(key)
+        if again is None:
+            compared.append(_row(f"{label} stratum", "present", "missing", rtol))
+            continue
+        compared.append(_row(f"{label} status", outcome.status, again.status, rtol))
+        if outcome.result is not None and again.result is not None:
+            for name in ("estimate", "interval.lower", "interval.upper"):
+                compared.append(_row(f"{label} {name}", getattr_path(outcome.result, name),
+                                     getattr_path(again.result, name), rtol))
+    return refit, compared
