@@ -101,7 +101,9 @@ def plot_posterior(result: Result, ax: Axes | None = None, *, bins: int | None =
     tail does not squash the bulk.  Results without posterior draws (maximum-likelihood and closed-form methods)
     show the point estimate and its confidence interval over the same axis.
     """
-    fig, ax = _figure_and_ax(ax, (7.5, 3.6))
+    from matplotlib.transforms import ScaledTranslation
+
+    fig, ax = _figure_and_ax(ax, (7.5, 3.6 if result.posterior is not None else 2.4))
     interval = result.interval
     observed = float(result.observed)
     if result.posterior is not None:
@@ -141,7 +143,9 @@ def plot_posterior(result: Result, ax: Axes | None = None, *, bins: int | None =
                label=f"documented (at least): {_fmt(observed)}")
     ax.set_xlabel("total number of people N")
     _thousands(ax.xaxis)
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.2), fontsize=8, frameon=False, ncols=1)
+    # below the x-axis label at a fixed physical distance, whatever the height of the axes
+    below = ax.transAxes + ScaledTranslation(0, -0.5, fig.dpi_scale_trans)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, 0), bbox_transform=below, fontsize=8, frameon=False, ncols=1)
     ax.set_title(title, fontsize=10)
     ax.spines[["top", "right", "left"]].set_visible(False)
     return fig
@@ -154,6 +158,8 @@ def plot_trace(result: Result, ax: Axes | None = None, *, var_name: str = "N") -
     Chains that agree give overlapping densities, traces that wander over the same range and flat rank bars.
     The title carries R-hat and the bulk/tail effective sample sizes from ``result.diagnostics``.
     """
+    from matplotlib.ticker import MaxNLocator
+
     from estimate.inference_data import plot_trace_rank
 
     if result.posterior is None:
@@ -168,6 +174,7 @@ def plot_trace(result: Result, ax: Axes | None = None, *, var_name: str = "N") -
         axis.xaxis.label.set_fontsize(8)
         axis.yaxis.label.set_fontsize(8)
     _thousands(axes[0].xaxis)
+    axes[0].xaxis.set_major_locator(MaxNLocator(3))
     _thousands(axes[1].yaxis)
     axes[1].set_xlabel("draw", fontsize=8)
     diag = result.diagnostics

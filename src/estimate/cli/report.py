@@ -1,0 +1,49 @@
+"""``estimate report DATA --methods loglinear,dga,lcmcr --output report.html``: one self-contained HTML report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from estimate.cli import app
+from estimate.cli._common import handles_errors, load_input, split_option
+from estimate.errors import DataError
+
+
+@app.command()
+@handles_errors
+def report(
+    data: str = typer.Argument(None, help="CSV/Parquet file (record-level or aggregated), '-' for stdin."),
+    output: Path = typer.Option(..., "--output", "-o", help="The HTML file to write (atomically)."),
+    methods: str = typer.Option(None, "--methods", "-m",
+                                help="Comma-separated methods, each a name or name:preset (default: those of "
+                                     "chapman, loglinear, dga, lcmcr that apply to the data)."),
+    example: str = typer.Option(None, "--example", help="Use a bundled dataset, e.g. kosovo."),
+    lists: str = typer.Option(None, "--lists", help="Comma-separated list columns."),
+    count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
+    strata: str = typer.Option(None, "--strata", help="Stratum columns of the input (pooled in the report)."),
+    seed: int = typer.Option(None, "--seed", help="Root random seed; each method gets its own seed from it."),
+    level: float = typer.Option(0.95, "--level", help="Interval level for every method."),
+    title: str = typer.Option(None, "--title", help="Report title (default: the dataset's title)."),
+    population: str = typer.Option(None, "--population",
+                                   help="Who is counted, for the sentences (e.g. 'deaths', 'victims')."),
+    strict: bool = typer.Option(False, "--strict", help="Reject lists with no records instead of dropping them."),
+) -> None:
+    """Write an HTML report: data summary, overlaps, each model's estimate and diagnostics, comparison,
+    assumptions in plain words, provenance."""
+    from estimate.provenance import command_line
+    from estimate.report import make_report
+
+    chosen = split_option(methods) if methods is not None else None
+    if methods is not None and not chosen:
+        raise DataError("--methods is empty; give e.g. --methods loglinear,dga,lcmcr or leave it out")
+    if output.suffix.lower() not in (".html", ".htm"):
+        raise DataError(f"--output must be an .html file, got {output}")
+    capture = load_input(data, example, lists=lists, count=count, strata=strata, strict=strict)
+    make_report(capture, chosen, seed=seed, level=level, title=title, population=population,
+                command=command_line(), output=output)
+    typer.echo(f"wrote {output}", err=True)
+
+
+__all__ = ["report"]

@@ -1,0 +1,146 @@
+"""The HTML report: every section, sentences, assumptions, provenance, only aggregates, CLI, a real browser."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import estimate
+from estimate import Interval, Result
+from estimate.cli import app
+from estimate.estimators import LCMCR, LogLinear
+from estimate.report import ASSUMPTIONS, SECTIONS, default_methods, make_report
+
+pytestmark = pytest.mark.filterwarnings("ignore::estimate.ConvergenceWarning")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def kosovo_report(kosovo: estimate.CaptureData) -> str:
+    methods = ["chapman", LogLinear(terms="independence"), "dga",
+               LCMCR(burn_in=1000, draws=500, thinning=2, chains=2, seed=1)]
+    return make_report(kosovo, methods, seed=1, title="Kosovo <test> & report", population="deaths")
+
+
+def test_sentence_reads_like_the_issue_example() -> None:
+    result = Result(method="lcmcr", model="m", estimate=10_321.4, interval=Interval(9_104.2, 12_013.0),
+                    observed=4_400)
+    assert result.sentence("deaths") == ("Documented: at least 4,400. Estimated total: 10,300 (95% credible interval "
+                                         "9,100–12,000); about 57% of deaths are undocumented.")
+    frequentist = Result(method="mt", model="m", estimate=7_394.6, interval=Interval(7_147.7, 7_656.2, kind="wald"),
+                         observed=4_400)
+    assert "(95% confidence interval 7,150–7,660); about 40% of the total is undocumented." in frequentist.sentence()
+    unbounded = Result(method="chapman", model="m", estimate=5_000, interval=Interval(4_400, float("inf"),
+                       kind="none"), observed=4_400)
+    assert "no upper limit" in unbounded.sentence() and "∞" not in unbounded.sentence()
+    close = Result(method="x", model="m", estimate=4_452, interval=Interval(4_444, 4_470), observed=4_441)
+    assert "credible interval 4,441–4,470" in close.sentence()  # 4,444 → 4,440 would fall below the documented 4,441
+
+
+def test_every_section_in_order(kosovo_report: str) -> None:
+    positions = [kosovo_report.index(f'<section id="{name}"') for name in SECTIONS]
+    assert positions == sorted(positions)
+    assert kosovo_report.startswith("<!DOCTYPE html>") and kosovo_report.rstrip().endswith("</html>")
+
+
+def test_each_method_has_estimate_sentence_and_figures(kosovo_report: str) -> None:
+    blocks = dict(re.findall(r'<section class="method" id="method-([a-z0-9-]+)">(.*?)</section>', kosovo_report,
+                             flags=re.S))
+    assert set(blocks) == {"chapman", "loglinear", "dga", "lcmcr"}
+    assert "not applicable" in blocks["chapman"] and "exactly 2 lists" in blocks["chapman"]
+    assert "Documented: at least 4,400. Estimated total: 7,390" in blocks["loglinear"]  # Mt = independence, 7,394.6
+    for name in ("dga", "lcmcr"):
+        assert "% of deaths are undocumented." in blocks[name]
+        assert blocks[name].count("data:image/png;base64,") == 2  # posterior and trace/rank
+        assert "95% credible interval (equal-tailed)" in blocks[name]
+    assert blocks["loglinear"].count("data:image/png;base64,") == 1
+    assert "r_hat" in blocks["lcmcr"] and "Warning:" in blocks["lcmcr"]  # short chains: convergence warning shown
+    # overlap plot and forest plot: 1 + 1 + 2 + 2 + 1
+    assert kosovo_report.count("data:image/png;base64,") == 7
+
+
+def test_summary_comparison_assumptions_and_provenance(kosovo: estimate.CaptureData, kosovo_report: str) -> None:
+    summary = kosovo_report.split('<section id="summary"', 1)[1].split("</section>", 1)[0]
+    assert "<strong>4,400</strong>" in summary
+    for name, size in kosovo.list_sizes.items():
+        assert f"<td>{name}</td>" in summary and f"{size:,}" in summary
+    comparison = kosovo_report.split('<section id="comparison"', 1)[1].split("</section>", 1)[0]
+    assert comparison.count("<tr>") == 1 + 4  # header + one row per method
+    assumptions = kosovo_report.split('<section id="assumptions"', 1)[1].split("</section>", 1)[0]
+    for name in ("chapman", "loglinear", "dga", "lcmcr"):
+        assert f"<dt>{name}</dt>" in assumptions
+    assert "latent classes" in assumptions and "Closed population" in assumptions
+    provenance = kosovo_report.split('<section id="provenance"', 1)[1].split("</section>", 1)[0]
+    assert estimate.__version__ in provenance and kosovo.content_hash() in provenance
+    assert re.search(r"<th>seed</th><td>1</td>", provenance)
+
+
+def test_self_contained_and_escaped(kosovo_report: str) -> None:
+    assert not re.search(r'(src|href)="(?!data:|#)', kosovo_report)
+    assert "http://" not in kosovo_report and "https://" not in kosovo_report and "<script" not in kosovo_report
+    assert "<title>Kosovo &lt;test&gt; &amp; report</title>" in kosovo_report
+
+
+def test_only_aggregates_never_records() -> None:
+    people = pd.DataFrame({
+        "person": [f"Person-{i:03d}" for i in range(60)],
+        "A": [1] * 30 + [0] * 20 + [1] * 10,
+        "B": [0] * 30 + [1] * 20 + [1] * 10,
+        "C": ([1, 0] * 30),
+    })
+    data = estimate.CaptureData.from_records(people, lists=["A", "B", "C"])
+    page = make_report(data, [LogLinear(terms="independence")], seed=3)
+    assert "Person-" not in page
+    patterns = page.split('<table class="patterns">', 1)[1].split("</table>", 1)[0]
+    assert patterns.count("<tr>") == 1 + data.n_patterns < 1 + data.observed
+    assert 'id="venn-' not in page and page.count("data:image/png;base64,") == 3  # Venn, posterior, forest
+
+
+def test_stratified_data_is_pooled_and_said_so(records: pd.DataFrame) -> None:
+    data = estimate.CaptureData.from_records(records, lists=["A", "B", "C"], strata="region")
+    page = make_report(data, ["mt"])
+    assert "stratified by region" in page and "<strong>8</strong>" in page
+
+
+def test_default_methods_are_the_applicable_fast_ones(kosovo: estimate.CaptureData) -> None:
+    assert default_methods(kosovo) == ["loglinear", "dga", "lcmcr"]
+    assert default_methods(kosovo.select_lists(["EXH", "ABA"])) == ["chapman", "loglinear", "lcmcr"]
+    assert default_methods(estimate.datasets.load("uk_modern_slavery_2013")) == ["loglinear", "lcmcr"]
+    assert set(ASSUMPTIONS) == set(estimate.method_names())
+
+
+def test_cli_writes_the_report_atomically(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    runner = CliRunner()
+    done = runner.invoke(app, ["report", "--example", "kosovo", "--methods", "mt,chapman", "--output", str(out),
+                               "--seed", "2", "--level", "0.9"])
+    assert done.exit_code == 0, done.output
+    page = out.read_text()
+    assert all(f'<section id="{name}"' in page for name in SECTIONS)
+    assert "90% confidence interval" in page and "Killings in Kosovo" in page
+    assert "&quot;report&quot;, &quot;--example=kosovo&quot;, &quot;--methods=mt,chapman&quot;" in page
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]  # no temporary files left behind
+    bad = runner.invoke(app, ["report", "--example", "kosovo", "--output", str(tmp_path / "r.txt")])
+    assert bad.exit_code == 2 and ".html" in bad.output
+    empty = runner.invoke(app, ["report", "--example", "kosovo", "--methods", ",", "--output", str(out)])
+    assert empty.exit_code == 2
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Chromium (apt-get install -y chromium)")
+def test_report_renders_in_headless_chromium(tmp_path: Path, kosovo_report: str) -> None:
+    html_path = tmp_path / "report.html"
+    html_path.write_text(kosovo_report, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "report_render.py"), "--html", str(html_path),
+                           "--out-dir", str(tmp_path)], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert '"ok": true' in done.stdout and '"console_messages": []' in done.stdout
+    assert (tmp_path / "report_screenshot.png").stat().st_size > 10_000
