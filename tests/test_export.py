@@ -1,0 +1,203 @@
+"""Saving results (JSON, CSV, Parquet, netCDF) and loading them back into equal objects."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from typer.testing import CliRunner
+
+import estimate
+from estimate import export
+from estimate.cli import app
+from estimate.estimators.lcmcr import LCMCR
+
+FAST = {"burn_in": 300, "draws": 100, "thinning": 1, "chains": 2}
+
+
+@pytest.fixture(scope="module")
+def fitted(kosovo: estimate.CaptureData) -> dict[str, estimate.Result]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {
+            "chapman": estimate.make_estimator("chapman").fit(kosovo.select_lists(["EXH", "ABA"])),
+            "loglinear": estimate.make_estimator("loglinear").fit(kosovo),
+            "lcmcr": LCMCR(seed=3, **FAST).fit(kosovo),
+            "dga": estimate.make_estimator("dga", seed=1).fit(kosovo),  # numpy array in details
+        }
+
+
+def _no_temp_files(directory: Path) -> None:
+    assert not [p.name for p in directory.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("method", ["chapman", "loglinear", "lcmcr", "dga"])
+def test_json_round_trip_gives_an_equal_result(fitted: dict, method: str, tmp_path: Path) -> None:
+    result = fitted[method]
+    path = result.save(tmp_path / "r.json")
+    loaded = estimate.load_result(path)
+    assert isinstance(loaded, estimate.Result)
+    assert loaded == result
+    assert loaded.provenance == result.provenance and loaded.provenance["method"] == method
+    assert loaded.interval == result.interval and loaded.estimate == result.estimate
+    assert json.loads(path.read_text())["kind"] == "Result"
+    _no_temp_files(tmp_path)
+
+
+@pytest.mark.parametrize("method", ["lcmcr", "dga"])
+def test_netcdf_round_trip_keeps_draws_and_metadata(fitted: dict, method: str, tmp_path: Path) -> None:
+    result = fitted[method]
+    before = dict(result.posterior.posterior.attrs)
+    path = result.save(tmp_path / "r.nc")
+    assert dict(result.posterior.posterior.attrs) == before  # the result's own InferenceData is untouched
+    loaded = estimate.load_result(path)
+    assert loaded == result and loaded.provenance == result.provenance
+    assert loaded.posterior.groups() == result.posterior.groups()
+    for group in result.posterior.groups():
+        assert loaded.posterior[group].identical(result.posterior[group]), group
+    np.testing.assert_array_equal(loaded.draws(), result.draws())
+    with xr.open_dataset(path, group="posterior", engine="h5netcdf") as raw:
+        assert json.loads(raw.attrs[export.RESULT_ATTR])["estimate"] == result.estimate
+
+
+def test_netcdf_needs_posterior_draws(fitted: dict, tmp_path: Path) -> None:
+    with pytest.raises(estimate.DataError, match="no posterior draws"):
+        fitted["chapman"].save(tmp_path / "r.nc")
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("method", ["chapman", "lcmcr"])
+def test_summary_tables(fitted: dict, method: str, suffix: str, tmp_path: Path) -> None:
+    result = fitted[method]
+    path = result.save(tmp_path / f"r{suffix}")
+    table = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
+    pd.testing.assert_frame_equal(table, result.summary(), check_dtype=False)
+    with pytest.raises(estimate.DataError, match="summary table"):
+        estimate.load_result(path)
+
+
+def test_equality_is_nan_and_array_aware() -> None:
+    make = lambda **kw: estimate.Result(  # noqa: E731
+        "x", "model", 12.0, estimate.Interval(10.0, math.inf, kind="none"), observed=9, std_error=math.nan,
+        diagnostics={"r_hat": math.nan, "sweeps": 10}, details={"pmf": np.array([0.5, 0.5]), "terms": ("A", "B")},
+        **kw)
+    a = make()
+    b = estimate.Result.from_json(a.to_json())
+    assert a == b and a == make()
+    assert a != make(lists=("A",))
+    c = make()
+    c.diagnostics["r_hat"] = 1.2
+    assert a != c
+    assert a != "not a result"
+
+
+def test_overwrite_is_atomic(fitted: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "r.json"
+    fitted["loglinear"].save(path)
+    before = path.read_bytes()
+
+    def broken(frame: pd.DataFrame, target: Path, **kwargs: object) -> None:
+        Path(target).write_bytes(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
+    with pytest.raises(OSError, match="disk full"):
+        fitted["loglinear"].save(tmp_path / "r.parquet")
+    assert not (tmp_path / "r.parquet").exists()
+    assert path.read_bytes() == before
+    _no_temp_files(tmp_path)
+
+
+def test_bad_paths_and_files(fitted: dict, tmp_path: Path) -> None:
+    with pytest.raises(estimate.DataError, match=r"\.json, \.csv, \.parquet or \.nc"):
+        fitted["chapman"].save(tmp_path / "r.xlsx")
+    with pytest.raises(estimate.DataError, match="does not exist"):
+        estimate.load_result(tmp_path / "missing.json")
+    (tmp_path / "broken.json").write_text("{not json")
+    with pytest.raises(estimate.DataError, match="not a JSON result file"):
+        estimate.load_result(tmp_path / "broken.json")
+    (tmp_path / "list.json").write_text("[1, 2]")
+    with pytest.raises(estimate.DataError, match="expected a JSON object"):
+        estimate.load_result(tmp_path / "list.json")
+    xr.Dataset({"x": ("a", [1, 2])}).to_netcdf(tmp_path / "other.nc", engine="h5netcdf")
+    with pytest.raises(estimate.DataError, match="not written by"):
+        estimate.load_result(tmp_path / "other.nc")
+    (tmp_path / "text.nc").write_text("not netcdf")
+    with pytest.raises(estimate.DataError, match="not a netCDF file"):
+        estimate.load_result(tmp_path / "text.nc")
+
+
+# ---------------------------------------------------------------------------------------------------- strata
+def _strata_data(seed: int = 1, replicates: int = 1) -> estimate.CaptureData:
+    rng = np.random.default_rng(seed)
+    frames = []
+    for r in range(replicates):
+        frame = pd.DataFrame((rng.random((800, 3)) < 0.35).astype(int), columns=["A", "B", "C"])
+        frame = frame[frame.sum(axis=1) > 0].copy()
+        frame["region"] = np.where(np.arange(len(frame)) % 3 == 0, "east", "west")
+        frame["replicate"] = r
+        frames.append(frame)
+    strata = ["region", "replicate"] if replicates > 1 else ["region"]
+    records = pd.concat(frames, ignore_index=True)
+    return estimate.CaptureData.from_records(records, lists=["A", "B", "C"], strata=strata)
+
+
+@pytest.fixture(scope="module")
+def strata_fit() -> estimate.StrataResult:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return estimate.fit_strata(_strata_data(), by="region", estimator=LCMCR(K=3, seed=2, **FAST))
+
+
+def _assert_same_strata(loaded: estimate.StrataResult, original: estimate.StrataResult, draws: bool) -> None:
+    assert isinstance(loaded, estimate.StrataResult)
+    assert loaded.by == original.by and loaded.method == original.method and loaded.level == original.level
+    pd.testing.assert_frame_equal(loaded.summary(), original.summary())
+    assert loaded.provenance == original.provenance
+    for key, outcome in original.outcomes.items():
+        assert loaded.outcomes[key].result == outcome.result
+        if draws:
+            np.testing.assert_array_equal(loaded.outcomes[key].draws, outcome.draws)
+    if draws:
+        pd.testing.assert_frame_equal(loaded.total(), original.total())
+
+
+def test_strata_json_and_netcdf_round_trips(strata_fit: estimate.StrataResult, tmp_path: Path) -> None:
+    _assert_same_strata(estimate.load_result(strata_fit.save(tmp_path / "s.json")), strata_fit, draws=False)
+    _assert_same_strata(estimate.load_result(strata_fit.save(tmp_path / "s.nc")), strata_fit, draws=True)
+    strata_fit.to_netcdf(tmp_path / "draws.nc")  # the CLI's --draws-output: also loadable
+    _assert_same_strata(estimate.load_result(tmp_path / "draws.nc"), strata_fit, draws=True)
+    for suffix in (".csv", ".parquet"):
+        path = strata_fit.save(tmp_path / f"s{suffix}")
+        table = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
+        table["reason"] = table["reason"].fillna("")  # CSV reads the empty reason of an ok stratum as missing
+        pd.testing.assert_frame_equal(table, strata_fit.summary(), check_dtype=False)
+    _no_temp_files(tmp_path)
+
+
+def test_strata_with_replicates_round_trip(tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = estimate.fit_strata(_strata_data(replicates=2), by="region", replicate="replicate",
+                                     estimator=LCMCR(K=3, seed=2, **FAST))
+    loaded = estimate.load_result(fitted.save(tmp_path / "s.nc"))
+    _assert_same_strata(loaded, fitted, draws=True)
+    assert {k: len(v) for k, v in loaded.replicate_outcomes.items()} == {("east",): 2, ("west",): 2}
+
+
+# ---------------------------------------------------------------------------------------------------- CLI
+def test_cli_json_output_loads_as_the_python_result(fitted: dict, tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    run = CliRunner().invoke(app, ["fit", "--example", "kosovo", "--method", "loglinear", "--format", "json",
+                                   "--output", str(out)])
+    assert run.exit_code == 0, run.output
+    loaded = estimate.load_result(out)
+    assert loaded == fitted["loglinear"]
+    assert loaded.provenance["command"][:2] == ["estimate", "fit"]

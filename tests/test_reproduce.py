@@ -1,0 +1,157 @@
+"""``estimate reproduce``: every registered method round-trips fit → JSON → re-fit with identical numbers."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import estimate
+from estimate import provenance
+from estimate.cli import app
+from estimate.reproduce import reproduce
+
+SLOW_METHODS = {"bayes-loglinear", "pymc-lcmcr"}
+TWO_LIST_METHODS = {"lincoln-petersen", "chapman"}
+#: Fast sampler settings, given as preset files so the CLI runs them (and records the preset text).
+FAST_PRESETS = {
+    "lcmcr": "[model]\nK = 5\n[sampler]\nchains = 2\nburn_in = 500\ndraws = 200\nthinning = 2\n",
+    "bayes-loglinear": "[model]\nterms = \"independence\"\n[sampler]\nchains = 2\ntune = 200\ndraws = 200\n",
+    "pymc-lcmcr": "[model]\nK = 2\n[sampler]\nchains = 2\ntune = 200\ndraws = 200\n",
+}
+
+
+def _method_params() -> list:
+    return [pytest.param(m, marks=pytest.mark.slow) if m in SLOW_METHODS else m for m in estimate.method_names()]
+
+
+def test_every_registered_method_is_covered() -> None:
+    assert set(estimate.method_names()) >= SLOW_METHODS | TWO_LIST_METHODS | set(FAST_PRESETS)
+    assert len(_method_params()) == len(estimate.method_names())
+
+
+@pytest.fixture(scope="module")
+def two_list_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("two") / "two.csv"
+    pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [380, 410, 125]}).to_csv(path, index=False)
+    return path
+
+
+def _invoke(*args: str) -> tuple[int, str]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = CliRunner().invoke(app, list(args))
+    return run.exit_code, run.output
+
+
+def _fit_args(method: str, tmp_path: Path, two_list_csv: Path) -> list[str]:
+    args = [str(two_list_csv)] if method in TWO_LIST_METHODS else ["--example", "kosovo"]
+    if method in FAST_PRESETS:
+        preset = tmp_path / f"{method}-fast.toml"
+        preset.write_text(f'method = "{method}"\n{FAST_PRESETS[method]}')
+        args += ["--model", str(preset), "--seed", "11"]
+    else:
+        args += ["--method", method]
+    return args
+
+
+def _round_trip(method: str, tmp_path: Path, two_list_csv: Path) -> None:
+    out = tmp_path / f"{method}.json"
+    code, output = _invoke("fit", *_fit_args(method, tmp_path, two_list_csv), "--format", "json", "--output",
+                           str(out))
+    assert code == 0, output
+    saved = json.loads(out.read_text())
+    assert saved["provenance"]["method"] == method
+    code, output = _invoke("reproduce", str(out))
+    assert code == 0, output
+    assert output.startswith(f"reproduced: {method} estimate ")
+    assert "match exactly" in output
+
+
+@pytest.mark.parametrize("method", _method_params())
+def test_cli_fit_then_reproduce_matches_exactly(method: str, tmp_path: Path, two_list_csv: Path) -> None:
+    _round_trip(method, tmp_path, two_list_csv)
+
+
+def test_changed_numbers_exit_1(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    assert _invoke("fit", "--example", "kosovo", "--method", "m0", "--format", "json", "-o", str(out))[0] == 0
+    payload = json.loads(out.read_text())
+    payload["interval"]["upper"] += 1.0
+    out.write_text(json.dumps(payload))
+    code, output = _invoke("reproduce", str(out))
+    assert code == 1
+    assert output.startswith("NOT reproduced: m0: interval.upper saved")
+    # a tolerance wide enough accepts the difference
+    code, output = _invoke("reproduce", str(out), "--rtol", "1e-3")
+    assert code == 0 and "within rtol 0.001" in output
+
+
+def test_changed_data_file_exits_2_with_the_reason(tmp_path: Path, two_list_csv: Path) -> None:
+    source = tmp_path / "two.csv"
+    source.write_bytes(two_list_csv.read_bytes())
+    out = tmp_path / "r.json"
+    assert _invoke("fit", str(source), "--method", "chapman", "--format", "json", "-o", str(out))[0] == 0
+    pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [380, 410, 126]}).to_csv(source, index=False)
+    code, output = _invoke("reproduce", str(out))
+    assert code == 2
+    assert "does not match the data the result was fitted to" in output
+    # the original data given explicitly reproduces
+    code, output = _invoke("reproduce", str(out), "--data", str(two_list_csv))
+    assert code == 0, output
+    source.unlink()
+    code, output = _invoke("reproduce", str(out))
+    assert code == 2 and "no longer exists" in output
+
+
+def test_bad_input_exits_2(tmp_path: Path) -> None:
+    assert _invoke("reproduce", str(tmp_path / "missing.json"))[0] == 2
+    bare = tmp_path / "bare.json"
+    result = estimate.Result("m0", "M0", 10.0, estimate.Interval(8.0, 12.0), observed=5)
+    result.save(bare)
+    code, output = _invoke("reproduce", str(bare))
+    assert code == 2 and "no provenance" in output
+    not_result = tmp_path / "other.json"
+    not_result.write_text('{"hello": 1}')
+    code, output = _invoke("reproduce", str(not_result))
+    assert code == 2 and "not an estimate result" in output
+
+
+def test_python_api_fit_of_bundled_data_is_found_by_hash(kosovo: estimate.CaptureData, tmp_path: Path) -> None:
+    result = estimate.make_estimator("lcmcr", burn_in=300, draws=100, thinning=1, chains=2).fit(kosovo)
+    assert result.provenance["data"]["source"] is None  # fitted from Python: no file recorded
+    path = tmp_path / "lcmcr.json"
+    result.save(path)
+    outcome = reproduce(path)
+    assert outcome.matches, outcome.verdict()
+    np.testing.assert_array_equal(outcome.refit.draws(), result.draws())
+    # data that is neither recorded nor bundled must be given
+    subset = kosovo.select_lists(["EXH", "ABA"])
+    two = estimate.make_estimator("chapman").fit(subset)
+    with pytest.raises(estimate.DataError, match="does not say where its data came from"):
+        reproduce(two)
+    assert reproduce(two, data=subset).matches
+
+
+def test_stratified_run_reproduces(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame((rng.random((900, 3)) < 0.35).astype(int), columns=["A", "B", "C"])
+    frame = frame[frame.sum(axis=1) > 0].assign(region=lambda f: np.where(np.arange(len(f)) % 3, "n", "s"))
+    source = tmp_path / "records.csv"
+    frame.to_csv(source, index=False)
+    data = estimate.CaptureData.read(source, lists=["A", "B", "C"], strata=["region"])
+    provenance.note_source(data, provenance.file_source(source, lists=["A", "B", "C"], strata=["region"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = estimate.fit_strata(data, by="region", estimator=estimate.make_estimator(
+            "lcmcr", K=3, burn_in=300, draws=100, thinning=1, chains=2, seed=5))
+    path = tmp_path / "strata.json"
+    fitted.save(path)
+    code, output = _invoke("reproduce", str(path))
+    assert code == 0, output
+    assert output.startswith("reproduced: lcmcr 2 strata")
