@@ -155,3 +155,24 @@ def test_stratified_run_reproduces(tmp_path: Path) -> None:
     code, output = _invoke("reproduce", str(path))
     assert code == 0, output
     assert output.startswith("reproduced: lcmcr 2 strata")
+
+
+def test_cli_stratified_run_reproduces_from_its_draws_file(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame((rng.random((700, 3)) < 0.35).astype(int), columns=["A", "B", "C"])
+    frame = frame[frame.sum(axis=1) > 0].assign(region=lambda f: np.where(np.arange(len(f)) % 2, "n", "s"))
+    source = tmp_path / "records.csv"
+    frame.to_csv(source, index=False)
+    preset = tmp_path / "fast.toml"
+    preset.write_text(f'method = "lcmcr"\n{FAST_PRESETS["lcmcr"]}')
+    draws = tmp_path / "draws.nc"
+    code, output = _invoke("fit", str(source), "--lists", "A,B,C", "--strata", "region", "--model", str(preset),
+                           "--seed", "3", "--format", "csv", "-o", str(tmp_path / "s.csv"), "--draws-output",
+                           str(draws))
+    assert code == 0, output
+    saved = estimate.load_result(draws)
+    assert saved.provenance["command"][:2] == ["estimate", "fit"]
+    assert saved.provenance["preset"]["text"] == preset.read_text()
+    code, output = _invoke("reproduce", str(draws))
+    assert code == 0, output
+    assert output.startswith("reproduced: lcmcr 2 strata")
