@@ -1,0 +1,35 @@
+"""Atomic writes: all or nothing, no temporary files left behind, usual permissions."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from estimate.atomic import atomic_write_text, atomic_write_with
+
+
+def test_write_replaces_whole_file_with_umask_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "result.json"
+    atomic_write_text(target, "old")
+    atomic_write_text(target, "new")
+    assert target.read_text() == "new"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert [p.name for p in target.parent.iterdir()] == ["result.json"]
+
+
+def test_failed_writer_leaves_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "result.csv"
+    atomic_write_text(target, "complete\n")
+
+    def broken(tmp: Path) -> None:
+        tmp.write_text("half")
+        raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError, match="interrupted"):
+        atomic_write_with(target, broken)
+    assert target.read_text() == "complete\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["result.csv"]
