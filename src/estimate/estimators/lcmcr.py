@@ -55,7 +55,9 @@ class LCMCR(Estimator):
     draws
         Draws kept per chain.
     thinning
-        Sweeps between kept draws.
+        Sweeps between kept draws (default 100: 4 chains × (10,000 + 2,500 × 100) ≈ 1 million sweeps, as in the
+        R reference runs; on Kosovo this gives bulk ESS of N ≈ 1,000–1,700 and R-hat ≤ 1.004 over three seeds,
+        where thinning 20 gave bulk ESS 375–700 and R-hat up to 1.016 — the long right tail of N mixes slowly).
     chains
         Number of independent chains (default 4), used for R-hat and ESS.
     seed
@@ -82,7 +84,7 @@ class LCMCR(Estimator):
         b_alpha: float = 0.25,
         burn_in: int = 10_000,
         draws: int = 2_500,
-        thinning: int = 20,
+        thinning: int = 100,
         chains: int = 4,
         seed: int | np.random.SeedSequence | None = None,
         level: float = 0.95,
