@@ -1,0 +1,617 @@
+"""Probabilistic record linkage of victim lists (Fellegi–Sunter, via splink on DuckDB) into capture histories.
+
+Model
+-----
+Every candidate pair of records (a, b) — across lists and within a list, since lists hold duplicates — is
+compared field by field; comparison k falls in one of a few ordered levels γ_k (exact, similar, different, missing).
+Fellegi & Sunter (1969) score the pair by the likelihood ratio of its comparison vector under "same person" (M)
+and "different people" (U), assuming fields independent within each class:
+
+    m_kl = P(γ_k = l | M),   u_kl = P(γ_k = l | U),   match weight  w = log2 λ/(1−λ) + Σ_k log2(m_kγ_k / u_kγ_k),
+
+    P(M | γ) = 2^w / (1 + 2^w),
+
+where λ is the prior probability that two random records match.  The u probabilities are estimated from random
+record pairs (almost all non-matches), the m probabilities by expectation–maximisation on blocked pairs (Winkler
+1988; Enamorado, Fifield & Imai 2019), λ from deterministic rules.  We use splink (Linacre et al. 2022, Ministry of
+Justice) on its DuckDB backend for all of it: this module only chooses blocking rules and comparisons.
+
+Comparisons: given and family name together (exact on the full name with term-frequency adjustment so that
+"Muhammad Hasan" counts for less than a rare name, swapped order, Jaro–Winkler ≥ 0.92 / 0.88 on both, exact on
+either alone), father's / middle name (exact, Jaro–Winkler ≥ 0.88), sex (exact), age (exact, ±1, ±3, ±6 years),
+date of death (exact, one-character edit, ±3 days, ±10 days, ±2 months) and place (exact with term-frequency
+adjustment, Jaro–Winkler ≥ 0.92 / 0.80).  Missing values fall in a null level that carries no evidence.
+
+Resolution
+----------
+Records are resolved into individuals by connected components of the graph of pairs whose match probability is
+at least a threshold (the usual transitive closure, e.g. splink's ``cluster_pairwise_predictions_at_threshold``;
+computed here with :func:`scipy.sparse.csgraph.connected_components` so that many thresholds cost one pass each).
+Each individual's capture history is 1 for every list holding one of its records; its stratum is the most common
+non-missing stratum value among its records.
+
+Linkage uncertainty
+-------------------
+One linkage hides the uncertainty of the matching.  :meth:`LinkageResult.replicates` gives several plausible
+linkages — the components at several thresholds (``method="thresholds"``), or components of links drawn
+independently with their match probabilities (``method="sample"``) — each as capture histories with a
+``replicate`` column, to be fitted and pooled as a mixture (:func:`estimate.linkage.fit_linkages`, built on the
+replicate pooling of :func:`estimate.fit_strata`).
+
+Privacy
+-------
+Names and other identifying fields exist only inside :func:`link_lists`: they are standardised, sent to an
+in-memory DuckDB database that is closed before the function returns, and never stored in the
+:class:`LinkageResult`, which holds record ids, list names, stratum values and pair probabilities only.
+
+References: Fellegi, I. P. & Sunter, A. B. (1969), "A theory for record linkage", *JASA* 64, 1183–1210.
+Enamorado, T., Fifield, B. & Imai, K. (2019), "Using a probabilistic model to assist merging of large-scale
+administrative records", *APSR* 113, 353–371.  Linacre, R. et al. (2022), "Splink: free software for probabilistic
+record linkage at scale", *International Journal of Population Data Science* 7(3).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from estimate.errors import DataError
+from estimate.linkage.standardize import ROLES, _as_role_map, standardize_frame
+
+__all__ = ["LinkageResult", "link_lists", "read_lists", "require_splink", "DEFAULT_THRESHOLDS"]
+
+#: Match-probability thresholds of the default replicate linkages (the middle one is the point linkage).
+DEFAULT_THRESHOLDS = (0.5, 0.65, 0.8, 0.9, 0.95)
+DEFAULT_THRESHOLD = 0.8
+
+_INSTALL_HINT = "record linkage needs the optional dependency splink: pip install 'estimate[link]'"
+
+
+def require_splink() -> Any:
+    """Import splink (lazily: the rest of the package works without it) or raise a clear ImportError."""
+    try:
+        import splink
+        import splink.comparison_library  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(_INSTALL_HINT) from exc
+    return splink
+
+
+# ------------------------------------------------------------------------------------------------ reading
+
+
+def read_lists(paths: Sequence[str | Path], *, encoding: str = "utf-8") -> dict[str, pd.DataFrame]:
+    """Read record-level CSV lists, one per file, named by the file stem (``A.csv`` -> ``"A"``).
+
+    Every value is read as text.  Raises :class:`DataError` naming the file for a missing or empty file, a
+    file with a header but no records, or bytes that are not valid in ``encoding``.
+    """
+    if len(paths) == 0:
+        raise DataError("no lists given: pass two or more CSV files, one per list")
+    frames: dict[str, pd.DataFrame] = {}
+    for raw in paths:
+        path = Path(raw)
+        name = path.stem
+        if name in frames:
+            name = f"{name}_{len(frames) + 1}"
+        if not path.exists():
+            raise DataError(f"list file {str(path)!r} does not exist")
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"list file {str(path)!r} cannot be read as {encoding}: byte {exc.object[exc.start:exc.start + 1]!r} "
+                f"at position {exc.start} is invalid; re-save the file as UTF-8 or give its encoding "
+                "(e.g. --encoding cp1256 or latin-1)"
+            ) from exc
+        except pd.errors.EmptyDataError as exc:
+            raise DataError(f"list file {str(path)!r} is empty (no header, no records)") from exc
+        except pd.errors.ParserError as exc:
+            raise DataError(f"list file {str(path)!r} is not a readable CSV: {str(exc).splitlines()[0]}") from exc
+        frames[name] = frame
+    return frames
+
+
+def _validate_frames(frames: Mapping[str, pd.DataFrame], roles: dict[str, str], strata: list[str]) -> None:
+    if not isinstance(frames, Mapping) or len(frames) < 2:
+        raise DataError(f"record linkage for multiple-systems estimation needs at least 2 lists, got "
+                        f"{len(frames) if isinstance(frames, Mapping) else type(frames).__name__}")
+    for name, frame in frames.items():
+        if not isinstance(frame, pd.DataFrame):
+            raise DataError(f"list {name!r} is a {type(frame).__name__}, not a pandas DataFrame")
+        wanted = list(roles.values()) + strata
+        missing = [c for c in wanted if c not in frame.columns]
+        if missing:
+            raise DataError(f"list {name!r} has no column(s) {missing} declared in the identifying/stratum fields; "
+                            f"its columns are {list(frame.columns)}")
+        if len(frame) == 0:
+            raise DataError(f"list {name!r} is empty (it has a header but no records)")
+        names = frame[roles["name"]].astype("string").str.strip().replace("", pd.NA)
+        if names.isna().all():
+            raise DataError(f"list {name!r} has no names in column {roles['name']!r}: nothing to link on")
+
+
+# ------------------------------------------------------------------------------------------------ result
+
+
+@dataclass
+class LinkageResult:
+    """Candidate pairs with match probabilities and the record table needed to build capture histories.
+
+    Holds no names or other identifying fields: ``records`` has the record id, the list, the row of the record in
+    its list and the stratum values; ``pairs`` has record ids and probabilities.
+
+    Attributes
+    ----------
+    lists
+        List names, in input order (the capture-history columns).
+    strata
+        Stratum columns carried into the histories.
+    records
+        One row per input record: ``record`` (0..R−1), ``list``, ``row`` (position in its list) and strata.
+    pairs
+        Candidate pairs ``record_l``, ``record_r``, ``match_probability``, ``match_weight`` (pairs below
+        ``min_probability`` were not kept).
+    threshold
+        Match probability of the point linkage.
+    thresholds
+        Thresholds of the default replicate linkages.
+    diagnostics
+        Model and run facts (blocked pairs, λ, EM iterations, seconds, splink version).
+    """
+
+    lists: tuple[str, ...]
+    strata: tuple[str, ...]
+    records: pd.DataFrame
+    pairs: pd.DataFrame
+    threshold: float = DEFAULT_THRESHOLD
+    thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+
+    # ---------------------------------------------------------------------------------------- clusters
+    def clusters(self, threshold: float | None = None, *, links: np.ndarray | None = None) -> np.ndarray:
+        """Individual (cluster) label of every record: connected components of pairs with p ≥ ``threshold``.
+
+        ``links`` (a boolean mask over :attr:`pairs`) replaces the threshold rule, e.g. sampled links.
+        """
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        n = len(self.records)
+        if links is None:
+            threshold = self.threshold if threshold is None else float(threshold)
+            if not 0.0 <= threshold <= 1.0:
+                raise DataError(f"threshold must be a match probability in [0, 1], got {threshold}")
+            links = self.pairs["match_probability"].to_numpy() >= threshold
+        left = self.pairs["record_l"].to_numpy()[links]
+        right = self.pairs["record_r"].to_numpy()[links]
+        graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
+        _, labels = connected_components(graph, directed=False)
+        return labels.astype(np.int64)
+
+    def histories(self, threshold: float | None = None, *, labels: np.ndarray | None = None) -> pd.DataFrame:
+        """Capture histories of the linkage at ``threshold``: one row per individual, 0/1 per list, strata."""
+        labels = self.clusters(threshold) if labels is None else np.asarray(labels)
+        records = self.records
+        onehot = pd.crosstab(labels, records["list"].to_numpy()).reindex(columns=list(self.lists), fill_value=0)
+        table = (onehot > 0).astype(np.uint8)
+        table.columns = list(self.lists)
+        for column in self.strata:
+            table[column] = _consensus(labels, records[column]).reindex(table.index).to_numpy()
+        return table.reset_index(drop=True).rename_axis(columns=None)
+
+    def replicates(self, thresholds: Iterable[float] | None = None, *, method: str = "thresholds",
+                   n: int = 20, seed: int | None = None, min_probability: float = 0.05,
+                   column: str = "replicate") -> pd.DataFrame:
+        """Several plausible linkages stacked, with a ``replicate`` column.
+
+        ``method="thresholds"`` (default): one linkage per match-probability threshold (default
+        :attr:`thresholds`); replicate labels are ``"p>=0.9"`` etc.  ``method="sample"``: ``n`` linkages, each
+        keeping every candidate pair with p ≥ ``min_probability`` independently with probability p and taking
+        connected components; labels ``"s01"``, ``"s02"`` … (reproducible with ``seed``).
+
+        Labels are text so that a replicate column is never mistaken for a 0/1 list column downstream.
+        """
+        frames = []
+        if method == "thresholds":
+            values = list(self.thresholds if thresholds is None else thresholds)
+            if not values:
+                raise DataError("give at least one threshold for the replicate linkages")
+            for t in values:
+                frame = self.histories(t)
+                frame.insert(0, column, f"p>={t:g}")
+                frames.append(frame)
+        elif method == "sample":
+            if int(n) < 1:
+                raise DataError(f"n (number of sampled linkages) must be at least 1, got {n}")
+            rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+            p = self.pairs["match_probability"].to_numpy()
+            eligible = p >= min_probability
+            width = len(str(int(n)))
+            for i in range(int(n)):
+                links = eligible & (rng.random(len(p)) < p)
+                frame = self.histories(labels=self.clusters(links=links))
+                frame.insert(0, column, f"s{i + 1:0{max(width, 2)}d}")
+                frames.append(frame)
+        else:
+            raise DataError(f"unknown replicate method {method!r}; use 'thresholds' or 'sample'")
+        return pd.concat(frames, ignore_index=True)
+
+    def capture_data(self, threshold: float | None = None):
+        """The point linkage as :class:`~estimate.data.CaptureData` (stratum columns kept)."""
+        from estimate.data import CaptureData
+
+        return CaptureData.from_records(self.histories(threshold), lists=list(self.lists),
+                                        strata=list(self.strata) or None)
+
+    def summary(self, thresholds: Iterable[float] | None = None) -> pd.DataFrame:
+        """One row per threshold: individuals, records linked into multi-record individuals, list sizes."""
+        rows = []
+        for t in (self.thresholds if thresholds is None else thresholds):
+            labels = self.clusters(t)
+            sizes = np.bincount(labels)
+            histories = self.histories(labels=labels)
+            row: dict[str, Any] = {"threshold": t, "individuals": len(histories),
+                                   "records": len(labels), "linked_records": int(sizes[sizes > 1].sum())}
+            row.update({f"on_{name}": int(histories[name].sum()) for name in self.lists})
+            row["on_2plus_lists"] = int((histories[list(self.lists)].sum(axis=1) >= 2).sum())
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        return (f"LinkageResult(lists={list(self.lists)}, records={len(self.records)}, "
+                f"candidate_pairs={len(self.pairs)}, threshold={self.threshold})")
+
+
+def _consensus(labels: np.ndarray, values: pd.Series) -> pd.Series:
+    """Most common non-missing value per cluster (ties: the smallest as text); ``"unknown"`` if none."""
+    frame = pd.DataFrame({"cluster": labels, "value": values.to_numpy(dtype=object)})
+    frame = frame[frame["value"].notna() & (frame["value"].astype(str).str.strip() != "")]
+    frame["value"] = frame["value"].astype(str)
+    counts = frame.groupby(["cluster", "value"]).size().rename("n").reset_index()
+    counts = counts.sort_values(["cluster", "n", "value"], ascending=[True, False, True], kind="stable")
+    best = counts.drop_duplicates("cluster").set_index("cluster")["value"]
+    return best.reindex(np.unique(labels)).fillna("unknown")
+
+
+# ------------------------------------------------------------------------------------------------ splink model
+
+
+#: m of the "completely different" level of sex, age, middle name and date-and-place: the rate of gross recording
+#: errors among records of one person.  Fixed, not learned: when a training block holds few such pairs, EM drives
+#: this m to 0 (an infinitely strong veto against any pair with one wrong field; splink 5 stops with an error).
+GROSS_ERROR_RATE = 0.01
+
+
+def _gross_error(level: Any) -> Any:
+    return level.configure(m_probability=GROSS_ERROR_RATE, fix_m_probability=True)
+
+
+def _same_place(cll: Any) -> Any:
+    return cll.Or(cll.JaroWinklerLevel("place", 0.88), cll.ExactMatchLevel("place_key")).configure(
+        label_for_charts="place Jaro-Winkler >= 0.88 or same skeleton")
+
+
+def _near_date(cll: Any) -> Any:
+    return cll.Or(cll.LevenshteinLevel("date", 1),
+                  cll.AbsoluteDateDifferenceLevel("date", input_is_string=True, threshold=10, metric="day",
+                                                  datetime_format="%Y-%m-%d")).configure(
+        label_for_charts="date within 10 days or one typo")
+
+
+def _within_months(cll: Any) -> Any:
+    return cll.AbsoluteDateDifferenceLevel("date", input_is_string=True, threshold=2, metric="month",
+                                           datetime_format="%Y-%m-%d")
+
+
+def _date_place_comparison(cl: Any, cll: Any) -> Any:
+    """Date and place of death compared *jointly*.
+
+    Deaths cluster in events: different people killed at one place on one day agree on both fields, far more often
+    than independent date and place agreement would suggest.  Separate comparisons multiply the two likelihood
+    ratios as if the fields were independent among non-matches and so over-count an event as evidence of identity;
+    one comparison with joint levels estimates u for "same date and same place" directly.
+    """
+    # splink level creators are modified when a comparison is built, so every level gets fresh ones
+    def same_place():
+        return _same_place(cll)
+
+    def near_date():
+        return _near_date(cll)
+
+    def month():
+        return _within_months(cll)
+
+    levels = [
+        cll.And(cll.NullLevel("date"), cll.NullLevel("place")),
+        cll.And(cll.ExactMatchLevel("date"), same_place()).configure(label_for_charts="same date, same place"),
+        cll.And(cll.ExactMatchLevel("date"), cll.NullLevel("place")).configure(
+            label_for_charts="same date, place unknown"),
+        cll.ExactMatchLevel("date").configure(label_for_charts="same date, different place"),
+        cll.And(near_date(), same_place()).configure(label_for_charts="date within 10 days or one typo, same place"),
+        cll.And(near_date(), cll.NullLevel("place")).configure(label_for_charts="near date, place unknown"),
+        near_date().configure(label_for_charts="near date, different place"),
+        cll.And(cll.NullLevel("date"), same_place()).configure(label_for_charts="date unknown, same place"),
+        cll.And(month(), same_place()).configure(label_for_charts="date within 2 months, same place"),
+        cll.NullLevel("date").configure(is_null_level=False, label_for_charts="date unknown, different place"),
+        _gross_error(cll.ElseLevel()),
+    ]
+    return cl.CustomComparison(comparison_levels=levels, output_column_name="date_place")
+
+
+def _name_comparison(cl: Any, cll: Any) -> Any:
+    """Given and family name compared jointly (splink's forename–surname comparison plus a skeleton level)."""
+    levels = [
+        cll.And(cll.NullLevel("given"), cll.NullLevel("family")),
+        cll.ExactMatchLevel("given_family").configure(tf_adjustment_column="given_family",
+                                                      label_for_charts="same given and family name"),
+        cll.ColumnsReversedLevel("given", "family", symmetrical=True).configure(
+            label_for_charts="given and family name swapped"),
+        cll.And(cll.JaroWinklerLevel("given", 0.92), cll.JaroWinklerLevel("family", 0.92)).configure(
+            label_for_charts="both Jaro-Winkler >= 0.92"),
+        cll.And(cll.ExactMatchLevel("given_key"), cll.ExactMatchLevel("family_key")).configure(
+            label_for_charts="same consonant skeletons (transliteration variants)"),
+        cll.And(cll.JaroWinklerLevel("given", 0.85), cll.JaroWinklerLevel("family", 0.85)).configure(
+            label_for_charts="both Jaro-Winkler >= 0.85"),
+        cll.ExactMatchLevel("family").configure(tf_adjustment_column="family", label_for_charts="same family name"),
+        cll.ExactMatchLevel("given").configure(tf_adjustment_column="given", label_for_charts="same given name"),
+        cll.ElseLevel(),
+    ]
+    return cl.CustomComparison(comparison_levels=levels, output_column_name="given_family")
+
+
+def _middle_comparison(cl: Any, cll: Any) -> Any:
+    """Father's / middle names: exact, one list omits a name ("luis garcia" vs "garcia"), similar, different."""
+    contained = cll.CustomLevel(
+        "(contains(' ' || middle_l || ' ', ' ' || middle_r || ' ') "
+        "OR contains(' ' || middle_r || ' ', ' ' || middle_l || ' '))",
+    )
+    levels = [
+        cll.NullLevel("middle"),
+        cll.ExactMatchLevel("middle").configure(tf_adjustment_column="middle"),
+        # one level for "nearly the same" keeps rare levels (whose m EM can drive to 0) out of the model
+        cll.Or(contained, cll.JaroWinklerLevel("middle", 0.88)).configure(
+            label_for_charts="one middle name contains the other, or Jaro-Winkler >= 0.88"),
+        _gross_error(cll.ElseLevel()),
+    ]
+    return cl.CustomComparison(comparison_levels=levels, output_column_name="middle")
+
+
+def _settings(fields: set[str], splink: Any) -> Any:
+    """splink SettingsCreator: dedupe of the stacked lists with comparisons for the declared fields."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    comparisons = [_name_comparison(cl, cll), _middle_comparison(cl, cll)]
+    if "sex" in fields:
+        comparisons.append(cl.CustomComparison(
+            comparison_levels=[cll.NullLevel("sex"), cll.ExactMatchLevel("sex"), _gross_error(cll.ElseLevel())],
+            output_column_name="sex",
+        ))
+    if "age" in fields:
+        comparisons.append(cl.CustomComparison(
+            comparison_levels=[cll.NullLevel("age"), cll.ExactMatchLevel("age"),
+                               cll.AbsoluteDifferenceLevel("age", 1), cll.AbsoluteDifferenceLevel("age", 3),
+                               cll.AbsoluteDifferenceLevel("age", 6), _gross_error(cll.ElseLevel())],
+            output_column_name="age",
+        ))
+    if "date" in fields and "place" in fields:
+        comparisons.append(_date_place_comparison(cl, cll))
+    elif "date" in fields:
+        comparisons.append(cl.CustomComparison(comparison_levels=[
+            cll.NullLevel("date"), cll.ExactMatchLevel("date"), _near_date(cll), _within_months(cll),
+            _gross_error(cll.ElseLevel())], output_column_name="date"))
+    elif "place" in fields:
+        comparisons.append(cl.CustomComparison(comparison_levels=[
+            cll.NullLevel("place"), cll.ExactMatchLevel("place").configure(tf_adjustment_column="place"),
+            _same_place(cll), _gross_error(cll.ElseLevel())], output_column_name="place"))
+
+    rules = [block_on("given_key", "family_key"), block_on("family", "middle"), block_on("given", "middle"),
+             "l.given = r.family and l.family = r.given"]
+    if "date" in fields:
+        rules += [block_on("date"), block_on("given", "date"), block_on("family", "date")]
+    if "age" in fields:
+        rules += [block_on("given", "age"), block_on("family", "age")]
+    if "place" in fields:
+        rules += [block_on("family", "place"), block_on("given", "place")]
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="record",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=rules,
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+        additional_columns_to_retain=[],
+    )
+
+
+class _SplinkMessages(logging.Handler):
+    """Keeps splink's warnings (e.g. a comparison level never observed, so its m keeps a default) as diagnostics
+    instead of printing them: with ``estimate link`` the standard output is the histories."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = " ".join(record.getMessage().split())
+        if text and text not in self.messages:
+            self.messages.append(text[:300])
+
+
+def _make_linker(table: pd.DataFrame, settings: Any, splink: Any) -> tuple[Any, Any]:
+    """Linker on a fresh in-memory DuckDB database (splink 4 and 5 differ in how tables are registered)."""
+    from splink import DuckDBAPI, Linker
+
+    db_api = DuckDBAPI()
+    major = int(str(splink.__version__).split(".")[0])
+    if major >= 5:
+        linker = Linker(db_api.register(table), settings, log_level=None)
+    else:  # pragma: no cover - exercised when splink 4.x is installed
+        linker = Linker(table, settings, db_api=db_api, set_up_basic_logging=False)
+    return linker, db_api
+
+
+def _predictions_as_pandas(frame: Any) -> pd.DataFrame:
+    if hasattr(frame, "as_pandas_dataframe"):
+        return frame.as_pandas_dataframe()
+    return frame.as_pandas()  # pragma: no cover
+
+
+def _train_and_predict(linker: Any, fields: set[str], seed: int, min_probability: float,
+                       u_pairs: float) -> tuple[pd.DataFrame, dict[str, Any]]:
+    from splink import block_on
+
+    deterministic = [block_on("given", "family", "date")] if "date" in fields else [block_on("given", "family",
+                                                                                           "middle")]
+    linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.6)
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=int(seed))
+    sessions = []
+    # EM twice, each session blocking on fields whose m the other session learns (splink does not train the
+    # comparisons that use a blocked column, and averages the rest over sessions).  Blocking on the date leaves
+    # the joint date-and-place comparison out, so people killed in the same event (same date and place,
+    # different names) cannot be mistaken for the match class; blocking on the family name gives many pairs of
+    # different people sharing a common family name, against which date, place, age and sex are learned.
+    if "date" in fields:
+        sessions.append(linker.training.estimate_parameters_using_expectation_maximisation(block_on("date")))
+    sessions.append(linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("given", "middle", "family")))
+    predictions = linker.inference.predict(threshold_match_probability=min_probability)
+    pairs = _predictions_as_pandas(predictions)
+    settings = linker.misc.save_model_to_json() if hasattr(linker.misc, "save_model_to_json") else {}
+    diagnostics = {
+        "probability_two_random_records_match": float(settings.get("probability_two_random_records_match", math.nan)),
+        "em_sessions": len(sessions),
+    }
+    return pairs, diagnostics
+
+
+def link_lists(
+    frames: Mapping[str, pd.DataFrame],
+    id_columns: Mapping[str, str] | Sequence[str] = ROLES,
+    strata: str | Sequence[str] | None = None,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    min_probability: float = 0.01,
+    seed: int = 0,
+    dayfirst: bool = True,
+    date_format: str | None = None,
+    u_pairs: float = 2e6,
+) -> LinkageResult:
+    """Link record-level lists into individuals with a Fellegi–Sunter model (splink, DuckDB backend).
+
+    Parameters
+    ----------
+    frames
+        ``{list name: DataFrame}``, one row per record as the monitor published it.
+    id_columns
+        Identifying fields: roles among ``name, sex, age, date, place`` (``name`` required), either as a list of
+        column names equal to the roles, ``"role=column"`` strings, or a ``{role: column}`` mapping.
+    strata
+        Stratum columns (e.g. region) carried into the capture histories (not used for matching).
+    threshold, thresholds
+        Match probability of the point linkage, and those of the replicate linkages.
+    min_probability
+        Candidate pairs below this match probability are dropped after prediction.
+    seed
+        Seed of splink's random sampling for the u probabilities (the fit is otherwise deterministic).
+    dayfirst, date_format
+        How to read dates that are not ISO (see :func:`~estimate.linkage.standardize.standardize_date`).
+    u_pairs
+        Random record pairs used to estimate the u probabilities.
+
+    Returns
+    -------
+    LinkageResult
+        Pairs and probabilities without names; ``.histories()`` and ``.replicates()`` give capture histories.
+    """
+    import time
+
+    roles = _as_role_map(id_columns)
+    strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
+    _validate_frames(frames, roles, strata_cols)
+    overlap = set(strata_cols) & set(roles.values())
+    if overlap:
+        raise DataError(f"column(s) {sorted(overlap)} cannot be both an identifying field and a stratum")
+    for value in (threshold, *thresholds):
+        if not 0.0 < float(value) <= 1.0:
+            raise DataError(f"thresholds must be match probabilities in (0, 1], got {value}")
+    splink = require_splink()
+    started = time.perf_counter()
+
+    parts, records = [], []
+    offset = 0
+    for name, frame in frames.items():
+        std = standardize_frame(frame, roles, dayfirst=dayfirst, date_format=date_format).reset_index(drop=True)
+        std.insert(0, "record", np.arange(offset, offset + len(std), dtype=np.int64))
+        parts.append(std)
+        rec = pd.DataFrame({"record": std["record"], "list": str(name), "row": np.arange(len(std))})
+        for column in strata_cols:
+            values = frame[column].reset_index(drop=True)
+            rec[column] = values.where(values.notna() & (values.astype(str).str.strip() != ""), None)
+        records.append(rec)
+        offset += len(std)
+    table = pd.concat(parts, ignore_index=True)
+    table["given_family"] = table["given"].fillna("") + " " + table["family"].fillna("")
+    table.loc[table["given"].isna() & table["family"].isna(), "given_family"] = None
+    for column in table.columns:
+        if column not in ("record", "age"):
+            table[column] = table[column].astype(object).where(table[column].notna(), None)
+    fields = set(roles) - {"name"}
+
+    collector = _SplinkMessages()
+    logger = logging.getLogger("splink")
+    saved = (logger.level, logger.propagate, list(logger.handlers))
+    logger.handlers, logger.propagate = [collector], False
+    logger.setLevel(logging.WARNING)
+    linker = db_api = None
+    try:
+        linker, db_api = _make_linker(table, _settings(fields, splink), splink)
+        try:
+            raw, diagnostics = _train_and_predict(linker, fields, seed, min_probability, u_pairs)
+        except ValueError as exc:
+            if "below the minimum allowed" not in str(exc):
+                raise
+            raise RuntimeError(
+                f"splink {splink.__version__} stopped EM training because an m probability underflowed to 0 (a "
+                "comparison level seen only among non-matches in a training block, typical of small lists); "
+                "splink 4.x keeps such values: pip install 'splink>=4.0.17,<5'"
+            ) from exc
+    finally:
+        logger.setLevel(saved[0])
+        logger.propagate, logger.handlers = saved[1], saved[2]
+        if db_api is not None:
+            con = getattr(db_api, "_con", None) or getattr(db_api, "duckdb_con", None)
+            if con is not None:
+                con.close()
+        del linker, db_api, table
+    diagnostics["splink_messages"] = collector.messages
+
+    pairs = pd.DataFrame({
+        "record_l": raw["record_l"].to_numpy(dtype=np.int64),
+        "record_r": raw["record_r"].to_numpy(dtype=np.int64),
+        "match_probability": raw["match_probability"].to_numpy(dtype=float),
+        "match_weight": raw["match_weight"].to_numpy(dtype=float),
+    })
+    diagnostics.update({
+        "candidate_pairs": len(pairs),
+        "min_probability": min_probability,
+        "records": offset,
+        "seconds": round(time.perf_counter() - started, 3),
+        "splink_version": str(splink.__version__),
+        "id_columns": roles,
+    })
+    return LinkageResult(
+        lists=tuple(str(k) for k in frames), strata=tuple(strata_cols),
+        records=pd.concat(records, ignore_index=True), pairs=pairs, threshold=float(threshold),
+        thresholds=tuple(float(t) for t in thresholds), diagnostics=diagnostics,
+    )
