@@ -5,30 +5,28 @@ coverage and whether the pooled total's interval covers the simulated truth.  Co
 (a) the single-chain kernel µs/sweep × total sweeps / cores (per-stratum overhead) and (b) the R LCMCR figure
 of ≈ 15 µs per sweep for 5 lists (shared/data/README.md) run over the same strata one after another.
 
-    python benchmarks/strata_scale.py [--strata 1000] [--sweeps 10000] [--seed 2026]
+    python -m benchmarks --only strata [--quick]
 
-Writes benchmarks/results/strata_scale.json and .md (the Markdown is generated from the JSON).
+Part of the suite (``python -m benchmarks``): writes benchmarks/results/strata_scale.json and .md (the Markdown is
+generated from the JSON).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
+from benchmarks import _common as C
+
+NAME = "strata_scale"
 R_US_PER_SWEEP_5_LISTS = 15.0  # shared/data/README.md: R LCMCR 0.4.14, ≈ 15 µs per sweep for 5 lists
 
 
@@ -67,40 +65,44 @@ def single_chain_us_per_sweep(sweeps: int) -> float:
     from estimate.estimators.lcmcr import LCMCR
 
     frame, _ = simulate(1, 99)
-    data = CaptureData.from_records(frame.drop(columns=["region", "period"]))
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # the stratum's unused sixth list is dropped (a DataWarning)
+        data = CaptureData.from_records(frame.drop(columns=["region", "period"]))
         LCMCR(burn_in=100, draws=10, thinning=1, chains=1, seed=1).fit(data)
         fit = LCMCR(burn_in=sweeps // 2, draws=sweeps // 2, thinning=1, chains=1, seed=1, n_threads=1).fit(data)
     return float(fit.diagnostics["us_per_sweep"])
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--strata", type=int, default=1000)
-    parser.add_argument("--sweeps", type=int, default=10_000, help="sweeps per chain (burn-in + draws×thinning)")
-    parser.add_argument("--chains", type=int, default=4)
-    parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args(argv)
+PLAN = {
+    "full": {"strata": 1000, "sweeps": 6_000, "chains": 4, "single_sweeps": 20_000},
+    "quick": {"strata": 50, "sweeps": 2_000, "chains": 4, "single_sweeps": 5_000},
+}
 
-    records, truth = simulate(args.strata, args.seed)
-    burn_in = args.sweeps // 2
-    draws, thinning = 1000, max(1, (args.sweeps - burn_in) // 1000)
+
+def run(quick: bool, log=print) -> dict:
+    """Simulate the strata, run ``estimate fit --strata region,period`` on them, compare with the truth."""
+    plan = PLAN["quick" if quick else "full"]
+    seed = C.ROOT_SEED
+    records, truth = simulate(plan["strata"], seed)
+    burn_in = plan["sweeps"] // 2
+    draws, thinning = 1000, max(1, (plan["sweeps"] - burn_in) // 1000)
     work = Path(tempfile.mkdtemp(prefix="strata-bench-"))
     source = work / "records.csv"
     records.to_csv(source, index=False)
     preset = work / "bench.toml"
     preset.write_text(
-        f'method = "lcmcr"\n[model]\nK = 10\n[sampler]\nchains = {args.chains}\nburn_in = {burn_in}\n'
+        f'method = "lcmcr"\n[model]\nK = 10\n[sampler]\nchains = {plan["chains"]}\nburn_in = {burn_in}\n'
         f"draws = {draws}\nthinning = {thinning}\n"
     )
     out = work / "strata.csv"
-    command = [str(Path(sys.executable).with_name("estimate")), "fit", str(source), "--model", str(preset),
-               "--strata", "region,period", "--seed", str(args.seed), "--format", "csv", "--output", str(out),
+    command = [sys.executable, "-m", "estimate", "fit", str(source), "--model", str(preset),
+               "--strata", "region,period", "--seed", str(seed), "--format", "csv", "--output", str(out),
                "--totals", "all"]
+    result = C.header(NAME, quick)
     start = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True)
     wall = time.perf_counter() - start
+    log(f"strata: CLI run of {plan['strata']} strata took {wall:.0f} s")
     peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
     table = pd.read_csv(out).merge(truth, on=["region", "period"])
@@ -112,23 +114,14 @@ def main(argv: list[str] | None = None) -> dict:
     true_total = int(truth["N"].sum())
     total_row = totals.iloc[0]
 
-    sweeps_total = len(ok) * args.chains * (burn_in + draws * thinning)
+    sweeps_total = len(ok) * plan["chains"] * (burn_in + draws * thinning)
     cores = os.cpu_count() or 1
-    us_single = single_chain_us_per_sweep(20_000)
+    us_single = single_chain_us_per_sweep(plan["single_sweeps"])
     ideal = us_single * sweeps_total / cores / 1e6
     r_sequential = R_US_PER_SWEEP_5_LISTS * sweeps_total / 1e6
-
-    from estimate import __version__
-
-    result = {
-        "benchmark": "strata_scale",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpu": platform.processor() or platform.machine(), "cores": cores,
-                    "python": platform.python_version(), "platform": platform.platform()},
-        "versions": {"estimate": __version__, "numpy": np.__version__, "pandas": pd.__version__,
-                     "numba": __import__("numba").__version__},
-        "seed": args.seed,
-        "settings": {"strata": args.strata, "chains": args.chains, "burn_in": burn_in, "draws": draws,
+    result.update({
+        "seed": seed,
+        "settings": {"strata": plan["strata"], "chains": plan["chains"], "burn_in": burn_in, "draws": draws,
                      "thinning": thinning, "K": 10},
         "strata_estimated": int(len(ok)),
         "strata_not_estimable": int((table["status"] != "ok").sum()),
@@ -148,43 +141,46 @@ def main(argv: list[str] | None = None) -> dict:
         "total_lower": float(total_row["lower"]),
         "total_upper": float(total_row["upper"]),
         "total_covered": bool(total_row["lower"] <= true_total <= total_row["upper"]),
-    }
-    write(result)
+        "load_average_end": C.load_average(),
+    })
     return result
 
 
-def write(result: dict) -> None:
-    from estimate.atomic import atomic_write_text
-
-    RESULTS.mkdir(exist_ok=True)
-    atomic_write_text(RESULTS / "strata_scale.json", json.dumps(result, indent=2) + "\n")
-    r = result
+def markdown(r: dict) -> str:
     sweeps_per_chain = r["settings"]["burn_in"] + r["settings"]["draws"] * r["settings"]["thinning"]
-    lines = [
-        "# Stratified LCMCR at scale",
-        "",
-        f"{r['strata_estimated']:,} strata estimated ({r['strata_not_estimable']} not estimable), "
-        f"{r['settings']['chains']} chains × {sweeps_per_chain:,} sweeps each, K = {r['settings']['K']}; "
-        f"{r['machine']['cores']} cores; seed {r['seed']}; {r['date']}.",
+    lines = ["# Stratified LCMCR at scale (through the CLI)", ""]
+    if r["mode"] == "quick":
+        lines += [f"**Quick run: {r['settings']['strata']} strata only; see `benchmarks/results/strata_scale.md` "
+                  "for the full run.**", ""]
+    lines += C.provenance_lines(r) + [""]
+    lines += [
+        f"{r['strata_estimated']:,} strata estimated ({r['strata_not_estimable']} not estimable) by "
+        f"`estimate fit --strata region,period`, {r['settings']['chains']} chains × {sweeps_per_chain:,} sweeps "
+        f"each, K = {r['settings']['K']}; seed {r['seed']}. Strata: 4–6 lists, two latent classes, sizes "
+        "150–1,500 (see `simulate` in `benchmarks/strata_scale.py`).",
         "",
         "| figure | value |",
         "|---|---|",
         f"| wall time | {r['wall_seconds']:.1f} s |",
         f"| chain-sweeps per second | {r['chain_sweeps_per_second']:,.0f} |",
-        f"| single-chain µs per sweep (5 lists) | {r['single_chain_us_per_sweep']:.2f} |",
+        f"| single-chain µs per sweep (one 5-list stratum, thread CPU) | {r['single_chain_us_per_sweep']:.2f} |",
         f"| ideal wall time (µs/sweep × sweeps / cores) | {r['ideal_wall_seconds']:.1f} s |",
         f"| wall / ideal | {r['overhead_ratio']:.2f} |",
         f"| R LCMCR one stratum after another (≈ 15 µs/sweep) | {r['r_lcmcr_sequential_seconds']:.0f} s |",
         f"| speed-up vs R | {r['speedup_vs_r']:.1f}× |",
-        f"| peak memory (max RSS) | {r['peak_rss_mb']:.0f} MB |",
+        f"| peak memory (max RSS of the CLI process) | {r['peak_rss_mb']:.0f} MB |",
         f"| per-stratum 95% interval coverage | {r['per_stratum_coverage']:.3f} ± {r['per_stratum_coverage_se']:.3f} |",
         f"| true total | {r['true_total']:,} |",
         f"| pooled total (summed draws) | {r['total_estimate']:,.0f} [{r['total_lower']:,.0f}, "
         f"{r['total_upper']:,.0f}] — covers truth: {r['total_covered']} |",
         "",
     ]
-    atomic_write_text(RESULTS / "strata_scale.md", "\n".join(lines))
+    return "\n".join(lines)
 
+
+plot = None
 
 if __name__ == "__main__":
-    print(json.dumps(main(), indent=2))
+    from benchmarks.__main__ import main as _suite
+
+    sys.exit(_suite(["--only", "strata", *sys.argv[1:]]))

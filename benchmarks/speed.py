@@ -1,0 +1,356 @@
+"""Speed of LCMCR (compiled Gibbs kernel) against R LCMCR and the same model in PyMC (NUTS), scaling and memory.
+
+Measured, each in its own process (:mod:`benchmarks._speed_case`) so that peak memory is per case:
+
+- µs per sweep of one chain on Kosovo (J = 4, 15 patterns, K = 10), plain Gibbs and the default sampler (with
+  partially collapsed n0 moves); wall and thread-CPU time (CPU time is robust to other jobs on the machine);
+- ESS of N per second on Kosovo with R LCMCR's settings (burn-in 10,000, 10,000 draws, thinning 100): one chain on
+  one thread, and four chains on all cores; plus the estimator's default settings;
+- a batch of 1,000 simulated 5-list strata × 4 chains on all cores against the same strata run one chain at a time;
+- growth of the cost with the number of lists J (3, 5, 10, 15, 30) and with the number of strata (1, 10, 100,
+  1,000, through the public ``LCMCR.fit_many``);
+- the PyMC model (``pymc-lcmcr``) on Kosovo: one chain, four chains on all cores, and one 5-list stratum;
+- peak resident memory of every case.
+
+Targets (LCMCR issue) are reported next to the measurements with met / not met; R figures come from
+``benchmarks/reference.json`` (copied from shared/data).  ESS here is ArviZ's rank-normalised bulk ESS; R's figures
+used coda's ``effectiveSize`` — close for well-mixed chains, not identical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks import _common as C
+
+NAME = "speed"
+TARGETS = {
+    "us_per_sweep_one_chain": 5.0,  # ≤ µs per sweep, Kosovo, one chain
+    "ess_per_second_all_chains": 840.0,  # ≥ ESS of N per second, all chains on both cores
+    "batch_ratio": 1.5,  # batched 1,000 strata × 5 lists: cost per chain-sweep ≤ 1.5 × single-chain cost
+}
+
+PLAN: dict[str, dict[str, Any]] = {
+    "full": {
+        "kernel_sweeps": 300_000,
+        "ess": {"burn_in": 10_000, "draws": 10_000, "thinning": 100},
+        "default": {"burn_in": 10_000, "draws": 2_500, "thinning": 20},
+        "batch": {"strata": 1000, "sweeps": 2_000, "chains": 4},
+        "lists": [3, 5, 10, 15, 30], "lists_sweeps": 20_000, "lists_N": 5_000,
+        "strata": [1, 10, 100, 1000], "strata_fit": {"chains": 4, "burn_in": 1_000, "draws": 500, "thinning": 2},
+        "pymc": [{"chains": 1, "cores": 1, "tune": 1000, "draws": 1000},
+                 {"chains": 4, "cores": 2, "tune": 1000, "draws": 1000},
+                 {"chains": 1, "cores": 1, "tune": 1000, "draws": 1000, "data": "stratum"}],
+    },
+    "quick": {
+        "kernel_sweeps": 50_000,
+        "ess": {"burn_in": 5_000, "draws": 2_000, "thinning": 50},
+        "default": {"burn_in": 10_000, "draws": 2_500, "thinning": 20},
+        "batch": {"strata": 100, "sweeps": 1_000, "chains": 4},
+        "lists": [3, 5, 10, 15, 30], "lists_sweeps": 2_000, "lists_N": 2_000,
+        "strata": [1, 10, 100], "strata_fit": {"chains": 4, "burn_in": 500, "draws": 250, "thinning": 2},
+        "pymc": [{"chains": 1, "cores": 1, "tune": 300, "draws": 300}],
+    },
+}
+
+
+def _case(name: str, args: dict[str, Any], log) -> dict[str, Any]:
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "benchmarks._speed_case", name, json.dumps(args)],
+                          capture_output=True, text=True, cwd=C.HERE.parent, env={**os.environ})
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+        log(f"speed: {name} FAILED: {tail[0]}")
+        return {"case": name, **args, "failed": tail[0], "process_seconds": seconds}
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["process_seconds"] = seconds
+    out["load_average_after"] = C.load_average()
+    log(f"speed: {name} {json.dumps(args)} done in {seconds:.0f} s")
+    return out
+
+
+def run(quick: bool, log=print) -> dict[str, Any]:
+    mode = "quick" if quick else "full"
+    plan = PLAN[mode]
+    threads = os.cpu_count() or 1
+    result = C.header(NAME, quick)
+    started = time.perf_counter()
+    cases: dict[str, Any] = {"baseline": _case("baseline", {}, log)}
+    cases["kernel"] = _case("kernel", {"sweeps": plan["kernel_sweeps"]}, log)
+    ess = plan["ess"]
+    cases["ess_1_chain"] = _case("kosovo_ess", {"chains": 1, "threads": 1, **ess, "collapsed": True}, log)
+    cases["ess_4_chains"] = _case("kosovo_ess", {"chains": 4, "threads": threads, **ess, "collapsed": True}, log)
+    cases["ess_4_chains_plain"] = _case("kosovo_ess", {"chains": 4, "threads": threads, **ess, "collapsed": False},
+                                        log)
+    cases["ess_default_4_chains"] = _case("kosovo_ess", {"chains": 4, "threads": threads, **plan["default"],
+                                                         "collapsed": True}, log)
+    cases["batch"] = _case("batch_strata", {**plan["batch"], "threads": threads}, log)
+    cases["growth_lists"] = _case("growth_lists", {"lists": plan["lists"], "sweeps": plan["lists_sweeps"],
+                                                   "N": plan["lists_N"]}, log)
+    cases["growth_strata"] = [_case("growth_strata", {"strata": n, **plan["strata_fit"]}, log)
+                              for n in plan["strata"]]
+    cases["pymc"] = [_case("pymc", args, log) for args in plan["pymc"]]
+    result.update({
+        "plan": plan,
+        "threads": threads,
+        "targets": TARGETS,
+        "reference": {k: v for k, v in C.reference().items() if k in ("lcmcr_kosovo", "pymc_kosovo_readme",
+                                                                         "r_lcmcr_us_per_sweep_5_lists")},
+        "cases": cases,
+        "wall_seconds": time.perf_counter() - started,
+        "load_average_end": C.load_average(),
+    })
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------- report
+def _verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("**met**" if ok else "**not met**")
+
+
+def _get(d: dict[str, Any] | None, *keys: str) -> Any:
+    for k in keys:
+        if not isinstance(d, dict) or k not in d:
+            return None
+        d = d[k]
+    return d
+
+
+def checks(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every target next to its measurement (used by the Markdown and by the README summary)."""
+    c = result["cases"]
+    t = result["targets"]
+    us = _get(c, "kernel", "collapsed", "us_per_sweep_cpu")
+    us_plain = _get(c, "kernel", "plain", "us_per_sweep_cpu")
+    ess4 = _get(c, "ess_4_chains", "ess_per_second_wall")
+    batch_ratio = None
+    if c.get("batch") and "batch" in c["batch"]:
+        batch_ratio = c["batch"]["batch"]["us_per_chain_sweep_cpu"] / c["batch"]["single"]["us_per_sweep_cpu"]
+    n_strata = _get(c, "batch", "strata")
+    rows = [
+        {"target": f"µs per sweep, Kosovo, one chain ≤ {t['us_per_sweep_one_chain']:g} (R LCMCR: 14.0)",
+         "measured": us, "unit": "µs (thread CPU, default sampler)",
+         "met": None if us is None else us <= t["us_per_sweep_one_chain"],
+         "note": f"plain Gibbs sweep (R's algorithm): {C.fmt(us_plain, 2)} µs"},
+        {"target": f"ESS of N per second, all chains on both cores ≥ {t['ess_per_second_all_chains']:g} "
+                   "(R LCMCR one chain: 83–92)", "measured": ess4, "unit": "ESS/s (wall, R's settings)",
+         "met": None if ess4 is None else ess4 >= t["ess_per_second_all_chains"],
+         "note": f"default settings (burn-in 10,000, 2,500 × 20): "
+                 f"{C.fmt(_get(c, 'ess_default_4_chains', 'ess_per_second_wall'))} ESS/s"},
+        {"target": f"batched {n_strata:,} strata of 5 lists: cost per chain-sweep ≤ {t['batch_ratio']:g} × the "
+                   "single-chain cost" if n_strata else "batched strata", "measured": batch_ratio,
+         "unit": "ratio (process CPU per chain-sweep)",
+         "met": None if batch_ratio is None else batch_ratio <= t["batch_ratio"],
+         "note": "full target needs 1,000 strata" if n_strata and n_strata < 1000 else ""},
+    ]
+    return rows
+
+
+def markdown(result: dict[str, Any]) -> str:
+    c = result["cases"]
+    ref = result["reference"]
+    lines = ["# Speed: LCMCR kernel, PyMC baseline, scaling and memory", ""]
+    if result["mode"] == "quick":
+        lines += ["**Quick run: shorter chains, 100 strata instead of 1,000, PyMC one short chain — indicative "
+                  "only; see `benchmarks/results/speed.md` for the full run.**", ""]
+    lines += C.provenance_lines(result) + [""]
+    lines += ["The machine's two cores are shared with other jobs while this runs (see the load averages): wall "
+              "times are noisy, so per-sweep costs are given in thread-CPU time as well. Figures are rendered from "
+              "`speed.json` by `benchmarks/speed.py`.", ""]
+
+    lines += ["## Targets", ""]
+    rows = [[r["target"], f"{C.fmt(r['measured'], 2)} {r['unit']}", _verdict(r["met"]), r["note"]]
+            for r in checks(result)]
+    lines += C.table(["target", "measured", "verdict", "note"], rows) + [""]
+
+    # side by side
+    lines += ["## LCMCR (compiled Gibbs) vs R LCMCR vs the same model in PyMC (NUTS), Kosovo, K = 10", ""]
+    r_seeds = ref["lcmcr_kosovo"]["per_seed"]
+    r_us = f"{min(s['us_per_sweep'] for s in r_seeds):.2f}–{max(s['us_per_sweep'] for s in r_seeds):.2f}"
+    r_ess = f"{min(s['ess_per_s'] for s in r_seeds):.1f}–{max(s['ess_per_s'] for s in r_seeds):.1f}"
+    rows = [["R LCMCR 0.4.14 (reference), 1 chain", "10,000 burn-in + 10,000 × 100", r_us + " µs/sweep",
+             f"{min(s['ess'] for s in r_seeds):,}–{max(s['ess'] for s in r_seeds):,}", "—", r_ess, "—",
+             f"{ref['lcmcr_kosovo']['median']:,} [{ref['lcmcr_kosovo']['q025']:,}, {ref['lcmcr_kosovo']['q975']:,}] "
+             "(pooled)", "—"]]
+
+    def lcmcr_row(label: str, key: str) -> list[str]:
+        e = c.get(key) or {}
+        if "failed" in e or not e:
+            return [label, "", "failed: " + str(e.get("failed")), "", "", "", "", "", ""]
+        return [label, f"{e['burn_in']:,} burn-in + {e['draws']:,} × {e['thinning']}",
+                f"{e['us_per_sweep_cpu']:.2f} µs/sweep (CPU)", C.fmt(e["ess_bulk"]), C.fmt(e.get("r_hat"), 3),
+                C.fmt(e["ess_per_second_wall"], 1), f"{e['wall_seconds']:.1f} s",
+                f"{e['median']:,.0f} [{e['q025']:,.0f}, {e['q975']:,.0f}]", C.fmt(e.get("peak_rss_mb"))]
+
+    rows.append(lcmcr_row("estimate LCMCR, 1 chain, 1 thread", "ess_1_chain"))
+    rows.append(lcmcr_row(f"estimate LCMCR, 4 chains, {result['threads']} threads", "ess_4_chains"))
+    rows.append(lcmcr_row(f"estimate LCMCR plain Gibbs (no collapsed moves), 4 chains, {result['threads']} threads",
+                          "ess_4_chains_plain"))
+    rows.append(lcmcr_row(f"estimate LCMCR default settings, 4 chains, {result['threads']} threads",
+                          "ess_default_4_chains"))
+    pr = ref["pymc_kosovo_readme"]
+    rows.append(["PyMC 5.28.5 hand-written (reference, README), 2 chains", "1,000 tune + 1,000", "—",
+                 f"{pr['ess_bulk']:,}", f"{pr['r_hat']}",
+                 f"{pr['ess_per_second_wall']} ({pr['ess_per_second_sampling']} sampling only)",
+                 f"{pr['wall_seconds']} s", f"{pr['median']:,} [{pr['q025']:,}, {pr['q975']:,}]",
+                 "—"])
+    for e in c["pymc"]:
+        label = (f"estimate pymc-lcmcr (PyMC NUTS), {e['chains']} chain{'s' if e['chains'] > 1 else ''}, "
+                 f"{e['cores']} core{'s' if e['cores'] > 1 else ''}")
+        if e.get("data") == "stratum":
+            continue
+        if "failed" in e:
+            rows.append([label, "", "failed: " + e["failed"], "", "", "", "", "", ""])
+            continue
+        rows.append([label, f"{e['tune']:,} tune + {e['draws']:,}",
+                     f"{C.fmt(e['us_per_iteration_per_chain'])} µs/NUTS iteration", C.fmt(e["ess_bulk"]),
+                     C.fmt(e.get("r_hat"), 3),
+                     f"{C.fmt(e['ess_per_second_wall'], 1)} ({C.fmt(e['ess_per_second_sampling'], 1)} sampling only)",
+                     f"{e['wall_seconds']:.1f} s", f"{e['median']:,.0f} [{e['q025']:,.0f}, {e['q975']:,.0f}]",
+                     f"{C.fmt(e.get('peak_rss_mb'))} (+ workers {C.fmt(e.get('peak_rss_children_mb'))})"])
+    lines += C.table(["sampler", "sweeps / iterations per chain", "cost", "ESS of N", "R-hat", "ESS/s (wall)",
+                      "wall", "median [95% interval]", "peak RSS (MB)"], rows)
+    lines += ["", "A NUTS iteration and a Gibbs sweep are different units: compare ESS per second. PyMC's wall time "
+              "includes compiling the model.", ""]
+
+    k = c.get("kernel") or {}
+    if "plain" in k:
+        lines += ["## Kernel cost per sweep, Kosovo, one chain", ""]
+        lines += C.table(["sampler", "µs/sweep (thread CPU)", "µs/sweep (wall)", "R LCMCR"], [
+            ["plain Gibbs (R's algorithm)", f"{k['plain']['us_per_sweep_cpu']:.2f}",
+             f"{k['plain']['us_per_sweep_wall']:.2f}", r_us],
+            ["default: plus partially collapsed n0 moves", f"{k['collapsed']['us_per_sweep_cpu']:.2f}",
+             f"{k['collapsed']['us_per_sweep_wall']:.2f}", "—"]])
+        lines += ["", f"{k['sweeps']:,} sweeps each.", ""]
+
+    b = c.get("batch") or {}
+    if "batch" in b:
+        lines += [f"## Batched strata: {b['strata']:,} simulated 5-list strata (mean {b['patterns_mean']:.0f} observed "
+                  f"patterns), {b['sweeps']:,} sweeps per chain", ""]
+        lines += C.table(["run", "chain-sweeps", "wall", "process CPU", "µs per chain-sweep (CPU)",
+                          "µs per chain-sweep (wall × threads)"], [
+            ["one chain per stratum, one after another, 1 thread", f"{b['single']['chain_sweeps']:,}",
+             f"{b['single']['wall_seconds']:.1f} s", f"{b['single']['process_cpu_seconds']:.1f} s",
+             f"{b['single']['us_per_sweep_cpu']:.2f}", f"{b['single']['us_per_sweep_wall']:.2f}"],
+            [f"batch: all strata × {b['chains']} chains, {b['threads']} threads", f"{b['batch']['chain_sweeps']:,}",
+             f"{b['batch']['wall_seconds']:.1f} s", f"{b['batch']['process_cpu_seconds']:.1f} s",
+             f"{b['batch']['us_per_chain_sweep_cpu']:.2f}", f"{b['batch']['us_per_chain_sweep_wall_x_threads']:.2f}"],
+        ])
+        r5 = ref["r_lcmcr_us_per_sweep_5_lists"]["value"]
+        lines += ["", f"R LCMCR, one stratum after another at ≈ {r5:g} µs per sweep (README), would need "
+                  f"≈ {r5 * b['batch']['chain_sweeps'] / 1e6:,.0f} s for the batch's chain-sweeps; the batch took "
+                  f"{b['batch']['wall_seconds']:.1f} s wall. Peak RSS {C.fmt(b.get('peak_rss_mb'))} MB.", ""]
+
+    g = c.get("growth_lists") or {}
+    if "rows" in g:
+        lines += [f"## Cost against the number of lists J (one chain, default sampler, N = {g['N']:,}, two latent "
+                  f"classes)", ""]
+        base = g["rows"][0]["us_per_sweep_cpu"]
+        lines += C.table(["J", "observed patterns P", "µs/sweep (CPU)", "relative to J = 3", "µs per pattern"], [
+            [r["lists"], f"{r['patterns']:,}", f"{r['us_per_sweep_cpu']:.2f}", f"{r['us_per_sweep_cpu'] / base:.1f}×",
+             f"{r['us_per_sweep_cpu'] / r['patterns']:.3f}"] for r in g["rows"]])
+        lines += ["", "Cost is O(P·K·J) in the observed patterns P (never 2^J).", ""]
+
+    lines += ["## Cost against the number of strata (LCMCR.fit_many: kernel plus Result/InferenceData per stratum)",
+              ""]
+    rows = []
+    for e in c["growth_strata"]:
+        if "failed" in e:
+            rows.append([e["strata"], "failed: " + e["failed"], "", "", "", "", ""])
+            continue
+        rows.append([f"{e['strata']:,}", f"{e['chains']} × ({e['burn_in']:,} + {e['draws']:,} × {e['thinning']})",
+                     f"{e['wall_seconds']:.1f} s", f"{e['wall_per_stratum_ms']:.0f} ms",
+                     f"{e['chain_sweeps_per_second']:,.0f}", C.fmt(e["overhead_cpu_share"], 0, pct=True, sign=True),
+                     C.fmt(e["peak_rss_mb"])])
+    lines += C.table(["strata", "chains × sweeps", "wall", "wall per stratum", "chain-sweeps/s",
+                      "CPU outside the kernel", "peak RSS (MB)"], rows)
+    lines += [""]
+    st = [e for e in c["pymc"] if e.get("data") == "stratum" and "failed" not in e]
+    if st and c.get("batch") and "batch" in c["batch"]:
+        e = st[0]
+        lines += [f"PyMC on one 5-list stratum ({e['chains']} chain, {e['tune']:,} tune + {e['draws']:,} draws): "
+                  f"{e['wall_seconds']:.1f} s wall (ESS of N {C.fmt(e['ess_bulk'])}); PyMC has no batched "
+                  f"multi-dataset sampler, so 1,000 strata one after another would take ≈ "
+                  f"{e['wall_seconds'] * 1000 / 3600:.1f} h (extrapolated from this one stratum, not run).", ""]
+
+    lines += ["## Peak memory (max RSS of each case's process)", ""]
+    rows = [["interpreter + estimate imported + kernel loaded", C.fmt(_get(c, "baseline", "peak_rss_mb"))]]
+    for key in ("kernel", "ess_1_chain", "ess_4_chains", "batch", "growth_lists"):
+        if c.get(key) and "peak_rss_mb" in c[key]:
+            rows.append([key, C.fmt(c[key]["peak_rss_mb"])])
+    rows += [[f"fit_many, {e['strata']:,} strata", C.fmt(e.get("peak_rss_mb"))] for e in c["growth_strata"]]
+    rows += [[f"pymc-lcmcr {e['chains']} chain(s), {e.get('data', 'kosovo')}",
+              f"{C.fmt(e.get('peak_rss_mb'))} (largest worker {C.fmt(e.get('peak_rss_children_mb'))})"]
+             for e in c["pymc"]]
+    lines += C.table(["case", "peak RSS (MB)"], rows)
+    lines += ["", f"Total wall time {result['wall_seconds'] / 60:.1f} min.", ""]
+    return "\n".join(lines)
+
+
+def plot(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    c = result["cases"]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    # ESS/s side by side
+    labels, values = [], []
+    r_seeds = result["reference"]["lcmcr_kosovo"]["per_seed"]
+    labels.append("R LCMCR\n1 chain")
+    values.append(float(np.mean([s["ess_per_s"] for s in r_seeds])))
+    for key, label in (("ess_1_chain", "estimate\n1 chain"), ("ess_4_chains", "estimate\n4 chains"),
+                       ("ess_default_4_chains", "estimate\ndefault")):
+        if c.get(key) and "ess_per_second_wall" in c[key]:
+            labels.append(label)
+            values.append(c[key]["ess_per_second_wall"])
+    for e in c["pymc"]:
+        if e.get("data") != "stratum" and "ess_per_second_wall" in e:
+            labels.append(f"PyMC\n{e['chains']} chain{'s' if e['chains'] > 1 else ''}")
+            values.append(e["ess_per_second_wall"])
+    ax = axes[0]
+    ax.bar(range(len(values)), values, color=["0.6"] + ["C0"] * (len(values) - 1))
+    ax.axhline(result["targets"]["ess_per_second_all_chains"], color="C3", ls="--", lw=1, label="target (all chains)")
+    ax.set_xticks(range(len(values)), labels, fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylabel("ESS of N per second (wall)")
+    ax.set_title("Kosovo, K = 10")
+    ax.legend(fontsize=8)
+    g = c.get("growth_lists") or {}
+    if "rows" in g:
+        ax = axes[1]
+        J = [r["lists"] for r in g["rows"]]
+        ax.plot(J, [r["us_per_sweep_cpu"] for r in g["rows"]], "o-", label="µs per sweep")
+        ax.plot(J, [r["patterns"] for r in g["rows"]], "s--", color="0.5", label="observed patterns P")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xticks(J, [str(j) for j in J])
+        ax.set_xlabel("number of lists J")
+        ax.set_title("One chain, growth with J")
+        ax.legend(fontsize=8)
+    ax = axes[2]
+    ok = [e for e in c["growth_strata"] if "wall_seconds" in e]
+    if ok:
+        n = [e["strata"] for e in ok]
+        ax.plot(n, [e["wall_seconds"] for e in ok], "o-", label="wall seconds")
+        ax.plot(n, [e["peak_rss_mb"] for e in ok], "s--", color="0.5", label="peak RSS (MB)")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("number of 5-list strata (fit_many, 4 chains)")
+        ax.set_title("Growth with strata")
+        ax.legend(fontsize=8)
+    fig.suptitle(f"LCMCR speed ({result['mode']} run, {result['date'][:10]}, {result['threads']} cores, "
+                 f"load at start {', '.join(str(x) for x in result['machine']['load_average_1_5_15min'])})")
+    fig.tight_layout()
+    C.save_figure(fig, path)
+
