@@ -39,6 +39,7 @@ from estimate.cli import describe as _describe  # noqa: E402,F401
 from estimate.cli import fit as _fit  # noqa: E402,F401
 from estimate.cli import report as _report  # noqa: E402,F401
 from estimate.cli import reproduce as _reproduce  # noqa: E402,F401
+from estimate.cli import simulate as _simulate  # noqa: E402,F401
 
 
 def main() -> None:
