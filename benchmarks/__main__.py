@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{name}: done in {time.perf_counter() - t:.0f} s")
         for kind, file in written.items():
             print(f"{name}: {kind} {file}")
+    from benchmarks import summary
+
+    print(f"summary: md {summary.write(C.results_dir(args.quick))}")
     log(f"all done in {time.perf_counter() - start:.0f} s")
     return 0
 

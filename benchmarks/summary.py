@@ -1,0 +1,73 @@
+"""``benchmarks/results/SUMMARY.md``: the headline figures of every result file, generated from the JSON files.
+
+Written after every run of ``python -m benchmarks`` (and by ``--render``); nothing in it is typed in.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from benchmarks import _common as C
+
+
+def _load(folder: Path, name: str) -> dict[str, Any] | None:
+    path = folder / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def markdown(folder: Path) -> str:
+    from benchmarks import accuracy, speed
+
+    lines = ["# Benchmark summary", "",
+             "Generated from the JSON files beside this one by `benchmarks/summary.py`; details in each file's "
+             "Markdown. Re-run with `python -m benchmarks` (full, ≈ 1 hour on 2 cores) or `python -m benchmarks "
+             "--quick` (≤ 5 minutes, written to `results/quick/`).", ""]
+    sp = _load(folder, "speed")
+    if sp:
+        lines += [f"## LCMCR speed targets ([speed.md](speed.md), {sp['mode']} run {sp['date'][:10]}, load average "
+                  f"at start {', '.join(str(x) for x in sp['machine']['load_average_1_5_15min'])})", ""]
+        rows = [[r["target"], f"{C.fmt(r['measured'], 2)} {r['unit']}",
+                 "met" if r["met"] else ("not met" if r["met"] is not None else "—")] for r in speed.checks(sp)]
+        lines += C.table(["target", "measured", "verdict"], rows) + [""]
+        pymc = [e for e in sp["cases"]["pymc"] if e.get("data") != "stratum" and "ess_per_second_wall" in e]
+        lc = [sp["cases"].get(k) for k in ("ess_1_chain", "ess_4_chains")]
+        rows = [[f"LCMCR {e['chains']} chain(s)", C.fmt(e["ess_bulk"]), C.fmt(e["ess_per_second_wall"], 1),
+                 f"{e['wall_seconds']:.1f} s"] for e in lc if e and "ess_bulk" in e]
+        rows += [[f"PyMC NUTS {e['chains']} chain(s)", C.fmt(e["ess_bulk"]), C.fmt(e["ess_per_second_wall"], 1),
+                  f"{e['wall_seconds']:.1f} s"] for e in pymc]
+        lines += ["Kosovo, K = 10, same model, one run:", ""]
+        lines += C.table(["sampler", "ESS of N", "ESS/s (wall)", "wall"], rows) + [""]
+    acc = _load(folder, "accuracy")
+    if acc:
+        lines += [f"## Coverage of 95% intervals on simulated populations ([accuracy.md](accuracy.md), "
+                  f"{acc['replicates']} replicates per cell, {acc['mode']} run {acc['date'][:10]})", ""]
+        rows = []
+        for s in acc["scenarios"]:
+            row = [s]
+            for m in acc["methods"]:
+                c = accuracy._cell(acc, s, m)
+                short = accuracy._short(c)
+                if short is None:
+                    short = f"{C.fmt(c['coverage'], 1, pct=True)} ({C.fmt(c['relative_bias'], 1, pct=True, sign=True)})"
+                    if c["n_ok"] < acc["replicates"]:
+                        short += f" n={c['n_ok']}"
+                row.append(short)
+            rows.append(row)
+        lines += ["Coverage (relative bias of the point estimate in parentheses):", ""]
+        lines += C.table(["scenario", *acc["methods"]], rows) + [""]
+    for name, title in (("real_data", "Real data"), ("strata_scale", "Strata at scale")):
+        r = _load(folder, name)
+        if r:
+            lines += [f"- {title}: [{name}.md]({name}.md) ({r['mode']} run {r['date'][:10]})"]
+    lines += [""]
+    return "\n".join(lines)
+
+
+def write(folder: Path) -> Path:
+    from estimate.atomic import atomic_write_text
+
+    path = folder / "SUMMARY.md"
+    atomic_write_text(path, markdown(folder))
+    return path
