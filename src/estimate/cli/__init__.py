@@ -37,6 +37,7 @@ def _show_warning_as_one_line(message, category, filename, lineno, file=None, li
 from estimate.cli import compare as _compare  # noqa: E402,F401
 from estimate.cli import describe as _describe  # noqa: E402,F401
 from estimate.cli import fit as _fit  # noqa: E402,F401
+from estimate.cli import link as _link  # noqa: E402,F401
 from estimate.cli import report as _report  # noqa: E402,F401
 from estimate.cli import reproduce as _reproduce  # noqa: E402,F401
 from estimate.cli import simulate as _simulate  # noqa: E402,F401

@@ -49,7 +49,7 @@ def fit(
     overrides = {"seed": seed} if seed is not None else {}
     estimator = make_estimator(method, model, **_accepted(method, model, overrides))
     strata_cols = [c for c in (split_option(strata) or []) if c != replicate]
-    if strata_cols:
+    if strata_cols or replicate:  # replicates are pooled by the strata path even without strata
         from estimate.cli._strata import run_strata
 
         if resume and cache_dir is None:

@@ -27,6 +27,7 @@ from estimate.linkage.link import (
     LinkageResult,
     link_lists,
     read_lists,
+    replicate_thresholds,
     require_splink,
 )
 from estimate.linkage.pool import LinkageFit, fit_linkages
@@ -38,6 +39,7 @@ __all__ = [
     "read_lists",
     "LinkageResult",
     "require_splink",
+    "replicate_thresholds",
     "DEFAULT_THRESHOLD",
     "DEFAULT_THRESHOLDS",
     "fit_linkages",

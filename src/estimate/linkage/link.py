@@ -65,10 +65,28 @@ import pandas as pd
 from estimate.errors import DataError
 from estimate.linkage.standardize import ROLES, _as_role_map, standardize_frame
 
-__all__ = ["LinkageResult", "link_lists", "read_lists", "require_splink", "DEFAULT_THRESHOLDS"]
+__all__ = ["LinkageResult", "link_lists", "read_lists", "require_splink", "replicate_thresholds", "DEFAULT_THRESHOLDS",
+           "DEFAULT_THRESHOLD"]
 
-#: Match-probability thresholds of the default replicate linkages (the middle one is the point linkage).
-DEFAULT_THRESHOLDS = (0.5, 0.65, 0.8, 0.9, 0.95)
+
+
+def replicate_thresholds(n: int, low: float = 0.5, high: float = 0.95) -> list[float]:
+    """``n`` match-probability thresholds evenly spaced from ``low`` to ``high`` (rounded to 3 decimals).
+
+    Every threshold is at least 0.5: each link kept is more likely a match than not under the model.
+
+    >>> replicate_thresholds(5)
+    [0.5, 0.613, 0.725, 0.837, 0.95]
+    """
+    if int(n) < 1:
+        raise DataError(f"the number of replicate linkages must be at least 1, got {n}")
+    if n == 1:
+        return [round((low + high) / 2, 3)]
+    return [round(float(t), 3) for t in np.linspace(low, high, int(n))]
+
+
+#: Match-probability thresholds of the default replicate linkages, and of the single (point) linkage.
+DEFAULT_THRESHOLDS = tuple(replicate_thresholds(5))
 DEFAULT_THRESHOLD = 0.8
 
 _INSTALL_HINT = "record linkage needs the optional dependency splink: pip install 'estimate[link]'"
@@ -449,9 +467,14 @@ class _SplinkMessages(logging.Handler):
 
 def _make_linker(table: pd.DataFrame, settings: Any, splink: Any) -> tuple[Any, Any]:
     """Linker on a fresh in-memory DuckDB database (splink 4 and 5 differ in how tables are registered)."""
+    import duckdb
     from splink import DuckDBAPI, Linker
 
-    db_api = DuckDBAPI()
+    # One DuckDB thread: parallel aggregation sums floating-point numbers in a varying order, so with several
+    # threads the same seed gives match probabilities that differ in the last digits (a pair exactly at a
+    # threshold could flip).  The linkage is not the slow step of an analysis.
+    connection = duckdb.connect(":memory:", config={"threads": 1})
+    db_api = DuckDBAPI(connection)
     major = int(str(splink.__version__).split(".")[0])
     if major >= 5:
         linker = Linker(db_api.register(table), settings, log_level=None)
@@ -473,7 +496,10 @@ def _train_and_predict(linker: Any, fields: set[str], seed: int, min_probability
     deterministic = [block_on("given", "family", "date")] if "date" in fields else [block_on("given", "family",
                                                                                            "middle")]
     linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.6)
-    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=int(seed))
+    # splink passes the seed to DuckDB's REPEATABLE(seed) only when it is truthy (seed 0 means "unseeded"), so
+    # the user's seed is mapped through a SeedSequence to a positive integer
+    splink_seed = int(np.random.SeedSequence(seed).generate_state(1)[0] % (2**31 - 2)) + 1
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=splink_seed)
     sessions = []
     # EM twice, each session blocking on fields whose m the other session learns (splink does not train the
     # comparisons that use a blocked column, and averages the rest over sessions).  Blocking on the date leaves

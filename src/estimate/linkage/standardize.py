@@ -157,11 +157,14 @@ def fold_text(text: object) -> str:
 
 
 def _fold_token(token: str) -> str:
-    """Phonetic folding that merges common transliteration spellings of one token."""
-    token = token.replace("ph", "f").replace("ck", "k").replace("ou", "u").replace("oo", "u").replace("ee", "i")
-    token = re.sub(r"(.)\1+", r"\1", token)  # doubled letters: Mohammed -> mohamed, Hassan -> hasan
-    if len(token) > 3 and token.endswith("ah"):
-        token = token[:-1]  # Fatimah -> fatima, Abdallah -> abdala
+    """Phonetic folding that merges common transliteration spellings of one token (repeated to a fixed point)."""
+    previous = None
+    while token != previous:
+        previous = token
+        token = token.replace("ph", "f").replace("ck", "k").replace("ou", "u").replace("oo", "u").replace("ee", "i")
+        token = re.sub(r"(.)\1+", r"\1", token)  # doubled letters: Mohammed -> mohamed, Hassan -> hasan
+        if len(token) > 3 and token.endswith("ah"):
+            token = token[:-1]  # Fatimah -> fatima, Abdallah -> abdala
     return _CANONICAL.get(token, token)
 
 
@@ -182,7 +185,9 @@ def _name_tokens(text: object, drop: frozenset[str] = frozenset()) -> list[str]:
     lowered = _HYPHEN_ARTICLE.sub("", lowered)
     tokens = [t for t in _NON_ALNUM.sub(" ", lowered).split()
               if t not in _PARTICLES and t not in drop and not t.isdigit()]
-    return [_fold_token(t) for t in tokens]
+    folded = (_fold_token(t) for t in tokens)
+    # a folded token can itself be a particle ("ell" -> "el"): drop it too, so standardising is idempotent
+    return [t for t in folded if t not in _PARTICLES and t not in drop]
 
 
 def standardize_name(text: object) -> str:

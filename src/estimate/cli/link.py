@@ -1,0 +1,94 @@
+"""``estimate link LIST.csv ...``: record linkage of victim lists into capture histories (names never leave it).
+
+``estimate simulate-lists DIR`` writes synthetic lists with known truth for trying it out.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import typer
+
+from estimate.cli import app
+from estimate.cli._common import emit, handles_errors, split_option
+from estimate.errors import DataError
+
+
+@app.command()
+@handles_errors
+def link(
+    files: list[Path] = typer.Argument(..., help="One CSV per list (the list is named after the file)."),
+    id_columns: str = typer.Option("name,sex,age,date,place", "--id-columns",
+                                   help="Identifying fields among name,sex,age,date,place; 'role=column' when "
+                                   "the column is named differently (e.g. name=full_name,date=date_of_death)."),
+    strata: str = typer.Option(None, "--strata", help="Stratum columns to carry into the histories (e.g. region)."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write the histories CSV here (default: stdout)."),
+    replicates: int = typer.Option(0, "--replicates",
+                                   help="Write N plausible linkages with a 'replicate' column (0: one linkage)."),
+    replicate_method: str = typer.Option("thresholds", "--replicate-method",
+                                         help="'thresholds' (match-probability thresholds 0.5-0.95) or 'sample' "
+                                         "(links drawn with their probabilities)."),
+    thresholds: str = typer.Option(None, "--thresholds",
+                                   help="Comma-separated thresholds of the replicate linkages (overrides N)."),
+    threshold: float = typer.Option(0.8, "--threshold", help="Match probability of the single linkage."),
+    seed: int = typer.Option(0, "--seed", help="Seed of splink's u sampling and of sampled linkages."),
+    encoding: str = typer.Option("utf-8", "--encoding", help="Encoding of the CSV files (e.g. cp1256, latin-1)."),
+    monthfirst: bool = typer.Option(False, "--monthfirst", help="Read dates like 03/05/2012 as month/day."),
+    date_format: str = typer.Option(None, "--date-format", help="strftime format of the dates, if all the same."),
+) -> None:
+    """Link record-level victim lists and write capture histories: 0/1 per list plus strata, one row per person."""
+    from estimate.linkage import link_lists, read_lists, replicate_thresholds
+
+    frames = read_lists(files, encoding=encoding)
+    roles = split_option(id_columns)
+    if not roles:
+        raise DataError("--id-columns is empty; declare at least the name, e.g. --id-columns name,sex,age,date,place")
+    if replicates < 0:
+        raise DataError(f"--replicates must be 0 or more, got {replicates}")
+    chosen = [float(t) for t in split_option(thresholds)] if thresholds else None
+    result = link_lists(frames, roles, strata=split_option(strata), threshold=threshold, seed=seed,
+                        dayfirst=not monthfirst, date_format=date_format,
+                        thresholds=chosen or replicate_thresholds(max(replicates, 1)))
+    if replicates or chosen:
+        if replicate_method == "thresholds":
+            histories = result.replicates(method="thresholds")
+        else:
+            histories = result.replicates(method=replicate_method, n=replicates or len(chosen or []), seed=seed)
+    else:
+        histories = result.histories(threshold)
+    summary = result.summary(result.thresholds if (replicates or chosen) and replicate_method == "thresholds"
+                             else [threshold])
+    typer.echo(f"linked {len(result.records)} records from {len(result.lists)} lists "
+               f"({result.diagnostics['candidate_pairs']} candidate pairs, splink "
+               f"{result.diagnostics['splink_version']}, {result.diagnostics['seconds']:.1f} s):", err=True)
+    for row in summary.itertuples():
+        typer.echo(f"  p >= {row.threshold:g}: {row.individuals} individuals, {row.on_2plus_lists} on 2+ lists",
+                   err=True)
+    buffer = io.StringIO()
+    histories.to_csv(buffer, index=False)
+    text = buffer.getvalue()
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        emit(text, output)
+
+
+@app.command("simulate-lists")
+@handles_errors
+def simulate_lists(
+    directory: Path = typer.Argument(..., help="Directory for A.csv ... D.csv and truth.json."),
+    people: int = typer.Option(5000, "--people", help="True population size."),
+    seed: int = typer.Option(1, "--seed", help="Seed of the population and the lists."),
+) -> None:
+    """Write synthetic victim lists (names, sex, age, date and place of death, region) with known truth."""
+    from estimate.linkage import synthetic_lists
+
+    sim = synthetic_lists(people, seed=seed)
+    paths = sim.write(directory)
+    sizes = ", ".join(f"{p.name}: {len(sim.lists[p.stem])} records" for p in paths)
+    typer.echo(f"wrote {sizes}; {sim.observed} of {sim.N} people are on at least one list "
+               f"(truth in {Path(directory) / 'truth.json'})")
+
+
+__all__ = ["link", "simulate_lists"]
