@@ -67,6 +67,7 @@ VARIANT_GROUPS = [
     ("José María Pérez", "JOSE MARIA PEREZ", "Jose Maria Perez"),
     ("HASSAN, Mohammed Ali", "Mohammed Ali Hassan", "Muhammad Ali Al-Hasan"),
     ("Mustafa", "Mostafa", "Moustafa", "Mustapha"),
+    ("Mohammed Abu Bakr", "MOHAMED ABOU BAKR", "ABOU-BAKR, Muhammad"),
 ]
 
 
@@ -257,6 +258,9 @@ def test_undecodable_file_names_the_file(tmp_path: Path) -> None:
     bad = _write(tmp_path / "monitor_b.csv", b"name,sex\n\xd9\x85\xff\xfe Hassan,M\n")
     with pytest.raises(DataError, match=r"monitor_b\.csv.*cannot be read as utf-8.*--encoding"):
         read_lists([bad])
+    # a byte-order mark (spreadsheet exports) is not part of the first column's name
+    bom = _write(tmp_path / "bom.csv", "\ufeffname,sex\nAli Hassan,M\n".encode())
+    assert list(read_lists([bom])["bom"].columns) == ["name", "sex"]
     # the right encoding reads it
     good = _write(tmp_path / "latin.csv", "name,sex\nJosé Pérez,M\n".encode("latin-1"))
     assert read_lists([good], encoding="latin-1")["latin"].loc[0, "name"] == "José Pérez"

@@ -121,8 +121,10 @@ def read_lists(paths: Sequence[str | Path], *, encoding: str = "utf-8") -> dict[
             name = f"{name}_{len(frames) + 1}"
         if not path.exists():
             raise DataError(f"list file {str(path)!r} does not exist")
+        # "utf-8-sig" also reads UTF-8 files that start with a byte-order mark (as spreadsheet programs write them)
+        reading = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=reading)
         except UnicodeDecodeError as exc:
             raise DataError(
                 f"list file {str(path)!r} cannot be read as {encoding}: byte {exc.object[exc.start:exc.start + 1]!r} "
@@ -462,7 +464,7 @@ class _SplinkMessages(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         text = " ".join(record.getMessage().split())
         if text and text not in self.messages:
-            self.messages.append(text[:300])
+            self.messages.append(text[:500])
 
 
 def _make_linker(table: pd.DataFrame, settings: Any, splink: Any) -> tuple[Any, Any]:

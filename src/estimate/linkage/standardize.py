@@ -10,7 +10,7 @@ string similarities, so differences that carry no information about identity are
 * punctuation, apostrophes and transliteration marks of ʿayn / hamza (``Ja'far`` = ``Jaʿfar`` = ``Jafar``);
 * particles and articles that lists keep or drop (``al-``, ``el-``, ``de la``, ``bin``, ``ibn`` ...), except in
   the theophoric compounds ``Abd al-X`` = ``Abdul X`` = ``Abdel X`` = ``Abdulx``, which are joined into one token
-  ``abdalx`` because the article there is part of the name;
+  ``abdalx`` because the article there is part of the name; likewise ``Abu Bakr`` = ``Abou-Bakr`` = ``abubakr``;
 * transliteration variants of Arabic names: a light phonetic folding (doubled letters, ``ou``/``oo`` → ``u``,
   ``ee`` → ``i``, ``ph`` → ``f``, final ``-ah`` → ``-a``) and a table of variant groups that the folding does
   not reach (Mohammed / Muhammad / Mohamed / Mohd → ``muhamad``, Hussein / Husayn / Hossein → ``husayn`` ...).
@@ -60,6 +60,9 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 # "Abd al-Rahman", "Abdul Rahman", "Abdel-Rahman", "Abd-ur-Rahman", "Abdulrahman" -> "abdalrahman".
 _ABD = re.compile(r"\babd(?:[ -]?(?:al|el|ul|il|ur|ar|as|ad|az|ash|an|at|er|es|en|ed)[ -]+|[ -]+|(?:al|el|ul|u|e)"
                   r"(?=[a-z]))(?=[a-z])")
+# "Abu Bakr", "Abou-Bakr", "Abubakr" -> one token: the kunya / family name is one name, and split in two its
+# "abu" would pass for a father's name.
+_ABU = re.compile(r"\b(?:abu|abou|abo)[ -]+(?=[a-z])")
 # Hyphenated (assimilated) articles: al-, el-, ad-, ar-, as-, ash-, az-, an-, at-, ud-, ed-, ...
 _HYPHEN_ARTICLE = re.compile(r"\b(?:al|el|ul|il|ad|ar|as|ash|az|an|at|ud|ed|es|er|en|et|ez)-")
 # Particles that some lists write and others drop.
@@ -182,6 +185,7 @@ def _name_tokens(text: object, drop: frozenset[str] = frozenset()) -> list[str]:
     lowered = re.sub(r"[^0-9a-z-]+", " ", lowered)
     lowered = re.sub(r"\s*-\s*", "-", lowered)
     lowered = _ABD.sub("abdal", lowered)
+    lowered = _ABU.sub("abu", lowered)
     lowered = _HYPHEN_ARTICLE.sub("", lowered)
     tokens = [t for t in _NON_ALNUM.sub(" ", lowered).split()
               if t not in _PARTICLES and t not in drop and not t.isdigit()]
