@@ -10,6 +10,9 @@ LincolnPetersen, Chapman, ChaoLowerBound
     Closed-form estimators.
 datasets
     Bundled real datasets: ``datasets.names()``, ``datasets.load(name)``.
+simulate
+    Populations of known size and their capture histories: ``simulate.scenario("mv2016-two-class", seed=1)``
+    returns a SimulatedPopulation with ``.data`` (CaptureData) and ``.N`` (the truth) (:mod:`estimate.simulate`).
 load_preset, preset_names, make_estimator
     Named model presets from ``models/*.toml``.
 method_names, get_estimator_class
@@ -29,7 +32,7 @@ DataError, ConvergenceWarning, DataWarning, UninformativeDataWarning
     The exception raised for bad input and the warnings issued for valid but problematic data or fits.
 """
 
-from estimate import datasets
+from estimate import datasets, simulate
 from estimate.compare import Comparison, compare
 from estimate.data import CaptureData
 from estimate.errors import (
@@ -62,6 +65,7 @@ __all__ = [
     "Chapman",
     "ChaoLowerBound",
     "datasets",
+    "simulate",
     "load_preset",
     "preset_names",
     "make_estimator",
