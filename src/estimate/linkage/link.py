@@ -69,7 +69,6 @@ __all__ = ["LinkageResult", "link_lists", "read_lists", "require_splink", "repli
            "DEFAULT_THRESHOLD"]
 
 
-
 def replicate_thresholds(n: int, low: float = 0.5, high: float = 0.95) -> list[float]:
     """``n`` match-probability thresholds evenly spaced from ``low`` to ``high`` (rounded to 3 decimals).
 
@@ -108,8 +107,9 @@ def require_splink() -> Any:
 def read_lists(paths: Sequence[str | Path], *, encoding: str = "utf-8") -> dict[str, pd.DataFrame]:
     """Read record-level CSV lists, one per file, named by the file stem (``A.csv`` -> ``"A"``).
 
-    Every value is read as text.  Raises :class:`DataError` naming the file for a missing or empty file, a
-    file with a header but no records, or bytes that are not valid in ``encoding``.
+    Every value is read as text.  Raises :class:`DataError` naming the file for a missing or empty file, an
+    unknown encoding, or bytes that are not valid in ``encoding`` (a list with a header but no records is
+    rejected by :func:`link_lists`, which names the list).
     """
     if len(paths) == 0:
         raise DataError("no lists given: pass two or more CSV files, one per list")
@@ -131,6 +131,9 @@ def read_lists(paths: Sequence[str | Path], *, encoding: str = "utf-8") -> dict[
                 f"at position {exc.start} is invalid; re-save the file as UTF-8 or give its encoding "
                 "(e.g. --encoding cp1256 or latin-1)"
             ) from exc
+        except LookupError as exc:
+            raise DataError(f"unknown encoding {encoding!r} for list file {str(path)!r} (try utf-8, cp1256, "
+                            "latin-1)") from exc
         except pd.errors.EmptyDataError as exc:
             raise DataError(f"list file {str(path)!r} is empty (no header, no records)") from exc
         except pd.errors.ParserError as exc:
@@ -184,7 +187,8 @@ class LinkageResult:
     thresholds
         Thresholds of the default replicate linkages.
     diagnostics
-        Model and run facts (blocked pairs, λ, EM iterations, seconds, splink version).
+        Model and run facts: candidate pairs, λ (probability two random records match), EM sessions, seconds,
+        splink version and its warnings (e.g. a comparison level never observed, so its m keeps a default).
     """
 
     lists: tuple[str, ...]
