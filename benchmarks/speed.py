@@ -301,6 +301,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     c = result["cases"]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
@@ -335,6 +336,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xticks(J, [str(j) for j in J])
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("number of lists J")
         ax.set_title("One chain, growth with J")
         ax.legend(fontsize=8)
