@@ -126,8 +126,9 @@ def markdown(result: dict[str, Any]) -> str:
                 conv = f"R-hat {r['r_hat']:.3f}, ESS {C.fmt(r.get('ess_bulk'))}"
                 if r.get("divergences"):
                     conv += f", {r['divergences']:.0f} divergences"
+            upper = C.fmt(r["upper"]) if r["upper"] is not None else "unbounded"
             rows.append([r["method"], "ok", C.fmt(r["estimate"]),
-                         f"[{C.fmt(r['lower'])}, {C.fmt(r['upper'])}] {r.get('interval_kind') or ''}",
+                         f"[{C.fmt(r['lower'])}, {upper}] {r.get('interval_kind') or ''}",
                          f"{r['seconds']:.1f}", conv, refs.get(r["method"], "")])
         lines += C.table(["method", "status", "estimate", "95% interval", "seconds", "convergence",
                           "R reference / reason"], rows) + [""]
@@ -140,6 +141,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     sets = result["datasets"]
     fig, axes = plt.subplots(1, len(sets), figsize=(4.2 * len(sets), 5.5), sharey=False)
@@ -151,6 +153,9 @@ def plot(result: dict[str, Any], path: Path) -> None:
         hi = np.array([r["upper"] if r["upper"] is not None else np.nan for r in ok], dtype=float)
         ax.errorbar(est, y, xerr=[np.clip(est - lo, 0, None), np.clip(hi - est, 0, None)], fmt="o", ms=4,
                     capsize=2)
+        for k in np.flatnonzero(~np.isfinite(hi)):  # unbounded interval: an arrow to the right
+            ax.annotate("", xy=(est[k] * 3, y[k]), xytext=(est[k], y[k]),
+                        arrowprops={"arrowstyle": "->", "color": "C0"})
         pub = d.get("published")
         if pub:
             ax.axvspan(pub["lower"], pub["upper"], color="C1", alpha=0.15, label="published interval")
@@ -160,6 +165,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
         ax.set_yticks(y, [r["method"] for r in ok], fontsize=8)
         ax.invert_yaxis()
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_title(f"{d['dataset']}\n({d['observed']:,} observed, dotted)", fontsize=9)
     fig.suptitle(f"Bundled datasets, every applicable estimator ({result['mode']} run, {result['date'][:10]})")
     fig.tight_layout()
