@@ -1,4 +1,4 @@
-"""Run the benchmark suite: ``python -m benchmarks [--quick] [--only accuracy,speed,real,strata] [--render]``.
+"""Run the benchmark suite: ``python -m benchmarks [--quick] [--only accuracy,speed,real,strata,linkage] [--render]``.
 
 Run from the project root.  Full results go to ``benchmarks/results/``, quick ones to ``benchmarks/results/quick/``
 (so a quick run never overwrites the committed full results).  ``--render`` only regenerates the Markdown and PNG
@@ -19,8 +19,10 @@ BENCHMARKS = {
     "speed": "benchmarks.speed",
     "real": "benchmarks.real_data",
     "strata": "benchmarks.strata_scale",
+    "linkage": "benchmarks.linkage_accuracy",
 }
-FILE_NAMES = {"accuracy": "accuracy", "speed": "speed", "real": "real_data", "strata": "strata_scale"}
+FILE_NAMES = {"accuracy": "accuracy", "speed": "speed", "real": "real_data", "strata": "strata_scale",
+              "linkage": "linkage_accuracy"}
 
 
 def log(message: str) -> None:
