@@ -50,7 +50,7 @@ def test_every_fit_records_method_params_data_and_times(kosovo: estimate.Capture
     record = result.provenance
     assert FIELDS <= set(record)
     assert record["method"] == "loglinear" and record["estimator"] == "LogLinear"
-    assert record["params"] == {"terms": "search", "criterion": "aic", "level": 0.95}
+    assert record["params"] == {"terms": "search", "criterion": "aic", "level": 0.95, "screen": 5}
     assert record["data"]["content_hash"] == kosovo.content_hash()
     assert record["data"]["lists"] == list(kosovo.lists)
     assert record["data"]["observed"] == kosovo.observed == 4400

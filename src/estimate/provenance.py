@@ -207,8 +207,10 @@ def command_line() -> list[str]:
     in-process (tests, notebooks via ``typer.testing``) ``sys.argv`` belongs to the host program, so the
     command and its parameters are rebuilt from the click context instead.
     """
-    program = Path(sys.argv[0]).name if sys.argv else ""
-    if program.startswith("estimate") or program == "__main__.py":
+    path = Path(sys.argv[0]) if sys.argv else Path()
+    program = path.name
+    # the console script, or ``python -m estimate`` (whose argv[0] is estimate/__main__.py, not pytest's)
+    if program.startswith("estimate") or (program == "__main__.py" and path.parent.name == "estimate"):
         return ["estimate", *sys.argv[1:]]
     ctx = _click_context()
     if ctx is None:

@@ -7,7 +7,12 @@ modelled as independent Poisson counts with
 
 fitted by maximum likelihood (statsmodels GLM).  The model's prediction for the unobservable cell x = 0 is
 exp(β_0), so N̂ = n + exp(β̂_0): the highest-order interaction is assumed to be zero.  Models are chosen by AIC or
-BIC over all hierarchical models with two-way interactions (J ≤ 5) or by stepwise search (J > 5).
+BIC over all hierarchical models with two-way interactions (J ≤ 5) or by stepwise search (J > 5): from the
+independence model, each step makes the best single move (add or drop one two-way interaction) while the criterion
+improves.  With ``screen=k`` (default 5) a step fits exactly only the k additions with the largest Rao score
+statistic and the k drops with the smallest Wald statistic (these rank moves as their likelihood ratios would; see
+:mod:`estimate.estimators.poisson_newton`); ``screen=None`` fits every move.  Candidate models and likelihood
+profiles are maximised with warm-started Newton steps; the chosen model is refitted with statsmodels.
 
 The interval is the profile-likelihood interval of Cormack (1992) as in Rcapture's ``closedpCI.t``: the full
 2^J table, with the unobserved cell set to n0, is fitted for each candidate N = n + n0 and the multinomial
@@ -40,6 +45,12 @@ from scipy.special import gammaln
 from estimate.data import CaptureData
 from estimate.errors import DataError, UninformativeDataWarning
 from estimate.estimators.base import Estimator, NotApplicable, register
+from estimate.estimators.poisson_newton import (
+    NewtonFit,
+    fit_poisson_newton,
+    score_statistics,
+    wald_statistics,
+)
 from estimate.results import Interval, Result
 
 __all__ = ["LogLinear", "fit_poisson_glm", "full_table", "profile_interval"]
@@ -111,31 +122,57 @@ def _information(llf: float, k: int, n_cells: int) -> tuple[float, float]:
 
 
 def profile_interval(
-    X_full: np.ndarray, y_full: np.ndarray, observed: int, level: float = 0.95
+    X_full: np.ndarray, y_full: np.ndarray, observed: int, level: float = 0.95,
+    start: np.ndarray | None = None,
 ) -> tuple[float, float, float]:
     """Profile-likelihood estimate and interval of N (Cormack 1992; Rcapture ``closedpCI.t``).
 
     ``X_full`` is the design over all 2^J cells with row 0 the unobserved cell; its count y_full[0] is replaced by
     each candidate n0.  Returns (N at the profile maximum, lower, upper); upper is inf when ℓ does not drop enough.
+    Each fit is warm-started from the fit at the nearest n0 already evaluated (``start``: coefficients for the
+    first one, e.g. the model's fit to the observed cells); a value of n0 whose fit fails counts as ℓ = −∞.
     """
     y = y_full.astype(float).copy()
     log_fact_obs = float(gammaln(y_full[1:] + 1).sum())
     cache: dict[float, float] = {}
+    starts: dict[float, np.ndarray] = {}
+
+    def nearest_start(n0: float) -> np.ndarray | None:
+        if not starts:
+            return start
+        keys = np.fromiter(starts, dtype=float)
+        return starts[float(keys[np.argmin(np.abs(np.log1p(keys) - math.log1p(n0)))])]
 
     def loglik(n0: float) -> float:
+        n0 = float(n0)
         if n0 in cache:
             return cache[n0]
         y[0] = n0
-        fit = fit_poisson_glm(X_full, y)
-        N = observed + n0
-        mu = np.maximum(fit.mu, 1e-300)
-        value = float(gammaln(N + 1) - gammaln(n0 + 1) - log_fact_obs + np.sum(y * np.log(mu / N)))
+        fit = fit_poisson_newton(X_full, y, nearest_start(n0))
+        if not np.all(np.isfinite(fit.params)) or not math.isfinite(fit.llf):
+            fit = fit_poisson_newton(X_full, y)
+        if math.isfinite(fit.llf) and np.all(np.isfinite(fit.params)):
+            starts[n0] = fit.params
+            N = observed + n0
+            mu = np.maximum(fit.mu, 1e-300)
+            value = float(gammaln(N + 1) - gammaln(n0 + 1) - log_fact_obs + np.sum(y * np.log(mu / N)))
+        else:
+            value = -math.inf
         cache[n0] = value
         return value
 
-    # locate the maximum on a log scale of n0, then refine
+    # locate the maximum on a log scale of n0 (starting near the fitted n0, walking outwards), then refine
     grid = np.unique(np.concatenate([[0.0], np.geomspace(0.5, 1e7, 60)]))
-    values = np.array([loglik(g) for g in grid])
+    if start is not None and start[0] < 700:
+        centre = int(np.argmin(np.abs(np.log1p(grid) - math.log1p(math.exp(start[0])))))
+        order = [centre, *range(centre + 1, len(grid)), *range(centre - 1, -1, -1)]
+    else:
+        order = list(range(len(grid)))
+    values = np.empty(len(grid))
+    for i in order:
+        values[i] = loglik(grid[i])
+    if not np.any(np.isfinite(values)):
+        return math.nan, float(observed), math.inf
     best = int(np.argmax(values))
     lo_b = grid[max(best - 1, 0)]
     hi_b = grid[min(best + 1, len(grid) - 1)]
@@ -163,9 +200,12 @@ def profile_interval(
 @dataclass(frozen=True)
 class _Candidate:
     terms: tuple[Term, ...]
-    fit: GLMFit
+    fit: GLMFit | NewtonFit
     aic: float
     bic: float
+
+    def coefficient(self, term: Term, n_lists: int) -> float:
+        return float(self.fit.params[1 + n_lists + self.terms.index(term)])
 
 
 def _parse_terms(terms: Any, lists: Sequence[str]) -> list[Term] | str:
@@ -203,6 +243,9 @@ class LogLinear(Estimator):
         ``"EXH:ABA,OSCE:HRW"``; lower-order terms implied by a higher-order one are added (hierarchy).
     criterion
         ``"aic"`` or ``"bic"`` for the search.
+    screen
+        Stepwise search only (J > 5): per step, fit exactly the ``screen`` most promising additions (Rao score) and
+        drops (Wald); ``None`` or ``False`` fits all of them.
     level
         Confidence level of the profile-likelihood interval.
     """
@@ -210,18 +253,29 @@ class LogLinear(Estimator):
     name = "loglinear"
     max_lists: ClassVar[int | None] = MAX_LISTS
 
-    def __init__(self, terms: Any = "search", criterion: str = "aic", level: float = 0.95) -> None:
+    def __init__(self, terms: Any = "search", criterion: str = "aic", level: float = 0.95,
+                 screen: int | None = 5) -> None:
         self.terms = terms
         self.criterion = criterion
         self.level = level
+        self.screen = screen
 
     # ------------------------------------------------------------------
     def _candidate(self, cells_obs: np.ndarray, y_obs: np.ndarray, lists: Sequence[str],
-                   terms: Sequence[Term]) -> _Candidate:
+                   terms: Sequence[Term], near: _Candidate | None = None) -> _Candidate:
+        """Fit one model by Newton steps, warm-started from the coefficients of ``near`` (0 for new terms)."""
+        terms = tuple(terms)
         X = design_matrix(cells_obs, lists, terms)
-        fit = fit_poisson_glm(X, y_obs)
+        start = None
+        if near is not None and np.all(np.isfinite(near.fit.params)):
+            J = len(lists)
+            start = np.concatenate([near.fit.params[: 1 + J],
+                                    [near.coefficient(t, J) if t in near.terms else 0.0 for t in terms]])
+        fit = fit_poisson_newton(X, y_obs, start)
+        if not fit.converged and start is not None:
+            fit = fit_poisson_newton(X, y_obs)
         aic, bic = _information(fit.llf, X.shape[1], len(y_obs))
-        return _Candidate(tuple(terms), fit, aic, bic)
+        return _Candidate(terms, fit, aic, bic)
 
     def _search(self, cells_obs, y_obs, lists) -> tuple[_Candidate, list[_Candidate]]:
         pairs = list(itertools.combinations(lists, 2))
@@ -234,21 +288,49 @@ class LogLinear(Estimator):
                         continue  # the 2-way term of 2 lists is not identifiable
                     candidates.append(self._candidate(cells_obs, y_obs, lists, subset))
             return min(candidates, key=key), candidates
+        screen = None if self.screen is None or self.screen is False else self.screen
+        if screen is not None and (isinstance(screen, bool) or not isinstance(screen, int) or screen < 1):
+            raise ValueError(f"screen must be a positive integer, or None/False to fit every move, got {screen!r}")
+        J = len(lists)
+        pair_columns = design_matrix(cells_obs, lists, pairs)[:, 1 + J:]
         current = self._candidate(cells_obs, y_obs, lists, ())
         candidates.append(current)
-        improved = True
-        while improved:
-            improved = False
+        while True:
+            absent = [i for i, pair in enumerate(pairs) if pair not in current.terms]
+            present = [i for i, pair in enumerate(pairs) if pair in current.terms]
+            if screen is not None:
+                X = design_matrix(cells_obs, lists, current.terms)
+                gain = score_statistics(X, y_obs, current.fit, pair_columns[:, absent])
+                absent = [absent[i] for i in np.argsort(-gain, kind="stable")[:screen]]
+                loss = wald_statistics(current.fit, np.array([1 + J + current.terms.index(pairs[i])
+                                                              for i in present], dtype=int))
+                present = [present[i] for i in np.argsort(loss, kind="stable")[:screen]]
             trials = []
-            for pair in pairs:
-                terms = set(current.terms)
-                terms.symmetric_difference_update({pair})  # add or drop one pair (forward/backward)
-                trials.append(self._candidate(cells_obs, y_obs, lists, sorted(terms)))
+            for i in sorted(absent + present):
+                terms = set(current.terms) ^ {pairs[i]}  # add or drop one pair (forward/backward)
+                trials.append(self._candidate(cells_obs, y_obs, lists, sorted(terms, key=pairs.index), current))
             candidates.extend(trials)
+            if not trials:
+                break
             best = min(trials, key=key)
             if key(best) < key(current) - 1e-9:
-                current, improved = best, True
+                current = best
+            else:
+                break
         return current, candidates
+
+    def _library_fit(self, cells_obs: np.ndarray, y_obs: np.ndarray, lists: Sequence[str],
+                     chosen: _Candidate) -> _Candidate:
+        """Refit the chosen model with statsmodels' GLM (coefficients and covariance as reported).
+
+        Cold-started on purpose: when the data do not bound a coefficient (it runs off to −∞) the point where IRLS
+        stops depends on its starting point, and only a start that does not depend on the search path keeps such
+        unbounded fits invariant to the order of the lists.
+        """
+        X = design_matrix(cells_obs, lists, chosen.terms)
+        fit = fit_poisson_glm(X, y_obs)
+        aic, bic = _information(fit.llf, X.shape[1], len(y_obs))
+        return _Candidate(chosen.terms, fit, aic, bic)
 
     def _fit(self, data: CaptureData) -> Result:
         if self.criterion not in ("aic", "bic"):
@@ -267,6 +349,7 @@ class LogLinear(Estimator):
             chosen = self._candidate(cells_obs, y_obs, lists, pairs)
         else:
             chosen = self._candidate(cells_obs, y_obs, lists, _hierarchical_closure(spec))
+        chosen = self._library_fit(cells_obs, y_obs, lists, chosen)
         return self._result(data, lists, cells, y, chosen, candidates)
 
     def _result(self, data, lists, cells, y, chosen: _Candidate, candidates: list[_Candidate]) -> Result:
@@ -290,7 +373,7 @@ class LogLinear(Estimator):
             interval = Interval(float(n), math.inf, level=self.level, kind="none")
             profile_n = math.nan
         else:
-            profile_n, lower, upper = profile_interval(X_full, y, n, self.level)
+            profile_n, lower, upper = profile_interval(X_full, y, n, self.level, start=chosen.fit.params)
             interval = Interval(lower, upper, level=self.level, kind="profile-likelihood")
         deviance = 2 * float(np.sum(np.where(y[1:] > 0, y[1:] * np.log(np.where(y[1:] > 0, y[1:], 1)
                                                                         / chosen.fit.mu), 0) - (y[1:] - chosen.fit.mu)))

@@ -122,7 +122,7 @@ class HeterogeneityModel(Estimator):
             interval = Interval(float(n), math.inf, level=self.level, kind="none")
             profile_n = math.nan
         else:
-            profile_n, lower, upper = profile_interval(X_full, y, n, self.level)
+            profile_n, lower, upper = profile_interval(X_full, y, n, self.level, start=fit.params)
             interval = Interval(lower, upper, level=self.level, kind="profile-likelihood")
         mu = fit.mu
         obs = y[1:]
