@@ -105,19 +105,22 @@ def test_binomial_matches_pmf(n: int, p: float) -> None:
     assert stats.chi2.sf(chi2, keep.sum() - 1) > 1e-4
 
 
-@pytest.mark.parametrize("total", [3, 40])
+@pytest.mark.parametrize("total", [3, 7, 9, 40])
 def test_multinomial_matches_pmf(total: int) -> None:
-    """Exact pmf for total = 3 (categorical branch); moments for 40 (binomial branch)."""
+    """Exact pmf (chi-square) for totals 3 and 7 (one uniform per individual, K = 4 classes: totals < 2K) and 9
+    (conditional binomials, then one uniform per individual once fewer are left than classes); moments for 40."""
     w = np.array([0.5, 0.05, 0.3, 0.15])
     x = _multinomial_draws(np.random.default_rng(total), total, w * 7.0, 100_000)  # unnormalised weights
     assert np.all(x.sum(axis=1) == total)
-    if total == 3:
-        cells = [c for c in itertools.product(range(4), repeat=4) if sum(c) == 3]
+    if total < 10:
+        cells = [c for c in itertools.product(range(total + 1), repeat=4) if sum(c) == total]
         index = {c: i for i, c in enumerate(cells)}
         observed = np.bincount([index[tuple(r)] for r in x], minlength=len(cells))
-        expected = np.array([stats.multinomial.pmf(c, 3, w) for c in cells]) * x.shape[0]
-        chi2 = ((observed - expected) ** 2 / expected).sum()
-        assert stats.chi2.sf(chi2, len(cells) - 1) > 1e-4
+        expected = np.array([stats.multinomial.pmf(c, total, w) for c in cells]) * x.shape[0]
+        keep = expected > 5
+        chi2 = ((observed[keep] - expected[keep]) ** 2 / expected[keep]).sum()
+        assert observed[~keep].sum() < 5 * max(expected[~keep].sum(), 1.0)
+        assert stats.chi2.sf(chi2, keep.sum() - 1) > 1e-4
     else:
         se = np.sqrt(total * w * (1 - w) / x.shape[0])
         assert np.all(np.abs(x.mean(axis=0) - total * w) < 5 * se)
