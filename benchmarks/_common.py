@@ -112,7 +112,19 @@ def header(name: str, quick: bool) -> dict[str, Any]:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (MB)."""
+    """Peak resident memory of this process so far (MB): its own high-water mark (Linux ``VmHWM``).
+
+    Not ``getrusage(RUSAGE_SELF).ru_maxrss``: on Linux that survives ``exec``, so a benchmark process started by a
+    large parent would report the parent's resident size at fork time (seen: every speed case reported the
+    621 MB of the process that had run the other benchmarks).  ``ru_maxrss`` is the fallback elsewhere.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

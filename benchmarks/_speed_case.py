@@ -215,8 +215,9 @@ CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case
 def main() -> None:
     name, raw = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "{}"
     out = CASES[name](json.loads(raw))
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    # worker processes (PyMC's chains with cores > 1): the largest child's peak
+    out["peak_rss_mb"] = C.peak_rss_mb()
+    # worker processes (PyMC's chains with cores > 1): the largest child's ru_maxrss, which on Linux includes
+    # this process's resident size when the worker was started, so an upper bound
     out["peak_rss_children_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     out["case"] = name
     print(json.dumps(C._clean(out), default=C._json_default))

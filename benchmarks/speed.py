@@ -295,7 +295,7 @@ def markdown(result: dict[str, Any]) -> str:
                   f"multi-dataset sampler, so 1,000 strata one after another would take ≈ "
                   f"{e['wall_seconds'] * 1000 / 3600:.1f} h (extrapolated from this one stratum, not run).", ""]
 
-    lines += ["## Peak memory (max RSS of each case's process)", ""]
+    lines += ["## Peak memory (high-water resident set of each case's own process, Linux VmHWM)", ""]
     rows = [["interpreter + estimate imported + kernel loaded", C.fmt(_get(c, "baseline", "peak_rss_mb"))]]
     for key in ("kernel", "ess_1_chain", "ess_4_chains", "batch", "growth_lists"):
         if c.get(key) and "peak_rss_mb" in c[key]:
@@ -305,7 +305,8 @@ def markdown(result: dict[str, Any]) -> str:
               f"{C.fmt(e.get('peak_rss_mb'))} (largest worker {C.fmt(e.get('peak_rss_children_mb'))})"]
              for e in c["pymc"]]
     lines += C.table(["case", "peak RSS (MB)"], rows)
-    lines += ["", f"Total wall time {result['wall_seconds'] / 60:.1f} min.", ""]
+    lines += ["", "A PyMC worker's figure is its ru_maxrss, which on Linux includes the resident size of the process "
+              "that started it: an upper bound.", "", f"Total wall time {result['wall_seconds'] / 60:.1f} min.", ""]
     return "\n".join(lines)
 
 
