@@ -200,7 +200,7 @@ def markdown(r: dict) -> str:
         f"| ideal wall time (µs/sweep × sweeps / cores) | {r['ideal_wall_seconds']:.1f} s |",
         f"| wall / ideal | {r['overhead_ratio']:.2f} |",
         f"| R LCMCR one stratum after another (≈ 15 µs/sweep) | {r['r_lcmcr_sequential_seconds']:.0f} s |",
-        f"| speed-up vs R | {r['speedup_vs_r']:.1f}× |",
+        f"| speed-up vs R | {r['speedup_vs_r']:.2f}× |",
         f"| peak memory (high-water resident set of the CLI process) | {r['peak_rss_mb']:.0f} MB |",
         f"| per-stratum 95% interval coverage | {r['per_stratum_coverage']:.3f} ± {r['per_stratum_coverage_se']:.3f} |",
         f"| true total | {r['true_total']:,} |",

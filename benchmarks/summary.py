@@ -22,7 +22,7 @@ def markdown(folder: Path) -> str:
 
     lines = ["# Benchmark summary", "",
              "Generated from the JSON files beside this one by `benchmarks/summary.py`; details in each file's "
-             "Markdown. Re-run with `python -m benchmarks` (full, ≈ 1 hour on 2 cores) or `python -m benchmarks "
+             "Markdown. Re-run with `python -m benchmarks` (full, ≈ 45 minutes on 2 cores) or `python -m benchmarks "
              "--quick` (≤ 5 minutes, written to `results/quick/`).", ""]
     sp = _load(folder, "speed")
     if sp:
@@ -57,6 +57,24 @@ def markdown(folder: Path) -> str:
             rows.append(row)
         lines += ["Coverage (relative bias of the point estimate in parentheses):", ""]
         lines += C.table(["scenario", *acc["methods"]], rows) + [""]
+    st = _load(folder, "strata_scale")
+    if st:
+        lines += [f"## Strata at scale targets ([strata_scale.md](strata_scale.md), {st['mode']} run "
+                  f"{st['date'][:10]}, {st['strata_estimated']:,} strata through the CLI)", ""]
+        lo, hi = st["total_lower"], st["total_upper"]
+        rows = [
+            ["wall time ≤ 1.5 × (single-chain µs/sweep × sweeps / cores)", f"{st['overhead_ratio']:.2f} ×",
+             "met" if st["overhead_ratio"] <= 1.5 else "not met"],
+            ["≥ 5 × faster than R LCMCR (≈ 15 µs/sweep) one stratum after another",
+             f"{st['speedup_vs_r']:.2f} × ({st['wall_seconds']:.1f} s vs {st['r_lcmcr_sequential_seconds']:.0f} s)",
+             "met" if st["speedup_vs_r"] >= 5 else "not met"],
+            ["per-stratum 95% interval coverage in 93–97%",
+             f"{st['per_stratum_coverage']:.1%} ± {st['per_stratum_coverage_se']:.1%}",
+             "met" if 0.93 <= st["per_stratum_coverage"] <= 0.97 else "not met"],
+            ["pooled total's 95% interval covers the simulated total",
+             f"{st['true_total']:,} in [{lo:,.0f}, {hi:,.0f}]", "met" if st["total_covered"] else "not met"],
+        ]
+        lines += C.table(["target", "measured", "verdict"], rows) + [""]
     for name, title in (("real_data", "Real data"), ("strata_scale", "Strata at scale")):
         r = _load(folder, name)
         if r:
