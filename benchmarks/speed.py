@@ -50,6 +50,7 @@ PLAN: dict[str, dict[str, Any]] = {
     "full": {
         "kernel_sweeps": 300_000,
         "ess": {"burn_in": 10_000, "draws": 10_000, "thinning": 100},
+        "ess_replicates": 8,
         "batch": {"strata": 1000, "sweeps": 2_000, "chains": 4},
         "lists": [3, 5, 10, 15, 30], "lists_sweeps": 20_000, "lists_N": 5_000,
         "strata": [1, 10, 100, 1000], "strata_fit": {"chains": 4, "burn_in": 1_000, "draws": 500, "thinning": 2},
@@ -60,6 +61,7 @@ PLAN: dict[str, dict[str, Any]] = {
     "quick": {
         "kernel_sweeps": 50_000,
         "ess": {"burn_in": 5_000, "draws": 2_000, "thinning": 50},
+        "ess_replicates": 2,
         "batch": {"strata": 100, "sweeps": 1_000, "chains": 4},
         "lists": [3, 5, 10, 15, 30], "lists_sweeps": 2_000, "lists_N": 2_000,
         "strata": [1, 10, 100], "strata_fit": {"chains": 4, "burn_in": 500, "draws": 250, "thinning": 2},
@@ -99,6 +101,10 @@ def run(quick: bool, log=print) -> dict[str, Any]:
                                         log)
     cases["ess_default_4_chains"] = _case("kosovo_ess", {"chains": 4, "threads": threads, **_lcmcr_defaults(),
                                                          "collapsed": True}, log)
+    cases["collapsed_vs_plain"] = {
+        key: _case("kosovo_ess_replicates", {"chains": 4, "threads": threads, **ess, "collapsed": key == "collapsed",
+                                             "replicates": plan["ess_replicates"]}, log)
+        for key in ("plain", "collapsed")}
     cases["batch"] = _case("batch_strata", {**plan["batch"], "threads": threads}, log)
     cases["growth_lists"] = _case("growth_lists", {"lists": plan["lists"], "sweeps": plan["lists_sweeps"],
                                                    "N": plan["lists_N"]}, log)
@@ -119,6 +125,40 @@ def run(quick: bool, log=print) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------------- report
+def collapsed_comparison(cases: dict[str, Any]) -> dict[str, Any] | None:
+    """Plain vs collapsed sampler over replicate runs: mean ESS, ESS per kernel CPU-second, their ratio ± s.e.
+
+    ESS per CPU-second of a sampler is the mean over its runs of ESS / kernel CPU time; the standard error of
+    the ratio of the two samplers comes from the run-to-run spread (delta method, independent means).
+    "Measurable" means the ratio exceeds 1 by more than two standard errors.
+    """
+    cmp = cases.get("collapsed_vs_plain") or {}
+    if not all(k in cmp and "runs" in cmp[k] for k in ("plain", "collapsed")):
+        return None
+    out: dict[str, Any] = {}
+    for key in ("plain", "collapsed"):
+        runs = cmp[key]["runs"]
+        n = len(runs)
+        ess = np.array([r["ess_bulk"] for r in runs])
+        tail = np.array([r["ess_tail"] for r in runs])
+        cpu = np.array([r["kernel_cpu_seconds"] for r in runs])
+        rate = ess / cpu
+
+        def se(x: np.ndarray, n: int = n) -> float:
+            return float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+
+        out[key] = {"runs": n, "ess": float(ess.mean()), "ess_se": se(ess), "tail": float(tail.mean()),
+                    "tail_se": se(tail), "us_per_sweep": float(cpu.sum() / sum(r["sweeps"] for r in runs) * 1e6),
+                    "ess_per_cpu_s": float(rate.mean()), "ess_per_cpu_s_se": se(rate),
+                    "median": cmp[key]["median"], "q025": cmp[key]["q025"], "q975": cmp[key]["q975"]}
+    p, c = out["plain"], out["collapsed"]
+    ratio = c["ess_per_cpu_s"] / p["ess_per_cpu_s"]
+    ratio_se = ratio * float(np.hypot(c["ess_per_cpu_s_se"] / c["ess_per_cpu_s"],
+                                      p["ess_per_cpu_s_se"] / p["ess_per_cpu_s"]))
+    out.update({"ratio": ratio, "ratio_se": ratio_se, "measurable": bool(ratio - 1 > 2 * ratio_se)})
+    return out
+
+
 def _verdict(ok: bool | None) -> str:
     return "—" if ok is None else ("**met**" if ok else "**not met**")
 
@@ -244,6 +284,26 @@ def markdown(result: dict[str, Any]) -> str:
             ["default: plus partially collapsed n0 moves", f"{k['collapsed']['us_per_sweep_cpu']:.2f}",
              f"{k['collapsed']['us_per_sweep_wall']:.2f}", "—"]])
         lines += ["", f"{k['sweeps']:,} sweeps each.", ""]
+
+    cc = collapsed_comparison(c)
+    if cc:
+        settings = c["collapsed_vs_plain"]["collapsed"]
+        lines += ["## Partially collapsed n0 moves vs plain Gibbs (same seeds, replicate runs)", ""]
+        lines += [f"{cc['plain']['runs']} runs per sampler, each {settings['chains']} chains × "
+                  f"({settings['burn_in']:,} burn-in + {settings['draws']:,} × {settings['thinning']}) on Kosovo; "
+                  "mean ± standard error over runs (one run's ESS varies by tens of percent between seeds).", ""]
+        rows = []
+        for key, label in (("plain", "plain Gibbs (R's algorithm)"), ("collapsed", "plus collapsed n0 moves")):
+            e = cc[key]
+            rows.append([label, f"{e['ess']:,.0f} ± {e['ess_se']:,.0f}", f"{e['tail']:,.0f} ± {e['tail_se']:,.0f}",
+                         f"{e['us_per_sweep']:.2f}", f"{e['ess_per_cpu_s']:.0f} ± {e['ess_per_cpu_s_se']:.0f}",
+                         f"{e['median']:,.0f} [{e['q025']:,.0f}, {e['q975']:,.0f}]"])
+        lines += C.table(["sampler", "bulk ESS of N per run", "tail ESS of N per run", "µs/sweep (CPU)",
+                          "bulk ESS per CPU-second", "pooled median [95% interval]"], rows)
+        verdict = ("a measurable gain (more than two standard errors above 1)" if cc["measurable"] else
+                   "not a measurable gain (within two standard errors of 1)")
+        lines += ["", f"Ratio of ESS per CPU-second, collapsed / plain: {cc['ratio']:.2f} ± {cc['ratio_se']:.2f}: "
+                  f"{verdict}.", ""]
 
     b = c.get("batch") or {}
     if "batch" in b:
