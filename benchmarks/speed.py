@@ -191,6 +191,16 @@ def checks(result: dict[str, Any]) -> list[dict[str, Any]]:
     us = _get(c, "kernel", default, "us_per_sweep_cpu")
     us_other = _get(c, "kernel", other, "us_per_sweep_cpu")
     ess4 = _get(c, "ess_4_chains", "ess_per_second_wall")
+    ess4_unit = "ESS/s (wall, R's settings)"
+    ess4_note = ""
+    runs = _get(c, "collapsed_vs_plain", default, "runs")
+    if runs and len(runs) > 1:
+        # one run's ESS varies by tens of percent between seeds: the mean over the replicate runs is the figure
+        rates = np.array([r["ess_bulk"] / r["wall_seconds"] for r in runs])
+        ess4_note = f"one run: {C.fmt(ess4, 1)} ESS/s; "
+        ess4 = float(rates.mean())
+        se = rates.std(ddof=1) / np.sqrt(len(rates))
+        ess4_unit = f"± {se:.0f} ESS/s (wall, R's settings, mean of {len(runs)} runs)"
     batch_ratio = None
     if c.get("batch") and "batch" in c["batch"]:
         batch_ratio = c["batch"]["batch"]["us_per_chain_sweep_cpu"] / c["batch"]["single"]["us_per_sweep_cpu"]
@@ -202,9 +212,9 @@ def checks(result: dict[str, Any]) -> list[dict[str, Any]]:
          "note": (f"plain Gibbs sweep (R's algorithm): {C.fmt(us_other, 2)} µs" if other == "plain" else
                   f"with the optional collapsed n0 moves: {C.fmt(us_other, 2)} µs")},
         {"target": f"ESS of N per second, all chains on both cores ≥ {t['ess_per_second_all_chains']:g} "
-                   "(R LCMCR one chain: 83–92)", "measured": ess4, "unit": "ESS/s (wall, R's settings)",
+                   "(R LCMCR one chain: 83–92)", "measured": ess4, "unit": ess4_unit,
          "met": None if ess4 is None else ess4 >= t["ess_per_second_all_chains"],
-         "note": f"default settings ({_settings_text(c)}): "
+         "note": ess4_note + f"default settings ({_settings_text(c)}): "
                  f"{C.fmt(_get(c, 'ess_default_4_chains', 'ess_per_second_wall'))} ESS/s"},
         {"target": f"batched {n_strata:,} strata of 5 lists: cost per chain-sweep ≤ {t['batch_ratio']:g} × the "
                    "single-chain cost" if n_strata else "batched strata", "measured": batch_ratio,
