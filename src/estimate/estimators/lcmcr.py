@@ -15,7 +15,7 @@ from the mixture over classes.  The posterior of N is sampled by data-augmentati
 observed patterns (:mod:`estimate.samplers.lcmcr_kernel`), at a cost per sweep of O(P·K·J) with P the number of
 observed patterns.  With ``collapsed=True`` each sweep adds Metropolis–Hastings moves on the unobserved class
 counts with λ integrated out (a partially collapsed Gibbs step, van Dyk & Park 2008).  It targets the same
-posterior (tested) but is off by default: over 8 replicate runs of 4 chains on Kosovo it gave 1.11 ± 0.14 times
+posterior (tested) but is off by default: over 8 replicate runs of 4 chains on Kosovo it gave 1.09 ± 0.14 times
 the ESS of N per CPU-second of plain Gibbs, not a measurable gain (``benchmarks/results/speed.md``).
 """
 
