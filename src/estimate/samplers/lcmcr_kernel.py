@@ -18,19 +18,23 @@ One Gibbs sweep (data augmentation, as in the R package LCMCR):
 1. m_p· ~ Multinomial(c_p, w_pk ∝ π_k φ_k(x_p)) for every observed pattern p;
 2. p0 = Σ_k π_k q_k,  n0 ~ NegBin(n, 1 − p0) (failures before n successes),  u ~ Multinomial(n0, ∝ π_k q_k);
 2b. (optional, ``collapsed_n0``) Metropolis–Hastings random-walk moves on the unseen class counts u with λ
-    integrated out.  With s_jk = Σ_p m_pk x_pj, f_jk = Σ_p m_pk (1 − x_pj) = m_k − s_jk and N = n + Σ_k u_k,
-    the complete-data likelihood p(m, u | N, θ) = N!/(∏ m_pk! ∏ u_k!) ∏ (π_k φ_pk)^{m_pk} ∏ (π_k q_k)^{u_k},
-    the prior 1/N and ∫ λ^s (1 − λ)^(f+u) dλ = B(1 + s, 1 + f + u) give
+    *and* the stick-breaking weights V integrated out.  With s_jk = Σ_p m_pk x_pj, f_jk = m_k − s_jk,
+    n_k = m_k + u_k, T_k = Σ_{l>k} n_l and N = n + Σ_k u_k, the complete-data likelihood
+    p(m, u | N, θ) = N!/(∏ m_pk! ∏ u_k!) ∏_k π_k^{n_k} ∏ φ_pk^{m_pk} ∏ q_k^{u_k}, the prior 1/N,
+    ∫ λ^s (1 − λ)^(f+u) dλ = B(1 + s, 1 + f + u) and ∫ ∏_k π_k^{n_k} p(V | α) dV = ∏_{k<K} α B(1 + n_k, α + T_k)
+    give
 
-        p(u | m, π) ∝ Γ(N) / ∏_k u_k! · ∏_k π_k^{u_k} · ∏_{j,k} B(1 + s_jk, 1 + f_jk + u_k),
+        p(u | m, α) ∝ Γ(N) / ∏_k u_k! · ∏_{j,k} B(1 + s_jk, 1 + f_jk + u_k) · ∏_{k<K} B(1 + n_k, α + T_k)
 
-    (the m_pk! and π_k^{m_pk} factors do not depend on u).  A move picks class k with probability π_k (a
-    function of the conditioning variables only), proposes u_k + d with d uniform on {±1, …, ±h_k} and accepts
-    with the ratio of the expression above (lgamma differences; B(1+s, 1+f+u) = Γ(1+s)Γ(1+f+u)/Γ(2+m_k+u)).
-    The step h_k is tuned during burn-in only and frozen afterwards.  Since λ is then redrawn from
-    p(λ | m, u) the pair (u, λ) is drawn from a kernel that leaves p(u, λ | m, π) invariant: the sequence
-    m | λ, π → u | m, π, λ (exact) → u | m, π (λ collapsed, MH) → λ | m, u → V → α is a valid partially
-    collapsed Gibbs sampler (van Dyk & Park 2008);
+    (factors without u dropped).  For u_k → u_k + d the stick-breaking part telescopes (1 + n_l + α + T_l =
+    1 + α + T_{l−1}, T_{−1} = N) to  −[lnΓ(α+N+d) − lnΓ(α+N)] − Σ_{l≤min(k,K−2)} log(1 + d/(α + T_{l−1}))
+    + [lnΓ(1+n_k+d) − lnΓ(1+n_k)] (k < K) or + [lnΓ(α+n_k+d) − lnΓ(α+n_k)] (k = K), O(k) work per move.
+    Each sweep makes ``n_mh_moves`` moves for every class with observed members (m_k > 0: a choice that depends
+    on the conditioning variables only), proposing u_k + d with d uniform on {±1, …, ±h_k}; the step h_k is
+    tuned during burn-in only and frozen afterwards.  λ and V are then redrawn from p(λ | m, u) and
+    p(V | m, u, α), so the sequence m | λ, π → u | m, π, λ (exact) → u | m, α (λ, V collapsed, MH) → λ | m, u →
+    V | m, u, α → α | V is a valid partially collapsed Gibbs sampler (van Dyk & Park 2008).  Integrating out V
+    matters: with π fixed, u_k is pinned near π_k N, which is what makes N mix slowly;
 3. λ_jk ~ Beta(1 + s_jk, 1 + f_jk + u_k);
 4. V_k ~ Beta(1 + n_k, α + Σ_{l>k} n_l) for k < K, n_k = m_k + u_k (V clipped below 1 − 1e−12);
 5. α ~ Gamma(a_α + K − 1, rate b_α − Σ_{k<K} log(1 − V_k)).
@@ -83,7 +87,8 @@ _FASTMATH = {"contract", "arcp", "nsz"}
 class LCMCRSettings:
     """Settings shared by every chain of a batch.
 
-    ``collapsed_n0`` adds ``n_mh_moves`` partially collapsed MH moves on the unseen class counts per sweep
+    ``collapsed_n0`` adds ``n_mh_moves`` partially collapsed MH moves per observed class on the unseen class counts
+    per sweep
     (see the module docstring).  ``keep_traces`` also stores π (K) and λ (J×K) for every kept draw.
     """
 
@@ -95,7 +100,7 @@ class LCMCRSettings:
     thinning: int = 10
     keep_traces: bool = False
     collapsed_n0: bool = False
-    n_mh_moves: int = 3
+    n_mh_moves: int = 1
 
     def __post_init__(self) -> None:
         if self.K < 1:
@@ -302,19 +307,33 @@ def _multinomial(gen, total, w, K, seq, sfx, out, sort):
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
-def _log_u_ratio(d, k, J, n_cur, u_k, m_k, s, log_pi_k):
-    """log p(u + d e_k | m, π) − log p(u | m, π) with λ integrated out (module docstring, step 2b)."""
+def _log_u_ratio(d, k, J, K, n_cur, u_k, m_k, s, nk, alpha):
+    """log p(u + d e_k | m, α) − log p(u | m, α) with λ and V integrated out (module docstring, step 2b).
+
+    ``nk`` holds the current class totals n_l = m_l + u_l, ``n_cur`` = N = Σ_l n_l.
+    """
     Nf = float(n_cur)
     uf = float(u_k)
     mf = float(m_k)
     df = float(d)
     delta = math.lgamma(Nf + df) - math.lgamma(Nf)
     delta -= math.lgamma(uf + df + 1.0) - math.lgamma(uf + 1.0)
-    delta += df * log_pi_k
     delta -= J * (math.lgamma(2.0 + mf + uf + df) - math.lgamma(2.0 + mf + uf))
     for j in range(J):
         b = 1.0 + (mf - s[j, k]) + uf
         delta += math.lgamma(b + df) - math.lgamma(b)
+    # stick-breaking part, telescoped
+    delta -= math.lgamma(alpha + Nf + df) - math.lgamma(alpha + Nf)
+    T = Nf
+    last = k if k < K - 1 else K - 2
+    for l in range(last + 1):
+        delta -= math.log1p(df / (alpha + T))
+        T -= nk[l]
+    nkf = float(nk[k])
+    if k < K - 1:
+        delta += math.lgamma(1.0 + nkf + df) - math.lgamma(1.0 + nkf)
+    else:
+        delta += math.lgamma(alpha + nkf + df) - math.lgamma(alpha + nkf)
     return delta
 
 
@@ -344,7 +363,8 @@ def lcmcr_chain_kernel(
     Patterns are given CSR-style: the lists on which pattern p was captured are
     ``on_idx[on_ptr[p]:on_ptr[p + 1]]`` (values in 0..J−1), ``counts[p]`` its count.  ``out_N`` (int64) and
     ``out_alpha`` have length n_draws; ``out_pi`` (n_draws, K) and ``out_lambda`` (n_draws, J, K) are written
-    only if ``keep_traces``.  ``n_mh`` > 0 adds that many partially collapsed MH moves on u per sweep.
+    only if ``keep_traces``.  ``n_mh`` > 0 adds that many partially collapsed MH moves on u per observed class
+    per sweep.
     ``stats`` (float64, ≥ 3) receives accepted and proposed MH moves after burn-in and the mean frozen step.
     All work buffers are allocated once here, never inside the sweep loop.
     """
@@ -466,38 +486,35 @@ def lcmcr_chain_kernel(
             n0 = 0
         _multinomial(gen, n0, g, K, seq, sfx, u, True)
 
-        # ---- 2b. partially collapsed MH moves on u (λ integrated out; m, π fixed)
+        # ---- 2b. partially collapsed MH moves on u (λ and V integrated out; m, α fixed)
         if n_mh > 0:
             n_cur = n + n0
-            for _mv in range(n_mh):
-                r = gen.random()
-                k = K - 1
-                cum = 0.0
-                for kk in range(K):
-                    cum += pi[kk]
-                    if r < cum:
-                        k = kk
-                        break
-                hk = h[k]
-                r2 = gen.random() * (2 * hk)
-                step = int(r2)
-                d = step - hk if step < hk else step - hk + 1  # uniform on {−h..−1, 1..h}
-                ok = False
-                if u[k] + d >= 0:
-                    delta = _log_u_ratio(d, k, J, n_cur, u[k], m[k], s, math.log(max(pi[k], _TINY)))
-                    if delta >= 0.0 or math.log(gen.random() + 1e-300) < delta:
-                        u[k] += d
-                        n0 += d
-                        n_cur += d
-                        ok = True
-                if sweep < burn_in:
-                    prop_k[k] += 1.0
-                    if ok:
-                        acc_k[k] += 1.0
-                else:
-                    proposed += 1
-                    if ok:
-                        accepted += 1
+            for k in range(K):
+                nk[k] = m[k] + u[k]
+            for k in range(K):
+                if m[k] == 0:
+                    continue  # which classes move depends on m only
+                for _mv in range(n_mh):
+                    hk = h[k]
+                    step = int(gen.random() * (2 * hk))
+                    d = step - hk if step < hk else step - hk + 1  # uniform on {−h..−1, 1..h}
+                    ok = False
+                    if u[k] + d >= 0:
+                        delta = _log_u_ratio(d, k, J, K, n_cur, u[k], m[k], s, nk, alpha)
+                        if delta >= 0.0 or math.log(gen.random() + 1e-300) < delta:
+                            u[k] += d
+                            nk[k] += d
+                            n0 += d
+                            n_cur += d
+                            ok = True
+                    if sweep < burn_in:
+                        prop_k[k] += 1.0
+                        if ok:
+                            acc_k[k] += 1.0
+                    else:
+                        proposed += 1
+                        if ok:
+                            accepted += 1
             if sweep < burn_in and (sweep + 1) % _ADAPT_BATCH == 0:
                 # Robbins–Monro on log h_k toward the target acceptance; frozen after burn-in
                 n_adapt += 1
