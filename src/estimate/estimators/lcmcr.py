@@ -17,7 +17,7 @@ observed patterns (R LCMCR's plain Gibbs sampler by default).  With ``collapsed=
 every class with observed members, a Metropolis–Hastings move on its unobserved count with λ and the
 stick-breaking weights integrated out (a partially collapsed Gibbs step, van Dyk & Park 2008).  It targets the
 same posterior (tested) and raises the ESS of N per sweep (Kosovo, 8 replicate runs of 4 chains: bulk ESS
-5,487 ± 425 vs 4,173 ± 351) but costs ≈ 17% more per sweep, so the ESS per CPU-second ratio, 1.12 ± 0.13, is not
+5,487 ± 425 vs 4,173 ± 351) but costs ≈ 15% more per sweep, so the ESS per CPU-second ratio, 1.14 ± 0.13, is not
 a measurable gain; it is therefore off by default (``benchmarks/results/speed.md``).
 """
 
