@@ -3,7 +3,8 @@
 Correctness is checked three ways: (1) with K = 1 the model is the independence model whose posterior of N is
 available in closed form on a grid; (2) on Kosovo the posterior median and 2.5%/97.5% quantiles must agree with the
 reference LCMCR 0.4.14 results within a Monte Carlo tolerance derived from the effective sample size; (3) the
-partially collapsed moves must leave the posterior unchanged (plain vs collapsed on the same data).
+label-switching and partially collapsed moves must leave the posterior unchanged (plain Gibbs vs the default
+sampler on the same data, for N and for label-dependent quantities: π_1, α).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from scipy.special import gammaln
 import estimate
 from estimate import CaptureData
 from estimate.errors import ConvergenceWarning, UninformativeDataWarning
-from estimate.estimators.lcmcr import LCMCR
+from estimate.estimators.lcmcr import LCMCR, SAMPLERS
 from estimate.samplers.lcmcr_kernel import LCMCRSettings, sample_lcmcr, sample_lcmcr_batch
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "reference" / "lcmcr_kosovo.json"
@@ -44,8 +45,9 @@ def _quantile_mcse(draws: np.ndarray, q: float, ess: float) -> float:
     return math.sqrt(q * (1 - q) / ess) / density
 
 
-def test_same_seed_same_draws_any_thread_count_and_order(kosovo: CaptureData) -> None:
-    settings = LCMCRSettings(burn_in=200, n_draws=50, thinning=2)
+@pytest.mark.parametrize("sampler", sorted(SAMPLERS))
+def test_same_seed_same_draws_any_thread_count_and_order(kosovo: CaptureData, sampler: str) -> None:
+    settings = LCMCRSettings(burn_in=200, n_draws=50, thinning=2, **SAMPLERS[sampler])
     other = estimate.datasets.load("western_us_trafficking")
     problems = [(kosovo.patterns, kosovo.counts), (other.patterns, other.counts)]
     one = sample_lcmcr_batch(problems, settings, [_generators(1, 3), _generators(2, 3)], n_threads=1)
@@ -67,8 +69,8 @@ def test_estimator_fit_many_matches_single_fits(kosovo: CaptureData) -> None:
     np.testing.assert_array_equal(batch[1].draws(), single.draws())
 
 
-@pytest.mark.parametrize("collapsed", [False, True])
-def test_independence_model_matches_closed_form(kosovo: CaptureData, collapsed: bool) -> None:
+@pytest.mark.parametrize("sampler", sorted(SAMPLERS))
+def test_independence_model_matches_closed_form(kosovo: CaptureData, sampler: str) -> None:
     """K = 1: p(N | x) ∝ (1/N) N!/(N − n)! ∏_j B(1 + n_j, 1 + N − n_j) (λ_j ~ Beta(1, 1) integrated out)."""
     n = kosovo.observed
     sizes = kosovo.list_sizes.to_numpy()
@@ -80,7 +82,7 @@ def test_independence_model_matches_closed_form(kosovo: CaptureData, collapsed: 
     pmf /= pmf.sum()
     cdf = np.cumsum(pmf)
     exact = {q: grid[np.searchsorted(cdf, q)] for q in (0.025, 0.5, 0.975)}
-    settings = LCMCRSettings(K=1, burn_in=1_000, n_draws=5_000, thinning=2, collapsed_n0=collapsed)
+    settings = LCMCRSettings(K=1, burn_in=1_000, n_draws=5_000, thinning=2, **SAMPLERS[sampler])
     out = sample_lcmcr(kosovo.patterns, kosovo.counts, settings, _generators(5, 4))
     draws = np.asarray(out["N"])
     import arviz as az
@@ -111,8 +113,21 @@ def test_kosovo_matches_reference_lcmcr(kosovo: CaptureData) -> None:
         assert abs(ours - reference[key]) < tolerance, (key, ours, reference[key], tolerance)
 
 
-def test_collapsed_moves_leave_posterior_unchanged() -> None:
-    """Plain and collapsed samplers target the same posterior (small 4-list data, K = 3, long runs)."""
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {"collapsed_n0": True},
+        {"label_moves": 5},
+        SAMPLERS["collapsed"],
+    ],
+    ids=["collapsed-n0", "label-moves", "default"],
+)
+def test_extra_moves_leave_posterior_unchanged(variant: dict) -> None:
+    """Plain Gibbs and each extra move target the same posterior (small 4-list data, K = 3, long runs).
+
+    N is invariant to relabelling the classes, so a wrong acceptance ratio of the label moves would not show in N:
+    π_1 (the first stick) and α depend on the labels and are compared as well.
+    """
     rng = np.random.default_rng(7)
     size = 600
     cls = rng.random(size) < 0.3
@@ -123,14 +138,22 @@ def test_collapsed_moves_leave_posterior_unchanged() -> None:
     )
     import arviz as az
 
-    draws = {}
-    for collapsed in (False, True):
-        settings = LCMCRSettings(K=3, burn_in=2_000, n_draws=4_000, thinning=10, collapsed_n0=collapsed)
-        draws[collapsed] = np.asarray(sample_lcmcr(data.patterns, data.counts, settings, _generators(3, 4))["N"])
-    for q in (0.1, 0.5, 0.9):
-        se = math.hypot(*(_quantile_mcse(d, q, float(az.ess(d.astype(float)))) for d in draws.values()))
-        diff = np.quantile(draws[True], q) - np.quantile(draws[False], q)
-        assert abs(diff) < 4 * se + 1, (q, diff, se)
+    draws: dict[bool, dict[str, np.ndarray]] = {}
+    for extra in (False, True):
+        # thinning 50: plain Gibbs mixes π_1 slowly (ESS ≈ 30 of 16,000 draws at thinning 10); with 10 an
+        # always-accept label move was not caught, with 50 it is (its π_1 and N quantiles ≥ 6 s.e. off)
+        settings = LCMCRSettings(K=3, burn_in=2_000, n_draws=4_000, thinning=50, keep_traces=True,
+                                 **(variant if extra else {}))
+        out = sample_lcmcr(data.patterns, data.counts, settings, _generators(3, 4))
+        draws[extra] = {"N": np.asarray(out["N"], dtype=float), "pi1": np.asarray(out["pi"])[..., 0],
+                        "alpha": np.asarray(out["alpha"])}
+    for name in ("N", "pi1", "alpha"):
+        for q in (0.1, 0.5, 0.9):
+            pair = [draws[extra][name] for extra in (False, True)]
+            se = math.hypot(*(_quantile_mcse(d, q, float(az.ess(d))) for d in pair))
+            diff = np.quantile(pair[1], q) - np.quantile(pair[0], q)
+            slack = 1 if name == "N" else 0  # N is discrete
+            assert abs(diff) < 4 * se + slack, (name, q, diff, se)
 
 
 def test_thirty_lists_thousands_of_patterns_run_sparse() -> None:

@@ -13,15 +13,20 @@ Model, for person i with latent class z_i and list indicators x_ij (j = 1..J):
 Lists are independent *within* a class; heterogeneity of catchability and apparent dependence between lists arise
 from the mixture over classes.  The posterior of N is sampled by data-augmentation Gibbs on the aggregated
 observed patterns (:mod:`estimate.samplers.lcmcr_kernel`), at a cost per sweep of O(P·K·J) with P the number of
-observed patterns (R LCMCR's plain Gibbs sampler).
+observed patterns.
 
-A partially collapsed Metropolis–Hastings move on the unobserved class counts (λ and the stick-breaking weights
-integrated out; van Dyk & Park 2008) was built and measured as the issue's "better-mixing option": it targets the
-same posterior (tested) and often raises the ESS of N per sweep, but it costs ≈ 15% more per sweep and, over
-replicate 4-chain runs on Kosovo, its ESS of N per CPU-second is not measurably higher than plain Gibbs's, so
-the estimator does not offer it (keep such an option only if it measurably raises ESS/s).  It stays in the
-kernel (``LCMCRSettings.collapsed_n0``) for the speed benchmark, which repeats the comparison on every full run
-(``benchmarks/results/speed.md``).
+Two samplers (``sampler=``):
+
+- ``"gibbs"``: R LCMCR's data-augmentation Gibbs sampler, step for step;
+- ``"collapsed"`` (default): the same sweep plus (a) label-switching moves that exchange the contents of two
+  classes (Papaspiliopoulos & Roberts 2008; Hastie, Liverani & Richardson 2015) and (b) for every class with
+  observed members a Metropolis–Hastings move on its unobserved count with λ and the stick-breaking weights
+  integrated out (partially collapsed Gibbs, van Dyk & Park 2008).  Both target the same posterior (tested,
+  including label-dependent quantities).  The stick-breaking prior orders the classes only weakly and plain
+  Gibbs moves between orderings slowly, which is also what stalled the collapsed move when used alone: alone it
+  gave no measurable gain in ESS of N per CPU-second; with the label moves it does (Kosovo, replicate 4-chain runs
+  with the same seeds: ≈ 1.6× the ESS of N per CPU-second of plain Gibbs at ≈ 1.2× the cost per sweep, and no
+  run with the stalls that make single plain-Gibbs runs vary by ±40%; ``benchmarks/results/speed.md``).
 """
 
 from __future__ import annotations
@@ -38,7 +43,13 @@ from estimate.errors import UninformativeDataWarning
 from estimate.estimators.base import Estimator, register
 from estimate.results import Result
 
-__all__ = ["LCMCR"]
+__all__ = ["LCMCR", "SAMPLERS"]
+
+#: kernel settings of each sampler (:class:`estimate.samplers.lcmcr_kernel.LCMCRSettings` fields)
+SAMPLERS: dict[str, dict[str, Any]] = {
+    "gibbs": {"collapsed_n0": False, "label_moves": 0},
+    "collapsed": {"collapsed_n0": True, "n_mh_moves": 1, "label_moves": 5},
+}
 
 
 def _seed_sequence(seed: Any) -> np.random.SeedSequence:
@@ -73,6 +84,9 @@ class LCMCR(Estimator):
         Credible level of the reported interval (default 0.95).
     interval
         ``"equal-tailed"`` (default) or ``"hdi"``.
+    sampler
+        ``"collapsed"`` (default: Gibbs plus label-switching and partially collapsed moves, better mixing of N per
+        CPU-second) or ``"gibbs"`` (R LCMCR's algorithm); same posterior (module docstring).
     keep_traces
         Also keep traces of α, π and λ (memory grows with draws × K × J); N, n0 are always kept.
     n_threads
@@ -94,6 +108,7 @@ class LCMCR(Estimator):
         seed: int | np.random.SeedSequence | None = None,
         level: float = 0.95,
         interval: str = "equal-tailed",
+        sampler: str = "collapsed",
         keep_traces: bool = False,
         n_threads: int | None = None,
     ) -> None:
@@ -107,6 +122,7 @@ class LCMCR(Estimator):
         self.seed = seed
         self.level = level
         self.interval = interval
+        self.sampler = sampler
         self.keep_traces = keep_traces
         self.n_threads = n_threads
 
@@ -127,6 +143,8 @@ class LCMCR(Estimator):
             raise ValueError(f"LCMCR: invalid parameter(s) {bad}: {[getattr(self, b) for b in bad]}")
         if self.interval not in ("equal-tailed", "hdi"):
             raise ValueError(f"LCMCR: interval must be 'equal-tailed' or 'hdi', got {self.interval!r}")
+        if self.sampler not in SAMPLERS:
+            raise ValueError(f"LCMCR: sampler must be one of {sorted(SAMPLERS)}, got {self.sampler!r}")
 
     def _settings(self):
         from estimate.samplers.lcmcr_kernel import LCMCRSettings
@@ -139,13 +157,14 @@ class LCMCR(Estimator):
             n_draws=int(self.draws),
             thinning=int(self.thinning),
             keep_traces=bool(self.keep_traces),
+            **SAMPLERS[self.sampler],
         )
 
     def describe_model(self) -> str:
         return (
             f"LCMCR latent-class model (Manrique-Vallier 2016), K={self.K}, α ~ Gamma({self.a_alpha}, "
             f"{self.b_alpha}), p(N) ∝ 1/N; {self.chains} chains × {self.draws} draws (burn-in {self.burn_in}, "
-            f"thinning {self.thinning})"
+            f"thinning {self.thinning}; {self.sampler} sampler)"
         )
 
     # ------------------------------------------------------------------ fitting
@@ -228,6 +247,8 @@ class LCMCR(Estimator):
                 "ess_bulk_per_second": diagnostics["ess_bulk"] / wall if wall > 0 else math.nan,
             }
         )
+        if SAMPLERS[self.sampler].get("collapsed_n0"):
+            diagnostics["mh_accept_rate"] = float(out.get("accept_rate", math.nan))
         interval = interval_from_draws(n_draws, level=self.level, kind=self.interval)
         return Result(
             method=self.name,

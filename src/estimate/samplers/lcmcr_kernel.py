@@ -2,7 +2,11 @@
 
 Reference: Manrique-Vallier, D. (2016). Bayesian population size estimation using Dirichlet process mixtures.
 *Biometrics* 72(4), 1246–1254.  Partially collapsed Gibbs: van Dyk, D. A. & Park, T. (2008). Partially
-collapsed Gibbs samplers: theory and methods. *JASA* 103(482), 790–796.
+collapsed Gibbs samplers: theory and methods. *JASA* 103(482), 790–796.  Label-switching moves:
+Papaspiliopoulos, O. & Roberts, G. O. (2008). Retrospective Markov chain Monte Carlo methods for Dirichlet process
+hierarchical models. *Biometrika* 95(1), 169–186; Hastie, D. I., Liverani, S. & Richardson, S. (2015). Sampling from
+Dirichlet process mixture models with unknown concentration parameter: mixing issues in large data
+implementations. *Statistics and Computing* 25, 1023–1037.
 
 Model
 -----
@@ -35,6 +39,16 @@ One Gibbs sweep (data augmentation, as in the R package LCMCR):
     p(V | m, u, α), so the sequence m | λ, π → u | m, π, λ (exact) → u | m, α (λ, V collapsed, MH) → λ | m, u →
     V | m, u, α → α | V is a valid partially collapsed Gibbs sampler (van Dyk & Park 2008).  Integrating out V
     matters: with π fixed, u_k is pinned near π_k N, which is what makes N mix slowly;
+2c. (``label_moves`` > 0) label-switching Metropolis–Hastings moves on the class labels, each one pair of:
+    (i) swap the contents (allocations m_·k, u_k and λ_·k) of two classes j ≠ l drawn uniformly, π fixed:
+        accept with probability min(1, (π_l / π_j)^(n_j − n_l));
+    (ii) swap the contents of adjacent classes k, k+1 (k ≤ K − 3) together with V_k ↔ V_{k+1}:
+        accept with probability min(1, (1 − V_{k+1})^(n_k) / (1 − V_k)^(n_{k+1})).
+    Both leave the joint posterior invariant (the Beta(1, 1) prior on λ and the i.i.d. Beta(1, α) prior on V are
+    symmetric under the swap; the multinomial coefficient is unchanged; π_l for l > k + 1 is unchanged in (ii)).
+    λ and V are redrawn from their full conditionals right after, so the swapped λ and V need not be written.
+    The stick-breaking prior makes the classes only weakly ordered by size and plain Gibbs moves between
+    orderings slowly; the swaps let the class structure, hence p0 and N, mix faster (Hastie et al. 2015);
 3. λ_jk ~ Beta(1 + s_jk, 1 + f_jk + u_k);
 4. V_k ~ Beta(1 + n_k, α + Σ_{l>k} n_l) for k < K, n_k = m_k + u_k (V clipped below 1 − 1e−12);
 5. α ~ Gamma(a_α + K − 1, rate b_α − Σ_{k<K} log(1 − V_k)).
@@ -88,8 +102,9 @@ class LCMCRSettings:
     """Settings shared by every chain of a batch.
 
     ``collapsed_n0`` adds ``n_mh_moves`` partially collapsed MH moves per observed class on the unseen class counts
-    per sweep
-    (see the module docstring).  ``keep_traces`` also stores π (K) and λ (J×K) for every kept draw.
+    per sweep; ``label_moves`` adds that many pairs of label-switching moves per sweep (see the module docstring).
+    ``keep_traces`` also stores π (K) and λ (J×K) for every kept draw.  The defaults are R LCMCR's plain Gibbs
+    sampler; :data:`estimate.estimators.lcmcr.SAMPLERS` holds the estimator's choices.
     """
 
     K: int = 10
@@ -101,14 +116,15 @@ class LCMCRSettings:
     keep_traces: bool = False
     collapsed_n0: bool = False
     n_mh_moves: int = 1
+    label_moves: int = 0
 
     def __post_init__(self) -> None:
         if self.K < 1:
             raise ValueError("K must be >= 1")
         if self.a_alpha <= 0 or self.b_alpha <= 0:
             raise ValueError("a_alpha and b_alpha must be > 0")
-        if self.burn_in < 0 or self.n_draws < 0 or self.thinning < 1 or self.n_mh_moves < 0:
-            raise ValueError("burn_in, n_draws, n_mh_moves must be >= 0 and thinning >= 1")
+        if self.burn_in < 0 or self.n_draws < 0 or self.thinning < 1 or self.n_mh_moves < 0 or self.label_moves < 0:
+            raise ValueError("burn_in, n_draws, n_mh_moves, label_moves must be >= 0 and thinning >= 1")
 
     @property
     def sweeps_per_chain(self) -> int:
@@ -337,6 +353,24 @@ def _log_u_ratio(d, k, J, K, n_cur, u_k, m_k, s, nk, alpha):
     return delta
 
 
+@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _swap_classes(a, b, J, m, u, nk, s):
+    """Exchange the allocation counts of classes a and b (observed m, unseen u, totals nk, list counts s)."""
+    t = m[a]
+    m[a] = m[b]
+    m[b] = t
+    t = u[a]
+    u[a] = u[b]
+    u[b] = t
+    t = nk[a]
+    nk[a] = nk[b]
+    nk[b] = t
+    for j in range(J):
+        t = s[j, a]
+        s[j, a] = s[j, b]
+        s[j, b] = t
+
+
 @njit(nogil=True, cache=True, fastmath=_FASTMATH)
 def lcmcr_chain_kernel(
     gen,
@@ -351,6 +385,7 @@ def lcmcr_chain_kernel(
     n_draws,
     thinning,
     n_mh,
+    n_label,
     keep_traces,
     out_N,
     out_alpha,
@@ -364,7 +399,7 @@ def lcmcr_chain_kernel(
     ``on_idx[on_ptr[p]:on_ptr[p + 1]]`` (values in 0..J−1), ``counts[p]`` its count.  ``out_N`` (int64) and
     ``out_alpha`` have length n_draws; ``out_pi`` (n_draws, K) and ``out_lambda`` (n_draws, J, K) are written
     only if ``keep_traces``.  ``n_mh`` > 0 adds that many partially collapsed MH moves on u per observed class
-    per sweep.
+    per sweep; ``n_label`` > 0 that many pairs of label-switching moves per sweep.
     ``stats`` (float64, ≥ 3) receives accepted and proposed MH moves after burn-in and the mean frozen step.
     All work buffers are allocated once here, never inside the sweep loop.
     """
@@ -530,6 +565,34 @@ def lcmcr_chain_kernel(
                     acc_k[k] = 0.0
                     prop_k[k] = 0.0
 
+        # ---- 2c. label-switching moves on the class contents (π and V fixed / swapped)
+        if n_label > 0 and K >= 2:
+            for k in range(K):
+                nk[k] = m[k] + u[k]
+            for _mv in range(n_label):
+                j1 = int(gen.random() * K)
+                l1 = int(gen.random() * (K - 1))
+                if l1 >= j1:
+                    l1 += 1
+                dn = nk[j1] - nk[l1]
+                if dn != 0 and pi[j1] > 0.0 and pi[l1] > 0.0:
+                    la = dn * (math.log(pi[l1]) - math.log(pi[j1]))
+                    if la >= 0.0 or math.log(gen.random() + 1e-300) < la:
+                        _swap_classes(j1, l1, J, m, u, nk, s)
+                if K >= 3:
+                    k2 = int(gen.random() * (K - 2))
+                    if nk[k2] != nk[k2 + 1]:
+                        la = nk[k2] * math.log1p(-V[k2 + 1]) - nk[k2 + 1] * math.log1p(-V[k2])
+                        if la >= 0.0 or math.log(gen.random() + 1e-300) < la:
+                            _swap_classes(k2, k2 + 1, J, m, u, nk, s)
+                            vt = V[k2]
+                            V[k2] = V[k2 + 1]
+                            V[k2 + 1] = vt
+                            left = 1.0
+                            for k in range(K):
+                                pi[k] = V[k] * left
+                                left *= 1.0 - V[k]
+
         # ---- 3. λ | m, u
         for k in range(K):
             tot = m[k] + u[k]
@@ -645,6 +708,7 @@ def _run_job(job: tuple) -> tuple:
         D,
         settings.thinning,
         n_mh,
+        settings.label_moves,
         settings.keep_traces,
         out_N,
         out_alpha,
