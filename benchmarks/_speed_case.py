@@ -44,12 +44,19 @@ def simulated_strata(n: int, J: int = 5, label: str = "strata") -> list[tuple[np
     return out
 
 
+def _sampler(collapsed: bool) -> dict[str, Any]:
+    """Kernel settings of the estimator's samplers: ``collapsed`` (the default) or ``gibbs`` (R's algorithm)."""
+    from estimate.estimators.lcmcr import SAMPLERS
+
+    return SAMPLERS["collapsed" if collapsed else "gibbs"]
+
+
 def _warm() -> None:
     from estimate.samplers.lcmcr_kernel import LCMCRSettings, sample_lcmcr, spawn_generators
 
     X, c = _kosovo()
     for collapsed in (False, True):
-        sample_lcmcr(X, c, LCMCRSettings(burn_in=10, n_draws=5, thinning=1, collapsed_n0=collapsed),
+        sample_lcmcr(X, c, LCMCRSettings(burn_in=10, n_draws=5, thinning=1, **_sampler(collapsed)),
                      spawn_generators(0, 1, 1)[0], n_threads=1)
 
 
@@ -61,14 +68,14 @@ def case_baseline(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def case_kernel(args: dict[str, Any]) -> dict[str, Any]:
-    """µs per sweep of one chain on Kosovo (J = 4, 15 patterns, K = 10): plain Gibbs and with collapsed n0 moves."""
+    """µs per sweep of one chain on Kosovo (J = 4, 15 patterns, K = 10): plain Gibbs and the collapsed sampler."""
     from estimate.samplers.lcmcr_kernel import LCMCRSettings, sample_lcmcr, spawn_generators
 
     _warm()
     X, c = _kosovo()
     out = {"sweeps": args["sweeps"], "patterns": int(len(c)), "lists": int(X.shape[1])}
     for collapsed in (False, True):
-        s = LCMCRSettings(burn_in=args["sweeps"], n_draws=0, thinning=1, collapsed_n0=collapsed)
+        s = LCMCRSettings(burn_in=args["sweeps"], n_draws=0, thinning=1, **_sampler(collapsed))
         r = sample_lcmcr(X, c, s, spawn_generators(C.seed_for("speed", "kernel"), 1, 1)[0], n_threads=1)
         key = "collapsed" if collapsed else "plain"
         out[key] = {"us_per_sweep_wall": r["seconds"] / r["sweeps"] * 1e6,
@@ -85,7 +92,7 @@ def case_kosovo_ess(args: dict[str, Any]) -> dict[str, Any]:
     _warm()
     X, c = _kosovo()
     s = LCMCRSettings(K=10, burn_in=args["burn_in"], n_draws=args["draws"], thinning=args["thinning"],
-                      collapsed_n0=args["collapsed"])
+                      **_sampler(args["collapsed"]))
     seq = C.seed_for("speed", "kosovo-ess", args["chains"], int(args["collapsed"]))
     t, cpu0 = time.perf_counter(), time.process_time()
     r = sample_lcmcr(X, c, s, spawn_generators(seq, 1, args["chains"])[0], n_threads=args["threads"])
@@ -105,7 +112,8 @@ def case_kosovo_ess_replicates(args: dict[str, Any]) -> dict[str, Any]:
     """``replicates`` independent runs of ``chains`` chains on Kosovo for one sampler (plain or collapsed).
 
     One run's ESS of N varies by ±40% between seeds, so a single pair of runs cannot say whether the
-    partially collapsed moves raise ESS per second; the spread over replicates gives the standard error.
+    label-switching and partially collapsed moves raise ESS per second; the spread over replicates gives the
+    standard error.
     Also returns the pooled quantiles of N over all runs (the two samplers must give the same posterior).
     """
     import arviz as az
@@ -115,7 +123,7 @@ def case_kosovo_ess_replicates(args: dict[str, Any]) -> dict[str, Any]:
     _warm()
     X, c = _kosovo()
     s = LCMCRSettings(K=10, burn_in=args["burn_in"], n_draws=args["draws"], thinning=args["thinning"],
-                      collapsed_n0=args["collapsed"])
+                      **_sampler(args["collapsed"]))
     runs, pooled = [], []
     for i in range(args["replicates"]):
         seq = C.seed_for("speed", "kosovo-ess-replicates", i)  # same seeds for both samplers

@@ -26,6 +26,9 @@ import pandas as pd
 from benchmarks import _common as C
 
 NAME = "strata_scale"
+# R LCMCR's own algorithm (plain Gibbs), so that cost per sweep compares like with like; the estimator's default
+# "collapsed" sampler costs ≈ 20% more per sweep and gives ≈ 1.6× the ESS of N per CPU-second (speed.md)
+SAMPLER = "gibbs"
 R_US_PER_SWEEP_5_LISTS = 15.0  # shared/data/README.md: R LCMCR 0.4.14, ≈ 15 µs per sweep for 5 lists
 
 
@@ -82,8 +85,9 @@ def single_chain_us_per_sweep(sweeps: int) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the stratum's unused sixth list is dropped (a DataWarning)
         data = CaptureData.from_records(frame.drop(columns=["region", "period"]))
-        LCMCR(burn_in=100, draws=10, thinning=1, chains=1, seed=1).fit(data)
-        fit = LCMCR(burn_in=sweeps // 2, draws=sweeps // 2, thinning=1, chains=1, seed=1, n_threads=1).fit(data)
+        LCMCR(burn_in=100, draws=10, thinning=1, chains=1, seed=1, sampler=SAMPLER).fit(data)
+        fit = LCMCR(burn_in=sweeps // 2, draws=sweeps // 2, thinning=1, chains=1, seed=1, n_threads=1,
+                    sampler=SAMPLER).fit(data)
     return float(fit.diagnostics["us_per_sweep"])
 
 
@@ -102,7 +106,7 @@ def _cli_fit(records: pd.DataFrame, truth: pd.DataFrame, plan: dict, seed: int, 
     preset = work / "bench.toml"
     preset.write_text(
         f'method = "lcmcr"\n[model]\nK = 10\n[sampler]\nchains = {plan["chains"]}\nburn_in = {burn_in}\n'
-        f"draws = {draws}\nthinning = {thinning}\n"
+        f'draws = {draws}\nthinning = {thinning}\nsampler = "{SAMPLER}"\n'
     )
     out = work / "strata.csv"
     rss_file = work / "peak_rss_mb.txt"
@@ -160,7 +164,7 @@ def run(quick: bool, log=print) -> dict:
         "seed": seed,
         "design": {"name": "independent", "description": DESIGNS["independent"]},
         "settings": {"strata": plan["strata"], "chains": plan["chains"], "burn_in": burn_in, "draws": draws,
-                     "thinning": thinning, "K": 10},
+                     "thinning": thinning, "K": 10, "sampler": SAMPLER},
         **{k: main[k] for k in keep},
         "wall_seconds": main["wall"],
         "chain_sweeps": sweeps_total,
@@ -189,7 +193,9 @@ def markdown(r: dict) -> str:
     lines += [
         f"{r['strata_estimated']:,} strata estimated ({r['strata_not_estimable']} not estimable) by "
         f"`estimate fit --strata region,period`, {r['settings']['chains']} chains × {sweeps_per_chain:,} sweeps "
-        f"each, K = {r['settings']['K']}; seed {r['seed']}. Strata: 4–6 lists, sizes 150–1,500, "
+        f"each, K = {r['settings']['K']}, sampler `{r['settings'].get('sampler', 'gibbs')}` (R LCMCR's algorithm, so "
+        "that cost per sweep compares like with like; the default `collapsed` sampler costs more per sweep and mixes "
+        f"better per CPU-second, see speed.md); seed {r['seed']}. Strata: 4–6 lists, sizes 150–1,500, "
         f"{r['design']['description']} (see `simulate` in `benchmarks/strata_scale.py`).",
         "",
         "| figure | value |",
