@@ -44,8 +44,7 @@ BAYES = ("lcmcr",)
 STRATUM_METHOD = "lcmcr-by-stratum"
 LEVEL = 0.95
 
-# LCMCR sweeps per scenario (K = 10, a_α = b_α = 0.25, the estimator's default sampler; the results committed on
-# 2026-11-29 were run with plain Gibbs, which has the same posterior): full run, then quick run.
+# LCMCR sweeps per scenario (K = 10, a_α = b_α = 0.25, the estimator's default sampler): full run, then quick run.
 _LCMCR_FULL = {"K": 10, "chains": 2, "burn_in": 10_000, "draws": 1_000, "thinning": 10}
 _LCMCR_QUICK = {"K": 10, "chains": 2, "burn_in": 3_000, "draws": 500, "thinning": 5}
 LCMCR_SETTINGS: dict[str, dict[str, dict[str, int]]] = {

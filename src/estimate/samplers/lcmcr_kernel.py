@@ -354,6 +354,15 @@ def _log_u_ratio(d, k, J, K, n_cur, u_k, m_k, s, nk, alpha):
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _stick_weights(V, pi, K):
+    """π_k = V_k ∏_{l<k} (1 − V_l), written into ``pi``."""
+    left = 1.0
+    for k in range(K):
+        pi[k] = V[k] * left
+        left *= 1.0 - V[k]
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
 def _swap_classes(a, b, J, m, u, nk, s):
     """Exchange the allocation counts of classes a and b (observed m, unseen u, totals nk, list counts s)."""
     t = m[a]
@@ -433,11 +442,9 @@ def lcmcr_chain_kernel(
     for j in range(J):
         for k in range(K):
             lam[j, k] = 0.05 + 0.9 * gen.random()
-    left = 1.0
     for k in range(K):
         V[k] = min(gen.random(), _V_MAX) if k < K - 1 else 1.0
-        pi[k] = V[k] * left
-        left *= 1.0 - V[k]
+    _stick_weights(V, pi, K)
     h0 = math.log(1.0 + math.sqrt(float(n)))
     for k in range(K):
         log_h[k] = h0
@@ -520,12 +527,12 @@ def lcmcr_chain_kernel(
         else:
             n0 = 0
         _multinomial(gen, n0, g, K, seq, sfx, u, True)
+        for k in range(K):
+            nk[k] = m[k] + u[k]  # class totals, kept current by the moves of 2b and 2c
 
         # ---- 2b. partially collapsed MH moves on u (λ and V integrated out; m, α fixed)
         if n_mh > 0:
             n_cur = n + n0
-            for k in range(K):
-                nk[k] = m[k] + u[k]
             for k in range(K):
                 if m[k] == 0:
                     continue  # which classes move depends on m only
@@ -567,8 +574,6 @@ def lcmcr_chain_kernel(
 
         # ---- 2c. label-switching moves on the class contents (π and V fixed / swapped)
         if n_label > 0 and K >= 2:
-            for k in range(K):
-                nk[k] = m[k] + u[k]
             for _mv in range(n_label):
                 j1 = int(gen.random() * K)
                 l1 = int(gen.random() * (K - 1))
@@ -588,15 +593,11 @@ def lcmcr_chain_kernel(
                             vt = V[k2]
                             V[k2] = V[k2 + 1]
                             V[k2 + 1] = vt
-                            left = 1.0
-                            for k in range(K):
-                                pi[k] = V[k] * left
-                                left *= 1.0 - V[k]
+                            _stick_weights(V, pi, K)
 
         # ---- 3. λ | m, u
         for k in range(K):
-            tot = m[k] + u[k]
-            nk[k] = tot
+            tot = nk[k]
             for j in range(J):
                 if tot == 0:
                     lj = gen.random()
@@ -613,13 +614,10 @@ def lcmcr_chain_kernel(
                 V[k] = min(_beta(gen, 1.0 + nk[k], alpha + tail), _V_MAX)
             tail += nk[k]
         V[K - 1] = 1.0
-        left = 1.0
+        _stick_weights(V, pi, K)
         log_sum = 0.0
-        for k in range(K):
-            pi[k] = V[k] * left
-            left *= 1.0 - V[k]
-            if k < K - 1:
-                log_sum += math.log1p(-V[k])
+        for k in range(K - 1):
+            log_sum += math.log1p(-V[k])
 
         # ---- 5. α | V
         if K > 1:
