@@ -82,3 +82,19 @@ def test_stepwise_search_beyond_five_lists() -> None:
     data = estimate.datasets.load("uk_modern_slavery_2013")
     fit = LogLinear(criterion="bic").fit(data)
     assert fit.estimate > data.observed and np.isfinite(fit.interval.upper)
+
+
+def test_fit_not_bounded_by_the_data_reports_an_infinite_estimate() -> None:
+    """7 records on 3 lists where the chosen model's MLE of N lies at infinity (a Hypothesis find): the point
+    where the iterations stop (≈ 1e11) is an artefact that even depends on the list order, so the estimate is ∞
+    with a warning, and the stopping point is kept in the details only."""
+    frame = pd.DataFrame({"L0": [0, 0, 0, 1, 1, 1, 1], "L1": [0, 0, 1, 0, 1, 1, 1], "L2": [1, 1, 1, 0, 0, 1, 1]})
+    data = CaptureData.from_records(frame)
+    results = []
+    for order in (["L0", "L1", "L2"], ["L0", "L2", "L1"], ["L2", "L1", "L0"]):
+        with pytest.warns(estimate.UninformativeDataWarning, match="do not bound N"):
+            results.append(LogLinear().fit(data.select_lists(order)))
+    for result in results:
+        assert result.estimate == np.inf and result.interval.upper == np.inf
+        assert result.interval.lower == data.observed
+        assert result.details["boundary_estimate"] > 1e3 * data.observed

@@ -365,13 +365,16 @@ class LogLinear(Estimator):
         if unbounded:
             warnings.warn(
                 f"log-linear model {self._describe(chosen.terms)}: the estimate of the unobserved count is "
-                f"unstable (exp(β0) = {f0:.3g}); the data do not bound N under this model, so the upper limit is "
-                "reported as infinite",
+                f"unstable (exp(β0) = {f0:.3g}); the data do not bound N under this model (the maximum-likelihood "
+                "estimate lies at infinity), so the estimate and the upper limit are reported as infinite",
                 UninformativeDataWarning,
                 stacklevel=4,
             )
             interval = Interval(float(n), math.inf, level=self.level, kind="none")
             profile_n = math.nan
+            # where the iterations stopped is an artefact of the stopping rule (it even depends on the order of
+            # the lists), not an estimate: keep it in the details only
+            boundary_estimate, estimate, std_error = estimate, math.inf, math.inf
         else:
             profile_n, lower, upper = profile_interval(X_full, y, n, self.level, start=chosen.fit.params)
             interval = Interval(lower, upper, level=self.level, kind="profile-likelihood")
@@ -385,6 +388,8 @@ class LogLinear(Estimator):
             "profile_estimate": profile_n,
             "criterion": self.criterion,
         }
+        if unbounded:
+            details["boundary_estimate"] = boundary_estimate
         if candidates:
             table = sorted(candidates, key=lambda c: c.aic if self.criterion == "aic" else c.bic)[:20]
             details["candidates"] = [

@@ -112,15 +112,20 @@ class HeterogeneityModel(Estimator):
         f0 = math.exp(beta0) if beta0 < 700 else math.inf
         estimate = n + f0
         std_error = math.sqrt(f0**2 * fit.cov[0, 0] + f0) if math.isfinite(f0) else math.inf
+        details: dict = {"coefficients": [float(b) for b in fit.params]}
         if not fit.converged or not math.isfinite(estimate) or f0 > 1e3 * max(n, 1):
             warnings.warn(
                 f"{self.label()}: the unobserved count is not bounded by the data under this model "
-                f"(exp(β0) = {f0:.3g}); reporting an infinite upper limit",
+                f"(exp(β0) = {f0:.3g}; the maximum-likelihood estimate lies at infinity); reporting an infinite "
+                "estimate and upper limit",
                 UninformativeDataWarning,
                 stacklevel=3,
             )
             interval = Interval(float(n), math.inf, level=self.level, kind="none")
             profile_n = math.nan
+            # where the iterations stopped is an artefact of the stopping rule, not an estimate: details only
+            details["boundary_estimate"] = estimate
+            estimate, std_error = math.inf, math.inf
         else:
             profile_n, lower, upper = profile_interval(X_full, y, n, self.level, start=fit.params)
             interval = Interval(lower, upper, level=self.level, kind="profile-likelihood")
@@ -142,7 +147,7 @@ class HeterogeneityModel(Estimator):
                 "aic": -2 * fit.llf + 2 * n_params,
                 "bic": -2 * fit.llf + n_params * math.log(len(obs)),
             },
-            details={"coefficients": [float(b) for b in fit.params], "profile_estimate": profile_n},
+            details={**details, "profile_estimate": profile_n},
         )
 
 
