@@ -3,8 +3,9 @@
 Measured, each in its own process (:mod:`benchmarks._speed_case`) so that peak memory is per case:
 
 - µs per sweep of one chain on Kosovo (J = 4, 15 patterns, K = 10), for both samplers of ``LCMCR``: plain Gibbs
-  (``sampler="gibbs"``, R's algorithm) and the default ``"collapsed"`` (plus label-switching and partially
-  collapsed n0 moves); wall and thread-CPU time (CPU time is robust to other jobs on the machine);
+  (``sampler="gibbs"``, R's algorithm) and the default ``"collapsed"`` (plus collapsed moves on θ = (λ, V) and on
+  the unseen counts, and label-switching moves); wall and thread-CPU time (CPU time is robust to other jobs on
+  the machine);
 - plain vs collapsed over replicate runs with the same seeds: ESS of N per CPU-second with standard errors;
 - ESS of N per second on Kosovo with R LCMCR's settings (burn-in 10,000, 10,000 draws, thinning 100): one chain on
   one thread, and four chains on all cores; plus the estimator's default settings;
@@ -214,7 +215,7 @@ def checks(result: dict[str, Any]) -> list[dict[str, Any]]:
          "measured": us, "unit": "µs (thread CPU, default sampler)",
          "met": None if us is None else us <= t["us_per_sweep_one_chain"],
          "note": (f"plain Gibbs sweep (R's algorithm): {C.fmt(us_other, 2)} µs" if other == "plain" else
-                  f"with the label-switching and collapsed n0 moves: {C.fmt(us_other, 2)} µs")},
+                  f"with the collapsed θ, n0 and label-switching moves: {C.fmt(us_other, 2)} µs")},
         {"target": f"ESS of N per second, all chains on both cores ≥ {t['ess_per_second_all_chains']:g} "
                    "(R LCMCR one chain: 83–92)", "measured": ess4, "unit": ess4_unit,
          "met": None if ess4 is None else ess4 >= t["ess_per_second_all_chains"],
@@ -304,8 +305,9 @@ def markdown(result: dict[str, Any]) -> str:
             ["plain Gibbs (R's algorithm)" + (" (default)" if result.get("default_sampler") == "plain" else ""),
              f"{k['plain']['us_per_sweep_cpu']:.2f}",
              f"{k['plain']['us_per_sweep_wall']:.2f}", r_us],
-            ["plus label-switching and collapsed n0 moves" + (" (default)" if result.get("default_sampler", "collapsed")
-                                                                == "collapsed" else ""),
+            ["plus collapsed θ, n0 and label-switching moves" + (" (default)" if result.get("default_sampler",
+                                                                                               "collapsed")
+                                                                  == "collapsed" else ""),
              f"{k['collapsed']['us_per_sweep_cpu']:.2f}",
              f"{k['collapsed']['us_per_sweep_wall']:.2f}", "—"]])
         lines += ["", f"{k['sweeps']:,} sweeps each.", ""]
@@ -313,14 +315,14 @@ def markdown(result: dict[str, Any]) -> str:
     cc = collapsed_comparison(c)
     if cc:
         settings = c["collapsed_vs_plain"]["collapsed"]
-        lines += ["## Collapsed sampler (label-switching + partially collapsed n0 moves) vs plain Gibbs (same seeds, "
+        lines += ["## Collapsed sampler (collapsed θ, n0 and label-switching moves) vs plain Gibbs (same seeds, "
                   "replicate runs)", ""]
         lines += [f"{cc['plain']['runs']} runs per sampler, each {settings['chains']} chains × "
                   f"({settings['burn_in']:,} burn-in + {settings['draws']:,} × {settings['thinning']}) on Kosovo; "
                   "mean ± standard error over runs (one run's ESS varies by tens of percent between seeds).", ""]
         rows = []
         for key, label in (("plain", "plain Gibbs (R's algorithm)"),
-                           ("collapsed", "plus label-switching and collapsed n0 moves")):
+                           ("collapsed", "plus collapsed θ, n0 and label-switching moves")):
             e = cc[key]
             rows.append([label, f"{e['ess']:,.0f} ± {e['ess_se']:,.0f}", f"{e['tail']:,.0f} ± {e['tail_se']:,.0f}",
                          f"{e['us_per_sweep']:.2f}", f"{e['ess_per_cpu_s']:.0f} ± {e['ess_per_cpu_s_se']:.0f}",

@@ -188,8 +188,9 @@ def test_same_seed_same_draws_any_thread_count_and_order() -> None:
 # ---------------------------------------------------------------------------------------------- closed form
 
 
-@pytest.mark.parametrize("collapsed", [False, True])
-def test_independence_model_matches_closed_form(collapsed: bool) -> None:
+@pytest.mark.parametrize(("collapsed", "theta_moves"), [(False, 0), (True, 0), (False, 1)],
+                         ids=["gibbs", "collapsed-n0", "theta-moves"])
+def test_independence_model_matches_closed_form(collapsed: bool, theta_moves: int) -> None:
     """K = 1 is model Mt: p(N | x) ∝ (1/N) N!/(N − n)! ∏_j B(1 + n_j, 1 + N − n_j) (λ_j ~ Beta(1,1) out).
 
     Tolerance: 4 Monte Carlo standard errors of each sample quantile, sqrt(q(1−q)/ESS)/f(x_q), with f the
@@ -205,7 +206,8 @@ def test_independence_model_matches_closed_form(collapsed: bool) -> None:
     pmf = np.exp(log_post - log_post.max())
     pmf /= pmf.sum()
     cdf = np.cumsum(pmf)
-    settings = LCMCRSettings(K=1, burn_in=500, n_draws=4000, thinning=2, collapsed_n0=collapsed)
+    settings = LCMCRSettings(K=1, burn_in=500, n_draws=4000, thinning=2, collapsed_n0=collapsed,
+                             theta_moves=theta_moves)
     res = sample_lcmcr(X, c, settings, spawn_generators(5, 1, 4)[0], n_threads=2)
     draws = res["N"]
     ess = _ess(draws)

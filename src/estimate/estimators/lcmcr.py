@@ -18,17 +18,17 @@ observed patterns.
 Two samplers (``sampler=``):
 
 - ``"gibbs"``: R LCMCR's data-augmentation Gibbs sampler, step for step;
-- ``"collapsed"`` (default): the same sweep plus (a) label-switching moves that exchange the contents of two
-  classes (Papaspiliopoulos & Roberts 2008; Hastie, Liverani & Richardson 2015) and (b) for every class with
-  observed members a Metropolis–Hastings move on its unobserved count with λ and the stick-breaking weights
-  integrated out (partially collapsed Gibbs, van Dyk & Park 2008).  Both target the same posterior (tested,
-  including label-dependent quantities).  The stick-breaking prior orders the classes only weakly and plain
-  Gibbs moves between orderings slowly, which is also what stalled the collapsed move when used alone: alone it
-  gave no measurable gain in ESS of N per CPU-second; with the label moves it does.  Kosovo, 12 replicate runs of
-  4 chains × (10,000 + 10,000 × 100) sweeps with the same seeds: bulk ESS of N 6,503 ± 225 vs 4,078 ± 233 for
-  plain Gibbs (lowest run 5,121 vs 2,475) at ≈ 1.2× the cost per sweep, i.e. 1.32 ± 0.09× the ESS per CPU-second;
-  the pooled posterior quantiles agree.  On the 6-list UK 2013 data at the default settings every seed converges
-  (ESS of N 2,438–8,950) where plain Gibbs gives ESS 11–2,144 (``benchmarks/results/speed.md``).
+- ``"collapsed"`` (default): the same sweep plus (a) Metropolis–Hastings moves on the class parameters θ = (λ, V)
+  with the class allocations *and* N integrated out — the marginal posterior is ∝ prior × ∏_p [P_p(θ)/(1 − p0)]^{c_p},
+  cheap to evaluate on the observed patterns: per class a common shift of the capture log-odds (the direction of
+  N) and a move of its stick-breaking weight; (b) label-switching moves that exchange the contents of two classes
+  (Papaspiliopoulos & Roberts 2008; Hastie, Liverani & Richardson 2015); (c) for every class with observed
+  members an MH move on its unobserved count with λ and the stick-breaking weights integrated out (partially
+  collapsed Gibbs, van Dyk & Park 2008).  All target the same posterior (tested against plain Gibbs, including
+  label-dependent quantities, and against the closed form for K = 1).  The data-augmentation steps move θ in small
+  steps because the allocations pin it down; the θ moves do not.  Measured gains are in
+  ``benchmarks/results/speed.md`` (Kosovo: ESS of N per CPU-second; the 6-list datasets: convergence at the
+  default settings).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ __all__ = ["LCMCR", "SAMPLERS"]
 #: kernel settings of each sampler (:class:`estimate.samplers.lcmcr_kernel.LCMCRSettings` fields)
 SAMPLERS: dict[str, dict[str, Any]] = {
     "gibbs": {"collapsed_n0": False, "label_moves": 0},
-    "collapsed": {"collapsed_n0": True, "n_mh_moves": 1, "label_moves": 5},
+    "collapsed": {"collapsed_n0": True, "n_mh_moves": 1, "label_moves": 5, "theta_moves": 1},
 }
 
 
@@ -87,8 +87,9 @@ class LCMCR(Estimator):
     interval
         ``"equal-tailed"`` (default) or ``"hdi"``.
     sampler
-        ``"collapsed"`` (default: Gibbs plus label-switching and partially collapsed moves, better mixing of N per
-        CPU-second) or ``"gibbs"`` (R LCMCR's algorithm); same posterior (module docstring).
+        ``"collapsed"`` (default: Gibbs plus collapsed moves on the class parameters and on the unseen counts and
+        label-switching moves; better mixing of N per CPU-second) or ``"gibbs"`` (R LCMCR's algorithm); same
+        posterior (module docstring).
     keep_traces
         Also keep traces of α, π and λ (memory grows with draws × K × J); N, n0 are always kept.
     n_threads
@@ -251,6 +252,8 @@ class LCMCR(Estimator):
         )
         if SAMPLERS[self.sampler].get("collapsed_n0"):
             diagnostics["mh_accept_rate"] = float(out.get("accept_rate", math.nan))
+        if SAMPLERS[self.sampler].get("theta_moves"):
+            diagnostics["theta_accept_rate"] = float(out.get("theta_accept_rate", math.nan))
         interval = interval_from_draws(n_draws, level=self.level, kind=self.interval)
         return Result(
             method=self.name,

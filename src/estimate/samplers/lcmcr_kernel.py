@@ -19,6 +19,24 @@ stick-breaking Dirichlet process):
 
 One Gibbs sweep (data augmentation, as in the R package LCMCR):
 
+0. (optional, ``theta_moves`` > 0) Metropolis–Hastings moves on θ = (λ, V) with the allocations *and* N
+   integrated out.  With P_p(θ) = Σ_k π_k φ_k(x_p) and p0 = Σ_k π_k q_k, summing the complete-data likelihood
+   over the allocations and over N with the prior 1/N gives Σ_{N≥n} N^{-1} N!/(n0! ∏ c_p!) p0^{n0} ∏ P_p^{c_p}
+   ∝ ∏_p [P_p / (1 − p0)]^{c_p} (the conditional likelihood of the observed), so
+
+       p(λ, V | α, data) ∝ ∏_{k<K} (1 − V_k)^{α−1} · ∏_p P_p(θ)^{c_p} · (1 − p0(θ))^{−n},
+
+   cheap to evaluate (O(P·K) per proposal from the cached π_k φ_k(x_p)).  Per round: for every class with
+   π_k ≥ 10⁻³ a common shift of its capture log-odds, logit λ_jk + ε for all j (the direction in which a class
+   becomes more or less catchable, which is the direction of N); then for k = 1, …, K − 1 (while the stick left
+   before k is ≥ 10⁻³) logit V_k + ε; ε ~ Normal(0, h²) with h tuned per class during burn-in only.  In
+   logit coordinates the Beta(1, 1) prior of λ and the Beta(1, α) prior of V contribute the Jacobians
+   λ(1 − λ) and V(1 − V).  Whether a move is attempted depends only on coordinates it does not change; moves are
+   made only while every P_p lies in (10⁻²⁸⁰, 10²⁵⁰) (proposals leaving that set are rejected).  Steps 1–2 then
+   draw (m, n0, u) from their exact joint conditional given θ, so the pair "θ-move under the marginal, then
+   impute" leaves the joint posterior invariant (blocked/partially collapsed Gibbs, van Dyk & Park 2008).  The
+   data-augmentation steps move θ in small steps when the allocations pin it down (a large fraction of missing
+   information); these moves do not;
 1. m_p· ~ Multinomial(c_p, w_pk ∝ π_k φ_k(x_p)) for every observed pattern p;
 2. p0 = Σ_k π_k q_k,  n0 ~ NegBin(n, 1 − p0) (failures before n successes),  u ~ Multinomial(n0, ∝ π_k q_k);
 2b. (optional, ``collapsed_n0``) Metropolis–Hastings random-walk moves on the unseen class counts u with λ
@@ -93,6 +111,12 @@ _CATEGORICAL_PER_CLASS = 1  # below this many remaining individuals per class le
 _SMALL_TOTAL_PER_CLASS = 2
 _ADAPT_BATCH = 50  # sweeps per Robbins–Monro update of the MH step (burn-in only)
 _TARGET_ACCEPT = 0.35
+_THETA_TARGET_ACCEPT = 0.3  # Robbins–Monro target of the θ moves (1-D random walks)
+_THETA_MIN_WEIGHT = 1e-3  # θ moves only for classes (or sticks) with at least this much weight
+_P_LOW = 1e-280  # θ moves only while every pattern probability P_p lies in (_P_LOW, _W_HIGH)
+_P0_MAX = 1.0 - 1e-12
+# a rest of P_p obtained by subtraction is used only above this share of P_p (relative error ≤ 1e-12 then)
+_EXACT_REST = 1e-4
 # no 'nnan'/'ninf': the under/overflow guards rely on IEEE semantics
 _FASTMATH = {"contract", "arcp", "nsz"}
 
@@ -102,7 +126,8 @@ class LCMCRSettings:
     """Settings shared by every chain of a batch.
 
     ``collapsed_n0`` adds ``n_mh_moves`` partially collapsed MH moves per observed class on the unseen class counts
-    per sweep; ``label_moves`` adds that many pairs of label-switching moves per sweep (see the module docstring).
+    per sweep; ``label_moves`` adds that many pairs of label-switching moves per sweep; ``theta_moves`` that many
+    rounds of collapsed moves on θ = (λ, V) (see the module docstring).
     ``keep_traces`` also stores π (K) and λ (J×K) for every kept draw.  The defaults are R LCMCR's plain Gibbs
     sampler; :data:`estimate.estimators.lcmcr.SAMPLERS` holds the estimator's choices.
     """
@@ -117,14 +142,16 @@ class LCMCRSettings:
     collapsed_n0: bool = False
     n_mh_moves: int = 1
     label_moves: int = 0
+    theta_moves: int = 0
 
     def __post_init__(self) -> None:
         if self.K < 1:
             raise ValueError("K must be >= 1")
         if self.a_alpha <= 0 or self.b_alpha <= 0:
             raise ValueError("a_alpha and b_alpha must be > 0")
-        if self.burn_in < 0 or self.n_draws < 0 or self.thinning < 1 or self.n_mh_moves < 0 or self.label_moves < 0:
-            raise ValueError("burn_in, n_draws, n_mh_moves, label_moves must be >= 0 and thinning >= 1")
+        if (self.burn_in < 0 or self.n_draws < 0 or self.thinning < 1 or self.n_mh_moves < 0 or self.label_moves < 0
+                or self.theta_moves < 0):
+            raise ValueError("burn_in, n_draws, n_mh_moves, label_moves, theta_moves must be >= 0 and thinning >= 1")
 
     @property
     def sweeps_per_chain(self) -> int:
@@ -354,6 +381,130 @@ def _log_u_ratio(d, k, J, K, n_cur, u_k, m_k, s, nk, alpha):
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _pattern_probabilities(P, K, on_ptr, on_idx, g, odds, wmat, Wp):
+    """wmat[p, k] = π_k φ_k(x_p) = π_k q_k ∏_{j on p} λ_jk/(1 − λ_jk), Wp[p] = P_p = Σ_k wmat[p, k].
+
+    Returns True if every P_p lies in (_P_LOW, _W_HIGH), the set on which the θ moves operate.
+    """
+    inside = True
+    for p in range(P):
+        a0 = on_ptr[p]
+        a1 = on_ptr[p + 1]
+        W = 0.0
+        for k in range(K):
+            x = g[k]
+            for t in range(a0, a1):
+                x *= odds[k, on_idx[t]]
+            wmat[p, k] = x
+            W += x
+        Wp[p] = W
+        if not (W > _P_LOW and W < _W_HIGH):
+            inside = False
+    return inside
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _lambda_shift_move(gen, k, h, J, K, P, n, counts, psize, odds, lam, g, pi, wmat, Wp, Wn, epow, p0):
+    """MH move logit λ_jk → logit λ_jk + ε (all j), ε ~ N(0, h²), under p(λ, V | α, data) (module docstring).
+
+    With odds o_j → o_j e^ε: q_k → q'_k = ∏_j 1/(1 + o_j e^ε) and π_k φ_k(x_p) → π_k φ_k(x_p) (q'_k/q_k) e^{ε|x_p|}.
+    Log acceptance ratio: Σ_p c_p log(P'_p/P_p) − n log((1 − p0')/(1 − p0)) + J ε + 2 log(q'_k/q_k), the last
+    two terms the Jacobian of the logit transform of the Beta(1, 1) prior.  Returns (accepted, p0).
+    """
+    eps = h * gen.standard_normal()
+    e = math.exp(eps)
+    q_old = 1.0
+    q_new = 1.0
+    for j in range(J):
+        q_old /= 1.0 + odds[k, j]
+        q_new /= 1.0 + odds[k, j] * e
+    if not (q_new > 0.0 and q_old > 0.0):
+        return False, p0
+    ratio = q_new / q_old
+    g_new = pi[k] * q_new
+    p0_new = p0 - g[k] + g_new
+    if not (p0_new < _P0_MAX):
+        return False, p0
+    epow[0] = ratio
+    for t in range(1, J + 1):
+        epow[t] = epow[t - 1] * e
+    log_a = 0.0
+    for p in range(P):
+        rest = Wp[p] - wmat[p, k]
+        if rest < _EXACT_REST * Wp[p]:  # class k carries almost all of P_p: sum the others, no cancellation
+            rest = 0.0
+            for l in range(K):
+                if l != k:
+                    rest += wmat[p, l]
+        W = rest + wmat[p, k] * epow[psize[p]]
+        if not (W > _P_LOW and W < _W_HIGH):
+            return False, p0
+        Wn[p] = W
+        log_a += counts[p] * math.log(W / Wp[p])
+    log_a += -n * (math.log1p(-p0_new) - math.log1p(-p0)) + J * eps + 2.0 * math.log(ratio)
+    if log_a < 0.0 and math.log(gen.random() + 1e-300) >= log_a:
+        return False, p0
+    for p in range(P):
+        wmat[p, k] *= epow[psize[p]]
+        Wp[p] = Wn[p]
+    for j in range(J):
+        o = odds[k, j] * e
+        odds[k, j] = o
+        lam[j, k] = min(o / (1.0 + o), _LAM_MAX)
+    g[k] = g_new
+    return True, p0_new
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _stick_move(gen, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before, p0):
+    """MH move logit V_k → logit V_k + ε, ε ~ N(0, h²), under p(λ, V | α, data) (module docstring), k < K − 1.
+
+    π_k scales by r = V'_k/V_k and π_l (l > k) by t = (1 − V'_k)/(1 − V_k).  Log acceptance ratio:
+    Σ_p c_p log(P'_p/P_p) − n log((1 − p0')/(1 − p0)) + log r + α log t (prior (1 − V)^{α−1} times the Jacobian
+    V(1 − V)).  ``before[p]`` = Σ_{l<k} π_l φ_l(x_p) (unchanged by this move).  Returns (accepted, p0).
+    """
+    v_old = V[k]
+    e = math.exp(h * gen.standard_normal())
+    v_new = v_old * e / (1.0 - v_old + v_old * e)
+    if not (v_new > 0.0 and v_new < _V_MAX and v_old > 0.0):
+        return False, p0
+    r = v_new / v_old
+    t = (1.0 - v_new) / (1.0 - v_old)
+    p0_new = 0.0
+    for l in range(K):
+        p0_new += g[l] * (1.0 if l < k else (r if l == k else t))
+    if not (p0_new < _P0_MAX):
+        return False, p0
+    log_a = 0.0
+    for p in range(P):
+        after = Wp[p] - before[p] - wmat[p, k]
+        if after < _EXACT_REST * Wp[p]:  # little weight after class k: sum it, no cancellation
+            after = 0.0
+            for l in range(k + 1, K):
+                after += wmat[p, l]
+        W = before[p] + wmat[p, k] * r + after * t
+        if not (W > _P_LOW and W < _W_HIGH):
+            return False, p0
+        Wn[p] = W
+        log_a += counts[p] * math.log(W / Wp[p])
+    log_a += -n * (math.log1p(-p0_new) - math.log1p(-p0)) + math.log(r) + alpha * math.log(t)
+    if log_a < 0.0 and math.log(gen.random() + 1e-300) >= log_a:
+        return False, p0
+    for p in range(P):
+        wmat[p, k] *= r
+        for l in range(k + 1, K):
+            wmat[p, l] *= t
+        Wp[p] = Wn[p]
+    V[k] = v_new
+    g[k] *= r
+    pi[k] *= r
+    for l in range(k + 1, K):
+        g[l] *= t
+        pi[l] *= t
+    return True, p0_new
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
 def _stick_weights(V, pi, K):
     """π_k = V_k ∏_{l<k} (1 − V_l), written into ``pi``."""
     left = 1.0
@@ -395,6 +546,7 @@ def lcmcr_chain_kernel(
     thinning,
     n_mh,
     n_label,
+    n_theta,
     keep_traces,
     out_N,
     out_alpha,
@@ -408,8 +560,10 @@ def lcmcr_chain_kernel(
     ``on_idx[on_ptr[p]:on_ptr[p + 1]]`` (values in 0..J−1), ``counts[p]`` its count.  ``out_N`` (int64) and
     ``out_alpha`` have length n_draws; ``out_pi`` (n_draws, K) and ``out_lambda`` (n_draws, J, K) are written
     only if ``keep_traces``.  ``n_mh`` > 0 adds that many partially collapsed MH moves on u per observed class
-    per sweep; ``n_label`` > 0 that many pairs of label-switching moves per sweep.
-    ``stats`` (float64, ≥ 3) receives accepted and proposed MH moves after burn-in and the mean frozen step.
+    per sweep; ``n_label`` > 0 that many pairs of label-switching moves per sweep; ``n_theta`` > 0 that many
+    rounds of collapsed θ moves per sweep.
+    ``stats`` (float64, ≥ 5) receives accepted and proposed u moves after burn-in, their mean frozen step, and
+    accepted and proposed θ moves after burn-in.
     All work buffers are allocated once here, never inside the sweep loop.
     """
     P = counts.shape[0]
@@ -436,6 +590,21 @@ def lcmcr_chain_kernel(
     h = np.ones(K, dtype=np.int64)
     acc_k = np.zeros(K)
     prop_k = np.zeros(K)
+    # θ moves: cached π_k φ_k(x_p) and P_p, pattern sizes, per-class log steps and burn-in counts
+    wmat = np.empty((P if n_theta > 0 else 0, K))
+    Wp = np.empty(P if n_theta > 0 else 0)
+    Wn = np.empty(P if n_theta > 0 else 0)
+    before = np.empty(P if n_theta > 0 else 0)
+    psize = np.empty(P, dtype=np.int64)
+    for p in range(P):
+        psize[p] = on_ptr[p + 1] - on_ptr[p]
+    epow = np.empty(J + 1)
+    log_h_lam = np.full(K, -1.0)
+    log_h_stick = np.full(K, -2.0)
+    th_acc = np.zeros(2 * K)
+    th_prop = np.zeros(2 * K)
+    th_accepted = 0
+    th_proposed = 0
 
     # ---- initial values: λ ~ U(0.05, 0.95), V ~ Beta(1, 1), α = a/b; n0 from its conditional in sweep 1
     alpha = a_alpha / b_alpha
@@ -474,6 +643,57 @@ def lcmcr_chain_kernel(
             p0 += g[k]
         have_logs = False
 
+        # ---- 0. collapsed MH moves on θ = (λ, V): allocations and N integrated out
+        cached = False
+        if n_theta > 0 and p0 < _P0_MAX:
+            cached = _pattern_probabilities(P, K, on_ptr, on_idx, g, odds, wmat, Wp)
+            if cached:
+                for _round in range(n_theta):
+                    for k in range(K):
+                        if pi[k] < _THETA_MIN_WEIGHT:
+                            continue  # depends on π only, which this move leaves unchanged
+                        ok, p0 = _lambda_shift_move(gen, k, math.exp(log_h_lam[k]), J, K, P, n, counts, psize,
+                                                    odds, lam, g, pi, wmat, Wp, Wn, epow, p0)
+                        if sweep < burn_in:
+                            th_prop[k] += 1.0
+                            th_acc[k] += ok
+                        else:
+                            th_proposed += 1
+                            th_accepted += ok
+                    left = 1.0
+                    for p in range(P):
+                        before[p] = 0.0
+                    for k in range(K - 1):
+                        if left < _THETA_MIN_WEIGHT:
+                            break  # depends on V_l, l < k only, which this move leaves unchanged
+                        ok, p0 = _stick_move(gen, k, math.exp(log_h_stick[k]), K, P, n, counts, alpha, V, pi, g,
+                                             wmat, Wp, Wn, before, p0)
+                        for p in range(P):
+                            before[p] += wmat[p, k]
+                        if sweep < burn_in:
+                            th_prop[K + k] += 1.0
+                            th_acc[K + k] += ok
+                        else:
+                            th_proposed += 1
+                            th_accepted += ok
+                        left *= 1.0 - V[k]
+                gmax = 0.0
+                for k in range(K):
+                    if g[k] > gmax:
+                        gmax = g[k]
+            if sweep < burn_in and (sweep + 1) % _ADAPT_BATCH == 0:
+                # Robbins–Monro on the log steps toward the target acceptance; frozen after burn-in
+                gain = 1.0 / math.sqrt((sweep + 1) // _ADAPT_BATCH)
+                for i in range(2 * K):
+                    if th_prop[i] > 0.0:
+                        step = gain * (th_acc[i] / th_prop[i] - _THETA_TARGET_ACCEPT)
+                        if i < K:
+                            log_h_lam[i] = min(max(log_h_lam[i] + step, -12.0), 3.0)
+                        else:
+                            log_h_stick[i - K] = min(max(log_h_stick[i - K] + step, -12.0), 3.0)
+                    th_acc[i] = 0.0
+                    th_prop[i] = 0.0
+
         # ---- 1. class counts of the observed patterns
         for k in range(K):
             m[k] = 0
@@ -483,12 +703,17 @@ def lcmcr_chain_kernel(
             a0 = on_ptr[p]
             a1 = on_ptr[p + 1]
             W = 0.0
-            for k in range(K):
-                x = g[k]
-                for t in range(a0, a1):
-                    x *= odds[k, on_idx[t]]
-                w[k] = x
-                W += x
+            if cached:  # π_k φ_k(x_p) from step 0, kept current by its moves
+                for k in range(K):
+                    w[k] = wmat[p, k]
+                W = Wp[p]
+            else:
+                for k in range(K):
+                    x = g[k]
+                    for t in range(a0, a1):
+                        x *= odds[k, on_idx[t]]
+                    w[k] = x
+                    W += x
             if not (W > _W_LOW * gmax and W < _W_HIGH):
                 # under/overflow: redo this pattern in log space with max-subtraction
                 if not have_logs:
@@ -641,6 +866,8 @@ def lcmcr_chain_kernel(
     for k in range(K):
         hm += h[k]
     stats[2] = hm / K
+    stats[3] = th_accepted
+    stats[4] = th_proposed
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -690,7 +917,7 @@ def _run_job(job: tuple) -> tuple:
     out_alpha = np.empty(D)
     out_pi = np.empty((D, K) if settings.keep_traces else (0, K))
     out_lambda = np.empty((D, J, K) if settings.keep_traces else (0, J, K))
-    stats = np.zeros(3)
+    stats = np.zeros(5)
     start = time.perf_counter()
     cpu_start = time.thread_time()
     lcmcr_chain_kernel(
@@ -707,6 +934,7 @@ def _run_job(job: tuple) -> tuple:
         settings.thinning,
         n_mh,
         settings.label_moves,
+        settings.theta_moves,
         settings.keep_traces,
         out_N,
         out_alpha,
@@ -734,9 +962,10 @@ def sample_lcmcr_batch(
 
     Returns, per problem, a dict with ``N`` (int64, (chain, draw)), ``alpha`` ((chain, draw)), and with
     ``keep_traces`` ``pi`` ((chain, draw, K)) and ``lambda`` ((chain, draw, J, K)); plus ``accept_rate`` of
-    the collapsed moves after burn-in (nan without them), ``mh_step`` (mean frozen step per chain),
-    ``seconds`` (summed wall time of the problem's chains inside the kernel), ``cpu_seconds`` (the same in
-    thread CPU time, robust to other load on the machine) and ``sweeps`` (total sweeps run).
+    the collapsed u moves and ``theta_accept_rate`` of the θ moves after burn-in (nan without them), ``mh_step``
+    (mean frozen step per chain), ``seconds`` (summed wall time of the problem's chains inside the kernel),
+    ``cpu_seconds`` (the same in thread CPU time, robust to other load on the machine) and ``sweeps`` (total
+    sweeps run).
     """
     if len(problems) != len(generators):
         raise ValueError(f"{len(problems)} problems but {len(generators)} generator lists")
@@ -775,6 +1004,8 @@ def sample_lcmcr_batch(
             "alpha": np.stack([o[1] for o in chains]) if chains else np.empty((0, settings.n_draws)),
             "accept_rate": accepted / proposed if proposed else float("nan"),
             "mh_step": np.array([o[4][2] for o in chains]),
+            "theta_accept_rate": (sum(float(o[4][3]) for o in chains) / th_prop
+                                  if (th_prop := sum(float(o[4][4]) for o in chains)) else float("nan")),
             "seconds": float(sum(o[5] for o in chains)),
             "cpu_seconds": float(sum(o[6] for o in chains)),
             "sweeps": settings.sweeps_per_chain * len(chains),
