@@ -41,6 +41,10 @@ def test_sentence_reads_like_the_issue_example() -> None:
     unbounded = Result(method="chapman", model="m", estimate=5_000, interval=Interval(4_400, float("inf"),
                        kind="none"), observed=4_400)
     assert "no upper limit" in unbounded.sentence() and "∞" not in unbounded.sentence()
+    no_estimate = Result(method="loglinear", model="m", estimate=float("inf"),
+                         interval=Interval(7, float("inf"), kind="none"), observed=7)
+    assert no_estimate.sentence() == ("Documented: at least 7. Estimated total: no finite estimate — the data give "
+                                      "no upper limit (7 or more at 95%).")
     close = Result(method="x", model="m", estimate=4_452, interval=Interval(4_444, 4_470), observed=4_441)
     assert "credible interval 4,441–4,470" in close.sentence()  # 4,444 → 4,440 would fall below the documented 4,441
 

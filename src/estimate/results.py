@@ -219,6 +219,9 @@ class Result:
             shown = round(value, min(digits, 0))
             return _fmt(max(shown, observed) if value >= observed else shown)
 
+        if not math.isfinite(self.estimate):  # e.g. lists that never overlap: no finite estimate exists
+            return (f"Documented: at least {observed:,}. Estimated total: no finite estimate — the data give no "
+                    f"upper limit ({_fmt(interval.lower)} or more at {interval.level:.0%}).")
         text = f"Documented: at least {observed:,}. Estimated total: {rounded(self.estimate)}"
         if interval.kind == "none" or not math.isfinite(interval.upper):
             text += f" (the data give no upper limit: {_fmt(interval.lower)} or more at {interval.level:.0%})"
