@@ -381,22 +381,28 @@ def _log_u_ratio(d, k, J, K, n_cur, u_k, m_k, s, nk, alpha):
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _class_weights(a0, a1, K, on_idx, g, odds, out):
+    """out[k] = π_k φ_k(x_p) = π_k q_k ∏_{j on p} λ_jk/(1 − λ_jk) for the pattern with lists on_idx[a0:a1];
+    returns their sum P_p."""
+    W = 0.0
+    for k in range(K):
+        x = g[k]
+        for t in range(a0, a1):
+            x *= odds[k, on_idx[t]]
+        out[k] = x
+        W += x
+    return W
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
 def _pattern_probabilities(P, K, on_ptr, on_idx, g, odds, wmat, Wp):
-    """wmat[p, k] = π_k φ_k(x_p) = π_k q_k ∏_{j on p} λ_jk/(1 − λ_jk), Wp[p] = P_p = Σ_k wmat[p, k].
+    """wmat[p, k] = π_k φ_k(x_p) and Wp[p] = P_p = Σ_k wmat[p, k] for every observed pattern.
 
     Returns True if every P_p lies in (_P_LOW, _W_HIGH), the set on which the θ moves operate.
     """
     inside = True
     for p in range(P):
-        a0 = on_ptr[p]
-        a1 = on_ptr[p + 1]
-        W = 0.0
-        for k in range(K):
-            x = g[k]
-            for t in range(a0, a1):
-                x *= odds[k, on_idx[t]]
-            wmat[p, k] = x
-            W += x
+        W = _class_weights(on_ptr[p], on_ptr[p + 1], K, on_idx, g, odds, wmat[p])
         Wp[p] = W
         if not (W > _P_LOW and W < _W_HIGH):
             inside = False
@@ -505,6 +511,18 @@ def _stick_move(gen, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, befor
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _adapt_log_steps(log_h, acc, prop, gain, target, low, high):
+    """Robbins–Monro: log_h[i] += gain (acc[i]/prop[i] − target), clipped to [low, high], where prop[i] > 0."""
+    for i in range(log_h.shape[0]):
+        if prop[i] > 0.0:
+            log_h[i] += gain * (acc[i] / prop[i] - target)
+            if log_h[i] < low:
+                log_h[i] = low
+            if log_h[i] > high:
+                log_h[i] = high
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
 def _stick_weights(V, pi, K):
     """π_k = V_k ∏_{l<k} (1 − V_l), written into ``pi``."""
     left = 1.0
@@ -599,8 +617,8 @@ def lcmcr_chain_kernel(
     for p in range(P):
         psize[p] = on_ptr[p + 1] - on_ptr[p]
     epow = np.empty(J + 1)
-    log_h_lam = np.full(K, -1.0)
-    log_h_stick = np.full(K, -2.0)
+    log_h_theta = np.full(2 * K, -2.0)  # λ shift of class k at k, stick k at K + k
+    log_h_theta[:K] = -1.0
     th_acc = np.zeros(2 * K)
     th_prop = np.zeros(2 * K)
     th_accepted = 0
@@ -621,7 +639,6 @@ def lcmcr_chain_kernel(
 
     accepted = 0
     proposed = 0
-    n_adapt = 0
     total_sweeps = burn_in + n_draws * thinning
     kept = 0
     n0 = 0
@@ -652,7 +669,7 @@ def lcmcr_chain_kernel(
                     for k in range(K):
                         if pi[k] < _THETA_MIN_WEIGHT:
                             continue  # depends on π only, which this move leaves unchanged
-                        ok, p0 = _lambda_shift_move(gen, k, math.exp(log_h_lam[k]), J, K, P, n, counts, psize,
+                        ok, p0 = _lambda_shift_move(gen, k, math.exp(log_h_theta[k]), J, K, P, n, counts, psize,
                                                     odds, lam, g, pi, wmat, Wp, Wn, epow, p0)
                         if sweep < burn_in:
                             th_prop[k] += 1.0
@@ -666,7 +683,7 @@ def lcmcr_chain_kernel(
                     for k in range(K - 1):
                         if left < _THETA_MIN_WEIGHT:
                             break  # depends on V_l, l < k only, which this move leaves unchanged
-                        ok, p0 = _stick_move(gen, k, math.exp(log_h_stick[k]), K, P, n, counts, alpha, V, pi, g,
+                        ok, p0 = _stick_move(gen, k, math.exp(log_h_theta[K + k]), K, P, n, counts, alpha, V, pi, g,
                                              wmat, Wp, Wn, before, p0)
                         for p in range(P):
                             before[p] += wmat[p, k]
@@ -684,15 +701,9 @@ def lcmcr_chain_kernel(
             if sweep < burn_in and (sweep + 1) % _ADAPT_BATCH == 0:
                 # Robbins–Monro on the log steps toward the target acceptance; frozen after burn-in
                 gain = 1.0 / math.sqrt((sweep + 1) // _ADAPT_BATCH)
-                for i in range(2 * K):
-                    if th_prop[i] > 0.0:
-                        step = gain * (th_acc[i] / th_prop[i] - _THETA_TARGET_ACCEPT)
-                        if i < K:
-                            log_h_lam[i] = min(max(log_h_lam[i] + step, -12.0), 3.0)
-                        else:
-                            log_h_stick[i - K] = min(max(log_h_stick[i - K] + step, -12.0), 3.0)
-                    th_acc[i] = 0.0
-                    th_prop[i] = 0.0
+                _adapt_log_steps(log_h_theta, th_acc, th_prop, gain, _THETA_TARGET_ACCEPT, -12.0, 3.0)
+                th_acc[:] = 0.0
+                th_prop[:] = 0.0
 
         # ---- 1. class counts of the observed patterns
         for k in range(K):
@@ -702,18 +713,12 @@ def lcmcr_chain_kernel(
         for p in range(P):
             a0 = on_ptr[p]
             a1 = on_ptr[p + 1]
-            W = 0.0
             if cached:  # π_k φ_k(x_p) from step 0, kept current by its moves
                 for k in range(K):
                     w[k] = wmat[p, k]
                 W = Wp[p]
             else:
-                for k in range(K):
-                    x = g[k]
-                    for t in range(a0, a1):
-                        x *= odds[k, on_idx[t]]
-                    w[k] = x
-                    W += x
+                W = _class_weights(a0, a1, K, on_idx, g, odds, w)
             if not (W > _W_LOW * gmax and W < _W_HIGH):
                 # under/overflow: redo this pattern in log space with max-subtraction
                 if not have_logs:
@@ -784,18 +789,13 @@ def lcmcr_chain_kernel(
                             accepted += 1
             if sweep < burn_in and (sweep + 1) % _ADAPT_BATCH == 0:
                 # Robbins–Monro on log h_k toward the target acceptance; frozen after burn-in
-                n_adapt += 1
-                gain = 1.0 / math.sqrt(n_adapt)
+                gain = 1.0 / math.sqrt((sweep + 1) // _ADAPT_BATCH)
+                _adapt_log_steps(log_h, acc_k, prop_k, gain, _TARGET_ACCEPT, 0.0, 30.0)
                 for k in range(K):
                     if prop_k[k] > 0.0:
-                        log_h[k] += gain * (acc_k[k] / prop_k[k] - _TARGET_ACCEPT)
-                        if log_h[k] < 0.0:
-                            log_h[k] = 0.0
-                        if log_h[k] > 30.0:
-                            log_h[k] = 30.0
                         h[k] = max(1, int(math.exp(log_h[k]) + 0.5))
-                    acc_k[k] = 0.0
-                    prop_k[k] = 0.0
+                acc_k[:] = 0.0
+                prop_k[:] = 0.0
 
         # ---- 2c. label-switching moves on the class contents (π and V fixed / swapped)
         if n_label > 0 and K >= 2:
@@ -999,13 +999,14 @@ def sample_lcmcr_batch(
     for chains in by_problem:
         accepted = sum(float(o[4][0]) for o in chains)
         proposed = sum(float(o[4][1]) for o in chains)
+        th_accepted = sum(float(o[4][3]) for o in chains)
+        th_proposed = sum(float(o[4][4]) for o in chains)
         res: dict[str, np.ndarray | float | int] = {
             "N": np.stack([o[0] for o in chains]) if chains else np.empty((0, settings.n_draws), np.int64),
             "alpha": np.stack([o[1] for o in chains]) if chains else np.empty((0, settings.n_draws)),
             "accept_rate": accepted / proposed if proposed else float("nan"),
             "mh_step": np.array([o[4][2] for o in chains]),
-            "theta_accept_rate": (sum(float(o[4][3]) for o in chains) / th_prop
-                                  if (th_prop := sum(float(o[4][4]) for o in chains)) else float("nan")),
+            "theta_accept_rate": th_accepted / th_proposed if th_proposed else float("nan"),
             "seconds": float(sum(o[5] for o in chains)),
             "cpu_seconds": float(sum(o[6] for o in chains)),
             "sweeps": settings.sweeps_per_chain * len(chains),
