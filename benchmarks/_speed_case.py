@@ -83,27 +83,39 @@ def case_kernel(args: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def case_kosovo_ess(args: dict[str, Any]) -> dict[str, Any]:
-    """ESS of N per second on Kosovo: ``chains`` chains on ``threads`` threads, R LCMCR's settings by default."""
+def _run_kosovo(args: dict[str, Any], seq) -> tuple[dict[str, Any], np.ndarray, dict[str, Any]]:
+    """One ``args["chains"]``-chain run on Kosovo with the sampler and settings in ``args``, seeded by ``seq``.
+
+    Returns the timings and diagnostics of N (bulk/tail ESS, R-hat), the draws of N (chains × draws) and the
+    kernel's own result.
+    """
     import arviz as az
 
     from estimate.samplers.lcmcr_kernel import LCMCRSettings, sample_lcmcr, spawn_generators
 
-    _warm()
     X, c = _kosovo()
     s = LCMCRSettings(K=10, burn_in=args["burn_in"], n_draws=args["draws"], thinning=args["thinning"],
                       **_sampler(args["collapsed"]))
-    seq = C.seed_for("speed", "kosovo-ess", args["chains"], int(args["collapsed"]))
     t, cpu0 = time.perf_counter(), time.process_time()
     r = sample_lcmcr(X, c, s, spawn_generators(seq, 1, args["chains"])[0], n_threads=args["threads"])
     wall, cpu = time.perf_counter() - t, time.process_time() - cpu0
     N = np.asarray(r["N"], dtype=float)
-    ess = float(az.ess(N, method="bulk"))
-    rhat = float(az.rhat(N)) if N.shape[0] > 1 else None
+    run = {"seed": C.seed_record(seq), "wall_seconds": wall, "process_cpu_seconds": cpu,
+           "kernel_cpu_seconds": r["cpu_seconds"], "sweeps": r["sweeps"], "sweeps_per_chain": s.sweeps_per_chain,
+           "ess_bulk": float(az.ess(N, method="bulk")), "ess_tail": float(az.ess(N, method="tail")),
+           "r_hat": float(az.rhat(N)) if N.shape[0] > 1 else None}
+    return run, N, r
+
+
+def case_kosovo_ess(args: dict[str, Any]) -> dict[str, Any]:
+    """ESS of N per second on Kosovo: ``chains`` chains on ``threads`` threads, R LCMCR's settings by default."""
+    _warm()
+    seq = C.seed_for("speed", "kosovo-ess", args["chains"], int(args["collapsed"]))
+    run, N, r = _run_kosovo(args, seq)
     q = np.quantile(N, [0.025, 0.5, 0.975])
-    return {**args, "seed": C.seed_record(seq), "wall_seconds": wall, "process_cpu_seconds": cpu,
-            "sweeps_per_chain": s.sweeps_per_chain, "us_per_sweep_cpu": r["cpu_seconds"] / r["sweeps"] * 1e6,
-            "ess_bulk": ess, "r_hat": rhat, "ess_per_second_wall": ess / wall, "ess_per_cpu_second": ess / cpu,
+    return {**args, **run, "us_per_sweep_cpu": r["cpu_seconds"] / r["sweeps"] * 1e6,
+            "ess_per_second_wall": run["ess_bulk"] / run["wall_seconds"],
+            "ess_per_cpu_second": run["ess_bulk"] / run["process_cpu_seconds"],
             "median": float(q[1]), "q025": float(q[0]), "q975": float(q[2]),
             "mh_accept_rate": float(r["accept_rate"])}
 
@@ -116,26 +128,12 @@ def case_kosovo_ess_replicates(args: dict[str, Any]) -> dict[str, Any]:
     standard error.
     Also returns the pooled quantiles of N over all runs (the two samplers must give the same posterior).
     """
-    import arviz as az
-
-    from estimate.samplers.lcmcr_kernel import LCMCRSettings, sample_lcmcr, spawn_generators
-
     _warm()
-    X, c = _kosovo()
-    s = LCMCRSettings(K=10, burn_in=args["burn_in"], n_draws=args["draws"], thinning=args["thinning"],
-                      **_sampler(args["collapsed"]))
     runs, pooled = [], []
     for i in range(args["replicates"]):
-        seq = C.seed_for("speed", "kosovo-ess-replicates", i)  # same seeds for both samplers
-        t, cpu0 = time.perf_counter(), time.process_time()
-        r = sample_lcmcr(X, c, s, spawn_generators(seq, 1, args["chains"])[0], n_threads=args["threads"])
-        wall, cpu = time.perf_counter() - t, time.process_time() - cpu0
-        N = np.asarray(r["N"], dtype=float)
+        run, N, _ = _run_kosovo(args, C.seed_for("speed", "kosovo-ess-replicates", i))  # same seeds both samplers
+        runs.append(run)
         pooled.append(N.ravel())
-        runs.append({"seed": C.seed_record(seq), "wall_seconds": wall, "process_cpu_seconds": cpu,
-                     "kernel_cpu_seconds": r["cpu_seconds"], "sweeps": r["sweeps"],
-                     "ess_bulk": float(az.ess(N, method="bulk")), "ess_tail": float(az.ess(N, method="tail")),
-                     "r_hat": float(az.rhat(N))})
     q = np.quantile(np.concatenate(pooled), [0.025, 0.5, 0.975])
     return {**args, "runs": runs, "median": float(q[1]), "q025": float(q[0]), "q975": float(q[2])}
 

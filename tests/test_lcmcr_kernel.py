@@ -1,6 +1,6 @@
 """Compiled LCMCR kernel (:mod:`estimate.samplers.lcmcr_kernel`).
 
-Checks: exactness of the hand-written binomial / multinomial draws; determinism (seed, thread count, problem
+Checks (the variates it draws from: tests/test_variates.py): determinism (seed, thread count, problem
 order); K = 1 against the closed-form posterior of N (plain and partially collapsed); Kosovo against the
 R LCMCR 0.4.14 reference with a tolerance derived from the Monte Carlo error; plain vs collapsed equivalence;
 J = 30 with thousands of patterns; an all-zero list.
@@ -9,21 +9,17 @@ J = 30 with thousands of patterns; an all-zero list.
 from __future__ import annotations
 
 import csv
-import itertools
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
-from numba import njit
 from scipy import stats
 from scipy.special import gammaln
 
 from estimate.samplers.lcmcr_kernel import (
     LCMCRSettings,
-    _binomial,
     _log_u_ratio,
-    _multinomial,
     sample_lcmcr,
     sample_lcmcr_batch,
     spawn_generators,
@@ -69,63 +65,6 @@ def _ess(draws: np.ndarray) -> float:
     import arviz as az
 
     return float(az.ess(np.asarray(draws, dtype=float)))
-
-
-# ----------------------------------------------------------------------------------------------- primitives
-
-
-@njit
-def _binomial_draws(gen, n, p, size):
-    out = np.empty(size, dtype=np.int64)
-    for i in range(size):
-        out[i] = _binomial(gen, n, p)
-    return out
-
-
-@njit
-def _multinomial_draws(gen, total, w, size):
-    K = w.shape[0]
-    out = np.empty((size, K), dtype=np.int64)
-    seq = np.empty(K, dtype=np.int64)
-    sfx = np.empty(K)
-    buf = np.empty(K, dtype=np.int64)
-    for i in range(size):
-        _multinomial(gen, total, w, K, seq, sfx, buf, True)
-        out[i] = buf
-    return out
-
-
-@pytest.mark.parametrize(("n", "p"), [(12, 0.3), (40, 0.9), (1131, 0.37), (500, 0.02), (30, 0.5)])
-def test_binomial_matches_pmf(n: int, p: float) -> None:
-    x = _binomial_draws(np.random.default_rng(n), n, p, 100_000)
-    ks = np.arange(x.min(), x.max() + 1)
-    observed = np.bincount(x - x.min())
-    expected = stats.binom.pmf(ks, n, p) * x.size
-    keep = expected > 10
-    chi2 = ((observed[keep] - expected[keep]) ** 2 / expected[keep]).sum()
-    assert stats.chi2.sf(chi2, keep.sum() - 1) > 1e-4
-
-
-@pytest.mark.parametrize("total", [3, 7, 9, 40])
-def test_multinomial_matches_pmf(total: int) -> None:
-    """Exact pmf (chi-square) for totals 3 and 7 (one uniform per individual, K = 4 classes: totals < 2K) and 9
-    (conditional binomials, then one uniform per individual once fewer are left than classes); moments for 40."""
-    w = np.array([0.5, 0.05, 0.3, 0.15])
-    x = _multinomial_draws(np.random.default_rng(total), total, w * 7.0, 100_000)  # unnormalised weights
-    assert np.all(x.sum(axis=1) == total)
-    if total < 10:
-        cells = [c for c in itertools.product(range(total + 1), repeat=4) if sum(c) == total]
-        index = {c: i for i, c in enumerate(cells)}
-        observed = np.bincount([index[tuple(r)] for r in x], minlength=len(cells))
-        expected = np.array([stats.multinomial.pmf(c, total, w) for c in cells]) * x.shape[0]
-        keep = expected > 5
-        chi2 = ((observed[keep] - expected[keep]) ** 2 / expected[keep]).sum()
-        assert observed[~keep].sum() < 5 * max(expected[~keep].sum(), 1.0)
-        assert stats.chi2.sf(chi2, keep.sum() - 1) > 1e-4
-    else:
-        se = np.sqrt(total * w * (1 - w) / x.shape[0])
-        assert np.all(np.abs(x.mean(axis=0) - total * w) < 5 * se)
-        np.testing.assert_allclose(x.var(axis=0), total * w * (1 - w), rtol=0.05)
 
 
 def _log_p_u(u, m, s, alpha, n):

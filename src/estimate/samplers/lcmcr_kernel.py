@@ -76,7 +76,9 @@ computed as products of odds λ/(1 − λ) scaled by max_k π_k q_k; a pattern w
 falls back to log space with max-subtraction (J up to dozens of lists).
 
 Randomness comes from exactly one ``numpy.random.Generator`` per chain, so a chain's draws depend on its own
-generator only: not on the number of threads, nor on which other chains or problems run beside it.
+generator only: not on the number of threads, nor on which other chains or problems run beside it.  The variates
+(normal, Gamma, Beta, binomial, negative binomial, multinomial) are made from that Generator's bit stream by
+:mod:`estimate.samplers.variates`, which reads it without numba's per-call reference counting.
 """
 
 from __future__ import annotations
@@ -90,6 +92,17 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+
+from estimate.samplers.variates import FASTMATH as _FASTMATH
+from estimate.samplers.variates import (
+    beta,
+    multinomial,
+    negative_binomial,
+    rng_handle,
+    standard_gamma,
+    standard_normal,
+    uniform,
+)
 
 __all__ = [
     "LCMCRSettings",
@@ -105,10 +118,6 @@ _LAM_MAX = 1.0 - 2.0**-52
 _V_MAX = 1.0 - 1e-12
 _W_LOW = 1e-250
 _W_HIGH = 1e250
-_CATEGORICAL_PER_CLASS = 1  # below this many remaining individuals per class left: one uniform each
-# totals below this many individuals per class skip the sort and the binomials: one uniform each (measured
-# on 60 simulated 5-list strata: 6.6 → 5.7 µs per sweep; break-even between 1 and 5 per class)
-_SMALL_TOTAL_PER_CLASS = 2
 _ADAPT_BATCH = 50  # sweeps per Robbins–Monro update of the MH step (burn-in only)
 _TARGET_ACCEPT = 0.35
 _THETA_TARGET_ACCEPT = 0.3  # Robbins–Monro target of the θ moves (1-D random walks)
@@ -117,8 +126,6 @@ _P_LOW = 1e-280  # θ moves only while every pattern probability P_p lies in (_P
 _P0_MAX = 1.0 - 1e-12
 # a rest of P_p obtained by subtraction is used only above this share of P_p (relative error ≤ 1e-12 then)
 _EXACT_REST = 1e-4
-# no 'nnan'/'ninf': the under/overflow guards rely on IEEE semantics
-_FASTMATH = {"contract", "arcp", "nsz"}
 
 
 @dataclass(frozen=True)
@@ -161,192 +168,6 @@ class LCMCRSettings:
 
 # ----------------------------------------------------------------------------------------------------------
 # compiled pieces
-
-
-@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
-def _beta(gen, a: float, b: float) -> float:
-    """Beta(a, b), a, b > 0, with exact inverse-CDF shortcuts when a == 1 or b == 1."""
-    if a == 1.0:
-        if b == 1.0:
-            return gen.random()
-        return -math.expm1(math.log1p(-gen.random()) / b)  # 1 − (1 − U)^{1/b}
-    if b == 1.0:
-        return math.exp(math.log1p(-gen.random()) / a)  # (1 − U)^{1/a}
-    return gen.beta(a, b)
-
-
-_STIRLING_TAIL = np.array(
-    [
-        0.0810614667953272,
-        0.0413406959554092,
-        0.0276779256849983,
-        0.02079067210376509,
-        0.0166446911898211,
-        0.0138761288230707,
-        0.0118967099458917,
-        0.0104112652619720,
-        0.00925546218271273,
-        0.00833056343336287,
-    ]
-)
-
-
-@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
-def _stirling_tail(k: float) -> float:
-    """log k! − [(k + ½) log(k + 1) − (k + 1) + ½ log 2π] (Stirling remainder), exact table below 10."""
-    if k <= 9.0:
-        return _STIRLING_TAIL[int(k)]
-    kp1sq = (k + 1.0) * (k + 1.0)
-    return (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / 1260.0 / kp1sq) / kp1sq) / (k + 1.0)
-
-
-@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
-def _binomial(gen, n: int, p: float) -> int:
-    """Binomial(n, p) from the Generator's uniforms (exact).
-
-    n·min(p, 1 − p) < 10: sequential inversion (as numpy).  Otherwise Hörmann's BTRS transformed rejection
-    with squeeze (Hörmann, W. 1993, "The generation of binomial random variates", J. Stat. Comput. Simul. 46),
-    about 2.3 uniforms per draw and no set-up tables, roughly 3× faster than numpy's BTPE for the
-    one-off (n, p) pairs of the conditional-binomial multinomials.
-    """
-    if n <= 0 or p <= 0.0:
-        return 0
-    if p >= 1.0:
-        return n
-    flip = p > 0.5
-    r = 1.0 - p if flip else p
-    q = 1.0 - r
-    nf = float(n)
-    mean = nf * r
-    if mean < 10.0:
-        qn = math.exp(nf * math.log1p(-r))
-        bound = min(nf, mean + 10.0 * math.sqrt(mean * q + 1.0))
-        x = 0
-        px = qn
-        U = gen.random()
-        while U > px:
-            x += 1
-            if x > bound:
-                x = 0
-                px = qn
-                U = gen.random()
-            else:
-                U -= px
-                px = ((n - x + 1) * r * px) / (x * q)
-    else:
-        spq = math.sqrt(mean * q)
-        b = 1.15 + 2.53 * spq
-        a = -0.0873 + 0.0248 * b + 0.01 * r
-        c = mean + 0.5
-        v_r = 0.92 - 4.2 / b
-        odds = r / q
-        alpha = (2.83 + 5.1 / b) * spq
-        mf = math.floor((nf + 1.0) * r)
-        while True:
-            u = gen.random() - 0.5
-            v = gen.random()
-            us = 0.5 - abs(u)
-            kf = math.floor((2.0 * a / us + b) * u + c)
-            if kf < 0.0 or kf > nf:
-                continue
-            if us >= 0.07 and v <= v_r:
-                break
-            v = math.log(v * alpha / (a / (us * us) + b))
-            bound = (
-                (mf + 0.5) * math.log((mf + 1.0) / (odds * (nf - mf + 1.0)))
-                + (nf + 1.0) * math.log((nf - mf + 1.0) / (nf - kf + 1.0))
-                + (kf + 0.5) * math.log(odds * (nf - kf + 1.0) / (kf + 1.0))
-                + _stirling_tail(mf)
-                + _stirling_tail(nf - mf)
-                - _stirling_tail(kf)
-                - _stirling_tail(nf - kf)
-            )
-            if v <= bound:
-                break
-        x = int(kf)
-    return n - x if flip else x
-
-
-@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
-def _multinomial(gen, total, w, K, seq, sfx, out, sort):
-    """out = Multinomial(total, w / Σ w), exact.
-
-    Totals below ``_SMALL_TOTAL_PER_CLASS`` × K: one uniform per individual (categorical draws; most observed
-    patterns of a small stratum take this path).  Larger totals: conditional binomials, classes visited by
-    decreasing weight.  With ``sort`` the visiting order ``seq`` is recomputed (insertion sort by weight);
-    otherwise the caller's.
-
-    Suffix sums make every conditional probability w_k / Σ_{not yet visited} w exact up to rounding.  Once the
-    remaining count is small relative to the classes left, each remaining individual is placed with one
-    uniform (categorical search over the sorted weights), exact and cheaper than one binomial per class;
-    the loop stops as soon as nobody is left.
-    """
-    for k in range(K):
-        out[k] = 0
-    if total <= 0:
-        return
-    if total < _SMALL_TOTAL_PER_CLASS * K:
-        # few individuals: one uniform each, classes scanned in their natural (stick-breaking) order, which
-        # is roughly by decreasing weight already; no sort, no binomials
-        tot = 0.0
-        for k in range(K):
-            tot += w[k]
-        for _ in range(total):
-            target = gen.random() * tot
-            chosen = K - 1
-            cum = 0.0
-            for k in range(K):
-                cum += w[k]
-                if target < cum:
-                    chosen = k
-                    break
-            out[chosen] += 1
-        return
-    if sort:
-        # insertion sort of the class indices by decreasing weight (K is small)
-        for i in range(K):
-            key = i
-            wk = w[i]
-            t = i - 1
-            while t >= 0 and w[seq[t]] < wk:
-                seq[t + 1] = seq[t]
-                t -= 1
-            seq[t + 1] = key
-    acc = 0.0
-    for t in range(K - 1, -1, -1):
-        acc += w[seq[t]]
-        sfx[t] = acc
-    remaining = total
-    for t in range(K - 1):
-        k = seq[t]
-        rest = sfx[t]
-        if rest <= 0.0:
-            out[k] += remaining  # degenerate weights: cannot happen for valid input
-            return
-        if remaining < _CATEGORICAL_PER_CLASS * (K - t):
-            for _ in range(remaining):
-                target = gen.random() * rest
-                chosen = seq[t]
-                cum = 0.0
-                for tt in range(t, K):
-                    kk = seq[tt]
-                    cum += w[kk]
-                    if target < cum:
-                        chosen = kk
-                        break
-                out[chosen] += 1
-            return
-        p = w[k] / rest
-        if p >= 1.0:
-            out[k] += remaining
-            return
-        if p > 0.0:
-            x = _binomial(gen, remaining, p)
-            out[k] += x
-            remaining -= x
-            if remaining == 0:
-                return
-    out[seq[K - 1]] += remaining
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
@@ -410,14 +231,14 @@ def _pattern_probabilities(P, K, on_ptr, on_idx, g, odds, wmat, Wp):
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
-def _lambda_shift_move(gen, k, h, J, K, P, n, counts, psize, odds, lam, g, pi, wmat, Wp, Wn, epow, p0):
+def _lambda_shift_move(rh, k, h, J, K, P, n, counts, psize, odds, lam, g, pi, wmat, Wp, Wn, epow, p0):
     """MH move logit λ_jk → logit λ_jk + ε (all j), ε ~ N(0, h²), under p(λ, V | α, data) (module docstring).
 
     With odds o_j → o_j e^ε: q_k → q'_k = ∏_j 1/(1 + o_j e^ε) and π_k φ_k(x_p) → π_k φ_k(x_p) (q'_k/q_k) e^{ε|x_p|}.
     Log acceptance ratio: Σ_p c_p log(P'_p/P_p) − n log((1 − p0')/(1 − p0)) + J ε + 2 log(q'_k/q_k), the last
     two terms the Jacobian of the logit transform of the Beta(1, 1) prior.  Returns (accepted, p0).
     """
-    eps = h * gen.standard_normal()
+    eps = h * standard_normal(rh)
     e = math.exp(eps)
     q_old = 1.0
     q_new = 1.0
@@ -448,7 +269,7 @@ def _lambda_shift_move(gen, k, h, J, K, P, n, counts, psize, odds, lam, g, pi, w
         Wn[p] = W
         log_a += counts[p] * math.log(W / Wp[p])
     log_a += -n * (math.log1p(-p0_new) - math.log1p(-p0)) + J * eps + 2.0 * math.log(ratio)
-    if log_a < 0.0 and math.log(gen.random() + 1e-300) >= log_a:
+    if log_a < 0.0 and math.log(uniform(rh) + 1e-300) >= log_a:
         return False, p0
     for p in range(P):
         wmat[p, k] *= epow[psize[p]]
@@ -462,7 +283,7 @@ def _lambda_shift_move(gen, k, h, J, K, P, n, counts, psize, odds, lam, g, pi, w
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
-def _stick_move(gen, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before, p0):
+def _stick_move(rh, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before, p0):
     """MH move logit V_k → logit V_k + ε, ε ~ N(0, h²), under p(λ, V | α, data) (module docstring), k < K − 1.
 
     π_k scales by r = V'_k/V_k and π_l (l > k) by t = (1 − V'_k)/(1 − V_k).  Log acceptance ratio:
@@ -470,7 +291,7 @@ def _stick_move(gen, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, befor
     V(1 − V)).  ``before[p]`` = Σ_{l<k} π_l φ_l(x_p) (unchanged by this move).  Returns (accepted, p0).
     """
     v_old = V[k]
-    e = math.exp(h * gen.standard_normal())
+    e = math.exp(h * standard_normal(rh))
     v_new = v_old * e / (1.0 - v_old + v_old * e)
     if not (v_new > 0.0 and v_new < _V_MAX and v_old > 0.0):
         return False, p0
@@ -494,7 +315,7 @@ def _stick_move(gen, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, befor
         Wn[p] = W
         log_a += counts[p] * math.log(W / Wp[p])
     log_a += -n * (math.log1p(-p0_new) - math.log1p(-p0)) + math.log(r) + alpha * math.log(t)
-    if log_a < 0.0 and math.log(gen.random() + 1e-300) >= log_a:
+    if log_a < 0.0 and math.log(uniform(rh) + 1e-300) >= log_a:
         return False, p0
     for p in range(P):
         wmat[p, k] *= r
@@ -584,6 +405,7 @@ def lcmcr_chain_kernel(
     accepted and proposed θ moves after burn-in.
     All work buffers are allocated once here, never inside the sweep loop.
     """
+    rh = rng_handle(gen)  # plain integers: the variates below read gen's bit stream without refcounting
     P = counts.shape[0]
     n = 0
     for p in range(P):
@@ -628,9 +450,9 @@ def lcmcr_chain_kernel(
     alpha = a_alpha / b_alpha
     for j in range(J):
         for k in range(K):
-            lam[j, k] = 0.05 + 0.9 * gen.random()
+            lam[j, k] = 0.05 + 0.9 * uniform(rh)
     for k in range(K):
-        V[k] = min(gen.random(), _V_MAX) if k < K - 1 else 1.0
+        V[k] = min(uniform(rh), _V_MAX) if k < K - 1 else 1.0
     _stick_weights(V, pi, K)
     h0 = math.log(1.0 + math.sqrt(float(n)))
     for k in range(K):
@@ -669,7 +491,7 @@ def lcmcr_chain_kernel(
                     for k in range(K):
                         if pi[k] < _THETA_MIN_WEIGHT:
                             continue  # depends on π only, which this move leaves unchanged
-                        ok, p0 = _lambda_shift_move(gen, k, math.exp(log_h_theta[k]), J, K, P, n, counts, psize,
+                        ok, p0 = _lambda_shift_move(rh, k, math.exp(log_h_theta[k]), J, K, P, n, counts, psize,
                                                     odds, lam, g, pi, wmat, Wp, Wn, epow, p0)
                         if sweep < burn_in:
                             th_prop[k] += 1.0
@@ -683,7 +505,7 @@ def lcmcr_chain_kernel(
                     for k in range(K - 1):
                         if left < _THETA_MIN_WEIGHT:
                             break  # depends on V_l, l < k only, which this move leaves unchanged
-                        ok, p0 = _stick_move(gen, k, math.exp(log_h_theta[K + k]), K, P, n, counts, alpha, V, pi, g,
+                        ok, p0 = _stick_move(rh, k, math.exp(log_h_theta[K + k]), K, P, n, counts, alpha, V, pi, g,
                                              wmat, Wp, Wn, before, p0)
                         for p in range(P):
                             before[p] += wmat[p, k]
@@ -706,6 +528,16 @@ def lcmcr_chain_kernel(
                 th_prop[:] = 0.0
 
         # ---- 1. class counts of the observed patterns
+        # visiting order of the classes in the multinomials: by decreasing π_k, sorted once per sweep (any order
+        # is exact; roughly decreasing weights let the conditional binomials stop early, and one sort per
+        # sweep instead of one per pattern saves ≈ 10% of a sweep on Kosovo)
+        for i in range(K):
+            wk = pi[i]
+            t = i - 1
+            while t >= 0 and pi[seq[t]] < wk:
+                seq[t + 1] = seq[t]
+                t -= 1
+            seq[t + 1] = i
         for k in range(K):
             m[k] = 0
             for j in range(J):
@@ -741,7 +573,7 @@ def lcmcr_chain_kernel(
                         bl = x
                 for k in range(K):
                     w[k] = math.exp(w[k] - bl)
-            _multinomial(gen, counts[p], w, K, seq, sfx, draw, True)
+            multinomial(rh, counts[p], w, K, seq, sfx, draw, False)
             for k in range(K):
                 d = draw[k]
                 if d > 0:
@@ -753,10 +585,10 @@ def lcmcr_chain_kernel(
         if p0 > 1.0 - 1e-15:
             p0 = 1.0 - 1e-15
         if p0 > 0.0:
-            n0 = gen.negative_binomial(n, 1.0 - p0)
+            n0 = negative_binomial(rh, n, 1.0 - p0)
         else:
             n0 = 0
-        _multinomial(gen, n0, g, K, seq, sfx, u, True)
+        multinomial(rh, n0, g, K, seq, sfx, u, True)
         for k in range(K):
             nk[k] = m[k] + u[k]  # class totals, kept current by the moves of 2b and 2c
 
@@ -768,12 +600,12 @@ def lcmcr_chain_kernel(
                     continue  # which classes move depends on m only
                 for _mv in range(n_mh):
                     hk = h[k]
-                    step = int(gen.random() * (2 * hk))
+                    step = int(uniform(rh) * (2 * hk))
                     d = step - hk if step < hk else step - hk + 1  # uniform on {−h..−1, 1..h}
                     ok = False
                     if u[k] + d >= 0:
                         delta = _log_u_ratio(d, k, J, K, n_cur, u[k], m[k], s, nk, alpha)
-                        if delta >= 0.0 or math.log(gen.random() + 1e-300) < delta:
+                        if delta >= 0.0 or math.log(uniform(rh) + 1e-300) < delta:
                             u[k] += d
                             nk[k] += d
                             n0 += d
@@ -800,20 +632,20 @@ def lcmcr_chain_kernel(
         # ---- 2c. label-switching moves on the class contents (π and V fixed / swapped)
         if n_label > 0 and K >= 2:
             for _mv in range(n_label):
-                j1 = int(gen.random() * K)
-                l1 = int(gen.random() * (K - 1))
+                j1 = int(uniform(rh) * K)
+                l1 = int(uniform(rh) * (K - 1))
                 if l1 >= j1:
                     l1 += 1
                 dn = nk[j1] - nk[l1]
                 if dn != 0 and pi[j1] > 0.0 and pi[l1] > 0.0:
                     la = dn * (math.log(pi[l1]) - math.log(pi[j1]))
-                    if la >= 0.0 or math.log(gen.random() + 1e-300) < la:
+                    if la >= 0.0 or math.log(uniform(rh) + 1e-300) < la:
                         _swap_classes(j1, l1, J, m, u, nk, s)
                 if K >= 3:
-                    k2 = int(gen.random() * (K - 2))
+                    k2 = int(uniform(rh) * (K - 2))
                     if nk[k2] != nk[k2 + 1]:
                         la = nk[k2] * math.log1p(-V[k2 + 1]) - nk[k2 + 1] * math.log1p(-V[k2])
-                        if la >= 0.0 or math.log(gen.random() + 1e-300) < la:
+                        if la >= 0.0 or math.log(uniform(rh) + 1e-300) < la:
                             _swap_classes(k2, k2 + 1, J, m, u, nk, s)
                             vt = V[k2]
                             V[k2] = V[k2 + 1]
@@ -825,9 +657,9 @@ def lcmcr_chain_kernel(
             tot = nk[k]
             for j in range(J):
                 if tot == 0:
-                    lj = gen.random()
+                    lj = uniform(rh)
                 else:
-                    lj = _beta(gen, 1.0 + s[j, k], 1.0 + (tot - s[j, k]))
+                    lj = beta(rh, 1.0 + s[j, k], 1.0 + (tot - s[j, k]))
                 if lj > _LAM_MAX:
                     lj = _LAM_MAX
                 lam[j, k] = lj
@@ -836,7 +668,7 @@ def lcmcr_chain_kernel(
         tail = 0
         for k in range(K - 1, -1, -1):
             if k < K - 1:
-                V[k] = min(_beta(gen, 1.0 + nk[k], alpha + tail), _V_MAX)
+                V[k] = min(beta(rh, 1.0 + nk[k], alpha + tail), _V_MAX)
             tail += nk[k]
         V[K - 1] = 1.0
         _stick_weights(V, pi, K)
@@ -846,7 +678,7 @@ def lcmcr_chain_kernel(
 
         # ---- 5. α | V
         if K > 1:
-            alpha = gen.gamma(a_alpha + K - 1.0, 1.0 / (b_alpha - log_sum))
+            alpha = standard_gamma(rh, a_alpha + K - 1.0) / (b_alpha - log_sum)
             if alpha < 1e-300:
                 alpha = 1e-300
 
