@@ -407,6 +407,6 @@ def poisson(rh, mu: float) -> int:
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def negative_binomial(rh, n: float, p: float) -> int:
     """Failures before the n-th success with success probability p ∈ (0, 1]: Poisson(Gamma(n)·(1 − p)/p)."""
-    if p >= 1.0:
+    if n <= 0 or p >= 1.0:
         return 0
     return poisson(rh, standard_gamma(rh, n) * (1.0 - p) / p)
