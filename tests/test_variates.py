@@ -23,6 +23,7 @@ from estimate.samplers.variates import (
     binomial,
     multinomial,
     negative_binomial,
+    order_by_decreasing,
     poisson,
     rng_handle,
     standard_gamma,
@@ -183,3 +184,17 @@ def test_multinomial_matches_pmf(total: int, sort: bool) -> None:
         se = np.sqrt(total * w * (1 - w) / x.shape[0])
         assert np.all(np.abs(x.mean(axis=0) - total * w) < 5 * se)
         np.testing.assert_allclose(x.var(axis=0), total * w * (1 - w), rtol=0.05)
+
+
+@njit
+def _order(values):
+    seq = np.empty(values.shape[0], dtype=np.int64)
+    order_by_decreasing(values, values.shape[0], seq)
+    return seq
+
+
+def test_order_by_decreasing_is_a_stable_descending_argsort() -> None:
+    rng = np.random.default_rng(3)
+    for size in (1, 2, 10, 30):
+        for values in (rng.random(size), rng.integers(0, 3, size).astype(float)):  # ties in the second
+            np.testing.assert_array_equal(_order(values), np.argsort(-values, kind="stable"))

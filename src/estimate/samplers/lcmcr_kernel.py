@@ -98,6 +98,7 @@ from estimate.samplers.variates import (
     beta,
     multinomial,
     negative_binomial,
+    order_by_decreasing,
     rng_handle,
     standard_gamma,
     standard_normal,
@@ -531,13 +532,7 @@ def lcmcr_chain_kernel(
         # visiting order of the classes in the multinomials: by decreasing π_k, sorted once per sweep (any order
         # is exact; roughly decreasing weights let the conditional binomials stop early, and one sort per
         # sweep instead of one per pattern saves ≈ 10% of a sweep on Kosovo)
-        for i in range(K):
-            wk = pi[i]
-            t = i - 1
-            while t >= 0 and pi[seq[t]] < wk:
-                seq[t + 1] = seq[t]
-                t -= 1
-            seq[t + 1] = i
+        order_by_decreasing(pi, K, seq)
         for k in range(K):
             m[k] = 0
             for j in range(J):

@@ -38,6 +38,7 @@ __all__ = [
     "binomial",
     "multinomial",
     "negative_binomial",
+    "order_by_decreasing",
     "poisson",
     "random_bits",
     "rng_handle",
@@ -290,6 +291,18 @@ def binomial(rh, n: int, p: float) -> int:
     return n - x if flip else x
 
 
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def order_by_decreasing(values, K, seq) -> None:
+    """seq[0:K] = indices 0..K−1 by decreasing values[i], ties in index order (insertion sort; K is small)."""
+    for i in range(K):
+        value = values[i]
+        t = i - 1
+        while t >= 0 and values[seq[t]] < value:
+            seq[t + 1] = seq[t]
+            t -= 1
+        seq[t + 1] = i
+
+
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def multinomial(rh, total, w, K, seq, sfx, out, sort):
     """out = Multinomial(total, w / Σ w), exact.
@@ -326,15 +339,7 @@ def multinomial(rh, total, w, K, seq, sfx, out, sort):
             out[chosen] += 1
         return
     if sort:
-        # insertion sort of the class indices by decreasing weight (K is small)
-        for i in range(K):
-            key = i
-            wk = w[i]
-            t = i - 1
-            while t >= 0 and w[seq[t]] < wk:
-                seq[t + 1] = seq[t]
-                t -= 1
-            seq[t + 1] = key
+        order_by_decreasing(w, K, seq)
     acc = 0.0
     for t in range(K - 1, -1, -1):
         acc += w[seq[t]]
