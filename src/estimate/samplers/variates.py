@@ -199,6 +199,7 @@ def beta(rh, a: float, b: float) -> float:
 # counts
 
 
+_RECIPROCAL = np.array([0.0] + [1.0 / x for x in range(1, 64)])
 _STIRLING_TAIL = np.array(
     [
         0.0810614667953272,
@@ -244,7 +245,8 @@ def binomial(rh, n: int, p: float) -> int:
     mean = nf * r
     if mean < 10.0:
         qn = math.exp(nf * math.log1p(-r))
-        bound = min(nf, mean + 10.0 * math.sqrt(mean * q + 1.0))
+        bound = min(nf, mean + 35.0)  # P(X > mean + 35) < 1e-13 for mean < 10: a restart guard only
+        ratio = r / q
         x = 0
         px = qn
         U = uniform(rh)
@@ -256,7 +258,8 @@ def binomial(rh, n: int, p: float) -> int:
                 U = uniform(rh)
             else:
                 U -= px
-                px = ((n - x + 1) * r * px) / (x * q)
+                # P(x)/P(x − 1) = (n − x + 1)/x · r/q; 1/x from a table (a division in the loop's critical path)
+                px *= ratio * (n - x + 1) * (_RECIPROCAL[x] if x < _RECIPROCAL.shape[0] else 1.0 / x)
     else:
         spq = math.sqrt(mean * q)
         b = 1.15 + 2.53 * spq
