@@ -243,10 +243,10 @@ def binomial(rh, n: int, p: float) -> int:
     q = 1.0 - r
     nf = float(n)
     mean = nf * r
+    odds = r / q
     if mean < 10.0:
         qn = math.exp(nf * math.log1p(-r))
         bound = min(nf, mean + 35.0)  # P(X > mean + 35) < 1e-13 for mean < 10: a restart guard only
-        ratio = r / q
         x = 0
         px = qn
         U = uniform(rh)
@@ -259,14 +259,13 @@ def binomial(rh, n: int, p: float) -> int:
             else:
                 U -= px
                 # P(x)/P(x − 1) = (n − x + 1)/x · r/q; 1/x from a table (a division in the loop's critical path)
-                px *= ratio * (n - x + 1) * (_RECIPROCAL[x] if x < _RECIPROCAL.shape[0] else 1.0 / x)
+                px *= odds * (n - x + 1) * (_RECIPROCAL[x] if x < _RECIPROCAL.shape[0] else 1.0 / x)
     else:
         spq = math.sqrt(mean * q)
         b = 1.15 + 2.53 * spq
         a = -0.0873 + 0.0248 * b + 0.01 * r
         c = mean + 0.5
         v_r = 0.92 - 4.2 / b
-        odds = r / q
         alpha = (2.83 + 5.1 / b) * spq
         mf = math.floor((nf + 1.0) * r)
         while True:
@@ -306,6 +305,25 @@ def order_by_decreasing(values, K, seq) -> None:
         seq[t + 1] = i
 
 
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def _place_each(rh, count, w, seq, start, K, weight, natural, out) -> None:
+    """Place ``count`` individuals with one uniform each among the classes at positions start..K−1 — in index
+    order if ``natural``, else in the order ``seq`` — with probabilities w / ``weight`` (``weight`` = their sum).
+    A target beyond the last cumulative sum (rounding) goes to the last class scanned."""
+    last = K - 1 if natural else seq[K - 1]
+    for _ in range(count):
+        target = uniform(rh) * weight
+        chosen = last
+        cum = 0.0
+        for position in range(start, K):
+            k = position if natural else seq[position]
+            cum += w[k]
+            if target < cum:
+                chosen = k
+                break
+        out[chosen] += 1
+
+
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def multinomial(rh, total, w, K, seq, sfx, out, sort):
     """out = Multinomial(total, w / Σ w), exact.
@@ -330,16 +348,7 @@ def multinomial(rh, total, w, K, seq, sfx, out, sort):
         tot = 0.0
         for k in range(K):
             tot += w[k]
-        for _ in range(total):
-            target = uniform(rh) * tot
-            chosen = K - 1
-            cum = 0.0
-            for k in range(K):
-                cum += w[k]
-                if target < cum:
-                    chosen = k
-                    break
-            out[chosen] += 1
+        _place_each(rh, total, w, seq, 0, K, tot, True, out)
         return
     if sort:
         order_by_decreasing(w, K, seq)
@@ -355,17 +364,7 @@ def multinomial(rh, total, w, K, seq, sfx, out, sort):
             out[k] += remaining  # degenerate weights: cannot happen for valid input
             return
         if remaining < CATEGORICAL_PER_CLASS * (K - t):
-            for _ in range(remaining):
-                target = uniform(rh) * rest
-                chosen = seq[t]
-                cum = 0.0
-                for tt in range(t, K):
-                    kk = seq[tt]
-                    cum += w[kk]
-                    if target < cum:
-                        chosen = kk
-                        break
-                out[chosen] += 1
+            _place_each(rh, remaining, w, seq, t, K, rest, False, out)
             return
         p = w[k] / rest
         if p >= 1.0:
