@@ -16,8 +16,11 @@ Measured, each in its own process (:mod:`benchmarks._speed_case`) so that peak m
 - peak resident memory of every case.
 
 Targets (LCMCR issue) are reported next to the measurements with met / not met; R figures come from
-``benchmarks/reference.json`` (copied from shared/data).  ESS here is ArviZ's rank-normalised bulk ESS; R's figures
-used coda's ``effectiveSize`` — close for well-mixed chains, not identical.
+``benchmarks/reference.json`` (copied from shared/data).  R's ESS figures are coda's ``effectiveSize`` (an AR
+spectral estimate); this suite reports both that estimator (:func:`estimate.inference_data.ess_ar_spectral`, which
+reproduces coda's 1,203 on R's own seed-1 chain) — the like-for-like comparison with R, used for the ESS target — and
+ArviZ's rank-normalised bulk ESS, this package's diagnostic, which is far more conservative for slowly mixing chains
+(595 on that same R chain, i.e. R LCMCR makes ≈ 41 bulk-ESS per second).
 """
 
 from __future__ import annotations
@@ -40,6 +43,22 @@ TARGETS = {
     "ess_per_second_all_chains": 840.0,  # ≥ ESS of N per second, all chains on both cores
     "batch_ratio": 1.5,  # batched 1,000 strata × 5 lists: cost per chain-sweep ≤ 1.5 × single-chain cost
 }
+
+R_DRAWS = Path(__file__).resolve().parents[1] / "tests" / "data" / "lcmcr_kosovo_draws_seed1.csv"
+
+
+def r_bulk_ess_per_second(reference: dict[str, Any]) -> float | None:
+    """ArviZ bulk ESS per second of R LCMCR's own seed-1 Kosovo chain (its draws are bundled for the tests)."""
+    if not R_DRAWS.exists():
+        return None
+    import arviz as az
+    import pandas as pd
+
+    seed1 = reference["lcmcr_kosovo"]["per_seed"][0]
+    draws = pd.read_csv(R_DRAWS)["N"].to_numpy(dtype=float)
+    seconds = seed1["ess"] / seed1["ess_per_s"]  # the reference's own timing of that run
+    return float(az.ess(draws[None, :], method="bulk")) / seconds
+
 
 def _lcmcr_defaults() -> dict[str, int]:
     """burn-in, draws and thinning of ``LCMCR()`` as shipped (so the "default settings" row never goes stale)."""
@@ -156,7 +175,9 @@ def collapsed_comparison(cases: dict[str, Any]) -> dict[str, Any] | None:
         def se(x: np.ndarray, n: int = n) -> float:
             return float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
 
+        coda = np.array([r.get("ess_coda", np.nan) for r in runs])
         out[key] = {"runs": n, "ess": float(ess.mean()), "ess_se": se(ess), "tail": float(tail.mean()),
+                    "coda": float(coda.mean()), "coda_se": se(coda),
                     "tail_se": se(tail), "us_per_sweep": float(cpu.sum() / sum(r["sweeps"] for r in runs) * 1e6),
                     "ess_per_cpu_s": float(rate.mean()), "ess_per_cpu_s_se": se(rate),
                     "median": cmp[key]["median"], "q025": cmp[key]["q025"], "q975": cmp[key]["q975"]}
@@ -199,13 +220,25 @@ def checks(result: dict[str, Any]) -> list[dict[str, Any]]:
     ess4_unit = "ESS/s (wall, R's settings)"
     ess4_note = ""
     runs = _get(c, "collapsed_vs_plain", default, "runs")
+    ess_target_label = ""
     if runs and len(runs) > 1:
         # one run's ESS varies by tens of percent between seeds: the mean over the replicate runs is the figure
         rates = np.array([r["ess_bulk"] / r["wall_seconds"] for r in runs])
-        ess4_note = f"one run: {C.fmt(ess4, 1)} ESS/s; "
-        ess4 = float(rates.mean())
-        se = rates.std(ddof=1) / np.sqrt(len(rates))
-        ess4_unit = f"± {se:.0f} ESS/s (wall, R's settings, mean of {len(runs)} runs)"
+        bulk, bulk_se = float(rates.mean()), rates.std(ddof=1) / np.sqrt(len(rates))
+        ess4_note = f"one run: {C.fmt(ess4, 1)} bulk ESS/s; "
+        ess4 = bulk
+        ess4_unit = f"± {bulk_se:.0f} ESS/s (wall, R's settings, ArviZ bulk ESS, mean of {len(runs)} runs)"
+        if all("ess_coda" in r for r in runs):
+            # R's 83–92 are coda's effectiveSize: compare like with like, and give the bulk-ESS view beside it
+            coda = np.array([r["ess_coda"] / r["wall_seconds"] for r in runs])
+            ess4 = float(coda.mean())
+            ess4_unit = (f"± {coda.std(ddof=1) / np.sqrt(len(coda)):.0f} ESS/s (wall, R's settings, coda's ESS as "
+                         f"in the reference, mean of {len(runs)} runs)")
+            ess_target_label = ", coda's ESS"
+            r_bulk = r_bulk_ess_per_second(result["reference"])
+            ess4_note = (f"ArviZ bulk ESS: {bulk:.0f} ± {bulk_se:.0f} ESS/s" +
+                         (f" against {r_bulk:.1f} for R's own seed-1 chain by the same measure ({bulk / r_bulk:.1f}×)"
+                          if r_bulk else "") + "; ")
     batch_ratio = None
     if c.get("batch") and "batch" in c["batch"]:
         batch_ratio = c["batch"]["batch"]["us_per_chain_sweep_cpu"] / c["batch"]["single"]["us_per_sweep_cpu"]
@@ -217,7 +250,7 @@ def checks(result: dict[str, Any]) -> list[dict[str, Any]]:
          "note": (f"plain Gibbs sweep (R's algorithm): {C.fmt(us_other, 2)} µs" if other == "plain" else
                   f"with the collapsed θ, n0 and label-switching moves: {C.fmt(us_other, 2)} µs")},
         {"target": f"ESS of N per second, all chains on both cores ≥ {t['ess_per_second_all_chains']:g} "
-                   "(R LCMCR one chain: 83–92)", "measured": ess4, "unit": ess4_unit,
+                   f"(R LCMCR one chain: 83–92{ess_target_label})", "measured": ess4, "unit": ess4_unit,
          "met": None if ess4 is None else ess4 >= t["ess_per_second_all_chains"],
          "note": ess4_note + f"default settings ({_settings_text(c)}): "
                  f"{C.fmt(_get(c, 'ess_default_4_chains', 'ess_per_second_wall'))} ESS/s"},
@@ -325,9 +358,11 @@ def markdown(result: dict[str, Any]) -> str:
                            ("collapsed", "plus collapsed θ, n0 and label-switching moves")):
             e = cc[key]
             rows.append([label, f"{e['ess']:,.0f} ± {e['ess_se']:,.0f}", f"{e['tail']:,.0f} ± {e['tail_se']:,.0f}",
+                         f"{e['coda']:,.0f} ± {e['coda_se']:,.0f}" if np.isfinite(e.get("coda", np.nan)) else "—",
                          f"{e['us_per_sweep']:.2f}", f"{e['ess_per_cpu_s']:.0f} ± {e['ess_per_cpu_s_se']:.0f}",
                          f"{e['median']:,.0f} [{e['q025']:,.0f}, {e['q975']:,.0f}]"])
-        lines += C.table(["sampler", "bulk ESS of N per run", "tail ESS of N per run", "µs/sweep (CPU)",
+        lines += C.table(["sampler", "bulk ESS of N per run", "tail ESS of N per run", "coda's ESS of N per run",
+                          "µs/sweep (CPU)",
                           "bulk ESS per CPU-second", "pooled median [95% interval]"], rows)
         verdict = ("a measurable gain (more than two standard errors above 1)" if cc["measurable"] else
                    "not a measurable gain (within two standard errors of 1)")
