@@ -245,11 +245,13 @@ def binomial(rh, n: int, p: float) -> int:
     mean = nf * r
     odds = r / q
     if mean < 10.0:
+        U = uniform(rh)
+        if U <= 1.0 - mean:  # P(X = 0) = (1 − r)^n ≥ 1 − n·r (Bernoulli's inequality): X = 0 without exp/log1p
+            return n if flip else 0
         qn = math.exp(nf * math.log1p(-r))
         bound = min(nf, mean + 35.0)  # P(X > mean + 35) < 1e-13 for mean < 10: a restart guard only
         x = 0
         px = qn
-        U = uniform(rh)
         while U > px:
             x += 1
             if x > bound:
