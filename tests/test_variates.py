@@ -139,7 +139,8 @@ def test_beta(a: float, b: float) -> None:
     assert stats.kstest(x, "beta", args=(a, b)).pvalue > LEVEL
 
 
-@pytest.mark.parametrize(("n", "p"), [(12, 0.3), (40, 0.9), (1131, 0.37), (500, 0.02), (30, 0.5), (1000, 0.0099)])
+@pytest.mark.parametrize(("n", "p"), [(12, 0.3), (40, 0.9), (1131, 0.37), (500, 0.02), (30, 0.5), (1000, 0.0099),
+                                    (50, 0.004), (1, 0.3), (7, 0.97)])
 def test_binomial_matches_pmf(n: int, p: float) -> None:
     x = _count_draws(np.random.default_rng(n), 0, n, p, 100_000)
     assert _chi_square_p(x, lambda k: stats.binom.pmf(k, n, p)) > LEVEL
