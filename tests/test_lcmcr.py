@@ -119,9 +119,10 @@ def test_kosovo_matches_reference_lcmcr(kosovo: CaptureData) -> None:
         {"collapsed_n0": True},
         {"label_moves": 5},
         {"theta_moves": 1},
+        {"theta_moves": 1, "theta_leapfrog": 6},
         SAMPLERS["collapsed"],
     ],
-    ids=["collapsed-n0", "label-moves", "theta-moves", "default"],
+    ids=["collapsed-n0", "label-moves", "theta-moves", "theta-hmc", "default"],
 )
 def test_extra_moves_leave_posterior_unchanged(variant: dict) -> None:
     """Plain Gibbs and each extra move target the same posterior (small 4-list data, K = 3, long runs).

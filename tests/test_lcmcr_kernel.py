@@ -127,9 +127,22 @@ def test_same_seed_same_draws_any_thread_count_and_order() -> None:
 # ---------------------------------------------------------------------------------------------- closed form
 
 
-@pytest.mark.parametrize(("collapsed", "theta_moves"), [(False, 0), (True, 0), (False, 1)],
-                         ids=["gibbs", "collapsed-n0", "theta-moves"])
-def test_independence_model_matches_closed_form(collapsed: bool, theta_moves: int) -> None:
+def _mt_posterior(X: np.ndarray, c: np.ndarray, upper: int) -> tuple[np.ndarray, np.ndarray]:
+    """Model Mt (K = 1) with λ_j ~ Beta(1, 1), p(N) ∝ 1/N: grid N = n..upper − 1 and its exact pmf."""
+    n = int(c.sum())
+    n_j = (X.astype(np.int64) * c[:, None]).sum(axis=0)
+    grid = np.arange(n, upper)
+    log_post = -np.log(grid) + gammaln(grid + 1) - gammaln(grid - n + 1)
+    for size in n_j:
+        log_post += gammaln(1 + size) + gammaln(1 + grid - size) - gammaln(2 + grid)
+    pmf = np.exp(log_post - log_post.max())
+    return grid, pmf / pmf.sum()
+
+
+@pytest.mark.parametrize(("collapsed", "theta_moves", "leapfrog"),
+                         [(False, 0, 0), (True, 0, 0), (False, 1, 0), (False, 1, 6)],
+                         ids=["gibbs", "collapsed-n0", "theta-moves", "theta-hmc"])
+def test_independence_model_matches_closed_form(collapsed: bool, theta_moves: int, leapfrog: int) -> None:
     """K = 1 is model Mt: p(N | x) ∝ (1/N) N!/(N − n)! ∏_j B(1 + n_j, 1 + N − n_j) (λ_j ~ Beta(1,1) out).
 
     Tolerance: 4 Monte Carlo standard errors of each sample quantile, sqrt(q(1−q)/ESS)/f(x_q), with f the
@@ -137,16 +150,10 @@ def test_independence_model_matches_closed_form(collapsed: bool, theta_moves: in
     """
     X, c = _kosovo()
     n = int(c.sum())
-    n_j = (X.astype(np.int64) * c[:, None]).sum(axis=0)
-    grid = np.arange(n, 12_000)
-    log_post = -np.log(grid) + gammaln(grid + 1) - gammaln(grid - n + 1)
-    for size in n_j:
-        log_post += gammaln(1 + size) + gammaln(1 + grid - size) - gammaln(2 + grid)
-    pmf = np.exp(log_post - log_post.max())
-    pmf /= pmf.sum()
+    grid, pmf = _mt_posterior(X, c, 12_000)
     cdf = np.cumsum(pmf)
     settings = LCMCRSettings(K=1, burn_in=500, n_draws=4000, thinning=2, collapsed_n0=collapsed,
-                             theta_moves=theta_moves)
+                             theta_moves=theta_moves, theta_leapfrog=leapfrog)
     res = sample_lcmcr(X, c, settings, spawn_generators(5, 1, 4)[0], n_threads=2)
     draws = res["N"]
     ess = _ess(draws)
@@ -157,6 +164,30 @@ def test_independence_model_matches_closed_form(collapsed: bool, theta_moves: in
         assert abs(np.quantile(draws, q) - exact_q) < 4 * mcse + 1, (q, np.quantile(draws, q), exact_q, mcse)
     # posterior mode of Mt ≈ the conditional MLE 7,394.6 (flat prior on λ, 1/N prior: mode within a few units)
     assert abs(grid[np.argmax(pmf)] - 7394.6) < 15
+
+
+@pytest.mark.parametrize(("theta_moves", "leapfrog"), [(0, 0), (1, 0), (1, 4)],
+                         ids=["gibbs", "theta-shift", "theta-hmc"])
+def test_small_data_closed_form_is_sensitive_to_the_capture_prior(theta_moves: int, leapfrog: int) -> None:
+    """K = 1 on 3 lists and 94 observed: here the Beta(1, 1) prior of λ matters (Kosovo's 4,400 records swamp it),
+    so a θ move whose target gets the prior's Jacobian wrong is caught (checked: with the HMC's log prior, or the
+    shift move's Jacobian term, halved, a quantile moves by 2 against tolerances of 1.4 and 2.0, its Monte Carlo
+    s.e. being 0.1–0.25).  Tolerance 4 Monte Carlo s.e. of each quantile + 1 (N is discrete), as above.
+    """
+    rng = np.random.default_rng(2)
+    x = (rng.random((150, 3)) < [0.25, 0.3, 0.2]).astype(np.uint8)
+    patterns, counts = np.unique(x[x.sum(1) > 0], axis=0, return_counts=True)
+    n = int(counts.sum())
+    grid, pmf = _mt_posterior(patterns, counts, 20 * n)
+    cdf = np.cumsum(pmf)
+    settings = LCMCRSettings(K=1, burn_in=1_000, n_draws=10_000, thinning=2, theta_moves=theta_moves,
+                             theta_leapfrog=leapfrog)
+    draws = sample_lcmcr(patterns, counts, settings, spawn_generators(8, 1, 4)[0], n_threads=2)["N"]
+    ess = _ess(draws)
+    for q in (0.1, 0.5, 0.9):
+        exact_q = grid[np.searchsorted(cdf, q)]
+        mcse = math.sqrt(q * (1 - q) / ess) / pmf[exact_q - n]
+        assert abs(np.quantile(draws, q) - exact_q) < 4 * mcse + 1, (q, np.quantile(draws, q), exact_q, mcse)
 
 
 # --------------------------------------------------------------------------------------------------- Kosovo

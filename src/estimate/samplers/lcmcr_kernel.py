@@ -36,7 +36,19 @@ One Gibbs sweep (data augmentation, as in the R package LCMCR):
    draw (m, n0, u) from their exact joint conditional given θ, so the pair "θ-move under the marginal, then
    impute" leaves the joint posterior invariant (blocked/partially collapsed Gibbs, van Dyk & Park 2008).  The
    data-augmentation steps move θ in small steps when the allocations pin it down (a large fraction of missing
-   information); these moves do not;
+   information); these moves do not.
+   With ``theta_leapfrog`` = L > 0 the λ part of each round is instead one Hamiltonian Monte Carlo trajectory
+   (Neal, R. M. 2011, "MCMC using Hamiltonian dynamics", Handbook of Markov Chain Monte Carlo, ch. 5) on
+   η_jk = logit λ_jk of every class in A = {k : π_k ≥ 10⁻³} at once, π and the other classes fixed:
+
+       log p(η_A | ·) = Σ_p c_p log P_p − n log(1 − p0) + Σ_{k∈A, j} [η_jk − 2 log(1 + e^{η_jk})] + const,
+       ∂/∂η_jk = Σ_p c_p (π_k φ_k(x_p)/P_p)(x_pj − λ_jk) − n π_k q_k λ_jk/(1 − p0) + 1 − 2λ_jk,
+
+   L leapfrog steps of size ε·U(0.8, 1.2) with a diagonal mass 1 + 0.1·n·π_k for class k (roughly the
+   information about η_jk; A and the mass depend on π only, which the move leaves unchanged), accepted with
+   probability min(1, e^{H − H'}); a trajectory that leaves |η| < 35, P_p ∈ (10⁻²⁸⁰, 10²⁵⁰) or p0 < 1 − 10⁻¹²
+   is rejected.  ε is tuned toward 75% acceptance during burn-in only.  Unlike the one-dimensional shifts, a
+   trajectory moves all the capture probabilities of the classes together along the posterior's correlations;
 1. m_p· ~ Multinomial(c_p, w_pk ∝ π_k φ_k(x_p)) for every observed pattern p;
 2. p0 = Σ_k π_k q_k,  n0 ~ NegBin(n, 1 − p0) (failures before n successes),  u ~ Multinomial(n0, ∝ π_k q_k);
 2b. (optional, ``collapsed_n0``) Metropolis–Hastings random-walk moves on the unseen class counts u with λ
@@ -135,7 +147,8 @@ class LCMCRSettings:
 
     ``collapsed_n0`` adds ``n_mh_moves`` partially collapsed MH moves per observed class on the unseen class counts
     per sweep; ``label_moves`` adds that many pairs of label-switching moves per sweep; ``theta_moves`` that many
-    rounds of collapsed moves on θ = (λ, V) (see the module docstring).
+    rounds of collapsed moves on θ = (λ, V) (see the module docstring), whose λ part is one Hamiltonian trajectory
+    of ``theta_leapfrog`` leapfrog steps if that is > 0, else one common log-odds shift per class.
     ``keep_traces`` also stores π (K) and λ (J×K) for every kept draw.  The defaults are R LCMCR's plain Gibbs
     sampler; :data:`estimate.estimators.lcmcr.SAMPLERS` holds the estimator's choices.
     """
@@ -151,6 +164,7 @@ class LCMCRSettings:
     n_mh_moves: int = 1
     label_moves: int = 0
     theta_moves: int = 0
+    theta_leapfrog: int = 0
 
     def __post_init__(self) -> None:
         if self.K < 1:
@@ -158,8 +172,9 @@ class LCMCRSettings:
         if self.a_alpha <= 0 or self.b_alpha <= 0:
             raise ValueError("a_alpha and b_alpha must be > 0")
         if (self.burn_in < 0 or self.n_draws < 0 or self.thinning < 1 or self.n_mh_moves < 0 or self.label_moves < 0
-                or self.theta_moves < 0):
-            raise ValueError("burn_in, n_draws, n_mh_moves, label_moves, theta_moves must be >= 0 and thinning >= 1")
+                or self.theta_moves < 0 or self.theta_leapfrog < 0):
+            raise ValueError("burn_in, n_draws, n_mh_moves, label_moves, theta_moves, theta_leapfrog must be >= 0 "
+                             "and thinning >= 1")
 
     @property
     def sweeps_per_chain(self) -> int:
@@ -332,6 +347,154 @@ def _stick_move(rh, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before
     return True, p0_new
 
 
+_HMC_MASS_PER_OBSERVED = 0.1  # mass of class k's log-odds: 1 + 0.1 n π_k
+_HMC_TARGET_ACCEPT = 0.75
+_HMC_MAX_LOG_ODDS = 35.0
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi, rest_p, p0_rest, odds_a, lam_a,
+                     g_a, w_a, share, grad):
+    """log p(η_A | π, λ outside A, α, data) + const and its gradient (module docstring, step 0); returns
+    (log density, p0), the log density −inf outside the region the moves work on.  Fills odds_a, lam_a, g_a
+    (π_k q_k), w_a (π_k φ_k(x_p)) for the classes in A."""
+    p0 = p0_rest
+    log_density = 0.0
+    for a in range(n_active):
+        k = active[a]
+        product = 1.0
+        for j in range(J):
+            e = eta[k, j]
+            if not (e > -_HMC_MAX_LOG_ODDS and e < _HMC_MAX_LOG_ODDS):
+                return -np.inf, p0
+            o = math.exp(e)
+            odds_a[k, j] = o
+            product *= 1.0 + o
+            log_density += e
+            grad[k, j] = 0.0
+        q = 1.0 / product
+        log_density += 2.0 * math.log(q)  # Σ_j [η − 2 log(1 + e^η)]: the Beta(1, 1) prior in logit coordinates
+        g_a[k] = pi[k] * q
+        share[k] = 0.0
+        p0 += g_a[k]
+    if not (p0 < _P0_MAX):
+        return -np.inf, p0
+    for p in range(P):
+        W = rest_p[p]
+        a0 = on_ptr[p]
+        a1 = on_ptr[p + 1]
+        for a in range(n_active):
+            k = active[a]
+            x = g_a[k]
+            for t in range(a0, a1):
+                x *= odds_a[k, on_idx[t]]
+            w_a[p, k] = x
+            W += x
+        if not (W > _P_LOW and W < _W_HIGH):
+            return -np.inf, p0
+        log_density += counts[p] * math.log(W)
+        scale = counts[p] / W
+        for a in range(n_active):
+            k = active[a]
+            r = scale * w_a[p, k]
+            share[k] += r  # Σ_p c_p π_k φ_k(x_p) / P_p
+            for t in range(a0, a1):
+                grad[k, on_idx[t]] += r
+    log_density -= n * math.log1p(-p0)
+    unseen = n / (1.0 - p0)
+    for a in range(n_active):
+        k = active[a]
+        for j in range(J):
+            o = odds_a[k, j]
+            lj = o / (1.0 + o)
+            lam_a[k, j] = lj
+            grad[k, j] += -lj * (share[k] + unseen * g_a[k]) + 1.0 - 2.0 * lj
+    return log_density, p0
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH)
+def _hmc_lambda_move(rh, step, L, J, K, P, n, counts, on_ptr, on_idx, pi, lam, odds, g, p0, wmat, Wp, active,
+                     eta, momentum, inv_mass, rest_p, odds_a, lam_a, g_a, w_a, share, grad):
+    """One HMC trajectory on the capture log-odds of the classes with π_k ≥ _THETA_MIN_WEIGHT (module
+    docstring, step 0); on acceptance λ, odds, g, wmat and Wp are updated.  Returns (accepted, p0)."""
+    n_active = 0
+    for k in range(K):
+        if pi[k] >= _THETA_MIN_WEIGHT:
+            active[n_active] = k
+            n_active += 1
+    if n_active == 0:
+        return False, p0
+    p0_rest = 0.0
+    for k in range(K):
+        if pi[k] < _THETA_MIN_WEIGHT:
+            p0_rest += g[k]
+    for p in range(P):
+        r = 0.0
+        for k in range(K):
+            if pi[k] < _THETA_MIN_WEIGHT:
+                r += wmat[p, k]
+        rest_p[p] = r
+    for a in range(n_active):
+        k = active[a]
+        inv_mass[k] = 1.0 / (1.0 + _HMC_MASS_PER_OBSERVED * n * pi[k])
+        for j in range(J):
+            lj = lam[j, k]
+            eta[k, j] = math.log(lj) - math.log1p(-lj)
+    log_density, p0_new = _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi, rest_p,
+                                           p0_rest, odds_a, lam_a, g_a, w_a, share, grad)
+    if log_density == -np.inf:
+        return False, p0
+    energy = -log_density
+    for a in range(n_active):
+        k = active[a]
+        sd = math.sqrt(1.0 / inv_mass[k])
+        for j in range(J):
+            r = sd * standard_normal(rh)
+            momentum[k, j] = r
+            energy += 0.5 * r * r * inv_mass[k]
+    eps = step * (0.8 + 0.4 * uniform(rh))
+    for a in range(n_active):
+        k = active[a]
+        for j in range(J):
+            momentum[k, j] += 0.5 * eps * grad[k, j]
+    for leap in range(L):
+        for a in range(n_active):
+            k = active[a]
+            for j in range(J):
+                eta[k, j] += eps * inv_mass[k] * momentum[k, j]
+        log_density, p0_new = _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi, rest_p,
+                                               p0_rest, odds_a, lam_a, g_a, w_a, share, grad)
+        if log_density == -np.inf:
+            return False, p0
+        kick = eps if leap < L - 1 else 0.5 * eps
+        for a in range(n_active):
+            k = active[a]
+            for j in range(J):
+                momentum[k, j] += kick * grad[k, j]
+    new_energy = -log_density
+    for a in range(n_active):
+        k = active[a]
+        for j in range(J):
+            new_energy += 0.5 * momentum[k, j] * momentum[k, j] * inv_mass[k]
+    log_a = energy - new_energy
+    if not (log_a >= 0.0 or math.log(uniform(rh) + 1e-300) < log_a):
+        return False, p0
+    for a in range(n_active):
+        k = active[a]
+        for j in range(J):
+            odds[k, j] = odds_a[k, j]
+            lam[j, k] = min(lam_a[k, j], _LAM_MAX)
+        g[k] = g_a[k]
+        for p in range(P):
+            wmat[p, k] = w_a[p, k]
+    for p in range(P):
+        W = rest_p[p]
+        for a in range(n_active):
+            W += w_a[p, active[a]]
+        Wp[p] = W
+    return True, p0_new
+
+
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
 def _adapt_log_steps(log_h, acc, prop, gain, target, low, high):
     """Robbins–Monro: log_h[i] += gain (acc[i]/prop[i] − target), clipped to [low, high], where prop[i] > 0."""
@@ -387,6 +550,7 @@ def lcmcr_chain_kernel(
     n_mh,
     n_label,
     n_theta,
+    n_leapfrog,
     keep_traces,
     out_N,
     out_alpha,
@@ -401,7 +565,7 @@ def lcmcr_chain_kernel(
     ``out_alpha`` have length n_draws; ``out_pi`` (n_draws, K) and ``out_lambda`` (n_draws, J, K) are written
     only if ``keep_traces``.  ``n_mh`` > 0 adds that many partially collapsed MH moves on u per observed class
     per sweep; ``n_label`` > 0 that many pairs of label-switching moves per sweep; ``n_theta`` > 0 that many
-    rounds of collapsed θ moves per sweep.
+    rounds of collapsed θ moves per sweep, whose λ part is one HMC trajectory of ``n_leapfrog`` steps if > 0.
     ``stats`` (float64, ≥ 5) receives accepted and proposed u moves after burn-in, their mean frozen step, and
     accepted and proposed θ moves after burn-in.
     All work buffers are allocated once here, never inside the sweep loop.
@@ -446,6 +610,22 @@ def lcmcr_chain_kernel(
     th_prop = np.zeros(2 * K)
     th_accepted = 0
     th_proposed = 0
+    # HMC on λ (n_leapfrog > 0): step size tuned in burn-in, buffers for the active classes
+    log_step = math.log(0.1)
+    hmc_acc = 0.0
+    hmc_prop = 0.0
+    hmc_K = K if n_leapfrog > 0 else 0
+    active = np.empty(hmc_K, dtype=np.int64)
+    eta = np.empty((hmc_K, J))
+    momentum = np.empty((hmc_K, J))
+    inv_mass = np.empty(hmc_K)
+    rest_p = np.empty(P if n_leapfrog > 0 else 0)
+    odds_a = np.empty((hmc_K, J))
+    lam_a = np.empty((hmc_K, J))
+    g_a = np.empty(hmc_K)
+    w_a = np.empty((P if n_leapfrog > 0 else 0, hmc_K))
+    share = np.empty(hmc_K)
+    grad = np.empty((hmc_K, J))
 
     # ---- initial values: λ ~ U(0.05, 0.95), V ~ Beta(1, 1), α = a/b; n0 from its conditional in sweep 1
     alpha = a_alpha / b_alpha
@@ -489,7 +669,17 @@ def lcmcr_chain_kernel(
             cached = _pattern_probabilities(P, K, on_ptr, on_idx, g, odds, wmat, Wp)
             if cached:
                 for _round in range(n_theta):
-                    for k in range(K):
+                    if n_leapfrog > 0:
+                        ok, p0 = _hmc_lambda_move(rh, math.exp(log_step), n_leapfrog, J, K, P, n, counts, on_ptr,
+                                                  on_idx, pi, lam, odds, g, p0, wmat, Wp, active, eta, momentum,
+                                                  inv_mass, rest_p, odds_a, lam_a, g_a, w_a, share, grad)
+                        if sweep < burn_in:
+                            hmc_prop += 1.0
+                            hmc_acc += ok
+                        else:
+                            th_proposed += 1
+                            th_accepted += ok
+                    for k in range(K if n_leapfrog == 0 else 0):
                         if pi[k] < _THETA_MIN_WEIGHT:
                             continue  # depends on π only, which this move leaves unchanged
                         ok, p0 = _lambda_shift_move(rh, k, math.exp(log_h_theta[k]), J, K, P, n, counts, psize,
@@ -525,6 +715,10 @@ def lcmcr_chain_kernel(
                 # Robbins–Monro on the log steps toward the target acceptance; frozen after burn-in
                 gain = 1.0 / math.sqrt((sweep + 1) // _ADAPT_BATCH)
                 _adapt_log_steps(log_h_theta, th_acc, th_prop, gain, _THETA_TARGET_ACCEPT, -12.0, 3.0)
+                if hmc_prop > 0.0:
+                    log_step = min(max(log_step + gain * (hmc_acc / hmc_prop - _HMC_TARGET_ACCEPT), -12.0), 1.0)
+                hmc_acc = 0.0
+                hmc_prop = 0.0
                 th_acc[:] = 0.0
                 th_prop[:] = 0.0
 
@@ -762,6 +956,7 @@ def _run_job(job: tuple) -> tuple:
         n_mh,
         settings.label_moves,
         settings.theta_moves,
+        settings.theta_leapfrog,
         settings.keep_traces,
         out_N,
         out_alpha,
