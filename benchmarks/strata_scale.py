@@ -27,7 +27,7 @@ from benchmarks import _common as C
 
 NAME = "strata_scale"
 # R LCMCR's own algorithm (plain Gibbs), so that cost per sweep compares like with like; the estimator's default
-# "collapsed" sampler costs ≈ 1.7× as much per sweep and gives 1.66 ± 0.12× the ESS of N per CPU-second (speed.md)
+# "collapsed" sampler costs ≈ 2.2× as much per sweep and gives ≈ 2.1× the ESS of N per CPU-second (speed.md)
 SAMPLER = "gibbs"
 R_US_PER_SWEEP_5_LISTS = 15.0  # shared/data/README.md: R LCMCR 0.4.14, ≈ 15 µs per sweep for 5 lists
 
