@@ -679,7 +679,7 @@ def lcmcr_chain_kernel(
                         else:
                             th_proposed += 1
                             th_accepted += ok
-                    for k in range(K if n_leapfrog == 0 else 0):
+                    for k in range(K if n_leapfrog == 0 else 0):  # per-class shifts unless the HMC moved λ
                         if pi[k] < _THETA_MIN_WEIGHT:
                             continue  # depends on π only, which this move leaves unchanged
                         ok, p0 = _lambda_shift_move(rh, k, math.exp(log_h_theta[k]), J, K, P, n, counts, psize,
@@ -984,10 +984,10 @@ def sample_lcmcr_batch(
 
     Returns, per problem, a dict with ``N`` (int64, (chain, draw)), ``alpha`` ((chain, draw)), and with
     ``keep_traces`` ``pi`` ((chain, draw, K)) and ``lambda`` ((chain, draw, J, K)); plus ``accept_rate`` of
-    the collapsed u moves and ``theta_accept_rate`` of the θ moves after burn-in (nan without them), ``mh_step``
-    (mean frozen step per chain), ``seconds`` (summed wall time of the problem's chains inside the kernel),
-    ``cpu_seconds`` (the same in thread CPU time, robust to other load on the machine) and ``sweeps`` (total
-    sweeps run).
+    the collapsed u moves and ``theta_accept_rate`` of the θ moves (HMC trajectories and stick moves together)
+    after burn-in (nan without them), ``mh_step`` (mean frozen step per chain), ``seconds`` (summed wall time of
+    the problem's chains inside the kernel), ``cpu_seconds`` (the same in thread CPU time, robust to other load
+    on the machine) and ``sweeps`` (total sweeps run).
     """
     if len(problems) != len(generators):
         raise ValueError(f"{len(problems)} problems but {len(generators)} generator lists")
