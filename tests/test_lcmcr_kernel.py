@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -271,3 +272,15 @@ def test_bad_input_rejected() -> None:
         sample_lcmcr(np.array([[1, 0]]), np.array([0]), settings, spawn_generators(0, 1, 1)[0])
     with pytest.raises(ValueError):
         LCMCRSettings(K=0)
+
+
+def test_batch_reports_its_elapsed_sampling_time() -> None:
+    """``batch_wall_seconds`` is the batch's elapsed time after the kernel is compiled or loaded (the estimator's
+    ``wall_seconds`` and ESS per second come from it), shared by every problem of the batch."""
+    X, c = _kosovo()
+    settings = LCMCRSettings(burn_in=200, n_draws=50, thinning=2)
+    start = time.perf_counter()
+    out = sample_lcmcr_batch([(X, c), (X, c)], settings, spawn_generators(3, 2, 2), n_threads=2)
+    elapsed = time.perf_counter() - start
+    assert out[0]["batch_wall_seconds"] == out[1]["batch_wall_seconds"]
+    assert 0 < out[0]["batch_wall_seconds"] <= elapsed
