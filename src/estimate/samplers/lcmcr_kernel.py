@@ -100,7 +100,7 @@ import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numba import njit
@@ -936,7 +936,7 @@ def _ensure_compiled(job: tuple) -> None:
     if lcmcr_chain_kernel.signatures:  # already compiled in this process
         return
     _gen, packed, settings, n_mh = job
-    one_sweep = LCMCRSettings(**{**settings.__dict__, "burn_in": 0, "n_draws": 1, "thinning": 1})
+    one_sweep = replace(settings, burn_in=0, n_draws=1, thinning=1)
     _run_job((np.random.Generator(np.random.PCG64(0)), packed, one_sweep, n_mh))
 
 
