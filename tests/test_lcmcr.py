@@ -128,7 +128,8 @@ def test_extra_moves_leave_posterior_unchanged(variant: dict) -> None:
     """Plain Gibbs and each extra move target the same posterior (small 4-list data, K = 3, long runs).
 
     N is invariant to relabelling the classes, so a wrong acceptance ratio of the label moves would not show in N:
-    π_1 (the first stick) and α depend on the labels and are compared as well.
+    π_1 (the first stick), π_K (the last class, which only the last-pair swap exchanges with V_{K−1}) and α depend
+    on the labels and are compared as well.
     """
     rng = np.random.default_rng(7)
     size = 600
@@ -148,8 +149,8 @@ def test_extra_moves_leave_posterior_unchanged(variant: dict) -> None:
                                  **(variant if extra else {}))
         out = sample_lcmcr(data.patterns, data.counts, settings, _generators(3, 4))
         draws[extra] = {"N": np.asarray(out["N"], dtype=float), "pi1": np.asarray(out["pi"])[..., 0],
-                        "alpha": np.asarray(out["alpha"])}
-    for name in ("N", "pi1", "alpha"):
+                        "piK": np.asarray(out["pi"])[..., -1], "alpha": np.asarray(out["alpha"])}
+    for name in ("N", "pi1", "piK", "alpha"):
         for q in (0.1, 0.5, 0.9):
             pair = [draws[extra][name] for extra in (False, True)]
             se = math.hypot(*(_quantile_mcse(d, q, float(az.ess(d))) for d in pair))

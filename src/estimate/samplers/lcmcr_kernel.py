@@ -69,13 +69,19 @@ One Gibbs sweep (data augmentation, as in the R package LCMCR):
     p(V | m, u, α), so the sequence m | λ, π → u | m, π, λ (exact) → u | m, α (λ, V collapsed, MH) → λ | m, u →
     V | m, u, α → α | V is a valid partially collapsed Gibbs sampler (van Dyk & Park 2008).  Integrating out V
     matters: with π fixed, u_k is pinned near π_k N, which is what makes N mix slowly;
-2c. (``label_moves`` > 0) label-switching Metropolis–Hastings moves on the class labels, each one pair of:
+2c. (``label_moves`` > 0) label-switching Metropolis–Hastings moves on the class labels, each one triple of:
     (i) swap the contents (allocations m_·k, u_k and λ_·k) of two classes j ≠ l drawn uniformly, π fixed:
         accept with probability min(1, (π_l / π_j)^(n_j − n_l));
     (ii) swap the contents of adjacent classes k, k+1 (k ≤ K − 3) together with V_k ↔ V_{k+1}:
         accept with probability min(1, (1 − V_{k+1})^(n_k) / (1 − V_k)^(n_{k+1})).
-    Both leave the joint posterior invariant (the Beta(1, 1) prior on λ and the i.i.d. Beta(1, α) prior on V are
-    symmetric under the swap; the multinomial coefficient is unchanged; π_l for l > k + 1 is unchanged in (ii)).
+    (iii) swap the contents of the last two classes K − 1, K together with V_{K−1} → 1 − V_{K−1}, which exchanges
+        π_{K−1} = V_{K−1} R and π_K = (1 − V_{K−1}) R (R = ∏_{l<K−1} (1 − V_l)) exactly, so the likelihood is
+        unchanged; the map is an involution with |Jacobian| 1, and the Beta(1, α) prior gives the acceptance
+        probability min(1, (V_{K−1} / (1 − V_{K−1}))^(α − 1)).  Without it a chain can sit with nearly all the
+        weight in the last class, whose V_K = 1 is fixed: (i) would need (π_l/π_K)^(n_K − n_l) and (ii) stops
+        before the last pair (seen once in 400 chains of the accuracy benchmark: R-hat 1.40).
+    All three leave the joint posterior invariant (the Beta(1, 1) prior on λ and the i.i.d. Beta(1, α) prior on V
+    are symmetric under the swap; the multinomial coefficient is unchanged; π_l for l > k + 1 is unchanged in (ii)).
     λ and V are redrawn from their full conditionals right after, so the swapped λ and V need not be written.
     The stick-breaking prior makes the classes only weakly ordered by size and plain Gibbs moves between
     orderings slowly; the swaps let the class structure, hence p0 and N, mix faster (Hastie et al. 2015);
@@ -146,7 +152,7 @@ class LCMCRSettings:
     """Settings shared by every chain of a batch.
 
     ``collapsed_n0`` adds ``n_mh_moves`` partially collapsed MH moves per observed class on the unseen class counts
-    per sweep; ``label_moves`` adds that many pairs of label-switching moves per sweep; ``theta_moves`` that many
+    per sweep; ``label_moves`` adds that many triples of label-switching moves per sweep; ``theta_moves`` that many
     rounds of collapsed moves on θ = (λ, V) (see the module docstring), whose λ part is one Hamiltonian trajectory
     of ``theta_leapfrog`` leapfrog steps if that is > 0, else one common log-odds shift per class.
     ``keep_traces`` also stores π (K) and λ (J×K) for every kept draw.  The defaults are R LCMCR's plain Gibbs
@@ -564,7 +570,7 @@ def lcmcr_chain_kernel(
     ``on_idx[on_ptr[p]:on_ptr[p + 1]]`` (values in 0..J−1), ``counts[p]`` its count.  ``out_N`` (int64) and
     ``out_alpha`` have length n_draws; ``out_pi`` (n_draws, K) and ``out_lambda`` (n_draws, J, K) are written
     only if ``keep_traces``.  ``n_mh`` > 0 adds that many partially collapsed MH moves on u per observed class
-    per sweep; ``n_label`` > 0 that many pairs of label-switching moves per sweep; ``n_theta`` > 0 that many
+    per sweep; ``n_label`` > 0 that many triples of label-switching moves per sweep; ``n_theta`` > 0 that many
     rounds of collapsed θ moves per sweep, whose λ part is one HMC trajectory of ``n_leapfrog`` steps if > 0.
     ``stats`` (float64, ≥ 5) receives accepted and proposed u moves after burn-in, their mean frozen step, and
     accepted and proposed θ moves after burn-in.
@@ -840,6 +846,16 @@ def lcmcr_chain_kernel(
                             V[k2] = V[k2 + 1]
                             V[k2 + 1] = vt
                             _stick_weights(V, pi, K)
+                # (iii) the last pair: contents of K − 2 and K − 1 swapped with V_{K−2} → 1 − V_{K−2}, which swaps
+                # π_{K−2} and π_{K−1} exactly (V_{K−1} = 1 cannot be exchanged as in (ii)); attempted only when the
+                # class totals differ and 1 − V_{K−2} stays in [1 − _V_MAX, _V_MAX] (both symmetric in the swap)
+                vl = V[K - 2]
+                if nk[K - 2] != nk[K - 1] and 1.0 - _V_MAX <= vl:
+                    la = (alpha - 1.0) * (math.log(vl) - math.log1p(-vl))
+                    if la >= 0.0 or math.log(uniform(rh) + 1e-300) < la:
+                        _swap_classes(K - 2, K - 1, J, m, u, nk, s)
+                        V[K - 2] = 1.0 - vl
+                        _stick_weights(V, pi, K)
 
         # ---- 3. λ | m, u
         for k in range(K):
