@@ -360,29 +360,32 @@ _HMC_MAX_LOG_ODDS = 35.0
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
 def _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi, rest_p, p0_rest, odds_a, lam_a,
-                     g_a, w_a, share, grad):
+                     g_a, w_a, share, grad, with_density):
     """log p(η_A | π, λ outside A, α, data) + const and its gradient (module docstring, step 0); returns
     (log density, p0), the log density −inf outside the region the moves work on.  Fills odds_a, lam_a, g_a
-    (π_k q_k), w_a (π_k φ_k(x_p)) for the classes in A."""
+    (π_k q_k), w_a (π_k φ_k(x_p)) for the classes in A.  Every per-class array here (eta, odds_a, lam_a, g_a,
+    share, grad, the columns of w_a) is compact: row a belongs to class k = active[a].  Without
+    ``with_density`` only the gradient and the region checks are computed (the density is returned as 0): the
+    inner leapfrog steps need no density, which saves the P + |A| + 1 logarithms of each."""
     p0 = p0_rest
     log_density = 0.0
     for a in range(n_active):
-        k = active[a]
         product = 1.0
         for j in range(J):
-            e = eta[k, j]
+            e = eta[a, j]
             if not (e > -_HMC_MAX_LOG_ODDS and e < _HMC_MAX_LOG_ODDS):
                 return -np.inf, p0
             o = math.exp(e)
-            odds_a[k, j] = o
+            odds_a[a, j] = o
             product *= 1.0 + o
             log_density += e
-            grad[k, j] = 0.0
+            grad[a, j] = 0.0
         q = 1.0 / product
-        log_density += 2.0 * math.log(q)  # Σ_j [η − 2 log(1 + e^η)]: the Beta(1, 1) prior in logit coordinates
-        g_a[k] = pi[k] * q
-        share[k] = 0.0
-        p0 += g_a[k]
+        if with_density:
+            log_density += 2.0 * math.log(q)  # Σ_j [η − 2 log(1 + e^η)]: the Beta(1, 1) prior in logit coordinates
+        g_a[a] = pi[active[a]] * q
+        share[a] = 0.0
+        p0 += g_a[a]
     if not (p0 < _P0_MAX):
         return -np.inf, p0
     for p in range(P):
@@ -390,31 +393,32 @@ def _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi,
         a0 = on_ptr[p]
         a1 = on_ptr[p + 1]
         for a in range(n_active):
-            k = active[a]
-            x = g_a[k]
+            x = g_a[a]
             for t in range(a0, a1):
-                x *= odds_a[k, on_idx[t]]
-            w_a[p, k] = x
+                x *= odds_a[a, on_idx[t]]
+            w_a[p, a] = x
             W += x
         if not (W > _P_LOW and W < _W_HIGH):
             return -np.inf, p0
-        log_density += counts[p] * math.log(W)
+        if with_density:
+            log_density += counts[p] * math.log(W)
         scale = counts[p] / W
         for a in range(n_active):
-            k = active[a]
-            r = scale * w_a[p, k]
-            share[k] += r  # Σ_p c_p π_k φ_k(x_p) / P_p
+            r = scale * w_a[p, a]
+            share[a] += r  # Σ_p c_p π_k φ_k(x_p) / P_p
             for t in range(a0, a1):
-                grad[k, on_idx[t]] += r
-    log_density -= n * math.log1p(-p0)
+                grad[a, on_idx[t]] += r
+    if with_density:
+        log_density -= n * math.log1p(-p0)
+    else:
+        log_density = 0.0
     unseen = n / (1.0 - p0)
     for a in range(n_active):
-        k = active[a]
         for j in range(J):
-            o = odds_a[k, j]
+            o = odds_a[a, j]
             lj = o / (1.0 + o)
-            lam_a[k, j] = lj
-            grad[k, j] += -lj * (share[k] + unseen * g_a[k]) + 1.0 - 2.0 * lj
+            lam_a[a, j] = lj
+            grad[a, j] += -lj * (share[a] + unseen * g_a[a]) + 1.0 - 2.0 * lj
     return log_density, p0
 
 
@@ -442,61 +446,57 @@ def _hmc_lambda_move(rh, step, L, J, K, P, n, counts, on_ptr, on_idx, pi, lam, o
         rest_p[p] = r
     for a in range(n_active):
         k = active[a]
-        inv_mass[k] = 1.0 / (1.0 + _HMC_MASS_PER_OBSERVED * n * pi[k])
+        inv_mass[a] = 1.0 / (1.0 + _HMC_MASS_PER_OBSERVED * n * pi[k])
         for j in range(J):
             lj = lam[j, k]
-            eta[k, j] = math.log(lj) - math.log1p(-lj)
+            eta[a, j] = math.log(lj) - math.log1p(-lj)
     log_density, p0_new = _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi, rest_p,
-                                           p0_rest, odds_a, lam_a, g_a, w_a, share, grad)
+                                           p0_rest, odds_a, lam_a, g_a, w_a, share, grad, True)
     if log_density == -np.inf:
         return False, p0
     energy = -log_density
     for a in range(n_active):
-        k = active[a]
-        sd = math.sqrt(1.0 / inv_mass[k])
+        sd = math.sqrt(1.0 / inv_mass[a])
         for j in range(J):
             r = sd * standard_normal(rh)
-            momentum[k, j] = r
-            energy += 0.5 * r * r * inv_mass[k]
+            momentum[a, j] = r
+            energy += 0.5 * r * r * inv_mass[a]
     eps = step * (0.8 + 0.4 * uniform(rh))
     for a in range(n_active):
-        k = active[a]
         for j in range(J):
-            momentum[k, j] += 0.5 * eps * grad[k, j]
+            momentum[a, j] += 0.5 * eps * grad[a, j]
     for leap in range(L):
         for a in range(n_active):
-            k = active[a]
             for j in range(J):
-                eta[k, j] += eps * inv_mass[k] * momentum[k, j]
+                eta[a, j] += eps * inv_mass[a] * momentum[a, j]
+        # the density only at the end of the trajectory (for the acceptance test); gradients at every step
         log_density, p0_new = _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi, rest_p,
-                                               p0_rest, odds_a, lam_a, g_a, w_a, share, grad)
+                                               p0_rest, odds_a, lam_a, g_a, w_a, share, grad, leap == L - 1)
         if log_density == -np.inf:
             return False, p0
         kick = eps if leap < L - 1 else 0.5 * eps
         for a in range(n_active):
-            k = active[a]
             for j in range(J):
-                momentum[k, j] += kick * grad[k, j]
+                momentum[a, j] += kick * grad[a, j]
     new_energy = -log_density
     for a in range(n_active):
-        k = active[a]
         for j in range(J):
-            new_energy += 0.5 * momentum[k, j] * momentum[k, j] * inv_mass[k]
+            new_energy += 0.5 * momentum[a, j] * momentum[a, j] * inv_mass[a]
     log_a = energy - new_energy
     if not (log_a >= 0.0 or math.log(uniform(rh) + 1e-300) < log_a):
         return False, p0
     for a in range(n_active):
         k = active[a]
         for j in range(J):
-            odds[k, j] = odds_a[k, j]
-            lam[j, k] = min(lam_a[k, j], _LAM_MAX)
-        g[k] = g_a[k]
+            odds[k, j] = odds_a[a, j]
+            lam[j, k] = min(lam_a[a, j], _LAM_MAX)
+        g[k] = g_a[a]
         for p in range(P):
-            wmat[p, k] = w_a[p, k]
+            wmat[p, k] = w_a[p, a]
     for p in range(P):
         W = rest_p[p]
         for a in range(n_active):
-            W += w_a[p, active[a]]
+            W += w_a[p, a]
         Wp[p] = W
     return True, p0_new
 
