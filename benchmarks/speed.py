@@ -208,6 +208,16 @@ def _settings_text(cases: dict[str, Any]) -> str:
     return f"burn-in {d['burn_in']:,}, {d['draws']:,} × {d['thinning']}"
 
 
+def _ess_settings_label(case: dict[str, Any]) -> str:
+    """"R's settings" only for R LCMCR's reference run length (burn-in 10,000, 10,000 × 100), else the run's own."""
+    run = tuple(case.get(k) for k in ("burn_in", "draws", "thinning"))
+    if run == (10_000, 10_000, 100):
+        return "R's settings"
+    if None in run:
+        return "settings not recorded"
+    return f"burn-in {run[0]:,}, {run[1]:,} × {run[2]} (not R's settings)"
+
+
 def checks(result: dict[str, Any]) -> list[dict[str, Any]]:
     """Every target next to its measurement (used by the Markdown and by the README summary)."""
     c = result["cases"]
@@ -217,7 +227,8 @@ def checks(result: dict[str, Any]) -> list[dict[str, Any]]:
     us = _get(c, "kernel", default, "us_per_sweep_cpu")
     us_other = _get(c, "kernel", other, "us_per_sweep_cpu")
     ess4 = _get(c, "ess_4_chains", "ess_per_second_wall")
-    ess4_unit = "ESS/s (wall, R's settings)"
+    settings = _ess_settings_label(c.get("ess_4_chains") or {})
+    ess4_unit = f"ESS/s (wall, {settings})"
     ess4_note = ""
     runs = _get(c, "collapsed_vs_plain", default, "runs")
     ess_target_label = ""
@@ -227,12 +238,12 @@ def checks(result: dict[str, Any]) -> list[dict[str, Any]]:
         bulk, bulk_se = float(rates.mean()), rates.std(ddof=1) / np.sqrt(len(rates))
         ess4_note = f"one run: {C.fmt(ess4, 1)} bulk ESS/s; "
         ess4 = bulk
-        ess4_unit = f"± {bulk_se:.0f} ESS/s (wall, R's settings, ArviZ bulk ESS, mean of {len(runs)} runs)"
+        ess4_unit = f"± {bulk_se:.0f} ESS/s (wall, {settings}, ArviZ bulk ESS, mean of {len(runs)} runs)"
         if all("ess_coda" in r for r in runs):
             # R's 83–92 are coda's effectiveSize: compare like with like, and give the bulk-ESS view beside it
             coda = np.array([r["ess_coda"] / r["wall_seconds"] for r in runs])
             ess4 = float(coda.mean())
-            ess4_unit = (f"± {coda.std(ddof=1) / np.sqrt(len(coda)):.0f} ESS/s (wall, R's settings, coda's ESS as "
+            ess4_unit = (f"± {coda.std(ddof=1) / np.sqrt(len(coda)):.0f} ESS/s (wall, {settings}, coda's ESS as "
                          f"in the reference, mean of {len(runs)} runs)")
             ess_target_label = ", coda's ESS"
             r_bulk = r_bulk_ess_per_second(result["reference"])

@@ -124,6 +124,13 @@ def _cli_fit(records: pd.DataFrame, truth: pd.DataFrame, plan: dict, seed: int, 
     coverage = float(covered.mean())
     true_total = int(truth["N"].sum())
     total_row = totals.iloc[0]
+    by_lists = {}
+    for lists, part in ok.groupby("lists"):
+        hit = (part["lower"] <= part["N"]) & (part["N"] <= part["upper"])
+        c = float(hit.mean())
+        by_lists[str(int(lists))] = {"strata": int(len(part)), "coverage": c,
+                                     "coverage_se": float(np.sqrt(c * (1 - c) / len(part))),
+                                     "mean_relative_width": float(np.mean((part["upper"] - part["lower"]) / part["N"]))}
     return {
         "burn_in": burn_in, "draws": draws, "thinning": thinning, "wall": wall, "ok": ok, "table": table,
         "peak_rss_mb": float(rss_file.read_text()),
@@ -140,6 +147,7 @@ def _cli_fit(records: pd.DataFrame, truth: pd.DataFrame, plan: dict, seed: int, 
         "total_lower": float(total_row["lower"]),
         "total_upper": float(total_row["upper"]),
         "total_covered": bool(total_row["lower"] <= true_total <= total_row["upper"]),
+        "coverage_by_lists": by_lists,
     }
 
 
@@ -167,7 +175,7 @@ def run(quick: bool, log=print) -> dict:
     r_sequential = R_US_PER_SWEEP_5_LISTS * sweeps_total / 1e6
     keep = ("strata_estimated", "strata_not_estimable", "per_stratum_coverage", "per_stratum_coverage_se",
             "mean_relative_error", "mean_relative_width", "misses_below", "misses_above", "true_total",
-            "total_estimate", "total_lower", "total_upper", "total_covered")
+            "total_estimate", "total_lower", "total_upper", "total_covered", "coverage_by_lists")
     result.update({
         "seed": seed,
         "design": {"name": "independent", "description": DESIGNS["independent"]},
@@ -242,6 +250,23 @@ def markdown(r: dict) -> str:
             f"{cal['mean_relative_error']:+.2%} |",
             "",
         ]
+    if r.get("coverage_by_lists"):
+        runs = [(f"K = {r['settings']['K']}", r)] + ([("K = 1", cal)] if cal and cal.get("coverage_by_lists") else [])
+        lines += [
+            "Per-stratum coverage by the number of lists in the stratum (the fewer the lists, the less the data say "
+            "about heterogeneity of catchability, and the more of the K = 10 prior's width remains):",
+            "",
+            "| lists | strata | " + " | ".join(f"coverage ({name}) | width / N ({name})" for name, _ in runs) + " |",
+            "|---|---|" + "---|---|" * len(runs),
+        ]
+        for lists, row in sorted(r["coverage_by_lists"].items(), key=lambda kv: int(kv[0])):
+            cells = []
+            for _, run_ in runs:
+                g = run_["coverage_by_lists"].get(lists)
+                cells += [f"{g['coverage']:.3f} ± {g['coverage_se']:.3f}", f"{g['mean_relative_width']:.3f}"] if g \
+                    else ["—", "—"]
+            lines.append(f"| {lists} | {row['strata']} | " + " | ".join(cells) + " |")
+        lines.append("")
     t = r.get("sensitivity")
     if t:
         lines += [

@@ -69,17 +69,23 @@ One Gibbs sweep (data augmentation, as in the R package LCMCR):
     p(V | m, u, α), so the sequence m | λ, π → u | m, π, λ (exact) → u | m, α (λ, V collapsed, MH) → λ | m, u →
     V | m, u, α → α | V is a valid partially collapsed Gibbs sampler (van Dyk & Park 2008).  Integrating out V
     matters: with π fixed, u_k is pinned near π_k N, which is what makes N mix slowly;
-2c. (``label_moves`` > 0) label-switching Metropolis–Hastings moves on the class labels, each one triple of:
+2c. (``label_moves`` > 0) label-switching Metropolis–Hastings moves on the class labels: ``label_moves`` times
+    (i) then (ii), then once per sweep (iii):
     (i) swap the contents (allocations m_·k, u_k and λ_·k) of two classes j ≠ l drawn uniformly, π fixed:
         accept with probability min(1, (π_l / π_j)^(n_j − n_l));
     (ii) swap the contents of adjacent classes k, k+1 (k ≤ K − 3) together with V_k ↔ V_{k+1}:
         accept with probability min(1, (1 − V_{k+1})^(n_k) / (1 − V_k)^(n_{k+1})).
-    (iii) swap the contents of the last two classes K − 1, K together with V_{K−1} → 1 − V_{K−1}, which exchanges
-        π_{K−1} = V_{K−1} R and π_K = (1 − V_{K−1}) R (R = ∏_{l<K−1} (1 − V_l)) exactly, so the likelihood is
-        unchanged; the map is an involution with |Jacobian| 1, and the Beta(1, α) prior gives the acceptance
-        probability min(1, (V_{K−1} / (1 − V_{K−1}))^(α − 1)).  Without it a chain can sit with nearly all the
-        weight in the last class, whose V_K = 1 is fixed: (i) would need (π_l/π_K)^(n_K − n_l) and (ii) stops
-        before the last pair (seen once in 400 chains of the accuracy benchmark: R-hat 1.40).
+    (iii) once per sweep, swap the weights π_j ↔ π_l of two classes j ≠ l drawn uniformly together with their
+        contents, with α integrated out, then draw α | V (V = the stick-breaking coordinates of the new π).  In π
+        coordinates the swap is an involution with Jacobian 1 and leaves the likelihood unchanged; with
+        R_k = Σ_{l≥k} π_l, V_k = π_k / R_k, |∂V/∂π| = ∏_{k<K} 1/R_k and Σ_{k<K} log(1 − V_k) = log π_K, the prior
+        of π with α ~ Gamma(a, b) integrated out (∫ α^{K−1} ∏_k (1 − V_k)^{α−1} p(α) dα) is
+        p(π) ∝ ∏_{k<K} R_k^{−1} · π_K^{−1} · (b − log π_K)^{−(a + K − 1)},
+        accepted with min(1, p(π')/p(π)); α is then drawn from its conditional (partially collapsed, van Dyk &
+        Park 2008; the acceptance does not depend on α, so a rejection keeps α).  Without it a chain can sit in
+        the mode "α large, every V_k small, nearly all the weight in the last class" (V_K = 1 is fixed, so (ii)
+        cannot reach it, and with α fixed any move that empties the last class is rejected): seen in 1 of 200
+        sparse replicates of the accuracy benchmark, R-hat 1.19–1.40.
     All three leave the joint posterior invariant (the Beta(1, 1) prior on λ and the i.i.d. Beta(1, α) prior on V
     are symmetric under the swap; the multinomial coefficient is unchanged; π_l for l > k + 1 is unchanged in (ii)).
     λ and V are redrawn from their full conditionals right after, so the swapped λ and V need not be written.
@@ -152,7 +158,8 @@ class LCMCRSettings:
     """Settings shared by every chain of a batch.
 
     ``collapsed_n0`` adds ``n_mh_moves`` partially collapsed MH moves per observed class on the unseen class counts
-    per sweep; ``label_moves`` adds that many triples of label-switching moves per sweep; ``theta_moves`` that many
+    per sweep; ``label_moves`` adds that many pairs of label-switching moves per sweep (and one α-collapsed weight
+    swap); ``theta_moves`` that many
     rounds of collapsed moves on θ = (λ, V) (see the module docstring), whose λ part is one Hamiltonian trajectory
     of ``theta_leapfrog`` leapfrog steps if that is > 0, else one common log-odds shift per class.
     ``keep_traces`` also stores π (K) and λ (J×K) for every kept draw.  The defaults are R LCMCR's plain Gibbs
@@ -523,6 +530,25 @@ def _stick_weights(V, pi, K):
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _log_sticks_marginal(pi, K, a_alpha, b_alpha, tail_sum):
+    """log density of the weights π (in π coordinates) under truncated stick-breaking with α ~ Gamma(a, rate b)
+    integrated out, up to a constant (module docstring, step 2c (iii)); fills ``tail_sum[k]`` = Σ_{l≥k} π_l.
+
+    With R_k = Σ_{l≥k} π_l = ∏_{l<k} (1 − V_l), V_k = π_k / R_k and Σ_{k<K} log(1 − V_k) = log π_K:
+    log p(π) = −Σ_{k<K} log R_k − log π_K − (a + K − 1) log(b − log π_K).
+    """
+    acc = 0.0
+    for k in range(K - 1, -1, -1):
+        acc += pi[k]
+        tail_sum[k] = acc
+    log_last = math.log(pi[K - 1])
+    lp = -log_last - (a_alpha + K - 1.0) * math.log(b_alpha - log_last)
+    for k in range(K - 1):
+        lp -= math.log(tail_sum[k])
+    return lp
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
 def _swap_classes(a, b, J, m, u, nk, s):
     """Exchange the allocation counts of classes a and b (observed m, unseen u, totals nk, list counts s)."""
     t = m[a]
@@ -570,7 +596,8 @@ def lcmcr_chain_kernel(
     ``on_idx[on_ptr[p]:on_ptr[p + 1]]`` (values in 0..J−1), ``counts[p]`` its count.  ``out_N`` (int64) and
     ``out_alpha`` have length n_draws; ``out_pi`` (n_draws, K) and ``out_lambda`` (n_draws, J, K) are written
     only if ``keep_traces``.  ``n_mh`` > 0 adds that many partially collapsed MH moves on u per observed class
-    per sweep; ``n_label`` > 0 that many triples of label-switching moves per sweep; ``n_theta`` > 0 that many
+    per sweep; ``n_label`` > 0 that many pairs of label-switching moves per sweep (and one α-collapsed
+    weight swap); ``n_theta`` > 0 that many
     rounds of collapsed θ moves per sweep, whose λ part is one HMC trajectory of ``n_leapfrog`` steps if > 0.
     ``stats`` (float64, ≥ 5) receives accepted and proposed u moves after burn-in, their mean frozen step, and
     accepted and proposed θ moves after burn-in.
@@ -591,6 +618,9 @@ def lcmcr_chain_kernel(
     sfx = np.empty(K)
     V = np.empty(K)
     pi = np.empty(K)
+    pi_new = np.empty(K)  # label move (iii): the swapped weights, their V and tail sums
+    v_new = np.empty(K)
+    tail_sum = np.empty(K)
     m = np.zeros(K, dtype=np.int64)
     u = np.zeros(K, dtype=np.int64)
     nk = np.zeros(K, dtype=np.int64)
@@ -846,16 +876,42 @@ def lcmcr_chain_kernel(
                             V[k2] = V[k2 + 1]
                             V[k2 + 1] = vt
                             _stick_weights(V, pi, K)
-                # (iii) the last pair: contents of K − 2 and K − 1 swapped with V_{K−2} → 1 − V_{K−2}, which swaps
-                # π_{K−2} and π_{K−1} exactly (V_{K−1} = 1 cannot be exchanged as in (ii)); attempted only when the
-                # class totals differ and 1 − V_{K−2} stays in [1 − _V_MAX, _V_MAX] (both symmetric in the swap)
-                vl = V[K - 2]
-                if nk[K - 2] != nk[K - 1] and 1.0 - _V_MAX <= vl:
-                    la = (alpha - 1.0) * (math.log(vl) - math.log1p(-vl))
-                    if la >= 0.0 or math.log(uniform(rh) + 1e-300) < la:
-                        _swap_classes(K - 2, K - 1, J, m, u, nk, s)
-                        V[K - 2] = 1.0 - vl
-                        _stick_weights(V, pi, K)
+            # (iii) once per sweep: swap the weights π_j ↔ π_l (and the contents) of two classes with α integrated
+            # out, then α | V; V follows from the new π.  Accepted only if both weights are > 0 and the V of both π
+            # and the swapped π lie in (0, _V_MAX] (a condition on the unordered pair {π, π'}: an involution)
+            j1 = int(uniform(rh) * K)
+            l1 = int(uniform(rh) * (K - 1))
+            if l1 >= j1:
+                l1 += 1
+            if pi[j1] > 0.0 and pi[l1] > 0.0:
+                lp_old = _log_sticks_marginal(pi, K, a_alpha, b_alpha, tail_sum)
+                valid = True
+                for k in range(K - 1):
+                    vk = pi[k] / tail_sum[k]
+                    if not (vk > 0.0 and vk <= _V_MAX):
+                        valid = False
+                for k in range(K):
+                    pi_new[k] = pi[k]
+                pi_new[j1] = pi[l1]
+                pi_new[l1] = pi[j1]
+                lp_new = _log_sticks_marginal(pi_new, K, a_alpha, b_alpha, tail_sum)
+                for k in range(K - 1):
+                    v_new[k] = pi_new[k] / tail_sum[k]
+                    if not (v_new[k] > 0.0 and v_new[k] <= _V_MAX):
+                        valid = False
+                la = lp_new - lp_old
+                if valid and (la >= 0.0 or math.log(uniform(rh) + 1e-300) < la):
+                    _swap_classes(j1, l1, J, m, u, nk, s)
+                    for k in range(K - 1):
+                        V[k] = v_new[k]
+                    V[K - 1] = 1.0
+                    _stick_weights(V, pi, K)
+                    log_sum = 0.0
+                    for k in range(K - 1):
+                        log_sum += math.log1p(-V[k])
+                    alpha = standard_gamma(rh, a_alpha + K - 1.0) / (b_alpha - log_sum)
+                    if alpha < 1e-300:
+                        alpha = 1e-300
 
         # ---- 3. λ | m, u
         for k in range(K):
