@@ -253,8 +253,7 @@ def markdown(r: dict) -> str:
     if r.get("coverage_by_lists"):
         runs = [(f"K = {r['settings']['K']}", r)] + ([("K = 1", cal)] if cal and cal.get("coverage_by_lists") else [])
         lines += [
-            "Per-stratum coverage by the number of lists in the stratum (the fewer the lists, the less the data say "
-            "about heterogeneity of catchability, and the more of the K = 10 prior's width remains):",
+            "Per-stratum coverage by the number of lists in the stratum (the same runs, split by lists):",
             "",
             "| lists | strata | " + " | ".join(f"coverage ({name}) | width / N ({name})" for name, _ in runs) + " |",
             "|---|---|" + "---|---|" * len(runs),
