@@ -530,6 +530,16 @@ def _stick_weights(V, pi, K):
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _alpha_given_sticks(rh, V, K, a_alpha, b_alpha):
+    """α | V ~ Gamma(a_α + K − 1, rate b_α − Σ_{k<K} log(1 − V_k)) (step 5), floored at 1e-300."""
+    log_sum = 0.0
+    for k in range(K - 1):
+        log_sum += math.log1p(-V[k])
+    alpha = standard_gamma(rh, a_alpha + K - 1.0) / (b_alpha - log_sum)
+    return 1e-300 if alpha < 1e-300 else alpha
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
 def _log_sticks_marginal(pi, K, a_alpha, b_alpha, tail_sum):
     """log density of the weights π (in π coordinates) under truncated stick-breaking with α ~ Gamma(a, rate b)
     integrated out, up to a constant (module docstring, step 2c (iii)); fills ``tail_sum[k]`` = Σ_{l≥k} π_l.
@@ -906,12 +916,7 @@ def lcmcr_chain_kernel(
                         V[k] = v_new[k]
                     V[K - 1] = 1.0
                     _stick_weights(V, pi, K)
-                    log_sum = 0.0
-                    for k in range(K - 1):
-                        log_sum += math.log1p(-V[k])
-                    alpha = standard_gamma(rh, a_alpha + K - 1.0) / (b_alpha - log_sum)
-                    if alpha < 1e-300:
-                        alpha = 1e-300
+                    alpha = _alpha_given_sticks(rh, V, K, a_alpha, b_alpha)
 
         # ---- 3. λ | m, u
         for k in range(K):
@@ -933,15 +938,10 @@ def lcmcr_chain_kernel(
             tail += nk[k]
         V[K - 1] = 1.0
         _stick_weights(V, pi, K)
-        log_sum = 0.0
-        for k in range(K - 1):
-            log_sum += math.log1p(-V[k])
 
         # ---- 5. α | V
         if K > 1:
-            alpha = standard_gamma(rh, a_alpha + K - 1.0) / (b_alpha - log_sum)
-            if alpha < 1e-300:
-                alpha = 1e-300
+            alpha = _alpha_given_sticks(rh, V, K, a_alpha, b_alpha)
 
         # ---- keep
         if sweep >= burn_in and (sweep - burn_in + 1) % thinning == 0:
