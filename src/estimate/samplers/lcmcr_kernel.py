@@ -159,9 +159,9 @@ class LCMCRSettings:
 
     ``collapsed_n0`` adds ``n_mh_moves`` partially collapsed MH moves per observed class on the unseen class counts
     per sweep; ``label_moves`` adds that many pairs of label-switching moves per sweep (and one α-collapsed weight
-    swap); ``theta_moves`` that many
-    rounds of collapsed moves on θ = (λ, V) (see the module docstring), whose λ part is one Hamiltonian trajectory
-    of ``theta_leapfrog`` leapfrog steps if that is > 0, else one common log-odds shift per class.
+    swap); ``theta_moves`` that many rounds of collapsed moves on θ = (λ, V) (see the module docstring), whose λ
+    part is one Hamiltonian trajectory of ``theta_leapfrog`` leapfrog steps if that is > 0, else one common
+    log-odds shift per class.
     ``keep_traces`` also stores π (K) and λ (J×K) for every kept draw.  The defaults are R LCMCR's plain Gibbs
     sampler; :data:`estimate.estimators.lcmcr.SAMPLERS` holds the estimator's choices.
     """
@@ -385,7 +385,8 @@ def _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi,
             o = math.exp(e)
             odds_a[a, j] = o
             product *= 1.0 + o
-            log_density += e
+            if with_density:
+                log_density += e
             grad[a, j] = 0.0
         q = 1.0 / product
         if with_density:
@@ -417,8 +418,6 @@ def _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi,
                 grad[a, on_idx[t]] += r
     if with_density:
         log_density -= n * math.log1p(-p0)
-    else:
-        log_density = 0.0
     unseen = n / (1.0 - p0)
     for a in range(n_active):
         for j in range(J):
@@ -540,12 +539,13 @@ def _alpha_given_sticks(rh, V, K, a_alpha, b_alpha):
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
-def _log_sticks_marginal(pi, K, a_alpha, b_alpha, tail_sum):
+def _log_sticks_marginal(pi, K, a_alpha, b_alpha, tail_sum, V_out):
     """log density of the weights π (in π coordinates) under truncated stick-breaking with α ~ Gamma(a, rate b)
-    integrated out, up to a constant (module docstring, step 2c (iii)); fills ``tail_sum[k]`` = Σ_{l≥k} π_l.
+    integrated out, up to a constant (module docstring, step 2c (iii)).
 
     With R_k = Σ_{l≥k} π_l = ∏_{l<k} (1 − V_l), V_k = π_k / R_k and Σ_{k<K} log(1 − V_k) = log π_K:
     log p(π) = −Σ_{k<K} log R_k − log π_K − (a + K − 1) log(b − log π_K).
+    Fills ``tail_sum[k]`` = R_k and ``V_out[k]`` = V_k (k < K − 1); returns (log p(π), every V_k in (0, _V_MAX]).
     """
     acc = 0.0
     for k in range(K - 1, -1, -1):
@@ -555,7 +555,22 @@ def _log_sticks_marginal(pi, K, a_alpha, b_alpha, tail_sum):
     lp = -log_last - (a_alpha + K - 1.0) * math.log(b_alpha - log_last)
     for k in range(K - 1):
         lp -= math.log(tail_sum[k])
-    return lp
+    in_range = True
+    for k in range(K - 1):
+        V_out[k] = pi[k] / tail_sum[k]
+        if not (V_out[k] > 0.0 and V_out[k] <= _V_MAX):
+            in_range = False
+    return lp, in_range
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _distinct_pair(rh, K):
+    """Two distinct classes j ≠ l, the ordered pair uniform over the K(K − 1) possibilities (two uniforms)."""
+    j = int(uniform(rh) * K)
+    l = int(uniform(rh) * (K - 1))
+    if l >= j:
+        l += 1
+    return j, l
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
@@ -607,8 +622,8 @@ def lcmcr_chain_kernel(
     ``out_alpha`` have length n_draws; ``out_pi`` (n_draws, K) and ``out_lambda`` (n_draws, J, K) are written
     only if ``keep_traces``.  ``n_mh`` > 0 adds that many partially collapsed MH moves on u per observed class
     per sweep; ``n_label`` > 0 that many pairs of label-switching moves per sweep (and one α-collapsed
-    weight swap); ``n_theta`` > 0 that many
-    rounds of collapsed θ moves per sweep, whose λ part is one HMC trajectory of ``n_leapfrog`` steps if > 0.
+    weight swap); ``n_theta`` > 0 that many rounds of collapsed θ moves per sweep, whose λ part is one HMC
+    trajectory of ``n_leapfrog`` steps if > 0.
     ``stats`` (float64, ≥ 5) receives accepted and proposed u moves after burn-in, their mean frozen step, and
     accepted and proposed θ moves after burn-in.
     All work buffers are allocated once here, never inside the sweep loop.
@@ -867,10 +882,7 @@ def lcmcr_chain_kernel(
         # ---- 2c. label-switching moves on the class contents (π and V fixed / swapped)
         if n_label > 0 and K >= 2:
             for _mv in range(n_label):
-                j1 = int(uniform(rh) * K)
-                l1 = int(uniform(rh) * (K - 1))
-                if l1 >= j1:
-                    l1 += 1
+                j1, l1 = _distinct_pair(rh, K)
                 dn = nk[j1] - nk[l1]
                 if dn != 0 and pi[j1] > 0.0 and pi[l1] > 0.0:
                     la = dn * (math.log(pi[l1]) - math.log(pi[j1]))
@@ -889,28 +901,16 @@ def lcmcr_chain_kernel(
             # (iii) once per sweep: swap the weights π_j ↔ π_l (and the contents) of two classes with α integrated
             # out, then α | V; V follows from the new π.  Accepted only if both weights are > 0 and the V of both π
             # and the swapped π lie in (0, _V_MAX] (a condition on the unordered pair {π, π'}: an involution)
-            j1 = int(uniform(rh) * K)
-            l1 = int(uniform(rh) * (K - 1))
-            if l1 >= j1:
-                l1 += 1
+            j1, l1 = _distinct_pair(rh, K)
             if pi[j1] > 0.0 and pi[l1] > 0.0:
-                lp_old = _log_sticks_marginal(pi, K, a_alpha, b_alpha, tail_sum)
-                valid = True
-                for k in range(K - 1):
-                    vk = pi[k] / tail_sum[k]
-                    if not (vk > 0.0 and vk <= _V_MAX):
-                        valid = False
+                lp_old, valid_old = _log_sticks_marginal(pi, K, a_alpha, b_alpha, tail_sum, v_new)
                 for k in range(K):
                     pi_new[k] = pi[k]
                 pi_new[j1] = pi[l1]
                 pi_new[l1] = pi[j1]
-                lp_new = _log_sticks_marginal(pi_new, K, a_alpha, b_alpha, tail_sum)
-                for k in range(K - 1):
-                    v_new[k] = pi_new[k] / tail_sum[k]
-                    if not (v_new[k] > 0.0 and v_new[k] <= _V_MAX):
-                        valid = False
+                lp_new, valid_new = _log_sticks_marginal(pi_new, K, a_alpha, b_alpha, tail_sum, v_new)
                 la = lp_new - lp_old
-                if valid and (la >= 0.0 or math.log(uniform(rh) + 1e-300) < la):
+                if valid_old and valid_new and (la >= 0.0 or math.log(uniform(rh) + 1e-300) < la):
                     _swap_classes(j1, l1, J, m, u, nk, s)
                     for k in range(K - 1):
                         V[k] = v_new[k]
