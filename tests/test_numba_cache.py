@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import estimate.samplers as samplers
-from estimate.samplers import _numba_cache
+from estimate.samplers import _numba_cache, lcmcr_kernel, variates
 
 CALLEE = """
 from numba import njit
@@ -76,7 +75,7 @@ def test_a_change_in_a_callees_module_reaches_the_cached_caller(tmp_path: Path, 
 
 
 def test_the_samplers_cache_is_marked_with_the_current_sources() -> None:
-    modules = [samplers.variates, samplers.lcmcr_kernel]
+    modules = [variates, lcmcr_kernel]
     digest = _numba_cache.sources_digest(modules)
     assert digest == _numba_cache.sources_digest(reversed(modules))
     directories = _numba_cache._cache_directories(modules)

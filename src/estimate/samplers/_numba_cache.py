@@ -8,8 +8,9 @@ cache with the *old* variates compiled into it, while the variates called direct
 draws no longer follow the source, and the same seed gives different draws on a machine with a fresh cache.
 (Seen while changing the multinomial's thresholds: the kernel's draws did not change until the cache was cleared.)
 
-:func:`refresh` records a digest of all the samplers' sources beside numba's cache files and deletes the samplers'
-cache entries whenever the digest differs, so every compiled function is rebuilt from the current sources.  A
+:func:`refresh` (called when :mod:`estimate.samplers.lcmcr_kernel` is imported) records a digest of the kernel's
+and the variates' sources beside numba's cache files and deletes their cache entries whenever the digest differs,
+so every compiled function is rebuilt from the current sources.  A
 cache directory that cannot be written is left alone (numba then falls back to its user-wide cache, which this
 also covers, since the directory is the one numba chose).
 """

@@ -109,6 +109,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -117,6 +118,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numba import njit
 
+from estimate.samplers import _numba_cache, variates
 from estimate.samplers.variates import FASTMATH as _FASTMATH
 from estimate.samplers.variates import (
     beta,
@@ -1138,3 +1140,8 @@ def sample_lcmcr(
 ) -> dict[str, np.ndarray | float | int]:
     """One problem, one chain per Generator; same return format as one entry of :func:`sample_lcmcr_batch`."""
     return sample_lcmcr_batch([(patterns, counts)], settings, [generators], n_threads=n_threads)[0]
+
+
+# numba keys a cached function on its own file only, and the kernel's compiled code contains the variates it calls:
+# rebuild both modules' cache entries whenever either source changed (see estimate.samplers._numba_cache)
+_numba_cache.refresh([variates, sys.modules[__name__]])
