@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import warnings
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
@@ -16,10 +17,11 @@ import numpy as np
 import pandas as pd
 
 from estimate.data import CaptureData
-from estimate.errors import DataError
+from estimate.errors import DataError, UninformativeDataWarning
 from estimate.results import Result
 
-__all__ = ["Estimator", "validate_capture_data", "register", "get_estimator_class", "method_names", "NotApplicable"]
+__all__ = ["Estimator", "validate_capture_data", "register", "get_estimator_class", "method_names", "NotApplicable",
+           "warn_if_lists_never_overlap"]
 
 _REGISTRY: dict[str, type[Estimator]] = {}
 
@@ -47,6 +49,26 @@ def validate_capture_data(data: CaptureData | pd.DataFrame, *, min_lists: int = 
     return data
 
 
+def warn_if_lists_never_overlap(data: CaptureData, method: str, stacklevel: int = 2) -> bool:
+    """Warn (and return True) if nobody is on two or more lists.
+
+    Multiple-systems estimation learns how many people were missed from how often the lists catch the same
+    people; with no overlaps the likelihood of N is flat for large N (its maximum lies at infinity), so a Bayesian
+    posterior of N is then its prior's — p(N) ∝ 1/N and the priors on capture probabilities — and its interval
+    says nothing about the data.
+    """
+    if (np.asarray(data.patterns).sum(axis=1) >= 2).any():
+        return False
+    warnings.warn(
+        f"{method}: no one is on two or more lists (the lists never overlap), so the data say nothing about how many "
+        "people no list recorded: the likelihood does not bound N, and the posterior of N and its interval come from "
+        "the model's priors, not from the data; treat the total as unbounded above",
+        UninformativeDataWarning,
+        stacklevel=stacklevel + 1,
+    )
+    return True
+
+
 class Estimator(ABC):
     """Base class: explicit parameters in ``__init__``, ``fit(data) -> Result``."""
 
@@ -55,6 +77,9 @@ class Estimator(ABC):
     #: Minimum / maximum number of lists the method handles.
     min_lists: ClassVar[int] = 2
     max_lists: ClassVar[int | None] = None
+    #: True for the Bayesian methods, whose priors keep the posterior of N proper even where the data do not bound
+    #: it (see :func:`warn_if_lists_never_overlap`); the likelihood methods report an infinite estimate there.
+    bayesian: ClassVar[bool] = False
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -80,10 +105,17 @@ class Estimator(ABC):
 
     def fit(self, data: CaptureData | pd.DataFrame) -> Result:
         """Validate ``data`` and fit the model; returns a :class:`~estimate.results.Result`."""
-        checked = validate_capture_data(data, min_lists=self.min_lists, max_lists=self.max_lists,
-                                        method=self.name or type(self).__name__)
+        checked = self._validated(data)
+        if self.bayesian:
+            warn_if_lists_never_overlap(checked, self.name or type(self).__name__, stacklevel=2)
         estimator, started = self._start()
         return estimator._recorded(estimator._fit(checked), checked, started)
+
+    def _validated(self, data: CaptureData | pd.DataFrame) -> CaptureData:
+        """``data`` checked by :func:`validate_capture_data` against the method's list limits (a method with
+        further conditions on its input extends this)."""
+        return validate_capture_data(data, min_lists=self.min_lists, max_lists=self.max_lists,
+                                     method=self.name or type(self).__name__)
 
     def _start(self) -> tuple[Estimator, Any]:
         """The estimator to fit with, and the start time (provenance).

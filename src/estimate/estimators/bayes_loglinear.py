@@ -158,6 +158,7 @@ class BayesLogLinear(Estimator):
     """
 
     name = "bayes-loglinear"
+    bayesian = True
     min_lists: ClassVar[int] = 2
     max_lists: ClassVar[int | None] = MAX_LISTS
 

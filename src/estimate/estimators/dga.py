@@ -335,6 +335,7 @@ class DecomposableGraphBMA(Estimator):
     """
 
     name = "dga"
+    bayesian = True
     min_lists: ClassVar[int] = 3
     max_lists: ClassVar[int | None] = MAX_LISTS
 
@@ -358,8 +359,8 @@ class DecomposableGraphBMA(Estimator):
         self.draws = draws
         self.seed = seed
 
-    def fit(self, data: CaptureData | pd.DataFrame) -> Result:
-        """Validate ``data`` (3–5 lists) and compute the exact model-averaged posterior of N."""
+    def _validated(self, data: CaptureData | pd.DataFrame) -> CaptureData:
+        """``data`` validated, with 3 to ``MAX_LISTS`` lists (the graphs are enumerated exhaustively)."""
         checked = validate_capture_data(data, min_lists=self.min_lists, max_lists=None, method=self.name)
         if checked.n_lists > MAX_LISTS:
             raise NotApplicable(
@@ -368,8 +369,7 @@ class DecomposableGraphBMA(Estimator):
                 f"2^J table); the data has {checked.n_lists} lists. Select at most {MAX_LISTS} lists with "
                 "data.select_lists([...]) or use a method that scales with the number of lists (lcmcr, loglinear)"
             )
-        estimator, started = self._start()
-        return estimator._recorded(estimator._fit(checked), checked, started)
+        return checked
 
     def _check_params(self) -> None:
         problems = []

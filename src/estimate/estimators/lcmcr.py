@@ -98,6 +98,7 @@ class LCMCR(Estimator):
     """
 
     name = "lcmcr"
+    bayesian = True
     min_lists: ClassVar[int] = 2
 
     def __init__(

@@ -98,6 +98,7 @@ class PyMCLCMCR(Estimator):
     """
 
     name = "pymc-lcmcr"
+    bayesian = True
     min_lists: ClassVar[int] = 2
 
     def __init__(
