@@ -27,16 +27,10 @@ import numpy as np
 from numba import njit
 
 from benchmarks import _common as C
+from benchmarks._speed_case import _kosovo
 from estimate.samplers.variates import beta, binomial, multinomial, order_by_decreasing, rng_handle, uniform
 
 NAME = "sweep_profile"
-
-
-def _kosovo() -> tuple[np.ndarray, np.ndarray]:
-    from estimate import datasets
-
-    data = datasets.load("kosovo")
-    return np.ascontiguousarray(data.patterns), np.ascontiguousarray(data.counts)
 
 
 def _sweep_us(X: np.ndarray, c: np.ndarray, sweeps: int, repeats: int) -> list[float]:

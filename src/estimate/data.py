@@ -527,6 +527,11 @@ class CaptureData:
         sizes = (self._patterns.astype(np.int64) * self._counts[:, None]).sum(axis=0)
         return pd.Series(sizes, index=list(self._lists), name="size")
 
+    @property
+    def lists_overlap(self) -> bool:
+        """Whether anybody is on two or more lists; without that, the data cannot bound the total."""
+        return bool((self._patterns.sum(axis=1) >= 2).any())
+
     def overlaps(self) -> pd.DataFrame:
         """J×J table: people on both list i and list j (list sizes on the diagonal)."""
         x = self._patterns.astype(np.int64)

@@ -104,7 +104,7 @@ def _check_estimable(data: CaptureData, min_lists: int, min_records: int) -> str
         return f"only {data.n_lists} usable list(s) (need {min_lists})"
     if data.observed < min_records:
         return f"only {data.observed} record(s) (need {min_records})"
-    if not (data.patterns.sum(axis=1) >= 2).any():
+    if not data.lists_overlap:
         return "no one is on two or more lists: the lists never overlap, so the total is unbounded"
     return ""
 

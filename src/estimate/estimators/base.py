@@ -57,7 +57,7 @@ def warn_if_lists_never_overlap(data: CaptureData, method: str, stacklevel: int 
     posterior of N is then its prior's — p(N) ∝ 1/N and the priors on capture probabilities — and its interval
     says nothing about the data.
     """
-    if (np.asarray(data.patterns).sum(axis=1) >= 2).any():
+    if data.lists_overlap:
         return False
     warnings.warn(
         f"{method}: no one is on two or more lists (the lists never overlap), so the data say nothing about how many "

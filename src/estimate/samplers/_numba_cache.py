@@ -10,9 +10,9 @@ draws no longer follow the source, and the same seed gives different draws on a 
 
 :func:`refresh` (called when :mod:`estimate.samplers.lcmcr_kernel` is imported) records a digest of the kernel's
 and the variates' sources beside numba's cache files and deletes their cache entries whenever the digest differs,
-so every compiled function is rebuilt from the current sources.  A
-cache directory that cannot be written is left alone (numba then falls back to its user-wide cache, which this
-also covers, since the directory is the one numba chose).
+so every compiled function is rebuilt from the current sources.  A cache directory that cannot be written is left
+alone (numba then falls back to its user-wide cache, which this also covers, since the directory is the one numba
+chose).
 """
 
 from __future__ import annotations
