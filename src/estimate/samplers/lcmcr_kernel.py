@@ -233,28 +233,32 @@ def _log_u_ratio(d, k, J, K, n_cur, u_k, m_k, s, nk, alpha):
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
-def _class_weights(a0, a1, K, on_idx, g, odds, out):
+def _class_weights(a0, a1, K, on_idx, g, odds_by_list, out):
     """out[k] = π_k φ_k(x_p) = π_k q_k ∏_{j on p} λ_jk/(1 − λ_jk) for the pattern with lists on_idx[a0:a1];
-    returns their sum P_p."""
+    returns their sum P_p.  ``odds_by_list`` is (J, K): one list's odds over the classes are contiguous, so
+    each list of the pattern multiplies all K weights at once (SIMD; the products per class are formed in the
+    same order as one class at a time, hence the same bits)."""
+    for k in range(K):
+        out[k] = g[k]
+    for t in range(a0, a1):
+        j = on_idx[t]
+        for k in range(K):
+            out[k] *= odds_by_list[j, k]
     W = 0.0
     for k in range(K):
-        x = g[k]
-        for t in range(a0, a1):
-            x *= odds[k, on_idx[t]]
-        out[k] = x
-        W += x
+        W += out[k]
     return W
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
-def _pattern_probabilities(P, K, on_ptr, on_idx, g, odds, wmat, Wp):
+def _pattern_probabilities(P, K, on_ptr, on_idx, g, odds_by_list, wmat, Wp):
     """wmat[p, k] = π_k φ_k(x_p) and Wp[p] = P_p = Σ_k wmat[p, k] for every observed pattern.
 
     Returns True if every P_p lies in (_P_LOW, _W_HIGH), the set on which the θ moves operate.
     """
     inside = True
     for p in range(P):
-        W = _class_weights(on_ptr[p], on_ptr[p + 1], K, on_idx, g, odds, wmat[p])
+        W = _class_weights(on_ptr[p], on_ptr[p + 1], K, on_idx, g, odds_by_list, wmat[p])
         Wp[p] = W
         if not (W > _P_LOW and W < _W_HIGH):
             inside = False
@@ -637,7 +641,8 @@ def lcmcr_chain_kernel(
         n += counts[p]
 
     lam = np.empty((J, K))
-    odds = np.empty((K, J))  # λ/(1 − λ), class-major for the per-pattern products
+    odds = np.empty((K, J))  # λ/(1 − λ), class-major, as the θ moves update it
+    odds_by_list = np.empty((J, K))  # the same at the start of each sweep, list-major for the pattern weights
     log_odds = np.empty((K, J))  # only filled when a pattern needs the log-space fallback
     g = np.empty(K)  # π_k q_k
     log_g = np.empty(K)
@@ -716,7 +721,9 @@ def lcmcr_chain_kernel(
             for j in range(J):
                 lj = lam[j, k]
                 q *= 1.0 - lj
-                odds[k, j] = lj / (1.0 - lj)
+                o = lj / (1.0 - lj)
+                odds[k, j] = o
+                odds_by_list[j, k] = o
             gk = pi[k] * q
             g[k] = gk
             if gk > gmax:
@@ -729,7 +736,7 @@ def lcmcr_chain_kernel(
         # ---- 0. collapsed MH moves on θ = (λ, V): allocations and N integrated out
         cached = False
         if n_theta > 0 and p0 < _P0_MAX:
-            cached = _pattern_probabilities(P, K, on_ptr, on_idx, g, odds, wmat, Wp)
+            cached = _pattern_probabilities(P, K, on_ptr, on_idx, g, odds_by_list, wmat, Wp)
             if cached:
                 for _round in range(n_theta):
                     if n_leapfrog > 0:
@@ -802,7 +809,7 @@ def lcmcr_chain_kernel(
                     w[k] = wmat[p, k]
                 W = Wp[p]
             else:
-                W = _class_weights(a0, a1, K, on_idx, g, odds, w)
+                W = _class_weights(a0, a1, K, on_idx, g, odds_by_list, w)  # θ moves off: odds_by_list current
             if not (W > _W_LOW * gmax and W < _W_HIGH):
                 # under/overflow: redo this pattern in log space with max-subtraction
                 if not have_logs:

@@ -97,6 +97,21 @@ def random_bits(typingctx, handle):
     return types.uint64(handle), _call_bit_generator(ir.IntType(64), 2)
 
 
+@intrinsic
+def sqrt(typingctx, x):
+    """Square root as the CPU's instruction (``llvm.sqrt``, correctly rounded).  numba compiles ``math.sqrt``
+    to a call into libm unless fastmath may assume no NaNs (libm sets errno for x < 0); the variates take
+    square roots of positive numbers only, where both give the same bits."""
+    if not isinstance(x, types.Float):
+        return None
+
+    def codegen(context, builder, signature, args):
+        function = builder.module.declare_intrinsic("llvm.sqrt", [args[0].type])
+        return builder.call(function, args)
+
+    return x(x), codegen
+
+
 # ----------------------------------------------------------------------------------------------------------
 # normal, gamma, beta
 
@@ -157,7 +172,7 @@ def standard_normal(rh) -> float:
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def _gamma_at_least_one(rh, a: float) -> float:
     d = a - 1.0 / 3.0
-    c = 1.0 / math.sqrt(9.0 * d)
+    c = 1.0 / sqrt(9.0 * d)
     while True:
         while True:
             x = standard_normal(rh)
@@ -263,7 +278,7 @@ def binomial(rh, n: int, p: float) -> int:
                 # P(x)/P(x − 1) = (n − x + 1)/x · r/q; 1/x from a table (a division in the loop's critical path)
                 px *= odds * (n - x + 1) * (_RECIPROCAL[x] if x < _RECIPROCAL.shape[0] else 1.0 / x)
     else:
-        spq = math.sqrt(mean * q)
+        spq = sqrt(mean * q)
         b = 1.15 + 2.53 * spq
         a = -0.0873 + 0.0248 * b + 0.01 * r
         c = mean + 0.5
@@ -394,7 +409,7 @@ def poisson(rh, mu: float) -> int:
             x += 1
             product *= uniform(rh)
         return x
-    sqrt_mu = math.sqrt(mu)
+    sqrt_mu = sqrt(mu)
     log_mu = math.log(mu)
     b = 0.931 + 2.53 * sqrt_mu
     a = -0.059 + 0.02483 * b
