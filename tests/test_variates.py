@@ -140,8 +140,11 @@ def test_beta(a: float, b: float) -> None:
 
 
 @pytest.mark.parametrize(("n", "p"), [(12, 0.3), (40, 0.9), (1131, 0.37), (500, 0.02), (30, 0.5), (1000, 0.0099),
-                                    (50, 0.004), (1, 0.3), (7, 0.97)])
+                                    (50, 0.004), (1, 0.3), (7, 0.97), (100, 0.85), (4400, 0.5)])
 def test_binomial_matches_pmf(n: int, p: float) -> None:
+    """Inversion below mean 10, BTRS above: (30, 0.5) and (100, 0.85) (mirrored) decide every rejection within
+    BTRS_RECURSION_STEPS of the mode by the product of pmf ratios; (1131, 0.37) and (4400, 0.5) (σ ≈ 16 and 33)
+    also by the logarithmic bound beyond it."""
     x = _count_draws(np.random.default_rng(n), 0, n, p, 100_000)
     assert _chi_square_p(x, lambda k: stats.binom.pmf(k, n, p)) > LEVEL
 
