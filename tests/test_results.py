@@ -43,6 +43,15 @@ def test_sentence_says_documented_estimate_interval_kind_and_share() -> None:
     assert "95% confidence interval" in text and "undocumented" in text and "57%" in text
 
 
+def test_printed_diagnostics_keep_the_digits_that_matter() -> None:
+    """R-hat 1.0004 and 1.0049 must not both print as "1" (the warning threshold is 1.01); ESS in whole draws."""
+    text = str(make_result(diagnostics={"r_hat": 1.0049, "ess_bulk": 4458.3, "mh_accept_rate": 0.34841,
+                                        "us_per_sweep": 15.684, "sweeps": 1_040_000}))
+    assert "r_hat: 1.005" in text and "ess_bulk: 4,458" in text and "mh_accept_rate: 0.348" in text
+    assert "us_per_sweep: 15.68" in text and "sweeps: 1040000" in text
+    assert "r_hat: 1.000" in str(make_result(diagnostics={"r_hat": 1.0004}))
+
+
 def test_json_round_trip_including_infinite_upper_limit() -> None:
     result = make_result(interval=Interval(4_400, math.inf, kind="none"))
     payload = json.loads(result.to_json())  # strict JSON: no bare Infinity tokens in the text

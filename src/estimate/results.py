@@ -66,6 +66,20 @@ class Interval:
         return f"[{_fmt(self.lower)}, {_fmt(self.upper)}] ({self.describe()})"
 
 
+def _format_diagnostic(key: str, value: float) -> str:
+    """R-hat with three decimals (1.004 and 1.000 must not both print as 1: the warning threshold is 1.01), ESS
+    as whole draws, acceptance rates with three decimals, anything else to four significant digits."""
+    if not math.isfinite(value):
+        return str(value)
+    if key == "r_hat":
+        return f"{value:.3f}"
+    if key.startswith("ess_") and not key.endswith("_per_second"):
+        return f"{value:,.0f}"
+    if key.endswith("accept_rate"):
+        return f"{value:.3f}"
+    return f"{value:,.4g}"
+
+
 def _fmt(value: float) -> str:
     if value is None or not math.isfinite(value):
         return "∞" if value == math.inf else "n/a"
@@ -264,7 +278,7 @@ class Result:
             lines.append(f"  standard error: {self.std_error:,.1f}")
         for key, value in self.diagnostics.items():
             if isinstance(value, float):
-                lines.append(f"  {key}: {value:,.4g}")
+                lines.append(f"  {key}: {_format_diagnostic(key, value)}")
             elif np.isscalar(value):
                 lines.append(f"  {key}: {value}")
         return "\n".join(lines)
