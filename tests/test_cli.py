@@ -115,3 +115,18 @@ def test_fit_lcmcr_prints_estimate_interval_rhat_and_ess(tmp_path: Path) -> None
     assert "95% credible interval" in text and "r_hat" in text and "ess_bulk" in text and "ess_tail" in text
     # a short run does not converge: the warning is one readable line, not a source listing
     assert "warning (ConvergenceWarning)" in proc.stderr and "estimator.fit(" not in proc.stderr
+
+
+def test_table_format_rounds_diagnostics_and_csv_keeps_them(capsys: pytest.CaptureFixture[str]) -> None:
+    """The human-readable table prints R-hat with three decimals and ESS in whole draws; CSV keeps every digit."""
+    import pandas as pd
+
+    from estimate.cli._common import emit_frame
+
+    frame = pd.DataFrame({"region": ["east", "west"], "r_hat": [1.000721, float("nan")],
+                          "ess_bulk": [8084.398021, float("nan")]})
+    emit_frame(frame, "table", None)
+    table = capsys.readouterr().out
+    assert "1.001" in table and " 8084\n" in table and "1.000721" not in table and "NaN" in table
+    emit_frame(frame, "csv", None)
+    assert "1.000721" in capsys.readouterr().out

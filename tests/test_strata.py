@@ -114,6 +114,12 @@ def test_replicates_are_pooled_as_mixture() -> None:
     outcome = result.outcomes[("r00",)]
     assert outcome.draws.shape == (FAST["chains"], FAST["draws"] * 3)
     assert outcome.result.details["replicates"] == 3
+    # convergence of the mixture is the worst replicate's, from each replicate's own chains
+    reps_diag = [r.result.diagnostics for r in result.replicate_outcomes[("r00",)]]
+    assert outcome.result.diagnostics["r_hat"] == max(d["r_hat"] for d in reps_diag)
+    assert outcome.result.diagnostics["ess_bulk"] == min(d["ess_bulk"] for d in reps_diag)
+    row = result.summary().iloc[0]
+    assert np.isfinite(row["r_hat"]) and np.isfinite(row["ess_bulk"])
 
 
 def test_cache_resume_reuses_results(stratified: CaptureData, tmp_path: Path) -> None:

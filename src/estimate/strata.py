@@ -453,6 +453,18 @@ def _warn_not_estimable(outcomes: dict[tuple[Any, ...], StratumOutcome]) -> None
         )
 
 
+def _worst_replicate_diagnostics(diagnostics: list[dict[str, Any]]) -> dict[str, float]:
+    """Convergence of a mixture over imputation replicates: the largest R-hat and smallest bulk/tail ESS of the
+    replicates, each from that replicate's own chains.  R-hat over the pooled draws would compare different
+    posteriors (the replicates differ on purpose) and say nothing about convergence."""
+    worst: dict[str, float] = {}
+    for key, pick in (("r_hat", max), ("ess_bulk", min), ("ess_tail", min)):
+        values = [float(d[key]) for d in diagnostics if key in d and math.isfinite(float(d[key]))]
+        if values:
+            worst[key] = pick(values)
+    return worst
+
+
 def _pool_replicates(
     outcomes: dict[tuple[Any, ...], StratumOutcome], columns: list[str], method: str, level: float, replicate: str
 ) -> StrataResult:
@@ -474,6 +486,7 @@ def _pool_replicates(
         draws = np.concatenate([np.asarray(r.draws) for r in ok], axis=-1)
         interval = interval_from_draws(draws, level=level)
         first = ok[0].result
+        worst = _worst_replicate_diagnostics([r.result.diagnostics for r in ok])
         result = Result(
             method=method,
             model=f"{first.model}; mixture over {len(ok)} imputation replicates ({replicate})",
@@ -482,8 +495,10 @@ def _pool_replicates(
             observed=observed,
             lists=first.lists,
             estimate_kind="posterior median",
+            diagnostics=worst,
             details={"replicates": len(ok),
-                     "replicate_estimates": [r.result.estimate for r in ok]},
+                     "replicate_estimates": [r.result.estimate for r in ok],
+                     "diagnostics": "the worst replicate's (largest R-hat, smallest ESS), each replicate's own chains"},
         )
         pooled[key] = StratumOutcome(key, observed, STATUS_OK, "", result, draws)
     _warn_not_estimable(pooled)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import math
 import sys
 import traceback
 from collections.abc import Callable
@@ -98,6 +99,17 @@ def emit(text: str, output: Path | None) -> None:
         atomic_write_text(output, text if text.endswith("\n") else text + "\n")
 
 
+def _fixed(template: str):
+    def format_value(value: Any) -> str:
+        return template.format(value) if isinstance(value, int | float) and math.isfinite(value) else "NaN"
+
+    return format_value
+
+
+# the human-readable table rounds convergence diagnostics to the digits that matter (CSV/JSON keep full precision)
+_TABLE_FORMATS = {"r_hat": _fixed("{:.3f}"), "ess_bulk": _fixed("{:.0f}"), "ess_tail": _fixed("{:.0f}")}
+
+
 def emit_frame(frame: pd.DataFrame, fmt: str, output: Path | None, *, extra_json: Any = None) -> None:
     """Write a summary table as table / json / csv (or Parquet when ``output`` ends in .parquet)."""
     if output is not None and output.suffix.lower() in (".parquet", ".pq"):
@@ -111,8 +123,9 @@ def emit_frame(frame: pd.DataFrame, fmt: str, output: Path | None, *, extra_json
         frame.to_csv(buffer, index=False)
         emit(buffer.getvalue(), output)
     elif fmt == "table":
+        formatters = {column: _TABLE_FORMATS[column] for column in frame.columns if column in _TABLE_FORMATS}
         with pd.option_context("display.width", 200, "display.max_columns", 50):
-            emit(frame.to_string(index=False), output)
+            emit(frame.to_string(index=False, formatters=formatters), output)
     else:
         raise DataError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
 
