@@ -55,10 +55,8 @@ def test_every_stratum_fitted_and_order_independent(stratified: CaptureData) -> 
     table = result.summary()
     assert list(table["region"]) == sorted(table["region"]) and (table["status"] == "ok").all()
     # a stratum's draws depend only on the seed and its key, not on which strata run with it
-    alone = fit_strata(
-        CaptureData.from_aggregated(stratified.pattern_table(include_strata=True).query("region == 'r03'"),
-                                    count="count", strata="region"),
-        by="region", estimator=LCMCR(seed=1, **FAST))
+    alone = fit(CaptureData.from_aggregated(stratified.pattern_table(include_strata=True).query("region == 'r03'"),
+                                            count="count", strata="region"))
     np.testing.assert_array_equal(alone.outcomes[("r03",)].draws, result.outcomes[("r03",)].draws)
     chunked = fit(stratified, chunk_size=2)
     pd.testing.assert_frame_equal(chunked.summary(), table)
@@ -193,3 +191,20 @@ def test_cli_strata_run_with_totals_and_draws(tmp_path: Path) -> None:
 
 def test_fit_strata_is_exported() -> None:
     assert estimate.fit_strata is fit_strata
+
+
+def test_strata_that_did_not_converge_are_warned_about_once(stratified: CaptureData) -> None:
+    """The per-stratum fits run with their warnings silenced; fit_strata then warns once, naming how many strata
+    failed R-hat/ESS and one example, and lists them in ``not_converged`` (the CLI's final line counts them)."""
+    two = CaptureData.from_aggregated(stratified.pattern_table(include_strata=True).query("region in ['r00', 'r01']"),
+                                      count="count", strata="region")
+    with pytest.warns(estimate.ConvergenceWarning, match=r"2 of 2 estimated strata may not have converged") as seen:
+        short = fit_strata(two, by="region", estimator=LCMCR(seed=1, burn_in=10, draws=20, thinning=1, chains=2))
+    assert sum(isinstance(w.message, estimate.ConvergenceWarning) for w in seen) == 1
+    assert set(short.not_converged) == {("r00",), ("r01",)}
+    assert any("R-hat of N" in p or "ESS of N" in p for p in short.not_converged[("r00",)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", estimate.ConvergenceWarning)
+        long = fit_strata(two, by="region", estimator=LCMCR(seed=1, burn_in=2_000, draws=1_000, thinning=10, chains=4))
+    assert long.not_converged == {}
+    assert (long.summary()["r_hat"] < 1.01).all() and (long.summary()["ess_bulk"] >= 400).all()

@@ -29,6 +29,7 @@ __all__ = [
     "to_inference_data",
     "interval_from_draws",
     "convergence_diagnostics",
+    "convergence_problems",
     "ess_ar_spectral",
     "warn_if_not_converged",
     "plot_trace_rank",
@@ -158,6 +159,22 @@ def ess_ar_spectral(draws: np.ndarray) -> float:
     return float(total)
 
 
+def convergence_problems(
+    diagnostics: Mapping[str, float], *, rhat_max: float = RHAT_MAX, ess_min: float = ESS_MIN
+) -> list[str]:
+    """The failed convergence checks of N (R-hat above ``rhat_max``, bulk or tail ESS below ``ess_min``), worded
+    for a warning; empty when all pass or the diagnostics are absent (non-Bayesian methods)."""
+    problems: list[str] = []
+    r_hat = diagnostics.get("r_hat", math.nan)
+    if r_hat is not None and math.isfinite(r_hat) and r_hat > rhat_max:
+        problems.append(f"R-hat of N is {r_hat:.3f} (> {rhat_max})")
+    for key, label in (("ess_bulk", "bulk"), ("ess_tail", "tail")):
+        ess = diagnostics.get(key, math.nan)
+        if ess is not None and math.isfinite(ess) and ess < ess_min:
+            problems.append(f"{label} ESS of N is {ess:.0f} (< {ess_min:.0f})")
+    return problems
+
+
 def warn_if_not_converged(
     diagnostics: Mapping[str, float],
     method: str,
@@ -167,14 +184,7 @@ def warn_if_not_converged(
     stacklevel: int = 3,
 ) -> list[str]:
     """Issue a ConvergenceWarning naming the failed checks; return the list of problems (empty if fine)."""
-    problems: list[str] = []
-    r_hat = diagnostics.get("r_hat", math.nan)
-    if r_hat is not None and math.isfinite(r_hat) and r_hat > rhat_max:
-        problems.append(f"R-hat of N is {r_hat:.3f} (> {rhat_max})")
-    for key, label in (("ess_bulk", "bulk"), ("ess_tail", "tail")):
-        ess = diagnostics.get(key, math.nan)
-        if ess is not None and math.isfinite(ess) and ess < ess_min:
-            problems.append(f"{label} ESS of N is {ess:.0f} (< {ess_min:.0f})")
+    problems = convergence_problems(diagnostics, rhat_max=rhat_max, ess_min=ess_min)
     if problems:
         warnings.warn(
             f"{method}: the sampler may not have converged: {'; '.join(problems)}. The interval for N may be "

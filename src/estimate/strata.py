@@ -35,7 +35,7 @@ import pandas as pd
 
 from estimate.atomic import atomic_write_bytes
 from estimate.data import CaptureData
-from estimate.errors import DataError, UninformativeDataWarning
+from estimate.errors import ConvergenceWarning, DataError, UninformativeDataWarning
 from estimate.results import Result
 
 __all__ = ["fit_strata", "StrataResult", "StratumOutcome", "stratum_seed"]
@@ -129,6 +129,20 @@ class StrataResult:
         for outcome in self.outcomes.values():
             tally[outcome.status] += 1
         return tally
+
+    @property
+    def not_converged(self) -> dict[tuple[Any, ...], list[str]]:
+        """Estimated strata whose N failed a convergence check (R-hat > 1.01, bulk or tail ESS < 400): key → the
+        failed checks.  Empty for methods without MCMC diagnostics."""
+        from estimate.inference_data import convergence_problems
+
+        failed = {}
+        for key, outcome in self.outcomes.items():
+            if outcome.status == STATUS_OK and outcome.result is not None:
+                problems = convergence_problems(outcome.result.diagnostics)
+                if problems:
+                    failed[key] = problems
+        return failed
 
     def summary(self) -> pd.DataFrame:
         """Tidy table: stratum columns, observed, estimate, interval, diagnostics, status and reason."""
@@ -399,6 +413,7 @@ def fit_strata(
     else:
         _warn_not_estimable(ordered)
         fitted = StrataResult(by=columns, method=method_name, outcomes=ordered, level=level)
+    _warn_not_converged(fitted)
     fitted.provenance = provenance.collect(estimator=estimator, seed=seed, data=data, started=started,
                                            finished=provenance.now())
     fitted.provenance["strata"] = {"by": columns, "replicate": replicate, "min_lists": min_lists,
@@ -449,6 +464,21 @@ def _warn_not_estimable(outcomes: dict[tuple[Any, ...], StratumOutcome]) -> None
             f"{len(bad)} of {len(outcomes)} strata were not estimated (e.g. {bad[0].key}: {bad[0].reason}); they "
             "are reported with their observed counts and enter totals only as observed floors",
             UninformativeDataWarning,
+            stacklevel=3,
+        )
+
+
+def _warn_not_converged(fitted: StrataResult) -> None:
+    """One ConvergenceWarning for all estimated strata whose N failed R-hat or ESS (the per-stratum fits run with
+    their own warnings silenced, so that a thousand strata do not print a thousand warnings)."""
+    failed = fitted.not_converged
+    if failed:
+        key, problems = next(iter(failed.items()))
+        warnings.warn(
+            f"{fitted.method}: {len(failed)} of {fitted.counts[STATUS_OK]} estimated strata may not have converged "
+            f"(e.g. {key}: {'; '.join(problems)}); their intervals may be unreliable. The summary's r_hat and "
+            "ess_bulk columns show which; run longer chains (more burn-in, draws or thinning).",
+            ConvergenceWarning,
             stacklevel=3,
         )
 

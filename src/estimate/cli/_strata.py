@@ -63,8 +63,9 @@ def run_strata(
     if draws_output is not None:
         fitted.to_netcdf(draws_output)
     counts = fitted.counts
-    typer.echo(f"done: {counts['ok']}  not estimable: {counts['not estimable']}  failed: {counts['failed']}",
-               err=True)
+    unconverged = len(fitted.not_converged)
+    typer.echo(f"done: {counts['ok']}  not estimable: {counts['not estimable']}  failed: {counts['failed']}"
+               + (f"  (not converged: {unconverged} of the {counts['ok']} done)" if unconverged else ""), err=True)
 
 
 def _stderr_console():
