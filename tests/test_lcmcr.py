@@ -67,6 +67,10 @@ def test_estimator_fit_many_matches_single_fits(kosovo: CaptureData) -> None:
         batch = est.fit_many([kosovo, other], [11, 12])
         single = est.clone(seed=12).fit(other)
     np.testing.assert_array_equal(batch[1].draws(), single.draws())
+    # short chains: the batch says so once, naming how many of its problems failed
+    with pytest.warns(ConvergenceWarning, match=r"of 2 problems may not have converged") as seen:
+        est.fit_many([kosovo, other], [11, 12])
+    assert sum(isinstance(w.message, ConvergenceWarning) for w in seen) == 1
 
 
 @pytest.mark.parametrize("sampler", sorted(SAMPLERS))

@@ -42,7 +42,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from estimate.data import CaptureData
-from estimate.errors import UninformativeDataWarning
+from estimate.errors import ConvergenceWarning, UninformativeDataWarning
 from estimate.estimators.base import Estimator, register
 from estimate.results import Result
 
@@ -182,7 +182,7 @@ class LCMCR(Estimator):
                 UninformativeDataWarning,
                 stacklevel=3,
             )
-        outcome = self.fit_many([data], [self.seed])[0]
+        outcome = self._fit_batch([data], [self.seed])[0]
         if isinstance(outcome, Exception):
             raise outcome
         from estimate.inference_data import warn_if_not_converged
@@ -191,7 +191,26 @@ class LCMCR(Estimator):
         return outcome
 
     def fit_many(self, datasets: list[CaptureData], seeds: list[Any] | None = None) -> list[Result | Exception]:
-        """Advance every problem (× chains) in one batched, multi-threaded kernel call."""
+        """Advance every problem (× chains) in one batched, multi-threaded kernel call.
+
+        Problems whose N fails R-hat ≤ 1.01 or ESS ≥ 400 are named in one ConvergenceWarning for the batch (each
+        result carries its own diagnostics)."""
+        from estimate.inference_data import convergence_problems
+
+        results = self._fit_batch(datasets, seeds)
+        failed = [(i, problems) for i, r in enumerate(results) if isinstance(r, Result)
+                  for problems in [convergence_problems(r.diagnostics)] if problems]
+        if failed:
+            first, problems = failed[0]
+            warnings.warn(
+                f"{self.name}: {len(failed)} of {len(results)} problems may not have converged (e.g. problem "
+                f"{first}: {'; '.join(problems)}); their intervals may be unreliable; run longer chains.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return results
+
+    def _fit_batch(self, datasets: list[CaptureData], seeds: list[Any] | None) -> list[Result | Exception]:
         from estimate.samplers.lcmcr_kernel import sample_lcmcr_batch
 
         self._check_params()
