@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks import _common as C
+from estimate.inference_data import ESS_MIN, RHAT_MAX
 
 NAME = "strata_scale"
 # R LCMCR's own algorithm (plain Gibbs), so that cost per sweep compares like with like; the estimator's default
@@ -148,7 +149,18 @@ def _cli_fit(records: pd.DataFrame, truth: pd.DataFrame, plan: dict, seed: int, 
         "total_upper": float(total_row["upper"]),
         "total_covered": bool(total_row["lower"] <= true_total <= total_row["upper"]),
         "coverage_by_lists": by_lists,
+        **_convergence(ok, covered),
     }
+
+
+def _convergence(ok: pd.DataFrame, covered: pd.Series) -> dict:
+    """Strata whose N failed R-hat ≤ 1.01 or bulk ESS ≥ 400 (the CLI's CSV has both), and coverage on each side."""
+    failed = (ok["r_hat"] > RHAT_MAX) | (ok["ess_bulk"] < ESS_MIN)
+    out = {"strata_not_converged": int(failed.sum()), "max_r_hat": float(ok["r_hat"].max()),
+           "min_ess_bulk": float(ok["ess_bulk"].min()), "median_ess_bulk": float(ok["ess_bulk"].median())}
+    for name, part in (("converged", covered[~failed]), ("not_converged", covered[failed])):
+        out[f"coverage_{name}"] = float(part.mean()) if len(part) else None
+    return out
 
 
 def run(quick: bool, log=print) -> dict:
@@ -175,7 +187,9 @@ def run(quick: bool, log=print) -> dict:
     r_sequential = R_US_PER_SWEEP_5_LISTS * sweeps_total / 1e6
     keep = ("strata_estimated", "strata_not_estimable", "per_stratum_coverage", "per_stratum_coverage_se",
             "mean_relative_error", "mean_relative_width", "misses_below", "misses_above", "true_total",
-            "total_estimate", "total_lower", "total_upper", "total_covered", "coverage_by_lists")
+            "total_estimate", "total_lower", "total_upper", "total_covered", "coverage_by_lists",
+            "strata_not_converged", "max_r_hat", "min_ess_bulk", "median_ess_bulk", "coverage_converged",
+            "coverage_not_converged")
     result.update({
         "seed": seed,
         "design": {"name": "independent", "description": DESIGNS["independent"]},
@@ -198,6 +212,10 @@ def run(quick: bool, log=print) -> dict:
         "load_average_end": C.load_average(),
     })
     return result
+
+
+def _fraction(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
 
 
 def markdown(r: dict) -> str:
@@ -230,8 +248,16 @@ def markdown(r: dict) -> str:
         f"| pooled total (summed draws) | {r['total_estimate']:,.0f} [{r['total_lower']:,.0f}, "
         f"{r['total_upper']:,.0f}] — covers truth: {r['total_covered']} |",
         f"| mean relative error of the stratum estimates | {r['mean_relative_error']:+.2%} |",
-        "",
     ]
+    if "strata_not_converged" in r:
+        lines += [
+            f"| strata failing R-hat ≤ 1.01 or bulk ESS ≥ 400 (N) | {r['strata_not_converged']} of "
+            f"{r['strata_estimated']:,} (max R-hat {r['max_r_hat']:.3f}; bulk ESS min {r['min_ess_bulk']:,.0f}, "
+            f"median {r['median_ess_bulk']:,.0f}) |",
+            f"| coverage of the converged / the other strata | {_fraction(r['coverage_converged'])} / "
+            f"{_fraction(r['coverage_not_converged'])} |",
+        ]
+    lines += [""]
     cal = r.get("calibration")
     if cal:
         lines += [
@@ -271,13 +297,18 @@ def markdown(r: dict) -> str:
         lines += [
             f"Sensitivity: {t['strata_estimated']:,} strata with {t['description']} (seed {t['seed']}, same "
             "sampler settings). LCMCR's prior tends to merge two close classes, which biases each stratum a "
-            "little low; summed over many strata that bias exceeds the (narrow) interval of the total.",
+            "little low; summed over many strata that bias exceeds the (narrow) interval of the total."
+            + (f" {t['strata_not_converged']} of these {t['strata_estimated']} strata fail the convergence checks at "
+               "these settings, so part of the shortfall may be the chains' rather than the model's."
+               if t.get("strata_not_converged", 0) > 0.1 * t["strata_estimated"] else ""),
             "",
             "| figure | value |",
             "|---|---|",
             f"| per-stratum 95% interval coverage | {t['per_stratum_coverage']:.3f} ± "
             f"{t['per_stratum_coverage_se']:.3f} |",
             f"| mean relative error of the stratum estimates | {t['mean_relative_error']:+.2%} |",
+            *([f"| strata failing R-hat ≤ 1.01 or bulk ESS ≥ 400 (N) | {t['strata_not_converged']} of "
+               f"{t['strata_estimated']:,} (max R-hat {t['max_r_hat']:.3f}) |"] if "strata_not_converged" in t else []),
             f"| true total | {t['true_total']:,} |",
             f"| pooled total (summed draws) | {t['total_estimate']:,.0f} [{t['total_lower']:,.0f}, "
             f"{t['total_upper']:,.0f}] — covers truth: {t['total_covered']} |",
