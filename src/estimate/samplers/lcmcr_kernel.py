@@ -149,6 +149,7 @@ _ADAPT_BATCH = 50  # sweeps per Robbins–Monro update of the MH step (burn-in o
 _TARGET_ACCEPT = 0.35
 _THETA_TARGET_ACCEPT = 0.3  # Robbins–Monro target of the θ moves (1-D random walks)
 _THETA_MIN_WEIGHT = 1e-3  # θ moves only for classes (or sticks) with at least this much weight
+_BOUND_MARGIN = 1e-8  # stick moves: how far the log-free bounds must clear a threshold to decide the MH test
 _P_LOW = 1e-280  # θ moves only while every pattern probability P_p lies in (_P_LOW, _W_HIGH)
 _P0_MAX = 1.0 - 1e-12
 # a rest of P_p obtained by subtraction is used only above this share of P_p (relative error ≤ 1e-12 then)
@@ -337,7 +338,11 @@ def _stick_move(rh, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before
         p0_new += g[l] * (1.0 if l < k else (r if l == k else t))
     if not (p0_new < _P0_MAX):
         return False, p0
-    log_a = 0.0
+    # Σ_p c_p log ρ_p (ρ_p = P'_p/P_p) lies between Σ c_p (1 − 1/ρ_p) and Σ c_p (ρ_p − 1) (1 − 1/x ≤ log x ≤ x − 1):
+    # when those bounds already decide the MH test, the P logarithms are skipped.  The decision, and whether a
+    # uniform is drawn, are exactly those of the full computation (a margin covers its rounding).
+    low = 0.0
+    high = 0.0
     for p in range(P):
         after = Wp[p] - before[p] - wmat[p, k]
         if after < _EXACT_REST * Wp[p]:  # little weight after class k: sum it, no cancellation
@@ -348,10 +353,30 @@ def _stick_move(rh, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before
         if not (W > _P_LOW and W < _W_HIGH):
             return False, p0
         Wn[p] = W
-        log_a += counts[p] * math.log(W / Wp[p])
-    log_a += -n * (math.log1p(-p0_new) - math.log1p(-p0)) + math.log(r) + alpha * math.log(t)
-    if log_a < 0.0 and math.log(uniform(rh) + 1e-300) >= log_a:
-        return False, p0
+        rho = W / Wp[p]
+        low += counts[p] * (1.0 - 1.0 / rho)
+        high += counts[p] * (rho - 1.0)
+    rest = -n * (math.log1p(-p0_new) - math.log1p(-p0)) + math.log(r) + alpha * math.log(t)
+    if low + rest > _BOUND_MARGIN:
+        pass  # log_a > 0: accepted, no uniform drawn
+    else:
+        log_u = 0.0
+        decided = False
+        if high + rest < -_BOUND_MARGIN:  # log_a < 0: the test draws its uniform whatever decides it
+            log_u = math.log(uniform(rh) + 1e-300)
+            if log_u >= high + rest + _BOUND_MARGIN:
+                return False, p0
+            decided = log_u < low + rest - _BOUND_MARGIN
+        if not decided:
+            log_a = 0.0
+            for p in range(P):
+                log_a += counts[p] * math.log(Wn[p] / Wp[p])
+            log_a += rest
+            if log_a < 0.0:
+                if not high + rest < -_BOUND_MARGIN:
+                    log_u = math.log(uniform(rh) + 1e-300)
+                if log_u >= log_a:
+                    return False, p0
     for p in range(P):
         wmat[p, k] *= r
         for l in range(k + 1, K):
