@@ -32,6 +32,7 @@ __all__ = [
     "convergence_problems",
     "ess_ar_spectral",
     "warn_if_not_converged",
+    "warn_if_some_not_converged",
     "plot_trace_rank",
 ]
 
@@ -173,6 +174,21 @@ def convergence_problems(
         if ess is not None and math.isfinite(ess) and ess < ess_min:
             problems.append(f"{label} ESS of N is {ess:.0f} (< {ess_min:.0f})")
     return problems
+
+
+def warn_if_some_not_converged(
+    method: str, failed: Mapping[Any, list[str]], total: int, noun: str, advice: str, *, stacklevel: int = 3
+) -> None:
+    """One ConvergenceWarning for a batch (strata, problems): how many of ``total`` failed, with one example.
+    ``failed`` maps an item's label to its :func:`convergence_problems`; nothing is issued when it is empty."""
+    if failed:
+        label, problems = next(iter(failed.items()))
+        warnings.warn(
+            f"{method}: {len(failed)} of {total} {noun} may not have converged (e.g. {label}: {'; '.join(problems)}); "
+            f"their intervals may be unreliable{advice}",
+            ConvergenceWarning,
+            stacklevel=stacklevel + 1,
+        )
 
 
 def warn_if_not_converged(

@@ -35,7 +35,7 @@ import pandas as pd
 
 from estimate.atomic import atomic_write_bytes
 from estimate.data import CaptureData
-from estimate.errors import ConvergenceWarning, DataError, UninformativeDataWarning
+from estimate.errors import DataError, UninformativeDataWarning
 from estimate.results import Result
 
 __all__ = ["fit_strata", "StrataResult", "StratumOutcome", "stratum_seed"]
@@ -471,16 +471,11 @@ def _warn_not_estimable(outcomes: dict[tuple[Any, ...], StratumOutcome]) -> None
 def _warn_not_converged(fitted: StrataResult) -> None:
     """One ConvergenceWarning for all estimated strata whose N failed R-hat or ESS (the per-stratum fits run with
     their own warnings silenced, so that a thousand strata do not print a thousand warnings)."""
-    failed = fitted.not_converged
-    if failed:
-        key, problems = next(iter(failed.items()))
-        warnings.warn(
-            f"{fitted.method}: {len(failed)} of {fitted.counts[STATUS_OK]} estimated strata may not have converged "
-            f"(e.g. {key}: {'; '.join(problems)}); their intervals may be unreliable. The summary's r_hat and "
-            "ess_bulk columns show which; run longer chains (more burn-in, draws or thinning).",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+    from estimate.inference_data import warn_if_some_not_converged
+
+    warn_if_some_not_converged(fitted.method, fitted.not_converged, fitted.counts[STATUS_OK], "estimated strata",
+                               ". The summary's r_hat and ess_bulk columns show which; run longer chains (more "
+                               "burn-in, draws or thinning).", stacklevel=3)
 
 
 def _worst_replicate_diagnostics(diagnostics: list[dict[str, Any]]) -> dict[str, float]:

@@ -42,7 +42,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from estimate.data import CaptureData
-from estimate.errors import ConvergenceWarning, UninformativeDataWarning
+from estimate.errors import UninformativeDataWarning
 from estimate.estimators.base import Estimator, register
 from estimate.results import Result
 
@@ -195,19 +195,12 @@ class LCMCR(Estimator):
 
         Problems whose N fails R-hat ≤ 1.01 or ESS ≥ 400 are named in one ConvergenceWarning for the batch (each
         result carries its own diagnostics)."""
-        from estimate.inference_data import convergence_problems
+        from estimate.inference_data import convergence_problems, warn_if_some_not_converged
 
         results = self._fit_batch(datasets, seeds)
-        failed = [(i, problems) for i, r in enumerate(results) if isinstance(r, Result)
-                  for problems in [convergence_problems(r.diagnostics)] if problems]
-        if failed:
-            first, problems = failed[0]
-            warnings.warn(
-                f"{self.name}: {len(failed)} of {len(results)} problems may not have converged (e.g. problem "
-                f"{first}: {'; '.join(problems)}); their intervals may be unreliable; run longer chains.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        failed = {f"problem {i}": problems for i, r in enumerate(results) if isinstance(r, Result)
+                  for problems in [convergence_problems(r.diagnostics)] if problems}
+        warn_if_some_not_converged(self.name, failed, len(results), "problems", "; run longer chains.", stacklevel=2)
         return results
 
     def _fit_batch(self, datasets: list[CaptureData], seeds: list[Any] | None) -> list[Result | Exception]:
