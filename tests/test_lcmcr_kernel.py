@@ -19,7 +19,12 @@ from scipy import stats
 from scipy.special import gammaln
 
 from estimate.samplers.lcmcr_kernel import (
+    _GRADIENT_ONLY,
+    _REFERENCE,
+    _RELATIVE,
     LCMCRSettings,
+    _hmc_log_density,
+    _log_sticks_swap_ratio,
     _log_u_ratio,
     sample_lcmcr,
     sample_lcmcr_batch,
@@ -102,6 +107,89 @@ def test_collapsed_move_ratio_matches_direct_evaluation() -> None:
         got = _log_u_ratio(d, k, J, K, n + int(u.sum()), int(u[k]), int(m[k]), s, (m + u).astype(np.int64), alpha)
         assert got == pytest.approx(expected, abs=1e-9), (J, K, k, d)
         checked += 1
+
+
+def _log_p_sticks(pi: np.ndarray, a: float, b: float) -> float:
+    """log p(π) under truncated stick-breaking with α ~ Gamma(a, rate b) integrated out, written out in full."""
+    K = len(pi)
+    tails = np.cumsum(pi[::-1])[::-1]
+    return float(-np.log(tails[: K - 1]).sum() - np.log(pi[-1]) - (a + K - 1) * np.log(b - np.log(pi[-1])))
+
+
+def test_weight_swap_ratio_matches_direct_evaluation() -> None:
+    """The weight-swap move's log ratio, from the changed tail sums only, equals the difference of the full log
+    densities (label move (iii)); its V are the new weights' stick-breaking coordinates."""
+    rng = np.random.default_rng(2008)
+    for _ in range(300):
+        K = int(rng.integers(2, 11))
+        pi = rng.dirichlet(np.full(K, 0.7))
+        j, l = (int(x) for x in rng.choice(K, 2, replace=False))
+        swapped = pi.copy()
+        swapped[[j, l]] = pi[[l, j]]
+        a, b = float(rng.gamma(1.0)), float(rng.gamma(1.0))
+        work = [np.empty(K) for _ in range(4)]
+        got, valid = _log_sticks_swap_ratio(pi, swapped, K, j, l, a, b, *work)
+        expected = _log_p_sticks(swapped, a, b) - _log_p_sticks(pi, a, b)
+        assert got == pytest.approx(expected, abs=1e-9), (K, j, l)
+        tails = np.cumsum(swapped[::-1])[::-1]
+        np.testing.assert_allclose(work[3][: K - 1], swapped[: K - 1] / tails[: K - 1], rtol=1e-12)
+        assert valid == bool(np.all(pi[:-1] > 0) and np.all(swapped[:-1] / tails[:-1] <= 1 - 1e-12))
+
+
+def _hmc_full_log_density(eta: np.ndarray, problem: tuple) -> float:
+    """Σ_p c_p log P_p − n log(1 − p0) + Σ_{k∈A, j} [η − 2 log(1 + e^η)], written out in full (module docstring)."""
+    patterns, counts, pi, active, rest_p, p0_rest = problem
+    lam = 1 / (1 + np.exp(-eta))
+    q = np.prod(1 - lam, axis=1)
+    odds = lam / (1 - lam)
+    W = rest_p + np.array([np.sum(pi[active] * q * np.prod(odds[:, x == 1], axis=1)) for x in patterns])
+    p0 = p0_rest + np.sum(pi[active] * q)
+    return float(counts @ np.log(W) - counts.sum() * np.log1p(-p0) + np.sum(eta - 2 * np.log1p(np.exp(eta))))
+
+
+def test_hmc_density_ratio_matches_direct_evaluation() -> None:
+    """The HMC move's log density at the end of a trajectory, relative to its start, equals the difference of the
+    full log densities Σ c_p log P_p − n log(1 − p0) + Σ [η − 2 log(1 + e^η)]; its gradient matches finite
+    differences of the same expression."""
+    rng = np.random.default_rng(2011)
+    for _ in range(100):
+        J, K, P = int(rng.integers(2, 7)), int(rng.integers(1, 8)), int(rng.integers(1, 12))
+        patterns = rng.integers(0, 2, (P, J))
+        patterns[patterns.sum(1) == 0, 0] = 1
+        on_idx = np.concatenate([np.flatnonzero(x) for x in patterns]).astype(np.int64)
+        on_ptr = np.concatenate([[0], np.cumsum(patterns.sum(1))]).astype(np.int64)
+        counts = rng.integers(1, 200, P).astype(np.int64)
+        n = int(counts.sum())
+        pi = rng.dirichlet(np.ones(K))
+        active = np.flatnonzero(rng.random(K) < 0.7).astype(np.int64)
+        if active.size == 0:
+            continue
+        rest = np.setdiff1d(np.arange(K), active)
+        lam_rest = rng.uniform(0.02, 0.6, (len(rest), J))
+        q_rest = np.prod(1 - lam_rest, axis=1)
+        p0_rest = float(np.sum(pi[rest] * q_rest))
+        rest_p = np.array([np.sum(pi[rest] * q_rest * np.prod((lam_rest / (1 - lam_rest))[:, x == 1], axis=1))
+                           for x in patterns])
+
+        problem = (patterns, counts, pi, active, rest_p, p0_rest)
+        A = active.size
+        eta1, eta2 = rng.normal(-1.0, 0.8, (A, J)), rng.normal(-1.0, 0.8, (A, J))
+        work = {name: np.empty((A, J)) for name in ("odds", "lam", "grad")}
+        g_a, share, q_ref, W_ref, w_a = np.empty(A), np.empty(A), np.empty(A), np.empty(P), np.empty((P, A))
+        work["odds"][:] = np.exp(eta1)
+        args = (J, P, n, counts, on_ptr, on_idx, pi, rest_p, p0_rest, work["odds"], work["lam"], g_a, w_a, share,
+                work["grad"])
+        start, p0_start = _hmc_log_density(eta1.copy(), active, A, *args, _REFERENCE, W_ref, q_ref, 0.0)
+        end, _ = _hmc_log_density(eta2.copy(), active, A, *args, _RELATIVE, W_ref, q_ref, p0_start)
+        expected = _hmc_full_log_density(eta2, problem) - _hmc_full_log_density(eta1, problem)
+        assert end - start == pytest.approx(expected, abs=1e-8)
+        _hmc_log_density(eta2.copy(), active, A, *args, _GRADIENT_ONLY, W_ref, q_ref, 0.0)
+        a, j, h = int(rng.integers(A)), int(rng.integers(J)), 1e-6
+        up, down = eta2.copy(), eta2.copy()
+        up[a, j] += h
+        down[a, j] -= h
+        numeric = (_hmc_full_log_density(up, problem) - _hmc_full_log_density(down, problem)) / (2 * h)
+        assert work["grad"][a, j] == pytest.approx(numeric, rel=1e-5, abs=1e-5)
 
 
 # ---------------------------------------------------------------------------------------------- determinism

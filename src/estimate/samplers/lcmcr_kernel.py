@@ -319,25 +319,26 @@ def _lambda_shift_move(rh, k, h, J, K, P, n, counts, psize, odds, lam, g, pi, wm
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
-def _stick_move(rh, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before, p0):
+def _stick_move(rh, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before, p0, log1m_p0):
     """MH move logit V_k → logit V_k + ε, ε ~ N(0, h²), under p(λ, V | α, data) (module docstring), k < K − 1.
 
     π_k scales by r = V'_k/V_k and π_l (l > k) by t = (1 − V'_k)/(1 − V_k).  Log acceptance ratio:
     Σ_p c_p log(P'_p/P_p) − n log((1 − p0')/(1 − p0)) + log r + α log t (prior (1 − V)^{α−1} times the Jacobian
-    V(1 − V)).  ``before[p]`` = Σ_{l<k} π_l φ_l(x_p) (unchanged by this move).  Returns (accepted, p0).
+    V(1 − V)).  ``before[p]`` = Σ_{l<k} π_l φ_l(x_p) (unchanged by this move); ``log1m_p0`` = log(1 − p0), carried
+    from move to move.  Returns (accepted, p0, log(1 − p0)).
     """
     v_old = V[k]
     e = math.exp(h * standard_normal(rh))
     v_new = v_old * e / (1.0 - v_old + v_old * e)
     if not (v_new > 0.0 and v_new < _V_MAX and v_old > 0.0):
-        return False, p0
+        return False, p0, log1m_p0
     r = v_new / v_old
     t = (1.0 - v_new) / (1.0 - v_old)
     p0_new = 0.0
     for l in range(K):
         p0_new += g[l] * (1.0 if l < k else (r if l == k else t))
     if not (p0_new < _P0_MAX):
-        return False, p0
+        return False, p0, log1m_p0
     # Σ_p c_p log ρ_p (ρ_p = P'_p/P_p) lies between Σ c_p (1 − 1/ρ_p) and Σ c_p (ρ_p − 1) (1 − 1/x ≤ log x ≤ x − 1):
     # when those bounds already decide the MH test, the P logarithms are skipped.  The decision, and whether a
     # uniform is drawn, are exactly those of the full computation (a margin covers its rounding).
@@ -351,12 +352,13 @@ def _stick_move(rh, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before
                 after += wmat[p, l]
         W = before[p] + wmat[p, k] * r + after * t
         if not (W > _P_LOW and W < _W_HIGH):
-            return False, p0
+            return False, p0, log1m_p0
         Wn[p] = W
         rho = W / Wp[p]
         low += counts[p] * (1.0 - 1.0 / rho)
         high += counts[p] * (rho - 1.0)
-    rest = -n * (math.log1p(-p0_new) - math.log1p(-p0)) + math.log(r) + alpha * math.log(t)
+    log1m_p0_new = math.log1p(-p0_new)
+    rest = -n * (log1m_p0_new - log1m_p0) + math.log(r) + alpha * math.log(t)
     if low + rest > _BOUND_MARGIN:
         pass  # log_a > 0: accepted, no uniform drawn
     else:
@@ -365,7 +367,7 @@ def _stick_move(rh, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before
         if high + rest < -_BOUND_MARGIN:  # log_a < 0: the test draws its uniform whatever decides it
             log_u = math.log(uniform(rh) + 1e-300)
             if log_u >= high + rest + _BOUND_MARGIN:
-                return False, p0
+                return False, p0, log1m_p0
             decided = log_u < low + rest - _BOUND_MARGIN
         if not decided:
             log_a = 0.0
@@ -376,7 +378,7 @@ def _stick_move(rh, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before
                 if not high + rest < -_BOUND_MARGIN:
                     log_u = math.log(uniform(rh) + 1e-300)
                 if log_u >= log_a:
-                    return False, p0
+                    return False, p0, log1m_p0
     for p in range(P):
         wmat[p, k] *= r
         for l in range(k + 1, K):
@@ -388,7 +390,7 @@ def _stick_move(rh, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before
     for l in range(k + 1, K):
         g[l] *= t
         pi[l] *= t
-    return True, p0_new
+    return True, p0_new, log1m_p0_new
 
 
 _HMC_MASS_PER_OBSERVED = 0.1  # mass of class k's log-odds: 1 + 0.1 n π_k
@@ -396,15 +398,27 @@ _HMC_TARGET_ACCEPT = 0.75
 _HMC_MAX_LOG_ODDS = 35.0
 
 
+# what _hmc_log_density computes besides the gradient
+_GRADIENT_ONLY = 0  # inner leapfrog steps: no density
+_REFERENCE = 1  # start of a trajectory: keep P_p and q_k as the reference, odds given (no exp, no logarithm)
+_RELATIVE = 2  # end of a trajectory: the density relative to the reference (one logarithm per ratio)
+
+
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
 def _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi, rest_p, p0_rest, odds_a, lam_a,
-                     g_a, w_a, share, grad, with_density):
+                     g_a, w_a, share, grad, mode, W_ref, q_ref, p0_ref):
     """log p(η_A | π, λ outside A, α, data) + const and its gradient (module docstring, step 0); returns
     (log density, p0), the log density −inf outside the region the moves work on.  Fills odds_a, lam_a, g_a
     (π_k q_k), w_a (π_k φ_k(x_p)) for the classes in A.  Every per-class array here (eta, odds_a, lam_a, g_a,
-    share, grad, the columns of w_a) is compact: row a belongs to class k = active[a].  Without
-    ``with_density`` only the gradient and the region checks are computed (the density is returned as 0): the
-    inner leapfrog steps need no density, which saves the P + |A| + 1 logarithms of each."""
+    share, grad, the columns of w_a) is compact: row a belongs to class k = active[a].
+
+    The density is needed only as the difference between the two ends of a trajectory, so it is never formed
+    whole.  ``mode`` ``_GRADIENT_ONLY`` (inner leapfrog steps): gradient and region checks only, the density
+    returned as 0.  ``_REFERENCE`` (the start): ``odds_a`` = e^η is given by the caller (the sampler's own odds,
+    no exponentials), P_p → ``W_ref`` and q_k → ``q_ref`` are kept, and the value returned is Σ η only.
+    ``_RELATIVE`` (the end): Σ η + Σ_p c_p log(P_p/P_p^ref) + 2 Σ_A log(q_k/q_k^ref)
+    − n log((1 − p0)/(1 − p0^ref)), so that the end's value minus the start's is the log density ratio, with
+    P + |A| + 1 logarithms instead of twice that."""
     p0 = p0_rest
     log_density = 0.0
     for a in range(n_active):
@@ -413,15 +427,19 @@ def _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi,
             e = eta[a, j]
             if not (e > -_HMC_MAX_LOG_ODDS and e < _HMC_MAX_LOG_ODDS):
                 return -np.inf, p0
-            o = math.exp(e)
-            odds_a[a, j] = o
+            if mode == _REFERENCE:
+                o = odds_a[a, j]
+            else:
+                o = math.exp(e)
+                odds_a[a, j] = o
             product *= 1.0 + o
-            if with_density:
-                log_density += e
+            log_density += e
             grad[a, j] = 0.0
         q = 1.0 / product
-        if with_density:
-            log_density += 2.0 * math.log(q)  # Σ_j [η − 2 log(1 + e^η)]: the Beta(1, 1) prior in logit coordinates
+        if mode == _REFERENCE:
+            q_ref[a] = q
+        elif mode == _RELATIVE:
+            log_density += 2.0 * math.log(q / q_ref[a])  # Σ_j [η − 2 log(1 + e^η)]: Beta(1, 1) in logit coordinates
         g_a[a] = pi[active[a]] * q
         share[a] = 0.0
         p0 += g_a[a]
@@ -439,16 +457,18 @@ def _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi,
             W += x
         if not (W > _P_LOW and W < _W_HIGH):
             return -np.inf, p0
-        if with_density:
-            log_density += counts[p] * math.log(W)
+        if mode == _REFERENCE:
+            W_ref[p] = W
+        elif mode == _RELATIVE:
+            log_density += counts[p] * math.log(W / W_ref[p])
         scale = counts[p] / W
         for a in range(n_active):
             r = scale * w_a[p, a]
             share[a] += r  # Σ_p c_p π_k φ_k(x_p) / P_p
             for t in range(a0, a1):
                 grad[a, on_idx[t]] += r
-    if with_density:
-        log_density -= n * math.log1p(-p0)
+    if mode == _RELATIVE:
+        log_density -= n * math.log1p((p0_ref - p0) / (1.0 - p0_ref))  # log((1 − p0)/(1 − p0_ref))
     unseen = n / (1.0 - p0)
     for a in range(n_active):
         for j in range(J):
@@ -461,7 +481,7 @@ def _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi,
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH)
 def _hmc_lambda_move(rh, step, L, J, K, P, n, counts, on_ptr, on_idx, pi, lam, odds, g, p0, wmat, Wp, active,
-                     eta, momentum, inv_mass, rest_p, odds_a, lam_a, g_a, w_a, share, grad):
+                     eta, momentum, inv_mass, rest_p, odds_a, lam_a, g_a, w_a, share, grad, W_ref, q_ref):
     """One HMC trajectory on the capture log-odds of the classes with π_k ≥ _THETA_MIN_WEIGHT (module
     docstring, step 0); on acceptance λ, odds, g, wmat and Wp are updated.  Returns (accepted, p0)."""
     n_active = 0
@@ -485,10 +505,12 @@ def _hmc_lambda_move(rh, step, L, J, K, P, n, counts, on_ptr, on_idx, pi, lam, o
         k = active[a]
         inv_mass[a] = 1.0 / (1.0 + _HMC_MASS_PER_OBSERVED * n * pi[k])
         for j in range(J):
-            lj = lam[j, k]
-            eta[a, j] = math.log(lj) - math.log1p(-lj)
-    log_density, p0_new = _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi, rest_p,
-                                           p0_rest, odds_a, lam_a, g_a, w_a, share, grad, True)
+            o = odds[k, j]  # λ/(1 − λ), kept current with λ
+            odds_a[a, j] = o
+            eta[a, j] = math.log(o)
+    log_density, p0_start = _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi, rest_p,
+                                             p0_rest, odds_a, lam_a, g_a, w_a, share, grad, _REFERENCE, W_ref,
+                                             q_ref, 0.0)
     if log_density == -np.inf:
         return False, p0
     energy = -log_density
@@ -502,13 +524,16 @@ def _hmc_lambda_move(rh, step, L, J, K, P, n, counts, on_ptr, on_idx, pi, lam, o
     for a in range(n_active):
         for j in range(J):
             momentum[a, j] += 0.5 * eps * grad[a, j]
+    p0_new = p0_start
     for leap in range(L):
         for a in range(n_active):
             for j in range(J):
                 eta[a, j] += eps * inv_mass[a] * momentum[a, j]
         # the density only at the end of the trajectory (for the acceptance test); gradients at every step
         log_density, p0_new = _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi, rest_p,
-                                               p0_rest, odds_a, lam_a, g_a, w_a, share, grad, leap == L - 1)
+                                               p0_rest, odds_a, lam_a, g_a, w_a, share, grad,
+                                               _RELATIVE if leap == L - 1 else _GRADIENT_ONLY, W_ref, q_ref,
+                                               p0_start)
         if log_density == -np.inf:
             return False, p0
         kick = eps if leap < L - 1 else 0.5 * eps
@@ -570,28 +595,47 @@ def _alpha_given_sticks(rh, V, K, a_alpha, b_alpha):
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
-def _log_sticks_marginal(pi, K, a_alpha, b_alpha, tail_sum, V_out):
-    """log density of the weights π (in π coordinates) under truncated stick-breaking with α ~ Gamma(a, rate b)
-    integrated out, up to a constant (module docstring, step 2c (iii)).
-
-    With R_k = Σ_{l≥k} π_l = ∏_{l<k} (1 − V_l), V_k = π_k / R_k and Σ_{k<K} log(1 − V_k) = log π_K:
-    log p(π) = −Σ_{k<K} log R_k − log π_K − (a + K − 1) log(b − log π_K).
-    Fills ``tail_sum[k]`` = R_k and ``V_out[k]`` = V_k (k < K − 1); returns (log p(π), every V_k in (0, _V_MAX]).
-    """
+def _tail_sums_and_sticks(pi, K, tail_sum, V_out):
+    """tail_sum[k] = R_k = Σ_{l≥k} π_l and V_out[k] = π_k / R_k (k < K − 1); returns whether every such V_k lies in
+    (0, _V_MAX]."""
     acc = 0.0
     for k in range(K - 1, -1, -1):
         acc += pi[k]
         tail_sum[k] = acc
-    log_last = math.log(pi[K - 1])
-    lp = -log_last - (a_alpha + K - 1.0) * math.log(b_alpha - log_last)
-    for k in range(K - 1):
-        lp -= math.log(tail_sum[k])
     in_range = True
     for k in range(K - 1):
         V_out[k] = pi[k] / tail_sum[k]
         if not (V_out[k] > 0.0 and V_out[k] <= _V_MAX):
             in_range = False
-    return lp, in_range
+    return in_range
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _log_sticks_swap_ratio(pi, pi_new, K, j, l, a_alpha, b_alpha, tail_sum, tail_new, V_old, V_new):
+    """log p(π') − log p(π) for π' = π with π_j and π_l exchanged, where p is the density of the weights π (in π
+    coordinates) under truncated stick-breaking with α ~ Gamma(a, rate b) integrated out (module docstring,
+    step 2c (iii)).
+
+    With R_k = Σ_{l≥k} π_l = ∏_{l<k} (1 − V_l), V_k = π_k / R_k and Σ_{k<K} log(1 − V_k) = log π_K:
+    log p(π) = −Σ_{k<K−1} log R_k − log π_K − (a + K − 1) log(b − log π_K) + const.
+    The swap changes R_k only for min(j, l) < k ≤ max(j, l) and π_K only if K − 1 is j or l, so only those terms
+    are evaluated, as logarithms of ratios.  Fills the tail sums and V of both (``V_new`` is what the move
+    adopts); returns (log ratio, every V_k of both π and π' in (0, _V_MAX]) — a condition on the unordered pair,
+    so the move stays an involution.
+    """
+    valid = _tail_sums_and_sticks(pi, K, tail_sum, V_old)
+    valid = _tail_sums_and_sticks(pi_new, K, tail_new, V_new) and valid
+    low = min(j, l)
+    high = max(j, l)
+    la = 0.0
+    for k in range(low + 1, min(high + 1, K - 1)):
+        la -= math.log(tail_new[k] / tail_sum[k])
+    if high == K - 1:
+        log_last = math.log(pi[K - 1])
+        log_last_new = math.log(pi_new[K - 1])
+        la -= log_last_new - log_last
+        la -= (a_alpha + K - 1.0) * math.log((b_alpha - log_last_new) / (b_alpha - log_last))
+    return la, valid
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
@@ -678,6 +722,8 @@ def lcmcr_chain_kernel(
     pi_new = np.empty(K)  # label move (iii): the swapped weights, their V and tail sums
     v_new = np.empty(K)
     tail_sum = np.empty(K)
+    tail_new = np.empty(K)
+    v_old = np.empty(K)
     m = np.zeros(K, dtype=np.int64)
     u = np.zeros(K, dtype=np.int64)
     nk = np.zeros(K, dtype=np.int64)
@@ -719,6 +765,8 @@ def lcmcr_chain_kernel(
     w_a = np.empty((P if n_leapfrog > 0 else 0, hmc_K))
     share = np.empty(hmc_K)
     grad = np.empty((hmc_K, J))
+    W_ref = np.empty(P if n_leapfrog > 0 else 0)  # P_p and q_k at the start of a trajectory
+    q_ref = np.empty(hmc_K)
 
     # ---- initial values: λ ~ U(0.05, 0.95), V ~ Beta(1, 1), α = a/b; n0 from its conditional in sweep 1
     alpha = a_alpha / b_alpha
@@ -767,7 +815,8 @@ def lcmcr_chain_kernel(
                     if n_leapfrog > 0:
                         ok, p0 = _hmc_lambda_move(rh, math.exp(log_step), n_leapfrog, J, K, P, n, counts, on_ptr,
                                                   on_idx, pi, lam, odds, g, p0, wmat, Wp, active, eta, momentum,
-                                                  inv_mass, rest_p, odds_a, lam_a, g_a, w_a, share, grad)
+                                                  inv_mass, rest_p, odds_a, lam_a, g_a, w_a, share, grad, W_ref,
+                                                  q_ref)
                         if sweep < burn_in:
                             hmc_prop += 1.0
                             hmc_acc += ok
@@ -788,11 +837,12 @@ def lcmcr_chain_kernel(
                     left = 1.0
                     for p in range(P):
                         before[p] = 0.0
+                    log1m_p0 = math.log1p(-p0)
                     for k in range(K - 1):
                         if left < _THETA_MIN_WEIGHT:
                             break  # depends on V_l, l < k only, which this move leaves unchanged
-                        ok, p0 = _stick_move(rh, k, math.exp(log_h_theta[K + k]), K, P, n, counts, alpha, V, pi, g,
-                                             wmat, Wp, Wn, before, p0)
+                        ok, p0, log1m_p0 = _stick_move(rh, k, math.exp(log_h_theta[K + k]), K, P, n, counts, alpha,
+                                                       V, pi, g, wmat, Wp, Wn, before, p0, log1m_p0)
                         for p in range(P):
                             before[p] += wmat[p, k]
                         if sweep < burn_in:
@@ -919,7 +969,7 @@ def lcmcr_chain_kernel(
                 j1, l1 = _distinct_pair(rh, K)
                 dn = nk[j1] - nk[l1]
                 if dn != 0 and pi[j1] > 0.0 and pi[l1] > 0.0:
-                    la = dn * (math.log(pi[l1]) - math.log(pi[j1]))
+                    la = dn * math.log(pi[l1] / pi[j1])
                     if la >= 0.0 or math.log(uniform(rh) + 1e-300) < la:
                         _swap_classes(j1, l1, J, m, u, nk, s)
                 if K >= 3:
@@ -937,14 +987,13 @@ def lcmcr_chain_kernel(
             # and the swapped π lie in (0, _V_MAX] (a condition on the unordered pair {π, π'}: an involution)
             j1, l1 = _distinct_pair(rh, K)
             if pi[j1] > 0.0 and pi[l1] > 0.0:
-                lp_old, valid_old = _log_sticks_marginal(pi, K, a_alpha, b_alpha, tail_sum, v_new)
                 for k in range(K):
                     pi_new[k] = pi[k]
                 pi_new[j1] = pi[l1]
                 pi_new[l1] = pi[j1]
-                lp_new, valid_new = _log_sticks_marginal(pi_new, K, a_alpha, b_alpha, tail_sum, v_new)
-                la = lp_new - lp_old
-                if valid_old and valid_new and (la >= 0.0 or math.log(uniform(rh) + 1e-300) < la):
+                la, valid = _log_sticks_swap_ratio(pi, pi_new, K, j1, l1, a_alpha, b_alpha, tail_sum, tail_new,
+                                                   v_old, v_new)
+                if valid and (la >= 0.0 or math.log(uniform(rh) + 1e-300) < la):
                     _swap_classes(j1, l1, J, m, u, nk, s)
                     for k in range(K - 1):
                         V[k] = v_new[k]
