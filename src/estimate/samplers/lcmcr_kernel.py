@@ -745,12 +745,16 @@ def lcmcr_chain_kernel(
     epow = np.empty(J + 1)
     log_h_theta = np.full(2 * K, -2.0)  # λ shift of class k at k, stick k at K + k
     log_h_theta[:K] = -1.0
+    h_theta = np.empty(2 * K)  # e^{log_h_theta}, recomputed only when the steps adapt (burn-in)
+    for i in range(2 * K):
+        h_theta[i] = math.exp(log_h_theta[i])
     th_acc = np.zeros(2 * K)
     th_prop = np.zeros(2 * K)
     th_accepted = 0
     th_proposed = 0
     # HMC on λ (n_leapfrog > 0): step size tuned in burn-in, buffers for the active classes
     log_step = math.log(0.1)
+    hmc_step = math.exp(log_step)
     hmc_acc = 0.0
     hmc_prop = 0.0
     hmc_K = K if n_leapfrog > 0 else 0
@@ -813,7 +817,7 @@ def lcmcr_chain_kernel(
             if cached:
                 for _round in range(n_theta):
                     if n_leapfrog > 0:
-                        ok, p0 = _hmc_lambda_move(rh, math.exp(log_step), n_leapfrog, J, K, P, n, counts, on_ptr,
+                        ok, p0 = _hmc_lambda_move(rh, hmc_step, n_leapfrog, J, K, P, n, counts, on_ptr,
                                                   on_idx, pi, lam, odds, g, p0, wmat, Wp, active, eta, momentum,
                                                   inv_mass, rest_p, odds_a, lam_a, g_a, w_a, share, grad, W_ref,
                                                   q_ref)
@@ -826,7 +830,7 @@ def lcmcr_chain_kernel(
                     for k in range(K if n_leapfrog == 0 else 0):  # per-class shifts unless the HMC moved λ
                         if pi[k] < _THETA_MIN_WEIGHT:
                             continue  # depends on π only, which this move leaves unchanged
-                        ok, p0 = _lambda_shift_move(rh, k, math.exp(log_h_theta[k]), J, K, P, n, counts, psize,
+                        ok, p0 = _lambda_shift_move(rh, k, h_theta[k], J, K, P, n, counts, psize,
                                                     odds, lam, g, pi, wmat, Wp, Wn, epow, p0)
                         if sweep < burn_in:
                             th_prop[k] += 1.0
@@ -841,7 +845,7 @@ def lcmcr_chain_kernel(
                     for k in range(K - 1):
                         if left < _THETA_MIN_WEIGHT:
                             break  # depends on V_l, l < k only, which this move leaves unchanged
-                        ok, p0, log1m_p0 = _stick_move(rh, k, math.exp(log_h_theta[K + k]), K, P, n, counts, alpha,
+                        ok, p0, log1m_p0 = _stick_move(rh, k, h_theta[K + k], K, P, n, counts, alpha,
                                                        V, pi, g, wmat, Wp, Wn, before, p0, log1m_p0)
                         for p in range(P):
                             before[p] += wmat[p, k]
@@ -860,8 +864,11 @@ def lcmcr_chain_kernel(
                 # Robbins–Monro on the log steps toward the target acceptance; frozen after burn-in
                 gain = 1.0 / math.sqrt((sweep + 1) // _ADAPT_BATCH)
                 _adapt_log_steps(log_h_theta, th_acc, th_prop, gain, _THETA_TARGET_ACCEPT, -12.0, 3.0)
+                for i in range(2 * K):
+                    h_theta[i] = math.exp(log_h_theta[i])
                 if hmc_prop > 0.0:
                     log_step = min(max(log_step + gain * (hmc_acc / hmc_prop - _HMC_TARGET_ACCEPT), -12.0), 1.0)
+                    hmc_step = math.exp(log_step)
                 hmc_acc = 0.0
                 hmc_prop = 0.0
                 th_acc[:] = 0.0
