@@ -178,11 +178,10 @@ def test_hmc_density_ratio_matches_direct_evaluation() -> None:
         problem = (patterns, counts, pi, active, rest_p, p0_rest)
         A = active.size
         eta1, eta2 = rng.normal(-1.0, 0.8, (A, J)), rng.normal(-1.0, 0.8, (A, J))
-        work = {name: np.empty((A, J)) for name in ("odds", "lam", "grad")}
+        work = {"odds": np.exp(eta1).T.copy(), "lam": np.empty((A, J)), "grad": np.empty((J, A))}  # list-major
         g_a, share, q_ref, W_ref, w_a = np.empty(A), np.empty(A), np.empty(A), np.empty(P), np.empty((P, A))
-        work["odds"][:] = np.exp(eta1)
         args = (J, P, n, counts, on_ptr, on_idx, pi, rest_p, p0_rest, work["odds"], work["lam"], g_a, w_a, share,
-                work["grad"])
+                np.empty(A), work["grad"])
         start, p0_start = _hmc_log_density(eta1.copy(), active, A, *args, _REFERENCE, W_ref, q_ref, 0.0)
         end, _ = _hmc_log_density(eta2.copy(), active, A, *args, _RELATIVE, W_ref, q_ref, p0_start)
         expected = _hmc_full_log_density(eta2, problem) - _hmc_full_log_density(eta1, problem)
@@ -193,7 +192,7 @@ def test_hmc_density_ratio_matches_direct_evaluation() -> None:
         up[a, j] += h
         down[a, j] -= h
         numeric = (_hmc_full_log_density(up, problem) - _hmc_full_log_density(down, problem)) / (2 * h)
-        assert work["grad"][a, j] == pytest.approx(numeric, rel=1e-5, abs=1e-5)
+        assert work["grad"][j, a] == pytest.approx(numeric, rel=1e-5, abs=1e-5)
 
 
 # ---------------------------------------------------------------------------------------------- determinism

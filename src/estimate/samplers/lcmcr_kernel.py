@@ -406,11 +406,12 @@ _RELATIVE = 2  # end of a trajectory: the density relative to the reference (one
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
 def _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi, rest_p, p0_rest, odds_a, lam_a,
-                     g_a, w_a, share, grad, mode, W_ref, q_ref, p0_ref):
+                     g_a, w_a, share, responsibility, grad, mode, W_ref, q_ref, p0_ref):
     """log p(η_A | π, λ outside A, α, data) + const and its gradient (module docstring, step 0); returns
     (log density, p0), the log density −inf outside the region the moves work on.  Fills odds_a, lam_a, g_a
     (π_k q_k), w_a (π_k φ_k(x_p)) for the classes in A.  Every per-class array here (eta, odds_a, lam_a, g_a,
-    share, grad, the columns of w_a) is compact: row a belongs to class k = active[a].
+    share, grad, the columns of w_a) is compact: entry a belongs to class k = active[a]; odds_a and grad are
+    list-major, (J, K), so that each list of a pattern updates all active classes at once.
 
     The density is needed only as the difference between the two ends of a trajectory, so it is never formed
     whole.  ``mode`` ``_GRADIENT_ONLY`` (inner leapfrog steps): gradient and region checks only, the density
@@ -428,13 +429,13 @@ def _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi,
             if not (e > -_HMC_MAX_LOG_ODDS and e < _HMC_MAX_LOG_ODDS):
                 return -np.inf, p0
             if mode == _REFERENCE:
-                o = odds_a[a, j]
+                o = odds_a[j, a]
             else:
                 o = math.exp(e)
-                odds_a[a, j] = o
+                odds_a[j, a] = o
             product *= 1.0 + o
             log_density += e
-            grad[a, j] = 0.0
+            grad[j, a] = 0.0
         q = 1.0 / product
         if mode == _REFERENCE:
             q_ref[a] = q
@@ -449,12 +450,16 @@ def _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi,
         W = rest_p[p]
         a0 = on_ptr[p]
         a1 = on_ptr[p + 1]
+        # list-major: each list of the pattern multiplies all active classes at once (contiguous in a; per class
+        # the same products in the same order as one class at a time)
         for a in range(n_active):
-            x = g_a[a]
-            for t in range(a0, a1):
-                x *= odds_a[a, on_idx[t]]
-            w_a[p, a] = x
-            W += x
+            w_a[p, a] = g_a[a]
+        for t in range(a0, a1):
+            j = on_idx[t]
+            for a in range(n_active):
+                w_a[p, a] *= odds_a[j, a]
+        for a in range(n_active):
+            W += w_a[p, a]
         if not (W > _P_LOW and W < _W_HIGH):
             return -np.inf, p0
         if mode == _REFERENCE:
@@ -464,24 +469,28 @@ def _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi,
         scale = counts[p] / W
         for a in range(n_active):
             r = scale * w_a[p, a]
+            responsibility[a] = r
             share[a] += r  # Σ_p c_p π_k φ_k(x_p) / P_p
-            for t in range(a0, a1):
-                grad[a, on_idx[t]] += r
+        for t in range(a0, a1):
+            j = on_idx[t]
+            for a in range(n_active):
+                grad[j, a] += responsibility[a]
     if mode == _RELATIVE:
         log_density -= n * math.log1p((p0_ref - p0) / (1.0 - p0_ref))  # log((1 − p0)/(1 − p0_ref))
     unseen = n / (1.0 - p0)
     for a in range(n_active):
         for j in range(J):
-            o = odds_a[a, j]
+            o = odds_a[j, a]
             lj = o / (1.0 + o)
             lam_a[a, j] = lj
-            grad[a, j] += -lj * (share[a] + unseen * g_a[a]) + 1.0 - 2.0 * lj
+            grad[j, a] += -lj * (share[a] + unseen * g_a[a]) + 1.0 - 2.0 * lj
     return log_density, p0
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH)
 def _hmc_lambda_move(rh, step, L, J, K, P, n, counts, on_ptr, on_idx, pi, lam, odds, g, p0, wmat, Wp, active,
-                     eta, momentum, inv_mass, rest_p, odds_a, lam_a, g_a, w_a, share, grad, W_ref, q_ref):
+                     eta, momentum, inv_mass, rest_p, odds_a, lam_a, g_a, w_a, share, responsibility, grad, W_ref,
+                     q_ref):
     """One HMC trajectory on the capture log-odds of the classes with π_k ≥ _THETA_MIN_WEIGHT (module
     docstring, step 0); on acceptance λ, odds, g, wmat and Wp are updated.  Returns (accepted, p0)."""
     n_active = 0
@@ -506,11 +515,11 @@ def _hmc_lambda_move(rh, step, L, J, K, P, n, counts, on_ptr, on_idx, pi, lam, o
         inv_mass[a] = 1.0 / (1.0 + _HMC_MASS_PER_OBSERVED * n * pi[k])
         for j in range(J):
             o = odds[k, j]  # λ/(1 − λ), kept current with λ
-            odds_a[a, j] = o
+            odds_a[j, a] = o
             eta[a, j] = math.log(o)
     log_density, p0_start = _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi, rest_p,
-                                             p0_rest, odds_a, lam_a, g_a, w_a, share, grad, _REFERENCE, W_ref,
-                                             q_ref, 0.0)
+                                             p0_rest, odds_a, lam_a, g_a, w_a, share, responsibility, grad,
+                                             _REFERENCE, W_ref, q_ref, 0.0)
     if log_density == -np.inf:
         return False, p0
     energy = -log_density
@@ -523,7 +532,7 @@ def _hmc_lambda_move(rh, step, L, J, K, P, n, counts, on_ptr, on_idx, pi, lam, o
     eps = step * (0.8 + 0.4 * uniform(rh))
     for a in range(n_active):
         for j in range(J):
-            momentum[a, j] += 0.5 * eps * grad[a, j]
+            momentum[a, j] += 0.5 * eps * grad[j, a]
     p0_new = p0_start
     for leap in range(L):
         for a in range(n_active):
@@ -531,7 +540,7 @@ def _hmc_lambda_move(rh, step, L, J, K, P, n, counts, on_ptr, on_idx, pi, lam, o
                 eta[a, j] += eps * inv_mass[a] * momentum[a, j]
         # the density only at the end of the trajectory (for the acceptance test); gradients at every step
         log_density, p0_new = _hmc_log_density(eta, active, n_active, J, P, n, counts, on_ptr, on_idx, pi, rest_p,
-                                               p0_rest, odds_a, lam_a, g_a, w_a, share, grad,
+                                               p0_rest, odds_a, lam_a, g_a, w_a, share, responsibility, grad,
                                                _RELATIVE if leap == L - 1 else _GRADIENT_ONLY, W_ref, q_ref,
                                                p0_start)
         if log_density == -np.inf:
@@ -539,7 +548,7 @@ def _hmc_lambda_move(rh, step, L, J, K, P, n, counts, on_ptr, on_idx, pi, lam, o
         kick = eps if leap < L - 1 else 0.5 * eps
         for a in range(n_active):
             for j in range(J):
-                momentum[a, j] += kick * grad[a, j]
+                momentum[a, j] += kick * grad[j, a]
     new_energy = -log_density
     for a in range(n_active):
         for j in range(J):
@@ -550,7 +559,7 @@ def _hmc_lambda_move(rh, step, L, J, K, P, n, counts, on_ptr, on_idx, pi, lam, o
     for a in range(n_active):
         k = active[a]
         for j in range(J):
-            odds[k, j] = odds_a[a, j]
+            odds[k, j] = odds_a[j, a]
             lam[j, k] = min(lam_a[a, j], _LAM_MAX)
         g[k] = g_a[a]
         for p in range(P):
@@ -763,12 +772,13 @@ def lcmcr_chain_kernel(
     momentum = np.empty((hmc_K, J))
     inv_mass = np.empty(hmc_K)
     rest_p = np.empty(P if n_leapfrog > 0 else 0)
-    odds_a = np.empty((hmc_K, J))
+    odds_a = np.empty((J, hmc_K))
     lam_a = np.empty((hmc_K, J))
     g_a = np.empty(hmc_K)
     w_a = np.empty((P if n_leapfrog > 0 else 0, hmc_K))
     share = np.empty(hmc_K)
-    grad = np.empty((hmc_K, J))
+    grad = np.empty((J, hmc_K))
+    responsibility = np.empty(hmc_K)
     W_ref = np.empty(P if n_leapfrog > 0 else 0)  # P_p and q_k at the start of a trajectory
     q_ref = np.empty(hmc_K)
 
@@ -819,7 +829,8 @@ def lcmcr_chain_kernel(
                     if n_leapfrog > 0:
                         ok, p0 = _hmc_lambda_move(rh, hmc_step, n_leapfrog, J, K, P, n, counts, on_ptr,
                                                   on_idx, pi, lam, odds, g, p0, wmat, Wp, active, eta, momentum,
-                                                  inv_mass, rest_p, odds_a, lam_a, g_a, w_a, share, grad, W_ref,
+                                                  inv_mass, rest_p, odds_a, lam_a, g_a, w_a, share, responsibility,
+                                                  grad, W_ref,
                                                   q_ref)
                         if sweep < burn_in:
                             hmc_prop += 1.0
