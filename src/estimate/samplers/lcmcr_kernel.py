@@ -364,7 +364,8 @@ def _stick_move(rh, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before
     else:
         log_u = 0.0
         decided = False
-        if high + rest < -_BOUND_MARGIN:  # log_a < 0: the test draws its uniform whatever decides it
+        below_zero = high + rest < -_BOUND_MARGIN  # log_a < 0: the test draws its uniform whatever decides it
+        if below_zero:
             log_u = math.log(uniform(rh) + 1e-300)
             if log_u >= high + rest + _BOUND_MARGIN:
                 return False, p0, log1m_p0
@@ -375,7 +376,7 @@ def _stick_move(rh, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before
                 log_a += counts[p] * math.log(Wn[p] / Wp[p])
             log_a += rest
             if log_a < 0.0:
-                if not high + rest < -_BOUND_MARGIN:
+                if not below_zero:
                     log_u = math.log(uniform(rh) + 1e-300)
                 if log_u >= log_a:
                     return False, p0, log1m_p0
@@ -830,8 +831,7 @@ def lcmcr_chain_kernel(
                         ok, p0 = _hmc_lambda_move(rh, hmc_step, n_leapfrog, J, K, P, n, counts, on_ptr,
                                                   on_idx, pi, lam, odds, g, p0, wmat, Wp, active, eta, momentum,
                                                   inv_mass, rest_p, odds_a, lam_a, g_a, w_a, share, responsibility,
-                                                  grad, W_ref,
-                                                  q_ref)
+                                                  grad, W_ref, q_ref)
                         if sweep < burn_in:
                             hmc_prop += 1.0
                             hmc_acc += ok
