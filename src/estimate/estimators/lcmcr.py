@@ -20,7 +20,7 @@ Two samplers (``sampler=``):
 - ``"gibbs"``: R LCMCR's data-augmentation Gibbs sampler, step for step;
 - ``"collapsed"`` (default): the same sweep plus (a) Metropolis–Hastings moves on the class parameters θ = (λ, V)
   with the class allocations *and* N integrated out — the marginal posterior is ∝ prior × ∏_p [P_p(θ)/(1 − p0)]^{c_p},
-  cheap to evaluate on the observed patterns: a Hamiltonian Monte Carlo trajectory (4 leapfrog steps, Neal 2011)
+  cheap to evaluate on the observed patterns: a Hamiltonian Monte Carlo trajectory (8 leapfrog steps, Neal 2011)
   on the capture log-odds of all classes with weight ≥ 10⁻³, which moves them together along the posterior's
   correlations (the direction of N among them), and per class a move of its stick-breaking weight; (b)
   label-switching moves that exchange the contents of two classes (Papaspiliopoulos & Roberts 2008; Hastie,
@@ -51,7 +51,7 @@ __all__ = ["LCMCR", "SAMPLERS"]
 #: kernel settings of each sampler (:class:`estimate.samplers.lcmcr_kernel.LCMCRSettings` fields)
 SAMPLERS: dict[str, dict[str, Any]] = {
     "gibbs": {"collapsed_n0": False, "label_moves": 0},
-    "collapsed": {"collapsed_n0": True, "n_mh_moves": 1, "label_moves": 5, "theta_moves": 1, "theta_leapfrog": 4},
+    "collapsed": {"collapsed_n0": True, "n_mh_moves": 1, "label_moves": 5, "theta_moves": 1, "theta_leapfrog": 8},
 }
 
 
