@@ -71,6 +71,13 @@ def markdown(folder: Path) -> str:
             ["per-stratum 95% interval coverage in 93–97%",
              f"{st['per_stratum_coverage']:.1%} ± {st['per_stratum_coverage_se']:.1%}",
              "met" if 0.93 <= st["per_stratum_coverage"] <= 0.97 else "not met"],
+        ]
+        default = st.get("default_sampler")
+        if default:
+            rows.append(["the same with the defaults of `estimate fit --strata` (K = 10, collapsed sampler)",
+                         f"{default['per_stratum_coverage']:.1%} ± {default['per_stratum_coverage_se']:.1%}",
+                         "met" if 0.93 <= default["per_stratum_coverage"] <= 0.97 else "not met"])
+        rows += [
             ["pooled total's 95% interval covers the simulated total",
              f"{st['true_total']:,} in [{lo:,.0f}, {hi:,.0f}]", "met" if st["total_covered"] else "not met"],
         ]
