@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -143,3 +144,65 @@ def test_thirty_lists_stored_sparsely() -> None:
         data = CaptureData.from_records(pd.DataFrame(x, columns=[f"L{i}" for i in range(30)]))
     assert data.patterns.shape == (data.n_patterns, 30) and data.n_patterns <= len(x)
     assert data.content_hash() == CaptureData.from_records(data.to_records()).content_hash()
+
+
+@pytest.mark.parametrize("big", [1e30, 2**63, 2**53 + 2])
+def test_counts_too_large_to_hold_exactly_are_refused(big: float) -> None:
+    table = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [3, big, 2]})
+    with pytest.raises(DataError, match="largest count"):
+        CaptureData.from_aggregated(table)
+
+
+def test_counts_adding_up_beyond_the_exact_range_are_refused() -> None:
+    table = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [2**52, 2**52, 2**52]})
+    with pytest.raises(DataError, match="add up to more than"):
+        CaptureData.from_aggregated(table)
+
+
+def test_repeated_column_names_are_refused_in_frames_and_csv_headers(tmp_path) -> None:
+    frame = pd.DataFrame([[1, 0, 1], [0, 1, 1]], columns=["A", "B", "A"])
+    with pytest.raises(DataError, match=r"more than one column named \['A'\]"):
+        CaptureData.from_records(frame, lists=["A", "B"])
+    path = tmp_path / "dup.csv"
+    path.write_text("A,B,A\n1,0,1\n0,1,1\n")  # pandas would rename the second A to "A.1"
+    with pytest.raises(DataError, match="header of"):
+        CaptureData.read_csv(path)
+
+
+def test_csv_stratum_codes_keep_their_spelling(tmp_path) -> None:
+    path = tmp_path / "codes.csv"
+    path.write_text("A,B,region,count\n1,0,01,3\n0,1,1,4\n1,1,01,2\n1,1,1,5\n")
+    data = CaptureData.read_csv(path, strata="region")
+    parts = data.by("region")
+    assert set(parts) == {"01", "1"}  # not merged into one stratum 1
+    assert parts["01"].observed == 5 and parts["1"].observed == 9
+
+
+def test_unknown_stratum_column_in_records_is_named(records: pd.DataFrame) -> None:
+    with pytest.raises(DataError, match=r"stratum column\(s\) \['district'\] not found"):
+        CaptureData.from_records(records, lists=["A", "B", "C"], strata="district")
+
+
+def test_a_list_called_like_the_internal_count_column_is_kept() -> None:
+    frame = pd.DataFrame({"__count__": [1, 0, 1], "B": [1, 1, 0]})
+    data = CaptureData.from_records(frame)
+    assert data.lists == ("__count__", "B") and data.observed == 3 and data.list_sizes.to_dict() == {
+        "__count__": 2, "B": 2}
+
+
+@pytest.mark.parametrize(
+    ("patterns", "counts", "words"),
+    [
+        ([1, 0, 1], [1, 2, 3], "(P, J) array"),
+        ([[1, 0], [1]], [1, 2], "rectangular"),
+        ([[1, 0], [1, 1]], [1, 2, 3], "one number per pattern row"),
+    ],
+)
+def test_malformed_arrays_give_data_errors(patterns, counts, words: str) -> None:
+    with pytest.raises(DataError, match=re.escape(words)):
+        CaptureData(patterns, counts, ["A", "B"])
+
+
+def test_a_directory_is_not_read_as_data(tmp_path) -> None:
+    with pytest.raises(DataError, match="not a file"):
+        CaptureData.read(tmp_path)

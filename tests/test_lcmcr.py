@@ -222,6 +222,36 @@ def test_invalid_parameters_raise(kosovo: CaptureData) -> None:
         LCMCR(interval="central").fit(kosovo)
 
 
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"K": "10"}, ["K='10'"]),  # e.g. a quoted number in a preset file
+        ({"draws": 2.5}, ["draws=2.5"]),  # not silently truncated to 2
+        ({"K": True}, ["K=True"]),
+        ({"keep_traces": "no"}, ["keep_traces='no'"]),  # a non-empty string is truthy: refused
+        ({"a_alpha": float("nan")}, ["a_alpha=nan"]),
+        ({"n_threads": 0}, ["n_threads=0"]),
+        ({"seed": -1}, ["seed", "-1"]),
+        ({"seed": 3.0}, ["seed", "3.0"]),
+        ({"seed": np.random.default_rng(1)}, ["seed", "Generator"]),
+    ],
+)
+def test_parameters_of_the_wrong_type_are_named(kosovo: CaptureData, params: dict, words: list[str]) -> None:
+    settings = {"burn_in": 10, "draws": 10, "thinning": 1, "chains": 2, "seed": 1, **params}
+    with pytest.raises(ValueError) as info:
+        LCMCR(**settings).fit(kosovo)
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
+
+
+def test_numpy_integer_parameters_and_seeds_are_accepted(kosovo: CaptureData) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = LCMCR(K=np.int64(5), burn_in=20, draws=10, thinning=1, chains=2, seed=np.uint32(7)).fit(kosovo)
+        b = LCMCR(K=5, burn_in=20, draws=10, thinning=1, chains=2, seed=7).fit(kosovo)
+    assert np.array_equal(a.draws(), b.draws())
+
+
 def test_presets_load() -> None:
     est = estimate.make_estimator(model="lcmcr-default", seed=3)
     assert isinstance(est, LCMCR) and est.K == 10 and est.a_alpha == 0.25 and est.seed == 3

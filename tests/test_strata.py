@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import estimate
-from estimate import CaptureData
+from estimate import CaptureData, DataError
 from estimate.estimators.lcmcr import LCMCR
 from estimate.strata import fit_strata, stratum_seed
 
@@ -208,3 +208,35 @@ def test_strata_that_did_not_converge_are_warned_about_once(stratified: CaptureD
         long = fit_strata(two, by="region", estimator=LCMCR(seed=1, burn_in=2_000, draws=1_000, thinning=10, chains=4))
     assert long.not_converged == {}
     assert (long.summary()["r_hat"] < 1.01).all() and (long.summary()["ess_bulk"] >= 400).all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"by": []}, "names no stratum column"),
+        ({"by": ["region", "region"]}, "more than once"),
+        ({"by": "region", "replicate": "region"}, "both a stratum"),
+        ({"by": "region", "method": "loglinear", "replicate": "rep"}, "no posterior draws"),
+        ({"by": "region", "executor": "spark"}, "executor"),
+        ({"by": "region", "chunk_size": 0}, "chunk_size"),
+        ({"by": "region", "seed": 1.5}, "seed"),
+    ],
+)
+def test_options_that_cannot_work_fail_before_any_fit(kwargs: dict, words: str) -> None:
+    frame, _ = simulated_records(2)
+    frame["rep"] = np.arange(len(frame)) % 2
+    strata = ["region", "rep"] if kwargs.get("replicate") == "rep" else "region"
+    data = CaptureData.from_records(frame, lists=[f"L{j}" for j in range(4)], strata=strata)
+    kwargs = {"method": "lcmcr", **kwargs}
+    calls: list[tuple[int, int]] = []
+    with pytest.raises((DataError, ValueError), match=words):
+        fit_strata(data, progress=lambda done, total: calls.append((done, total)), **kwargs)
+    assert calls == []  # refused before the first stratum was even counted
+
+
+def test_stratum_columns_left_out_of_by_are_refused() -> None:
+    frame, _ = simulated_records(2)
+    frame["rep"] = np.arange(len(frame)) % 2
+    data = CaptureData.from_records(frame, lists=[f"L{j}" for j in range(4)], strata=["region", "rep"])
+    with pytest.raises(DataError, match=r"also stratified by \['rep'\]"):
+        fit_strata(data, by="region", method="loglinear")

@@ -35,14 +35,26 @@ from estimate.errors import DataError, DataWarning
 __all__ = ["CaptureData"]
 
 _COUNT_CANDIDATES = ("count", "counts", "freq", "frequency", "n", "Freq")
+#: Largest count (per pattern and in total) accepted: 2^53, beyond which float64 no longer holds every whole number
+#: (counts pass through floating point in validation and in the samplers' rate computations).
+MAX_COUNT = 2**53
 
 
 def _as_list(value: str | Sequence[str] | None) -> list[str]:
+    """Column names as a list; one name given as a string is one column (not its characters)."""
     if value is None:
         return []
     if isinstance(value, str):
         return [value]
     return list(value)
+
+
+def _unused_name(name: str, taken: Iterable[str]) -> str:
+    """``name``, or ``name`` with underscores added until it is not among ``taken``."""
+    taken = set(taken)
+    while name in taken:
+        name += "_"
+    return name
 
 
 def _row_label(frame: pd.DataFrame, position: int) -> str:
@@ -124,6 +136,13 @@ def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
             f"count column {column!r} has a non-integer count {values[position]:g} at "
             f"{_row_label(frame, position)}; counts must be whole numbers >= 0"
         )
+    huge = values > MAX_COUNT
+    if huge.any():
+        position = int(np.flatnonzero(huge)[0])
+        raise DataError(
+            f"count column {column!r} has a count {values[position]:g} at {_row_label(frame, position)}, above "
+            f"the largest count handled exactly ({MAX_COUNT:,}); check the column (a misread identifier or unit?)"
+        )
     return values.astype(np.int64)
 
 
@@ -181,13 +200,23 @@ class CaptureData:
         *,
         strict: bool = False,
     ) -> None:
-        lists = [str(name) for name in lists]
-        frame = pd.DataFrame(np.asarray(patterns), columns=lists if len(lists) else None)
+        lists = [str(name) for name in _as_list(lists)]
+        try:
+            array = np.asarray(patterns)
+        except ValueError as exc:  # ragged rows
+            raise DataError(f"patterns must be a rectangular (P, J) array of 0/1 values: {exc}") from exc
+        if array.ndim != 2:
+            raise DataError(f"patterns must be a (P, J) array, one row per pattern and one column per list; "
+                            f"got {array.ndim} dimension(s)")
+        frame = pd.DataFrame(array, columns=lists if len(lists) == array.shape[1] else None)
         if len(lists) == 0 or frame.shape[1] != len(lists):
             raise DataError(
                 f"patterns have {frame.shape[1]} columns but {len(lists)} list names were given"
             )
-        frame["__count__"] = np.asarray(counts)
+        counts = np.asarray(counts)
+        if counts.ndim != 1 or len(counts) != len(frame):
+            raise DataError(f"counts must be one number per pattern row: got shape {counts.shape} for "
+                            f"{len(frame)} pattern rows")
         stratum_names: list[str] = []
         if strata is not None:
             strata = pd.DataFrame(strata).reset_index(drop=True)
@@ -196,9 +225,9 @@ class CaptureData:
             stratum_names = [str(c) for c in strata.columns]
             for column in stratum_names:
                 frame[column] = strata[column].to_numpy()
-        self._init_from_validated_frame(
-            frame, lists, "__count__", stratum_names, strict=strict, warn_duplicates=False
-        )
+        count = _unused_name("__count__", lists + stratum_names)
+        frame[count] = counts
+        self._init_from_validated_frame(frame, lists, count, stratum_names, strict=strict, warn_duplicates=False)
 
     # ------------------------------------------------------------------ construction helpers
     def _init_from_validated_frame(
@@ -213,6 +242,8 @@ class CaptureData:
     ) -> None:
         if len(set(lists)) != len(lists):
             raise DataError(f"list names must be unique; got {lists}")
+        if len(set(strata)) != len(strata):
+            raise DataError(f"stratum columns must be unique; got {strata}")
         overlap = set(lists) & set(strata)
         if overlap:
             raise DataError(f"column(s) {sorted(overlap)} cannot be both a list and a stratum")
@@ -236,11 +267,14 @@ class CaptureData:
             )
         keep = counts > 0
         table = pd.DataFrame(patterns[keep], columns=lists)
+        n = _unused_name("__count__", lists + strata)  # the count column of the merged table
         for column in strata:
             table[column] = frame[column].to_numpy()[keep]
-        table["__count__"] = counts[keep]
+        table[n] = counts[keep]
         if counts.sum() == 0:
             raise DataError("the data has zero records (all counts are 0); there is nothing to estimate from")
+        if float(counts.astype(float).sum()) > MAX_COUNT:
+            raise DataError(f"the counts add up to more than {MAX_COUNT:,} people; check the count column")
 
         keys = strata + lists
         duplicated = table.duplicated(subset=keys, keep=False)
@@ -253,9 +287,9 @@ class CaptureData:
                     DataWarning,
                     stacklevel=4,
                 )
-            table = table.groupby(keys, sort=False, as_index=False, dropna=False)["__count__"].sum()
+            table = table.groupby(keys, sort=False, as_index=False, dropna=False)[n].sum()
 
-        sizes = (table[lists].to_numpy(dtype=np.int64) * table["__count__"].to_numpy()[:, None]).sum(axis=0)
+        sizes = (table[lists].to_numpy(dtype=np.int64) * table[n].to_numpy()[:, None]).sum(axis=0)
         empty_lists = [name for name, size in zip(lists, sizes, strict=True) if size == 0]
         if empty_lists:
             if strict:
@@ -276,14 +310,14 @@ class CaptureData:
                     "multiple-systems estimation needs at least 2 lists"
                 )
             keep_rows = table[lists].to_numpy().sum(axis=1) > 0
-            table = table.loc[keep_rows].groupby(strata + lists, sort=False, as_index=False)["__count__"].sum()
+            table = table.loc[keep_rows].groupby(strata + lists, sort=False, as_index=False)[n].sum()
 
         table = table.sort_values(
             strata + lists, ascending=[True] * len(strata) + [False] * len(lists), kind="stable"
         ).reset_index(drop=True)
         self._lists: tuple[str, ...] = tuple(lists)
         self._patterns = np.ascontiguousarray(table[lists].to_numpy(dtype=np.uint8))
-        self._counts = table["__count__"].to_numpy(dtype=np.int64)
+        self._counts = table[n].to_numpy(dtype=np.int64)
         self._strata = table[strata].reset_index(drop=True) if strata else None
         self._patterns.setflags(write=False)
         self._counts.setflags(write=False)
@@ -320,11 +354,12 @@ class CaptureData:
         ``lists`` defaults to every column that is neither the count nor a stratum.  Duplicate patterns are
         merged (with a :class:`~estimate.errors.DataWarning`).
         """
-        frame = _require_frame(frame).rename(columns=str)
+        frame = _require_frame(frame)
         strata_cols = _as_list(strata)
         _check_columns_exist(frame, [count], "count")
         list_cols = (
-            list(lists) if lists is not None else [c for c in frame.columns if c != count and c not in strata_cols]
+            _as_list(lists) if lists is not None
+            else [c for c in frame.columns if c != count and c not in strata_cols]
         )
         _check_columns_exist(frame, list_cols, "list")
         return cls._from_frame(frame, list_cols, count, strata_cols, strict=strict, warn_duplicates=True)
@@ -342,13 +377,15 @@ class CaptureData:
 
         ``lists`` defaults to every column that is not a stratum.  Individuals on no list are an error.
         """
-        frame = _require_frame(frame).rename(columns=str)
+        frame = _require_frame(frame)
         strata_cols = _as_list(strata)
-        list_cols = list(lists) if lists is not None else [c for c in frame.columns if c not in strata_cols]
+        _check_columns_exist(frame, strata_cols, "stratum")
+        list_cols = _as_list(lists) if lists is not None else [c for c in frame.columns if c not in strata_cols]
         _check_columns_exist(frame, list_cols, "list")
         work = frame[list_cols + strata_cols].copy()
-        work["__count__"] = 1
-        return cls._from_frame(work, list_cols, "__count__", strata_cols, strict=strict, warn_duplicates=False)
+        count = _unused_name("__count__", list_cols + strata_cols)
+        work[count] = 1
+        return cls._from_frame(work, list_cols, count, strata_cols, strict=strict, warn_duplicates=False)
 
     @classmethod
     def from_long(
@@ -366,7 +403,7 @@ class CaptureData:
         Stratum columns must take one value per record id.  ``lists`` fixes the list names and their order
         (and allows lists with no sightings, which are then dropped or rejected as usual).
         """
-        frame = _require_frame(frame).rename(columns=str)
+        frame = _require_frame(frame)
         strata_cols = _as_list(strata)
         _check_columns_exist(frame, [id, list], "id/list")
         _check_strata(frame, strata_cols)
@@ -383,7 +420,7 @@ class CaptureData:
                     f"record id {inconsistent.index[0]!r} has conflicting stratum values in "
                     f"{[c for c in strata_cols if inconsistent.iloc[0][c] > 1]}; each record needs one stratum"
                 )
-        names = [str(x) for x in (lists if lists is not None else pd.unique(frame[list].astype(str)))]
+        names = [str(x) for x in (_as_list(lists) if lists is not None else pd.unique(frame[list].astype(str)))]
         unknown = sorted(set(frame[list].astype(str)) - set(names))
         if unknown:
             raise DataError(f"column {list!r} names lists {unknown} that are not among lists={names}")
@@ -391,9 +428,10 @@ class CaptureData:
         wide = (wide > 0).astype(np.uint8)
         if strata_cols:
             wide = wide.join(frame.drop_duplicates(id).set_index(id)[strata_cols])
-        wide["__count__"] = 1
+        count = _unused_name("__count__", names + strata_cols)
+        wide[count] = 1
         return cls._from_frame(
-            wide.reset_index(drop=True), names, "__count__", strata_cols, strict=strict, warn_duplicates=False
+            wide.reset_index(drop=True), names, count, strata_cols, strict=strict, warn_duplicates=False
         )
 
     @classmethod
@@ -407,7 +445,7 @@ class CaptureData:
         strict: bool = False,
     ) -> CaptureData:
         """Build from a DataFrame, aggregated if it has a count column (``count`` or a usual name), else records."""
-        frame = _require_frame(frame).rename(columns=str)
+        frame = _require_frame(frame)
         if count is None:
             count = next((c for c in _COUNT_CANDIDATES if c in frame.columns), None)
         if count is not None:
@@ -425,14 +463,31 @@ class CaptureData:
         strict: bool = False,
         **read_kwargs: Any,
     ) -> CaptureData:
-        """Read a CSV file (``"-"`` reads standard input) in record-level or aggregated layout."""
+        """Read a CSV file (``"-"`` reads standard input) in record-level or aggregated layout.
+
+        Stratum columns are read as text, so codes keep their spelling (``"01"`` and ``"1"`` stay different
+        strata); empty cells and the usual missing-value markers (``NA``, as R writes them) are missing values.
+        """
         if str(path) == "-":
             source: Any = io.StringIO(sys.stdin.read())
         else:
             source = Path(path)
             if not source.exists():
                 raise DataError(f"file {str(path)!r} does not exist")
+            if not source.is_file():
+                raise DataError(f"{str(path)!r} is not a file (a directory?); give the path of a CSV file")
+        strata_cols = _as_list(strata)
+        if strata_cols and "dtype" not in read_kwargs:
+            read_kwargs = {**read_kwargs, "dtype": {column: str for column in strata_cols}}
         try:
+            if "header" not in read_kwargs and "names" not in read_kwargs:
+                # pandas renames a repeated column name ("A", "A.1"); the header as written must name each once
+                header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False,
+                                     **{k: v for k, v in read_kwargs.items() if k != "dtype"})
+                _check_unique_columns([str(v) for v in header.iloc[0]] if len(header) else [],
+                                      where=f"the header of {str(path)!r}")
+                if isinstance(source, io.StringIO):
+                    source.seek(0)
             frame = pd.read_csv(source, **read_kwargs)
         except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise DataError(f"cannot read {str(path)!r} as CSV: {exc}") from exc
@@ -451,6 +506,8 @@ class CaptureData:
         """Read a Parquet file in record-level or aggregated layout."""
         if not Path(path).exists():
             raise DataError(f"file {str(path)!r} does not exist")
+        if not Path(path).is_file():
+            raise DataError(f"{str(path)!r} is not a file (a directory?); give the path of a Parquet file")
         try:
             frame = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several unrelated types
@@ -572,6 +629,7 @@ class CaptureData:
     # ------------------------------------------------------------------ transformations
     def select_lists(self, lists: Sequence[str], *, strict: bool = False) -> CaptureData:
         """Keep (and reorder to) the given lists; people on none of them disappear from the data."""
+        lists = _as_list(lists)
         unknown = [name for name in lists if name not in self._lists]
         if unknown:
             raise DataError(f"unknown list(s) {unknown}; the data has lists {list(self._lists)}")
@@ -621,8 +679,21 @@ class CaptureData:
 
 
 def _require_frame(frame: Any) -> pd.DataFrame:
-    if isinstance(frame, pd.DataFrame):
-        return frame
+    """``frame`` as a DataFrame with string column names, each used once."""
     if isinstance(frame, Mapping):
-        return pd.DataFrame(frame)
-    raise DataError(f"expected a pandas DataFrame, got {type(frame).__name__}")
+        try:
+            frame = pd.DataFrame(frame)
+        except ValueError as exc:
+            raise DataError(f"cannot make a table of the mapping given: {exc}") from exc
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(f"expected a pandas DataFrame, got {type(frame).__name__}")
+    frame = frame.rename(columns=str)
+    _check_unique_columns(list(frame.columns))
+    return frame
+
+
+def _check_unique_columns(names: list[str], where: str = "the data") -> None:
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    if duplicated:
+        raise DataError(f"{where} has more than one column named {duplicated}; every list, count and stratum "
+                        "column needs its own name")

@@ -75,7 +75,10 @@ def _find(name_or_path: str | Path) -> Path:
 def load_preset(name_or_path: str | Path) -> Preset:
     """Read a preset by bundled name (``"lcmcr-default"``) or from a TOML file path."""
     path = _find(name_or_path)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"preset {str(path)!r} is not UTF-8 text (TOML files must be UTF-8): {exc}") from exc
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from estimate._checks import check_seed, is_real, is_whole
 from estimate.atomic import atomic_write_bytes
 from estimate.data import CaptureData
 from estimate.errors import DataError, UninformativeDataWarning
@@ -363,10 +364,8 @@ def fit_strata(
     if seed is None and estimator.takes_seed:
         seed = estimator.get_params().get("seed")
     columns = [by] if isinstance(by, str) else list(by)
+    _check_run_options(data, columns, replicate, estimator, seed, executor, chunk_size, level)
     split_cols = columns + ([replicate] if replicate else [])
-    missing = [c for c in split_cols if c not in data.strata_columns]
-    if missing:
-        raise DataError(f"column(s) {missing} are not stratum columns of the data {list(data.strata_columns)}")
     if min_lists is None:
         min_lists = 3 if estimator.name in ("lcmcr", "pymc-lcmcr") else 2
 
@@ -419,6 +418,40 @@ def fit_strata(
     fitted.provenance["strata"] = {"by": columns, "replicate": replicate, "min_lists": min_lists,
                                    "min_records": min_records, "level": level}
     return fitted
+
+
+def _check_run_options(data: CaptureData, columns: list[str], replicate: str | None, estimator: Any, seed: Any,
+                       executor: str, chunk_size: int, level: float) -> None:
+    """Refuse a run that cannot work before any stratum is fitted (a bad option must not cost hours)."""
+    if not columns:
+        raise DataError("by= names no stratum column; give at least one (e.g. by=['region'])")
+    if len(set(columns)) != len(columns):
+        raise DataError(f"by= names a column more than once: {columns}")
+    if replicate is not None and replicate in columns:
+        raise DataError(f"column {replicate!r} cannot be both a stratum (by=) and the replicate column")
+    split_cols = columns + ([replicate] if replicate else [])
+    missing = [c for c in split_cols if c not in data.strata_columns]
+    if missing:
+        raise DataError(f"column(s) {missing} are not stratum columns of the data {list(data.strata_columns)}")
+    unused = [c for c in data.strata_columns if c not in split_cols]
+    if unused:
+        raise DataError(
+            f"the data is also stratified by {unused}, which by= does not name: add them to by=, name the "
+            "imputation replicate column with replicate=, or drop them from the data (adding their strata together "
+            "would, e.g., count every imputation replicate's people once each)"
+        )
+    if replicate is not None and not estimator.bayesian:
+        raise DataError(
+            f"replicate= pools posterior draws of N over imputation replicates, and {estimator.name!r} gives no "
+            "posterior draws; use a Bayesian method (lcmcr, dga, bayes-loglinear, pymc-lcmcr)"
+        )
+    if executor not in ("local", "dask"):
+        raise DataError(f"executor must be 'local' or 'dask', got {executor!r}")
+    if not (is_whole(chunk_size) and chunk_size >= 1):
+        raise DataError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
+    if not (is_real(level) and 0 < level < 1):
+        raise DataError(f"level must be in (0, 1), got {level!r}")
+    check_seed(seed, "fit_strata")
 
 
 def _observed_by_key(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], int]:

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from estimate._checks import is_real, is_whole
 from estimate.data import CaptureData
 from estimate.errors import ConvergenceWarning
 from estimate.results import Result
@@ -76,12 +77,12 @@ def _quiet_pymc():
 def check_sampler_params(method: str, *, draws: int, tune: int, chains: int, target_accept: float,
                          level: float, interval: str, cores: int | None) -> None:
     checks = {
-        "draws": draws >= 1,
-        "tune": tune >= 0,
-        "chains": chains >= 1,
-        "target_accept": 0 < target_accept < 1,
-        "level": 0 < level < 1,
-        "cores": cores is None or cores >= 1,
+        "draws": is_whole(draws) and draws >= 1,
+        "tune": is_whole(tune) and tune >= 0,
+        "chains": is_whole(chains) and chains >= 1,
+        "target_accept": is_real(target_accept) and 0 < target_accept < 1,
+        "level": is_real(level) and 0 < level < 1,
+        "cores": cores is None or (is_whole(cores) and cores >= 1),
     }
     bad = [name for name, ok in checks.items() if not ok]
     if bad:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from estimate._checks import check_seed
 from estimate.data import CaptureData
 from estimate.errors import DataError, UninformativeDataWarning
 from estimate.results import Result
@@ -126,6 +127,8 @@ class Estimator(ABC):
         from estimate import provenance
 
         estimator = self
+        if self.takes_seed:
+            check_seed(getattr(self, "seed", None), self.name or type(self).__name__)
         if self.takes_seed and getattr(self, "seed", None) is None:
             estimator = copy.copy(self)
             estimator.seed = int(np.random.SeedSequence().entropy)

@@ -73,6 +73,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln, logsumexp
 
+from estimate._checks import is_real, is_whole
 from estimate.data import CaptureData
 from estimate.errors import EstimateWarning
 from estimate.estimators.base import Estimator, NotApplicable, register, validate_capture_data
@@ -381,11 +382,11 @@ class DecomposableGraphBMA(Estimator):
             problems.append(f"max_missing must be an integer ≥ 1 or None, got {self.max_missing!r}")
         if not (isinstance(self.top_models, (int, np.integer)) and self.top_models >= 1):
             problems.append(f"top_models must be an integer ≥ 1, got {self.top_models!r}")
-        if not 0 < self.level < 1:
+        if not (is_real(self.level) and 0 < self.level < 1):
             problems.append(f"level must be in (0, 1), got {self.level!r}")
         if self.interval not in ("equal-tailed", "hdi"):
             problems.append(f"interval must be 'equal-tailed' or 'hdi', got {self.interval!r}")
-        if not (self.chains >= 1 and self.draws >= 1):
+        if not (is_whole(self.chains) and self.chains >= 1 and is_whole(self.draws) and self.draws >= 1):
             problems.append(f"chains and draws must be ≥ 1, got chains={self.chains!r}, draws={self.draws!r}")
         if problems:
             raise ValueError(f"{self.name}: " + "; ".join(problems))

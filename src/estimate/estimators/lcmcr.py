@@ -41,6 +41,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from estimate._checks import check_seed, is_real, is_whole
 from estimate.data import CaptureData
 from estimate.errors import UninformativeDataWarning
 from estimate.estimators.base import Estimator, register
@@ -134,18 +135,25 @@ class LCMCR(Estimator):
     # ------------------------------------------------------------------ helpers
     def _check_params(self) -> None:
         checks = {
-            "K": self.K >= 1,
-            "a_alpha": self.a_alpha > 0,
-            "b_alpha": self.b_alpha > 0,
-            "burn_in": self.burn_in >= 0,
-            "draws": self.draws >= 1,
-            "thinning": self.thinning >= 1,
-            "chains": self.chains >= 1,
-            "level": 0 < self.level < 1,
+            "K": is_whole(self.K) and self.K >= 1,
+            "a_alpha": is_real(self.a_alpha) and self.a_alpha > 0,
+            "b_alpha": is_real(self.b_alpha) and self.b_alpha > 0,
+            "burn_in": is_whole(self.burn_in) and self.burn_in >= 0,
+            "draws": is_whole(self.draws) and self.draws >= 1,
+            "thinning": is_whole(self.thinning) and self.thinning >= 1,
+            "chains": is_whole(self.chains) and self.chains >= 1,
+            "level": is_real(self.level) and 0 < self.level < 1,
+            "keep_traces": isinstance(self.keep_traces, (bool, np.bool_)),
+            "n_threads": self.n_threads is None or (is_whole(self.n_threads) and self.n_threads >= 1),
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
-            raise ValueError(f"LCMCR: invalid parameter(s) {bad}: {[getattr(self, b) for b in bad]}")
+            raise ValueError(
+                "LCMCR: invalid parameter(s) " + ", ".join(f"{b}={getattr(self, b)!r}" for b in bad)
+                + " (K, burn_in, draws, thinning, chains: integers; a_alpha, b_alpha > 0; level in (0, 1); "
+                "keep_traces: True or False; n_threads: None or an integer >= 1)"
+            )
+        check_seed(self.seed, "LCMCR")
         if self.interval not in ("equal-tailed", "hdi"):
             raise ValueError(f"LCMCR: interval must be 'equal-tailed' or 'hdi', got {self.interval!r}")
         if self.sampler not in SAMPLERS:
@@ -208,6 +216,8 @@ class LCMCR(Estimator):
 
         self._check_params()
         seeds = seeds if seeds is not None else [self.seed] * len(datasets)
+        for seed in seeds:
+            check_seed(seed, "LCMCR")
         problems = [(np.ascontiguousarray(d.patterns), np.ascontiguousarray(d.counts)) for d in datasets]
         generators = [
             [np.random.Generator(np.random.PCG64(child)) for child in _seed_sequence(s).spawn(self.chains)]

@@ -49,6 +49,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from estimate._checks import is_real, is_whole
 from estimate.data import CaptureData
 from estimate.errors import UninformativeDataWarning
 from estimate.estimators._pymc_common import (
@@ -178,7 +179,8 @@ class PyMCLCMCR(Estimator):
         check_sampler_params(self.name, draws=self.draws, tune=self.tune, chains=self.chains,
                              target_accept=self.target_accept, level=self.level, interval=self.interval,
                              cores=self.cores)
-        if not (int(self.K) >= 1 and self.a_alpha > 0 and self.b_alpha > 0):
+        if not (is_whole(self.K) and self.K >= 1 and is_real(self.a_alpha) and self.a_alpha > 0
+                and is_real(self.b_alpha) and self.b_alpha > 0):
             raise ValueError(f"{self.name}: need K >= 1, a_alpha > 0 and b_alpha > 0; got K={self.K!r}, "
                              f"a_alpha={self.a_alpha!r}, b_alpha={self.b_alpha!r}")
         if self.parametrization not in ("non-centered", "centered"):

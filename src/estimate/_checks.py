@@ -1,0 +1,39 @@
+"""Type checks of user-supplied parameters, shared by the estimators and the strata runner.
+
+A parameter of the wrong *type* (``K="10"``, ``draws=2.5``, ``keep_traces="no"``, ``seed=-1``) must fail at once
+with a message that names it — not be truncated silently, and not surface later as a TypeError from NumPy.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["is_whole", "is_real", "check_seed"]
+
+
+def is_whole(value: Any) -> bool:
+    """True for a Python or NumPy integer (booleans are not counts)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def is_real(value: Any) -> bool:
+    """True for a finite Python or NumPy real number (booleans excluded)."""
+    return (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+            and math.isfinite(value))
+
+
+def check_seed(seed: Any, owner: str) -> None:
+    """Accept ``None``, a non-negative integer or a :class:`numpy.random.SeedSequence`; raise ``ValueError``
+    naming ``owner`` otherwise.  (A ``Generator`` is refused: a fit's draws must be repeatable from its record,
+    and a generator's state is not a seed.)"""
+    if seed is None or isinstance(seed, np.random.SeedSequence):
+        return
+    if is_whole(seed) and seed >= 0:
+        return
+    hint = (" (pass the integer or SeedSequence the Generator was made from)"
+            if isinstance(seed, (np.random.Generator, np.random.BitGenerator)) else "")
+    raise ValueError(f"{owner}: seed must be a non-negative integer, a numpy SeedSequence or None; "
+                     f"got {seed!r}{hint}")
