@@ -32,6 +32,8 @@ BAD_INPUTS = {
     "empty.csv": ("", [], ["empty.csv"]),
     "zero.csv": ("A,B,count\n1,0,0\n0,1,0\n", [], ["zero records"]),
     "badstrata.csv": ("A,B,C\n1,0,1\n0,1,1\n", ["--strata", "region"], ["region"]),
+    "huge.csv": ("A,B,C,count\n1,0,1,3\n0,1,0,1e30\n1,1,1,2\n", [], ["'count'", "1e+30", "largest count"]),
+    "dupcolumn.csv": ("A,B,A\n1,0,1\n0,1,1\n", [], ["more than one column named ['A']"]),
 }
 
 
@@ -130,3 +132,42 @@ def test_table_format_rounds_diagnostics_and_csv_keeps_them(capsys: pytest.Captu
     assert "1.001" in table and " 8084\n" in table and "1.000721" not in table and "NaN" in table
     emit_frame(frame, "csv", None)
     assert "1.000721" in capsys.readouterr().out
+
+
+STRATIFIED = "A,B,C,region,rep\n" + "".join(
+    f"{a},{b},{c},{r},{k}\n" for r in ("01", "1") for k in (1, 2)
+    for a, b, c in [(1, 0, 1), (0, 1, 1), (1, 1, 0), (1, 0, 0), (0, 0, 1), (1, 1, 1)] * 3)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--strata", "region,region"], ["--strata", "more than once"]),
+        (["--strata", "region", "--replicate", "region"], ["both a --strata column and the --replicate"]),
+        (["--strata", "region", "--totals", "zzz"], ["--totals", "zzz"]),
+        (["--strata", "region", "--output", "."], ["--output", "is a directory"]),
+        (["--strata", "region", "--draws-output", "nowhere/d.nc"], ["--draws-output", "does not exist"]),
+        (["--strata", "region", "--chunk-size", "0"], ["chunk_size"]),
+        (["--method", "loglinear", "--strata", "region", "--replicate", "rep"], ["no posterior draws"]),
+        (["--draws-output", "d.nc"], ["needs --strata"]),
+    ],
+)
+def test_strata_options_that_cannot_work_stop_before_fitting(tmp_path: Path, args: list[str],
+                                                            words: list[str]) -> None:
+    (tmp_path / "rec.csv").write_text(STRATIFIED)
+    proc = run_cli("fit", "rec.csv", "--lists", "A,B,C", *args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr  # no progress bar: nothing started
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+
+
+def test_output_format_follows_the_extension_and_codes_keep_their_spelling(tmp_path: Path) -> None:
+    (tmp_path / "rec.csv").write_text(STRATIFIED)
+    proc = run_cli("fit", "rec.csv", "--lists", "A,B,C", "--strata", "region", "--method", "loglinear",
+                   "--output", "out.csv", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = (tmp_path / "out.csv").read_text().splitlines()
+    assert lines[0].startswith("region,observed,estimate")  # CSV, not the text table
+    assert [line.split(",")[0] for line in lines[1:]] == ["01", "1"]  # two strata, "01" not read as 1

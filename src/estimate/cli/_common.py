@@ -6,6 +6,7 @@ import functools
 import io
 import json
 import math
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -24,6 +25,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 STATE: dict[str, Any] = {"debug": False}
 
 FORMATS = ("table", "json", "csv")
+
+
+def resolve_format(fmt: str | None, output: Path | None) -> str:
+    """The output format: ``--format`` if given, else the one ``--output``'s extension names (.csv, .json),
+    else the human-readable table."""
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+        fmt = suffix if suffix in ("csv", "json") else "table"
+    if fmt not in FORMATS:
+        raise DataError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return fmt
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -89,6 +101,19 @@ def load_input(
                                         strict=strict)
     provenance.note_source(capture, source)  # fits of this data record where it came from (estimate reproduce)
     return capture
+
+
+def check_output_path(path: Path | None, option: str) -> None:
+    """Refuse, before any fitting, an output path that cannot be written (a directory, a missing folder)."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise DataError(f"{option} {str(path)!r} is a directory; give a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise DataError(f"{option} {str(path)!r}: the folder {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise DataError(f"{option} {str(path)!r}: the folder {str(parent)!r} is not writable")
 
 
 def emit(text: str, output: Path | None) -> None:

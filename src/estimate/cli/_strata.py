@@ -37,27 +37,40 @@ def run_strata(
         TimeRemainingColumn,
     )
 
+    from estimate.errors import DataError
     from estimate.strata import fit_strata
 
+    totals_by = None
+    if totals:
+        totals_by = None if totals.strip().lower() in ("all", "overall", "total") else split_option(totals)
+        unknown = [c for c in totals_by or [] if c not in strata_cols]
+        if unknown:
+            raise DataError(f"--totals names {unknown}, which are not among the --strata columns {strata_cols}")
     columns = (TextColumn("strata"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    with Progress(*columns, transient=False, console=_stderr_console()) as bar:
-        task = bar.add_task("fit", total=None, rate="")
+    # the bar appears with the first progress report, i.e. once fit_strata has checked its options
+    bar = Progress(*columns, transient=False, console=_stderr_console())
+    task = bar.add_task("fit", total=None, rate="")
 
-        def report(done: int, total: int) -> None:
-            elapsed = bar.tasks[0].elapsed or 0.0
-            rate = f"{done / elapsed:.1f}/s" if elapsed > 0 else ""
-            bar.update(task, completed=done, total=total, rate=rate)
+    def report(done: int, total: int) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        elapsed = bar.tasks[0].elapsed or 0.0
+        rate = f"{done / elapsed:.1f}/s" if elapsed > 0 else ""
+        bar.update(task, completed=done, total=total, rate=rate)
 
-        executor = "dask" if (scheduler or dask_workers) else "local"
+    executor = "dask" if (scheduler or dask_workers) else "local"
+    try:
         fitted = fit_strata(capture, by=strata_cols, estimator=estimator, replicate=replicate,
                             cache_dir=cache_dir, executor=executor, scheduler=scheduler,
                             dask_workers=dask_workers, progress=report, chunk_size=chunk_size)
+    finally:
+        if bar.live.is_started:
+            bar.stop()
     fitted.provenance["command"] = command_line()
     emit_frame(fitted.summary(), fmt, output)
     if totals:
-        by = None if totals.strip().lower() in ("all", "overall", "total") else split_option(totals)
-        table: pd.DataFrame = fitted.total(by=by)
+        table: pd.DataFrame = fitted.total(by=totals_by)
         total_path = None if output is None else output.with_name(f"{output.stem}.totals{output.suffix}")
         emit_frame(table, fmt, total_path)
     if draws_output is not None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from estimate.cli import app
-from estimate.cli._common import FORMATS, emit, emit_frame, handles_errors, load_input, split_option
+from estimate.cli._common import emit, emit_frame, handles_errors, load_input, resolve_format, split_option
 from estimate.errors import DataError
 
 DEFAULT_METHODS = "chapman,loglinear,lcmcr"
@@ -25,7 +25,8 @@ def compare(
     count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
     seed: int = typer.Option(None, "--seed", help="Root random seed; each method gets its own seed from it."),
     level: float = typer.Option(0.95, "--level", help="Interval level for every method."),
-    fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+    fmt: str = typer.Option(None, "--format", help="table, json or csv (default: from the --output "
+                           "extension, else table)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write the comparison to this file (atomically)."),
     plot: Path = typer.Option(None, "--plot", help="Save a forest plot of the estimates (PNG, SVG or PDF)."),
     strict: bool = typer.Option(False, "--strict", help="Reject lists with no records instead of dropping them."),
@@ -34,8 +35,7 @@ def compare(
     from estimate.atomic import atomic_write_with
     from estimate.compare import compare as run_compare
 
-    if fmt not in FORMATS:
-        raise DataError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
+    fmt = resolve_format(fmt, output)
     chosen = split_option(methods)
     if not chosen:
         raise DataError("--methods is empty; give e.g. --methods chapman,loglinear,lcmcr")

@@ -8,7 +8,15 @@ import pandas as pd
 import typer
 
 from estimate.cli import app
-from estimate.cli._common import FORMATS, emit, emit_frame, handles_errors, load_input, split_option
+from estimate.cli._common import (
+    check_output_path,
+    emit,
+    emit_frame,
+    handles_errors,
+    load_input,
+    resolve_format,
+    split_option,
+)
 from estimate.errors import DataError
 from estimate.presets import make_estimator, preset_names
 from estimate.provenance import command_line
@@ -25,7 +33,8 @@ def fit(
     count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
     strata: str = typer.Option(None, "--strata", help="Comma-separated stratum columns: fit each stratum."),
     seed: int = typer.Option(None, "--seed", help="Random seed (Bayesian methods)."),
-    fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+    fmt: str = typer.Option(None, "--format", help="table, json or csv (default: from the --output "
+                           "extension, else table)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write results to this file (atomically)."),
     strict: bool = typer.Option(False, "--strict", help="Reject lists with no records instead of dropping them."),
     replicate: str = typer.Option(None, "--replicate", help="Imputation replicate column: fit each, pool draws."),
@@ -39,11 +48,21 @@ def fit(
     chunk_size: int = typer.Option(64, "--chunk-size", help="Strata per batched kernel call (and per cache flush)."),
 ) -> None:
     """Estimate the total population size with an interval."""
-    if fmt not in FORMATS:
-        raise DataError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
+    fmt = resolve_format(fmt, output)
     if method is None and model is None:
         method = "lcmcr" if "lcmcr-default" in preset_names() else "loglinear"
         model = "lcmcr-default" if method == "lcmcr" else None
+    for option, path in (("--output", output), ("--draws-output", draws_output)):
+        check_output_path(path, option)
+    if draws_output is not None and not (strata or replicate):
+        raise DataError("--draws-output writes per-stratum draws; it needs --strata (or --replicate)")
+    if totals and not (strata or replicate):
+        raise DataError("--totals adds strata up; it needs --strata")
+    named = split_option(strata) or []
+    if len(set(named)) != len(named):
+        raise DataError(f"--strata names a column more than once: {named}")
+    if replicate is not None and replicate in named:
+        raise DataError(f"column {replicate!r} cannot be both a --strata column and the --replicate column")
     all_strata = ",".join(filter(None, [strata, replicate])) or None
     capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict)
     overrides = {"seed": seed} if seed is not None else {}
@@ -62,8 +81,8 @@ def fit(
     result.provenance["command"] = command_line()
     if fmt == "json":
         emit(result.to_json(), output)
-    elif fmt == "csv":
-        emit_frame(result.summary(), "csv", output)
+    elif fmt == "csv" or (output is not None and output.suffix.lower() in (".parquet", ".pq")):
+        emit_frame(result.summary(), "csv", output)  # a .parquet output is written as Parquet
     else:
         emit(str(result) + "\n\n" + result.sentence(), output)
 
