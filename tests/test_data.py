@@ -206,3 +206,12 @@ def test_malformed_arrays_give_data_errors(patterns, counts, words: str) -> None
 def test_a_directory_is_not_read_as_data(tmp_path) -> None:
     with pytest.raises(DataError, match="not a file"):
         CaptureData.read(tmp_path)
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_semicolon_or_tab_separated_csv_is_read(tmp_path, separator: str) -> None:
+    path = tmp_path / "lists.csv"
+    path.write_text(separator.join(["A", "B", "C", "count"]) + "\n"
+                    + "\n".join(separator.join(map(str, row)) for row in [(1, 0, 1, 3), (0, 1, 1, 4), (1, 1, 0, 2)]))
+    data = CaptureData.read_csv(path)
+    assert data.lists == ("A", "B", "C") and data.observed == 9

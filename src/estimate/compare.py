@@ -31,9 +31,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from estimate._checks import check_seed
 from estimate.data import CaptureData
 from estimate.errors import DataError
-from estimate.estimators.base import Estimator, NotApplicable
+from estimate.estimators.base import Estimator, NotApplicable, method_names
 from estimate.results import Result, _jsonable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -197,6 +198,8 @@ def compare(
 ) -> Comparison:
     """Fit every method to ``data``; rows for methods that do not apply or fail say why instead of raising.
 
+    A method name that is not registered (a typo) raises :class:`~estimate.errors.DataError` before any fit.
+
     Parameters
     ----------
     data
@@ -233,6 +236,11 @@ def compare(
         methods = [m for m in methods.split(",") if m.strip()]
     if not methods:
         raise DataError("give at least one method to compare, e.g. ['chapman', 'loglinear', 'lcmcr']")
+    check_seed(seed, "compare")
+    unknown = [name for _, name, _ in map(lambda spec: _parse_method(spec, models), methods)
+               if name is not None and name not in method_names()]
+    if unknown:  # a typo is the user's to fix, not a "failed" row
+        raise DataError(f"unknown method(s) {unknown}; available: {', '.join(method_names())}")
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     rows: list[dict[str, Any]] = []
     results: dict[str, Result] = {}

@@ -467,6 +467,7 @@ class CaptureData:
 
         Stratum columns are read as text, so codes keep their spelling (``"01"`` and ``"1"`` stay different
         strata); empty cells and the usual missing-value markers (``NA``, as R writes them) are missing values.
+        A file separated by semicolons or tabs is recognised by its header.
         """
         if str(path) == "-":
             source: Any = io.StringIO(sys.stdin.read())
@@ -489,6 +490,14 @@ class CaptureData:
                 if isinstance(source, io.StringIO):
                     source.seek(0)
             frame = pd.read_csv(source, **read_kwargs)
+            if "sep" not in read_kwargs and "delimiter" not in read_kwargs and frame.shape[1] == 1:
+                # one column whose name holds ';' or tabs: a file written with another separator (e.g. by a
+                # spreadsheet in a locale whose decimal mark is the comma)
+                separator = next((sep for sep in (";", "\t") if sep in str(frame.columns[0])), None)
+                if separator is not None:
+                    if isinstance(source, io.StringIO):
+                        source.seek(0)
+                    frame = pd.read_csv(source, sep=separator, **read_kwargs)
         except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise DataError(f"cannot read {str(path)!r} as CSV: {exc}") from exc
         return cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
