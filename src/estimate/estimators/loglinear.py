@@ -92,7 +92,9 @@ def fit_poisson_glm(X: np.ndarray, y: np.ndarray, start: np.ndarray | None = Non
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = sm.GLM(y, X, family=sm.families.Poisson())
-        res = model.fit(start_params=start, maxiter=100, tol=1e-10)
+        # deviance change below 1e-10 absolute or 1e-13 relative: with millions of people the deviance itself is
+        # large enough that its rounding exceeds any absolute tolerance, and IRLS would never "converge"
+        res = model.fit(start_params=start, maxiter=100, tol=1e-10, rtol=1e-13)
     mu = np.asarray(res.mu)
     llf = float(np.sum(y * np.log(np.where(mu > 0, mu, 1.0)) - mu - gammaln(y + 1)))
     converged = bool(getattr(res, "converged", True))
@@ -162,7 +164,13 @@ def profile_interval(
         return value
 
     # locate the maximum on a log scale of n0 (starting near the fitted n0, walking outwards), then refine
-    grid = np.unique(np.concatenate([[0.0], np.geomspace(0.5, 1e7, 60)]))
+    # (the grid reaches n0 = 1e7, and further at the same log spacing for data large enough that the boundary
+    # of an unbounded fit — n0 = 1e3 × observed — lies beyond it; grids of smaller data are unchanged)
+    base = np.geomspace(0.5, 1e7, 60)
+    ratio = base[1] / base[0]
+    top = 1e4 * max(observed, 1)
+    extra = 1e7 * ratio ** np.arange(1, math.ceil(math.log(top / 1e7) / math.log(ratio)) + 1) if top > 1e7 else []
+    grid = np.unique(np.concatenate([[0.0], base, extra]))
     if start is not None and start[0] < 700:
         centre = int(np.argmin(np.abs(np.log1p(grid) - math.log1p(math.exp(start[0])))))
         order = [centre, *range(centre + 1, len(grid)), *range(centre - 1, -1, -1)]
