@@ -95,6 +95,17 @@ def test_changed_numbers_exit_1(tmp_path: Path) -> None:
     assert code == 0 and "within rtol 0.001" in output
 
 
+@pytest.mark.parametrize(("field", "value"), [("level", 0.9), ("kind", "wald")])
+def test_a_relabelled_interval_is_not_reproduced(tmp_path: Path, field: str, value: object) -> None:
+    out = tmp_path / "r.json"
+    assert _invoke("fit", "--example", "kosovo", "--method", "m0", "--format", "json", "-o", str(out))[0] == 0
+    payload = json.loads(out.read_text())
+    payload["interval"][field] = value  # same numbers, claimed to be another interval
+    out.write_text(json.dumps(payload))
+    code, output = _invoke("reproduce", str(out))
+    assert code == 1 and f"interval.{field} saved" in output, output
+
+
 def test_changed_data_file_exits_2_with_the_reason(tmp_path: Path, two_list_csv: Path) -> None:
     source = tmp_path / "two.csv"
     source.write_bytes(two_list_csv.read_bytes())

@@ -83,6 +83,12 @@ def test_not_estimable_strata_are_reported_not_dropped(stratified: CaptureData) 
     assert result.counts == {"ok": 6, "not estimable": 2, "failed": 0}
     total = result.total()
     assert total.loc[0, "strata_not_estimated"] == 2
+    # nothing bounds the people the two strata's lists missed: no upper limit, the estimated part's kept apart
+    assert total.loc[0, "upper"] == np.inf
+    assert total.loc[0, "estimate"] < total.loc[0, "upper_estimated_strata"] < np.inf
+    by_region = result.total(by="region").set_index("region")
+    assert by_region.loc["zz", "interval_kind"] == "" and np.isnan(by_region.loc["zz", "estimate"])
+    assert np.isfinite(by_region.drop(index=["zz", "yy"])["upper"]).all()
 
 
 def test_totals_sum_aligned_draws(stratified: CaptureData, tmp_path: Path) -> None:
@@ -240,3 +246,42 @@ def test_stratum_columns_left_out_of_by_are_refused() -> None:
     data = CaptureData.from_records(frame, lists=[f"L{j}" for j in range(4)], strata=["region", "rep"])
     with pytest.raises(DataError, match=r"also stratified by \['rep'\]"):
         fit_strata(data, by="region", method="loglinear")
+
+
+def test_a_total_needs_the_draws_not_a_json_summary(stratified: CaptureData, tmp_path: Path) -> None:
+    result = fit(stratified)
+    result.save(tmp_path / "strata.json")
+    result.save(tmp_path / "strata.nc")
+    with pytest.raises(DataError, match="holds no posterior draws"):
+        estimate.load_result(tmp_path / "strata.json").total()  # was a Wald sum of medians, silently
+    again = estimate.load_result(tmp_path / "strata.nc").total()
+    pd.testing.assert_frame_equal(again, result.total())
+
+
+def test_summary_shows_every_diagnostic_the_convergence_check_uses(stratified: CaptureData) -> None:
+    table = fit(stratified).summary()
+    assert {"r_hat", "ess_bulk", "ess_tail"} <= set(table.columns)
+
+
+def test_stratum_labels_that_would_collide_survive_a_netcdf_round_trip(tmp_path: Path) -> None:
+    frame, _ = simulated_records(2)
+    frame["a"] = np.where(frame["region"] == "r00", "x/y", "x")
+    frame["b"] = np.where(frame["region"] == "r00", "z", "y/z")  # "x/y" + "z" and "x" + "y/z" both read x/y/z
+    data = CaptureData.from_records(frame, lists=[f"L{j}" for j in range(4)], strata=["a", "b"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = fit_strata(data, by=["a", "b"], estimator=LCMCR(seed=1, **FAST))
+    result.save(tmp_path / "strata.nc")
+    again = estimate.load_result(tmp_path / "strata.nc")
+    for key, outcome in result.outcomes.items():
+        assert np.array_equal(again.outcomes[key].draws, outcome.draws)
+    pd.testing.assert_frame_equal(again.total(), result.total())
+
+
+def test_a_resumed_run_clears_temporaries_left_by_a_killed_one(stratified: CaptureData, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    leftover = cache / ".0123abcd.npz.k2j4.tmp"  # what atomic_path leaves when a signal ends the process mid-write
+    leftover.write_bytes(b"half")
+    fit(stratified, cache_dir=cache)
+    assert not leftover.exists() and len(list(cache.glob("*.npz"))) == 6

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "atomic_path"]
+__all__ = ["atomic_write_text", "atomic_write_bytes", "atomic_path", "remove_stale_temporaries"]
 
 
 @contextlib.contextmanager
@@ -29,9 +29,34 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             os.fsync(handle.fileno())
         os.chmod(tmp, _default_mode())  # mkstemp makes 0600; a result file gets the usual umask permissions
         os.replace(tmp, target)
+        _fsync_folder(target.parent)  # the rename itself survives a power cut
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # e.g. a platform without directory handles
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temporaries(folder: str | Path) -> int:
+    """Delete temporary files an interrupted :func:`atomic_path` left in ``folder`` (a process killed by a signal
+    runs no clean-up); returns how many.  Only for folders this package owns, such as a strata cache."""
+    removed = 0
+    for leftover in Path(folder).glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+            removed += 1
+    return removed
 
 
 def _default_mode() -> int:

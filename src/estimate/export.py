@@ -243,12 +243,14 @@ def _strata_from_payload(payload: dict[str, Any], draws: dict[tuple[Any, ...], n
 
 
 def _strata_from_netcdf(root: Any) -> StrataResult:
+    from estimate.strata import stratum_labels
+
     payload = json.loads(root.attrs[STRATA_ATTR])
     shapes = {tuple(item["key"]): item["draws_shape"] for item in payload["outcomes"] if item["draws_shape"]}
     draws: dict[tuple[Any, ...], np.ndarray] = {}
     if "N" in root and root.sizes.get("stratum", 0):
         labels = [str(label) for label in root["stratum"].values]
-        by_label = {"/".join(map(str, key)): key for key in shapes}
+        by_label = dict(zip(stratum_labels(list(shapes)), shapes, strict=True))
         for i, label in enumerate(labels):
             key = by_label[label]
             draws[key] = np.asarray(root["N"].values[i]).reshape(shapes[key])

@@ -410,7 +410,8 @@ def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_b
         title += f"\n{left_out} smaller strata not shown (they are in the totals)"
     ax_strata.set_title(title, fontsize=9)
     not_estimated = int(totals["strata_not_estimated"].iloc[-1]) if "strata_not_estimated" in totals else 0
-    note = f"; {not_estimated} strata not estimated count as their documented number" if not_estimated else ""
+    note = (f"; {not_estimated} strata not estimated count as their documented number, so no upper limit"
+            if not_estimated else "")
     ax_totals.set_title(f"Totals (summed over strata{note})", fontsize=9)
     ax_totals.set_xlabel("total number of people N", fontsize=8)
     return fig

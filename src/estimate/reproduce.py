@@ -161,7 +161,8 @@ def _version_changes(provenance: dict[str, Any]) -> dict[str, tuple[str | None, 
 
 # ---------------------------------------------------------------------------------------------------- reproduce
 def reproduce(saved: Result | Any | str | Path, *, data: CaptureData | None = None, rtol: float = 0.0) -> Reproduction:
-    """Fit again from ``saved``'s provenance and compare estimate and interval ends (per stratum for strata).
+    """Fit again from ``saved``'s provenance and compare estimate, interval ends, level and kind and the standard
+    error (per stratum for strata).
 
     ``saved`` is a :class:`Result`, a :class:`~estimate.strata.StrataResult` or the path of one saved as ``.json``
     or ``.nc``.  ``data`` replaces the recorded data source (its content hash must still match).
@@ -185,7 +186,7 @@ def reproduce(saved: Result | Any | str | Path, *, data: CaptureData | None = No
         else:
             refit = estimator.fit(data)
             compared = [_row(name, getattr_path(saved, name), getattr_path(refit, name), rtol)
-                        for name in ("estimate", "interval.lower", "interval.upper", "observed")]
+                        for name in (*_COMPARED, "observed")]
     if isinstance(saved, StrataResult):
         what = f"{len(saved.outcomes)} strata (status, estimate, interval)"
     else:
@@ -193,6 +194,11 @@ def reproduce(saved: Result | Any | str | Path, *, data: CaptureData | None = No
                 f"{_fmt(saved.interval.upper)}], observed {saved.observed:,}")
     return Reproduction(method=provenance["method"], matches=all(row["match"] for row in compared), rtol=rtol,
                         compared=compared, what=what, version_changes=_version_changes(provenance), refit=refit)
+
+
+#: What a re-fit must give again: the numbers, and what they are (the interval's level and kind, the estimate's kind)
+_COMPARED = ("estimate", "estimate_kind", "interval.lower", "interval.upper", "interval.level", "interval.kind",
+             "std_error")
 
 
 def getattr_path(obj: Any, dotted: str) -> Any:
@@ -222,7 +228,7 @@ def _refit_strata(saved: Any, provenance: dict[str, Any], data: CaptureData, est
             continue
         compared.append(_row(f"{label} status", outcome.status, again.status, rtol))
         if outcome.result is not None and again.result is not None:
-            for name in ("estimate", "interval.lower", "interval.upper"):
+            for name in _COMPARED:
                 compared.append(_row(f"{label} {name}", getattr_path(outcome.result, name),
                                      getattr_path(again.result, name), rtol))
     return refit, compared

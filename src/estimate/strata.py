@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from estimate._checks import check_seed, is_real, is_whole
-from estimate.atomic import atomic_write_bytes
+from estimate.atomic import atomic_write_bytes, remove_stale_temporaries
 from estimate.data import CaptureData
 from estimate.errors import DataError, UninformativeDataWarning
 from estimate.results import Result
@@ -160,6 +160,7 @@ class StrataResult:
             diag = result.diagnostics if result else {}
             row["r_hat"] = diag.get("r_hat", math.nan)
             row["ess_bulk"] = diag.get("ess_bulk", math.nan)
+            row["ess_tail"] = diag.get("ess_tail", math.nan)
             row["status"] = outcome.status
             row["reason"] = outcome.reason
             rows.append(row)
@@ -181,9 +182,18 @@ class StrataResult:
 
         ``by=None`` gives the overall total; ``by="region"`` one row per region.  Strata that could not be
         estimated contribute their observed count (a floor, not an estimate) and are counted in
-        ``strata_not_estimated`` so the reader knows the total is partly a lower bound.
+        ``strata_not_estimated``.  Nothing bounds the people such a stratum's lists missed, so a group with one
+        has ``upper = inf``; ``upper_estimated_strata`` keeps the upper limit of the rest (the estimated strata's
+        summed draws plus the others' observed counts), which is a bound only for the estimated part.
         """
         from estimate.inference_data import interval_from_draws
+
+        if self._draws_missing():
+            raise DataError(
+                "this stratified result holds no posterior draws (a .json file keeps the per-stratum summaries "
+                "only), and a total must sum aligned draws: load the .nc file written with the draws "
+                "(StrataResult.save('….nc') / --draws-output) instead"
+            )
 
         level = self.level if level is None else level
         group_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
@@ -209,12 +219,21 @@ class StrataResult:
                     row.update(estimate=float(np.median(draws)), lower=interval.lower, upper=interval.upper)
                 else:
                     row.update(estimate=math.nan, lower=math.nan, upper=math.nan)
-                row.update(level=level, interval_kind=kind)
+                row.update(level=level, interval_kind=kind if ok else "")
             else:
                 ok = self._wald_total(members, level, row)
+            row["upper_estimated_strata"] = row["upper"]
+            if ok and len(ok) < len(members):
+                row["upper"] = math.inf  # the missed people of the strata not estimated are unbounded
             row.update(strata=len(members), strata_not_estimated=len(members) - len(ok))
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def _draws_missing(self) -> bool:
+        """True if strata estimated by a posterior (a median with draws) came without their draws (a result
+        re-read from JSON), so that totals would silently fall back to a Wald sum of medians."""
+        return any(o.status == STATUS_OK and o.draws is None and o.result is not None
+                   and str(o.result.estimate_kind).startswith("posterior") for o in self.outcomes.values())
 
     def _wald_total(self, members: list[tuple[Any, ...]], level: float, row: dict[str, Any]) -> list:
         """Total for methods without posterior draws: Σ N̂_s with Var = Σ SE_s² (strata independent), Wald."""
@@ -230,7 +249,7 @@ class StrataResult:
         else:
             lower = upper = math.nan
         row.update(estimate=estimate if ok else math.nan, lower=lower if ok else math.nan,
-                   upper=upper if ok else math.nan, level=level, interval_kind="wald")
+                   upper=upper if ok else math.nan, level=level, interval_kind="wald" if ok else "")
         return ok
 
     def plot(self, ax: Any = None, *, totals_by: str | Sequence[str] | None = None) -> Any:
@@ -245,7 +264,7 @@ class StrataResult:
         import xarray as xr
 
         keys, stacked = self._draw_table()
-        labels = ["/".join(map(str, k)) for k in keys]
+        labels = stratum_labels(keys)
         data = xr.Dataset(
             {"N": (("stratum", "sample"), stacked)},
             coords={"stratum": labels, **{c: ("stratum", [k[i] for k in keys]) for i, c in enumerate(self.by)}},
@@ -265,6 +284,15 @@ class StrataResult:
         from estimate.export import save_strata_result
 
         return save_strata_result(self, path)
+
+
+def stratum_labels(keys: Sequence[tuple[Any, ...]]) -> list[str]:
+    """One text label per stratum key: its values joined by "/", or — if that makes two keys alike, e.g.
+    ("a/b", "c") and ("a", "b/c") — each key as a JSON list."""
+    labels = ["/".join(map(str, key)) for key in keys]
+    if len(set(labels)) < len(labels):
+        labels = [json.dumps([str(part) for part in key]) for key in keys]
+    return labels
 
 
 def _split(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], CaptureData | str]:
@@ -375,6 +403,7 @@ def fit_strata(
     cache = Path(cache_dir) if cache_dir is not None else None
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(cache)  # half-written entries of a run killed by a signal
     observed_by_key = _observed_by_key(data, split_cols)
     for key, part in parts.items():
         if isinstance(part, str):
@@ -507,8 +536,8 @@ def _warn_not_converged(fitted: StrataResult) -> None:
     from estimate.inference_data import warn_if_some_not_converged
 
     warn_if_some_not_converged(fitted.method, fitted.not_converged, fitted.counts[STATUS_OK], "estimated strata",
-                               ". The summary's r_hat and ess_bulk columns show which; run longer chains (more "
-                               "burn-in, draws or thinning).", stacklevel=3)
+                               ". The summary's r_hat, ess_bulk and ess_tail columns show which; run longer chains "
+                               "(more burn-in, draws or thinning).", stacklevel=3)
 
 
 def _worst_replicate_diagnostics(diagnostics: list[dict[str, Any]]) -> dict[str, float]:
