@@ -116,3 +116,17 @@ def test_profile_interval_is_finite_for_millions_of_people(kosovo: CaptureData) 
         assert math.isfinite(result.estimate)
         if scale == 1_000:  # (at × 100,000 the profile's resolution limits the interval: left untested)
             assert result.interval.lower < result.estimate < result.interval.upper < 1.02 * result.estimate
+
+
+def test_search_offers_no_interaction_for_lists_that_never_overlap() -> None:
+    """Netherlands: nobody is on both I and K.  The search once picked the I:K interaction (MLE −∞), whose fit never
+    converges, and reported N = ∞ with a warning; without such terms the UK 2013 search lands on SparseMSE's model."""
+    ned = estimate.datasets.load("netherlands_trafficking")
+    assert ned.overlaps().loc["I", "K"] == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UninformativeDataWarning)
+        result = LogLinear().fit(ned)
+    assert math.isfinite(result.estimate) and math.isfinite(result.interval.upper)
+    assert "I:K" not in result.model
+    uk = LogLinear().fit(estimate.datasets.load("uk_modern_slavery_2013"))
+    assert uk.estimate == pytest.approx(11_418, rel=5e-4)  # SparseMSE 2.0.1 estimatepopulation: 11,418

@@ -239,6 +239,19 @@ def _parse_terms(terms: Any, lists: Sequence[str]) -> list[Term] | str:
     return parsed
 
 
+def _overlapping_pairs(cells_obs: np.ndarray, y_obs: np.ndarray, lists: list[str]) -> list[tuple[str, str]]:
+    """The pairs of lists someone is on both of: the interactions a model search may offer.
+
+    For a pair nobody is on together the interaction's MLE is −∞ (the fitted overlap goes to 0); the fit never
+    converges, and a search that picks such a term reports an unbounded N for a model whose N is finite.
+    """
+    cells = np.asarray(cells_obs, dtype=bool)
+    y = np.asarray(y_obs, dtype=float)
+    index = {name: j for j, name in enumerate(lists)}
+    return [(a, b) for a, b in itertools.combinations(lists, 2)
+            if float(y[cells[:, index[a]] & cells[:, index[b]]].sum()) > 0]
+
+
 @register
 class LogLinear(Estimator):
     """Poisson log-linear model with hierarchical interactions; N̂ = n + exp(β̂_0), profile-likelihood interval.
@@ -246,7 +259,9 @@ class LogLinear(Estimator):
     Parameters
     ----------
     terms
-        ``"search"`` (default: best model by ``criterion`` over hierarchical two-way models), ``"independence"``,
+        ``"search"`` (default: best model by ``criterion`` over hierarchical two-way models; pairs of lists that
+        nobody is on together get no interaction, whose MLE would be −∞, as SparseMSE excludes models whose MLE
+        does not exist), ``"independence"``,
         ``"all-two-way"``, or explicit interactions such as ``[("EXH", "ABA"), ("OSCE", "HRW")]`` or the string
         ``"EXH:ABA,OSCE:HRW"``; lower-order terms implied by a higher-order one are added (hierarchy).
     criterion
@@ -286,7 +301,7 @@ class LogLinear(Estimator):
         return _Candidate(terms, fit, aic, bic)
 
     def _search(self, cells_obs, y_obs, lists) -> tuple[_Candidate, list[_Candidate]]:
-        pairs = list(itertools.combinations(lists, 2))
+        pairs = _overlapping_pairs(cells_obs, y_obs, lists)
         key = (lambda c: c.aic) if self.criterion == "aic" else (lambda c: c.bic)
         candidates: list[_Candidate] = []
         if len(lists) <= 5:
