@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import estimate
+from estimate import CaptureData
+from estimate.estimators.base import NotApplicable, method_names
+from estimate.estimators.rcapture import HeterogeneityModel
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "reference" / "kosovo_classical.json"
 FALLBACK = {
@@ -46,3 +51,16 @@ def test_deviance_and_df_match_rcapture() -> None:
     fit = estimate.make_estimator("mth-chao").fit(estimate.datasets.load("kosovo"))
     assert fit.diagnostics["deviance"] == pytest.approx(105.497, rel=0.005)
     assert fit.diagnostics["df"] == 9
+
+
+def test_heterogeneity_models_refuse_two_lists_and_the_others_fit_them() -> None:
+    two = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [60, 40, 20]}))
+    for name in method_names():
+        estimator = estimate.make_estimator(name)
+        if not isinstance(estimator, HeterogeneityModel):
+            continue
+        if estimator._spec()[1] == "none":  # M0, Mt: Lincoln–Petersen-like, identified with two lists
+            assert math.isfinite(estimator.fit(two).estimate)
+        else:  # once: mh-darroch 149 with interval [120, 128], mth-chao with −1 degrees of freedom
+            with pytest.raises(NotApplicable, match="at least 3 lists"):
+                estimator.fit(two)

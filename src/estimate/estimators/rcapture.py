@@ -29,10 +29,11 @@ import warnings
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 
 from estimate.data import CaptureData
 from estimate.errors import UninformativeDataWarning
-from estimate.estimators.base import Estimator, register
+from estimate.estimators.base import Estimator, NotApplicable, register
 from estimate.estimators.loglinear import MAX_LISTS, fit_poisson_glm, full_table, profile_interval
 from estimate.results import Interval, Result
 
@@ -102,6 +103,16 @@ class HeterogeneityModel(Estimator):
         k = cells.sum(axis=1)
         capture_columns = cells.astype(float) if effects else k.astype(float)[:, None]
         return np.column_stack([np.ones(len(cells)), capture_columns, heterogeneity_columns(k, kind, n_lists)])
+
+    def _validated(self, data: CaptureData | pd.DataFrame) -> CaptureData:
+        """Heterogeneity models need 3 lists or more: with 2, the 3 observed cells leave no degree of freedom
+        for the heterogeneity term (Mh/Mth Chao even has −1), and the fit returns an arbitrary N whose interval
+        need not contain it."""
+        checked = super()._validated(data)
+        if self._spec()[1] != "none" and checked.n_lists < 3:
+            raise NotApplicable(f"{self.label()} needs at least 3 lists to separate heterogeneity from the list "
+                                f"effects; the data has {checked.n_lists}")
+        return checked
 
     def _fit(self, data: CaptureData) -> Result:
         cells, y = full_table(data)
