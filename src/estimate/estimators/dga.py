@@ -86,6 +86,7 @@ __all__ = [
     "GraphPosterior",
     "graph_posterior",
     "graph_pmfs",
+    "graph_medians_and_means",
     "pmf_quantile",
     "pmf_hdi",
     "credible_interval",
@@ -246,6 +247,39 @@ def graph_pmfs(posterior: GraphPosterior, graphs: np.ndarray) -> np.ndarray:
         rows[:, start:stop] = posterior.graph_log_weights(graphs, np.arange(start, stop, dtype=float))
     rows = np.exp(rows - rows.max(axis=1, keepdims=True))
     return rows / rows.sum(axis=1, keepdims=True)
+
+
+def graph_medians_and_means(posterior: GraphPosterior, graphs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Within-model posterior median (smallest N with CDF ≥ ½) and mean of N for each graph index in ``graphs``.
+
+    Two passes over the grid, one chunk at a time, so memory stays at one chunk whatever the grid's length
+    (:func:`graph_pmfs` holds graphs × grid values: gigabytes when a hundred thousand people are observed).
+    """
+    graphs = np.asarray(graphs, dtype=np.int64)
+    blocks = list(_chunks(posterior.max_missing, graphs.size))
+    log_norm = np.full(graphs.size, -np.inf)
+    log_first_moment = np.full(graphs.size, -np.inf)
+    for start, stop in blocks:
+        n0 = np.arange(start, stop, dtype=float)
+        log_weights = posterior.graph_log_weights(graphs, n0)
+        log_norm = np.logaddexp(log_norm, logsumexp(log_weights, axis=1))
+        log_n = np.log(posterior.observed + n0)  # observed ≥ 1: data hold at least one person
+        log_first_moment = np.logaddexp(log_first_moment, logsumexp(log_weights + log_n[None, :], axis=1))
+    means = np.exp(log_first_moment - log_norm)
+    medians = np.full(graphs.size, float(posterior.observed + posterior.max_missing))
+    found = np.zeros(graphs.size, dtype=bool)
+    cumulative = np.zeros(graphs.size)
+    for start, stop in blocks:
+        cdf = cumulative[:, None] + np.cumsum(
+            np.exp(posterior.graph_log_weights(graphs, np.arange(start, stop, dtype=float)) - log_norm[:, None]),
+            axis=1)
+        for row in np.flatnonzero(~found & (cdf[:, -1] >= 0.5)):
+            medians[row] = posterior.observed + start + int(np.searchsorted(cdf[row], 0.5, side="left"))
+            found[row] = True
+        cumulative = cdf[:, -1]
+        if found.all():
+            break
+    return medians, means
 
 
 def _chunks(bound: int, n_rows: int):
@@ -510,9 +544,9 @@ def _draw(posterior: GraphPosterior, rng: np.random.Generator, shape: tuple[int,
 def _describe_graphs(posterior: GraphPosterior, order: np.ndarray, lists: tuple[str, ...]) -> list[dict[str, Any]]:
     """Edges, cliques and the within-model posterior of N for the given graphs."""
     graphs = decomposable_graphs(len(lists))
-    values = posterior.support
+    medians, means = graph_medians_and_means(posterior, order)
     described = []
-    for rank, (g, pmf) in enumerate(zip(order, graph_pmfs(posterior, order), strict=True), start=1):
+    for rank, (g, median, mean) in enumerate(zip(order, medians, means, strict=True), start=1):
         graph = graphs[int(g)]
         described.append({
             "rank": rank,
@@ -520,7 +554,7 @@ def _describe_graphs(posterior: GraphPosterior, order: np.ndarray, lists: tuple[
             "probability": float(posterior.model_probability[g]),
             "edges": [f"{lists[a]}–{lists[b]}" for a, b in graph.edges],
             "cliques": [[lists[j] for j in members] for members in graph.clique_members()],
-            "posterior_median": float(pmf_quantile(values, pmf, 0.5)),
-            "posterior_mean": float(values @ pmf),
+            "posterior_median": float(median),
+            "posterior_mean": float(mean),
         })
     return described
