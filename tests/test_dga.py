@@ -20,6 +20,7 @@ from scipy.special import gammaln
 import estimate
 from estimate.data import CaptureData
 from estimate.errors import EstimateWarning
+from estimate.estimators import dga
 from estimate.estimators.base import NotApplicable
 from estimate.estimators.dga import DGA, DecomposableGraphBMA, credible_interval, graph_posterior, pmf_quantile
 from estimate.results import Result
@@ -215,3 +216,17 @@ def test_registered_with_preset(kosovo: CaptureData) -> None:
     fit = estimator.fit(kosovo.select_lists(["ABA", "OSCE", "HRW"]))
     assert fit.details["delta"] == 0.125 and fit.diagnostics["n_graphs"] == 8
     assert fit.observed < fit.estimate < fit.interval.upper
+
+
+def test_tail_estimate_survives_rounding_near_a_hundred_million() -> None:
+    """The tail beyond the grid was extrapolated from two neighbouring log-weights; near N = 1e8 (log-weights
+    ~1e9) their difference is rounding noise, gave a rising tail and an 'unbounded' grid for a million people."""
+    rows = [(1, 0, 0, 5_000_000), (0, 1, 0, 2_000_000), (0, 0, 1, 1_500_000), (1, 1, 0, 600_000),
+            (1, 0, 1, 400_000), (0, 1, 1, 300_000), (1, 1, 1, 200_000)]
+    data = CaptureData.from_aggregated(pd.DataFrame(rows, columns=["A", "B", "C", "count"]))
+    posterior = dga.graph_posterior(data, 1 / 8, max_missing=10)
+    graphs = np.arange(posterior.coefficients.shape[0])
+    n0 = np.arange(1e8 - 4095, 1e8 + 1)
+    exponents = posterior.coefficients @ posterior.terms.exponent + posterior.terms.n - 1.0
+    log_tail = dga._log_tail(posterior.graph_log_weights(graphs, n0), float(n0[-1]), posterior.terms, exponents)
+    assert math.isfinite(log_tail)

@@ -189,7 +189,14 @@ def _log_tail(log_weights: np.ndarray, end_n0: float, terms: _MarginalTerms, exp
     w(N_B) N_B / (−e − 1), infinite if e ≥ −1 (still rising, or an improper tail).
     """
     total = terms.n + end_n0
-    slope = (log_weights[:, -1] - log_weights[:, -2]) * total if log_weights.shape[1] > 1 else exponents
+    width = log_weights.shape[1]
+    slope = (log_weights[:, -1] - log_weights[:, -2]) * total if width > 1 else exponents
+    # the neighbours' difference loses its digits once N is large (log-weights ~1e9 at N ~1e8: rounding of
+    # ±1e-7 against a true difference of ~1e-8); then take the secant over the whole chunk instead
+    rounding = 4.0 * np.finfo(float).eps * float(np.max(np.abs(log_weights[:, -2:]))) * total if width > 1 else 0.0
+    if rounding > 0.01 and width > 2:
+        start_n0 = end_n0 - (width - 1)
+        slope = (log_weights[:, -1] - log_weights[:, 0]) / (math.log(total) - math.log(terms.n + start_n0))
     exponent = np.maximum(slope, exponents)
     if np.any(exponent >= -1.0):
         return math.inf
