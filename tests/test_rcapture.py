@@ -11,6 +11,7 @@ import pytest
 
 import estimate
 from estimate import CaptureData
+from estimate.errors import UninformativeDataWarning
 from estimate.estimators.base import NotApplicable, method_names
 from estimate.estimators.rcapture import HeterogeneityModel
 
@@ -64,3 +65,14 @@ def test_heterogeneity_models_refuse_two_lists_and_the_others_fit_them() -> None
         else:  # once: mh-darroch 149 with interval [120, 128], mth-chao with −1 degrees of freedom
             with pytest.raises(NotApplicable, match="at least 3 lists"):
                 estimator.fit(two)
+
+
+def test_a_fit_that_runs_to_a_boundary_reports_the_profile_maximum() -> None:
+    """Everyone on every list: Darroch's heterogeneity coefficient runs off and exp(β0) happened to be 100,
+    giving N = 200 with the interval [100, 108]."""
+    everyone = CaptureData.from_aggregated(pd.DataFrame({"A": [1], "B": [1], "C": [1], "count": [100]}))
+    for name in ("mh-darroch", "mth-darroch"):
+        with pytest.warns(UninformativeDataWarning, match="boundary"):
+            result = estimate.make_estimator(name).fit(everyone)
+        assert result.interval.lower <= result.estimate <= result.interval.upper
+        assert result.estimate == pytest.approx(100, abs=0.01)

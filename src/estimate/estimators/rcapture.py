@@ -140,6 +140,19 @@ class HeterogeneityModel(Estimator):
         else:
             profile_n, lower, upper = profile_interval(X_full, y, n, self.level, start=fit.params)
             interval = Interval(lower, upper, level=self.level, kind="profile-likelihood")
+            slack = 1e-6 * max(n, 1)
+            if math.isfinite(profile_n) and not lower - slack <= estimate <= upper + slack:
+                # the IRLS coefficients ran off to a boundary (e.g. everyone on every list: Darroch's term → ±∞)
+                # and exp(β0) landed anywhere; the profile likelihood's maximum is the MLE of N
+                warnings.warn(
+                    f"{self.label()}: the model's fit ran to a boundary of its parameter space (coefficients "
+                    f"{max(abs(float(b)) for b in fit.params):.3g} in size) and its N = {estimate:,.1f} lies "
+                    f"outside its own profile-likelihood interval; reporting the profile maximum {profile_n:,.1f}",
+                    UninformativeDataWarning,
+                    stacklevel=3,
+                )
+                details["boundary_estimate"] = estimate
+                estimate, std_error = profile_n, math.nan
         mu = fit.mu
         obs = y[1:]
         deviance = 2 * float(np.sum(np.where(obs > 0, obs * np.log(np.where(obs > 0, obs, 1) / mu), 0) - (obs - mu)))
