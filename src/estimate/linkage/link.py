@@ -221,7 +221,11 @@ class LinkageResult:
         return labels.astype(np.int64)
 
     def histories(self, threshold: float | None = None, *, labels: np.ndarray | None = None) -> pd.DataFrame:
-        """Capture histories of the linkage at ``threshold``: one row per individual, 0/1 per list, strata."""
+        """Capture histories of the linkage at ``threshold``: one row per individual, 0/1 per list, strata.
+
+        Rows are sorted by stratum and capture pattern: in the order of the individuals' records they would tell
+        anyone holding one list which of its named people the other lists also hold.
+        """
         labels = self.clusters(threshold) if labels is None else np.asarray(labels)
         records = self.records
         onehot = pd.crosstab(labels, records["list"].to_numpy()).reindex(columns=list(self.lists), fill_value=0)
@@ -229,6 +233,9 @@ class LinkageResult:
         table.columns = list(self.lists)
         for column in self.strata:
             table[column] = _consensus(labels, records[column]).reindex(table.index).to_numpy()
+        keys = [*self.strata, *self.lists]
+        table = table.sort_values(keys, ascending=[True] * len(self.strata) + [False] * len(self.lists),
+                                  kind="stable")
         return table.reset_index(drop=True).rename_axis(columns=None)
 
     def replicates(self, thresholds: Iterable[float] | None = None, *, method: str = "thresholds",
@@ -512,16 +519,29 @@ def _train_and_predict(linker: Any, fields: set[str], seed: int, min_probability
     # the joint date-and-place comparison out, so people killed in the same event (same date and place,
     # different names) cannot be mistaken for the match class; blocking on the family name gives many pairs of
     # different people sharing a common family name, against which date, place, age and sex are learned.
-    if "date" in fields:
-        sessions.append(linker.training.estimate_parameters_using_expectation_maximisation(block_on("date")))
-    sessions.append(linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("given", "middle", "family")))
+    from splink.internals.exceptions import EMTrainingException
+
+    rules = ([block_on("date")] if "date" in fields else []) + [block_on("given", "middle", "family")]
+    skipped = []
+    for rule in rules:
+        try:
+            sessions.append(linker.training.estimate_parameters_using_expectation_maximisation(rule))
+        except EMTrainingException:  # no pair of records agrees on the blocked fields (e.g. no dates at all)
+            skipped.append(rule.get_blocking_rule("duckdb").blocking_rule_sql if hasattr(rule, "get_blocking_rule")
+                           else str(rule))
+    if not sessions:
+        raise DataError(
+            "the match model cannot be trained: no two records agree on the date, nor on the given, middle and "
+            "family names together, so there are no candidate matches to learn from (check the name and date "
+            "columns, or whether these lists share anyone)"
+        )
     predictions = linker.inference.predict(threshold_match_probability=min_probability)
     pairs = _predictions_as_pandas(predictions)
     settings = linker.misc.save_model_to_json() if hasattr(linker.misc, "save_model_to_json") else {}
     diagnostics = {
         "probability_two_random_records_match": float(settings.get("probability_two_random_records_match", math.nan)),
         "em_sessions": len(sessions),
+        "em_sessions_skipped": len(skipped),
     }
     return pairs, diagnostics
 
@@ -598,6 +618,8 @@ def link_lists(
     for column in table.columns:
         if column not in ("record", "age"):
             table[column] = table[column].astype(object).where(table[column].notna(), None)
+            if table[column].isna().all():  # e.g. no name with a middle part: DuckDB would type it NULL, and
+                table[column] = table[column].astype("string")  # splink's string comparisons fail on it
     fields = set(roles) - {"name"}
 
     collector = _SplinkMessages()
