@@ -505,3 +505,14 @@ def test_names_without_middle_parts_link(sim) -> None:
     assert (histories[list(sim.lists)].sum(axis=1) >= 1).all()
     assert linked.diagnostics["em_sessions"] >= 1
     assert (histories[list(sim.lists)].sum(axis=1) >= 2).sum() > 0  # people are still found on several lists
+
+
+def test_year_first_and_partial_dates_and_infant_ages() -> None:
+    from estimate.linkage.standardize import standardize_age, standardize_date
+
+    # year first is year-month-day even when day/month orders are read day first; partial dates are not days
+    assert standardize_date(["2012/05/03", "20120503", "2012.5.3", "03/05/2012"], dayfirst=True).tolist() == [
+        "2012-05-03", "2012-05-03", "2012-05-03", "2012-05-03"]
+    assert standardize_date(["2012", "March 2012", "03/2012", "2012-03"]).tolist() == [None] * 4
+    ages = standardize_age(["6 months", "2 weeks", "3 días", "18 meses", "34", "34 years", "~34"]).tolist()
+    assert ages == [0.0, 0.0, 0.0, 1.0, 34.0, 34.0, 34.0]

@@ -267,14 +267,26 @@ def _is_missing_string(value: str) -> bool:
     return fold_text(value) in _MISSING_STRINGS
 
 
+# units of an age below one year, in the languages of the lists this package meets (en, es, fr, pt, ar transliterated)
+_MONTHS_UNIT = r"\d\s*(?:months?|mos?\.?|meses|mes|mois)"
+_WEEKS_UNIT = r"\d\s*(?:weeks?|wks?\.?|semanas?|semaines?)"
+_DAYS_UNIT = r"\d\s*(?:days?|d[ií]as?|jours?)"
+
+
 def standardize_age(values: Iterable[object]) -> pd.Series:
     """Ages in whole years as a float Series (NaN if missing, unreadable or outside 0–120).
 
-    Accepts numbers and strings such as ``"34"``, ``"34 years"``, ``"~34"``.
+    Accepts numbers and strings such as ``"34"``, ``"34 years"``, ``"~34"``; an age in months, weeks or days
+    (``"6 months"``, ``"2 weeks"``, ``"3 días"``, ``"10 mois"``) is converted (an infant is 0 years old, not 6).
     """
     series = pd.Series(list(values) if not isinstance(values, pd.Series) else values, dtype=object)
-    text = series.astype("string").str.extract(r"(\d+(?:[.,]\d+)?)", expand=False).str.replace(",", ".")
-    ages = pd.to_numeric(text, errors="coerce").astype(float).to_numpy()
+    strings = series.astype("string")
+    text = strings.str.extract(r"(\d+(?:[.,]\d+)?)", expand=False).str.replace(",", ".")
+    ages = pd.to_numeric(text, errors="coerce").astype(float).to_numpy(copy=True)
+    lowered = strings.str.lower()
+    for pattern, per_year in ((_MONTHS_UNIT, 12.0), (_WEEKS_UNIT, 52.18), (_DAYS_UNIT, 365.25)):
+        unit = lowered.str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+        ages[unit] = ages[unit] / per_year
     ages = np.floor(ages)
     ages[(ages < 0) | (ages > 120)] = np.nan
     return pd.Series(ages, index=series.index, dtype=float)
@@ -283,8 +295,10 @@ def standardize_age(values: Iterable[object]) -> pd.Series:
 def standardize_date(values: Iterable[object], *, dayfirst: bool = True, date_format: str | None = None) -> pd.Series:
     """ISO dates ``YYYY-MM-DD`` (object Series, None where the value is absent or unreadable).
 
-    ``date_format`` (a ``strftime`` format) is used when given.  Otherwise ISO dates are read as such and every
-    other value is parsed on its own (``format="mixed"``), reading ambiguous day/month orders as ``dayfirst``.
+    ``date_format`` (a ``strftime`` format) is used when given.  Otherwise dates written year first (ISO,
+    ``2012/05/03``, ``20120503``) are read as year-month-day, a year alone or a month and year (``2012``,
+    ``March 2012``, ``03/2012``) counts as missing (read as a day, it would match exactly), and every other value
+    is parsed on its own (``format="mixed"``), reading ambiguous day/month orders as ``dayfirst``.
 
     >>> standardize_date(["2012-05-03", "03/05/2012", "5 March 2012", "unknown"], dayfirst=False).tolist()
     ['2012-05-03', '2012-03-05', '2012-03-05', None]
@@ -295,11 +309,19 @@ def standardize_date(values: Iterable[object], *, dayfirst: bool = True, date_fo
     if date_format is not None:
         parsed = pd.to_datetime(text, format=date_format, errors="coerce")
     else:
-        iso = text.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}").fillna(False).astype(bool)
+        # year first (2012-05-03, 2012/05/03, 2012.05.03, 20120503) is always year-month-day, whatever dayfirst
+        year_first = text.str.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}").fillna(False).astype(bool)
+        compact = text.str.fullmatch(r"(?:1[89]|20)\d{2}[01]\d[0-3]\d").fillna(False).astype(bool)
+        # a year alone or a month and year is not a date of death: read as a day it would match exactly
+        partial = text.str.fullmatch(r"\d{4}|\d{1,2}[-/.]\d{4}|\d{4}[-/.]\d{1,2}|[^\W\d_]+\.?,?\s+\d{4}").fillna(
+            False).astype(bool) & ~compact
         parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-        if iso.any():
-            parsed[iso] = pd.to_datetime(text[iso], format="%Y-%m-%d", errors="coerce")
-        rest = ~iso & text.notna()
+        if year_first.any():
+            normalised = text[year_first].str.replace(r"[/.]", "-", regex=True)
+            parsed[year_first] = pd.to_datetime(normalised, format="%Y-%m-%d", errors="coerce")
+        if compact.any():
+            parsed[compact] = pd.to_datetime(text[compact], format="%Y%m%d", errors="coerce")
+        rest = ~year_first & ~compact & ~partial & text.notna()
         if rest.any():
             parsed[rest] = pd.to_datetime(text[rest], format="mixed", dayfirst=dayfirst, errors="coerce")
     return pd.Series([None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in parsed], index=series.index,
