@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from estimate.cli import app
-from estimate.cli._common import emit, handles_errors, split_option
+from estimate.cli._common import check_output_path, emit, handles_errors, split_option
 from estimate.errors import DataError
 
 
@@ -40,13 +40,19 @@ def link(
     """Link record-level victim lists and write capture histories: 0/1 per list plus strata, one row per person."""
     from estimate.linkage import link_lists, read_lists, replicate_thresholds
 
+    check_output_path(output, "--output")
+    if replicate_method not in ("thresholds", "sample"):
+        raise DataError(f"--replicate-method must be 'thresholds' or 'sample', got {replicate_method!r}")
+    try:
+        chosen = [float(t) for t in split_option(thresholds)] if thresholds else None
+    except ValueError as exc:
+        raise DataError(f"--thresholds must be comma-separated numbers in (0, 1], got {thresholds!r}") from exc
     frames = read_lists(files, encoding=encoding)
     roles = split_option(id_columns)
     if not roles:
         raise DataError("--id-columns is empty; declare at least the name, e.g. --id-columns name,sex,age,date,place")
     if replicates < 0:
         raise DataError(f"--replicates must be 0 or more, got {replicates}")
-    chosen = [float(t) for t in split_option(thresholds)] if thresholds else None
     result = link_lists(frames, roles, strata=split_option(strata), threshold=threshold, seed=seed,
                         dayfirst=not monthfirst, date_format=date_format,
                         thresholds=chosen or replicate_thresholds(max(replicates, 1)))
