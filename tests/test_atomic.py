@@ -33,3 +33,15 @@ def test_failed_writer_leaves_old_file_and_no_temporary(tmp_path: Path) -> None:
         atomic_write_with(target, broken)
     assert target.read_text() == "complete\n"
     assert [p.name for p in tmp_path.iterdir()] == ["result.csv"]
+
+
+def test_overwrite_keeps_the_files_permissions_and_a_symlink(tmp_path: Path) -> None:
+    private = tmp_path / "private.json"
+    atomic_write_text(private, "old")
+    private.chmod(0o600)  # e.g. a result the user made private
+    atomic_write_text(private, "new")
+    assert private.read_text() == "new" and private.stat().st_mode & 0o777 == 0o600
+    link = tmp_path / "latest.json"
+    link.symlink_to(private)
+    atomic_write_text(link, "newer")
+    assert link.is_symlink() and private.read_text() == "newer"

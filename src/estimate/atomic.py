@@ -19,6 +19,8 @@ __all__ = ["atomic_write_text", "atomic_write_bytes", "atomic_path", "remove_sta
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Context manager yielding a temporary path; on success it is renamed onto ``path``."""
     target = Path(path)
+    if target.is_symlink():  # write the file the link points to, and keep the link
+        target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
@@ -27,7 +29,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
-        os.chmod(tmp, _default_mode())  # mkstemp makes 0600; a result file gets the usual umask permissions
+        # mkstemp makes 0600: an existing file keeps its permissions, a new one gets the usual umask ones
+        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else _default_mode())
         os.replace(tmp, target)
         _fsync_folder(target.parent)  # the rename itself survives a power cut
     finally:
