@@ -237,8 +237,8 @@ def compare(
     if not methods:
         raise DataError("give at least one method to compare, e.g. ['chapman', 'loglinear', 'lcmcr']")
     check_seed(seed, "compare")
-    unknown = [name for _, name, _ in map(lambda spec: _parse_method(spec, models), methods)
-               if name is not None and name not in method_names()]
+    names = [_parse_method(spec, models)[1] for spec in methods]
+    unknown = [name for name in names if name is not None and name not in method_names()]
     if unknown:  # a typo is the user's to fix, not a "failed" row
         raise DataError(f"unknown method(s) {unknown}; available: {', '.join(method_names())}")
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)

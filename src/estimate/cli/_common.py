@@ -109,7 +109,7 @@ def check_output_path(path: Path | None, option: str) -> None:
         return
     if path.is_dir():
         raise DataError(f"{option} {str(path)!r} is a directory; give a file name")
-    parent = path.parent if str(path.parent) else Path(".")
+    parent = path.parent  # Path("x").parent is Path(".")
     if not parent.is_dir():
         raise DataError(f"{option} {str(path)!r}: the folder {str(parent)!r} does not exist")
     if not os.access(parent, os.W_OK):

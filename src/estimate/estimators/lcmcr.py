@@ -153,7 +153,6 @@ class LCMCR(Estimator):
                 + " (K, burn_in, draws, thinning, chains: integers; a_alpha, b_alpha > 0; level in (0, 1); "
                 "keep_traces: True or False; n_threads: None or an integer >= 1)"
             )
-        check_seed(self.seed, "LCMCR")
         if self.interval not in ("equal-tailed", "hdi"):
             raise ValueError(f"LCMCR: interval must be 'equal-tailed' or 'hdi', got {self.interval!r}")
         if self.sampler not in SAMPLERS:

@@ -522,13 +522,11 @@ def _train_and_predict(linker: Any, fields: set[str], seed: int, min_probability
     from splink.internals.exceptions import EMTrainingException
 
     rules = ([block_on("date")] if "date" in fields else []) + [block_on("given", "middle", "family")]
-    skipped = []
     for rule in rules:
         try:
             sessions.append(linker.training.estimate_parameters_using_expectation_maximisation(rule))
         except EMTrainingException:  # no pair of records agrees on the blocked fields (e.g. no dates at all)
-            skipped.append(rule.get_blocking_rule("duckdb").blocking_rule_sql if hasattr(rule, "get_blocking_rule")
-                           else str(rule))
+            pass
     if not sessions:
         raise DataError(
             "the match model cannot be trained: no two records agree on the date, nor on the given, middle and "
@@ -541,7 +539,7 @@ def _train_and_predict(linker: Any, fields: set[str], seed: int, min_probability
     diagnostics = {
         "probability_two_random_records_match": float(settings.get("probability_two_random_records_match", math.nan)),
         "em_sessions": len(sessions),
-        "em_sessions_skipped": len(skipped),
+        "em_sessions_skipped": len(rules) - len(sessions),
     }
     return pairs, diagnostics
 
