@@ -152,6 +152,40 @@ def test_age_sex_and_place() -> None:
     assert standardize_place("") is None and standardize_place(None) is None
 
 
+# (Arabic or Cyrillic script, a Latin transliteration of the same name)
+CROSS_SCRIPT = [
+    ("محمد عبد الرحمن الحسن", "Mohammed Abdul-Rahman Al-Hassan"),
+    ("مُحَمَّد", "Muhammad"),  # vowel marks (harakat) carry no identity: dropped
+    ("أحمد علي", "Ahmad Ali"),
+    ("فاطمة الزهراء", "Fatima al-Zahra"),
+    ("عبد الله عمر", "Abdullah Omar"),
+    ("إبراهيم يوسف", "Ibrahim Yusuf"),
+    ("خديجة حسين", "Khadija Hussein"),
+    ("مصطفى قاسم", "Mustafa Qasim"),
+    ("أبو بكر", "Abu Bakr"),
+    ("Олександр Шевченко", "Oleksandr Shevchenko"),
+]
+
+
+@pytest.mark.parametrize(("native", "latin"), CROSS_SCRIPT, ids=lambda v: v)
+def test_names_in_other_scripts_are_romanised_to_the_latin_skeleton(native: str, latin: str) -> None:
+    """A name in Arabic or Cyrillic script standardises to Latin letters (it used to become "", so the linkage
+    ignored names), and every token has the consonant skeleton of the usual transliteration."""
+    ours, theirs = standardize_name(native), standardize_name(latin)
+    assert ours and re.fullmatch(r"[a-z ]+", ours)
+    assert [name_key(t) for t in ours.split()] == [name_key(t) for t in theirs.split()]
+    assert standardize_name(ours) == ours  # idempotent on the romanised form
+
+
+def test_other_scripts_for_age_sex_date_and_place() -> None:
+    assert standardize_age(["٣٤", "۱۲", "٦ أشهر", "3 дня"]).tolist() == [34.0, 12.0, 0.0, 0.0]
+    assert standardize_date(["٠٣/٠٥/٢٠١٢"]).tolist() == ["2012-05-03"]
+    sexes = [standardize_sex(v) for v in ("ذكر", "أنثى", "м", "ж", "женский", "чоловік")]
+    assert sexes == ["m", "f", "m", "f", "f", "m"]
+    assert name_key(standardize_place("حمص")) == name_key(standardize_place("Homs"))
+    assert standardize_name("张伟") == "zhangwei"
+
+
 def test_standardize_frame_columns() -> None:
     frame = pd.DataFrame({"full": ["Mohammed Ali Hassan", ""], "dod": ["2012-01-02", "x"], "gender": ["M", ""]})
     out = standardize_frame(frame, {"name": "full", "date": "dod", "sex": "gender"})

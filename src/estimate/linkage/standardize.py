@@ -6,6 +6,12 @@ string similarities, so differences that carry no information about identity are
 
 * case (``str.casefold``) and accents (Unicode NFKD decomposition, combining marks dropped, plus the few Latin
   letters that do not decompose: ø, ł, đ, ß, æ, œ, ı, ħ, þ);
+* other scripts are romanised (``anyascii``: Cyrillic, Greek, Hebrew, Arabic, Persian, CJK ...), so that a list
+  kept in Arabic script links with itself and, through the consonant skeleton of :func:`name_key`, with lists
+  that transliterate: vowel marks (harakat) are dropped, the word-initial article ال is ``al-``, a word-initial
+  alif or ʿayn is ``a`` and a final tāʾ marbūṭa / hāʾ is ``a``, the conventions of the Latin spellings
+  (محمد → ``mhmd``, skeleton ``mhmd`` as Muhammad's; عبد الله → ``abdala`` as Abdullah's; فاطمة → ``ftma``,
+  skeleton ``ftm`` as Fatima's).  Digits of other scripts (٣٤, ۱۹۹۰) are read as digits;
 * the order "FAMILY, Given Father" (a comma) is turned into "Given Father FAMILY";
 * punctuation, apostrophes and transliteration marks of ʿayn / hamza (``Ja'far`` = ``Jaʿfar`` = ``Jafar``);
 * particles and articles that lists keep or drop (``al-``, ``el-``, ``de la``, ``bin``, ``ibn`` ...), except in
@@ -29,6 +35,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+from anyascii import anyascii
 
 from estimate.errors import DataError
 
@@ -57,12 +64,22 @@ _SPECIAL_LETTERS = str.maketrans({
 _MARKS = re.compile(r"[\u0027\u0060\u00b4\u2018\u2019\u02bb\u02bc\u02be\u02bf\u02b9\u02c8]")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
+# Arabic script, before romanisation (after NFKD, which turns أ إ آ ؤ ئ into the bare letter plus a mark).
+_AR_LETTER = "\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff"
+_AR_ARTICLE = re.compile(f"(?<![{_AR_LETTER}])\u0627\u0644(?=[{_AR_LETTER}]{{2}})")  # ال + at least 2 letters
+_AR_INITIAL_VOWEL = re.compile(f"(?<![{_AR_LETTER}])[\u0627\u0671\u0639]")  # word-initial alif / ʿayn
+_AR_FINAL_A = re.compile(f"(?<=[{_AR_LETTER}])[\u0629\u0647](?![{_AR_LETTER}])")  # final tāʾ marbūṭa / hāʾ
+_AR_ANY = re.compile(f"[{_AR_LETTER}]")
+# decimal digits of every script (Arabic-Indic ٠–٩, Persian ۰–۹, Devanagari ...) to ASCII
+_DIGITS = str.maketrans({chr(c): str(unicodedata.decimal(chr(c))) for c in range(0x80, 0x10000)
+                         if unicodedata.category(chr(c)) == "Nd"})
+
 # "Abd al-Rahman", "Abdul Rahman", "Abdel-Rahman", "Abd-ur-Rahman", "Abdulrahman" -> "abdalrahman".
 _ABD = re.compile(r"\babd(?:[ -]?(?:al|el|ul|il|ur|ar|as|ad|az|ash|an|at|er|es|en|ed)[ -]+|[ -]+|(?:al|el|ul|u|e)"
                   r"(?=[a-z]))(?=[a-z])")
 # "Abu Bakr", "Abou-Bakr", "Abubakr" -> one token: the kunya / family name is one name, and split in two its
 # "abu" would pass for a father's name.
-_ABU = re.compile(r"\b(?:abu|abou|abo)[ -]+(?=[a-z])")
+_ABU = re.compile(r"\b(?:abu|abou|abo|abw)[ -]+(?=[a-z])")
 # Hyphenated (assimilated) articles: al-, el-, ad-, ar-, as-, ash-, az-, an-, at-, ud-, ed-, ...
 _HYPHEN_ARTICLE = re.compile(r"\b(?:al|el|ul|il|ad|ar|as|ash|az|an|at|ud|ed|es|er|en|et|ez)-")
 # Particles that some lists write and others drop.
@@ -110,7 +127,7 @@ _VARIANT_GROUPS: dict[str, tuple[str, ...]] = {
     "huda": ("houda", "hoda"),
     "amina": ("ameena", "aminah", "emine"),
     "rukaya": ("ruqaya", "ruqayya", "rukaiya", "rokaya", "rukiye"),
-    "abu": ("abou", "abo"),
+    "abu": ("abou", "abo", "abw"),
     "rahman": ("rahmane", "rehman", "rahmen"),
     "abdalrahman": ("abdalrehman", "abdalrahmane", "abdalrahmen"),
     "abdalkadir": ("abdalqadir", "abdalkader", "abdalqader", "abdalkadr", "abdalgadir"),
@@ -131,6 +148,10 @@ _SEX = {
     "w": "f", "weiblich": "f", "k": "f",
     "m": "m", "male": "m", "man": "m", "boy": "m", "homme": "m", "h": "m", "masculin": "m", "masculino": "m",
     "hombre": "m", "mannlich": "m", "v": "m",
+    # romanised from other scripts (Arabic, Persian, Russian, Ukrainian, Hebrew, Turkish)
+    "dhkr": "m", "antha": "f", "mrd": "m", "zn": "f", "muzh": "m", "muzhskoi": "m", "muzhchina": "m", "zh": "f",
+    "zhen": "f", "zhenskii": "f", "zhenshchina": "f", "cholovik": "m", "cholovicha": "m", "cholovichii": "m",
+    "zhinka": "f", "zhinocha": "f", "zhinochii": "f", "zkhr": "m", "nkvh": "f", "erkek": "m", "kadin": "f",
 }
 
 _MISSING_STRINGS = frozenset({"", "na", "n a", "nan", "none", "null", "unknown", "unk", "desconocido", "inconnu", "x",
@@ -143,6 +164,25 @@ def _is_missing(value: object) -> bool:
     return isinstance(value, float) and np.isnan(value)
 
 
+def _romanised(text: str) -> str:
+    """``text`` (NFKD, marks removed) in Latin letters: Arabic-script conventions first, then ``anyascii``."""
+    if text.isascii():
+        return text
+    text = text.translate(_DIGITS)
+    if _AR_ANY.search(text):
+        text = _AR_ARTICLE.sub("al-", text)
+        text = _AR_INITIAL_VOWEL.sub("a", text)
+        text = _AR_FINAL_A.sub("a", text)
+    return anyascii(text)
+
+
+def _plain(text: str) -> str:
+    """Accents and marks removed, other scripts romanised, casefolded, apostrophes and ʿayn/hamza marks removed."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL_LETTERS))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _MARKS.sub("", _romanised(stripped).translate(_SPECIAL_LETTERS).casefold())
+
+
 def fold_text(text: object) -> str:
     """Casefold, strip accents and apostrophes, turn every other non-alphanumeric run into one space.
 
@@ -150,13 +190,12 @@ def fold_text(text: object) -> str:
     'jose maria perez'
     >>> fold_text("Jaʿfar al-Ṣādiq")
     'jafar al sadiq'
+    >>> fold_text("Олександр")
+    'oleksandr'
     """
     if _is_missing(text):
         return ""
-    decomposed = unicodedata.normalize("NFKD", str(text).translate(_SPECIAL_LETTERS))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    stripped = _MARKS.sub("", stripped.translate(_SPECIAL_LETTERS).casefold())
-    return _NON_ALNUM.sub(" ", stripped).strip()
+    return _NON_ALNUM.sub(" ", _plain(str(text))).strip()
 
 
 def _fold_token(token: str) -> str:
@@ -178,9 +217,7 @@ def _name_tokens(text: object, drop: frozenset[str] = frozenset()) -> list[str]:
     if "," in text:  # "FAMILY, Given Father" -> "Given Father FAMILY"
         family, _, given = text.partition(",")
         text = f"{given} {family}"
-    lowered = unicodedata.normalize("NFKD", text.translate(_SPECIAL_LETTERS))
-    lowered = "".join(ch for ch in lowered if not unicodedata.combining(ch)).translate(_SPECIAL_LETTERS).casefold()
-    lowered = _MARKS.sub("", lowered)
+    lowered = _plain(text)
     # keep hyphens for the article rules, turn everything else non-alphanumeric into spaces
     lowered = re.sub(r"[^0-9a-z-]+", " ", lowered)
     lowered = re.sub(r"\s*-\s*", "-", lowered)
@@ -267,20 +304,22 @@ def _is_missing_string(value: str) -> bool:
     return fold_text(value) in _MISSING_STRINGS
 
 
-# units of an age below one year, in the languages of the lists this package meets (en, es, fr, pt, ar transliterated)
-_MONTHS_UNIT = r"\d\s*(?:months?|mos?\.?|meses|mes|mois)"
-_WEEKS_UNIT = r"\d\s*(?:weeks?|wks?\.?|semanas?|semaines?)"
-_DAYS_UNIT = r"\d\s*(?:days?|d[ií]as?|jours?)"
+# units of an age below one year, in the languages of the lists this package meets (en, es, fr, pt; ar, ru, uk in
+# their own scripts)
+_MONTHS_UNIT = r"\d\s*(?:months?|mos?\.?|meses|mes|mois|شهر|أشهر|اشهر|شهور|мес|міс)"
+_WEEKS_UNIT = r"\d\s*(?:weeks?|wks?\.?|semanas?|semaines?|أسبوع|اسبوع|أسابيع|اسابيع|недел|тиж)"
+_DAYS_UNIT = r"\d\s*(?:days?|d[ií]as?|jours?|يوم|أيام|ايام|дн|ден|день)"
 
 
 def standardize_age(values: Iterable[object]) -> pd.Series:
     """Ages in whole years as a float Series (NaN if missing, unreadable or outside 0–120).
 
-    Accepts numbers and strings such as ``"34"``, ``"34 years"``, ``"~34"``; an age in months, weeks or days
-    (``"6 months"``, ``"2 weeks"``, ``"3 días"``, ``"10 mois"``) is converted (an infant is 0 years old, not 6).
+    Accepts numbers and strings such as ``"34"``, ``"34 years"``, ``"~34"``, ``"٣٤"``; an age in months, weeks or
+    days (``"6 months"``, ``"2 weeks"``, ``"3 días"``, ``"10 mois"``, ``"٦ أشهر"``) is converted (an infant is 0
+    years old, not 6).
     """
     series = pd.Series(list(values) if not isinstance(values, pd.Series) else values, dtype=object)
-    strings = series.astype("string")
+    strings = series.astype("string").str.translate(_DIGITS)
     text = strings.str.extract(r"(\d+(?:[.,]\d+)?)", expand=False).str.replace(",", ".")
     ages = pd.to_numeric(text, errors="coerce").astype(float).to_numpy(copy=True)
     lowered = strings.str.lower()
@@ -304,8 +343,8 @@ def standardize_date(values: Iterable[object], *, dayfirst: bool = True, date_fo
     ['2012-05-03', '2012-03-05', '2012-03-05', None]
     """
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-    text = pd.Series([None if _is_missing(v) or _is_missing_string(str(v)) else str(v).strip() for v in series],
-                     index=series.index, dtype=object)
+    text = pd.Series([None if _is_missing(v) or _is_missing_string(str(v)) else str(v).translate(_DIGITS).strip()
+                      for v in series], index=series.index, dtype=object)
     if date_format is not None:
         parsed = pd.to_datetime(text, format=date_format, errors="coerce")
     else:
