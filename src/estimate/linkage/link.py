@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +63,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from estimate.errors import DataError
+from estimate.errors import DataError, DataWarning
 from estimate.linkage.standardize import ROLES, _as_role_map, standardize_frame
 
 __all__ = ["LinkageResult", "link_lists", "read_lists", "require_splink", "replicate_thresholds", "DEFAULT_THRESHOLDS",
@@ -506,8 +507,11 @@ def _train_and_predict(linker: Any, fields: set[str], seed: int, min_probability
                        u_pairs: float) -> tuple[pd.DataFrame, dict[str, Any]]:
     from splink import block_on
 
-    deterministic = [block_on("given", "family", "date")] if "date" in fields else [block_on("given", "family",
-                                                                                           "middle")]
+    # λ from the pairs that agree on given and family name and on the date *or* the middle name: with the date
+    # rule alone, lists without dates (or with few) contribute no pairs and λ collapsed (dates on one of four
+    # synthetic lists: λ 1.1e-5 against 1.8e-3 with all dates, pairwise recall 0.47; with both rules 0.79)
+    deterministic = ([block_on("given", "family", "date")] if "date" in fields else []) + [
+        block_on("given", "family", "middle")]
     linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.6)
     # splink passes the seed to DuckDB's REPEATABLE(seed) only when it is truthy (seed 0 means "unseeded"), so
     # the user's seed is mapped through a SeedSequence to a positive integer
@@ -619,6 +623,15 @@ def link_lists(
             if table[column].isna().all():  # e.g. no name with a middle part: DuckDB would type it NULL, and
                 table[column] = table[column].astype("string")  # splink's string comparisons fail on it
     fields = set(roles) - {"name"}
+    empty = sorted(f for f in fields if table[f].isna().all())
+    if empty:
+        # a comparison whose field is missing in every record carries no evidence, and a blocking or training rule
+        # on it finds no pairs; the model is built as if the field had not been declared
+        warnings.warn(
+            f"no record has a readable {' or '.join(empty)} (declared for every list, but empty or unreadable "
+            f"everywhere; check the column mapping{' and the date format / dayfirst' if 'date' in empty else ''}): "
+            "linking without it", DataWarning, stacklevel=2)
+        fields -= set(empty)
 
     collector = _SplinkMessages()
     logger = logging.getLogger("splink")
@@ -655,6 +668,7 @@ def link_lists(
         "match_weight": raw["match_weight"].to_numpy(dtype=float),
     })
     diagnostics.update({
+        "fields_without_values": empty,
         "candidate_pairs": len(pairs),
         "min_probability": min_probability,
         "records": offset,
