@@ -45,3 +45,19 @@ def test_overwrite_keeps_the_files_permissions_and_a_symlink(tmp_path: Path) -> 
     link.symlink_to(private)
     atomic_write_text(link, "newer")
     assert link.is_symlink() and private.read_text() == "newer"
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="Linux /proc only")
+def test_new_file_mode_reads_the_umask_without_changing_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Setting the umask to read it would let another thread create a file with mode 0666 meanwhile."""
+    umask = os.umask(0o027)
+    try:
+        def forbidden(mask: int) -> int:
+            raise AssertionError("os.umask called")
+
+        monkeypatch.setattr(os, "umask", forbidden)
+        atomic_write_text(tmp_path / "new.txt", "x")
+        assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o640
+    finally:
+        monkeypatch.undo()
+        os.umask(umask)

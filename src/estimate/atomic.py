@@ -64,9 +64,22 @@ def remove_stale_temporaries(folder: str | Path) -> int:
 
 def _default_mode() -> int:
     """0666 minus the process umask: the mode ``open(path, "w")`` would have given."""
+    return 0o666 & ~_process_umask()
+
+
+def _process_umask() -> int:
+    """The umask, read from /proc on Linux; elsewhere set and restored, which is not thread-safe (another thread
+    creating a file in between would get mode 0666), so only the fallback."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     umask = os.umask(0)
     os.umask(umask)
-    return 0o666 & ~umask
+    return umask
 
 
 def atomic_write_bytes(path: str | Path, payload: bytes) -> None:
