@@ -219,7 +219,7 @@ def test_strata_that_did_not_converge_are_warned_about_once(stratified: CaptureD
 @pytest.mark.parametrize(
     ("kwargs", "words"),
     [
-        ({"by": []}, "names no stratum column"),
+        ({"by": []}, "names no stratum column"),  # allowed with replicate= only
         ({"by": ["region", "region"]}, "more than once"),
         ({"by": "region", "replicate": "region"}, "both a stratum"),
         ({"by": "region", "method": "loglinear", "replicate": "rep"}, "no posterior draws"),
@@ -285,3 +285,55 @@ def test_a_resumed_run_clears_temporaries_left_by_a_killed_one(stratified: Captu
     leftover.write_bytes(b"half")
     fit(stratified, cache_dir=cache)
     assert not leftover.exists() and len(list(cache.glob("*.npz"))) == 6
+
+
+def test_a_stratum_missing_from_a_replicate_counts_as_zero_there() -> None:
+    """Replicate 1 imputed r00's people to r01.  Each stratum's draws are laid out replicate by replicate, with
+    zeros where a replicate has nobody in the stratum, so that totals add draws of one replicate (before: r00 was
+    pooled from replicate 0 alone, its draws had another shape than r01's and total() failed)."""
+    frame, _ = simulated_records(2, seed=3)
+    moved = frame.assign(region="r01")
+    reps = pd.concat([frame.assign(replicate=0), moved.assign(replicate=1)], ignore_index=True)
+    data = CaptureData.from_records(reps, lists=[f"L{j}" for j in range(4)], strata=["region", "replicate"])
+    with pytest.warns(estimate.UninformativeDataWarning, match="missing from some imputation replicates"):
+        result = fit_strata(data, by="region", replicate="replicate", estimator=LCMCR(seed=2, **FAST))
+    half = FAST["draws"]
+    r00, r01 = result.outcomes[("r00",)].draws, result.outcomes[("r01",)].draws
+    assert r00.shape == r01.shape == (FAST["chains"], 2 * half)
+    assert (r00[:, half:] == 0).all() and (r00[:, :half] >= frame.query("region == 'r00'").shape[0]).all()
+    assert result.outcomes[("r00",)].observed == round(frame.query("region == 'r00'").shape[0] / 2)
+    total = (r00 + r01).ravel()
+    assert result.total().loc[0, "estimate"] == float(np.median(total))
+    # within replicate 1 the total is r01's fit of everybody: never below the documented people
+    assert (r01[:, half:] >= len(frame)).all()
+
+
+def test_replicates_without_strata_and_with_one_chain(tmp_path: Path) -> None:
+    """replicate= alone pools the replicates of the whole data (the CLI's --replicate without --strata used to be
+    refused), and one chain (no R-hat; the cache keeps it as null) no longer crashes the pooled diagnostics."""
+    frame, _ = simulated_records(1, seed=5)
+    data = CaptureData.from_records(pd.concat([frame.assign(replicate=r) for r in range(2)]).drop(columns="region"),
+                                    lists=[f"L{j}" for j in range(4)], strata="replicate")
+    one_chain = LCMCR(seed=2, **{**FAST, "chains": 1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = fit_strata(data, by=[], replicate="replicate", estimator=one_chain, cache_dir=tmp_path)
+        again = fit_strata(data, by=[], replicate="replicate", estimator=one_chain, cache_dir=tmp_path)
+    assert list(first.outcomes) == [()] and first.outcomes[()].draws.shape == (1, 2 * FAST["draws"])
+    np.testing.assert_array_equal(first.outcomes[()].draws, again.outcomes[()].draws)
+    assert np.isnan(again.summary().loc[0, "r_hat"]) and again.summary().loc[0, "status"] == "ok"
+
+
+def test_totals_use_the_level_and_kind_of_the_strata(stratified: CaptureData) -> None:
+    """One output, one kind of interval: the estimator's 80% HDI per stratum gives an 80% HDI total, and
+    fit_strata(level=0.8) refits the strata at 80% (before: 95% equal-tailed totals beside 80% HDI strata, or the
+    reverse)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hdi = fit_strata(stratified, by="region", estimator=LCMCR(seed=1, level=0.8, interval="hdi", **FAST))
+        asked = fit_strata(stratified, by="region", estimator=LCMCR(seed=1, **FAST), level=0.8)
+    for result, kind in ((hdi, "hdi"), (asked, "equal-tailed")):
+        rows, total = result.summary(), result.total()
+        assert set(rows["level"]) == {0.8} and set(rows["interval_kind"]) == {kind}
+        assert total.loc[0, "level"] == 0.8 and total.loc[0, "interval_kind"] == kind
+    assert hdi.total(level=0.95, kind="equal-tailed").loc[0, "level"] == 0.95

@@ -125,6 +125,7 @@ def strata_payload(strata: StrataResult) -> dict[str, Any]:
             "by": list(strata.by),
             "method": strata.method,
             "level": strata.level,
+            "interval_kind": strata.interval_kind,
             "replicate": strata.replicate,
             "outcomes": [_outcome_payload(o) for o in strata.outcomes.values()],
             "replicate_outcomes": [
@@ -236,6 +237,7 @@ def _strata_from_payload(payload: dict[str, Any], draws: dict[tuple[Any, ...], n
         level=float(payload["level"]) if payload.get("level") is not None else math.nan,
         replicate=payload.get("replicate"),
         replicate_outcomes=replicate_outcomes,
+        interval_kind=payload.get("interval_kind", "equal-tailed"),
     )
     if hasattr(strata, "provenance"):
         strata.provenance = dict(payload.get("provenance") or {})

@@ -120,6 +120,8 @@ class StrataResult:
     level: float = 0.95
     replicate: str | None = None
     replicate_outcomes: dict[tuple[Any, ...], list[StratumOutcome]] = field(default_factory=dict, repr=False)
+    #: Kind of the totals' credible intervals by default: the per-stratum intervals' kind (the estimator's).
+    interval_kind: str = "equal-tailed"
     #: Run-level provenance (:mod:`estimate.provenance`); kept out of :meth:`summary` so tables stay reproducible.
     provenance: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -177,14 +179,17 @@ class StrataResult:
         return keys, stacked
 
     def total(self, by: str | Sequence[str] | None = None, *, level: float | None = None,
-              kind: str = "equal-tailed") -> pd.DataFrame:
+              kind: str | None = None) -> pd.DataFrame:
         """Posterior of aggregates: sum aligned draws of N over the strata in each group.
 
         ``by=None`` gives the overall total; ``by="region"`` one row per region.  Strata that could not be
         estimated contribute their observed count (a floor, not an estimate) and are counted in
         ``strata_not_estimated``.  Nothing bounds the people such a stratum's lists missed, so a group with one
         has ``upper = inf``; ``upper_estimated_strata`` keeps the upper limit of the rest (the estimated strata's
-        summed draws plus the others' observed counts), which is a bound only for the estimated part.
+        summed draws plus the others' observed counts), which is a bound only for the estimated part.  A group
+        with no estimated stratum has no estimate (NaN) and ``upper = inf``.
+
+        ``level`` and ``kind`` ("equal-tailed" or "hdi") default to those of the per-stratum intervals.
         """
         from estimate.inference_data import interval_from_draws
 
@@ -196,6 +201,7 @@ class StrataResult:
             )
 
         level = self.level if level is None else level
+        kind = self.interval_kind if kind is None else kind
         group_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
         unknown = [c for c in group_cols if c not in self.by]
         if unknown:
@@ -223,7 +229,7 @@ class StrataResult:
             else:
                 ok = self._wald_total(members, level, row)
             row["upper_estimated_strata"] = row["upper"]
-            if ok and len(ok) < len(members):
+            if len(ok) < len(members):
                 row["upper"] = math.inf  # the missed people of the strata not estimated are unbounded
             row.update(strata=len(members), strata_not_estimated=len(members) - len(ok))
             rows.append(row)
@@ -362,7 +368,7 @@ def fit_strata(
     dask_workers: int | None = None,
     chunk_size: int = 64,
     progress: Callable[[int, int], None] | None = None,
-    level: float = 0.95,
+    level: float | None = None,
 ) -> StrataResult:
     """Fit ``method`` (or a preset, or a ready ``estimator``) to every stratum of ``data``.
 
@@ -382,6 +388,9 @@ def fit_strata(
         ``dask_workers`` local workers on 127.0.0.1).  Same seed → same results on every executor.
     progress
         Callback ``progress(done, total)`` after each chunk (the CLI draws a progress bar with it).
+    level
+        Credible level of every interval, per stratum and of the totals (default: the estimator's, 0.95 unless a
+        preset says otherwise).  The kind of interval (equal-tailed or HDI) is the estimator's as well.
     """
     from estimate import provenance
     from estimate.presets import make_estimator
@@ -392,7 +401,13 @@ def fit_strata(
     if seed is None and estimator.takes_seed:
         seed = estimator.get_params().get("seed")
     columns = [by] if isinstance(by, str) else list(by)
+    params = estimator.get_params()
+    if level is None:
+        level = params.get("level", 0.95)
     _check_run_options(data, columns, replicate, estimator, seed, executor, chunk_size, level)
+    if "level" in params and params["level"] != level:
+        estimator = estimator.clone(level=level)  # per-stratum intervals at the level of the totals
+    interval_kind = params.get("interval", "equal-tailed")
     split_cols = columns + ([replicate] if replicate else [])
     if min_lists is None:
         min_lists = 3 if estimator.name in ("lcmcr", "pymc-lcmcr") else 2
@@ -437,10 +452,11 @@ def fit_strata(
     ordered = {key: outcomes[key] for key in parts}
     method_name = estimator.name
     if replicate:
-        fitted = _pool_replicates(ordered, columns, method_name, level, replicate)
+        fitted = _pool_replicates(ordered, columns, method_name, level, interval_kind, replicate)
     else:
         _warn_not_estimable(ordered)
-        fitted = StrataResult(by=columns, method=method_name, outcomes=ordered, level=level)
+        fitted = StrataResult(by=columns, method=method_name, outcomes=ordered, level=level,
+                              interval_kind=interval_kind)
     _warn_not_converged(fitted)
     fitted.provenance = provenance.collect(estimator=estimator, seed=seed, data=data, started=started,
                                            finished=provenance.now())
@@ -452,7 +468,7 @@ def fit_strata(
 def _check_run_options(data: CaptureData, columns: list[str], replicate: str | None, estimator: Any, seed: Any,
                        executor: str, chunk_size: int, level: float) -> None:
     """Refuse a run that cannot work before any stratum is fitted (a bad option must not cost hours)."""
-    if not columns:
+    if not columns and replicate is None:
         raise DataError("by= names no stratum column; give at least one (e.g. by=['region'])")
     if len(set(columns)) != len(columns):
         raise DataError(f"by= names a column more than once: {columns}")
@@ -543,52 +559,80 @@ def _warn_not_converged(fitted: StrataResult) -> None:
 def _worst_replicate_diagnostics(diagnostics: list[dict[str, Any]]) -> dict[str, float]:
     """Convergence of a mixture over imputation replicates: the largest R-hat and smallest bulk/tail ESS of the
     replicates, each from that replicate's own chains.  R-hat over the pooled draws would compare different
-    posteriors (the replicates differ on purpose) and say nothing about convergence."""
+    posteriors (the replicates differ on purpose) and say nothing about convergence.  A diagnostic that could not
+    be computed (one chain: no R-hat; a result re-read from the cache keeps it as None) is left out."""
     worst: dict[str, float] = {}
     for key, pick in (("r_hat", max), ("ess_bulk", min), ("ess_tail", min)):
-        values = [float(d[key]) for d in diagnostics if key in d and math.isfinite(float(d[key]))]
+        values = [float(d[key]) for d in diagnostics
+                  if d.get(key) is not None and is_real(d[key]) and math.isfinite(float(d[key]))]
         if values:
             worst[key] = pick(values)
     return worst
 
 
 def _pool_replicates(
-    outcomes: dict[tuple[Any, ...], StratumOutcome], columns: list[str], method: str, level: float, replicate: str
+    outcomes: dict[tuple[Any, ...], StratumOutcome], columns: list[str], method: str, level: float, kind: str,
+    replicate: str,
 ) -> StrataResult:
-    """Mixture of posteriors over imputation replicates: concatenate each stratum's draws across replicates."""
+    """Mixture of posteriors over imputation replicates: concatenate each stratum's draws across replicates.
+
+    Every stratum's draws are laid out replicate by replicate in the same order, so that draw i of every stratum
+    comes from the same replicate and totals (sums of aligned draws) stay within one imputation.  A stratum
+    absent from a replicate (the imputation put nobody there) counts as N = 0 in that replicate: its people are in
+    other strata of that replicate, and the stratum's posterior is a mixture with an atom at 0.
+    """
     from estimate.inference_data import interval_from_draws
 
-    by_stratum: dict[tuple[Any, ...], list[StratumOutcome]] = {}
+    replicates = sorted({key[-1] for key in outcomes}, key=str)
+    by_stratum: dict[tuple[Any, ...], dict[Any, StratumOutcome]] = {}
     for key, outcome in outcomes.items():
-        by_stratum.setdefault(key[:-1], []).append(outcome)
+        by_stratum.setdefault(key[:-1], {})[key[-1]] = outcome
+    shape = next((np.shape(o.draws) for o in outcomes.values() if o.status == STATUS_OK and o.draws is not None),
+                 None)
     pooled: dict[tuple[Any, ...], StratumOutcome] = {}
-    for key, reps in by_stratum.items():
+    absent: list[tuple[tuple[Any, ...], int]] = []
+    for key, present in by_stratum.items():
+        reps = list(present.values())
+        observed = int(round(sum(r.observed for r in reps) / len(replicates)))
         ok = [r for r in reps if r.status == STATUS_OK and r.draws is not None]
-        observed = int(round(np.mean([r.observed for r in reps])))
-        if len(ok) < len(reps):
+        if len(ok) < len(reps) or shape is None:
             bad = next(r for r in reps if r not in ok)
             pooled[key] = StratumOutcome(key, observed, bad.status,
-                                         f"{len(reps) - len(ok)} of {len(reps)} replicates: {bad.reason}")
+                                         f"{len(reps) - len(ok)} of {len(replicates)} replicates: {bad.reason}")
             continue
-        draws = np.concatenate([np.asarray(r.draws) for r in ok], axis=-1)
-        interval = interval_from_draws(draws, level=level)
+        if len(reps) < len(replicates):
+            absent.append((key, len(replicates) - len(reps)))
+        draws = np.concatenate(
+            [np.asarray(present[r].draws) if r in present else np.zeros(shape, dtype=np.int64) for r in replicates],
+            axis=-1)
+        interval = interval_from_draws(draws, level=level, kind=kind)
         first = ok[0].result
         worst = _worst_replicate_diagnostics([r.result.diagnostics for r in ok])
         result = Result(
             method=method,
-            model=f"{first.model}; mixture over {len(ok)} imputation replicates ({replicate})",
+            model=f"{first.model}; mixture over {len(replicates)} imputation replicates ({replicate})",
             estimate=float(np.median(draws)),
             interval=interval,
             observed=observed,
             lists=first.lists,
             estimate_kind="posterior median",
             diagnostics=worst,
-            details={"replicates": len(ok),
-                     "replicate_estimates": [r.result.estimate for r in ok],
+            details={"replicates": len(replicates),
+                     "replicates_without_this_stratum": len(replicates) - len(reps),
+                     "replicate_estimates": [present[r].result.estimate if r in present else 0.0
+                                             for r in replicates],
                      "diagnostics": "the worst replicate's (largest R-hat, smallest ESS), each replicate's own chains"},
         )
         pooled[key] = StratumOutcome(key, observed, STATUS_OK, "", result, draws)
+    if absent:
+        warnings.warn(
+            f"{len(absent)} strata are missing from some imputation replicates (e.g. {absent[0][0]}: absent from "
+            f"{absent[0][1]} of {len(replicates)}); there they count as N = 0 — the imputation placed their people "
+            "in other strata — so their pooled posterior has an atom at 0 and totals stay within one replicate",
+            UninformativeDataWarning,
+            stacklevel=4,
+        )
     _warn_not_estimable(pooled)
     return StrataResult(by=columns, method=method, outcomes=pooled, level=level, replicate=replicate,
-                        replicate_outcomes={k: v for k, v in by_stratum.items()})
-
+                        replicate_outcomes={k: list(v.values()) for k, v in by_stratum.items()},
+                        interval_kind=kind)
