@@ -171,3 +171,21 @@ def test_output_format_follows_the_extension_and_codes_keep_their_spelling(tmp_p
     lines = (tmp_path / "out.csv").read_text().splitlines()
     assert lines[0].startswith("region,observed,estimate")  # CSV, not the text table
     assert [line.split(",")[0] for line in lines[1:]] == ["01", "1"]  # two strata, "01" not read as 1
+
+
+def test_output_files_of_compare_describe_simulate(tmp_path: Path) -> None:
+    """Output paths are checked before any fitting and formats follow the extension (a .json describe, a
+    .parquet comparison) or are refused (simulate writes CSV or Parquet only)."""
+    import pandas as pd
+
+    missing = run_cli("compare", "--example", "kosovo", "-m", "chao", "-o", str(tmp_path / "nope" / "c.csv"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    bad_plot = run_cli("compare", "--example", "kosovo", "-m", "chao", "--plot", str(tmp_path / "f.xyz"))
+    assert bad_plot.returncode == 2 and ".png" in bad_plot.stderr
+    ok = run_cli("compare", "--example", "kosovo", "-m", "chao", "-o", str(tmp_path / "c.parquet"))
+    assert ok.returncode == 0, ok.stderr
+    assert pd.read_parquet(tmp_path / "c.parquet")["method"].tolist() == ["chao"]
+    assert run_cli("describe", "--example", "kosovo", "-o", str(tmp_path / "d.json")).returncode == 0
+    assert json.loads((tmp_path / "d.json").read_text())["observed"] == 4400
+    refused = run_cli("simulate", "independent", "--seed", "1", "-o", str(tmp_path / "s.json"))
+    assert refused.returncode == 2 and "CSV" in refused.stderr and not (tmp_path / "s.json").exists()

@@ -170,3 +170,36 @@ def test_cli_compare_table_json_csv_and_plot(tmp_path) -> None:
     assert result.output.splitlines()[0].startswith("method,status,estimate,lower,upper")
     result = runner.invoke(app, ["compare", "--example", "kosovo", "--methods", "chapman", "--format", "xml"])
     assert result.exit_code == 2 and "unknown --format" in result.output
+
+
+def test_compare_keeps_preset_levels_and_refuses_bad_presets_before_fitting(tmp_path) -> None:
+    kosovo = estimate.datasets.load("kosovo")
+    preset = tmp_path / "ll90.toml"
+    preset.write_text('method = "loglinear"\n[interval]\nlevel = 0.9\n')
+    own = estimate.compare(kosovo, [f"loglinear:{preset}", "chao"])
+    assert list(own.table["level"]) == [0.9, 0.95]  # each method's own level (the preset's was replaced by 0.95)
+    assert list(estimate.compare(kosovo, [f"loglinear:{preset}"], level=0.8).table["level"]) == [0.8]
+    for methods, words in ((["chao", "lcmcr:no-such-preset"], "no-such-preset"),
+                           (["chao", "loglinear:lcmcr-default"], "configures method 'lcmcr'")):
+        with pytest.raises(DataError, match=words):  # an error, not a "failed" row after the other fits
+            estimate.compare(kosovo, methods)
+    with pytest.raises(DataError, match="loglinaer"):
+        estimate.compare(kosovo, ["loglinear"], models={"loglinaer": {"terms": "independence"}})
+
+
+def test_compare_json_keeps_infinite_limits() -> None:
+    data = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0], "B": [0, 1], "count": [30, 40]}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        payload = estimate.compare(data, ["chapman"]).to_dict()
+    assert payload["methods"][0]["upper"] == "inf"  # was null, as if missing
+
+
+@pytest.mark.parametrize("method", ["loglinear", "m0", "mh-chao", "chao"])
+def test_interval_level_outside_0_1_is_refused_by_every_method(method: str) -> None:
+    with pytest.raises(DataError, match="level must be in"):
+        estimate.make_estimator(method, level=1.5).fit(estimate.datasets.load("kosovo"))
+
+
+def test_levels_are_shown_without_misleading_rounding() -> None:
+    assert str(Interval(1.0, 2.0, level=0.999, kind="hdi")).endswith("(99.9% credible interval (hdi))")

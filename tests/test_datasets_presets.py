@@ -55,3 +55,19 @@ def test_user_preset_file_and_errors(tmp_path: Path) -> None:
         load_preset("no-such-preset")
     with pytest.raises(DataError, match="does not exist"):
         load_preset(tmp_path / "missing.toml")
+
+
+def test_preset_keys_outside_the_known_tables_are_refused(tmp_path: Path) -> None:
+    """A misspelt table or a parameter at the top level used to be ignored: the fit ran with the default."""
+    typo = tmp_path / "typo.toml"
+    typo.write_text('method = "lcmcr"\n[prior]\na_alpha = 1.0\n[model]\nK = 3\n')
+    with pytest.raises(DataError, match=r"unknown key\(s\) or table\(s\) \['prior'\]"):
+        make_estimator(model=typo)
+    top = tmp_path / "top.toml"
+    top.write_text('method = "lcmcr"\nK = 3\n')
+    with pytest.raises(DataError, match=r"\['K'\]"):
+        load_preset(top)
+    # a byte-order mark and an upper-case method name are fine
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes('\ufeffmethod = "LCMCR"\n[model]\nK = 3\n'.encode())
+    assert make_estimator("lcmcr", model=bom).K == 3

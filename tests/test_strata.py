@@ -337,3 +337,14 @@ def test_totals_use_the_level_and_kind_of_the_strata(stratified: CaptureData) ->
         assert set(rows["level"]) == {0.8} and set(rows["interval_kind"]) == {kind}
         assert total.loc[0, "level"] == 0.8 and total.loc[0, "interval_kind"] == kind
     assert hdi.total(level=0.95, kind="equal-tailed").loc[0, "level"] == 0.95
+
+
+def test_date_strata_can_be_saved(tmp_path: Path) -> None:
+    """A month stratum read from Parquet is a Timestamp: saving the result used to raise (not JSON serialisable)."""
+    frame, _ = simulated_records(2, seed=4)
+    frame["month"] = pd.to_datetime(frame["region"].map({"r00": "2020-01-01", "r01": "2020-02-01"}))
+    data = CaptureData.from_records(frame.drop(columns="region"), lists=[f"L{j}" for j in range(4)], strata="month")
+    result = fit_strata(data, by="month", method="chao")
+    path = result.save(tmp_path / "months.json")
+    back = estimate.load_result(path)
+    assert [k[0][:10] for k in back.outcomes] == ["2020-01-01", "2020-02-01"]

@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from estimate._checks import check_seed
+from estimate._checks import check_seed, is_real
 from estimate.data import CaptureData
 from estimate.errors import DataError
 from estimate.estimators.base import Estimator, NotApplicable, method_names
-from estimate.results import Result, _jsonable
+from estimate.results import Result, _jsonable, level_percent
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -101,7 +101,7 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: observed count, lists, seed, and the table as records (with each result's details)."""
-        rows = json.loads(self.table.to_json(orient="records"))
+        rows = self.table.to_dict(orient="records")  # not table.to_json, which writes ∞ as null
         for row in rows:
             result = self.results.get(row["method"])
             if result is not None:
@@ -139,14 +139,15 @@ def _parse_method(spec: str | Estimator, models: Mapping[str, Any] | None) -> tu
     return text, name, preset
 
 
-def _configure(name: str | None, preset: Any, seed: int, level: float) -> Estimator:
-    """The estimator for one row: from the registry (and preset or parameter dict), or a given object."""
+def _configure(name: str | None, preset: Any, seed: int, level: float | None) -> Estimator:
+    """The estimator for one row: from the registry (and preset or parameter dict), or a given object.  ``level``
+    (when not None) replaces the estimator's or preset's own level."""
     from estimate.estimators.base import get_estimator_class
     from estimate.presets import make_estimator
 
     if name is None:  # an estimator object: keep its settings, fill in the seed if it has none, set the level
         valid = set(preset._param_names())
-        changes: dict[str, Any] = {"level": level} if "level" in valid else {}
+        changes: dict[str, Any] = {"level": level} if "level" in valid and level is not None else {}
         if "seed" in valid and getattr(preset, "seed", None) is None:
             changes["seed"] = seed
         return preset.clone(**changes) if changes else preset
@@ -154,7 +155,8 @@ def _configure(name: str | None, preset: Any, seed: int, level: float) -> Estima
     if isinstance(preset, Mapping):  # models={"lcmcr": {"K": 5}}: parameters instead of a preset
         params, preset = dict(preset), None
     valid = set(get_estimator_class(name)._param_names())
-    params.update({key: value for key, value in (("seed", seed), ("level", level)) if key in valid})
+    params.update({key: value for key, value in (("seed", seed), ("level", level))
+                   if key in valid and value is not None})
     return make_estimator(name, preset, **params)
 
 
@@ -193,12 +195,13 @@ def compare(
     methods: Sequence[str | Estimator] | str,
     *,
     seed: int | np.random.SeedSequence | None = None,
-    level: float = 0.95,
+    level: float | None = None,
     models: Mapping[str, str | Path | Mapping[str, Any]] | None = None,
 ) -> Comparison:
     """Fit every method to ``data``; rows for methods that do not apply or fail say why instead of raising.
 
-    A method name that is not registered (a typo) raises :class:`~estimate.errors.DataError` before any fit.
+    A method name that is not registered (a typo), a preset that does not exist or configures another method,
+    and a parameter a method does not have raise :class:`~estimate.errors.DataError` before any fit.
 
     Parameters
     ----------
@@ -212,7 +215,8 @@ def compare(
         Root seed (int or ``SeedSequence``); each random method gets an independent seed derived from it and its
         label.  ``None`` draws fresh entropy, recorded in :attr:`Comparison.seed`.
     level
-        Interval level passed to every method that has a ``level`` parameter (default 0.95).
+        Interval level given to every method that has a ``level`` parameter; by default each method keeps its own
+        (0.95, or its preset's).
     models
         Preset (name or TOML path) or a dict of parameters per method name, used when a method is given without
         ``:preset``; e.g. ``{"lcmcr": "lcmcr-long", "bayes-loglinear": {"chains": 2}}``.
@@ -230,8 +234,8 @@ def compare(
             f"the data is stratified by {list(data.strata_columns)}; compare the pooled data "
             "(data.without_strata()) or each stratum (data.by(...))"
         )
-    if not 0 < level < 1:
-        raise DataError(f"level must be between 0 and 1, got {level}")
+    if level is not None and not (is_real(level) and 0 < level < 1):
+        raise DataError(f"level must be between 0 and 1, got {level!r}")
     if isinstance(methods, str):
         methods = [m for m in methods.split(",") if m.strip()]
     if not methods:
@@ -239,27 +243,29 @@ def compare(
     check_seed(seed, "compare")
     names = [_parse_method(spec, models)[1] for spec in methods]
     unknown = [name for name in names if name is not None and name not in method_names()]
-    if unknown:  # a typo is the user's to fix, not a "failed" row
+    unknown += [key for key in (models or {}) if str(key).strip().lower() not in method_names()]
+    if unknown:  # a typo is the user's to fix, not a "failed" row (nor a silently ignored models= entry)
         raise DataError(f"unknown method(s) {unknown}; available: {', '.join(method_names())}")
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     rows: list[dict[str, Any]] = []
     results: dict[str, Result] = {}
     seen: dict[str, int] = {}
-    for spec in methods:
+    configured: list[tuple[str, Estimator]] = []
+    for spec in methods:  # every estimator built first: a bad preset or parameter stops the run before any fit
         label, name, preset = _parse_method(spec, models)
         if label in seen:  # the same method twice (e.g. two configured objects): keep labels unique
             seen[label] += 1
             label = f"{label}#{seen[label]}"
         else:
             seen[label] = 1
-        method_seed = _method_seed(root, label)
+        configured.append((label, _configure(name, preset, _method_seed(root, label), level)))
+    for label, estimator in configured:
         start = time.perf_counter()
         result: Result | None = None
         status, reason = OK, ""
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                estimator = _configure(name, preset, method_seed, level)
                 result = estimator.fit(data)
             except NotApplicable as exc:
                 status, reason = NOT_APPLICABLE, str(exc)
@@ -298,7 +304,7 @@ def format_table(table: pd.DataFrame) -> str:
                 f"[{_fmt(lo)}, {_fmt(hi)}]" if status == OK else ""
                 for lo, hi, status in zip(table["lower"], table["upper"], table["status"], strict=True)
             ],
-            "kind": [f"{lvl:.0%} {kind}" if status == OK else "" for lvl, kind, status in
+            "kind": [f"{level_percent(lvl)} {kind}" if status == OK else "" for lvl, kind, status in
                      zip(table["level"], table["interval_kind"], table["status"], strict=True)],
             "r_hat": table["r_hat"].map(lambda v: "" if v is None or math.isnan(v) else f"{v:.3f}"),
             "ess_bulk": table["ess_bulk"].map(lambda v: "" if v is None or math.isnan(v) else f"{v:,.0f}"),

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from estimate.results import level_percent
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -88,7 +90,8 @@ def _grid(ax: Axes | None, figsize: tuple[float, float], nrows: int, ncols: int,
 def _interval_label(result: Result) -> str:
     interval = result.interval
     name = "credible" if interval.is_credible else "confidence"
-    return f"{interval.level:.0%} {name} interval ({interval.kind}): {_fmt(interval.lower)}–{_fmt(interval.upper)}"
+    return (f"{level_percent(interval.level)} {name} interval ({interval.kind}): "
+            f"{_fmt(interval.lower)}–{_fmt(interval.upper)}")
 
 
 # ------------------------------------------------------------------------------------------------ posterior
@@ -404,7 +407,7 @@ def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_b
 
     draw(ax_strata, table, ESTIMATE_COLOR, "stratum")
     draw(ax_totals, totals, TOTAL_COLOR, "total")
-    title = (f"{strata_result.method} by {' × '.join(by)}: estimate (dot), {level:.0%} interval (line), "
+    title = (f"{strata_result.method} by {' × '.join(by)}: estimate (dot), {level_percent(level)} interval (line), "
              "documented count (|)")
     if left_out:
         title += f"\n{left_out} smaller strata not shown (they are in the totals)"
@@ -482,7 +485,7 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
     ax.grid(axis="x", color="0.9")
     ax.set_axisbelow(True)
     levels = ok_rows["level"].dropna().unique()
-    level_text = f"{levels[0]:.0%} intervals" if len(levels) == 1 else "intervals"
+    level_text = f"{level_percent(levels[0])} intervals" if len(levels) == 1 else "intervals"
     ax.set_title(title or f"Estimates of the total with {level_text} (dashed: documented count)", fontsize=11)
     _thousands(ax.xaxis)
     return fig

@@ -28,6 +28,7 @@ from estimate.errors import DataError
 __all__ = ["Preset", "load_preset", "preset_names", "make_estimator"]
 
 _PARAMETER_TABLES = ("priors", "model", "sampler", "interval")
+_TOP_LEVEL_KEYS = ("name", "method", "description")
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def load_preset(name_or_path: str | Path) -> Preset:
     """Read a preset by bundled name (``"lcmcr-default"``) or from a TOML file path."""
     path = _find(name_or_path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (some Windows editors) is not TOML
     except UnicodeDecodeError as exc:
         raise DataError(f"preset {str(path)!r} is not UTF-8 text (TOML files must be UTF-8): {exc}") from exc
     try:
@@ -85,6 +86,13 @@ def load_preset(name_or_path: str | Path) -> Preset:
         raise DataError(f"preset {str(path)!r} is not valid TOML: {exc}") from exc
     if "method" not in raw:
         raise DataError(f"preset {str(path)!r} does not say which method it configures (method = \"...\")")
+    # a misspelt table ([prior]) or a parameter outside the tables would otherwise be ignored without a word,
+    # and the fit would run with the default it was meant to change
+    stray = sorted(k for k in raw if k not in _PARAMETER_TABLES and k not in _TOP_LEVEL_KEYS)
+    if stray:
+        raise DataError(
+            f"preset {str(path)!r}: unknown key(s) or table(s) {stray}; a preset has {list(_TOP_LEVEL_KEYS)} at the "
+            f"top and its parameters in the tables {['[' + t + ']' for t in _PARAMETER_TABLES]}")
     params: dict[str, Any] = {}
     for table in _PARAMETER_TABLES:
         section = raw.get(table, {})
@@ -96,7 +104,7 @@ def load_preset(name_or_path: str | Path) -> Preset:
             params[key] = value
     return Preset(
         name=str(raw.get("name", path.stem)),
-        method=str(raw["method"]),
+        method=str(raw["method"]).strip().lower(),  # method names are case-insensitive, as everywhere
         description=str(raw.get("description", "")),
         params=params,
         text=text,
@@ -114,7 +122,7 @@ def make_estimator(method: str | None = None, model: str | Path | None = None, *
     params: dict[str, Any] = {}
     if model is not None:
         preset = load_preset(model)
-        if method is not None and method != preset.method:
+        if method is not None and method.strip().lower() != preset.method:
             raise DataError(f"preset {preset.name!r} configures method {preset.method!r}, not {method!r}")
         method = preset.method
         params.update(preset.params)

@@ -46,6 +46,7 @@ import pandas as pd
 
 from estimate.data import CaptureData
 from estimate.errors import DataError
+from estimate.results import level_percent
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -385,7 +386,7 @@ def _section_comparison(comparison: Comparison) -> str:
             "lower": table["lower"],
             "upper": table["upper"],
             "interval": [
-                f"{lvl:.0%} {'credible' if kind in ('equal-tailed', 'hdi') else 'confidence'} ({kind})"
+                f"{level_percent(lvl)} {'credible' if kind in ('equal-tailed', 'hdi') else 'confidence'} ({kind})"
                 if isinstance(kind, str) and kind else ""
                 for lvl, kind in zip(table["level"], table["interval_kind"], strict=True)
             ],

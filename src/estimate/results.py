@@ -8,6 +8,7 @@ estimators, the posterior draws of N as ArviZ ``InferenceData`` (dimensions ``ch
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 from collections.abc import Mapping
@@ -60,7 +61,7 @@ class Interval:
     def describe(self) -> str:
         """e.g. ``"95% credible interval (equal-tailed)"``."""
         name = "credible interval" if self.is_credible else "confidence interval"
-        return f"{self.level:.0%} {name} ({self.kind})"
+        return f"{level_percent(self.level)} {name} ({self.kind})"
 
     def __str__(self) -> str:
         return f"[{_fmt(self.lower)}, {_fmt(self.upper)}] ({self.describe()})"
@@ -86,6 +87,11 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def level_percent(level: float) -> str:
+    """An interval level as a percentage without misleading rounding: 0.95 → "95%", 0.999 → "99.9%"."""
+    return f"{round(float(level) * 100, 2):g}%"
+
+
 def _jsonable(value: Any) -> Any:
     """Convert numpy / pandas scalars and containers to plain JSON types."""
     if isinstance(value, Mapping):
@@ -107,6 +113,12 @@ def _jsonable(value: Any) -> Any:
         return bool(value)
     if isinstance(value, pd.Series):
         return _jsonable(value.to_dict())
+    if value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, (pd.Timestamp, datetime.date)):  # e.g. a month stratum read from Parquet
+        return value.isoformat()
+    if isinstance(value, np.datetime64):
+        return str(value)
     return value
 
 
@@ -235,13 +247,14 @@ class Result:
 
         if not math.isfinite(self.estimate):  # e.g. lists that never overlap: no finite estimate exists
             return (f"Documented: at least {observed:,}. Estimated total: no finite estimate — the data give no "
-                    f"upper limit ({_fmt(interval.lower)} or more at {interval.level:.0%}).")
+                    f"upper limit ({_fmt(interval.lower)} or more at {level_percent(interval.level)}).")
         text = f"Documented: at least {observed:,}. Estimated total: {rounded(self.estimate)}"
         if interval.kind == "none" or not math.isfinite(interval.upper):
-            text += f" (the data give no upper limit: {_fmt(interval.lower)} or more at {interval.level:.0%})"
+            text += (f" (the data give no upper limit: {_fmt(interval.lower)} or more at "
+                     f"{level_percent(interval.level)})")
         else:
             text += (
-                f" ({interval.level:.0%} {'credible' if interval.is_credible else 'confidence'} interval "
+                f" ({level_percent(interval.level)} {'credible' if interval.is_credible else 'confidence'} interval "
                 f"{rounded(interval.lower)}–{rounded(interval.upper)})"
             )
         fraction = self.undocumented_fraction

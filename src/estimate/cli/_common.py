@@ -19,6 +19,7 @@ import typer
 from estimate.atomic import atomic_write_text, atomic_write_with
 from estimate.data import CaptureData
 from estimate.errors import DataError
+from estimate.results import _jsonable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -141,7 +142,8 @@ def emit_frame(frame: pd.DataFrame, fmt: str, output: Path | None, *, extra_json
         atomic_write_with(output, lambda tmp: frame.to_parquet(tmp, index=False))
         return
     if fmt == "json":
-        payload = extra_json if extra_json is not None else json.loads(frame.to_json(orient="records"))
+        # not frame.to_json: it writes ∞ as null and dates as epoch milliseconds
+        payload = extra_json if extra_json is not None else _jsonable(frame.to_dict(orient="records"))
         emit(json.dumps(payload, indent=2), output)
     elif fmt == "csv":
         buffer = io.StringIO()

@@ -7,7 +7,15 @@ from pathlib import Path
 import typer
 
 from estimate.cli import app
-from estimate.cli._common import emit, emit_frame, handles_errors, load_input, resolve_format, split_option
+from estimate.cli._common import (
+    check_output_path,
+    emit,
+    emit_frame,
+    handles_errors,
+    load_input,
+    resolve_format,
+    split_option,
+)
 from estimate.errors import DataError
 
 DEFAULT_METHODS = "chapman,loglinear,lcmcr"
@@ -24,7 +32,8 @@ def compare(
     lists: str = typer.Option(None, "--lists", help="Comma-separated list columns."),
     count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
     seed: int = typer.Option(None, "--seed", help="Root random seed; each method gets its own seed from it."),
-    level: float = typer.Option(0.95, "--level", help="Interval level for every method."),
+    level: float = typer.Option(None, "--level", help="Interval level for every method (default: each method's "
+                                "own, 0.95 unless its preset says otherwise)."),
     fmt: str = typer.Option(None, "--format", help="table, json or csv (default: from the --output "
                            "extension, else table)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write the comparison to this file (atomically)."),
@@ -39,13 +48,19 @@ def compare(
     chosen = split_option(methods)
     if not chosen:
         raise DataError("--methods is empty; give e.g. --methods chapman,loglinear,lcmcr")
+    check_output_path(output, "--output")
+    check_output_path(plot, "--plot")
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise DataError(f"--plot {str(plot)!r}: give a .png, .svg or .pdf file")
     capture = load_input(data, example, lists=lists, count=count, strict=strict)
     comparison = run_compare(capture, chosen, seed=seed, level=level)
     if plot is not None:
         figure = comparison.plot()
-        suffix = plot.suffix.lower().lstrip(".") or "png"
+        suffix = plot.suffix.lower().lstrip(".")
         atomic_write_with(plot, lambda tmp: figure.savefig(tmp, format=suffix, dpi=150))
-    if fmt == "json":
+    if output is not None and output.suffix.lower() in (".parquet", ".pq"):
+        emit_frame(comparison.table, "csv", output)  # emit_frame writes Parquet for these suffixes
+    elif fmt == "json":
         emit(comparison.to_json(), output)
     elif fmt == "csv":
         emit_frame(comparison.table, "csv", output)

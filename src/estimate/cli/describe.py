@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 
 from estimate.cli import app
-from estimate.cli._common import emit, handles_errors, load_input
+from estimate.cli._common import check_output_path, emit, handles_errors, load_input
+from estimate.errors import DataError
 
 
 @app.command()
@@ -19,10 +20,16 @@ def describe(
     lists: str = typer.Option(None, "--lists", help="Comma-separated list columns (default: all but count/strata)."),
     count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
     strata: str = typer.Option(None, "--strata", help="Comma-separated stratum columns."),
-    fmt: str = typer.Option("table", "--format", help="table or json."),
+    fmt: str = typer.Option(None, "--format", help="table or json (default: json if --output ends in .json, else "
+                            "table)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ) -> None:
     """Describe capture-history data: observed total, list sizes, overlaps, patterns."""
+    if fmt is None:
+        fmt = "json" if output is not None and output.suffix.lower() == ".json" else "table"
+    if fmt not in ("table", "json"):
+        raise DataError(f"unknown --format {fmt!r}; describe supports table or json")
+    check_output_path(output, "--output")
     capture = load_input(data, example, lists=lists, count=count, strata=strata)
     info = capture.describe()
     if fmt == "json":
@@ -36,8 +43,6 @@ def describe(
         }
         emit(json.dumps(payload, indent=2), output)
         return
-    if fmt != "table":
-        raise ValueError(f"unknown --format {fmt!r}; describe supports table or json")
     parts = [
         f"Observed (documented by at least one list): {info['observed']:,}",
         f"Lists: {info['n_lists']}   observed patterns: {info['n_patterns']}",

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from estimate.cli import app
-from estimate.cli._common import handles_errors, load_input, split_option
+from estimate.cli._common import check_output_path, handles_errors, load_input, split_option
 from estimate.errors import DataError
 
 
@@ -40,6 +40,7 @@ def report(
         raise DataError("--methods is empty; give e.g. --methods loglinear,dga,lcmcr or leave it out")
     if output.suffix.lower() not in (".html", ".htm"):
         raise DataError(f"--output must be an .html file, got {output}")
+    check_output_path(output, "--output")
     capture = load_input(data, example, lists=lists, count=count, strata=strata, strict=strict)
     make_report(capture, chosen, seed=seed, level=level, title=title, population=population,
                 command=command_line(), output=output)

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from estimate.cli import app
-from estimate.cli._common import emit, emit_frame, handles_errors
+from estimate.cli._common import check_output_path, emit, emit_frame, handles_errors
 from estimate.errors import DataError
 
 SIM_FORMATS = ("records", "aggregated")
@@ -44,6 +44,11 @@ def simulate(
         raise DataError("give a SCENARIO name (list them with `estimate simulate --list`)")
     if fmt not in SIM_FORMATS:
         raise DataError(f"unknown --format {fmt!r}; use one of {', '.join(SIM_FORMATS)}")
+    if output is not None and output.suffix.lower() not in ("", ".csv", ".txt", ".parquet", ".pq"):
+        raise DataError(f"--output {str(output)!r}: simulate writes CSV (.csv) or Parquet (.parquet); --format "
+                        "chooses records or aggregated patterns")
+    check_output_path(output, "--output")
+    check_output_path(truth, "--truth")
     sim = sim_module.scenario(scenario, N=population, seed=seed)
     frame = sim.records() if fmt == "records" else sim.data.pattern_table(include_strata=True)
     emit_frame(frame, "csv", output)

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from estimate._checks import check_seed
+from estimate._checks import check_seed, is_real
 from estimate.data import CaptureData
 from estimate.errors import DataError, UninformativeDataWarning
 from estimate.results import Result
@@ -127,6 +127,10 @@ class Estimator(ABC):
         from estimate import provenance
 
         estimator = self
+        level = getattr(self, "level", 0.95)
+        if not (is_real(level) and 0 < level < 1):  # every method's interval, checked before any work
+            raise DataError(f"{self.name or type(self).__name__}: the interval level must be in (0, 1) (e.g. 0.95), "
+                            f"got {level!r}")
         if self.takes_seed:
             check_seed(getattr(self, "seed", None), self.name or type(self).__name__)
         if self.takes_seed and getattr(self, "seed", None) is None:

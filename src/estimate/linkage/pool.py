@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from estimate.errors import DataError
+from estimate.results import level_percent
 
 __all__ = ["LinkageFit", "fit_linkages"]
 
@@ -76,7 +77,8 @@ class LinkageFit:
         row = self.total.iloc[0]
         spread = self.spread
         return (f"Pooled over {spread['linkages']} linkages, the estimated total is {row['estimate']:,.0f} "
-                f"({self.level:.0%} {row['interval_kind']} interval {row['lower']:,.0f}–{row['upper']:,.0f}, "
+                f"({level_percent(self.level)} {row['interval_kind']} interval "
+                f"{row['lower']:,.0f}–{row['upper']:,.0f}, "
                 f"{self.method}); the linkages alone move the estimate between {spread['estimate_min']:,.0f} and "
                 f"{spread['estimate_max']:,.0f} (resolved individuals {spread['observed_min']:,.0f}–"
                 f"{spread['observed_max']:,.0f}).")
