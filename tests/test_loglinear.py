@@ -89,15 +89,18 @@ def test_stepwise_search_beyond_five_lists() -> None:
 
 
 def test_fit_not_bounded_by_the_data_reports_an_infinite_estimate() -> None:
-    """7 records on 3 lists where the chosen model's MLE of N lies at infinity (a Hypothesis find): the point
-    where the iterations stop (≈ 1e11) is an artefact that even depends on the list order, so the estimate is ∞
-    with a warning, and the stopping point is kept in the details only."""
+    """7 records on 3 lists where the model L0:L1 + L1:L2 has its MLE of N at infinity (a Hypothesis find): the
+    point where the iterations stop (≈ 1e11) is an artefact that even depends on the list order, so the estimate
+    is ∞ with a warning, and the stopping point is kept in the details only.  The search, which once picked this
+    model (the smallest AIC), now skips models without an MLE and picks the independence model."""
     frame = pd.DataFrame({"L0": [0, 0, 0, 1, 1, 1, 1], "L1": [0, 0, 1, 0, 1, 1, 1], "L2": [1, 1, 1, 0, 0, 1, 1]})
     data = CaptureData.from_records(frame)
     results = []
     for order in (["L0", "L1", "L2"], ["L0", "L2", "L1"], ["L2", "L1", "L0"]):
         with pytest.warns(estimate.UninformativeDataWarning, match="do not bound N"):
-            results.append(LogLinear().fit(data.select_lists(order)))
+            results.append(LogLinear(terms="L0:L1,L1:L2").fit(data.select_lists(order)))
+        searched = LogLinear().fit(data.select_lists(order))
+        assert searched.model.endswith("independent lists") and math.isfinite(searched.estimate)
     for result in results:
         assert result.estimate == np.inf and result.interval.upper == np.inf
         assert result.interval.lower == data.observed
@@ -130,3 +133,36 @@ def test_search_offers_no_interaction_for_lists_that_never_overlap() -> None:
     assert "I:K" not in result.model
     uk = LogLinear().fit(estimate.datasets.load("uk_modern_slavery_2013"))
     assert uk.estimate == pytest.approx(11_418, rel=5e-4)  # SparseMSE 2.0.1 estimatepopulation: 11,418
+
+
+def _three_lists(counts: dict[str, int]) -> CaptureData:
+    rows = [{"A": int(k[0]), "B": int(k[1]), "C": int(k[2]), "count": v} for k, v in counts.items()]
+    return CaptureData.from_aggregated(pd.DataFrame(rows))
+
+
+def test_mle_existence_by_linear_programme() -> None:
+    """Haberman's condition, checked against cases decided by hand: with no one on C alone nor on A and B without
+    C, the A:B + A:C + B:C model's sufficient statistics lie on the boundary of the cone (no MLE), while the
+    independence model keeps an MLE; counts without zeros always have one."""
+    from estimate.estimators.loglinear import design_matrix, full_table, mle_exists
+
+    data = _three_lists({"010": 17, "011": 23, "100": 33, "101": 24, "111": 21})
+    cells, y = full_table(data)
+    lists = list(data.lists)
+    assert mle_exists(design_matrix(cells[1:], lists, []), y[1:])
+    assert not mle_exists(design_matrix(cells[1:], lists, [("A", "B"), ("A", "C"), ("B", "C")]), y[1:])
+    assert mle_exists(design_matrix(cells[1:], lists, [("A", "B")]), np.arange(1.0, 8.0))
+
+
+def test_search_skips_models_whose_mle_does_not_exist() -> None:
+    """Before: 139.3 with a 95% interval [118, 126] that excluded it (coefficients ±29), and ∞ for data the
+    independence model estimates at 89.1."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the chosen models have an MLE: no warning
+        first = LogLinear().fit(_three_lists({"010": 17, "011": 23, "100": 33, "101": 24, "111": 21}))
+        second = LogLinear().fit(_three_lists({"100": 50, "110": 5, "001": 3}))
+    assert first.interval.lower <= first.estimate <= first.interval.upper
+    assert all(c["mle_exists"] for c in first.details["candidates"][:1])
+    assert second.model.endswith("independent lists") and second.estimate == pytest.approx(89.149, abs=0.01)
+    with pytest.warns(UninformativeDataWarning, match="maximum-likelihood estimate does not exist"):
+        LogLinear(terms="A:B,A:C,B:C").fit(_three_lists({"010": 17, "011": 23, "100": 33, "101": 24, "111": 21}))

@@ -211,6 +211,8 @@ class _Candidate:
     fit: GLMFit | NewtonFit
     aic: float
     bic: float
+    #: whether the maximum-likelihood estimate exists (:func:`mle_exists`)
+    exists: bool = True
 
     def coefficient(self, term: Term, n_lists: int) -> float:
         return float(self.fit.params[1 + n_lists + self.terms.index(term)])
@@ -250,6 +252,48 @@ def _overlapping_pairs(cells_obs: np.ndarray, y_obs: np.ndarray, lists: list[str
     index = {name: j for j, name in enumerate(lists)}
     return [(a, b) for a, b in itertools.combinations(lists, 2)
             if float(y[cells[:, index[a]] & cells[:, index[b]]].sum()) > 0]
+
+
+def mle_exists(X: np.ndarray, y: np.ndarray) -> bool:
+    """Whether the Poisson log-linear model with design ``X`` has a (finite) maximum-likelihood estimate for the
+    counts ``y`` of the observable cells.
+
+    It does iff the sufficient statistics t = Xᵀy lie in the relative interior of the cone spanned by the rows of
+    X, i.e. iff t = Xᵀz for some z > 0 (Haberman 1974; Fienberg, S. E. & Rinaldo, A. 2012, "Maximum likelihood
+    estimation in log-linear models", Ann. Statist. 40(2); SparseMSE's existence check does the same).  Decided by
+    the linear programme max s subject to Xᵀz = t, z ≥ s, 0 ≤ s ≤ 1: the MLE exists iff the optimum s > 0.
+    Counts without zeros always give an MLE (z = y).  Otherwise some coefficients run off to ±∞ while fitted counts
+    of some patterns go to 0, and N̂ and its interval depend on where the iterations stopped.
+    """
+    from scipy.optimize import linprog
+
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if np.all(y > 0):
+        return True
+    n, p = X.shape
+    scale = max(float(y.max()), 1.0)
+    cost = np.zeros(n + 1)
+    cost[-1] = -1.0
+    a_eq = np.hstack([X.T, np.zeros((p, 1))])
+    a_ub = np.hstack([-np.eye(n), np.ones((n, 1))])
+    solution = linprog(cost, A_ub=a_ub, b_ub=np.zeros(n), A_eq=a_eq, b_eq=X.T @ (y / scale),
+                       bounds=[(0, None)] * n + [(0, 1)], method="highs")
+    return bool(solution.status == 0 and -solution.fun > 1e-7)
+
+
+# a fit whose counts for some zero-count pattern fell below this is checked with mle_exists (a fit with an MLE keeps
+# them positive; without one, Newton drives them towards 0)
+_VANISHING_FIT = 1e-3
+
+
+def _check_existence(X: np.ndarray, y: np.ndarray, fit: Any) -> bool:
+    zero = y == 0
+    if not zero.any():
+        return True
+    if fit.converged and float(np.min(np.asarray(fit.mu)[zero])) > _VANISHING_FIT:
+        return True
+    return mle_exists(X, y)
 
 
 @register
@@ -298,11 +342,14 @@ class LogLinear(Estimator):
         if not fit.converged and start is not None:
             fit = fit_poisson_newton(X, y_obs)
         aic, bic = _information(fit.llf, X.shape[1], len(y_obs))
-        return _Candidate(terms, fit, aic, bic)
+        return _Candidate(terms, fit, aic, bic, _check_existence(X, y_obs, fit))
 
     def _search(self, cells_obs, y_obs, lists) -> tuple[_Candidate, list[_Candidate]]:
         pairs = _overlapping_pairs(cells_obs, y_obs, lists)
-        key = (lambda c: c.aic) if self.criterion == "aic" else (lambda c: c.bic)
+
+        def key(c: _Candidate) -> tuple[bool, float]:  # models without an MLE only if no model has one
+            return (not c.exists, c.aic if self.criterion == "aic" else c.bic)
+
         candidates: list[_Candidate] = []
         if len(lists) <= 5:
             for r in range(len(pairs) + 1):
@@ -336,7 +383,8 @@ class LogLinear(Estimator):
             if not trials:
                 break
             best = min(trials, key=key)
-            if key(best) < key(current) - 1e-9:
+            if key(best)[0] < key(current)[0] or (key(best)[0] == key(current)[0]
+                                                  and key(best)[1] < key(current)[1] - 1e-9):
                 current = best
             else:
                 break
@@ -353,7 +401,7 @@ class LogLinear(Estimator):
         X = design_matrix(cells_obs, lists, chosen.terms)
         fit = fit_poisson_glm(X, y_obs)
         aic, bic = _information(fit.llf, X.shape[1], len(y_obs))
-        return _Candidate(chosen.terms, fit, aic, bic)
+        return _Candidate(chosen.terms, fit, aic, bic, chosen.exists)
 
     def _fit(self, data: CaptureData) -> Result:
         if self.criterion not in ("aic", "bic"):
@@ -385,6 +433,15 @@ class LogLinear(Estimator):
         std_error = math.sqrt(f0**2 * var_beta0 + f0) if math.isfinite(f0) else math.inf
         X_full = design_matrix(cells, lists, chosen.terms)
         unbounded = (not chosen.fit.converged) or not math.isfinite(estimate) or f0 > 1e3 * max(n, 1)
+        if not chosen.exists and not unbounded:
+            warnings.warn(
+                f"log-linear model {self._describe(chosen.terms)}: the maximum-likelihood estimate does not exist "
+                "for these counts (patterns with no one on them force fitted counts to 0 and coefficients to ±∞), "
+                "so the estimate and its interval depend on where the iterations stopped; choose a model with "
+                "fewer interactions" + (" — no model of the search has an MLE" if candidates else ""),
+                UninformativeDataWarning,
+                stacklevel=4,
+            )
         if unbounded:
             warnings.warn(
                 f"log-linear model {self._describe(chosen.terms)}: the estimate of the unobserved count is "
@@ -414,10 +471,10 @@ class LogLinear(Estimator):
         if unbounded:
             details["boundary_estimate"] = boundary_estimate
         if candidates:
-            table = sorted(candidates, key=lambda c: c.aic if self.criterion == "aic" else c.bic)[:20]
+            table = sorted(candidates, key=lambda c: (not c.exists, c.aic if self.criterion == "aic" else c.bic))[:20]
             details["candidates"] = [
                 {"terms": [":".join(t) for t in c.terms], "N": n + math.exp(min(c.fit.params[0], 700)),
-                 "aic": c.aic, "bic": c.bic}
+                 "aic": c.aic, "bic": c.bic, "mle_exists": c.exists}
                 for c in table
             ]
         return Result(
