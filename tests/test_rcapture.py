@@ -6,6 +6,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -13,7 +14,7 @@ import estimate
 from estimate import CaptureData
 from estimate.errors import UninformativeDataWarning
 from estimate.estimators.base import NotApplicable, method_names
-from estimate.estimators.rcapture import HeterogeneityModel
+from estimate.estimators.rcapture import HeterogeneityModel, MhChao, MthChao
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "reference" / "kosovo_classical.json"
 FALLBACK = {
@@ -76,3 +77,35 @@ def test_a_fit_that_runs_to_a_boundary_reports_the_profile_maximum() -> None:
             result = estimate.make_estimator(name).fit(everyone)
         assert result.interval.lower <= result.estimate <= result.interval.upper
         assert result.estimate == pytest.approx(100, abs=0.01)
+
+
+def test_chao_heterogeneity_has_rcaptures_columns_and_drops_negative_etas() -> None:
+    """Rcapture's Xclosedp gives Mh/Mth Chao t − 2 columns (k − j + 1)₊, j = 3..t, and closedp (neg = TRUE) drops
+    the first negative η until none is; this package had t − 3 columns (one for 4 lists) and kept negative ones.
+    On Kosovo the 4-way column's η is negative, so the R reference still holds; with 60 people on all four
+    lists it is positive and kept, and N equals a direct Poisson GLM with both columns (statsmodels)."""
+    import statsmodels.api as sm
+
+    from estimate.estimators.loglinear import full_table
+    from estimate.estimators.rcapture import heterogeneity_columns
+
+    for t in range(3, 7):
+        assert heterogeneity_columns(np.arange(1, t + 1), "chao", t).shape == (t, t - 2)
+    kosovo = estimate.datasets.load("kosovo")
+    assert MhChao().fit(kosovo).details["chao_terms"] == [3]
+    table = kosovo.pattern_table()
+    table.loc[table[list(kosovo.lists)].sum(axis=1) == 4, "count"] = 60
+    heavy = CaptureData.from_aggregated(table)
+    result = MhChao().fit(heavy)
+    assert result.details["chao_terms"] == [3, 4]
+    cells, y = full_table(heavy)
+    k = cells[1:].sum(axis=1).astype(float)
+    X = np.column_stack([np.ones_like(k), k, np.maximum(k - 2, 0), np.maximum(k - 3, 0)])
+    glm = sm.GLM(y[1:], X, family=sm.families.Poisson()).fit()
+    assert result.estimate == pytest.approx(heavy.observed + np.exp(glm.params[0]), rel=1e-6)
+    # 5 and 6 lists: every kept η ≥ 0; figures of an independent transcription of Rcapture's Xclosedp + Chao.neg
+    for name, cls, expected, df in (("western_us_trafficking", MhChao, 2312.184, 28),
+                                    ("uk_modern_slavery_2013", MhChao, 13677.064, 60),
+                                    ("uk_modern_slavery_2013", MthChao, 12298.508, 55)):
+        fitted = cls().fit(estimate.datasets.load(name))
+        assert fitted.estimate == pytest.approx(expected, abs=0.01) and fitted.diagnostics["df"] == df

@@ -6,8 +6,9 @@ lists a pattern is on:
 * ``M0``:  log μ_x = β_0 + β k(x)                                  (one capture probability for all lists)
 * ``Mt``:  log μ_x = β_0 + Σ_j β_j x_j                              (list effects, lists independent)
 * ``Mh``/``Mth`` add a heterogeneity term τ(k) to M0 / Mt:
-    - Chao (lower bound):  Σ_{h=3}^{J−1} η_h (k − h + 1)_+  (at least one column, (k − 2)_+), the log-linear form
-      of Chao's (1987) lower bound;
+    - Chao (lower bound):  Σ_{h=3}^{J} η_h (k − h + 1)_+, the log-linear form of Chao's (1987) lower bound; as
+      Rcapture's default (``neg = TRUE``), a column whose η is negative is dropped, the first one first, and the
+      model refitted until every η is ≥ 0;
     - Poisson2:            η (2^k − 1)  (capture heterogeneity with a Poisson-distributed log-odds);
     - Darroch:             η k² / 2     (normal heterogeneity, Darroch et al. 1993).
 
@@ -52,9 +53,8 @@ def heterogeneity_columns(k: np.ndarray, kind: str, n_lists: int) -> np.ndarray:
         return (2.0**k - 1.0)[:, None]
     if kind == "darroch":
         return (k**2 / 2.0)[:, None]
-    if kind == "chao":
-        hs = range(3, max(n_lists - 1, 3) + 1)
-        return np.column_stack([np.maximum(k - h + 1, 0.0) for h in hs])
+    if kind == "chao":  # Rcapture's Xclosedp: t − 2 columns (k − j + 1)₊, j = 3..t
+        return np.column_stack([np.maximum(k - j + 1, 0.0) for j in range(3, max(n_lists, 3) + 1)])
     raise ValueError(f"unknown heterogeneity form {kind!r}; use one of {_HETEROGENEITY}")
 
 
@@ -118,12 +118,26 @@ class HeterogeneityModel(Estimator):
         cells, y = full_table(data)
         X_full = self.design(cells, data.n_lists)
         fit = fit_poisson_glm(X_full[1:], y[1:])
+        effects, kind = self._spec()
+        chao_terms: list[int] = []
+        if kind == "chao":
+            # Rcapture's Chao.neg (closedp's default neg = TRUE): a negative η would make the lower bound a
+            # smaller one; the first negative column is dropped and the model refitted until none is negative
+            first_eta = 1 + (data.n_lists if effects else 1)
+            chao_terms = list(range(3, max(data.n_lists, 3) + 1))
+            while X_full.shape[1] > first_eta and np.any(fit.params[first_eta:] < 0):
+                drop = int(np.argmax(fit.params[first_eta:] < 0))
+                X_full = np.delete(X_full, first_eta + drop, axis=1)
+                del chao_terms[drop]
+                fit = fit_poisson_glm(X_full[1:], y[1:])
         n = data.observed
         beta0 = float(fit.params[0])
         f0 = math.exp(beta0) if beta0 < 700 else math.inf
         estimate = n + f0
         std_error = math.sqrt(f0**2 * fit.cov[0, 0] + f0) if math.isfinite(f0) else math.inf
         details: dict = {"coefficients": [float(b) for b in fit.params]}
+        if kind == "chao":  # j of the (k − j + 1)₊ columns kept after dropping negative ones
+            details["chao_terms"] = chao_terms
         if not fit.converged or not math.isfinite(estimate) or f0 > 1e3 * max(n, 1):
             warnings.warn(
                 f"{self.label()}: the unobserved count is not bounded by the data under this model "
