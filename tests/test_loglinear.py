@@ -166,3 +166,19 @@ def test_search_skips_models_whose_mle_does_not_exist() -> None:
     assert second.model.endswith("independent lists") and second.estimate == pytest.approx(89.149, abs=0.01)
     with pytest.warns(UninformativeDataWarning, match="maximum-likelihood estimate does not exist"):
         LogLinear(terms="A:B,A:C,B:C").fit(_three_lists({"010": 17, "011": 23, "100": 33, "101": 24, "111": 21}))
+
+
+def test_an_exact_fit_with_millions_of_people_is_not_called_unbounded() -> None:
+    """Two lists, 12 million observed: the independence model fits exactly (deviance 0), statsmodels could not
+    meet its tolerances on the deviance's change in rounding noise, and N was reported as ∞ with a warning.
+    N̂ is Lincoln–Petersen's n1·n2/m."""
+    from estimate.estimators.rcapture import Mt
+
+    data = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1],
+                                                     "count": [6_000_001, 4_000_003, 2_000_007]}))
+    expected = 8_000_008 * 6_000_010 / 2_000_007
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UninformativeDataWarning)
+        for result in (LogLinear(terms="independence").fit(data), Mt().fit(data)):
+            assert result.estimate == pytest.approx(expected, rel=1e-9)
+            assert result.interval.lower < expected < result.interval.upper < math.inf
