@@ -348,3 +348,19 @@ def test_date_strata_can_be_saved(tmp_path: Path) -> None:
     path = result.save(tmp_path / "months.json")
     back = estimate.load_result(path)
     assert [k[0][:10] for k in back.outcomes] == ["2020-01-01", "2020-02-01"]
+
+
+@pytest.mark.parametrize("column", ["stratum", "N", "sample"])
+def test_stratum_columns_named_like_the_draws_survive_netcdf(tmp_path: Path, column: str) -> None:
+    """A stratum column called "stratum" replaced the label coordinate (load failed with KeyError), one called
+    "N" clashed with the draws (nothing written)."""
+    frame, _ = simulated_records(2, seed=6)
+    frame = frame.rename(columns={"region": column}).assign(period="2020")
+    data = CaptureData.from_records(frame, lists=[f"L{j}" for j in range(4)], strata=[column, "period"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = fit_strata(data, by=[column, "period"], estimator=LCMCR(seed=1, **FAST))
+    back = estimate.load_result(result.save(tmp_path / "draws.nc"))
+    assert list(back.outcomes) == list(result.outcomes)
+    for key, outcome in result.outcomes.items():
+        np.testing.assert_array_equal(back.outcomes[key].draws, outcome.draws)

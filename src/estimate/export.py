@@ -147,8 +147,9 @@ def save_strata_result(strata: StrataResult, path: str | Path, fmt: str | None =
         _write_table(strata.summary(), path, suffix)
     elif suffix in _NETCDF:
         dataset = strata.draws_dataset()
-        for column in strata.by:
-            dataset[column] = dataset[column].astype(str)
+        for name in list(dataset.coords):  # the stratum columns' values, as text (the labels already are)
+            if name != "stratum":
+                dataset[name] = dataset[name].astype(str)
         dataset = dataset.assign_attrs({STRATA_ATTR: json.dumps(strata_payload(strata))})
         atomic_write_with(path, lambda tmp: dataset.to_netcdf(tmp, engine="h5netcdf"))
     else:
@@ -180,6 +181,11 @@ def load_result(path: str | Path) -> Result | StrataResult:
 
 
 def _from_payload(payload: Any, path: Path) -> Result | StrataResult:
+    if isinstance(payload, list) and all(isinstance(row, dict) and "status" in row for row in payload):
+        raise DataError(
+            f"{str(path)!r} is a per-stratum summary table (what `estimate fit --strata --output x.json` writes: one "
+            "row per stratum, readable with pandas.read_json); the full stratified result, with its draws and "
+            "provenance, is the .nc file of --draws-output (or StrataResult.save('x.json' / 'x.nc'))")
     if not isinstance(payload, dict):
         raise DataError(f"{str(path)!r} does not hold an estimate result (expected a JSON object)")
     if payload.get("kind") == "StrataResult":

@@ -271,9 +271,15 @@ class StrataResult:
 
         keys, stacked = self._draw_table()
         labels = stratum_labels(keys)
+        coords: dict[str, Any] = {"stratum": labels}
+        for i, column in enumerate(self.by):
+            name = column
+            while name in coords or name in ("N", "sample"):  # a stratum column called "stratum" or "N"
+                name = f"{name}_"
+            coords[name] = ("stratum", [k[i] for k in keys])
         data = xr.Dataset(
             {"N": (("stratum", "sample"), stacked)},
-            coords={"stratum": labels, **{c: ("stratum", [k[i] for k in keys]) for i, c in enumerate(self.by)}},
+            coords=coords,
             attrs={"method": self.method, "by": ",".join(self.by)},
         )
         return data
