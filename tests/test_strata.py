@@ -364,3 +364,17 @@ def test_stratum_columns_named_like_the_draws_survive_netcdf(tmp_path: Path, col
     assert list(back.outcomes) == list(result.outcomes)
     for key, outcome in result.outcomes.items():
         np.testing.assert_array_equal(back.outcomes[key].draws, outcome.draws)
+
+
+def test_seed_is_ignored_by_deterministic_methods_and_threads_do_not_split_the_cache(stratified: CaptureData,
+                                                                                    tmp_path: Path) -> None:
+    """fit_strata(method='loglinear', seed=1) raised "no parameter 'seed'" (the CLI drops --seed for such
+    methods); the cache key held n_threads, which never changes the draws, so a resumed run with another thread
+    count refitted everything."""
+    assert fit_strata(stratified, by="region", method="chao", seed=1).counts["ok"] == 6
+    fit(stratified, cache_dir=tmp_path)
+    entries = sorted(p.name for p in tmp_path.iterdir())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit_strata(stratified, by="region", estimator=LCMCR(seed=1, n_threads=1, **FAST), cache_dir=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == entries

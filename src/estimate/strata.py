@@ -326,7 +326,8 @@ def _split(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], Captu
 
 
 def _cache_key(estimator: Any, data: CaptureData, seed: np.random.SeedSequence | None) -> str:
-    params = {k: v for k, v in estimator.get_params().items() if k != "seed"}
+    # the seed enters through the stratum's SeedSequence; the thread count never changes the draws (tested)
+    params = {k: v for k, v in estimator.get_params().items() if k not in ("seed", "n_threads")}
     payload = json.dumps(
         {
             "estimator": type(estimator).__name__,
@@ -403,7 +404,9 @@ def fit_strata(
 
     started = provenance.now()
     if estimator is None:
-        estimator = make_estimator(method, model, **({"seed": seed} if seed is not None else {}))
+        estimator = make_estimator(method, model)
+        if seed is not None and estimator.takes_seed:  # a deterministic method (loglinear, chao) ignores seed=
+            estimator = estimator.clone(seed=seed)
     if seed is None and estimator.takes_seed:
         seed = estimator.get_params().get("seed")
     columns = [by] if isinstance(by, str) else list(by)
