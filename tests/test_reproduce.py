@@ -134,6 +134,14 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
     not_result.write_text('{"hello": 1}')
     code, output = _invoke("reproduce", str(not_result))
     assert code == 2 and "not an estimate result" in output
+    # a damaged provenance is bad input (2), not "the numbers differ" (1): it raised a TypeError, which exited 1
+    fitted = tmp_path / "fitted.json"
+    assert _invoke("fit", "--example", "kosovo", "--method", "m0", "--format", "json", "-o", str(fitted))[0] == 0
+    payload = json.loads(fitted.read_text())
+    payload["provenance"]["data"]["content_hash"] = 5
+    fitted.write_text(json.dumps(payload))
+    code, output = _invoke("reproduce", str(fitted))
+    assert code == 2 and "content hash is not a hash" in output
 
 
 def test_python_api_fit_of_bundled_data_is_found_by_hash(kosovo: estimate.CaptureData, tmp_path: Path) -> None:

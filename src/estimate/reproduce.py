@@ -92,8 +92,12 @@ def load_recorded_data(provenance: dict[str, Any], data: CaptureData | None = No
     from estimate import datasets
 
     record = provenance.get("data") or {}
+    if not isinstance(record, dict):
+        raise DataError(f"the result's provenance 'data' entry is not a record of its data: {record!r}")
     expected = record.get("content_hash")
     source = record.get("source")
+    if expected is not None and not isinstance(expected, str):
+        raise DataError(f"the result's recorded content hash is not a hash (text): {expected!r}")
     where = "the data given"
     if data is None and source:
         data, where = _read_source(source)

@@ -46,7 +46,8 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def handles_errors(func: F) -> F:
-    """Turn bad input into one line on stderr and exit code 2 (``--debug`` shows the traceback)."""
+    """Turn bad input into one line on stderr and exit code 2 (``--debug`` shows the traceback); any other error
+    (a bug) exits with 3, apart from the 1 by which ``reproduce`` says the numbers differ."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -62,7 +63,7 @@ def handles_errors(func: F) -> F:
         except Exception as exc:  # pragma: no cover - last resort, still no traceback by default
             if STATE["debug"]:
                 traceback.print_exc()
-            fail(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)", 1)
+            fail(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)", 3)
 
     return wrapper  # type: ignore[return-value]
 

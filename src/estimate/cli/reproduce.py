@@ -1,7 +1,7 @@
 """``estimate reproduce RESULT.json``: fit again from a saved result's provenance and check the numbers match.
 
 Exit status: 0 when the estimate and interval ends match, 1 when they do not, 2 for bad input (no provenance,
-missing data file, data whose content hash differs from the recorded one).
+missing data file, data whose content hash differs from the recorded one), 3 for an unexpected error.
 """
 
 from __future__ import annotations
