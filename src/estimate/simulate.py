@@ -69,6 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from estimate._checks import check_seed
 from estimate.data import CaptureData
 from estimate.errors import DataError, DataWarning
 
@@ -163,6 +164,7 @@ def _seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
         return seed
     if isinstance(seed, np.random.Generator):
         raise TypeError("pass an int or numpy.random.SeedSequence as seed, not a Generator (draws must be replayable)")
+    check_seed(seed, "simulate")
     return np.random.SeedSequence(seed)
 
 

@@ -66,6 +66,8 @@ def compare(
         emit_frame(comparison.table, "csv", output)
     else:
         emit(str(comparison) + (f"\nSeed: {comparison.seed}" if seed is None else ""), output)
+    if seed is None and fmt == "csv":  # the table holds no seed: say which one repeats the run
+        typer.echo(f"seed: {comparison.seed}", err=True)
     if plot is not None and output is not None:
         typer.echo(f"wrote {output} and {plot}", err=True)
     elif plot is not None:
