@@ -215,3 +215,17 @@ def test_semicolon_or_tab_separated_csv_is_read(tmp_path, separator: str) -> Non
                     + "\n".join(separator.join(map(str, row)) for row in [(1, 0, 1, 3), (0, 1, 1, 4), (1, 1, 0, 2)]))
     data = CaptureData.read_csv(path)
     assert data.lists == ("A", "B", "C") and data.observed == 9
+
+
+def test_a_subset_of_the_lists_leaves_out_people_seen_only_by_the_others() -> None:
+    """--lists EXH,ABA on the Kosovo table failed: rows of people only on OSCE or HRW are all-zero on the chosen
+    lists.  They are left out with a warning, as CaptureData.select_lists does; an all-zero row on every list of
+    the data stays an error."""
+    frame = estimate.datasets.load_frame("kosovo")
+    with pytest.warns(estimate.DataWarning, match="none of the chosen lists"):
+        subset = CaptureData.from_frame(frame, lists=["EXH", "ABA"], count="count")
+    full = estimate.datasets.load("kosovo").select_lists(["EXH", "ABA"])
+    assert subset.observed == full.observed and subset.pattern_table().equals(full.pattern_table())
+    zero = pd.DataFrame({"A": [1, 0, 0], "B": [0, 1, 0], "C": [1, 1, 0], "count": [3, 4, 5]})
+    with pytest.raises(DataError, match="none of the lists"):
+        CaptureData.from_frame(zero, lists=["A", "B"], count="count")

@@ -259,13 +259,26 @@ class CaptureData:
         counts = _count_column(frame, count)
 
         empty_rows = (patterns.sum(axis=1) == 0) & (counts > 0)
-        if empty_rows.any():
-            position = int(np.flatnonzero(empty_rows)[0])
+        # people on none of the chosen lists but on another 0/1 column of the data (a chosen subset of its lists)
+        others = [c for c in frame.columns if c not in lists and c not in strata and c != count
+                  and pd.to_numeric(frame[c], errors="coerce").isin([0, 1]).all()]
+        on_other = (np.column_stack([pd.to_numeric(frame[c], errors="coerce").to_numpy() == 1 for c in others]).any(
+            axis=1) if others else np.zeros(len(frame), dtype=bool))
+        if (empty_rows & ~on_other).any():
+            position = int(np.flatnonzero(empty_rows & ~on_other)[0])
             raise DataError(
                 f"{_row_label(frame, position)} records people on none of the lists {lists}; an individual "
                 "on no list cannot be observed. Remove all-zero patterns (their count is what we estimate)"
             )
-        keep = counts > 0
+        if empty_rows.any():  # a chosen subset of the lists: the others' people are not observed by these lists
+            warnings.warn(
+                f"{int(counts[empty_rows].sum()):,} people are on none of the chosen lists {lists}, only on other "
+                f"lists of the data ({others}); they are left out, and the estimate is of the population as these "
+                "lists alone see it",
+                DataWarning,
+                stacklevel=4,
+            )
+        keep = (counts > 0) & ~empty_rows
         table = pd.DataFrame(patterns[keep], columns=lists)
         n = _unused_name("__count__", lists + strata)  # the count column of the merged table
         for column in strata:
@@ -279,7 +292,7 @@ class CaptureData:
         keys = strata + lists
         duplicated = table.duplicated(subset=keys, keep=False)
         if duplicated.any():
-            if warn_duplicates:
+            if warn_duplicates and not others:  # with a subset of the lists chosen, patterns merge by design
                 n_dup = int(table.duplicated(subset=keys).sum())
                 warnings.warn(
                     f"{n_dup} duplicate capture pattern row(s) in aggregated input were merged by adding "
