@@ -257,3 +257,35 @@ def test_presets_load() -> None:
     assert isinstance(est, LCMCR) and est.K == 10 and est.a_alpha == 0.25 and est.seed == 3
     long_run = estimate.make_estimator(model="lcmcr-long")
     assert long_run.thinning == 500 and long_run.draws == 10_000
+
+
+def test_a_seed_sequence_object_gives_the_same_draws_every_time_it_is_used() -> None:
+    """Spawning advanced the caller's SeedSequence: a second fit with the same object gave other draws than its
+    recorded (entropy, spawn key) repeats; details['seed'] dropped the spawn key."""
+    data = estimate.datasets.load("kosovo")
+    settings = {"burn_in": 200, "draws": 50, "thinning": 1, "chains": 2}
+    sequence = np.random.SeedSequence(5)
+    first, second = (LCMCR(seed=sequence, **settings).fit(data) for _ in range(2))
+    again = LCMCR(seed=5, **settings).fit(data)
+    for other in (second, again):
+        np.testing.assert_array_equal(first.posterior.posterior["N"].values, other.posterior.posterior["N"].values)
+    child = np.random.SeedSequence(123).spawn(3)[1]
+    assert LCMCR(seed=child, **settings).fit(data).details["seed"] == {"entropy": 123, "spawn_key": [1]}
+
+
+def test_fit_many_validates_like_fit_and_records_fresh_seeds() -> None:
+    data = estimate.datasets.load("kosovo")
+    settings = {"burn_in": 200, "draws": 50, "thinning": 1, "chains": 2}
+    with pytest.raises(ValueError, match="seeds has 1 entries for 2 datasets"):
+        LCMCR(**settings).fit_many([data, data], seeds=[1])
+    with pytest.raises(estimate.DataError):
+        LCMCR(**settings).fit_many([estimate.simulate.scenario("strata", seed=1).data], seeds=[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from_frame = LCMCR(**settings).fit_many([data.to_frame()], seeds=[3])[0]
+        fresh = LCMCR(**settings).fit_many([data])[0]
+        repeated = LCMCR(seed=fresh.details["seed"], **settings).fit(data)
+    assert from_frame.observed == data.observed
+    np.testing.assert_array_equal(fresh.posterior.posterior["N"].values, repeated.posterior.posterior["N"].values)
+    with pytest.raises(ValueError, match="sampler"):
+        LCMCR(sampler=["gibbs"], **settings).fit(data)

@@ -37,3 +37,24 @@ def check_seed(seed: Any, owner: str) -> None:
             if isinstance(seed, (np.random.Generator, np.random.BitGenerator)) else "")
     raise ValueError(f"{owner}: seed must be a non-negative integer, a numpy SeedSequence or None; "
                      f"got {seed!r}{hint}")
+
+
+def as_seed_sequence(seed: Any) -> np.random.SeedSequence:
+    """``seed`` (None, int or SeedSequence) as a SeedSequence that has spawned nothing yet.
+
+    A SeedSequence given is copied from its entropy and spawn key: spawning advances the object, so fitting twice
+    with the same object would otherwise give different draws, the second ones not repeatable from the recorded
+    (entropy, spawn key)."""
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size)
+    return np.random.SeedSequence(seed)
+
+
+def seed_record(seed: Any, sequence: np.random.SeedSequence) -> Any:
+    """What to record as "the seed" so a run can be repeated: the integer given, else the sequence's entropy —
+    with its spawn key when it has one (entropy alone would name another sequence)."""
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return int(seed)
+    if sequence.spawn_key:
+        return {"entropy": sequence.entropy, "spawn_key": list(sequence.spawn_key)}
+    return sequence.entropy

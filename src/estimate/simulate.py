@@ -69,7 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from estimate._checks import check_seed
+from estimate._checks import as_seed_sequence, check_seed
 from estimate.data import CaptureData
 from estimate.errors import DataError, DataWarning
 
@@ -160,12 +160,10 @@ class SimulatedPopulation:
 
 
 def _seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
     if isinstance(seed, np.random.Generator):
         raise TypeError("pass an int or numpy.random.SeedSequence as seed, not a Generator (draws must be replayable)")
     check_seed(seed, "simulate")
-    return np.random.SeedSequence(seed)
+    return as_seed_sequence(seed)
 
 
 def _seed_record(seq: np.random.SeedSequence) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from estimate._checks import is_real, is_whole
+from estimate._checks import as_seed_sequence, is_real, is_whole, seed_record
 from estimate.data import CaptureData
 from estimate.errors import ConvergenceWarning
 from estimate.results import Result
@@ -34,14 +34,12 @@ __all__ = ["SamplerRun", "seed_sequence", "run_nuts", "draw_unobserved", "bayes_
 
 def seed_sequence(seed: Any) -> np.random.SeedSequence:
     """``seed`` (None, int or SeedSequence) as a SeedSequence; None draws fresh OS entropy (recorded)."""
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    return np.random.SeedSequence(seed)
+    return as_seed_sequence(seed)
 
 
 def seed_repr(seed: Any, sequence: np.random.SeedSequence) -> Any:
-    """What to record as "the seed" so a run can be repeated: the int given, or the entropy actually used."""
-    return seed if isinstance(seed, (int, np.integer)) else sequence.entropy
+    """What to record as "the seed" so a run can be repeated: the int given, or the entropy (and spawn key) used."""
+    return seed_record(seed, sequence)
 
 
 @dataclass

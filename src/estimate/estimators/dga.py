@@ -73,7 +73,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln, logsumexp
 
-from estimate._checks import is_real, is_whole
+from estimate._checks import as_seed_sequence, is_real, is_whole, seed_record
 from estimate.data import CaptureData
 from estimate.errors import EstimateWarning
 from estimate.estimators.base import Estimator, NotApplicable, register, validate_capture_data
@@ -455,8 +455,8 @@ class DecomposableGraphBMA(Estimator):
         sd = float(math.sqrt(max(((values - mean) ** 2) @ pmf, 0.0)))
         self._warn_truncation(posterior)
 
-        sequence = self.seed if isinstance(self.seed, np.random.SeedSequence) else np.random.SeedSequence(self.seed)
-        seed_value = self.seed if isinstance(self.seed, (int, np.integer)) else sequence.entropy
+        sequence = as_seed_sequence(self.seed)
+        seed_value = seed_record(self.seed, sequence)
         rng = np.random.Generator(np.random.PCG64(sequence))
         n0_draws, graph_draws = _draw(posterior, rng, (self.chains, self.draws))
 

@@ -41,7 +41,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from estimate._checks import check_seed, is_real, is_whole
+from estimate._checks import as_seed_sequence, check_seed, is_real, is_whole, seed_record
 from estimate.data import CaptureData
 from estimate.errors import UninformativeDataWarning
 from estimate.estimators.base import Estimator, register
@@ -57,9 +57,7 @@ SAMPLERS: dict[str, dict[str, Any]] = {
 
 
 def _seed_sequence(seed: Any) -> np.random.SeedSequence:
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    return np.random.SeedSequence(seed)
+    return as_seed_sequence(seed)
 
 
 @register
@@ -155,7 +153,7 @@ class LCMCR(Estimator):
             )
         if self.interval not in ("equal-tailed", "hdi"):
             raise ValueError(f"LCMCR: interval must be 'equal-tailed' or 'hdi', got {self.interval!r}")
-        if self.sampler not in SAMPLERS:
+        if not isinstance(self.sampler, str) or self.sampler not in SAMPLERS:
             raise ValueError(f"LCMCR: sampler must be one of {sorted(SAMPLERS)}, got {self.sampler!r}")
 
     def _settings(self):
@@ -200,10 +198,22 @@ class LCMCR(Estimator):
     def fit_many(self, datasets: list[CaptureData], seeds: list[Any] | None = None) -> list[Result | Exception]:
         """Advance every problem (× chains) in one batched, multi-threaded kernel call.
 
-        Problems whose N fails R-hat ≤ 1.01 or ESS ≥ 400 are named in one ConvergenceWarning for the batch (each
-        result carries its own diagnostics)."""
+        Each dataset is validated as by :meth:`fit` (a DataFrame is read, stratified data refused, lists that never
+        overlap warned about).  ``seeds`` gives one seed per dataset (default: the estimator's ``seed`` for all);
+        a seed of None becomes fresh entropy, recorded in the result's ``details["seed"]`` so that the draws can be
+        repeated.  The results carry no per-fit provenance (``fit_strata`` records the run's).  Problems whose N
+        fails R-hat ≤ 1.01 or ESS ≥ 400 are named in one ConvergenceWarning for the batch (each result carries its
+        own diagnostics)."""
+        from estimate.estimators.base import warn_if_lists_never_overlap
         from estimate.inference_data import convergence_problems, warn_if_some_not_converged
 
+        datasets = [self._validated(d) for d in datasets]
+        if seeds is not None and len(seeds) != len(datasets):
+            raise ValueError(f"LCMCR.fit_many: seeds has {len(seeds)} entries for {len(datasets)} datasets")
+        seeds = list(seeds) if seeds is not None else [self.seed] * len(datasets)
+        seeds = [int(np.random.SeedSequence().entropy) if s is None else s for s in seeds]
+        for data in datasets:
+            warn_if_lists_never_overlap(data, self.name, stacklevel=3)
         results = self._fit_batch(datasets, seeds)
         failed = {f"problem {i}": problems for i, r in enumerate(results) if isinstance(r, Result)
                   for problems in [convergence_problems(r.diagnostics)] if problems}
@@ -251,7 +261,7 @@ class LCMCR(Estimator):
             dims["lambda"] = ["list", "latent_class"]
             coords["list"] = list(data.lists)
             coords["latent_class"] = np.arange(self.K)
-        seed_repr = seed.entropy if isinstance(seed, np.random.SeedSequence) else seed
+        seed_repr = seed_record(seed, _seed_sequence(seed))
         idata = to_inference_data(
             posterior,
             dims=dims,
