@@ -289,3 +289,13 @@ def test_fit_many_validates_like_fit_and_records_fresh_seeds() -> None:
     np.testing.assert_array_equal(fresh.posterior.posterior["N"].values, repeated.posterior.posterior["N"].values)
     with pytest.raises(ValueError, match="sampler"):
         LCMCR(sampler=["gibbs"], **settings).fit(data)
+
+
+def test_fit_settings_are_attributes_of_the_posterior_group(tmp_path: Path) -> None:
+    """Method, K, seed and lists were documented on the posterior group but landed elsewhere (lost in a .nc)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = LCMCR(burn_in=100, draws=50, chains=2, seed=1).fit(estimate.datasets.load("kosovo"))
+    back = estimate.load_result(result.save(tmp_path / "fit.nc"))
+    for attrs in (result.posterior.posterior.attrs, back.posterior.posterior.attrs):
+        assert attrs["method"] == "lcmcr" and int(attrs["K"]) == 10 and attrs["lists"] == "EXH,ABA,OSCE,HRW"

@@ -64,8 +64,9 @@ def to_inference_data(
         observed_data=dict(observed) if observed else None,
         dims=dict(dims) if dims else None,
         coords=dict(coords) if coords else None,
-        attrs=dict(attrs) if attrs else None,
     )
+    if attrs:  # az.from_dict(attrs=) would put them on every group but not reliably on the posterior's
+        idata.posterior.attrs.update({str(k): v for k, v in attrs.items()})
     return idata
 
 
