@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 import subprocess
 import sys
@@ -575,3 +576,57 @@ def test_year_first_and_partial_dates_and_infant_ages() -> None:
     assert standardize_date(["2012", "March 2012", "03/2012", "2012-03"]).tolist() == [None] * 4
     ages = standardize_age(["6 months", "2 weeks", "3 días", "18 meses", "34", "34 years", "~34"]).tolist()
     assert ages == [0.0, 0.0, 0.0, 1.0, 34.0, 34.0, 34.0]
+
+
+def test_romanised_arabic_keeps_distinct_names_distinct() -> None:
+    """anyascii drops alif and ʿayn: عمر / عامر / عمار all became "amr" (and حامد / حمد, سعيد / سيد alike), so
+    different people matched exactly.  They stay distinct; their skeletons still equal the Latin spellings'."""
+    groups = [("عمر", "عامر", "عمار"), ("حامد", "حمد"), ("سعيد", "سيد"), ("كامل", "كمال"), ("زياد", "زيد")]
+    for group in groups:
+        assert len({standardize_name(name) for name in group}) == len(group), group
+    for native, latin in (("عامر", "Amer"), ("عمر", "Omar"), ("حامد", "Hamid"), ("سعيد", "Said"), ("زياد", "Ziad")):
+        assert name_key(standardize_name(native)) == name_key(standardize_name(latin)), (native, latin)
+
+
+def test_placeholder_names_are_missing_names() -> None:
+    """Unidentified victims ("Unknown", "مجهول") were matched to each other as if they shared a name."""
+    for placeholder in ("Unknown", "UNIDENTIFIED", "N/A", "مجهول", "مجهول الهوية", "Desconocido", "NN"):
+        assert standardize_name(placeholder) == "", placeholder
+    assert standardize_name("Ali Unknown") != ""  # a word inside a real name is kept
+
+
+def test_ages_with_several_units_and_negative_ages() -> None:
+    ages = standardize_age(["1 year 6 months", "20 years 3 months", "-1", "2 yrs", "12 años", "٣ سنوات"]).tolist()
+    assert ages[:2] == [1.0, 20.0] and math.isnan(ages[2]) and ages[3:] == [2.0, 12.0, 3.0]
+
+
+def test_stratum_values_are_stripped_and_missing_markers_are_missing() -> None:
+    from estimate.linkage.link import _stratum_value
+
+    assert [_stratum_value(v) for v in ("north ", " north", "NA", "unknown", "", None, 2012)] == [
+        "north", "north", None, None, None, None, 2012]
+
+
+def test_lists_in_mixed_encodings_are_each_read_right(tmp_path: Path) -> None:
+    """--encoding applied to every file: a UTF-8 list beside a cp1256 one was read as garbage, silently."""
+    (tmp_path / "ar.csv").write_bytes("name,sex\nمحمد علي,ذكر\n".encode("cp1256"))
+    (tmp_path / "lat.csv").write_text("name,sex\nJosé Pérez,M\n", encoding="utf-8")
+    frames = read_lists([tmp_path / "ar.csv", tmp_path / "lat.csv"], encoding="cp1256")
+    assert frames["ar"].loc[0, "name"] == "محمد علي" and frames["lat"].loc[0, "name"] == "José Pérez"
+
+
+def test_names_alone_mixed_scripts_and_a_list_without_dates_are_reported(sim) -> None:
+    pytest.importorskip("splink")
+    from estimate.errors import DataWarning
+    from estimate.linkage import link_lists
+
+    with pytest.raises(DataError, match="names alone cannot be linked"):  # was ~30 lines of SplinkException SQL
+        link_lists(sim.lists, ["name"], seed=1)
+    first = next(iter(sim.lists))
+    one_blank = {k: (v.assign(date="") if k == first else v) for k, v in sim.lists.items()}
+    with pytest.warns(DataWarning, match=rf"\['{first}'\] have no readable date"):
+        link_lists(one_blank, ROLES, seed=1)
+    arabic = {k: v for k, v in list(sim.lists.items())[:2]}
+    arabic[first] = arabic[first].assign(name="محمد علي")
+    with pytest.warns(DataWarning, match="different scripts"):
+        link_lists(arabic, ROLES, seed=1)

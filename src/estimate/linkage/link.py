@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import logging
 import math
+import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -108,9 +109,10 @@ def require_splink() -> Any:
 def read_lists(paths: Sequence[str | Path], *, encoding: str = "utf-8") -> dict[str, pd.DataFrame]:
     """Read record-level CSV lists, one per file, named by the file stem (``A.csv`` -> ``"A"``).
 
-    Every value is read as text.  Raises :class:`DataError` naming the file for a missing or empty file, an
-    unknown encoding, or bytes that are not valid in ``encoding`` (a list with a header but no records is
-    rejected by :func:`link_lists`, which names the list).
+    Every value is read as text.  Files that are valid UTF-8 are read as UTF-8, the others in ``encoding``.
+    Raises :class:`DataError` naming the file for a missing or empty file, an unknown encoding, or bytes that are
+    not valid in ``encoding`` (a list with a header but no records is rejected by :func:`link_lists`, which names
+    the list).
     """
     if len(paths) == 0:
         raise DataError("no lists given: pass two or more CSV files, one per list")
@@ -122,8 +124,15 @@ def read_lists(paths: Sequence[str | Path], *, encoding: str = "utf-8") -> dict[
             name = f"{name}_{len(frames) + 1}"
         if not path.exists():
             raise DataError(f"list file {str(path)!r} does not exist")
-        # "utf-8-sig" also reads UTF-8 files that start with a byte-order mark (as spreadsheet programs write them)
-        reading = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+        # "utf-8-sig" also reads UTF-8 files that start with a byte-order mark (as spreadsheet programs write them);
+        # with another encoding given, a file that is valid UTF-8 is still read as UTF-8 (lists from several
+        # sources mix encodings, and text in cp1256 or latin-1 is almost never valid UTF-8)
+        reading = "utf-8-sig"
+        if encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+            try:
+                path.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                reading = encoding
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=reading)
         except UnicodeDecodeError as exc:
@@ -300,6 +309,49 @@ class LinkageResult:
     def __repr__(self) -> str:
         return (f"LinkageResult(lists={list(self.lists)}, records={len(self.records)}, "
                 f"candidate_pairs={len(self.pairs)}, threshold={self.threshold})")
+
+
+def _script(text: Any) -> str | None:
+    """The writing system of a name (Unicode's name of its first letter's script: LATIN, ARABIC, CYRILLIC ...)."""
+    if not isinstance(text, str):
+        return None
+    for char in text:
+        if char.isalpha():
+            return unicodedata.name(char, "UNKNOWN").split()[0]
+    return None
+
+
+def _warn_if_scripts_differ(frames: Mapping[str, pd.DataFrame], name_column: str) -> None:
+    """Names written in different scripts (an Arabic-script list beside a transliterated one) never agree exactly
+    after romanisation (Arabic script has no short vowels): only their consonant skeletons can, the match model
+    cannot learn from exact agreements between those lists, and links between them are missed."""
+    scripts = {}
+    for name, frame in frames.items():
+        found = pd.Series([_script(v) for v in frame[name_column]]).dropna()
+        if len(found):
+            scripts[name] = found.mode().iloc[0]
+    if len(set(scripts.values())) > 1:
+        written = ", ".join(f"{k}: {v.lower()}" for k, v in scripts.items())
+        warnings.warn(
+            f"the lists write names in different scripts ({written}); "
+            "names are romanised, but across scripts they agree at best on their consonant skeletons, so the match "
+            "model learns little from them and many links between these lists can be missed — transliterate the "
+            "names of all lists the same way first, or check the linkage against known matches",
+            DataWarning, stacklevel=3)
+
+
+#: stratum values that mean "not known" (compared after stripping and casefolding); such a record has no stratum
+_MISSING_STRATUM = frozenset({"", "na", "n/a", "nan", "none", "null", "unknown", "missing", "desconocido", "inconnu"})
+
+
+def _stratum_value(value: Any) -> Any:
+    """A record's stratum value: text stripped of surrounding spaces ("north " is "north"), None when missing."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return None if value.casefold() in _MISSING_STRATUM else value
+    return value
 
 
 def _consensus(labels: np.ndarray, values: pd.Series) -> pd.Series:
@@ -610,8 +662,7 @@ def link_lists(
         parts.append(std)
         rec = pd.DataFrame({"record": std["record"], "list": str(name), "row": np.arange(len(std))})
         for column in strata_cols:
-            values = frame[column].reset_index(drop=True)
-            rec[column] = values.where(values.notna() & (values.astype(str).str.strip() != ""), None)
+            rec[column] = [_stratum_value(v) for v in frame[column].reset_index(drop=True)]
         records.append(rec)
         offset += len(std)
     table = pd.concat(parts, ignore_index=True)
@@ -623,6 +674,16 @@ def link_lists(
             if table[column].isna().all():  # e.g. no name with a middle part: DuckDB would type it NULL, and
                 table[column] = table[column].astype("string")  # splink's string comparisons fail on it
     fields = set(roles) - {"name"}
+    _warn_if_scripts_differ(frames, roles["name"])
+    list_of_row = np.repeat(list(frames), [len(f) for f in frames.values()])
+    for field_name in sorted(fields):
+        present = table[field_name].notna().groupby(list_of_row).any()
+        if present.any() and not present.all():
+            hint = " and the date format / dayfirst" if field_name == "date" else ""
+            warnings.warn(
+                f"list(s) {list(present.index[~present])} have no readable {field_name} in any record while the "
+                f"other lists do (check the column mapping{hint}); their records are linked without it",
+                DataWarning, stacklevel=2)
     empty = sorted(f for f in fields if table[f].isna().all())
     if empty:
         # a comparison whose field is missing in every record carries no evidence, and a blocking or training rule
@@ -632,6 +693,11 @@ def link_lists(
             f"everywhere; check the column mapping{' and the date format / dayfirst' if 'date' in empty else ''}): "
             "linking without it", DataWarning, stacklevel=2)
         fields -= set(empty)
+    if not fields:
+        raise DataError(
+            "names alone cannot be linked: the match model learns how much a name agreement is worth from fields "
+            "that vary independently of it, and no record has a readable sex, age, date or place (declare at least "
+            "one with --id-columns / id_columns, or check that column)")
 
     collector = _SplinkMessages()
     logger = logging.getLogger("splink")

@@ -8,8 +8,9 @@ string similarities, so differences that carry no information about identity are
   letters that do not decompose: ø, ł, đ, ß, æ, œ, ı, ħ, þ);
 * other scripts are romanised (``anyascii``: Cyrillic, Greek, Hebrew, Arabic, Persian, CJK ...), so that a list
   kept in Arabic script links with itself and, through the consonant skeleton of :func:`name_key`, with lists
-  that transliterate: vowel marks (harakat) are dropped, the word-initial article ال is ``al-``, a word-initial
-  alif or ʿayn is ``a`` and a final tāʾ marbūṭa / hāʾ is ``a``, the conventions of the Latin spellings
+  that transliterate: vowel marks (harakat) are dropped, the word-initial article ال is ``al-``, alif is ``a``,
+  ʿayn ``e`` (``a`` in ʿAbd), a final tāʾ marbūṭa / hāʾ ``a``, so that distinct names stay distinct (عمر ``emr``,
+  عامر ``eamr``) while the skeletons follow the conventions of the Latin spellings
   (محمد → ``mhmd``, skeleton ``mhmd`` as Muhammad's; عبد الله → ``abdala`` as Abdullah's; فاطمة → ``ftma``,
   skeleton ``ftm`` as Fatima's).  Digits of other scripts (٣٤, ۱۹۹۰) are read as digits;
 * the order "FAMILY, Given Father" (a comma) is turned into "Given Father FAMILY";
@@ -29,6 +30,7 @@ unreadable dates become missing rather than errors, because a missing field only
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -67,7 +69,8 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 # Arabic script, before romanisation (after NFKD, which turns أ إ آ ؤ ئ into the bare letter plus a mark).
 _AR_LETTER = "\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff"
 _AR_ARTICLE = re.compile(f"(?<![{_AR_LETTER}])\u0627\u0644(?=[{_AR_LETTER}]{{2}})")  # ال + at least 2 letters
-_AR_INITIAL_VOWEL = re.compile(f"(?<![{_AR_LETTER}])[\u0627\u0671\u0639]")  # word-initial alif / ʿayn
+# word-initial alif; the ʿayn of ʿAbd
+_AR_INITIAL_VOWEL = re.compile(f"(?<![{_AR_LETTER}])(?:[\u0627\u0671]|\u0639(?=\u0628\u062f))")
 _AR_FINAL_A = re.compile(f"(?<=[{_AR_LETTER}])[\u0629\u0647](?![{_AR_LETTER}])")  # final tāʾ marbūṭa / hāʾ
 _AR_ANY = re.compile(f"[{_AR_LETTER}]")
 # decimal digits of every script (Arabic-Indic ٠–٩, Persian ۰–۹, Devanagari ...) to ASCII
@@ -173,6 +176,10 @@ def _romanised(text: str) -> str:
         text = _AR_ARTICLE.sub("al-", text)
         text = _AR_INITIAL_VOWEL.sub("a", text)
         text = _AR_FINAL_A.sub("a", text)
+        # anyascii drops alif and ʿayn, which made عمر / عامر / عمار all "amr", حامد / حمد and سعيد / سيد alike:
+        # alif is ā ("a"), ʿayn a vowel-like "e" (the consonant skeleton drops both after the first letter, so
+        # ʿUmar's "emr" keeps Umar's skeleton "amr"); the ʿayn of ʿAbd is "a" above, for the Abd-al-X rule
+        text = text.replace("\u0627", "a").replace("\u0639", "e")
     return anyascii(text)
 
 
@@ -211,7 +218,7 @@ def _fold_token(token: str) -> str:
 
 
 def _name_tokens(text: object, drop: frozenset[str] = frozenset()) -> list[str]:
-    if _is_missing(text):
+    if _is_missing(text) or fold_text(text) in _PLACEHOLDERS:
         return []
     text = str(text)
     if "," in text:  # "FAMILY, Given Father" -> "Given Father FAMILY"
@@ -229,6 +236,19 @@ def _name_tokens(text: object, drop: frozenset[str] = frozenset()) -> list[str]:
     folded = (_fold_token(t) for t in tokens)
     # a folded token can itself be a particle ("ell" -> "el"): drop it too, so standardising is idempotent
     return [t for t in folded if t not in _PARTICLES and t not in drop]
+
+
+# what lists write for a victim whose name is not known: a missing name, not a name shared by all such victims
+_PLACEHOLDER_NAMES = frozenset({
+    "unknown", "unidentified", "unidentified person", "unidentified body", "unnamed", "no name", "anonymous", "nn",
+    "n n", "nameless", "desconocido", "desconocida", "sin nombre", "no identificado", "no identificada", "nn nn",
+    "inconnu", "inconnue", "sans nom", "x x", "xx", "unknown unknown",
+}) | _MISSING_STRINGS
+
+
+def _placeholder_names() -> frozenset[str]:
+    arabic = ("مجهول", "مجهولة", "مجهول الهوية", "مجهولة الهوية", "غير معروف", "غير معروفة", "بدون اسم", "لا يوجد")
+    return _PLACEHOLDER_NAMES | frozenset(fold_text(word) for word in arabic)
 
 
 def standardize_name(text: object) -> str:
@@ -304,28 +324,39 @@ def _is_missing_string(value: str) -> bool:
     return fold_text(value) in _MISSING_STRINGS
 
 
-# units of an age below one year, in the languages of the lists this package meets (en, es, fr, pt; ar, ru, uk in
-# their own scripts)
-_MONTHS_UNIT = r"\d\s*(?:months?|mos?\.?|meses|mes|mois|شهر|أشهر|اشهر|شهور|мес|міс)"
-_WEEKS_UNIT = r"\d\s*(?:weeks?|wks?\.?|semanas?|semaines?|أسبوع|اسبوع|أسابيع|اسابيع|недел|тиж)"
-_DAYS_UNIT = r"\d\s*(?:days?|d[ií]as?|jours?|يوم|أيام|ايام|дн|ден|день)"
+# units of an age, in the languages of the lists this package meets (en, es, fr, pt; ar, ru, uk in their own scripts)
+_YEARS_UNIT = r"(?:years?|yrs?\.?|y\.?o\.?|a[ñn]os?|ans?|anos?|سنة|سنوات|سنين|عام|أعوام|اعوام|год|лет|рок|років)"
+_MONTHS_UNIT = r"(?:months?|mos?\.?|meses|mes|mois|شهر|أشهر|اشهر|شهور|мес|міс)"
+_WEEKS_UNIT = r"(?:weeks?|wks?\.?|semanas?|semaines?|أسبوع|اسبوع|أسابيع|اسابيع|недел|тиж)"
+_DAYS_UNIT = r"(?:days?|d[ií]as?|jours?|يوم|أيام|ايام|дн|ден|день)"
+_NUMBER = r"(\d+(?:[.,]\d+)?)"
+
+
+def _age_in_years(text: str | None) -> float:
+    """One age text in years: "34", "34 years", "1 year 6 months" (1), "6 months" (0.5), "-3" (NaN)."""
+    if text is None:
+        return math.nan
+    text = text.strip().lower()
+    if re.match(r"^[-−–]\s*\d", text):  # a negative age is an error, not an age
+        return math.nan
+    for unit, per_year in ((_YEARS_UNIT, 1.0), (_MONTHS_UNIT, 12.0), (_WEEKS_UNIT, 52.18), (_DAYS_UNIT, 365.25)):
+        found = re.search(_NUMBER + r"\s*" + unit, text)
+        if found:  # the largest unit written decides ("1 year 6 months" is 1 year old)
+            return float(found.group(1).replace(",", ".")) / per_year
+    found = re.search(_NUMBER, text)
+    return float(found.group(1).replace(",", ".")) if found else math.nan
 
 
 def standardize_age(values: Iterable[object]) -> pd.Series:
-    """Ages in whole years as a float Series (NaN if missing, unreadable or outside 0–120).
+    """Ages in whole years as a float Series (NaN if missing, unreadable, negative or outside 0–120).
 
     Accepts numbers and strings such as ``"34"``, ``"34 years"``, ``"~34"``, ``"٣٤"``; an age in months, weeks or
     days (``"6 months"``, ``"2 weeks"``, ``"3 días"``, ``"10 mois"``, ``"٦ أشهر"``) is converted (an infant is 0
-    years old, not 6).
+    years old, not 6), and "1 year 6 months" is 1.
     """
     series = pd.Series(list(values) if not isinstance(values, pd.Series) else values, dtype=object)
     strings = series.astype("string").str.translate(_DIGITS)
-    text = strings.str.extract(r"(\d+(?:[.,]\d+)?)", expand=False).str.replace(",", ".")
-    ages = pd.to_numeric(text, errors="coerce").astype(float).to_numpy(copy=True)
-    lowered = strings.str.lower()
-    for pattern, per_year in ((_MONTHS_UNIT, 12.0), (_WEEKS_UNIT, 52.18), (_DAYS_UNIT, 365.25)):
-        unit = lowered.str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
-        ages[unit] = ages[unit] / per_year
+    ages = np.array([_age_in_years(None if pd.isna(v) else str(v)) for v in strings], dtype=float)
     ages = np.floor(ages)
     ages[(ages < 0) | (ages > 120)] = np.nan
     return pd.Series(ages, index=series.index, dtype=float)
@@ -412,3 +443,6 @@ def standardize_frame(frame: pd.DataFrame, id_columns: Mapping[str, str], *, day
         out["place"] = frame[id_columns["place"]].map(standardize_place)
         out["place_key"] = out["place"].map(name_key, na_action="ignore")
     return out
+
+
+_PLACEHOLDERS = _placeholder_names()
