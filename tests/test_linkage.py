@@ -630,3 +630,15 @@ def test_names_alone_mixed_scripts_and_a_list_without_dates_are_reported(sim) ->
     arabic[first] = arabic[first].assign(name="محمد علي")
     with pytest.warns(DataWarning, match="different scripts"):
         link_lists(arabic, ROLES, seed=1)
+
+
+def test_linkage_options_that_would_be_ignored_are_refused(tmp_path: Path, sim) -> None:
+    from estimate.linkage.standardize import _as_role_map
+
+    with pytest.raises(DataError, match="declared twice"):
+        _as_role_map(["name=full", "name=other"])
+    for name, frame in list(sim.lists.items())[:2]:
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    files = [str(tmp_path / f"{name}.csv") for name in list(sim.lists)[:2]]
+    proc = run_cli("link", *files, "--id-columns", "name,sex,age,date,place", "--replicate-method", "sample")
+    assert proc.returncode == 2 and "--replicates" in proc.stderr

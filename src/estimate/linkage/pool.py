@@ -146,6 +146,10 @@ def fit_linkages(
     fitted = fit_strata(data, by=split, method=method, model=model, estimator=estimator, seed=seed,
                         replicate=replicate, level=level, **kwargs)
     if all(o.draws is None for reps in fitted.replicate_outcomes.values() for o in reps):
+        reasons = sorted({o.reason for reps in fitted.replicate_outcomes.values() for o in reps
+                          if o.status != STATUS_OK and o.reason})
+        if reasons:  # e.g. lcmcr with 2 lists: not a method without draws, but strata it cannot estimate
+            raise DataError(f"no linkage could be estimated with {fitted.method!r}: {reasons[0]}")
         raise DataError(f"method {fitted.method!r} gives no posterior draws, so linkages cannot be pooled as a "
                         "mixture; use a Bayesian method (lcmcr, dga, bayes-loglinear)")
 

@@ -406,6 +406,8 @@ def _as_role_map(id_columns: Mapping[str, str] | Iterable[str]) -> dict[str, str
         mapping = {}
         for item in id_columns:
             role, _, column = str(item).partition("=")
+            if role.strip() in mapping:  # name=a,name=b: the first would be ignored without a word
+                raise DataError(f"identifying field {role.strip()!r} is declared twice in {list(id_columns)}")
             mapping[role.strip()] = (column or role).strip()
     unknown = [r for r in mapping if r not in ROLES]
     if unknown:
