@@ -282,25 +282,24 @@ def mle_exists(X: np.ndarray, y: np.ndarray) -> bool:
         return True
     n, p = X.shape
     scale = max(float(y.max()), 1.0)
+    # z = w + s·1 with w ≥ 0: only the p equations Xᵀw + s·Xᵀ1 = t remain (2^J − 1 cells need no inequality rows)
     cost = np.zeros(n + 1)
     cost[-1] = -1.0
-    a_eq = np.hstack([X.T, np.zeros((p, 1))])
-    a_ub = np.hstack([-np.eye(n), np.ones((n, 1))])
-    solution = linprog(cost, A_ub=a_ub, b_ub=np.zeros(n), A_eq=a_eq, b_eq=X.T @ (y / scale),
-                       bounds=[(0, None)] * n + [(0, 1)], method="highs")
+    a_eq = np.hstack([X.T, X.sum(axis=0)[:, None]])
+    solution = linprog(cost, A_eq=a_eq, b_eq=X.T @ (y / scale), bounds=[(0, None)] * n + [(0, 1)], method="highs")
     return bool(solution.status == 0 and -solution.fun > 1e-7)
 
 
-# a fit whose counts for some zero-count pattern fell below this is checked with mle_exists (a fit with an MLE keeps
-# them positive; without one, Newton drives them towards 0)
-_VANISHING_FIT = 1e-3
+# a fit with a coefficient beyond this size (a factor e^10 ≈ 22,000 in a list effect or odds ratio) is checked with
+# mle_exists: without an MLE Newton drives some coefficients off towards ±∞ (±20 to ±30 where it stops), while
+# sparse data with an MLE keep them moderate even when many fitted counts are tiny
+_RUNAWAY_COEFFICIENT = 10.0
 
 
 def _check_existence(X: np.ndarray, y: np.ndarray, fit: Any) -> bool:
-    zero = y == 0
-    if not zero.any():
+    if not np.any(y == 0):
         return True
-    if fit.converged and float(np.min(np.asarray(fit.mu)[zero])) > _VANISHING_FIT:
+    if fit.converged and float(np.max(np.abs(np.asarray(fit.params)[1:]), initial=0.0)) <= _RUNAWAY_COEFFICIENT:
         return True
     return mle_exists(X, y)
 
