@@ -145,3 +145,14 @@ def test_plots_never_open_pyplot_figures(lcmcr_result, kosovo) -> None:
         assert isinstance(fig, Figure)
         assert math.isfinite(fig.get_figwidth())
     assert plt.get_fignums() == before
+
+
+def test_forest_plot_names_each_level_when_they_differ(kosovo: estimate.CaptureData) -> None:
+    """A 90% and a 95% interval looked alike: the title says "intervals" and the rows only named their kind."""
+    from estimate.estimators.rcapture import Mt
+
+    comparison = estimate.compare(kosovo, [Mt(level=0.9), "chao"], seed=1)
+    labels = [t.get_text() for t in plots.plot_forest(comparison).axes[0].get_yticklabels()]
+    assert any("90% confidence" in label for label in labels) and any("95% confidence" in label for label in labels)
+    same = [t.get_text() for t in plots.plot_forest(estimate.compare(kosovo, ["mt", "chao"])).axes[0].get_yticklabels()]
+    assert not any("95%" in label for label in same)  # one level: said once, in the title

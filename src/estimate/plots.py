@@ -457,10 +457,13 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
                 textcoords="offset points", fontsize=8, color="0.3", va="top")
     colors = matplotlib.colormaps["tab10"]
     labels = []
+    mixed_levels = len(table.loc[table["status"] == ok_status, "level"].dropna().unique()) > 1
     for i, (y, (_, row)) in enumerate(zip(ys, table.iterrows(), strict=True)):
         kind = row["interval_kind"] if isinstance(row["interval_kind"], str) else ""
         if kind:
             kind = f"{'credible' if kind in ('equal-tailed', 'hdi') else 'confidence'} ({kind})"
+            if mixed_levels and pd.notna(row["level"]):  # the title cannot name one level: each row says its own
+                kind = f"{level_percent(row['level'])} {kind}"
         labels.append(f"{row['method']}\n{kind}" if kind else str(row["method"]))
         if row["status"] != ok_status:
             reason = str(row["reason"]) if row["reason"] else ""
