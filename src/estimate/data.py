@@ -260,10 +260,11 @@ class CaptureData:
 
         empty_rows = (patterns.sum(axis=1) == 0) & (counts > 0)
         # people on none of the chosen lists but on another 0/1 column of the data (a chosen subset of its lists)
-        others = [c for c in frame.columns if c not in lists and c not in strata and c != count
-                  and pd.to_numeric(frame[c], errors="coerce").isin([0, 1]).all()]
-        on_other = (np.column_stack([pd.to_numeric(frame[c], errors="coerce").to_numpy() == 1 for c in others]).any(
-            axis=1) if others else np.zeros(len(frame), dtype=bool))
+        numeric = {c: pd.to_numeric(frame[c], errors="coerce") for c in frame.columns
+                   if c not in lists and c not in strata and c != count}
+        others = [c for c, values in numeric.items() if values.isin([0, 1]).all()]
+        on_other = (np.column_stack([numeric[c].to_numpy() == 1 for c in others]).any(axis=1) if others
+                    else np.zeros(len(frame), dtype=bool))
         if (empty_rows & ~on_other).any():
             position = int(np.flatnonzero(empty_rows & ~on_other)[0])
             raise DataError(

@@ -604,7 +604,7 @@ def _pool_replicates(
         reps = list(present.values())
         observed = int(round(sum(r.observed for r in reps) / len(replicates)))
         ok = [r for r in reps if r.status == STATUS_OK and r.draws is not None]
-        if len(ok) < len(reps) or shape is None:
+        if len(ok) < len(reps):  # (every stratum takes this branch when no replicate gave draws: shape None)
             bad = next(r for r in reps if r not in ok)
             pooled[key] = StratumOutcome(key, observed, bad.status,
                                          f"{len(reps) - len(ok)} of {len(replicates)} replicates: {bad.reason}")

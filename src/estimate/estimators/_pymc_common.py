@@ -24,22 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from estimate._checks import as_seed_sequence, is_real, is_whole, seed_record
+from estimate._checks import is_real, is_whole
 from estimate.data import CaptureData
 from estimate.errors import ConvergenceWarning
 from estimate.results import Result
 
-__all__ = ["SamplerRun", "seed_sequence", "run_nuts", "draw_unobserved", "bayes_result", "check_sampler_params"]
-
-
-def seed_sequence(seed: Any) -> np.random.SeedSequence:
-    """``seed`` (None, int or SeedSequence) as a SeedSequence; None draws fresh OS entropy (recorded)."""
-    return as_seed_sequence(seed)
-
-
-def seed_repr(seed: Any, sequence: np.random.SeedSequence) -> Any:
-    """What to record as "the seed" so a run can be repeated: the int given, or the entropy (and spawn key) used."""
-    return seed_record(seed, sequence)
+__all__ = ["SamplerRun", "run_nuts", "draw_unobserved", "bayes_result", "check_sampler_params"]
 
 
 @dataclass

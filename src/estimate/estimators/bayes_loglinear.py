@@ -63,6 +63,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from estimate._checks import as_seed_sequence, seed_record
 from estimate.data import CaptureData
 from estimate.errors import DataError
 from estimate.estimators._pymc_common import (
@@ -70,8 +71,6 @@ from estimate.estimators._pymc_common import (
     check_sampler_params,
     draw_unobserved,
     run_nuts,
-    seed_repr,
-    seed_sequence,
 )
 from estimate.estimators.base import Estimator, register
 from estimate.estimators.loglinear import design_matrix, full_table
@@ -230,7 +229,7 @@ class BayesLogLinear(Estimator):
                              f"sigma_interaction={self.sigma_interaction!r}")
         terms = parse_terms(self.terms, data.lists)
         model = self.build_model(data, terms)
-        sequence = seed_sequence(self.seed)
+        sequence = as_seed_sequence(self.seed)
         nuts_seed, n0_seed = sequence.spawn(2)
         var_names = ["beta_main", "p0"] + (["beta_interaction"] if terms else [])
         run = run_nuts(model, var_names, draws=self.draws, tune=self.tune, chains=self.chains, cores=self.cores,
@@ -243,7 +242,7 @@ class BayesLogLinear(Estimator):
         if terms:
             dims["beta_interaction"] = ["term"]
             coords["term"] = [":".join(t) for t in terms]
-        seed_value = seed_repr(self.seed, sequence)
+        seed_value = seed_record(self.seed, sequence)
         return bayes_result(
             method=self.name,
             model_description=self.describe_model(terms),

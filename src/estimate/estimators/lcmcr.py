@@ -56,10 +56,6 @@ SAMPLERS: dict[str, dict[str, Any]] = {
 }
 
 
-def _seed_sequence(seed: Any) -> np.random.SeedSequence:
-    return as_seed_sequence(seed)
-
-
 @register
 class LCMCR(Estimator):
     """Bayesian latent-class capture–recapture model (Manrique-Vallier 2016), compiled Gibbs sampler.
@@ -229,7 +225,7 @@ class LCMCR(Estimator):
             check_seed(seed, "LCMCR")
         problems = [(np.ascontiguousarray(d.patterns), np.ascontiguousarray(d.counts)) for d in datasets]
         generators = [
-            [np.random.Generator(np.random.PCG64(child)) for child in _seed_sequence(s).spawn(self.chains)]
+            [np.random.Generator(np.random.PCG64(child)) for child in as_seed_sequence(s).spawn(self.chains)]
             for s in seeds
         ]
         outputs = sample_lcmcr_batch(problems, self._settings(), generators, n_threads=self.n_threads)
@@ -261,7 +257,7 @@ class LCMCR(Estimator):
             dims["lambda"] = ["list", "latent_class"]
             coords["list"] = list(data.lists)
             coords["latent_class"] = np.arange(self.K)
-        seed_repr = seed_record(seed, _seed_sequence(seed))
+        seed_repr = seed_record(seed, as_seed_sequence(seed))
         idata = to_inference_data(
             posterior,
             dims=dims,

@@ -352,11 +352,13 @@ class LogLinear(Estimator):
         aic, bic = _information(fit.llf, X.shape[1], len(y_obs))
         return _Candidate(terms, fit, aic, bic, _check_existence(X, y_obs, fit))
 
+    def _rank(self, candidate: _Candidate) -> tuple[bool, float]:
+        """Search order: models with an MLE first (one without only if no model has one), then by the criterion."""
+        return (not candidate.exists, candidate.aic if self.criterion == "aic" else candidate.bic)
+
     def _search(self, cells_obs, y_obs, lists) -> tuple[_Candidate, list[_Candidate]]:
         pairs = _overlapping_pairs(cells_obs, y_obs, lists)
-
-        def key(c: _Candidate) -> tuple[bool, float]:  # models without an MLE only if no model has one
-            return (not c.exists, c.aic if self.criterion == "aic" else c.bic)
+        key = self._rank
 
         candidates: list[_Candidate] = []
         if len(lists) <= 5:
@@ -391,8 +393,8 @@ class LogLinear(Estimator):
             if not trials:
                 break
             best = min(trials, key=key)
-            if key(best)[0] < key(current)[0] or (key(best)[0] == key(current)[0]
-                                                  and key(best)[1] < key(current)[1] - 1e-9):
+            (best_lacks, best_ic), (current_lacks, current_ic) = key(best), key(current)
+            if best_lacks < current_lacks or (best_lacks == current_lacks and best_ic < current_ic - 1e-9):
                 current = best
             else:
                 break
@@ -479,7 +481,7 @@ class LogLinear(Estimator):
         if unbounded:
             details["boundary_estimate"] = boundary_estimate
         if candidates:
-            table = sorted(candidates, key=lambda c: (not c.exists, c.aic if self.criterion == "aic" else c.bic))[:20]
+            table = sorted(candidates, key=self._rank)[:20]
             details["candidates"] = [
                 {"terms": [":".join(t) for t in c.terms], "N": n + math.exp(min(c.fit.params[0], 700)),
                  "aic": c.aic, "bic": c.bic, "mle_exists": c.exists}

@@ -49,7 +49,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from estimate._checks import is_real, is_whole
+from estimate._checks import as_seed_sequence, is_real, is_whole, seed_record
 from estimate.data import CaptureData
 from estimate.errors import UninformativeDataWarning
 from estimate.estimators._pymc_common import (
@@ -57,8 +57,6 @@ from estimate.estimators._pymc_common import (
     check_sampler_params,
     draw_unobserved,
     run_nuts,
-    seed_repr,
-    seed_sequence,
 )
 from estimate.estimators.base import Estimator, register
 from estimate.results import Result
@@ -195,7 +193,7 @@ class PyMCLCMCR(Estimator):
                 stacklevel=3,
             )
         model = self.build_model(data)
-        sequence = seed_sequence(self.seed)
+        sequence = as_seed_sequence(self.seed)
         nuts_seed, n0_seed = sequence.spawn(2)
         var_names = (["alpha"] if int(self.K) > 1 else []) + ["pi", "lambda", "p0"]
         run = run_nuts(model, var_names, draws=self.draws, tune=self.tune, chains=self.chains, cores=self.cores,
@@ -213,7 +211,7 @@ class PyMCLCMCR(Estimator):
             run=run,
             level=self.level,
             interval_kind=self.interval,
-            seed=seed_repr(self.seed, sequence),
+            seed=seed_record(self.seed, sequence),
             details={"K": int(self.K), "priors": {"a_alpha": self.a_alpha, "b_alpha": self.b_alpha},
                      **({"posterior_mean_alpha": float(run.values["alpha"].mean())} if "alpha" in run.values
                         else {})},

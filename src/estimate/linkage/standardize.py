@@ -218,13 +218,15 @@ def _fold_token(token: str) -> str:
 
 
 def _name_tokens(text: object, drop: frozenset[str] = frozenset()) -> list[str]:
-    if _is_missing(text) or fold_text(text) in _PLACEHOLDERS:
+    if _is_missing(text):
         return []
     text = str(text)
     if "," in text:  # "FAMILY, Given Father" -> "Given Father FAMILY"
         family, _, given = text.partition(",")
         text = f"{given} {family}"
     lowered = _plain(text)
+    if _NON_ALNUM.sub(" ", lowered).strip() in _PLACEHOLDERS:  # fold_text of the name, from the same pass
+        return []
     # keep hyphens for the article rules, turn everything else non-alphanumeric into spaces
     lowered = re.sub(r"[^0-9a-z-]+", " ", lowered)
     lowered = re.sub(r"\s*-\s*", "-", lowered)
@@ -239,16 +241,13 @@ def _name_tokens(text: object, drop: frozenset[str] = frozenset()) -> list[str]:
 
 
 # what lists write for a victim whose name is not known: a missing name, not a name shared by all such victims
-_PLACEHOLDER_NAMES = frozenset({
+# (compared folded, so the Arabic ones in their romanised form)
+_PLACEHOLDERS = frozenset({
     "unknown", "unidentified", "unidentified person", "unidentified body", "unnamed", "no name", "anonymous", "nn",
     "n n", "nameless", "desconocido", "desconocida", "sin nombre", "no identificado", "no identificada", "nn nn",
     "inconnu", "inconnue", "sans nom", "x x", "xx", "unknown unknown",
-}) | _MISSING_STRINGS
-
-
-def _placeholder_names() -> frozenset[str]:
-    arabic = ("مجهول", "مجهولة", "مجهول الهوية", "مجهولة الهوية", "غير معروف", "غير معروفة", "بدون اسم", "لا يوجد")
-    return _PLACEHOLDER_NAMES | frozenset(fold_text(word) for word in arabic)
+}) | _MISSING_STRINGS | frozenset(fold_text(word) for word in (
+    "مجهول", "مجهولة", "مجهول الهوية", "مجهولة الهوية", "غير معروف", "غير معروفة", "بدون اسم", "لا يوجد"))
 
 
 def standardize_name(text: object) -> str:
@@ -445,6 +444,3 @@ def standardize_frame(frame: pd.DataFrame, id_columns: Mapping[str, str], *, day
         out["place"] = frame[id_columns["place"]].map(standardize_place)
         out["place_key"] = out["place"].map(name_key, na_action="ignore")
     return out
-
-
-_PLACEHOLDERS = _placeholder_names()
