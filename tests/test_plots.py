@@ -156,3 +156,28 @@ def test_forest_plot_names_each_level_when_they_differ(kosovo: estimate.CaptureD
     assert any("90% confidence" in label for label in labels) and any("95% confidence" in label for label in labels)
     same = [t.get_text() for t in plots.plot_forest(estimate.compare(kosovo, ["mt", "chao"])).axes[0].get_yticklabels()]
     assert not any("95%" in label for label in same)  # one level: said once, in the title
+
+
+def test_unbounded_estimate_is_drawn_not_a_crash() -> None:
+    """Lists that never overlap give N = ∞: plot_posterior raised "Axis limits cannot be NaN or Inf" (and so did
+    ``estimate report``)."""
+    import pandas as pd
+
+    data = estimate.CaptureData.from_frame(pd.DataFrame({"A": [1, 0, 0], "B": [0, 1, 0], "C": [0, 0, 1],
+                                                         "count": [30, 40, 50]}))
+    with pytest.warns(estimate.UninformativeDataWarning):
+        result = LogLinear().fit(data)
+    assert result.estimate == math.inf
+    fig = result.plot()
+    low, high = fig.axes[0].get_xlim()
+    assert math.isfinite(high) and low <= 120 < high
+    (note,) = by_gid(fig, "estimate")
+    assert "unbounded" in note.get_text()
+
+
+def test_forest_marks_a_lower_bound_and_strata_title_names_the_interval(kosovo, strata_result) -> None:
+    labels = [t.get_text() for t in plots.plot_forest(estimate.compare(kosovo, ["chao", "mt"])).axes[0]
+              .get_yticklabels()]
+    assert [label for label in labels if "lower bound" in label] == [label for label in labels if "chao" in label]
+    title = strata_result.plot().axes[0].get_title()
+    assert "credible interval (equal-tailed" in title

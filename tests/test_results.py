@@ -73,3 +73,13 @@ def test_bayesian_result_has_draws_and_recomputes_intervals() -> None:
     inside = int(np.floor(0.9 * ordered.size))
     start = int(np.floor(0.05 * ordered.size))
     assert hdi.kind == "hdi" and hdi.upper - hdi.lower <= ordered[start + inside] - ordered[start] + 1e-9
+
+
+def test_sentence_of_a_lower_bound_and_of_an_hdi_says_what_they_are() -> None:
+    """Chao's lower bound read "Estimated total: 10,300 …; about 57% … undocumented"; an HDI read like an
+    equal-tailed interval."""
+    bound = make_result(method="chao", estimate_kind="lower bound").sentence()
+    assert "Estimated lower bound of the total: 10,300" in bound and "at least about 57%" in bound
+    hdi = make_result(estimate_kind="posterior median", interval=Interval(9_104.2, 12_013.0, kind="hdi")).sentence()
+    assert "95% highest-density credible interval" in hdi
+    assert Interval(4_400, math.inf, kind="none").describe() == "95% interval (none: the data give no upper limit)"

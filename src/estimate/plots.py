@@ -89,9 +89,7 @@ def _grid(ax: Axes | None, figsize: tuple[float, float], nrows: int, ncols: int,
 
 def _interval_label(result: Result) -> str:
     interval = result.interval
-    name = "credible" if interval.is_credible else "confidence"
-    return (f"{level_percent(interval.level)} {name} interval ({interval.kind}): "
-            f"{_fmt(interval.lower)}–{_fmt(interval.upper)}")
+    return f"{interval.describe()}: {_fmt(interval.lower)}–{_fmt(interval.upper)}"
 
 
 # ------------------------------------------------------------------------------------------------ posterior
@@ -129,7 +127,15 @@ def plot_posterior(result: Result, ax: Axes | None = None, *, bins: int | None =
                         ha="right", va="top", fontsize=8, color=OBSERVED_COLOR)
         title = f"{result.method}: posterior of the total N ({len(draws):,} draws)"
     else:
-        right = interval.upper if math.isfinite(interval.upper) else result.estimate * 1.5
+        # an unbounded estimate or interval (lists that never overlap) has no finite right end: the axis then
+        # spans the finite values (at least the documented count) twice over and the band runs off to its edge
+        finite = [v for v in (result.estimate, interval.upper, interval.lower, observed) if math.isfinite(v)]
+        if math.isfinite(interval.upper):
+            right = float(interval.upper)
+        elif math.isfinite(result.estimate):
+            right = float(result.estimate) * 1.5
+        else:
+            right = 2.0 * max(finite)
         low = min(observed, interval.lower if math.isfinite(interval.lower) else observed)
         span = max(right - low, 1.0)
         x_min, x_max = max(low - 0.1 * span, 0.0), right + 0.1 * span
@@ -140,8 +146,13 @@ def plot_posterior(result: Result, ax: Axes | None = None, *, bins: int | None =
     lower = interval.lower if math.isfinite(interval.lower) else x_min
     upper = interval.upper if math.isfinite(interval.upper) else x_max
     ax.axvspan(lower, upper, color=INTERVAL_COLOR, alpha=0.18, zorder=0, gid="interval", label=_interval_label(result))
-    ax.axvline(result.estimate, color=ESTIMATE_COLOR, linewidth=2, gid="estimate",
-               label=f"{result.estimate_kind}: {_fmt(result.estimate)}")
+    if math.isfinite(result.estimate):
+        ax.axvline(result.estimate, color=ESTIMATE_COLOR, linewidth=2, gid="estimate",
+                   label=f"{result.estimate_kind}: {_fmt(result.estimate)}")
+    else:  # nothing to draw at infinity: say so at the right edge
+        ax.annotate(f"{result.estimate_kind}: {_fmt(result.estimate)} (unbounded) →", xy=(1, 0.5),
+                    xycoords="axes fraction", ha="right", va="center", fontsize=9, color=ESTIMATE_COLOR,
+                    gid="estimate")
     ax.axvline(observed, color=OBSERVED_COLOR, linestyle="--", linewidth=1.5, gid="observed",
                label=f"documented (at least): {_fmt(observed)}")
     ax.set_xlabel("total number of people N")
@@ -407,8 +418,11 @@ def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_b
 
     draw(ax_strata, table, ESTIMATE_COLOR, "stratum")
     draw(ax_totals, totals, TOTAL_COLOR, "total")
-    title = (f"{strata_result.method} by {' × '.join(by)}: estimate (dot), {level_percent(level)} interval (line), "
-             "documented count (|)")
+    kinds = table.loc[table["interval_kind"].astype(str) != "", "interval_kind"].unique()
+    kind = str(kinds[0]) if len(kinds) == 1 else strata_result.interval_kind
+    name = "credible" if kind in ("equal-tailed", "hdi") else "confidence"
+    title = (f"{strata_result.method} by {' × '.join(by)}: estimate (dot), {level_percent(level)} {name} interval "
+             f"({kind}, line), documented count (|)")
     if left_out:
         title += f"\n{left_out} smaller strata not shown (they are in the totals)"
     ax_strata.set_title(title, fontsize=9)
@@ -464,6 +478,8 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
             kind = f"{'credible' if kind in ('equal-tailed', 'hdi') else 'confidence'} ({kind})"
             if mixed_levels and pd.notna(row["level"]):  # the title cannot name one level: each row says its own
                 kind = f"{level_percent(row['level'])} {kind}"
+        if row.get("estimate_kind") == "lower bound":  # not an estimate of N: a bound below it
+            kind = f"{kind}, lower bound" if kind else "lower bound"
         labels.append(f"{row['method']}\n{kind}" if kind else str(row["method"]))
         if row["status"] != ok_status:
             reason = str(row["reason"]) if row["reason"] else ""

@@ -59,7 +59,10 @@ class Interval:
         return self.kind in ("equal-tailed", "hdi")
 
     def describe(self) -> str:
-        """e.g. ``"95% credible interval (equal-tailed)"``."""
+        """e.g. ``"95% credible interval (equal-tailed)"``; ``"95% interval (none: the data give no upper
+        limit)"`` for kind ``"none"``."""
+        if self.kind == "none":
+            return f"{level_percent(self.level)} interval (none: the data give no upper limit)"
         name = "credible interval" if self.is_credible else "confidence interval"
         return f"{level_percent(self.level)} {name} ({self.kind})"
 
@@ -233,7 +236,8 @@ class Result:
         of the total is undocumented."  The estimate and the interval ends are rounded to three significant figures
         (never below the documented count, which is exact): model and Monte Carlo uncertainty make more digits
         meaningless.  The interval is "credible" for Bayesian methods and "confidence" otherwise.  ``population``
-        names who is counted: ``sentence("deaths")`` ends "about 57% of deaths are undocumented."
+        names who is counted: ``sentence("deaths")`` ends "about 57% of deaths are undocumented."  A lower bound
+        (Chao's) is called one, and its undocumented share "at least"; an HDI is called a highest-density interval.
         """
         interval = self.interval
         observed = self.observed
@@ -248,18 +252,23 @@ class Result:
         if not math.isfinite(self.estimate):  # e.g. lists that never overlap: no finite estimate exists
             return (f"Documented: at least {observed:,}. Estimated total: no finite estimate — the data give no "
                     f"upper limit ({_fmt(interval.lower)} or more at {level_percent(interval.level)}).")
-        text = f"Documented: at least {observed:,}. Estimated total: {rounded(self.estimate)}"
+        bound = self.estimate_kind == "lower bound"  # e.g. Chao's: the total is at least this, likely more
+        what = "Estimated lower bound of the total" if bound else "Estimated total"
+        text = f"Documented: at least {observed:,}. {what}: {rounded(self.estimate)}"
         if interval.kind == "none" or not math.isfinite(interval.upper):
             text += (f" (the data give no upper limit: {_fmt(interval.lower)} or more at "
                      f"{level_percent(interval.level)})")
         else:
-            text += (
-                f" ({level_percent(interval.level)} {'credible' if interval.is_credible else 'confidence'} interval "
-                f"{rounded(interval.lower)}–{rounded(interval.upper)})"
-            )
+            name = "credible" if interval.is_credible else "confidence"
+            if interval.kind == "hdi":
+                name = "highest-density credible"
+            ends = f"{rounded(interval.lower)}–{rounded(interval.upper)}"
+            text += f" ({level_percent(interval.level)} {name} interval {ends})"
         fraction = self.undocumented_fraction
         if math.isfinite(fraction):
             share = f"about {fraction:.0%}" if fraction >= 0.005 or fraction <= 0 else "less than 1%"
+            if bound:
+                share = f"at least {share}"
             if population:
                 text += f"; {share} of {population} are undocumented."
             else:
