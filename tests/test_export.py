@@ -201,3 +201,45 @@ def test_cli_json_output_loads_as_the_python_result(fitted: dict, tmp_path: Path
     loaded = estimate.load_result(out)
     assert loaded == fitted["loglinear"]
     assert loaded.provenance["command"][:2] == ["estimate", "fit"]
+
+
+def test_date_strata_round_trip_and_results_compare_equal(tmp_path: Path) -> None:
+    """A .nc of date strata saved but could not be loaded (labels rebuilt from ISO text did not match), date keys
+    came back from .json as text, and comparing two StrataResults raised (ambiguous truth value of the draws)."""
+    data = estimate.simulate.scenario("strata", seed=3).data
+    frame = data.pattern_table(include_strata=True)
+    months = {value: pd.Timestamp(2020, 1 + i, 1) for i, value in enumerate(sorted(frame["stratum"].unique()))}
+    frame["stratum"] = frame["stratum"].map(months)
+    dated = estimate.CaptureData.from_aggregated(frame, lists=list(data.lists), count="count", strata=["stratum"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        strata = estimate.fit_strata(dated, by="stratum", method="dga", seed=2)
+    assert all(isinstance(key[0], pd.Timestamp) for key in strata.outcomes)
+    for suffix in (".nc", ".json"):
+        loaded = estimate.load_result(strata.save(tmp_path / f"s{suffix}"))
+        assert list(loaded.outcomes) == list(strata.outcomes)  # Timestamps again, not ISO text
+        assert loaded == strata
+        if suffix == ".nc":
+            for key, outcome in strata.outcomes.items():
+                np.testing.assert_array_equal(loaded.outcomes[key].draws, outcome.draws)
+    other = estimate.load_result(tmp_path / "s.nc")
+    first = next(iter(other.outcomes))
+    other.outcomes[first].observed += 1
+    assert other != strata
+
+
+def test_non_finite_diagnostics_and_details_survive_a_round_trip(fitted: dict, tmp_path: Path) -> None:
+    """NaN came back as None and inf as the text "inf"; convergence_problems then raised a TypeError."""
+    from estimate.inference_data import convergence_problems
+
+    result = fitted["lcmcr"]
+    result.diagnostics.update(r_hat_test=math.nan, ess_tail_test=math.inf)
+    result.details["non_finite"] = [1.0, math.nan, math.inf, -math.inf]
+    try:
+        for suffix in (".json", ".nc"):
+            loaded = estimate.load_result(result.save(tmp_path / f"r{suffix}"))
+            assert math.isnan(loaded.diagnostics["r_hat_test"]) and loaded.diagnostics["ess_tail_test"] == math.inf
+            assert loaded.details["non_finite"][2:] == [math.inf, -math.inf]
+            convergence_problems({**loaded.diagnostics, "r_hat": "inf", "ess_bulk": None})
+    finally:
+        del result.diagnostics["r_hat_test"], result.diagnostics["ess_tail_test"], result.details["non_finite"]

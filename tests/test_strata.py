@@ -347,7 +347,7 @@ def test_date_strata_can_be_saved(tmp_path: Path) -> None:
     result = fit_strata(data, by="month", method="chao")
     path = result.save(tmp_path / "months.json")
     back = estimate.load_result(path)
-    assert [k[0][:10] for k in back.outcomes] == ["2020-01-01", "2020-02-01"]
+    assert list(back.outcomes) == [(pd.Timestamp("2020-01-01"),), (pd.Timestamp("2020-02-01"),)]
 
 
 @pytest.mark.parametrize("column", ["stratum", "N", "sample"])

@@ -117,12 +117,49 @@ def _outcome_payload(outcome: Any) -> dict[str, Any]:
     )
 
 
+def _key_types(keys: list[tuple[Any, ...]], width: int) -> list[str | None]:
+    """Per stratum column, "timestamp" or "date" if every key holds one there (JSON writes them as ISO text)."""
+    import datetime
+
+    import pandas as pd
+
+    types: list[str | None] = []
+    for i in range(width):
+        values = [key[i] for key in keys if i < len(key)]
+        if values and all(isinstance(v, pd.Timestamp) for v in values):
+            types.append("timestamp")
+        elif values and all(isinstance(v, datetime.date) and not isinstance(v, datetime.datetime) for v in values):
+            types.append("date")
+        else:
+            types.append(None)
+    return types
+
+
+def _restore_key(key: list[Any], types: list[str | None]) -> tuple[Any, ...]:
+    """A stratum key read from JSON with its dates back as Timestamps / dates (as they were when saved)."""
+    import datetime
+
+    import pandas as pd
+
+    out = []
+    for i, value in enumerate(key):
+        kind = types[i] if i < len(types) else None
+        if kind == "timestamp" and isinstance(value, str):
+            value = pd.Timestamp(value)
+        elif kind == "date" and isinstance(value, str):
+            value = datetime.date.fromisoformat(value)
+        out.append(value)
+    return tuple(out)
+
+
 def strata_payload(strata: StrataResult) -> dict[str, Any]:
     """The JSON document of a saved stratified result (per-stratum results, no draws)."""
+    keys = [*strata.outcomes, *strata.replicate_outcomes]
     return _jsonable(
         {
             "kind": "StrataResult",
             "by": list(strata.by),
+            "key_types": _key_types(keys, len(strata.by)),
             "method": strata.method,
             "level": strata.level,
             "interval_kind": strata.interval_kind,
@@ -218,22 +255,25 @@ def _load_netcdf(path: Path) -> Result | StrataResult:
     return result
 
 
-def _outcome_from_payload(item: dict[str, Any], draws: np.ndarray | None) -> Any:
+def _outcome_from_payload(item: dict[str, Any], draws: np.ndarray | None, types: list[str | None]) -> Any:
     from estimate.strata import StratumOutcome
 
     result = None if item["result"] is None else Result.from_dict(item["result"])
-    return StratumOutcome(tuple(item["key"]), int(item["observed"]), item["status"], item["reason"], result, draws)
+    return StratumOutcome(_restore_key(item["key"], types), int(item["observed"]), item["status"], item["reason"],
+                          result, draws)
 
 
 def _strata_from_payload(payload: dict[str, Any], draws: dict[tuple[Any, ...], np.ndarray]) -> StrataResult:
     from estimate.strata import StrataResult
 
+    types = payload.get("key_types") or []
     outcomes = {}
     for item in payload["outcomes"]:
-        outcome = _outcome_from_payload(item, draws.get(tuple(item["key"])))
+        key = _restore_key(item["key"], types)
+        outcome = _outcome_from_payload(item, draws.get(key), types)
         outcomes[outcome.key] = outcome
     replicate_outcomes = {
-        tuple(group["key"]): [_outcome_from_payload(item, None) for item in group["replicates"]]
+        _restore_key(group["key"], types): [_outcome_from_payload(item, None, types) for item in group["replicates"]]
         for group in payload.get("replicate_outcomes", [])
     }
     strata = StrataResult(
@@ -254,7 +294,9 @@ def _strata_from_netcdf(root: Any) -> StrataResult:
     from estimate.strata import stratum_labels
 
     payload = json.loads(root.attrs[STRATA_ATTR])
-    shapes = {tuple(item["key"]): item["draws_shape"] for item in payload["outcomes"] if item["draws_shape"]}
+    types = payload.get("key_types") or []
+    shapes = {_restore_key(item["key"], types): item["draws_shape"] for item in payload["outcomes"]
+              if item["draws_shape"]}
     draws: dict[tuple[Any, ...], np.ndarray] = {}
     if "N" in root and root.sizes.get("stratum", 0):
         labels = [str(label) for label in root["stratum"].values]

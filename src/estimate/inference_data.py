@@ -167,14 +167,18 @@ def convergence_problems(
     """The failed convergence checks of N (R-hat above ``rhat_max``, bulk or tail ESS below ``ess_min``), worded
     for a warning; empty when all pass or the diagnostics are absent (non-Bayesian methods)."""
     problems: list[str] = []
-    r_hat = diagnostics.get("r_hat", math.nan)
-    if r_hat is not None and math.isfinite(r_hat) and r_hat > rhat_max:
+    def number(key: str) -> float:  # anything but a real number (absent, None, text) counts as "not computed"
+        value = diagnostics.get(key)
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+
+    r_hat = number("r_hat")
+    if math.isfinite(r_hat) and r_hat > rhat_max:
         # enough digits that the value shown is not the threshold itself (1.0100004 is "1.0100004", not "1.010")
         shown = f"{r_hat:.3f}" if r_hat >= rhat_max + 0.0005 else f"{r_hat:.10g}"
         problems.append(f"R-hat of N is {shown} (> {rhat_max})")
     for key, label in (("ess_bulk", "bulk"), ("ess_tail", "tail")):
-        ess = diagnostics.get(key, math.nan)
-        if ess is not None and math.isfinite(ess) and ess < ess_min:
+        ess = number(key)
+        if math.isfinite(ess) and ess < ess_min:
             problems.append(f"{label} ESS of N is {math.floor(ess * 10) / 10:g} (< {ess_min:.0f})")
     return problems
 

@@ -135,6 +135,20 @@ def _from_json_float(value: Any) -> float:
     return float(value)
 
 
+def _restore_non_finite(value: Any, *, none_is_nan: bool = False) -> Any:
+    """Undo :func:`_jsonable`'s spelling of non-finite numbers: "inf"/"-inf" back to floats, recursively; with
+    ``none_is_nan`` a top-level None (how NaN is written) back to NaN (diagnostics are numbers)."""
+    if isinstance(value, dict):
+        return {k: _restore_non_finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_restore_non_finite(v) for v in value]
+    if value in ("inf", "-inf"):
+        return _from_json_float(value)
+    if value is None and none_is_nan:
+        return math.nan
+    return value
+
+
 @dataclass
 class Result:
     """Fitted population-size estimate.
@@ -348,8 +362,9 @@ class Result:
             lists=tuple(payload.get("lists", ())),
             estimate_kind=payload.get("estimate_kind", "mle"),
             std_error=None if payload.get("std_error") is None else _from_json_float(payload["std_error"]),
-            diagnostics=dict(payload.get("diagnostics", {})),
-            details=dict(payload.get("details", {})),
+            diagnostics={k: _restore_non_finite(v, none_is_nan=True)
+                         for k, v in (payload.get("diagnostics") or {}).items()},
+            details=_restore_non_finite(dict(payload.get("details") or {})),
             provenance=dict(payload.get("provenance", {})),
         )
 

@@ -72,7 +72,9 @@ class StratumOutcome:
     status: str
     reason: str = ""
     result: Result | None = None
-    draws: np.ndarray | None = field(default=None, repr=False)
+    # not compared (as Result's draws): the generated == compared arrays, whose truth value is ambiguous, and a
+    # result loaded from .json (which has no draws) equals the one saved
+    draws: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_bytes(self) -> bytes:
         """Serialise (result summary as JSON, draws as .npy) for the cache."""
