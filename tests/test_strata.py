@@ -378,3 +378,24 @@ def test_seed_is_ignored_by_deterministic_methods_and_threads_do_not_split_the_c
         warnings.simplefilter("ignore")
         fit_strata(stratified, by="region", estimator=LCMCR(seed=1, n_threads=1, **FAST), cache_dir=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == entries
+
+
+def test_unseeded_runs_draw_and_record_a_seed_and_seed_sequences_work(tmp_path: Path) -> None:
+    """Without a seed every run silently used seed 0 (recorded as None); a SeedSequence seed raised TypeError."""
+    data = estimate.simulate.scenario("strata", seed=3).data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = fit_strata(data, by="stratum", method="dga")
+        second = fit_strata(data, by="stratum", method="dga")
+        assert isinstance(first.provenance["seed"], int) and first.provenance["seed"] != second.provenance["seed"]
+        again = fit_strata(data, by="stratum", method="dga", seed=first.provenance["seed"])
+        assert again.summary().equals(first.summary())
+        # a resumed unseeded run continues with the seed kept in its cache directory
+        cached = fit_strata(data, by="stratum", method="dga", cache_dir=tmp_path)
+        resumed = fit_strata(data, by="stratum", method="dga", cache_dir=tmp_path)
+        assert resumed.provenance["seed"] == cached.provenance["seed"]
+        assert resumed.summary().equals(cached.summary())
+        sequence = np.random.SeedSequence(5, spawn_key=(1,))
+        by_sequence = fit_strata(data, by="stratum", method="dga", seed=sequence)
+        assert by_sequence.summary().equals(fit_strata(data, by="stratum", method="dga", seed=sequence).summary())
+        assert by_sequence.provenance["seed"] == {"entropy": 5, "spawn_key": [1]}

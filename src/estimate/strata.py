@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from estimate._checks import check_seed, is_real, is_whole
-from estimate.atomic import atomic_write_bytes, remove_stale_temporaries
+from estimate.atomic import atomic_write_bytes, atomic_write_text, remove_stale_temporaries
 from estimate.data import CaptureData
 from estimate.errors import DataError, UninformativeDataWarning
 from estimate.results import Result
@@ -57,10 +57,32 @@ def _stable_key_int(key: Sequence[Any]) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
-def stratum_seed(seed: int | None, key: Sequence[Any]) -> np.random.SeedSequence:
-    """SeedSequence of one (stratum, replicate): a function of the user seed and the key only."""
+def stratum_seed(seed: int | np.random.SeedSequence | None, key: Sequence[Any]) -> np.random.SeedSequence:
+    """SeedSequence of one (stratum, replicate): a function of the run's seed (an integer, or a SeedSequence's
+    entropy and spawn key) and the key only."""
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.SeedSequence(entropy=seed.entropy, spawn_key=(*seed.spawn_key, _stable_key_int(key)),
+                                      pool_size=seed.pool_size)
     entropy = 0 if seed is None else int(seed)
     return np.random.SeedSequence(entropy=entropy, spawn_key=(_stable_key_int(key),))
+
+
+_RUN_SEED_FILE = "run-seed.json"
+
+
+def _fresh_run_seed(cache: Path | None) -> int:
+    """Seed of an unseeded run: fresh entropy (as an unseeded ``Estimator.fit`` draws), recorded in the result's
+    provenance.  With a cache directory it is kept there, so that resuming the run reuses it (and the strata
+    already done) instead of starting over with other seeds."""
+    if cache is not None and (cache / _RUN_SEED_FILE).is_file():
+        try:
+            return int(json.loads((cache / _RUN_SEED_FILE).read_text())["seed"])
+        except (ValueError, KeyError, TypeError):
+            pass  # unreadable: draw a new one (the strata cached under the old seed are then not reused)
+    seed = int(np.random.SeedSequence().entropy)
+    if cache is not None:
+        atomic_write_text(cache / _RUN_SEED_FILE, json.dumps({"seed": seed}) + "\n")
+    return seed
 
 
 @dataclass
@@ -390,6 +412,11 @@ def fit_strata(
     min_lists, min_records
         Strata with fewer usable lists (default 3 for latent-class models, else 2) or records, or with no
         overlap between lists, are reported as "not estimable" with their observed count.
+    seed
+        Root seed (integer or ``numpy.random.SeedSequence``; default: the estimator's): each (stratum, replicate)
+        gets its own SeedSequence from it and its key, so results do not depend on the order, the executor or the
+        other strata.  Without one, fresh entropy is drawn and recorded in ``provenance["seed"]`` (and kept in
+        ``cache_dir``, so that a resumed run continues with it).
     cache_dir
         Directory of per-stratum results; finished strata are reused (resume after an interruption).
     executor
@@ -430,6 +457,8 @@ def fit_strata(
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(cache)  # half-written entries of a run killed by a signal
+    if seed is None and estimator.takes_seed:
+        seed = _fresh_run_seed(cache)
     observed_by_key = _observed_by_key(data, split_cols)
     for key, part in parts.items():
         if isinstance(part, str):
