@@ -298,4 +298,14 @@ def test_fit_settings_are_attributes_of_the_posterior_group(tmp_path: Path) -> N
         result = LCMCR(burn_in=100, draws=50, chains=2, seed=1).fit(estimate.datasets.load("kosovo"))
     back = estimate.load_result(result.save(tmp_path / "fit.nc"))
     for attrs in (result.posterior.posterior.attrs, back.posterior.posterior.attrs):
-        assert attrs["method"] == "lcmcr" and int(attrs["K"]) == 10 and attrs["lists"] == "EXH,ABA,OSCE,HRW"
+        assert attrs["method"] == "lcmcr" and int(attrs["K"]) == 10
+        assert json.loads(attrs["lists"]) == ["EXH", "ABA", "OSCE", "HRW"]  # a JSON array: names may hold commas
+    # the observed pattern counts say which pattern each is (they were on an anonymous dimension)
+    for idata in (result.posterior, back.posterior):
+        observed = idata.observed_data
+        assert list(observed["pattern_counts"].dims) == ["pattern"] and observed["pattern_counts"].values.sum() == 4400
+        kosovo = estimate.datasets.load("kosovo")
+        first = "".join(str(int(v)) for v in kosovo.patterns[0])
+        assert int(observed["pattern_counts"].sel(pattern=first)) == kosovo.counts[0]
+        assert list(observed["capture_patterns"].coords["list"].values) == list(kosovo.lists)
+        np.testing.assert_array_equal(observed["capture_patterns"].values, kosovo.patterns)

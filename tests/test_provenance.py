@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import os
 import subprocess
 import sys
 import warnings
@@ -55,6 +56,9 @@ def test_every_fit_records_method_params_data_and_times(kosovo: estimate.Capture
     assert record["data"]["lists"] == list(kosovo.lists)
     assert record["data"]["observed"] == kosovo.observed == 4400
     assert record["seed"] is None and record["preset"] is None and record["command"] is None
+    # timings in the diagnostics depend on the machine: its CPU and core count are recorded, no host name
+    assert record["machine"]["cores"] == os.cpu_count() and record["machine"]["cpu"]
+    assert set(record["machine"]) == {"cpu", "cores"}
     started, finished = (dt.datetime.fromisoformat(record[k]) for k in ("started", "finished"))
     assert started.tzinfo is not None and started <= finished
     assert record["seconds"] == pytest.approx((finished - started).total_seconds(), abs=1e-3)

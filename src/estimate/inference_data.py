@@ -9,6 +9,7 @@ Every Bayesian estimator hands its raw draws (NumPy arrays shaped ``(chain, draw
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -49,21 +50,36 @@ def to_inference_data(
     coords: Mapping[str, Sequence[Any]] | None = None,
     observed: Mapping[str, np.ndarray] | None = None,
     attrs: Mapping[str, Any] | None = None,
+    data: Any = None,
 ) -> az.InferenceData:
     """Build InferenceData from arrays shaped ``(chain, draw, *shape)``.
 
-    ``observed`` (e.g. the pattern counts) goes to the ``observed_data`` group; ``attrs`` (method, settings,
-    seed) are attached to the posterior group.
+    ``observed`` goes to the ``observed_data`` group; ``attrs`` (method, settings, seed) are attached to the
+    posterior group.  With ``data`` (the fitted :class:`~estimate.data.CaptureData`) the observed data are its
+    capture patterns: ``pattern_counts`` (dim ``pattern``, labelled by the 0/1 pattern as text, e.g. "1010" in list
+    order) and ``capture_patterns`` (dims ``pattern`` × ``list``, the list names as coordinate), and the posterior
+    attribute ``lists`` is the list names as a JSON array (names may contain commas).
     """
     arrays = {name: np.asarray(values) for name, values in posterior.items()}
     for name, values in arrays.items():
         if values.ndim < 2:
             raise ValueError(f"posterior variable {name!r} must be shaped (chain, draw, ...), got {values.shape}")
+    dims = dict(dims or {})
+    coords = dict(coords or {})
+    observed = dict(observed or {})
+    attrs = dict(attrs or {})
+    if data is not None:
+        patterns = np.asarray(data.patterns, dtype=np.int8)
+        observed.update(pattern_counts=np.asarray(data.counts), capture_patterns=patterns)
+        dims.update(pattern_counts=["pattern"], capture_patterns=["pattern", "list"])
+        coords["pattern"] = ["".join(str(int(v)) for v in row) for row in patterns]
+        coords["list"] = list(data.lists)
+        attrs["lists"] = json.dumps(list(data.lists), ensure_ascii=False)
     idata = az.from_dict(
         posterior=arrays,
-        observed_data=dict(observed) if observed else None,
-        dims=dict(dims) if dims else None,
-        coords=dict(coords) if coords else None,
+        observed_data=observed or None,
+        dims=dims or None,
+        coords=coords or None,
     )
     if attrs:  # az.from_dict(attrs=) would put them on every group but not reliably on the posterior's
         idata.posterior.attrs.update({str(k): v for k, v in attrs.items()})

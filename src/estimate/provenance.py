@@ -6,6 +6,7 @@ Every :class:`~estimate.results.Result` (and every :class:`~estimate.strata.Stra
     {
       "estimate": "0.1.0",                      # package version
       "python": "3.12.3", "platform": "Linux-...-x86_64",
+      "machine": {"cpu": "AMD EPYC ...", "cores": 2},   # timings (µs per sweep, ESS per second) depend on it
       "dependencies": {"numpy": "2.4.6", "scipy": ..., "pandas": ..., "statsmodels": ..., "numba": ...,
                        "pymc": ..., "arviz": ..., "xarray": ...},     # None when not installed
       "method": "lcmcr", "estimator": "LCMCR",
@@ -18,9 +19,9 @@ Every :class:`~estimate.results.Result` (and every :class:`~estimate.strata.Stra
       "started": "2025-01-01T12:00:00.000+00:00", "finished": "...", "seconds": 1.25,
     }
 
-Only aggregates and settings are recorded: the data enter as their content hash, list names and observed count,
-never as records.  ``estimate reproduce RESULT.json`` uses ``data.source``, ``method``, ``params`` and ``seed`` to
-fit again and checks that the numbers match.
+Only aggregates and settings are recorded (no host or user names): the data enter as their content hash, list
+names and observed count, never as records.  ``estimate reproduce RESULT.json`` uses ``data.source``, ``method``,
+``params`` and ``seed`` to fit again and checks that the numbers match.
 
 Versions are read with :mod:`importlib.metadata`, so recording them never imports the heavy libraries.
 """
@@ -53,6 +54,7 @@ __all__ = [
     "note_source",
     "source_of",
     "command_line",
+    "machine",
     "timestamp",
 ]
 
@@ -250,6 +252,23 @@ def _preset_record(preset: Any) -> dict[str, Any] | None:
     return {"name": preset.name, "path": preset.path, "text": preset.text}
 
 
+@functools.cache
+def machine() -> dict[str, Any]:
+    """CPU model (from /proc/cpuinfo, else :func:`platform.processor`) and logical core count: the timing
+    diagnostics of a result depend on them.  No host name (results are shared; it can identify who ran them)."""
+    import os
+
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu or platform.processor() or platform.machine(), "cores": os.cpu_count()}
+
+
 def collect(
     *,
     seed: Any = None,
@@ -287,6 +306,7 @@ def collect(
         "estimate": found["estimate"],
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "machine": dict(machine()),
         "dependencies": {name: found[name] for name in DEPENDENCIES},
         "method": None,
         "estimator": None,

@@ -175,8 +175,8 @@ def bayes_result(
         posterior,
         dims=dims,
         coords=coords,
-        observed={"pattern_counts": np.asarray(data.counts)},
-        attrs={"method": method, "lists": ",".join(data.lists), "seed": str(seed), **attrs},
+        data=data,
+        attrs={"method": method, "seed": str(seed), **attrs},
     )
     diagnostics: dict[str, Any] = convergence_diagnostics(n_draws)
     chains, draws = n_draws.shape

@@ -468,8 +468,8 @@ class DecomposableGraphBMA(Estimator):
         hdi_interval = Interval(hdi[0], hdi[1], level=self.level, kind="hdi")
         idata = to_inference_data(
             {"N": data.observed + n0_draws, "n0": n0_draws, "graph": graph_draws},
-            observed={"pattern_counts": np.asarray(data.counts)},
-            attrs={"method": self.name, "lists": ",".join(data.lists), "delta": delta,
+            data=data,
+            attrs={"method": self.name, "delta": delta,
                    "max_missing": posterior.max_missing, "seed": str(seed_value),
                    "graph_index": "position in estimate.samplers.graphs.decomposable_graphs(J)"},
         )

@@ -262,8 +262,8 @@ class LCMCR(Estimator):
             posterior,
             dims=dims,
             coords=coords,
-            observed={"pattern_counts": np.asarray(data.counts)},
-            attrs={"method": self.name, "K": self.K, "seed": str(seed_repr), "lists": ",".join(data.lists)},
+            attrs={"method": self.name, "K": self.K, "seed": str(seed_repr)},
+            data=data,
         )
         diagnostics = convergence_diagnostics(n_draws)
         sweeps = int(out.get("sweeps", self.chains * (self.burn_in + self.draws * self.thinning)))
