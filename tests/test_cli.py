@@ -189,3 +189,23 @@ def test_output_files_of_compare_describe_simulate(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "d.json").read_text())["observed"] == 4400
     refused = run_cli("simulate", "independent", "--seed", "1", "-o", str(tmp_path / "s.json"))
     assert refused.returncode == 2 and "CSV" in refused.stderr and not (tmp_path / "s.json").exists()
+
+
+def test_parquet_format_written_files_announced_and_drawn_seed_printed(tmp_path: Path) -> None:
+    """--format parquet was refused although a .parquet output worked; fit --output said nothing; an unseeded fit
+    never printed the seed it drew (a text-only run could not be repeated)."""
+    import pandas as pd
+
+    out = tmp_path / "fit.parquet"
+    proc = run_cli("fit", "--example", "kosovo", "--method", "loglinear", "--format", "parquet", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert pd.read_parquet(out)["method"].tolist() == ["loglinear"] and f"wrote {out}" in proc.stderr
+    assert "seed:" not in proc.stderr  # a deterministic method draws no seed
+    no_file = run_cli("fit", "--example", "kosovo", "--method", "loglinear", "--format", "parquet")
+    assert no_file.returncode == 2 and "--output" in no_file.stderr
+    drawn = run_cli("fit", "--example", "kosovo", "--method", "dga", "-o", str(tmp_path / "dga.json"))
+    assert drawn.returncode == 0, drawn.stderr
+    seed = json.loads((tmp_path / "dga.json").read_text())["provenance"]["seed"]
+    assert f"seed: {seed} (drawn; give --seed {seed} to repeat this run)" in drawn.stderr
+    given = run_cli("fit", "--example", "kosovo", "--method", "dga", "--seed", "3")
+    assert given.returncode == 0 and "seed:" not in given.stderr

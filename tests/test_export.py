@@ -79,7 +79,7 @@ def test_summary_tables(fitted: dict, method: str, suffix: str, tmp_path: Path) 
     path = result.save(tmp_path / f"r{suffix}")
     table = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
     pd.testing.assert_frame_equal(table, result.summary(), check_dtype=False)
-    with pytest.raises(estimate.DataError, match="summary table"):
+    with pytest.raises(estimate.DataError, match="is a table"):
         estimate.load_result(path)
 
 

@@ -123,7 +123,8 @@ def test_note_source_is_found_for_that_object_only_and_forgotten_with_it(kosovo:
     data = kosovo.select_lists(list(kosovo.lists))
     provenance.note_source(data, provenance.example_source("kosovo"))
     assert provenance.source_of(data)["name"] == "kosovo"
-    assert provenance.source_of(kosovo) is None
+    assert provenance.source_of(kosovo.select_lists(["EXH", "ABA"])) is None  # a derived object has none
+    assert provenance.source_of(kosovo)["name"] == "kosovo"  # datasets.load notes where its object came from
     assert estimate.make_estimator("m0").fit(data).provenance["data"]["source"]["kind"] == "example"
     key = id(data)
     del data

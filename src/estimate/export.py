@@ -212,7 +212,9 @@ def load_result(path: str | Path) -> Result | StrataResult:
         return _load_netcdf(path)
     if suffix in _CSV + _PARQUET:
         raise DataError(
-            f"{path.name!r} is a summary table; only .json and .nc files can be loaded back as a result"
+            f"{path.name!r} is a table (input data or a result's summary table); results are loaded back from "
+            "the .json or .nc files written by Result.save / StrataResult.save or `estimate fit --output "
+            "RESULT.json`"
         )
     raise DataError(f"cannot load {path.name!r}: results are loaded from .json or .nc files")
 

@@ -9,7 +9,7 @@ import math
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,17 +25,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 STATE: dict[str, Any] = {"debug": False}
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "parquet")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
 def resolve_format(fmt: str | None, output: Path | None) -> str:
-    """The output format: ``--format`` if given, else the one ``--output``'s extension names (.csv, .json),
-    else the human-readable table."""
+    """The output format: ``--format`` if given, else the one ``--output``'s extension names (.csv, .json,
+    .parquet), else the human-readable table.  Parquet is binary: it needs ``--output``."""
     if fmt is None:
-        suffix = output.suffix.lower().lstrip(".") if output is not None else ""
-        fmt = suffix if suffix in ("csv", "json") else "table"
+        suffix = output.suffix.lower() if output is not None else ""
+        fmt = "parquet" if suffix in _PARQUET_SUFFIXES else suffix.lstrip(".") if suffix in (".csv", ".json") \
+            else "table"
     if fmt not in FORMATS:
         raise DataError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "parquet" and output is None:
+        raise DataError("--format parquet writes a binary file: give --output FILE.parquet")
     return fmt
 
 
@@ -118,12 +122,21 @@ def check_output_path(path: Path | None, option: str) -> None:
         raise DataError(f"{option} {str(path)!r}: the folder {str(parent)!r} is not writable")
 
 
+def announce_drawn_seed(estimator: Any, record: Mapping[str, Any]) -> None:
+    """On stderr, the seed a random method drew because none was given, so that the run can be repeated."""
+    if getattr(estimator, "takes_seed", False) and estimator.get_params().get("seed") is None:
+        seed = record.get("seed")
+        if seed is not None:
+            typer.echo(f"seed: {seed} (drawn; give --seed {seed} to repeat this run)", err=True)
+
+
 def emit(text: str, output: Path | None) -> None:
-    """Print, or write atomically to ``output``."""
+    """Print, or write atomically to ``output`` (and say so on stderr)."""
     if output is None:
         typer.echo(text)
     else:
         atomic_write_text(output, text if text.endswith("\n") else text + "\n")
+        typer.echo(f"wrote {output}", err=True)
 
 
 def _fixed(template: str):
@@ -138,9 +151,10 @@ _TABLE_FORMATS = {"r_hat": _fixed("{:.3f}"), "ess_bulk": _fixed("{:.0f}"), "ess_
 
 
 def emit_frame(frame: pd.DataFrame, fmt: str, output: Path | None, *, extra_json: Any = None) -> None:
-    """Write a summary table as table / json / csv (or Parquet when ``output`` ends in .parquet)."""
-    if output is not None and output.suffix.lower() in (".parquet", ".pq"):
+    """Write a summary table as table / json / csv / parquet (Parquet also when ``output`` ends in .parquet)."""
+    if output is not None and (fmt == "parquet" or output.suffix.lower() in _PARQUET_SUFFIXES):
         atomic_write_with(output, lambda tmp: frame.to_parquet(tmp, index=False))
+        typer.echo(f"wrote {output}", err=True)
         return
     if fmt == "json":
         # not frame.to_json: it writes ∞ as null and dates as epoch milliseconds

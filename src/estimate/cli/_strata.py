@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import typer
 
-from estimate.cli._common import emit_frame, split_option
+from estimate.cli._common import announce_drawn_seed, emit_frame, split_option
 from estimate.data import CaptureData
 from estimate.provenance import command_line
 
@@ -75,6 +75,7 @@ def run_strata(
         emit_frame(table, fmt, total_path)
     if draws_output is not None:
         fitted.to_netcdf(draws_output)
+    announce_drawn_seed(estimator, fitted.provenance)
     counts = fitted.counts
     unconverged = len(fitted.not_converged)
     typer.echo(f"done: {counts['ok']}  not estimable: {counts['not estimable']}  failed: {counts['failed']}"

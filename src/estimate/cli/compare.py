@@ -34,7 +34,7 @@ def compare(
     seed: int = typer.Option(None, "--seed", help="Root random seed; each method gets its own seed from it."),
     level: float = typer.Option(None, "--level", help="Interval level for every method (default: each method's "
                                 "own, 0.95 unless its preset says otherwise)."),
-    fmt: str = typer.Option(None, "--format", help="table, json or csv (default: from the --output "
+    fmt: str = typer.Option(None, "--format", help="table, json, csv or parquet (default: from the --output "
                            "extension, else table)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write the comparison to this file (atomically)."),
     plot: Path = typer.Option(None, "--plot", help="Save a forest plot of the estimates (PNG, SVG or PDF)."),
@@ -58,19 +58,17 @@ def compare(
         figure = comparison.plot()
         suffix = plot.suffix.lower().lstrip(".")
         atomic_write_with(plot, lambda tmp: figure.savefig(tmp, format=suffix, dpi=150))
-    if output is not None and output.suffix.lower() in (".parquet", ".pq"):
-        emit_frame(comparison.table, "csv", output)  # emit_frame writes Parquet for these suffixes
+    if fmt == "parquet" or (output is not None and output.suffix.lower() in (".parquet", ".pq")):
+        emit_frame(comparison.table, "parquet", output)
     elif fmt == "json":
         emit(comparison.to_json(), output)
     elif fmt == "csv":
         emit_frame(comparison.table, "csv", output)
     else:
         emit(str(comparison) + (f"\nSeed: {comparison.seed}" if seed is None else ""), output)
-    if seed is None and fmt == "csv":  # the table holds no seed: say which one repeats the run
+    if seed is None and fmt in ("csv", "parquet"):  # the table holds no seed: say which one repeats the run
         typer.echo(f"seed: {comparison.seed}", err=True)
-    if plot is not None and output is not None:
-        typer.echo(f"wrote {output} and {plot}", err=True)
-    elif plot is not None:
+    if plot is not None:  # emit / emit_frame announced the --output file
         typer.echo(f"wrote {plot}", err=True)
 
 

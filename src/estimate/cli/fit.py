@@ -9,6 +9,7 @@ import typer
 
 from estimate.cli import app
 from estimate.cli._common import (
+    announce_drawn_seed,
     check_output_path,
     emit,
     emit_frame,
@@ -33,7 +34,7 @@ def fit(
     count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
     strata: str = typer.Option(None, "--strata", help="Comma-separated stratum columns: fit each stratum."),
     seed: int = typer.Option(None, "--seed", help="Random seed (Bayesian methods)."),
-    fmt: str = typer.Option(None, "--format", help="table, json or csv (default: from the --output "
+    fmt: str = typer.Option(None, "--format", help="table, json, csv or parquet (default: from the --output "
                            "extension, else table)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write results to this file (atomically)."),
     strict: bool = typer.Option(False, "--strict", help="Reject lists with no records instead of dropping them."),
@@ -81,10 +82,11 @@ def fit(
     result.provenance["command"] = command_line()
     if fmt == "json":
         emit(result.to_json(), output)
-    elif fmt == "csv" or (output is not None and output.suffix.lower() in (".parquet", ".pq")):
-        emit_frame(result.summary(), "csv", output)  # a .parquet output is written as Parquet
+    elif fmt in ("csv", "parquet") or (output is not None and output.suffix.lower() in (".parquet", ".pq")):
+        emit_frame(result.summary(), fmt if fmt != "table" else "csv", output)  # .parquet outputs are Parquet
     else:
         emit(str(result) + "\n\n" + result.sentence(), output)
+    announce_drawn_seed(estimator, result.provenance)
 
 
 def _accepted(method: str | None, model: str | None, overrides: dict) -> dict:

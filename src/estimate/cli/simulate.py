@@ -56,8 +56,8 @@ def simulate(
         emit(json.dumps(sim.truth(), indent=2), truth)
     if output is not None:
         hint = " (fit with --strata stratum)" if sim.N_by_stratum else ""
-        typer.echo(f"{sim.design}: N = {sim.N:,}, observed {sim.observed:,} on {sim.data.n_lists} lists; "
-                   f"wrote {output}{hint}", err=True)
+        typer.echo(f"{sim.design}: N = {sim.N:,}, observed {sim.observed:,} on {sim.data.n_lists} lists{hint}",
+                   err=True)  # emit_frame said "wrote OUTPUT"
 
 
 __all__ = ["simulate"]

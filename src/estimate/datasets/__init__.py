@@ -52,5 +52,12 @@ def load_frame(name: str) -> pd.DataFrame:
 
 
 def load(name: str) -> CaptureData:
-    """Load a bundled dataset as :class:`~estimate.data.CaptureData`."""
-    return CaptureData.from_aggregated(load_frame(name), count="count")
+    """Load a bundled dataset as :class:`~estimate.data.CaptureData`.
+
+    Fits of the object returned record where it came from (``provenance["data"]["source"]``), so that
+    ``estimate reproduce`` can load it again."""
+    from estimate import provenance
+
+    data = CaptureData.from_aggregated(load_frame(name), count="count")
+    provenance.note_source(data, provenance.example_source(name))
+    return data

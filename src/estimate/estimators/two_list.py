@@ -37,7 +37,7 @@ class _TwoListEstimator(Estimator):
             if data.n_lists != 2:
                 raise NotApplicable(
                     f"{self.name} uses exactly 2 lists; the data has {data.n_lists} ({list(data.lists)}). "
-                    "Choose two with lists=(a, b) or use a multi-list method"
+                    "Choose two (Python: lists=(a, b); CLI: --lists a,b) or use a multi-list method"
                 )
             pair = data
         else:
