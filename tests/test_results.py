@@ -83,3 +83,17 @@ def test_sentence_of_a_lower_bound_and_of_an_hdi_says_what_they_are() -> None:
     hdi = make_result(estimate_kind="posterior median", interval=Interval(9_104.2, 12_013.0, kind="hdi")).sentence()
     assert "95% highest-density credible interval" in hdi
     assert Interval(4_400, math.inf, kind="none").describe() == "95% interval (none: the data give no upper limit)"
+
+
+def test_diagnostics_that_cannot_be_computed_are_not_a_pass() -> None:
+    """With 3 draws per chain R-hat and ESS were NaN and no warning was given (a short PyMC run returned 6,980
+    where the converged answer is about 14,300, silently)."""
+    from estimate import ConvergenceWarning
+    from estimate.inference_data import convergence_diagnostics, convergence_problems
+
+    few = convergence_diagnostics(np.arange(6.0).reshape(2, 3))
+    assert convergence_problems(few) == ["the ESS of N could not be computed (too few draws per chain)"]
+    assert convergence_problems(convergence_diagnostics(np.full((2, 50), 7.0))) == []  # a point mass: nothing to say
+    assert convergence_problems({}) == []  # non-Bayesian methods have no diagnostics
+    with pytest.warns(ConvergenceWarning, match="could not be computed"):
+        LCMCR(burn_in=100, draws=3, thinning=1, chains=2, seed=1).fit(datasets.load("kosovo"))

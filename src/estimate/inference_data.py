@@ -129,8 +129,10 @@ def convergence_diagnostics(draws: np.ndarray) -> dict[str, float]:
         raise ValueError(f"draws must be shaped (chain, draw), got {values.shape}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        if np.ptp(values) == 0:
+        if values.shape[1] < 4:  # ArviZ's minimum (it would log "Shape validation failed" and return NaN)
             return {"r_hat": math.nan, "ess_bulk": math.nan, "ess_tail": math.nan}
+        if np.ptp(values) == 0:  # a point mass: nothing to diagnose (convergence_problems does not warn)
+            return {"r_hat": math.nan, "ess_bulk": math.nan, "ess_tail": math.nan, "constant_draws": True}
         r_hat = float(az.rhat(values)) if values.shape[0] > 1 else math.nan
         ess_bulk = float(az.ess(values, method="bulk"))
         ess_tail = float(az.ess(values, method="tail"))
@@ -180,9 +182,11 @@ def ess_ar_spectral(draws: np.ndarray) -> float:
 def convergence_problems(
     diagnostics: Mapping[str, float], *, rhat_max: float = RHAT_MAX, ess_min: float = ESS_MIN
 ) -> list[str]:
-    """The failed convergence checks of N (R-hat above ``rhat_max``, bulk or tail ESS below ``ess_min``), worded
-    for a warning; empty when all pass or the diagnostics are absent (non-Bayesian methods)."""
+    """The failed convergence checks of N (R-hat above ``rhat_max``, bulk or tail ESS below ``ess_min``, an ESS
+    that could not be computed), worded for a warning; empty when all pass, when the diagnostics are absent
+    (non-Bayesian methods) or when every draw of N is the same (``constant_draws``)."""
     problems: list[str] = []
+
     def number(key: str) -> float:  # anything but a real number (absent, None, text) counts as "not computed"
         value = diagnostics.get(key)
         return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
@@ -196,6 +200,11 @@ def convergence_problems(
         ess = number(key)
         if math.isfinite(ess) and ess < ess_min:
             problems.append(f"{label} ESS of N is {math.floor(ess * 10) / 10:g} (< {ess_min:.0f})")
+    # computed but not a number: ArviZ cannot estimate an ESS from so few draws (not a pass); constant draws
+    # (every draw of N the same) are the exception, recorded as such by convergence_diagnostics
+    failed = [key for key in ("ess_bulk", "ess_tail") if key in diagnostics and math.isnan(number(key))]
+    if failed and not diagnostics.get("constant_draws"):
+        problems.append("the ESS of N could not be computed (too few draws per chain)")
     return problems
 
 
