@@ -229,3 +229,22 @@ def test_a_subset_of_the_lists_leaves_out_people_seen_only_by_the_others() -> No
     zero = pd.DataFrame({"A": [1, 0, 0], "B": [0, 1, 0], "C": [1, 1, 0], "count": [3, 4, 5]})
     with pytest.raises(DataError, match="none of the lists"):
         CaptureData.from_frame(zero, lists=["A", "B"], count="count")
+
+
+def test_a_zero_one_column_with_a_count_name_is_not_silently_taken_as_counts() -> None:
+    """A list called "n" (or freq, counts ...) was read as the count column: 4 people became 3 on 2 lists."""
+    frame = pd.DataFrame({"n": [1, 0, 1, 1], "B": [0, 1, 1, 1], "C": [1, 1, 0, 1]})
+    with pytest.raises(DataError, match="'n' holds only 0 and 1"):
+        CaptureData.from_frame(frame)
+    as_lists = CaptureData.from_frame(frame, lists=["n", "B", "C"])
+    assert as_lists.lists == ("n", "B", "C") and as_lists.observed == 4
+    aggregated = CaptureData.from_frame(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "n": [5, 3, 2]}))
+    assert aggregated.lists == ("A", "B") and aggregated.observed == 10
+
+
+@pytest.mark.parametrize("strata", [pd.Series(["x", "y"]), ["x", "y"]])
+def test_unnamed_strata_are_refused_with_a_clear_error(strata: object) -> None:
+    with pytest.raises(DataError, match="strata must be a DataFrame"):
+        CaptureData([[1, 0], [0, 1]], [1, 2], ["A", "B"], strata=strata)
+    named = CaptureData([[1, 0], [0, 1]], [1, 2], ["A", "B"], strata=pd.DataFrame({0: ["x", "y"]}))
+    assert named.strata_columns == ("0",)

@@ -399,3 +399,18 @@ def test_unseeded_runs_draw_and_record_a_seed_and_seed_sequences_work(tmp_path: 
         by_sequence = fit_strata(data, by="stratum", method="dga", seed=sequence)
         assert by_sequence.summary().equals(fit_strata(data, by="stratum", method="dga", seed=sequence).summary())
         assert by_sequence.provenance["seed"] == {"entropy": 5, "spawn_key": [1]}
+
+
+def test_strata_fitted_without_a_list_are_flagged_and_frames_are_accepted() -> None:
+    """A list with no records in one stratum was dropped there silently (its estimate used fewer lists than the
+    others, nothing said so); a DataFrame given to fit_strata raised AttributeError."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame((rng.random((800, 3)) < 0.4).astype(int), columns=["A", "B", "C"])
+    frame["region"] = np.where(np.arange(len(frame)) % 2, "north", "south")
+    frame.loc[frame["region"] == "south", "C"] = 0  # list C did not cover the south
+    frame = frame[frame[["A", "B", "C"]].sum(axis=1) > 0]
+    with pytest.warns(estimate.DataWarning, match=r"in 1 of 2 strata some lists have no records.*\('south',\): C"):
+        result = fit_strata(frame, by="region", method="loglinear")
+    assert result.summary().set_index("region")["lists_used"].to_dict() == {"north": 3, "south": 2}
+    with pytest.raises(estimate.DataError, match="needs CaptureData"):
+        fit_strata(frame.to_dict(), by="region", method="loglinear")

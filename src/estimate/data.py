@@ -219,7 +219,13 @@ class CaptureData:
                             f"{len(frame)} pattern rows")
         stratum_names: list[str] = []
         if strata is not None:
+            if not isinstance(strata, (pd.DataFrame, pd.Series)) or (isinstance(strata, pd.Series)
+                                                                    and strata.name is None):
+                raise DataError("strata must be a DataFrame with one named column per stratum variable (or a "
+                                f"named Series), one row per pattern; got {type(strata).__name__}"
+                                + (" without a name" if isinstance(strata, pd.Series) else ""))
             strata = pd.DataFrame(strata).reset_index(drop=True)
+            strata.columns = [str(c) for c in strata.columns]
             if len(strata) != len(frame):
                 raise DataError(f"strata has {len(strata)} rows but patterns has {len(frame)}")
             stratum_names = [str(c) for c in strata.columns]
@@ -458,10 +464,22 @@ class CaptureData:
         *,
         strict: bool = False,
     ) -> CaptureData:
-        """Build from a DataFrame, aggregated if it has a count column (``count`` or a usual name), else records."""
+        """Build from a DataFrame, aggregated if it has a count column (``count`` or a usual name), else records.
+
+        A column found by its name (``count``, ``counts``, ``freq``, ``frequency``, ``n``, ``Freq``) is not taken
+        as the counts if ``lists`` names it; one other than ``count`` whose values are all 0 or 1 could as well be
+        a list, and is refused as ambiguous (pass ``count=`` or ``lists=``)."""
         frame = _require_frame(frame)
         if count is None:
-            count = next((c for c in _COUNT_CANDIDATES if c in frame.columns), None)
+            named = set(lists) if lists is not None and not isinstance(lists, str) else {lists}
+            count = next((c for c in _COUNT_CANDIDATES if c in frame.columns and c not in named), None)
+            if count is not None and count != "count" and lists is None:
+                values = pd.to_numeric(frame[count], errors="coerce")
+                if values.notna().all() and values.isin([0, 1]).all():
+                    raise DataError(
+                        f"column {count!r} holds only 0 and 1: it could be a list or the count column. Say which: "
+                        f"count={count!r} (CLI: --count {count}) for aggregated data, or lists=[...] naming the list "
+                        "columns (CLI: --lists)")
         if count is not None:
             return cls.from_aggregated(frame, lists=lists, count=count, strata=strata, strict=strict)
         return cls.from_records(frame, lists=lists, strata=strata, strict=strict)

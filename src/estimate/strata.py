@@ -36,7 +36,7 @@ import pandas as pd
 from estimate._checks import check_seed, is_real, is_whole
 from estimate.atomic import atomic_write_bytes, atomic_write_text, remove_stale_temporaries
 from estimate.data import CaptureData
-from estimate.errors import DataError, UninformativeDataWarning
+from estimate.errors import DataError, DataWarning, UninformativeDataWarning
 from estimate.results import Result
 
 __all__ = ["fit_strata", "StrataResult", "StratumOutcome", "stratum_seed"]
@@ -172,7 +172,7 @@ class StrataResult:
         return failed
 
     def summary(self) -> pd.DataFrame:
-        """Tidy table: stratum columns, observed, estimate, interval, diagnostics, status and reason."""
+        """Tidy table: stratum columns, observed, estimate, interval, lists used, diagnostics, status and reason."""
         rows = []
         for key, outcome in self.outcomes.items():
             row: dict[str, Any] = dict(zip(self.by, key, strict=True))
@@ -183,6 +183,8 @@ class StrataResult:
             row["upper"] = result.interval.upper if result else math.nan
             row["level"] = result.interval.level if result else self.level
             row["interval_kind"] = result.interval.kind if result else ""
+            # lists with no records in a stratum are dropped there: its estimate uses fewer lists than others
+            row["lists_used"] = len(result.lists) if result and result.lists else math.nan
             diag = result.diagnostics if result else {}
             row["r_hat"] = diag.get("r_hat", math.nan)
             row["ess_bulk"] = diag.get("ess_bulk", math.nan)
@@ -439,6 +441,11 @@ def fit_strata(
     if seed is None and estimator.takes_seed:
         seed = estimator.get_params().get("seed")
     columns = [by] if isinstance(by, str) else list(by)
+    if isinstance(data, pd.DataFrame):  # as the estimators' fit: a frame is read with the by= columns as strata
+        data = CaptureData.from_frame(data, strata=columns + ([replicate] if replicate else []))
+    elif not isinstance(data, CaptureData):
+        raise DataError(f"fit_strata needs CaptureData (built with strata=[...]) or a DataFrame, got "
+                        f"{type(data).__name__}")
     params = estimator.get_params()
     if level is None:
         level = params.get("level", 0.95)
@@ -490,6 +497,7 @@ def fit_strata(
             progress(done, total)
 
     ordered = {key: outcomes[key] for key in parts}
+    _warn_lists_dropped(ordered, tuple(data.lists))
     method_name = estimator.name
     if replicate:
         fitted = _pool_replicates(ordered, columns, method_name, level, interval_kind, replicate)
@@ -573,6 +581,25 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _warn_lists_dropped(outcomes: dict[tuple[Any, ...], StratumOutcome], lists: tuple[str, ...]) -> None:
+    """One DataWarning for the strata fitted without some list (it has no records there, so it is dropped, as
+    CaptureData drops an empty list): their estimates rest on fewer lists than the others'."""
+    fewer = [(key, [name for name in lists if name not in outcome.result.lists])
+             for key, outcome in outcomes.items()
+             if outcome.status == STATUS_OK and outcome.result is not None and outcome.result.lists
+             and len(outcome.result.lists) < len(lists)]
+    if fewer:
+        key, missing = fewer[0]
+        warnings.warn(
+            f"in {len(fewer)} of {len(outcomes)} strata some lists have no records and were left out of the fit "
+            f"(e.g. {key}: {', '.join(map(str, missing))}); those strata are estimated from the other lists only "
+            "(the summary's lists_used column says how many), so a list that did not cover a stratum cannot help "
+            "estimate it",
+            DataWarning,
+            stacklevel=3,
+        )
 
 
 def _warn_not_estimable(outcomes: dict[tuple[Any, ...], StratumOutcome]) -> None:
