@@ -127,7 +127,12 @@ def test_kosovo_matches_r_dga(kosovo: CaptureData, key: str, delta: float) -> No
     assert fit.estimate == pytest.approx(reference["median"], rel=0.01)
     assert fit.interval.lower == pytest.approx(reference["q025"], rel=0.01)
     assert fit.interval.upper == pytest.approx(reference["q975"], rel=0.01)
-    assert fit.details["posterior_mean"] == pytest.approx(reference["mean"], rel=0.01)
+    assert fit.details["posterior_mean_grid"] == pytest.approx(reference["mean"], rel=0.01)  # R: mean on its grid
+    # the model-averaged mean exists only if every graph's tail N^c has c < −2: not for δ = 2^-4 (saturated
+    # graph: c = −1 − 15/16), so it is ∞ there (the grid's value grows with the grid), finite for δ = 1
+    exists = fit.details["tail_exponent_heaviest"] < -2
+    assert exists == (delta == 1.0)
+    assert fit.details["posterior_mean"] == (fit.details["posterior_mean_grid"] if exists else math.inf)
     top = fit.details["top_models"][0]
     assert top["probability"] == pytest.approx(TOP_MODEL_WEIGHT[key], abs=0.0005)
     assert fit.interval.kind == "equal-tailed" and fit.estimate_kind == "posterior median"
@@ -230,3 +235,16 @@ def test_tail_estimate_survives_rounding_near_a_hundred_million() -> None:
     exponents = posterior.coefficients @ posterior.terms.exponent + posterior.terms.n - 1.0
     log_tail = dga._log_tail(posterior.graph_log_weights(graphs, n0), float(n0[-1]), posterior.terms, exponents)
     assert math.isfinite(log_tail)
+
+
+def test_other_levels_and_kinds_come_from_the_exact_pmf_and_moments_say_when_they_do_not_exist(
+        kosovo: CaptureData) -> None:
+    """credible_interval() used the Monte Carlo draws (95% → [9,829, 16,493] against the exact [9,827, 16,544]; HDI
+    off by ~100); std_error was the sd of the grid-truncated posterior, which grows with the grid bound."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = DecomposableGraphBMA(max_missing=30_000, seed=1, draws=200).fit(kosovo)
+    assert fit.credible_interval(0.95) == fit.interval
+    hdi = fit.credible_interval(0.95, "hdi")
+    assert [hdi.lower, hdi.upper] == fit.details["interval_hdi"]
+    assert fit.std_error == math.inf and math.isfinite(fit.details["posterior_sd_grid"])

@@ -216,9 +216,14 @@ class Result:
         return np.asarray(self.posterior.posterior["N"].values)
 
     def credible_interval(self, level: float = 0.95, kind: str = "equal-tailed") -> Interval:
-        """Credible interval of N at another level or kind (``"equal-tailed"`` or ``"hdi"``)."""
+        """Credible interval of N at another level or kind (``"equal-tailed"`` or ``"hdi"``): from the exact
+        posterior pmf when the result carries one (dga), else from the posterior draws."""
         from estimate.inference_data import interval_from_draws
 
+        if "pmf" in self.details and "pmf_first_N" in self.details:
+            from estimate.estimators.dga import credible_interval
+
+            return credible_interval(self, level=level, kind=kind)
         return interval_from_draws(self.draws(), level=level, kind=kind)
 
     # ---------------------------------------------------------------- presentation

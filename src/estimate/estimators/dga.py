@@ -34,8 +34,11 @@ The grid bound and truncation
 -----------------------------
 As n0 → ∞, log p(G, n0 | y) ≈ c_G log n0 with c_G = Σ_C (m_{C,0} + α_C − n − A) − Σ_S (…) + n − 1, so every
 graph's posterior has a power-law tail.  For the saturated model c_G = −1 − δ(2^J − 1): barely proper for small
-δ, and with δ(2^J − 1) ≤ 1 (e.g. dga's default δ = 2^-J) its posterior of N has no finite mean — the reported
-mean is that of the grid-truncated posterior, meaningful only while the saturated model's weight is negligible.
+δ, and with δ(2^J − 1) ≤ 1 (e.g. dga's default δ = 2^-J) its posterior of N has no finite mean.  Every graph has
+positive posterior weight, so the model-averaged posterior has a finite mean only if every c_G < −2 and a finite
+variance only if every c_G < −3; otherwise ``details["posterior_mean"]`` and ``std_error`` are ∞ (the mean and
+standard deviation of the grid-truncated posterior, which R's dga reports and which grow with the grid bound,
+are kept as ``posterior_mean_grid`` and ``posterior_sd_grid``).  The median and the intervals are unaffected.
 The mass beyond the grid is estimated per graph from the power law through the last grid point (exponent the
 larger of the local slope and c_G).  With ``max_missing=None`` the grid grows, in chunks, until that estimate is
 below 10⁻⁵ of the total or n0 reaches 100 n (at least 10,000); with an explicit bound, or when the cap is hit, a
@@ -453,6 +456,16 @@ class DecomposableGraphBMA(Estimator):
         hdi = pmf_hdi(values, pmf, self.level)
         mean = float(values @ pmf)
         sd = float(math.sqrt(max(((values - mean) ** 2) @ pmf, 0.0)))
+        # every graph's posterior of N has a power-law tail N^c_G and every graph has positive weight: the model-
+        # averaged mean exists only if every c_G < −2, the variance only if every c_G < −3 (not so for dga's
+        # default δ = 2^-J, where the saturated graph has c = −1 − δ(2^J − 1) > −2).  Otherwise the grid's values
+        # are artefacts of where the grid stops (they grow with max_missing): report ∞, keep the grid's in details
+        heaviest = float(np.max(posterior.coefficients @ posterior.terms.exponent + posterior.terms.n - 1.0))
+        grid_mean, grid_sd = mean, sd
+        if heaviest >= -2.0:
+            mean = math.inf
+        if heaviest >= -3.0:
+            sd = math.inf
         self._warn_truncation(posterior)
 
         sequence = as_seed_sequence(self.seed)
@@ -493,6 +506,9 @@ class DecomposableGraphBMA(Estimator):
             },
             details={
                 "posterior_mean": mean,
+                "posterior_mean_grid": grid_mean,
+                "posterior_sd_grid": grid_sd,
+                "tail_exponent_heaviest": heaviest,
                 "delta": delta,
                 "interval_equal_tailed": [interval.lower, interval.upper],
                 "interval_hdi": [hdi_interval.lower, hdi_interval.upper],
