@@ -63,7 +63,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from estimate._checks import as_seed_sequence, seed_record
+from estimate._checks import as_seed_sequence, is_real, seed_record
 from estimate.data import CaptureData
 from estimate.errors import DataError
 from estimate.estimators._pymc_common import (
@@ -224,9 +224,9 @@ class BayesLogLinear(Estimator):
         check_sampler_params(self.name, draws=self.draws, tune=self.tune, chains=self.chains,
                              target_accept=self.target_accept, level=self.level, interval=self.interval,
                              cores=self.cores)
-        if not (self.sigma_main > 0 and self.sigma_interaction > 0):
-            raise ValueError(f"{self.name}: prior scales must be positive, got sigma_main={self.sigma_main!r}, "
-                             f"sigma_interaction={self.sigma_interaction!r}")
+        if not all(is_real(sigma) and sigma > 0 for sigma in (self.sigma_main, self.sigma_interaction)):
+            raise ValueError(f"{self.name}: prior scales must be positive finite numbers, got "
+                             f"sigma_main={self.sigma_main!r}, sigma_interaction={self.sigma_interaction!r}")
         terms = parse_terms(self.terms, data.lists)
         model = self.build_model(data, terms)
         sequence = as_seed_sequence(self.seed)

@@ -234,14 +234,17 @@ def _parse_terms(terms: Any, lists: Sequence[str]) -> list[Term] | str:
             return key
         parts = [tuple(p.strip() for p in chunk.split(":")) for chunk in terms.split(",") if chunk.strip()]
         terms = parts
+    if not isinstance(terms, (list, tuple)):
+        raise DataError(f"terms must be 'search', 'independence', 'all-two-way', text like 'A:B,B:C' or a list of "
+                        f"list-name pairs; got {terms!r}")
     parsed: list[Term] = []
     for term in terms:
         term = tuple(term) if not isinstance(term, str) else tuple(term.split(":"))
         unknown = [name for name in term if name not in lists]
         if unknown:
             raise DataError(f"interaction term {term} names unknown list(s) {unknown}; lists are {list(lists)}")
-        if len(term) < 2:
-            raise DataError(f"interaction term {term} must involve at least two lists")
+        if len(set(term)) < 2 or len(set(term)) < len(term):
+            raise DataError(f"interaction term {term} must involve at least two different lists, each once")
         if len(term) >= len(lists):
             raise DataError(
                 f"the {len(lists)}-way interaction {term} is not identifiable: it would absorb the unobserved cell"
