@@ -248,3 +248,13 @@ def test_other_levels_and_kinds_come_from_the_exact_pmf_and_moments_say_when_the
     hdi = fit.credible_interval(0.95, "hdi")
     assert [hdi.lower, hdi.upper] == fit.details["interval_hdi"]
     assert fit.std_error == math.inf and math.isfinite(fit.details["posterior_sd_grid"])
+
+
+def test_the_automatic_grid_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The automatic grid ran to 100 n: at n ≈ 10^6 minutes and gigabytes, at 10^15 it never finished."""
+    monkeypatch.setattr(dga, "AUTO_MAX_GRID", 20_000)
+    patterns = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1], [0, 1, 1]])
+    data = CaptureData(patterns, np.array([40, 30, 20, 10, 7, 5]) * 10**4, ["A", "B", "C"])
+    with pytest.warns(EstimateWarning, match=r"at most 20,000 values of n0"):
+        fit = DecomposableGraphBMA(seed=1, draws=50).fit(data)
+    assert fit.diagnostics["max_missing"] <= 20_000

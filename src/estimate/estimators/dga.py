@@ -28,7 +28,9 @@ that discrete posterior; quantiles are "the smallest N whose CDF ≥ p", as in d
 Implementation: ℓ_s is computed once per subset s of lists (2^J of them) over the whole grid with
 ``scipy.special.gammaln``; every graph's log marginal likelihood is then one row of ``K @ ℓ`` where K (graphs ×
 subsets) holds +1 for cliques and −1 for separators (:mod:`estimate.samplers.graphs` enumerates the 8 / 61 / 822
-decomposable graphs on 3 / 4 / 5 lists).  The grid is processed in chunks, so memory stays small for any bound.
+decomposable graphs on 3 / 4 / 5 lists).  The grid is processed in chunks, so the work matrix stays small; the
+posterior of N itself is kept on every grid point (8 bytes each, a few copies while summarising it), so time and
+memory grow with the grid — hence the automatic grid's cap of 10⁷ points.
 
 The grid bound and truncation
 -----------------------------
@@ -41,8 +43,8 @@ standard deviation of the grid-truncated posterior, which R's dga reports and wh
 are kept as ``posterior_mean_grid`` and ``posterior_sd_grid``).  The median and the intervals are unaffected.
 The mass beyond the grid is estimated per graph from the power law through the last grid point (exponent the
 larger of the local slope and c_G).  With ``max_missing=None`` the grid grows, in chunks, until that estimate is
-below 10⁻⁵ of the total or n0 reaches 100 n (at least 10,000); with an explicit bound, or when the cap is hit, a
-warning is issued if more than 10⁻⁴ of the posterior mass lies beyond the grid: the posterior mean, the upper
+below 10⁻⁵ of the total or n0 reaches 100 n (at least 10,000, at most 10⁷); with an explicit bound, or when the cap
+is hit, a warning is issued if more than 10⁻⁴ of the posterior mass lies beyond the grid: the posterior mean, the upper
 quantiles and the weights of heavy-tailed graphs are then understated, and a larger bound should be tried.
 
 Why δ matters so much
@@ -103,6 +105,10 @@ AUTO_TAIL_TOLERANCE = 1e-5
 #: beyond 100 n is not bounded by the data, which the truncation warning then says.
 AUTO_CAP_FACTOR = 100
 AUTO_MIN_CAP = 10_000
+#: ... and never beyond this many grid points: every integer n0 is evaluated for every graph, so time and memory
+#: grow with the grid (≈ 1 GB and a minute at 10^7 points); at 10^5 observed and more the cap is this, not 100 n,
+#: and the truncation warning says how much mass lies beyond.  An explicit ``max_missing`` is not capped.
+AUTO_MAX_GRID = 10_000_000
 #: Warn when the estimated posterior mass beyond the grid exceeds this share.
 WARN_TAIL_MASS = 1e-4
 #: The stored pmf drops at most this much mass on either side (exact for credible levels up to 1 − 2·10⁻⁸).
@@ -213,7 +219,8 @@ def graph_posterior(data: CaptureData, delta: float, max_missing: int | None = N
     coefficients = clique_separator_coefficients(J).astype(float)
     exponents = coefficients @ terms.exponent + terms.n - 1.0  # c_G: large-n0 slope of log p(G, n0 | y)
     automatic = max_missing is None
-    bound = max(AUTO_CAP_FACTOR * int(terms.n), AUTO_MIN_CAP) if automatic else int(max_missing)
+    bound = (min(max(AUTO_CAP_FACTOR * int(terms.n), AUTO_MIN_CAP), AUTO_MAX_GRID) if automatic
+             else int(max_missing))
     column_lse: list[np.ndarray] = []  # per chunk: log Σ_G p(G, n0 | y) for every n0
     row_lse: list[np.ndarray] = []  # per chunk: log Σ_n0 p(G, n0 | y) over the chunk for every graph
     log_total = -math.inf
@@ -525,8 +532,9 @@ class DecomposableGraphBMA(Estimator):
             return
         bound = posterior.observed + posterior.max_missing
         advice = ("raise max_missing" if not posterior.automatic_bound
-                  else f"the automatic grid stops at {AUTO_CAP_FACTOR} times the observed count: the data hardly "
-                       "bound N from above; give a larger max_missing to see how far the tail reaches")
+                  else f"the automatic grid stops at {AUTO_CAP_FACTOR} times the observed count (at most "
+                       f"{AUTO_MAX_GRID:,} values of n0): the data hardly bound N from above; give a larger "
+                       "max_missing to see how far the tail reaches")
         share = ("an unbounded share (the tail is still rising or decays no faster than 1/N)"
                  if posterior.tail_mass >= 1.0 else f"about {posterior.tail_mass:.2g}")
         warnings.warn(
