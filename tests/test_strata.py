@@ -414,3 +414,16 @@ def test_strata_fitted_without_a_list_are_flagged_and_frames_are_accepted() -> N
     assert result.summary().set_index("region")["lists_used"].to_dict() == {"north": 3, "south": 2}
     with pytest.raises(estimate.DataError, match="needs CaptureData"):
         fit_strata(frame.to_dict(), by="region", method="loglinear")
+
+
+def test_printed_strata_result_is_a_readable_report(tmp_path: Path) -> None:
+    """print(fit) dumped the whole dataclass (thousands of characters of nested outcomes)."""
+    data = estimate.simulate.scenario("strata", seed=1).data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = fit_strata(data, by="stratum", method="dga", seed=1)
+    text = str(fit)
+    assert text.startswith("dga by stratum: 4 strata (4 estimated, 0 not estimable, 0 failed); 95% credible")
+    assert "  total: " in text and "StratumOutcome" not in text and len(text.splitlines()) == 7
+    assert repr(fit) == "StrataResult(method='dga', by=['stratum'], strata=4, done=4, not_estimable=0, failed=0)"
+    assert "total:" not in str(estimate.load_result(fit.save(tmp_path / "s.json")))  # no draws: no total line

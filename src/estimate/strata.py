@@ -149,6 +149,47 @@ class StrataResult:
     #: Run-level provenance (:mod:`estimate.provenance`); kept out of :meth:`summary` so tables stay reproducible.
     provenance: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    def __repr__(self) -> str:
+        counts = self.counts
+        return (f"StrataResult(method={self.method!r}, by={self.by}, strata={len(self.outcomes)}, "
+                f"done={counts[STATUS_OK]}, not_estimable={counts[STATUS_NOT_ESTIMABLE]}, "
+                f"failed={counts[STATUS_FAILED]})")
+
+    def __str__(self) -> str:
+        """Readable report: method, counts, the overall total (when the draws are at hand) and the strata table
+        (the largest 20 by documented count if there are more)."""
+        from estimate.results import level_percent
+
+        counts = self.counts
+        name = "credible" if self.interval_kind in ("equal-tailed", "hdi") else "confidence"
+        lines = [f"{self.method} by {' × '.join(map(str, self.by))}: {len(self.outcomes)} strata "
+                 f"({counts[STATUS_OK]} estimated, {counts[STATUS_NOT_ESTIMABLE]} not estimable, "
+                 f"{counts[STATUS_FAILED]} failed); {level_percent(self.level)} {name} intervals "
+                 f"({self.interval_kind})"
+                 + (f"; imputation replicates pooled ({self.replicate})" if self.replicate else "")]
+        try:
+            total = self.total().iloc[0]
+        except (DataError, ValueError):  # e.g. loaded from .json: no draws to add up
+            total = None
+        if total is not None:
+            lines.append(f"  total: {total['estimate']:,.0f}  {level_percent(float(total['level']))} {name} interval "
+                         f"({total['interval_kind']}) {total['lower']:,.0f} – {total['upper']:,.0f}"
+                         f"  (documented {int(total['observed']):,})")
+        table = self.summary()
+        shown = table
+        if len(table) > 20:
+            shown = table.nlargest(20, "observed").sort_index()
+        columns = [*self.by, "observed", "estimate", "lower", "upper", "r_hat", "ess_bulk", "status"]
+        columns = [c for c in columns if c in shown.columns and not (c in ("r_hat", "ess_bulk")
+                                                                   and shown[c].isna().all())]
+        formats = {c: (lambda v: "" if v != v else f"{v:,.0f}") for c in ("estimate", "lower", "upper", "ess_bulk")}
+        formats["r_hat"] = lambda v: "" if v != v else f"{v:.3f}"
+        with pd.option_context("display.width", 160, "display.max_columns", 20):
+            lines.append(shown[columns].to_string(index=False, formatters=formats))
+        if len(table) > 20:
+            lines.append(f"  ... {len(table) - 20} smaller strata not shown (see .summary())")
+        return "\n".join(lines)
+
     @property
     def counts(self) -> dict[str, int]:
         """Number of strata done / not estimable / failed."""
