@@ -88,3 +88,18 @@ def test_chao_without_doubletons_warns_and_uses_bias_corrected_form() -> None:
         result = ChaoLowerBound().fit(data)
     assert any(issubclass(w.category, UninformativeDataWarning) and "f2 = 0" in str(w.message) for w in caught)
     assert result.estimate == pytest.approx(12 + 9 * 8 / 2)
+
+
+def test_chao_says_when_lists_never_overlap_and_stays_quiet_when_everyone_is_on_three() -> None:
+    """Two disjoint lists gave a finite 95% interval (757–2,171) and only an "imprecise" warning; everyone on
+    three lists (N̂ = n exactly) warned "very imprecise"."""
+    import estimate
+
+    disjoint = estimate.CaptureData([[1, 0], [0, 1]], [30, 40], ["A", "B"])
+    with pytest.warns(estimate.UninformativeDataWarning, match="never overlap"):
+        result = estimate.make_estimator("chao").fit(disjoint)
+    assert result.interval.upper == math.inf and result.interval.kind == "none"
+    everyone = estimate.CaptureData([[1, 1, 1]], [25], ["A", "B", "C"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert estimate.make_estimator("chao").fit(everyone).estimate == 25

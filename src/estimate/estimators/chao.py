@@ -18,7 +18,7 @@ from estimate.data import CaptureData
 from estimate.errors import UninformativeDataWarning
 from estimate.estimators._intervals import log_normal_interval
 from estimate.estimators.base import Estimator, register
-from estimate.results import Result
+from estimate.results import Interval, Result
 
 __all__ = ["ChaoLowerBound"]
 
@@ -49,16 +49,27 @@ class ChaoLowerBound(Estimator):
             variance = f2 * (ratio**4 / 4 + ratio**3 + ratio**2 / 2)
             form = "f1²/(2 f2)"
         else:
-            warnings.warn(
-                "no one is documented by exactly two lists (f2 = 0); Chao's bound uses the bias-corrected "
-                "form f1(f1 − 1)/2, which is very imprecise",
-                UninformativeDataWarning,
-                stacklevel=3,
-            )
+            if not data.lists_overlap:
+                warnings.warn(
+                    "chao: no one is on two or more lists (the lists never overlap), so the data do not bound N: "
+                    "the bias-corrected form n + f1(f1 − 1)/2 is arithmetic on the list sizes, not an estimate; "
+                    "the interval is reported as unbounded above",
+                    UninformativeDataWarning,
+                    stacklevel=3,
+                )
+            elif f1 > 0:  # f1 = f2 = 0: everyone is on three or more lists, N̂ = n exactly
+                warnings.warn(
+                    "no one is documented by exactly two lists (f2 = 0); Chao's bound uses the bias-corrected "
+                    "form f1(f1 − 1)/2, which is very imprecise",
+                    UninformativeDataWarning,
+                    stacklevel=3,
+                )
             estimate = n + f1 * (f1 - 1) / 2
             variance = f1 * (f1 - 1) / 2 + f1 * (2 * f1 - 1) ** 2 / 4 - f1**4 / (4 * estimate) if estimate else 0.0
             form = "f1(f1−1)/2"
         interval = log_normal_interval(estimate, n, max(variance, 0.0), self.level)
+        if not data.lists_overlap:
+            interval = Interval(float(n), math.inf, level=self.level, kind="none")
         return Result(
             method=self.name,
             model=f"Chao (1987) lower bound n + {form} under heterogeneous capture",
