@@ -35,9 +35,10 @@ from estimate.errors import DataError, DataWarning
 __all__ = ["CaptureData"]
 
 _COUNT_CANDIDATES = ("count", "counts", "freq", "frequency", "n", "Freq")
-#: Largest count (per pattern and in total) accepted: 2^53, beyond which float64 no longer holds every whole number
-#: (counts pass through floating point in validation and in the samplers' rate computations).
-MAX_COUNT = 2**53
+#: Largest count (per pattern and in total) accepted: 10^11 — more people than have ever lived, so a larger count
+#: is a misread identifier or unit.  (The log-linear profile intervals hold their resolution up to it, checked;
+#: above ~10^12 they lose it, and beyond 2^53 float64 no longer holds every whole number.)
+MAX_COUNT = 10**11
 
 
 def _as_list(value: str | Sequence[str] | None) -> list[str]:
@@ -141,7 +142,8 @@ def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
         position = int(np.flatnonzero(huge)[0])
         raise DataError(
             f"count column {column!r} has a count {values[position]:g} at {_row_label(frame, position)}, above "
-            f"the largest count handled exactly ({MAX_COUNT:,}); check the column (a misread identifier or unit?)"
+            f"the largest count accepted ({MAX_COUNT:,}, more people than have ever lived); check the column (a "
+            "misread identifier or unit?)"
         )
     return values.astype(np.int64)
 
@@ -294,7 +296,8 @@ class CaptureData:
         if counts.sum() == 0:
             raise DataError("the data has zero records (all counts are 0); there is nothing to estimate from")
         if float(counts.astype(float).sum()) > MAX_COUNT:
-            raise DataError(f"the counts add up to more than {MAX_COUNT:,} people; check the count column")
+            raise DataError(f"the counts add up to more than {MAX_COUNT:,} people (more than have ever lived); "
+                            "check the count column")
 
         keys = strata + lists
         duplicated = table.duplicated(subset=keys, keep=False)
