@@ -557,19 +557,29 @@ def _trim(pmf: np.ndarray) -> tuple[int, int]:
     return first, max(first, last)
 
 
+_DRAW_BLOCK = 512  # distinct n0 values per block when drawing graphs
+
+
 def _draw(posterior: GraphPosterior, rng: np.random.Generator, shape: tuple[int, int]) -> tuple[np.ndarray,
                                                                                                  np.ndarray]:
     """Exact draws of (n0, graph): n0 from the model-averaged pmf, then the graph from p(G | n0, y)."""
     cdf = np.cumsum(posterior.pmf)
     n0 = np.minimum(np.searchsorted(cdf, rng.random(shape) * cdf[-1], side="right"), cdf.size - 1)
     unique, inverse = np.unique(n0, return_inverse=True)
-    log_weights = posterior.graph_log_weights(np.arange(posterior.coefficients.shape[0]), unique)
-    conditional = np.exp(log_weights - log_weights.max(axis=0, keepdims=True))
-    cumulative = np.cumsum(conditional, axis=0)
-    cumulative /= cumulative[-1]
+    inverse = inverse.ravel()
     u = rng.random(n0.size)
-    graph = (cumulative[:, inverse.ravel()] < u[None, :]).sum(axis=0)
-    return n0.astype(np.int64), graph.reshape(shape).astype(np.int64)
+    graph = np.empty(n0.size, dtype=np.int64)
+    all_graphs = np.arange(posterior.coefficients.shape[0])
+    # p(G | n0, y) for a block of distinct n0 values at a time: memory graphs × block, not graphs × draws
+    block = _DRAW_BLOCK
+    for start in range(0, unique.size, block):
+        log_weights = posterior.graph_log_weights(all_graphs, unique[start : start + block])
+        conditional = np.exp(log_weights - log_weights.max(axis=0, keepdims=True))
+        cumulative = np.cumsum(conditional, axis=0)
+        cumulative /= cumulative[-1]
+        chosen = np.flatnonzero((inverse >= start) & (inverse < start + block))
+        graph[chosen] = (cumulative[:, inverse[chosen] - start] < u[None, chosen]).sum(axis=0)
+    return n0.astype(np.int64), graph.reshape(shape)
 
 
 def _describe_graphs(posterior: GraphPosterior, order: np.ndarray, lists: tuple[str, ...]) -> list[dict[str, Any]]:
