@@ -101,6 +101,8 @@ def test_smoke_result_posterior_and_determinism(smoke, kosovo: CaptureData) -> N
     np.testing.assert_array_equal(post["n0"].values + kosovo.observed, draws)
     for key in ("r_hat", "ess_bulk", "ess_tail", "divergences", "seconds", "ess_bulk_per_second"):
         assert key in result.diagnostics
+    # NUTS's own health: E-BFMI and the share of trajectories cut at the maximum tree depth (never warned before)
+    assert 0.3 < result.diagnostics["e_bfmi_min"] < 3 and 0 <= result.diagnostics["max_tree_depth_share"] <= 1
     assert result.details["seed"] == 11
     np.testing.assert_array_equal(draws, again.draws())  # same seed, same draws
     # the posterior sits where the all-two-way maximum-likelihood fit does (N̂ = 14,402, R glm) — a sanity check
@@ -158,3 +160,14 @@ def test_fits_through_estimate_compare_with_level(kosovo: CaptureData) -> None:
     row = comparison.table.iloc[0]
     assert row["status"] == "ok" and row["level"] == 0.9
     assert math.isfinite(row["ess_bulk"]) and row["divergences"] >= 0
+
+
+def test_e_bfmi_separates_well_and_badly_explored_energies() -> None:
+    """E-BFMI (Betancourt 2016) is ≈ 2 for independent energies and near 0 for a slowly wandering one."""
+    from estimate.estimators._pymc_common import e_bfmi
+
+    rng = np.random.default_rng(4)
+    independent = rng.normal(size=(2, 20_000))
+    assert e_bfmi(independent) == pytest.approx([2.0, 2.0], abs=0.05)
+    wandering = np.cumsum(rng.normal(size=(1, 20_000)), axis=1)
+    assert e_bfmi(wandering)[0] < 0.01

@@ -42,6 +42,10 @@ class SamplerRun:
     sampling_seconds: float  # PyMC's own timing of tuning + sampling, compilation excluded (nan if unknown)
     step_size: float
     tree_depth_max: int
+    #: share of transitions that stopped at the maximum tree depth (trajectories cut short: slow exploration)
+    max_tree_depth_share: float = math.nan
+    #: smallest per-chain E-BFMI (Betancourt 2016): below 0.3 the momentum resampling explores the energy poorly
+    e_bfmi_min: float = math.nan
 
 
 @contextmanager
@@ -122,6 +126,10 @@ def run_nuts(
     diverging = per_chain(trace.get_sampler_stats, "diverging")
     step_size = per_chain(trace.get_sampler_stats, "step_size")
     depth = per_chain(trace.get_sampler_stats, "depth")
+    stats = set(getattr(trace, "stat_names", ()) or ())
+    at_max = (per_chain(trace.get_sampler_stats, "reached_max_treedepth").astype(float)
+              if "reached_max_treedepth" in stats else np.full(depth.shape, np.nan))
+    energy = per_chain(trace.get_sampler_stats, "energy") if "energy" in stats else None
     report = getattr(trace, "report", None)
     sampling = float(getattr(report, "t_sampling", math.nan) or math.nan) if report is not None else math.nan
     return SamplerRun(
@@ -131,7 +139,19 @@ def run_nuts(
         sampling_seconds=sampling,
         step_size=float(np.mean(step_size)),
         tree_depth_max=int(depth.max()),
+        max_tree_depth_share=float(np.mean(at_max)),
+        e_bfmi_min=float(np.min(e_bfmi(energy))) if energy is not None else math.nan,
     )
+
+
+def e_bfmi(energy: np.ndarray) -> np.ndarray:
+    """Energy Bayesian fraction of missing information per chain (Betancourt, M. 2016, "Diagnosing suboptimal
+    cotangent disintegrations in Hamiltonian Monte Carlo", arXiv:1604.00695):
+    E-BFMI = Σ_t (E_t − E_{t−1})² / Σ_t (E_t − Ē)², from the Hamiltonian energy of each draw, shaped (chain, draw)."""
+    values = np.asarray(energy, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sum(np.diff(values, axis=1) ** 2, axis=1) / np.sum(
+            (values - values.mean(axis=1, keepdims=True)) ** 2, axis=1)
 
 
 def draw_unobserved(p0: np.ndarray, observed: int, rng: np.random.Generator) -> np.ndarray:
@@ -187,6 +207,8 @@ def bayes_result(
             "divergences": run.divergences,
             "step_size": run.step_size,
             "tree_depth_max": run.tree_depth_max,
+            "max_tree_depth_share": run.max_tree_depth_share,
+            "e_bfmi_min": run.e_bfmi_min,
             "seconds": run.seconds,
             "sampling_seconds": run.sampling_seconds,
             "ess_bulk_per_second": diagnostics["ess_bulk"] / run.seconds if run.seconds > 0 else math.nan,
@@ -198,6 +220,22 @@ def bayes_result(
             f"{method}: {run.divergences} of {chains * draws} NUTS transitions diverged; the sampler may have "
             "missed part of the posterior, so the interval for N can be biased. Raise target_accept (e.g. 0.95) "
             "or reparametrise.",
+            ConvergenceWarning,
+            stacklevel=stacklevel,
+        )
+    if run.e_bfmi_min < 0.3:
+        warnings.warn(
+            f"{method}: the smallest per-chain E-BFMI is {run.e_bfmi_min:.2f} (< 0.3): NUTS explored the energy "
+            "distribution poorly (heavy tails or a hard geometry), so the posterior of N may be incompletely "
+            "explored. Run longer or reparametrise.",
+            ConvergenceWarning,
+            stacklevel=stacklevel,
+        )
+    if run.max_tree_depth_share > 0.01:
+        warnings.warn(
+            f"{method}: {run.max_tree_depth_share:.0%} of NUTS transitions stopped at the maximum tree depth "
+            "(trajectories cut short): the sampler explores slowly and the ESS may be optimistic. Check R-hat and "
+            "ESS, run longer or reparametrise.",
             ConvergenceWarning,
             stacklevel=stacklevel,
         )
