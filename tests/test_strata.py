@@ -427,3 +427,22 @@ def test_printed_strata_result_is_a_readable_report(tmp_path: Path) -> None:
     assert "  total: " in text and "StratumOutcome" not in text and len(text.splitlines()) == 7
     assert repr(fit) == "StrataResult(method='dga', by=['stratum'], strata=4, done=4, not_estimable=0, failed=0)"
     assert "total:" not in str(estimate.load_result(fit.save(tmp_path / "s.json")))  # no draws: no total line
+
+
+class _FailsOnLargeStrata(estimate.ChaoLowerBound):
+    """Chao's bound, but raising as PyMC's SamplingError (a RuntimeError) does on strata above 300 people."""
+
+    def _fit(self, data: CaptureData) -> estimate.Result:
+        if data.observed > 300:
+            raise RuntimeError("Initial evaluation of model at starting point failed!")
+        return super()._fit(data)
+
+
+def test_a_stratum_whose_sampler_fails_is_reported_not_fatal() -> None:
+    """A RuntimeError in one stratum (PyMC's SamplingError) aborted the whole run."""
+    data = estimate.simulate.scenario("strata", seed=1).data
+    with pytest.warns(estimate.UninformativeDataWarning, match="were not estimated"):
+        result = fit_strata(data, by="stratum", estimator=_FailsOnLargeStrata())
+    table = result.summary().set_index("stratum")
+    assert (table["status"] == "failed").sum() == 3 and table.loc["S1", "status"] == "ok"
+    assert table.loc["S2", "reason"] == "Initial evaluation of model at starting point failed!"

@@ -182,7 +182,7 @@ class Estimator(ABC):
             estimator = self.clone(seed=seeds[i]) if (seeds is not None and self.takes_seed) else self
             try:
                 outcomes.append(estimator.fit(data))
-            except (ValueError, ArithmeticError) as exc:
+            except (ValueError, ArithmeticError, RuntimeError) as exc:  # RuntimeError: e.g. PyMC's SamplingError
                 outcomes.append(exc)
         return outcomes
 
