@@ -248,3 +248,15 @@ def test_unnamed_strata_are_refused_with_a_clear_error(strata: object) -> None:
         CaptureData([[1, 0], [0, 1]], [1, 2], ["A", "B"], strata=strata)
     named = CaptureData([[1, 0], [0, 1]], [1, 2], ["A", "B"], strata=pd.DataFrame({0: ["x", "y"]}))
     assert named.strata_columns == ("0",)
+
+
+def test_a_subset_of_the_lists_of_record_level_data_works_like_aggregated_data() -> None:
+    """--lists A,B on records where someone is only on C failed ("records people on none of the lists");
+    the same data aggregated dropped that person with a warning."""
+    frame = pd.DataFrame({"A": [1, 0, 1, 1, 0, 0], "B": [0, 1, 1, 1, 1, 0], "C": [0, 0, 0, 1, 0, 1],
+                          "id": [11, 12, 13, 14, 15, 16]})
+    with pytest.warns(DataWarning, match=r"on none of the chosen lists \['A', 'B'\].*\['C'\]"):
+        data = CaptureData.from_records(frame, lists=["A", "B"])
+    assert data.lists == ("A", "B") and data.observed == 5
+    with pytest.raises(DataError, match="none of the lists"):  # nobody on any list at all is still an error
+        CaptureData.from_records(frame.assign(C=0), lists=["A", "B"])

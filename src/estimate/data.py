@@ -398,14 +398,18 @@ class CaptureData:
     ) -> CaptureData:
         """Build from record-level data: one row per individual, one 0/1 or boolean column per list.
 
-        ``lists`` defaults to every column that is not a stratum.  Individuals on no list are an error.
+        ``lists`` defaults to every column that is not a stratum.  Individuals on no list are an error; with
+        ``lists`` a subset, people on none of them but on another 0/1 column are left out with a warning (as for
+        aggregated data).
         """
         frame = _require_frame(frame)
         strata_cols = _as_list(strata)
         _check_columns_exist(frame, strata_cols, "stratum")
         list_cols = _as_list(lists) if lists is not None else [c for c in frame.columns if c not in strata_cols]
         _check_columns_exist(frame, list_cols, "list")
-        work = frame[list_cols + strata_cols].copy()
+        # the other columns travel along (unused) so that people on other lists only are recognised as such
+        others = [c for c in frame.columns if c not in list_cols and c not in strata_cols]
+        work = frame[list_cols + strata_cols + others].copy()
         count = _unused_name("__count__", list_cols + strata_cols)
         work[count] = 1
         return cls._from_frame(work, list_cols, count, strata_cols, strict=strict, warn_duplicates=False)
