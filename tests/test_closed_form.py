@@ -103,3 +103,10 @@ def test_chao_says_when_lists_never_overlap_and_stays_quiet_when_everyone_is_on_
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert estimate.make_estimator("chao").fit(everyone).estimate == 25
+
+
+def test_two_list_names_given_as_one_string_are_refused() -> None:
+    """Chapman(lists="AB") was read as lists A and B."""
+    data = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [5, 4, 3]}))
+    with pytest.raises(NotApplicable, match="two list names"):
+        Chapman(lists="AB").fit(data)

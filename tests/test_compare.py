@@ -203,3 +203,9 @@ def test_interval_level_outside_0_1_is_refused_by_every_method(method: str) -> N
 
 def test_levels_are_shown_without_misleading_rounding() -> None:
     assert str(Interval(1.0, 2.0, level=0.999, kind="hdi")).endswith("(99.9% credible interval (hdi))")
+
+
+def test_settings_for_a_method_not_compared_are_refused(kosovo) -> None:
+    """models={"lcmcr": ...} with lcmcr not among the methods was silently ignored."""
+    with pytest.raises(estimate.DataError, match="not among the methods compared"):
+        estimate.compare(kosovo, ["chao"], models={"lcmcr": {"K": 5}})

@@ -260,3 +260,9 @@ def test_a_subset_of_the_lists_of_record_level_data_works_like_aggregated_data()
     assert data.lists == ("A", "B") and data.observed == 5
     with pytest.raises(DataError, match="none of the lists"):  # nobody on any list at all is still an error
         CaptureData.from_records(frame.assign(C=0), lists=["A", "B"])
+
+
+@pytest.mark.parametrize("values", [np.array([3 + 0j, 1j, 2 + 0j]), pd.to_timedelta([1, 2, 3], unit="s")])
+def test_count_columns_of_complex_or_time_values_are_refused(values: object) -> None:
+    with pytest.raises(DataError, match="counts must be whole numbers"):
+        CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": values}))

@@ -446,3 +446,10 @@ def test_a_stratum_whose_sampler_fails_is_reported_not_fatal() -> None:
     table = result.summary().set_index("stratum")
     assert (table["status"] == "failed").sum() == 3 and table.loc["S1", "status"] == "ok"
     assert table.loc["S2", "reason"] == "Initial evaluation of model at starting point failed!"
+
+
+@pytest.mark.parametrize(("option", "value"), [("min_records", "5"), ("min_records", -1), ("min_lists", 1)])
+def test_bad_thresholds_are_refused(option: str, value: object) -> None:
+    data = estimate.simulate.scenario("strata", seed=1).data
+    with pytest.raises(estimate.DataError, match=option):
+        fit_strata(data, by="stratum", method="chao", **{option: value})

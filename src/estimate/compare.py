@@ -246,6 +246,9 @@ def compare(
     unknown += [key for key in (models or {}) if str(key).strip().lower() not in method_names()]
     if unknown:  # a typo is the user's to fix, not a "failed" row (nor a silently ignored models= entry)
         raise DataError(f"unknown method(s) {unknown}; available: {', '.join(method_names())}")
+    unused = [key for key in (models or {}) if str(key).strip().lower() not in names]
+    if unused:  # settings for a method that is not compared would be silently ignored
+        raise DataError(f"models= gives settings for {unused}, which are not among the methods compared {names}")
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     rows: list[dict[str, Any]] = []
     results: dict[str, Result] = {}

@@ -113,6 +113,10 @@ def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     if missing.any():
         position = int(np.flatnonzero(missing)[0])
         raise DataError(f"count column {column!r} has a missing value at {_row_label(frame, position)}")
+    kind = getattr(series.dtype, "kind", "")
+    if kind in "cmM" and kind:  # complex (the imaginary part would be dropped), timedelta, datetime
+        raise DataError(f"count column {column!r} has values of type {series.dtype}; counts must be whole numbers "
+                        ">= 0")
     if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
         converted = pd.to_numeric(series, errors="coerce")
         if converted.isna().any():

@@ -497,6 +497,10 @@ def fit_strata(
     split_cols = columns + ([replicate] if replicate else [])
     if min_lists is None:
         min_lists = 3 if estimator.name in ("lcmcr", "pymc-lcmcr") else 2
+    if not (is_whole(min_lists) and min_lists >= 2):
+        raise DataError(f"min_lists must be an integer >= 2 (estimation needs two lists at least), got {min_lists!r}")
+    if not (is_whole(min_records) and min_records >= 1):
+        raise DataError(f"min_records must be an integer >= 1, got {min_records!r}")
 
     parts = _split(data, split_cols)
     outcomes: dict[tuple[Any, ...], StratumOutcome] = {}

@@ -41,7 +41,7 @@ class _TwoListEstimator(Estimator):
                 )
             pair = data
         else:
-            if len(self.lists) != 2:
+            if isinstance(self.lists, str) or len(self.lists) != 2:
                 raise NotApplicable(f"{self.name} needs exactly two list names, got {self.lists}")
             pair = data.select_lists(list(self.lists))
         x = pair.patterns
