@@ -258,3 +258,11 @@ def test_the_automatic_grid_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.warns(EstimateWarning, match=r"at most 20,000 values of n0"):
         fit = DecomposableGraphBMA(seed=1, draws=50).fit(data)
     assert fit.diagnostics["max_missing"] <= 20_000
+
+
+def test_tail_estimate_does_not_depend_on_where_the_last_chunk_ends(kosovo: CaptureData) -> None:
+    """A last chunk of one grid point lost the local slope: 65,536 gave "about 0.27" beyond the grid where
+    65,535 and 65,537 gave an unbounded share."""
+    scaled = CaptureData(kosovo.patterns, kosovo.counts * 10, list(kosovo.lists))
+    tails = [graph_posterior(scaled, 1 / 16, bound).tail_mass for bound in (65_535, 65_536, 65_537)]
+    assert tails[0] == tails[1] == tails[2]

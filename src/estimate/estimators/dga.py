@@ -190,13 +190,16 @@ class GraphPosterior:
         return self.coefficients[graphs] @ self.terms.terms(n0) + self.terms.base(n0)[None, :]
 
 
-def _log_tail(log_weights: np.ndarray, end_n0: float, terms: _MarginalTerms, exponents: np.ndarray) -> float:
+def _log_tail(log_weights: np.ndarray, end_n0: float, terms: _MarginalTerms, exponents: np.ndarray,
+              previous: np.ndarray | None = None) -> float:
     """log of the estimated mass beyond the last grid point, summed over graphs (−inf if none).
 
     Per graph the pmf is continued as a power law w(N) = w(N_B) (N / N_B)^e beyond N_B = n + end_n0, with e the
     larger of the local slope d log w / d log N and the exact asymptotic exponent; the mass beyond is then
     w(N_B) N_B / (−e − 1), infinite if e ≥ −1 (still rising, or an improper tail).
     """
+    if log_weights.shape[1] == 1 and previous is not None:  # a one-point last chunk: the slope needs a neighbour
+        log_weights = np.column_stack([previous, log_weights[:, 0]])
     total = terms.n + end_n0
     width = log_weights.shape[1]
     slope = (log_weights[:, -1] - log_weights[:, -2]) * total if width > 1 else exponents
@@ -225,6 +228,7 @@ def graph_posterior(data: CaptureData, delta: float, max_missing: int | None = N
     row_lse: list[np.ndarray] = []  # per chunk: log Σ_n0 p(G, n0 | y) over the chunk for every graph
     log_total = -math.inf
     log_tail = math.inf
+    previous = None  # the last column of the previous chunk
     for start, stop in _chunks(bound, coefficients.shape[0]):
         n0 = np.arange(start, stop, dtype=float)
         log_weights = coefficients @ terms.terms(n0)
@@ -233,7 +237,8 @@ def graph_posterior(data: CaptureData, delta: float, max_missing: int | None = N
         column_lse.append(columns)
         row_lse.append(rows)
         log_total = float(np.logaddexp(log_total, logsumexp(columns)))
-        log_tail = _log_tail(log_weights, stop - 1.0, terms, exponents)
+        log_tail = _log_tail(log_weights, stop - 1.0, terms, exponents, previous)
+        previous = log_weights[:, -1].copy()
         if automatic and log_tail - log_total < math.log(AUTO_TAIL_TOLERANCE):
             break
     log_pmf = np.concatenate(column_lse)
