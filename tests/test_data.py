@@ -266,3 +266,12 @@ def test_a_subset_of_the_lists_of_record_level_data_works_like_aggregated_data()
 def test_count_columns_of_complex_or_time_values_are_refused(values: object) -> None:
     with pytest.raises(DataError, match="counts must be whole numbers"):
         CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": values}))
+
+
+def test_stratum_values_that_read_alike_are_refused() -> None:
+    """1 and "1" became two strata that both print as "1"."""
+    frame = pd.DataFrame({"A": [1, 0, 1, 1], "B": [0, 1, 1, 1], "region": [1, "1", 2, 2]})
+    with pytest.raises(DataError, match="read alike"):
+        CaptureData.from_records(frame, lists=["A", "B"], strata="region")
+    fine = CaptureData.from_records(frame.assign(region=["1", "1", "2", "x"]), lists=["A", "B"], strata="region")
+    assert fine.strata_columns == ("region",)

@@ -162,6 +162,16 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
                 f"stratum column {column!r} has a missing value at {_row_label(frame, position)}; "
                 "drop or impute those records (for imputed replicates, add a replicate column)"
             )
+        if frame[column].dtype == object:  # e.g. 1 and "1": two strata that print alike in every table
+            values = pd.unique(frame[column])
+            by_text: dict[str, object] = {}
+            for value in values:
+                other = by_text.setdefault(str(value), value)
+                if other is not value and type(other) is not type(value):
+                    raise DataError(
+                        f"stratum column {column!r} holds {other!r} and {value!r}, different values that read alike; "
+                        "make the column one type (e.g. all text)"
+                    )
 
 
 class CaptureData:
