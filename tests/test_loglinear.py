@@ -192,3 +192,11 @@ def test_malformed_terms_are_refused(terms: object) -> None:
                       "count": [20, 15, 6, 12, 4, 2, 3]}), count="count")
     with pytest.raises(estimate.DataError, match="terms must be|two different lists"):
         LogLinear(terms=terms).fit(data)
+
+
+def test_independence_without_an_mle_does_not_advise_dropping_interactions() -> None:
+    """Everyone on both lists: the advice was "choose a model with fewer interactions" for a model with none."""
+    data = estimate.CaptureData([[1, 1]], [50], ["A", "B"])
+    with pytest.warns(UninformativeDataWarning, match="no interactions to drop") as record:
+        result = LogLinear().fit(data)
+    assert result.estimate == 50 and not any("fewer interactions" in str(w.message) for w in record)

@@ -450,8 +450,12 @@ class LogLinear(Estimator):
             warnings.warn(
                 f"log-linear model {self._describe(chosen.terms)}: the maximum-likelihood estimate does not exist "
                 "for these counts (patterns with no one on them force fitted counts to 0 and coefficients to ±∞), "
-                "so the estimate and its interval depend on where the iterations stopped; choose a model with "
-                "fewer interactions" + (" — no model of the search has an MLE" if candidates else ""),
+                "so the estimate and its interval depend on where the iterations stopped; "
+                + ("choose a model with fewer interactions" + (" — no model of the search has an MLE" if candidates
+                                                               else "")
+                   if chosen.terms else
+                   "the independence model has no interactions to drop: its fit runs to the boundary (a list "
+                   "that catches everyone, or no one, of the others'), and the estimate is that limit"),
                 UninformativeDataWarning,
                 stacklevel=4,
             )
