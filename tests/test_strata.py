@@ -448,7 +448,8 @@ def test_a_stratum_whose_sampler_fails_is_reported_not_fatal() -> None:
     assert table.loc["S2", "reason"] == "Initial evaluation of model at starting point failed!"
 
 
-@pytest.mark.parametrize(("option", "value"), [("min_records", "5"), ("min_records", -1), ("min_lists", 1)])
+@pytest.mark.parametrize(("option", "value"), [("min_records", "5"), ("min_records", -1), ("min_lists", 1),
+                                               ("dask_workers", -1), ("dask_workers", 0)])
 def test_bad_thresholds_are_refused(option: str, value: object) -> None:
     data = estimate.simulate.scenario("strata", seed=1).data
     with pytest.raises(estimate.DataError, match=option):

@@ -497,6 +497,8 @@ def fit_strata(
     split_cols = columns + ([replicate] if replicate else [])
     if min_lists is None:
         min_lists = 3 if estimator.name in ("lcmcr", "pymc-lcmcr") else 2
+    if dask_workers is not None and not (is_whole(dask_workers) and dask_workers >= 1):
+        raise DataError(f"dask_workers must be an integer >= 1, got {dask_workers!r}")  # -1 hung forever
     if not (is_whole(min_lists) and min_lists >= 2):
         raise DataError(f"min_lists must be an integer >= 2 (estimation needs two lists at least), got {min_lists!r}")
     if not (is_whole(min_records) and min_records >= 1):
