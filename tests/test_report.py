@@ -148,3 +148,12 @@ def test_report_renders_in_headless_chromium(tmp_path: Path, kosovo_report: str)
     assert done.returncode == 0, done.stdout + done.stderr
     assert '"ok": true' in done.stdout and '"console_messages": []' in done.stdout
     assert (tmp_path / "report_screenshot.png").stat().st_size > 10_000
+
+
+def test_report_keeps_a_method_s_own_level_unless_told(kosovo, tmp_path) -> None:
+    """--level defaulted to 0.95 and overrode a preset's level (compare keeps it)."""
+    from estimate.estimators.rcapture import Mt
+    from estimate.report import make_report
+
+    html = make_report(kosovo, [Mt(level=0.9)], seed=1)
+    assert "90% confidence" in html and "95% confidence" not in html

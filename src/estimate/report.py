@@ -172,7 +172,7 @@ def make_report(
     methods: Sequence[str | Estimator] | str | None = None,
     *,
     seed: int | None = None,
-    level: float = 0.95,
+    level: float | None = None,
     title: str | None = None,
     population: str | None = None,
     command: Sequence[str] | None = None,

@@ -24,7 +24,8 @@ def report(
     count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
     strata: str = typer.Option(None, "--strata", help="Stratum columns of the input (pooled in the report)."),
     seed: int = typer.Option(None, "--seed", help="Root random seed; each method gets its own seed from it."),
-    level: float = typer.Option(0.95, "--level", help="Interval level for every method."),
+    level: float = typer.Option(None, "--level", help="Interval level for every method (default: each "
+                                "method's or preset's own, 0.95 unless a preset says otherwise)."),
     title: str = typer.Option(None, "--title", help="Report title (default: the dataset's title)."),
     population: str = typer.Option(None, "--population",
                                    help="Who is counted, for the sentences (e.g. 'deaths', 'victims')."),
