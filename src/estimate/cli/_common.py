@@ -26,7 +26,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 STATE: dict[str, Any] = {"debug": False}
 
 FORMATS = ("table", "json", "csv", "parquet")
-_PARQUET_SUFFIXES = (".parquet", ".pq")
+PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
 def resolve_format(fmt: str | None, output: Path | None) -> str:
@@ -34,7 +34,7 @@ def resolve_format(fmt: str | None, output: Path | None) -> str:
     .parquet), else the human-readable table.  Parquet is binary: it needs ``--output``."""
     if fmt is None:
         suffix = output.suffix.lower() if output is not None else ""
-        fmt = "parquet" if suffix in _PARQUET_SUFFIXES else suffix.lstrip(".") if suffix in (".csv", ".json") \
+        fmt = "parquet" if suffix in PARQUET_SUFFIXES else suffix.lstrip(".") if suffix in (".csv", ".json") \
             else "table"
     if fmt not in FORMATS:
         raise DataError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -152,7 +152,7 @@ _TABLE_FORMATS = {"r_hat": _fixed("{:.3f}"), "ess_bulk": _fixed("{:.0f}"), "ess_
 
 def emit_frame(frame: pd.DataFrame, fmt: str, output: Path | None, *, extra_json: Any = None) -> None:
     """Write a summary table as table / json / csv / parquet (Parquet also when ``output`` ends in .parquet)."""
-    if output is not None and (fmt == "parquet" or output.suffix.lower() in _PARQUET_SUFFIXES):
+    if output is not None and (fmt == "parquet" or output.suffix.lower() in PARQUET_SUFFIXES):
         atomic_write_with(output, lambda tmp: frame.to_parquet(tmp, index=False))
         typer.echo(f"wrote {output}", err=True)
         return

@@ -215,12 +215,17 @@ def _log_tail(log_weights: np.ndarray, end_n0: float, terms: _MarginalTerms, exp
     return float(logsumexp(log_weights[:, -1] + math.log(total) - np.log(-exponent - 1.0)))
 
 
+def _tail_exponents(coefficients: np.ndarray, terms: _MarginalTerms) -> np.ndarray:
+    """c_G per graph: the large-n0 slope of log p(G, n0 | y) against log n0 (see the module docstring)."""
+    return coefficients @ terms.exponent + terms.n - 1.0
+
+
 def graph_posterior(data: CaptureData, delta: float, max_missing: int | None = None) -> GraphPosterior:
     """Posterior over the decomposable graphs of ``data``'s lists and over n0 (see the module docstring)."""
     J = data.n_lists
     terms = _MarginalTerms.build(_table_by_mask(data), J, float(delta))
     coefficients = clique_separator_coefficients(J).astype(float)
-    exponents = coefficients @ terms.exponent + terms.n - 1.0  # c_G: large-n0 slope of log p(G, n0 | y)
+    exponents = _tail_exponents(coefficients, terms)
     automatic = max_missing is None
     bound = (min(max(AUTO_CAP_FACTOR * int(terms.n), AUTO_MIN_CAP), AUTO_MAX_GRID) if automatic
              else int(max_missing))
@@ -472,7 +477,7 @@ class DecomposableGraphBMA(Estimator):
         # averaged mean exists only if every c_G < −2, the variance only if every c_G < −3 (not so for dga's
         # default δ = 2^-J, where the saturated graph has c = −1 − δ(2^J − 1) > −2).  Otherwise the grid's values
         # are artefacts of where the grid stops (they grow with max_missing): report ∞, keep the grid's in details
-        heaviest = float(np.max(posterior.coefficients @ posterior.terms.exponent + posterior.terms.n - 1.0))
+        heaviest = float(np.max(_tail_exponents(posterior.coefficients, posterior.terms)))
         grid_mean, grid_sd = mean, sd
         if heaviest >= -2.0:
             mean = math.inf
