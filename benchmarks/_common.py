@@ -85,10 +85,17 @@ def versions() -> dict[str, str]:
 
 
 def git_commit() -> str | None:
+    """The checkout's short commit, with ``+dirty`` when tracked files differ from it (the results were then made
+    by code that commit does not hold); None outside a git checkout."""
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True,
                              timeout=10)
-        return out.stdout.strip() or None
+        commit = out.stdout.strip()
+        if not commit:
+            return None
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=HERE,
+                                capture_output=True, text=True, timeout=10)
+        return commit + "+dirty" if status.returncode == 0 and status.stdout.strip() else commit
     except (OSError, subprocess.SubprocessError):
         return None
 

@@ -213,7 +213,7 @@ def _lcmcr_settings(mode: str, scenario: str) -> dict[str, int]:
 def _run_lcmcr(scenario: str, mode: str, R: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """All replicates of one scenario in one batched kernel call (plus per-stratum fits for strata)."""
     from estimate.estimators.lcmcr import LCMCR
-    from estimate.inference_data import interval_from_draws
+    from estimate.inference_data import convergence_problems, interval_from_draws
 
     settings = _lcmcr_settings(mode, scenario)
     sims = [_population(scenario, r) for r in range(R)]
@@ -234,7 +234,8 @@ def _run_lcmcr(scenario: str, mode: str, R: int) -> tuple[dict[str, Any], dict[s
             continue
         reps.append({"rep": r, "status": "ok", "estimate": float(res.estimate), "lower": float(res.interval.lower),
                      "upper": float(res.interval.upper), "r_hat": res.diagnostics.get("r_hat"),
-                     "ess_bulk": res.diagnostics.get("ess_bulk"), "seconds": wall / R})
+                     "ess_bulk": res.diagnostics.get("ess_bulk"), "ess_tail": res.diagnostics.get("ess_tail"),
+                     "converged": not convergence_problems(res.diagnostics), "seconds": wall / R})
     main = {"cell_status": "run", "replicates": reps, "settings": settings, "batch_wall_seconds": wall}
     if not sims[0].N_by_stratum:
         return main, None
@@ -254,12 +255,21 @@ def _run_lcmcr(scenario: str, mode: str, R: int) -> tuple[dict[str, Any], dict[s
     wall = time.perf_counter() - start
     totals: dict[int, Any] = {}
     failed: dict[int, str] = {}
+    # the replicate's convergence is its strata's: the worst R-hat and ESS, and how many strata fail a check
+    worst: dict[int, dict[str, float]] = {}
     for (r, _), res in zip(owner, outcomes, strict=True):
         if isinstance(res, Exception):
             failed[r] = f"{type(res).__name__}: {res}"
             continue
         draws = res.draws()
         totals[r] = draws if r not in totals else totals[r] + draws
+        d = res.diagnostics
+        w = worst.setdefault(r, {"r_hat": -math.inf, "ess_bulk": math.inf, "ess_tail": math.inf,
+                                 "strata_unconverged": 0})
+        w["r_hat"] = max(w["r_hat"], d.get("r_hat", math.nan))
+        w["ess_bulk"] = min(w["ess_bulk"], d.get("ess_bulk", math.nan))
+        w["ess_tail"] = min(w["ess_tail"], d.get("ess_tail", math.nan))
+        w["strata_unconverged"] += bool(convergence_problems(d))
     reps = []
     for r in range(R):
         if r in failed or r not in totals:
@@ -267,7 +277,8 @@ def _run_lcmcr(scenario: str, mode: str, R: int) -> tuple[dict[str, Any], dict[s
             continue
         interval = interval_from_draws(totals[r], level=LEVEL, kind="equal-tailed")
         reps.append({"rep": r, "status": "ok", "estimate": float(np.median(totals[r])),
-                     "lower": float(interval.lower), "upper": float(interval.upper), "seconds": wall / R})
+                     "lower": float(interval.lower), "upper": float(interval.upper), **worst[r],
+                     "converged": worst[r]["strata_unconverged"] == 0, "seconds": wall / R})
     by_stratum = {"cell_status": "run", "replicates": reps, "settings": settings, "batch_wall_seconds": wall}
     return main, by_stratum
 
@@ -300,6 +311,7 @@ def summarise(cell: dict[str, Any], N: int) -> dict[str, Any]:
         "rmse": float(math.sqrt(np.mean((est - N) ** 2))),
         "coverage": c,
         "coverage_mcse": float(math.sqrt(c * (1 - c) / n)),
+        "coverage_wilson_95": wilson_interval(int(cover.sum()), n),
         "below": float((hi < N).mean()),  # interval entirely below the truth
         "above": float((lo > N).mean()),
         "mean_width": float(np.mean(hi[finite] - lo[finite])) if finite.any() else None,
@@ -309,15 +321,37 @@ def summarise(cell: dict[str, Any], N: int) -> dict[str, Any]:
     })
     rhat = [r["r_hat"] for r in ok if r.get("r_hat") is not None]
     if rhat:
+        from estimate.inference_data import ESS_MIN, RHAT_MAX
+
         ess = np.array([r["ess_bulk"] for r in ok if r.get("ess_bulk") is not None])
-        out.update({"r_hat_max": float(np.max(rhat)), "share_r_hat_over_1_05": float(np.mean(np.array(rhat) > 1.05)),
-                    "ess_bulk_median": float(np.median(ess)), "ess_bulk_min": float(np.min(ess))})
+        converged = np.array([bool(r.get("converged")) for r in ok])
+        out.update({"r_hat_max": float(np.nanmax(rhat)), "ess_bulk_median": float(np.nanmedian(ess)),
+                    "ess_bulk_min": float(np.nanmin(ess)),
+                    # the package's own checks (R-hat ≤ RHAT_MAX, bulk and tail ESS ≥ ESS_MIN), as fit() warns
+                    "convergence_thresholds": {"r_hat_max": RHAT_MAX, "ess_min": ESS_MIN},
+                    "share_unconverged": float(1 - converged.mean()),
+                    "coverage_converged": float(cover[converged].mean()) if converged.any() else None,
+                    "n_converged": int(converged.sum())})
+        if any("strata_unconverged" in r for r in ok):
+            out["strata_unconverged_total"] = int(sum(r.get("strata_unconverged", 0) for r in ok))
     return out
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> list[float]:
+    """Wilson's 95% score interval for a proportion (Wilson 1927): unlike ± the binomial standard error it is
+    not zero-width when every or no replicate covers."""
+    if n == 0:
+        return [math.nan, math.nan]
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [max(0.0, centre - half), min(1.0, centre + half)]
 
 
 def _compact(reps: list[dict[str, Any]]) -> dict[str, list]:
     """Per-replicate figures as columns (so the JSON stays readable and small)."""
-    keys = ["rep", "status", "estimate", "lower", "upper", "seconds", "r_hat", "ess_bulk"]
+    keys = ["rep", "status", "estimate", "lower", "upper", "seconds", "r_hat", "ess_bulk", "ess_tail", "converged",
+            "strata_unconverged"]
     present = [k for k in keys if any(k in r for r in reps)]
 
     def val(r: dict[str, Any], k: str) -> Any:
@@ -419,6 +453,16 @@ def _short(c: dict[str, Any] | None) -> str | None:
     return None
 
 
+def _coverage_text(c: dict[str, Any]) -> str:
+    """Coverage ± its binomial MCSE; at 0% or 100% (MCSE zero) Wilson's 95% interval instead."""
+    cov = c["coverage"]
+    wilson = c.get("coverage_wilson_95")
+    if wilson is not None and cov in (0.0, 1.0):
+        lo, hi = (C.fmt(w, 1, pct=True) for w in wilson)
+        return f"{C.fmt(cov, 1, pct=True)} (Wilson 95%: {lo}–{hi})"
+    return f"{C.fmt(cov, 1, pct=True)} ± {C.fmt(c['coverage_mcse'], 1, pct=True)}"
+
+
 def markdown(result: dict[str, Any]) -> str:
     scen = list(result["scenarios"])
     methods = result["methods"]
@@ -445,8 +489,8 @@ def markdown(result: dict[str, Any]) -> str:
             rows.append(row)
         return [f"## {title}", "", *C.table(["scenario", *methods], rows), ""]
 
-    lines += matrix("Coverage of the 95% interval (± Monte Carlo standard error)",
-                    lambda c: f"{C.fmt(c['coverage'], 1, pct=True)} ± {C.fmt(c['coverage_mcse'], 1, pct=True)}")
+    lines += matrix("Coverage of the 95% interval (± Monte Carlo standard error; at 0% or 100%, where that error is "
+                    "zero, Wilson's 95% interval instead)", _coverage_text)
     lines += matrix("Relative bias of the point estimate, mean of N̂/N − 1 (± MCSE)",
                     lambda c: f"{C.fmt(c['relative_bias'], 1, pct=True, sign=True)} ± "
                               f"{C.fmt(c['relative_bias_mcse'], 1, pct=True)}")
@@ -470,14 +514,23 @@ def markdown(result: dict[str, Any]) -> str:
             met = 0.93 <= c["coverage"] <= 0.97 and c["n_ok"] >= 200
             verdict = ("met" if met else "not met") if applies else "(misspecified: not a target)"
             st = c["lcmcr_settings"]
-            rows.append([s, m, f"{C.fmt(c['coverage'], 1, pct=True)} ± {C.fmt(c['coverage_mcse'], 1, pct=True)}",
-                         f"{c['n_ok']}/{c['n_total']}", verdict,
+            unconverged = C.fmt(c.get("share_unconverged"), 1, pct=True)
+            if c.get("strata_unconverged_total") is not None:
+                unconverged += f" ({c['strata_unconverged_total']:,} strata)"
+            conv_cov = (f"{C.fmt(c['coverage_converged'], 1, pct=True)} (n = {c['n_converged']})"
+                        if c.get("coverage_converged") is not None else "—")
+            rows.append([s, m, _coverage_text(c), f"{c['n_ok']}/{c['n_total']}", verdict,
                          f"{st['chains']} × ({st['burn_in']:,} burn-in + {st['draws']:,} × {st['thinning']})",
-                         C.fmt(c.get("r_hat_max"), 3), C.fmt(c.get("share_r_hat_over_1_05"), 1, pct=True),
-                         C.fmt(c.get("ess_bulk_median"))])
+                         C.fmt(c.get("r_hat_max"), 3), C.fmt(c.get("ess_bulk_median")), unconverged, conv_cov])
     lines += C.table(["scenario", "estimator", "coverage", "replicates ok", "target 93–97%",
-                      "chains × (burn-in + draws × thinning)", "max R-hat", "R-hat > 1.05", "median ESS of N"], rows)
-    lines += [""]
+                      "chains × (burn-in + draws × thinning)", "max R-hat", "median bulk ESS of N",
+                      "replicates not converged", "coverage of the converged"], rows)
+    lines += ["", "A replicate counts as not converged when its N fails a check the package warns on (R-hat > 1.01, "
+              "bulk or tail ESS < 400 — `estimate.inference_data.RHAT_MAX`, `ESS_MIN`); for lcmcr-by-stratum when "
+              "any of its strata does (R-hat and ESS shown are the worst stratum's; in parentheses the number of "
+              "strata, over all replicates, that fail). These runs are short (2 chains × 1,000 draws), so ESS "
+              "< 400 is the usual failure; the coverage is over all replicates, converged or not, as a user "
+              "running these settings would get it.", ""]
 
     # details
     lines += ["## Every cell", ""]
