@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import estimate
+import estimate.strata as strata_module
 from estimate import CaptureData, DataError
 from estimate.estimators.lcmcr import LCMCR
 from estimate.strata import fit_strata, stratum_seed
@@ -134,6 +135,16 @@ def test_cache_resume_reuses_results(stratified: CaptureData, tmp_path: Path) ->
     second = fit(stratified, cache_dir=tmp_path)
     assert [f.stat().st_mtime_ns for f in sorted(tmp_path.glob("*.npz"))] == stamps
     pd.testing.assert_frame_equal(first.summary(), second.summary())
+
+
+def test_cache_is_not_reused_by_other_code(stratified: CaptureData, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # the package version stays 0.1.0 while an editable install's code changes: the key carries a source digest
+    fit(stratified, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.npz"))) == 6
+    monkeypatch.setattr(strata_module, "_code_digest", lambda: "other code")
+    fit(stratified, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.npz"))) == 12
 
 
 def _cli(*args: str) -> list[str]:

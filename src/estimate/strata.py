@@ -15,11 +15,14 @@ practitioners do, so the interval reflects both sampling and imputation uncertai
 Reproducibility: the seed of each (stratum, replicate) is derived from the user's seed and a stable hash of the
 stratum key, so results do not depend on the number of workers, the executor, or the order strata run in.
 Each finished stratum is cached (atomically) under a key made from its data content, the estimator and its
-parameters, its seed and the package version, so an interrupted run resumes where it stopped.
+parameters, its seed, the package version and a digest of the package's source code (the version alone does not
+change while an editable install's code does), so an interrupted run resumes where it stopped and a run after an
+upgrade or a code change fits afresh.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -50,6 +53,17 @@ def _package_version() -> str:
     from estimate import __version__
 
     return __version__
+
+
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """SHA-256 of the package's Python sources (relative path and bytes of every module, in sorted order): a cached
+    stratum is reused only by the code that fitted it."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def _stable_key_int(key: Sequence[Any]) -> int:
@@ -402,6 +416,7 @@ def _cache_key(estimator: Any, data: CaptureData, seed: np.random.SeedSequence |
             "data": data.content_hash(),
             "seed": None if seed is None else [seed.entropy, list(seed.spawn_key)],
             "version": _package_version(),
+            "code": _code_digest(),
         },
         sort_keys=True,
     )
