@@ -17,6 +17,7 @@ import estimate
 import estimate.strata as strata_module
 from estimate import CaptureData, DataError
 from estimate.estimators.lcmcr import LCMCR
+from estimate.estimators.loglinear import LogLinear
 from estimate.strata import fit_strata, stratum_seed
 
 FAST = {"burn_in": 300, "draws": 100, "thinning": 2, "chains": 2}
@@ -465,3 +466,20 @@ def test_bad_thresholds_are_refused(option: str, value: object) -> None:
     data = estimate.simulate.scenario("strata", seed=1).data
     with pytest.raises(estimate.DataError, match=option):
         fit_strata(data, by="stratum", method="chao", **{option: value})
+
+
+def test_invalid_method_parameters_stop_the_run_before_any_stratum(stratified: CaptureData, tmp_path: Path) -> None:
+    # a user preset with an invalid value used to give exit 0 and a 'failed' row for every stratum
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\nmethod = "dga"\n[priors]\ndelta = -1\n')
+    with pytest.raises(ValueError, match="delta must be a positive number"):
+        fit_strata(stratified, by="region", model=bad)
+    with pytest.raises(ValueError, match="criterion must be 'aic' or 'bic'"):
+        fit_strata(stratified, by="region", estimator=LogLinear(criterion="cp"))
+    csv = tmp_path / "strata.csv"
+    stratified.to_frame().to_csv(csv, index=False)
+    run = subprocess.run(_cli("fit", str(csv), "--strata", "region", "--model", str(bad), "-o",
+                              str(tmp_path / "out.csv")), capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2, run.stderr
+    assert "delta must be a positive number" in run.stderr
+    assert not (tmp_path / "out.csv").exists()

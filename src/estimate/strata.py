@@ -508,6 +508,7 @@ def fit_strata(
     _check_run_options(data, columns, replicate, estimator, seed, executor, chunk_size, level)
     if "level" in params and params["level"] != level:
         estimator = estimator.clone(level=level)  # per-stratum intervals at the level of the totals
+    estimator.check_params()  # a bad preset stops here, not as a 'failed' row for every stratum
     interval_kind = params.get("interval", "equal-tailed")
     split_cols = columns + ([replicate] if replicate else [])
     if min_lists is None:

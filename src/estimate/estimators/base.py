@@ -118,6 +118,22 @@ class Estimator(ABC):
         return validate_capture_data(data, min_lists=self.min_lists, max_lists=self.max_lists,
                                      method=self.name or type(self).__name__)
 
+    def check_params(self) -> None:
+        """Refuse invalid parameters before any data are touched: the interval level (DataError), the seed and
+        the method's own parameters (ValueError).  ``fit`` calls it first; :func:`~estimate.fit_strata` calls it
+        before splitting the data, so a bad preset stops the run instead of failing every stratum."""
+        level = getattr(self, "level", 0.95)
+        if not (is_real(level) and 0 < level < 1):  # every method's interval
+            raise DataError(f"{self.name or type(self).__name__}: the interval level must be in (0, 1) (e.g. 0.95), "
+                            f"got {level!r}")
+        if self.takes_seed:
+            check_seed(getattr(self, "seed", None), self.name or type(self).__name__)
+        self._check_params()
+
+    def _check_params(self) -> None:
+        """The method's own parameter checks (raise ValueError naming the parameter); none by default."""
+        return None
+
     def _start(self) -> tuple[Estimator, Any]:
         """The estimator to fit with, and the start time (provenance).
 
@@ -127,12 +143,7 @@ class Estimator(ABC):
         from estimate import provenance
 
         estimator = self
-        level = getattr(self, "level", 0.95)
-        if not (is_real(level) and 0 < level < 1):  # every method's interval, checked before any work
-            raise DataError(f"{self.name or type(self).__name__}: the interval level must be in (0, 1) (e.g. 0.95), "
-                            f"got {level!r}")
-        if self.takes_seed:
-            check_seed(getattr(self, "seed", None), self.name or type(self).__name__)
+        self.check_params()
         if self.takes_seed and getattr(self, "seed", None) is None:
             estimator = copy.copy(self)
             estimator.seed = int(np.random.SeedSequence().entropy)

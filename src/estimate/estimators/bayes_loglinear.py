@@ -220,13 +220,16 @@ class BayesLogLinear(Estimator):
             pm.Deterministic("p0", pm.math.sigmoid(-log_total))
         return model
 
-    def _fit(self, data: CaptureData) -> Result:
+    def _check_params(self) -> None:
         check_sampler_params(self.name, draws=self.draws, tune=self.tune, chains=self.chains,
                              target_accept=self.target_accept, level=self.level, interval=self.interval,
                              cores=self.cores)
         if not all(is_real(sigma) and sigma > 0 for sigma in (self.sigma_main, self.sigma_interaction)):
             raise ValueError(f"{self.name}: prior scales must be positive finite numbers, got "
                              f"sigma_main={self.sigma_main!r}, sigma_interaction={self.sigma_interaction!r}")
+
+    def _fit(self, data: CaptureData) -> Result:
+        self._check_params()
         terms = parse_terms(self.terms, data.lists)
         model = self.build_model(data, terms)
         sequence = as_seed_sequence(self.seed)

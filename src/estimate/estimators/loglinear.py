@@ -371,9 +371,7 @@ class LogLinear(Estimator):
                         continue  # the 2-way term of 2 lists is not identifiable
                     candidates.append(self._candidate(cells_obs, y_obs, lists, subset))
             return min(candidates, key=key), candidates
-        screen = None if self.screen is None or self.screen is False else self.screen
-        if screen is not None and (isinstance(screen, bool) or not isinstance(screen, int) or screen < 1):
-            raise ValueError(f"screen must be a positive integer, or None/False to fit every move, got {screen!r}")
+        screen = None if self.screen is None or self.screen is False else self.screen  # checked by _check_params
         J = len(lists)
         pair_columns = design_matrix(cells_obs, lists, pairs)[:, 1 + J:]
         current = self._candidate(cells_obs, y_obs, lists, ())
@@ -416,9 +414,16 @@ class LogLinear(Estimator):
         aic, bic = _information(fit.llf, X.shape[1], len(y_obs))
         return _Candidate(chosen.terms, fit, aic, bic, chosen.exists)
 
-    def _fit(self, data: CaptureData) -> Result:
+    def _check_params(self) -> None:
         if self.criterion not in ("aic", "bic"):
             raise ValueError(f"criterion must be 'aic' or 'bic', got {self.criterion!r}")
+        screen = self.screen
+        if screen is not None and screen is not False and (isinstance(screen, bool) or not isinstance(screen, int)
+                                                          or screen < 1):
+            raise ValueError(f"screen must be a positive integer, or None/False to fit every move, got {screen!r}")
+
+    def _fit(self, data: CaptureData) -> Result:
+        self._check_params()
         lists = list(data.lists)
         cells, y = full_table(data)
         cells_obs, y_obs = cells[1:], y[1:]

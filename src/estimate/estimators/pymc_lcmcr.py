@@ -173,7 +173,7 @@ class PyMCLCMCR(Estimator):
             pm.Deterministic("p0", pt.exp(log_p0))
         return model
 
-    def _fit(self, data: CaptureData) -> Result:
+    def _check_params(self) -> None:
         check_sampler_params(self.name, draws=self.draws, tune=self.tune, chains=self.chains,
                              target_accept=self.target_accept, level=self.level, interval=self.interval,
                              cores=self.cores)
@@ -184,6 +184,9 @@ class PyMCLCMCR(Estimator):
         if self.parametrization not in ("non-centered", "centered"):
             raise ValueError(f"{self.name}: parametrization must be 'non-centered' or 'centered', got "
                              f"{self.parametrization!r}")
+
+    def _fit(self, data: CaptureData) -> Result:
+        self._check_params()
         if data.n_lists < 3:
             warnings.warn(
                 f"{self.name} with only {data.n_lists} lists: the latent-class model is not identified well (with "

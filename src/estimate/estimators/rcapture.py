@@ -90,6 +90,9 @@ class HeterogeneityModel(Estimator):
             raise ValueError(f"heterogeneity must be one of {_HETEROGENEITY}, got {kind!r}")
         return effects, kind
 
+    def _check_params(self) -> None:
+        self._spec()
+
     def label(self) -> str:
         effects, kind = self._spec()
         base = "Mt" if effects else "M0"
