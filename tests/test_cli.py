@@ -150,6 +150,8 @@ STRATIFIED = "A,B,C,region,rep\n" + "".join(
         (["--strata", "region", "--chunk-size", "0"], ["chunk_size"]),
         (["--method", "loglinear", "--strata", "region", "--replicate", "rep"], ["no posterior draws"]),
         (["--draws-output", "d.nc"], ["needs --strata"]),
+        (["--method", "chao", "--strata", "region", "--draws-output", "d.nc"],
+         ["--draws-output", "no posterior draws"]),
     ],
 )
 def test_strata_options_that_cannot_work_stop_before_fitting(tmp_path: Path, args: list[str],

@@ -75,6 +75,7 @@ def run_strata(
         emit_frame(table, fmt, total_path)
     if draws_output is not None:
         fitted.to_netcdf(draws_output)
+        typer.echo(f"wrote {draws_output}", err=True)
     announce_drawn_seed(estimator, fitted.provenance)
     counts = fitted.counts
     unconverged = len(fitted.not_converged)

@@ -69,6 +69,9 @@ def fit(
     capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict)
     overrides = {"seed": seed} if seed is not None else {}
     estimator = make_estimator(method, model, **_accepted(method, model, overrides))
+    if draws_output is not None and not estimator.bayesian:  # it wrote a netCDF with no draws in it
+        raise DataError(f"--draws-output: {estimator.name} gives no posterior draws (an estimate with a confidence "
+                        "interval); use a Bayesian method (lcmcr, dga, bayes-loglinear, pymc-lcmcr) or leave it out")
     strata_cols = [c for c in (split_option(strata) or []) if c != replicate]
     if strata_cols or replicate:  # replicates are pooled by the strata path even without strata
         from estimate.cli._strata import run_strata
