@@ -181,3 +181,23 @@ def test_forest_marks_a_lower_bound_and_strata_title_names_the_interval(kosovo, 
     assert [label for label in labels if "lower bound" in label] == [label for label in labels if "chao" in label]
     title = strata_result.plot().axes[0].get_title()
     assert "credible interval (equal-tailed" in title
+
+
+@pytest.mark.parametrize("name", ["plot_overlap", "plot_venn", "plot_upset"])
+@pytest.mark.parametrize("n_lists", [3, 4])
+def test_list_names_with_dollar_signs_are_drawn_literally(name: str, n_lists: int) -> None:
+    # "$\frac$" went through matplotlib's mathtext: ValueError at savefig (and "$x$" came out in italics)
+    import io
+
+    names = ["$\\frac$", "B_$x^$", "$x$", "D"][:n_lists]
+    if name == "plot_venn" and n_lists > 3:
+        return  # Venn diagrams are drawn for 2-3 lists
+    sim = scenario("independent", seed=3)
+    frame = sim.data.select_lists(list(sim.data.lists)[:n_lists]).to_frame()
+    frame = frame.rename(columns=dict(zip(list(sim.data.lists)[:n_lists], names, strict=True)))
+    data = estimate.CaptureData.from_aggregated(frame, lists=names, count="count")
+    fig = getattr(plots, name)(data)
+    fig.savefig(io.BytesIO(), format="png")
+    texts = [t for t in fig.findobj(lambda a: hasattr(a, "get_parse_math")) if "$" in t.get_text()]
+    assert all(any(n in t.get_text() for t in texts) for n in names if "$" in n)  # every name is drawn
+    assert not any(t.get_parse_math() for t in texts)

@@ -19,8 +19,9 @@ split the given ``ax``'s grid cell into their panels.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,6 +47,22 @@ INTERVAL_COLOR = "#7fa7d1"
 OBSERVED_COLOR = "0.3"
 TOTAL_COLOR = "#b3482b"
 MUTED_COLOR = "0.75"
+
+
+def _literal_text(plot: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Make every text the plot creates literal: list names, strata and method labels are the user's, and one
+    with ``$…$`` in it (a currency, a LaTeX-like name) would go through matplotlib's mathtext — garbled, or an
+    error at ``savefig``.  matplotlib fixes a text's ``parse_math`` when the text is created, so the setting holds
+    for the figure's life."""
+
+    @functools.wraps(plot)
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
+        import matplotlib
+
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return plot(*args, **kwargs)
+
+    return wrapper
 
 
 def _fmt(value: float) -> str:
@@ -93,6 +110,7 @@ def _interval_label(result: Result) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ posterior
+@_literal_text
 def plot_posterior(result: Result, ax: Axes | None = None, *, bins: int | None = None) -> Figure:
     """Posterior of N: histogram of the draws, the interval shaded, the estimate and the documented count marked.
 
@@ -166,6 +184,7 @@ def plot_posterior(result: Result, ax: Axes | None = None, *, bins: int | None =
 
 
 # ------------------------------------------------------------------------------------------------ diagnostics
+@_literal_text
 def plot_trace(result: Result, ax: Axes | None = None, *, var_name: str = "N") -> Figure:
     """Sampler diagnostics of ``var_name`` (default N): per-chain density, trace and rank plots (ArviZ).
 
@@ -213,6 +232,7 @@ def _pattern_counts(data: CaptureData) -> dict[tuple[int, ...], int]:
     return counts
 
 
+@_literal_text
 def plot_overlap(data: CaptureData, ax: Axes | None = None, *, max_patterns: int = 40) -> Figure:
     """Who is on which lists: a Venn diagram for 2–3 lists, an UpSet plot for 4 or more.
 
@@ -246,6 +266,7 @@ _VENN_LAYOUT: dict[int, dict[str, Any]] = {
 }
 
 
+@_literal_text
 def plot_venn(data: CaptureData, ax: Axes | None = None) -> Figure:
     """Venn diagram of 2 or 3 lists with the number of people in every region.
 
@@ -285,6 +306,7 @@ def plot_venn(data: CaptureData, ax: Axes | None = None) -> Figure:
     return fig
 
 
+@_literal_text
 def plot_upset(data: CaptureData, ax: Axes | None = None, *, max_patterns: int = 40) -> Figure:
     """UpSet plot (Lex et al. 2014): one bar per observed capture pattern, largest first.
 
@@ -361,6 +383,7 @@ def plot_upset(data: CaptureData, ax: Axes | None = None, *, max_patterns: int =
 
 
 # ------------------------------------------------------------------------------------------------ strata
+@_literal_text
 def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_by: str | Sequence[str] | None = None,
                 max_strata: int = 40) -> Figure:
     """Dot-and-interval plot per stratum, with the documented count of each, and the total(s) in a lower panel.
@@ -435,6 +458,7 @@ def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_b
 
 
 # ------------------------------------------------------------------------------------------------ methods
+@_literal_text
 def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *, observed: int | None = None,
                 title: str | None = None) -> Figure:
     """Forest plot of several methods: each estimate and interval, the documented count as a dashed line.
