@@ -67,6 +67,11 @@ def test_each_method_has_estimate_sentence_and_figures(kosovo_report: str) -> No
         assert "95% credible interval (equal-tailed)" in blocks[name]
     assert blocks["loglinear"].count("data:image/png;base64,") == 1
     assert "r_hat" in blocks["lcmcr"] and "Warning:" in blocks["lcmcr"]  # short chains: convergence warning shown
+    headline = dict(re.findall(r"<li><strong>([a-z0-9-]+)</strong>: (.*?)</li>", kosovo_report.split(
+        '<ul class="headline">', 1)[1].split("</ul>", 1)[0]))
+    assert set(headline) == {"loglinear", "dga", "lcmcr"}
+    assert 'href="#method-lcmcr">⚠ see the warning below' in headline["lcmcr"]  # the headline says it too
+    assert "⚠" not in headline["loglinear"] and "⚠" not in headline["dga"]
     # overlap plot and forest plot: 1 + 1 + 2 + 2 + 1
     assert kosovo_report.count("data:image/png;base64,") == 7
 

@@ -499,6 +499,7 @@ a { color: var(--accent); }
 .big { font-size: 1.1em; }
 .sentence { font-size: 1.08em; background: #eef4fa; border-left: 4px solid var(--accent); padding: 8px 12px; }
 .headline li { margin: 4px 0; }
+.warn-mark { color: #9a6700; white-space: nowrap; }
 table { border-collapse: collapse; margin: 8px 0 12px; font-size: 0.9em; }
 th, td { border: 1px solid var(--rule); padding: 3px 8px; text-align: left; vertical-align: top; }
 thead th { background: #f0f2f5; }
@@ -553,9 +554,17 @@ def render_report(
 
     body = [f"<header><h1>{_e(heading)}</h1>",
             '<nav>' + "".join(f'<a href="#{s}">{_e(s.capitalize())}</a>' for s in SECTIONS) + "</nav></header>"]
-    # headline: one sentence per method that produced an estimate
-    items = [f"<li><strong>{_e(label)}</strong>: {_e(comparison.results[label].sentence(population))}</li>"
-             for label in table.loc[table["status"] == OK, "method"]]
+    # headline: one sentence per method that produced an estimate, marked when the method warned (a reader who
+    # stops at the headline must not take an unconverged or unbounded estimate at face value)
+    items = []
+    for row in table.to_dict("records"):
+        label, warned = row["method"], row.get("warnings")
+        if row["status"] != OK:
+            continue
+        mark = (f' <a class="warn-mark" href="#method-{_slug(str(label))}">⚠ see the warning below</a>'
+                if isinstance(warned, str) and warned.strip() else "")
+        items.append(f"<li><strong>{_e(label)}</strong>: {_e(comparison.results[label].sentence(population))}"
+                     f"{mark}</li>")
     if items:
         body.append(f'<ul class="headline">{"".join(items)}</ul>')
     body.append(_section_summary(data, info, pooled_from))
