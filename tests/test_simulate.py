@@ -164,6 +164,29 @@ def test_a_strata_draws_do_not_depend_on_the_other_strata() -> None:
     assert both.data.by("stratum")["a"].content_hash() == alone.data.by("stratum")["a"].content_hash()
 
 
+def test_dependent_lists_record_the_designed_share_on_no_list() -> None:
+    p = [0.3, 0.2, 0.4]
+    sim = simulate.dependent(200_000, p, {(0, 1): 4.0, (1, 2): 0.3}, seed=8)
+    expected = 0.7 * 0.8 * 0.6  # dependence acts only on people already on a list
+    assert sim.params["p_missed"] == pytest.approx(expected)
+    missed = 1 - sim.observed / sim.N  # binomial MCSE ≈ 0.0011: 5 of them
+    assert abs(missed - expected) < 5 * math.sqrt(expected * (1 - expected) / sim.N)
+
+
+def test_strata_keyed_by_numbers_and_mappings_that_do_not_fit() -> None:
+    # keys 1, 2 (not text) raised KeyError: the labels became "1", "2" before capture_probs was looked up
+    probs = {1: [0.3, 0.4, 0.5], 2: [0.5, 0.4, 0.3]}
+    sim = simulate.stratified({1: 300, 2: 400}, probs, class_weights={2: [1.0]}, seed=4)
+    assert sim.N_by_stratum == {"1": 300, "2": 400}
+    assert sim.params["strata"]["2"]["capture_probs"] == [[0.5, 0.4, 0.3]]
+    with pytest.raises(DataError, match="no capture probabilities for \\['2'\\]"):
+        simulate.stratified({1: 300, 2: 400}, {1: [0.3, 0.4, 0.5]}, seed=4)
+    with pytest.raises(DataError, match="keyed by strata that sizes does not have"):
+        simulate.stratified({1: 300}, [0.3, 0.4, 0.5], class_weights={3: [1.0]}, seed=4)
+    with pytest.raises(DataError, match="must differ as text"):
+        simulate.stratified({1: 300, "1": 400}, [0.3, 0.4, 0.5], seed=4)
+
+
 # ------------------------------------------------------------------------------------------- CLI
 runner = CliRunner()
 

@@ -390,6 +390,8 @@ def dependent(
         "capture_probs": base.tolist(),
         "dependence": pairs,
         "marginal_capture_probs": x.mean(axis=0).tolist(),  # realised in this population
+        # someone on no earlier list has list j's baseline odds, so P(on no list) = ∏_j (1 − p_j) by design
+        "p_missed": float(np.prod(1.0 - base)),
     }
     sim = SimulatedPopulation(_capture_data(x, names), N, None, "dependent", params, _seed_record(seq))
     _warn_if_unidentifiable(sim)
@@ -413,14 +415,30 @@ def stratified(
     """
     if not sizes:
         raise DataError("stratified: give at least one stratum size")
-    labels = [str(k) for k in sizes]
+    labels = [str(k) for k in sizes]  # the data's stratum column is text
+    if len(set(labels)) != len(labels):
+        raise DataError(f"stratified: stratum labels must differ as text, got {list(sizes)}")
+    for name, given in (("capture_probs", capture_probs), ("class_weights", class_weights)):
+        if not isinstance(given, Mapping):
+            continue
+        unknown = sorted({str(k) for k in given} - set(labels))
+        missing = sorted(set(labels) - {str(k) for k in given}) if name == "capture_probs" else []
+        if unknown or missing:
+            raise DataError(f"stratified: {name} is keyed by strata that sizes does not have ({unknown})"
+                            if unknown else f"stratified: capture_probs gives no capture probabilities for {missing}")
     seq = _seed_sequence(seed)
     blocks, stratum_of, per_stratum = [], [], {}
     J = None
+
+    def for_stratum(given: Any, label: str) -> Any:  # a mapping keyed as sizes is (1 or "1") → its value
+        if not isinstance(given, Mapping):
+            return given
+        return next((value for key, value in given.items() if str(key) == label), None)
+
     for label, size in zip(labels, sizes.values(), strict=True):
         n = _check_N(size)
-        probs_in = capture_probs[label] if isinstance(capture_probs, Mapping) else capture_probs
-        weights_in = class_weights.get(label) if isinstance(class_weights, Mapping) else class_weights
+        probs_in = for_stratum(capture_probs, label)
+        weights_in = for_stratum(class_weights, label)
         probs, weights = _as_class_arrays(probs_in, weights_in)
         if J is not None and probs.shape[1] != J:
             raise DataError(f"stratum {label!r} has {probs.shape[1]} lists, the others {J}")
