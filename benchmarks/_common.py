@@ -36,13 +36,10 @@ PACKAGES = ("estimate", "numpy", "scipy", "pandas", "statsmodels", "numba", "pym
 
 # ---------------------------------------------------------------------------------------------------- facts
 def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    """The CPU model as the package's own provenance records it."""
+    from estimate.provenance import machine
+
+    return machine()["cpu"]
 
 
 def ram_gb() -> float:
