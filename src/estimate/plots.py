@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from estimate.results import level_percent
+from estimate.results import interval_name, level_percent
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -443,9 +443,8 @@ def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_b
     draw(ax_totals, totals, TOTAL_COLOR, "total")
     kinds = table.loc[table["interval_kind"].astype(str) != "", "interval_kind"].unique()
     kind = str(kinds[0]) if len(kinds) == 1 else strata_result.interval_kind
-    name = "credible" if kind in ("equal-tailed", "hdi") else "confidence"
-    title = (f"{strata_result.method} by {' × '.join(by)}: estimate (dot), {level_percent(level)} {name} interval "
-             f"({kind}, line), documented count (|)")
+    title = (f"{strata_result.method} by {' × '.join(by)}: estimate (dot), {level_percent(level)} "
+             f"{interval_name(kind)} interval ({kind}, line), documented count (|)")
     if left_out:
         title += f"\n{left_out} smaller strata not shown (they are in the totals)"
     ax_strata.set_title(title, fontsize=9)
@@ -499,7 +498,7 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
     for i, (y, (_, row)) in enumerate(zip(ys, table.iterrows(), strict=True)):
         kind = row["interval_kind"] if isinstance(row["interval_kind"], str) else ""
         if kind:
-            kind = f"{'credible' if kind in ('equal-tailed', 'hdi') else 'confidence'} ({kind})"
+            kind = f"{interval_name(kind)} ({kind})"
             if mixed_levels and pd.notna(row["level"]):  # the title cannot name one level: each row says its own
                 kind = f"{level_percent(row['level'])} {kind}"
         if row.get("estimate_kind") == "lower bound":  # not an estimate of N: a bound below it

@@ -31,6 +31,14 @@ INTERVAL_KINDS = (
     "log-normal",
     "none",
 )
+#: Kinds of Bayesian credible intervals; every other kind is a frequentist confidence interval (or none).
+CREDIBLE_KINDS = ("equal-tailed", "hdi")
+
+
+def interval_name(kind: str) -> str:
+    """"credible" for a Bayesian interval kind, "confidence" otherwise: the one place the wording is decided
+    (sentences, summaries, plot titles and labels all use it)."""
+    return "credible" if kind in CREDIBLE_KINDS else "confidence"
 
 
 @dataclass(frozen=True)
@@ -56,15 +64,14 @@ class Interval:
     @property
     def is_credible(self) -> bool:
         """True for Bayesian credible intervals."""
-        return self.kind in ("equal-tailed", "hdi")
+        return self.kind in CREDIBLE_KINDS
 
     def describe(self) -> str:
         """e.g. ``"95% credible interval (equal-tailed)"``; ``"95% interval (none: the data give no upper
         limit)"`` for kind ``"none"``."""
         if self.kind == "none":
             return f"{level_percent(self.level)} interval (none: the data give no upper limit)"
-        name = "credible interval" if self.is_credible else "confidence interval"
-        return f"{level_percent(self.level)} {name} ({self.kind})"
+        return f"{level_percent(self.level)} {interval_name(self.kind)} interval ({self.kind})"
 
     def __str__(self) -> str:
         return f"[{_fmt(self.lower)}, {_fmt(self.upper)}] ({self.describe()})"
@@ -278,9 +285,7 @@ class Result:
             text += (f" (the data give no upper limit: {_fmt(interval.lower)} or more at "
                      f"{level_percent(interval.level)})")
         else:
-            name = "credible" if interval.is_credible else "confidence"
-            if interval.kind == "hdi":
-                name = "highest-density credible"
+            name = "highest-density credible" if interval.kind == "hdi" else interval_name(interval.kind)
             ends = f"{rounded(interval.lower)}–{rounded(interval.upper)}"
             text += f" ({level_percent(interval.level)} {name} interval {ends})"
         fraction = self.undocumented_fraction

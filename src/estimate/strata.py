@@ -172,10 +172,10 @@ class StrataResult:
     def __str__(self) -> str:
         """Readable report: method, counts, the overall total (when the draws are at hand) and the strata table
         (the largest 20 by documented count if there are more)."""
-        from estimate.results import level_percent
+        from estimate.results import interval_name, level_percent
 
         counts = self.counts
-        name = "credible" if self.interval_kind in ("equal-tailed", "hdi") else "confidence"
+        name = interval_name(self.interval_kind)
         lines = [f"{self.method} by {' × '.join(map(str, self.by))}: {len(self.outcomes)} strata "
                  f"({counts[STATUS_OK]} estimated, {counts[STATUS_NOT_ESTIMABLE]} not estimable, "
                  f"{counts[STATUS_FAILED]} failed); {level_percent(self.level)} {name} intervals "
