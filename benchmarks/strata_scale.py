@@ -281,7 +281,12 @@ def markdown(r: dict) -> str:
                if r.get("default_sampler") else "")
             + ". Per-stratum intervals of the K = 10 model are wider "
             "because its Dirichlet-process prior keeps heterogeneity of catchability that these data cannot rule "
-            "out; that width, not the pipeline, is why its coverage sits above 95%.",
+            f"out, and that width is part of why its coverage sits above 95%. It is not all of it: the generating "
+            f"model (K = 1) covers {cal['per_stratum_coverage']:.3f} ± {cal['per_stratum_coverage_se']:.3f}, "
+            f"{(cal['per_stratum_coverage'] - 0.95) / cal['per_stratum_coverage_se']:.1f} standard errors above "
+            "95% (credible intervals under the p(N) ∝ 1/N prior are not exact confidence intervals). The benchmark "
+            "reports the coverage these settings give; "
+            "its design and seed were fixed before the results were seen and are not tuned to hit the band.",
             "",
             "| K, sampler | per-stratum coverage | misses below / above | mean interval width / N | "
             "mean relative error | strata failing R-hat ≤ 1.01 or bulk ESS ≥ 400 |",
