@@ -119,6 +119,28 @@ def test_stratified_data_is_pooled_and_said_so(records: pd.DataFrame) -> None:
     assert "stratified by region" in page and "<strong>8</strong>" in page
 
 
+def test_imputation_replicates_are_reported_once_not_summed(records: pd.DataFrame, tmp_path: Path) -> None:
+    # the same 8 people, their region imputed twice: as a stratum the replicate column doubled everyone (16)
+    imputed = pd.concat([records.assign(rep=1), records.assign(rep=2, region=records["region"][::-1].to_numpy())])
+    data = estimate.CaptureData.from_records(imputed, lists=["A", "B", "C"], strata=["region", "rep"])
+    page = make_report(data, ["mt"], replicate="rep")
+    assert "<strong>8</strong>" in page and "2 imputation replicates (column rep)" in page
+    assert "stratified by region" in page
+    summed = make_report(data, ["mt"])
+    assert "<strong>16</strong>" in summed  # what a replicate column passed as a stratum does
+    other = pd.concat([records.assign(rep=1), records.iloc[:6].assign(rep=2)])  # not imputations of one list set
+    with pytest.raises(estimate.DataError, match="hold different capture histories"):
+        make_report(estimate.CaptureData.from_records(other, lists=["A", "B", "C"], strata=["rep"]), ["mt"],
+                    replicate="rep")
+    csv = tmp_path / "imputed.csv"
+    imputed.to_csv(csv, index=False)
+    proc = subprocess.run([str(Path(sys.executable).with_name("estimate")), "report", str(csv), "--lists", "A,B,C",
+                           "--strata", "region", "--replicate", "rep", "--methods", "mt", "-o",
+                           str(tmp_path / "r.html")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "<strong>8</strong>" in (tmp_path / "r.html").read_text()
+
+
 def test_default_methods_are_the_applicable_fast_ones(kosovo: estimate.CaptureData) -> None:
     assert default_methods(kosovo) == ["loglinear", "dga", "lcmcr"]
     assert default_methods(kosovo.select_lists(["EXH", "ABA"])) == ["chapman", "loglinear", "lcmcr"]

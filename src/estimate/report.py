@@ -177,26 +177,35 @@ def make_report(
     population: str | None = None,
     command: Sequence[str] | None = None,
     output: str | Path | None = None,
+    replicate: str | None = None,
 ) -> str:
     """Fit ``methods`` (default: :func:`default_methods`) with :func:`estimate.compare` and render the report.
 
-    Stratified data are pooled over their strata (the report says so).  ``population`` names who is counted in
-    the sentences ("deaths").  With ``output`` the HTML is also written there atomically.  Returns the HTML.
+    Stratified data are pooled over their strata (the report says so).  ``replicate`` names a column of
+    multiple-imputation replicates (one of the stratum columns): they differ only in imputed stratum fields, so
+    pooled over strata every replicate holds the same lists and the report uses one — summing them as strata
+    would count everyone once per replicate.  Replicates whose capture histories differ are refused.
+    ``population`` names who is counted in the sentences ("deaths").  With ``output`` the HTML is also written
+    there atomically.  Returns the HTML.
     """
     from estimate import provenance
     from estimate.compare import compare
 
     if isinstance(data, pd.DataFrame):
-        data = CaptureData.from_frame(data)
+        data = CaptureData.from_frame(data, strata=[replicate] if replicate is not None else None)
     if not isinstance(data, CaptureData):
         raise DataError(f"a report needs CaptureData or a pandas DataFrame, got {type(data).__name__}")
     pooled_from: tuple[str, ...] = ()
     source = provenance.source_of(data)
-    if data.strata_columns:
+    replicate_note = ""
+    if replicate is not None:
+        pooled_from = tuple(c for c in data.strata_columns if c != replicate)
+        data, replicate_note = _one_replicate(data, replicate)
+    elif data.strata_columns:
         pooled_from = data.strata_columns
         data = data.without_strata()
-        if source is not None:
-            provenance.note_source(data, source)
+    if source is not None and (replicate is not None or pooled_from):
+        provenance.note_source(data, source)
     if methods is None:
         methods = default_methods(data)
         if not methods:
@@ -207,7 +216,7 @@ def make_report(
     record = provenance.collect(seed=comparison.seed, data=data, command=command, started=started,
                                 finished=provenance.now(), source=source)
     page = render_report(data, comparison, title=title, provenance=record, population=population,
-                         pooled_from=pooled_from)
+                         pooled_from=pooled_from, replicate_note=replicate_note)
     if output is not None:
         from estimate.atomic import atomic_write_text
 
@@ -282,11 +291,38 @@ def _method_name(label: str, result: Result | None) -> str:
     return label.split(":")[0].split("#")[0].strip().lower()
 
 
-def _section_summary(data: CaptureData, info: Mapping[str, Any] | None, pooled_from: Sequence[str]) -> str:
+def _one_replicate(data: CaptureData, replicate: str) -> tuple[CaptureData, str]:
+    """``data`` of one imputation replicate pooled over strata, and the sentence the report says of it."""
+    if replicate not in data.strata_columns:
+        raise DataError(f"replicate column {replicate!r} is not among the data's stratum columns "
+                        f"{list(data.strata_columns)}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a list empty in one replicate's stratum is not news here
+        pooled = {label: part.without_strata() for label, part in data.by(replicate).items()}
+    hashes = {label: part.content_hash() for label, part in pooled.items()}
+    first = next(iter(pooled))
+    differing = [label for label, h in hashes.items() if h != hashes[first]]
+    if differing:
+        other = differing[0]
+        raise DataError(
+            f"replicates {first!r} and {other!r} of column {replicate!r} hold different capture histories "
+            f"({pooled[first].observed:,} and {pooled[other].observed:,} people documented), not only different "
+            "stratum fields; a report describes one data set — report each replicate, or pool their posteriors "
+            "with estimate fit --replicate"
+        )
+    note = (f"The data carry {len(pooled)} imputation replicates (column {replicate}) that differ only in imputed "
+            "stratum fields; pooled over strata they hold the same lists, so this report uses one of them.")
+    return pooled[first], note
+
+
+def _section_summary(data: CaptureData, info: Mapping[str, Any] | None, pooled_from: Sequence[str],
+                     replicate_note: str = "") -> str:
     parts = ['<section id="summary"><h2>Data summary</h2>']
     if info:
         if info.get("citation"):
             parts.append(f'<p class="note">Source: {_e(info["citation"])}</p>')
+    if replicate_note:
+        parts.append(f'<p class="note">{_e(replicate_note)}</p>')
     if pooled_from:
         parts.append(f'<p class="note">The data are stratified by {_e(", ".join(pooled_from))}; this report pools '
                      "all strata into one table.</p>")
@@ -532,6 +568,7 @@ def render_report(
     provenance: Mapping[str, Any] | None = None,
     population: str | None = None,
     pooled_from: Sequence[str] = (),
+    replicate_note: str = "",
 ) -> str:
     """The HTML report of ``data`` and an already fitted ``comparison`` (nothing is refitted).
 
@@ -567,7 +604,7 @@ def render_report(
                      f"{mark}</li>")
     if items:
         body.append(f'<ul class="headline">{"".join(items)}</ul>')
-    body.append(_section_summary(data, info, pooled_from))
+    body.append(_section_summary(data, info, pooled_from, replicate_note))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         overlap = _figure_html(plots.plot_overlap(data), "which lists document whom")

@@ -23,6 +23,10 @@ def report(
     lists: str = typer.Option(None, "--lists", help="Comma-separated list columns."),
     count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
     strata: str = typer.Option(None, "--strata", help="Stratum columns of the input (pooled in the report)."),
+    replicate: str = typer.Option(None, "--replicate",
+                                  help="Column of multiple-imputation replicates (differing only in imputed "
+                                       "stratum fields): the report uses one; summing them would count everyone "
+                                       "once per replicate."),
     seed: int = typer.Option(None, "--seed", help="Root random seed; each method gets its own seed from it."),
     level: float = typer.Option(None, "--level", help="Interval level for every method (default: each "
                                 "method's or preset's own, 0.95 unless a preset says otherwise)."),
@@ -42,9 +46,12 @@ def report(
     if output.suffix.lower() not in (".html", ".htm"):
         raise DataError(f"--output must be an .html file, got {output}")
     check_output_path(output, "--output")
-    capture = load_input(data, example, lists=lists, count=count, strata=strata, strict=strict)
+    if replicate is not None and replicate in (split_option(strata) or []):
+        raise DataError(f"column {replicate!r} cannot be both a --strata column and the --replicate column")
+    all_strata = ",".join(filter(None, [strata, replicate])) or None
+    capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict)
     make_report(capture, chosen, seed=seed, level=level, title=title, population=population,
-                command=command_line(), output=output)
+                command=command_line(), output=output, replicate=replicate)
     typer.echo(f"wrote {output}", err=True)
 
 
