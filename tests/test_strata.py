@@ -483,3 +483,37 @@ def test_invalid_method_parameters_stop_the_run_before_any_stratum(stratified: C
     assert run.returncode == 2, run.stderr
     assert "delta must be a positive number" in run.stderr
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_totals_of_non_bayesian_strata_are_named_for_what_they_are(stratified: CaptureData) -> None:
+    # loglinear strata were labelled "credible intervals (equal-tailed)" and kind="hdi" silently gave a Wald total
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = fit_strata(stratified, by="region", method="loglinear")
+        chao = fit_strata(stratified, by="region", method="chao")
+    assert fitted.interval_kind == "profile-likelihood"
+    text = str(fitted)
+    assert "95% confidence intervals (profile-likelihood)" in text and "confidence interval (wald)" in text
+    assert "credible" not in text
+    with pytest.raises(DataError, match="Wald sum"):
+        fitted.total(kind="hdi")
+    assert "estimate_kind" not in fitted.total()
+    # Chao's estimates are lower bounds; so is their sum
+    total = chao.total().iloc[0]
+    assert total["estimate_kind"] == "lower bound"
+    assert "total (a lower bound: a sum of lower bounds)" in str(chao)
+
+
+def test_a_wald_total_with_an_unbounded_stratum_is_unbounded_above() -> None:
+    import math
+
+    from estimate import Interval, Result
+    from estimate.strata import StrataResult, StratumOutcome
+
+    bounded = Result("loglinear", "m", 150.0, Interval(130, 180, kind="profile-likelihood"), 100, std_error=12.0)
+    unbounded = Result("loglinear", "m", math.inf, Interval(100, math.inf, kind="none"), 100, std_error=math.inf)
+    strata = StrataResult(by=["s"], method="loglinear", interval_kind="profile-likelihood", outcomes={
+        ("a",): StratumOutcome(("a",), 100, "ok", "", bounded),
+        ("b",): StratumOutcome(("b",), 100, "ok", "", unbounded)})
+    total = strata.total().iloc[0]
+    assert total["lower"] == 230 and total["upper"] == math.inf  # was NaN, NaN

@@ -158,7 +158,9 @@ class StrataResult:
     level: float = 0.95
     replicate: str | None = None
     replicate_outcomes: dict[tuple[Any, ...], list[StratumOutcome]] = field(default_factory=dict, repr=False)
-    #: Kind of the totals' credible intervals by default: the per-stratum intervals' kind (the estimator's).
+    #: Kind of the per-stratum intervals: the estimator's ("equal-tailed" or "hdi") for Bayesian methods, which
+    #: totals of summed draws use by default; for other methods the strata's own (e.g. "profile-likelihood"),
+    #: their totals being Wald sums.
     interval_kind: str = "equal-tailed"
     #: Run-level provenance (:mod:`estimate.provenance`); kept out of :meth:`summary` so tables stay reproducible.
     provenance: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -186,9 +188,11 @@ class StrataResult:
         except (DataError, ValueError):  # e.g. loaded from .json: no draws to add up
             total = None
         if total is not None:
-            lines.append(f"  total: {total['estimate']:,.0f}  {level_percent(float(total['level']))} {name} interval "
-                         f"({total['interval_kind']}) {total['lower']:,.0f} – {total['upper']:,.0f}"
-                         f"  (documented {int(total['observed']):,})")
+            what = "total (a lower bound: a sum of lower bounds)" if total.get("estimate_kind") == "lower bound" \
+                else "total"
+            lines.append(f"  {what}: {total['estimate']:,.0f}  {level_percent(float(total['level']))} "
+                         f"{interval_name(str(total['interval_kind']))} interval ({total['interval_kind']}) "
+                         f"{total['lower']:,.0f} – {total['upper']:,.0f}  (documented {int(total['observed']):,})")
         table = self.summary()
         shown = table
         if len(table) > 20:
@@ -270,7 +274,11 @@ class StrataResult:
         summed draws plus the others' observed counts), which is a bound only for the estimated part.  A group
         with no estimated stratum has no estimate (NaN) and ``upper = inf``.
 
-        ``level`` and ``kind`` ("equal-tailed" or "hdi") default to those of the per-stratum intervals.
+        ``level`` and ``kind`` ("equal-tailed" or "hdi") default to those of the per-stratum intervals.  Methods
+        without posterior draws give a Wald total (Σ N̂_s, Var = Σ SE_s², strata independent; ``kind`` does not
+        apply); a stratum whose interval is unbounded makes the total's upper limit infinite, its lower limit the
+        sum of the strata's lower limits.  When the strata's estimates are lower bounds (Chao's), so is their
+        sum: ``estimate_kind`` says so.
         """
         from estimate.inference_data import interval_from_draws
 
@@ -288,7 +296,13 @@ class StrataResult:
         if unknown:
             raise DataError(f"cannot total by {unknown}: the strata are {self.by}")
         keys, stacked = self._draw_table()
+        if not keys and kind is not None and kind != self.interval_kind and any(
+                o.status == STATUS_OK for o in self.outcomes.values()):
+            raise DataError(f"kind={kind!r} applies to totals summed from posterior draws; the {self.method} strata "
+                            "have none, and their total is a Wald sum")
         index = {k: i for i, k in enumerate(keys)}
+        bound = any(o.result is not None and o.result.estimate_kind == "lower bound"
+                    for o in self.outcomes.values() if o.status == STATUS_OK)
         groups: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
         for key in self.outcomes:
             label = tuple(key[self.by.index(c)] for c in group_cols)
@@ -313,6 +327,8 @@ class StrataResult:
             if len(ok) < len(members):
                 row["upper"] = math.inf  # the missed people of the strata not estimated are unbounded
             row.update(strata=len(members), strata_not_estimated=len(members) - len(ok))
+            if bound:
+                row["estimate_kind"] = "lower bound"
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -330,7 +346,12 @@ class StrataResult:
         floor = sum(self.outcomes[k].observed for k in members if k not in ok)
         estimate = sum(self.outcomes[k].result.estimate for k in ok) + floor
         errors = [self.outcomes[k].result.std_error for k in ok]
-        if ok and all(e is not None and math.isfinite(e) for e in errors):
+        unbounded = [k for k in ok if not math.isfinite(self.outcomes[k].result.interval.upper)
+                     or not math.isfinite(self.outcomes[k].result.estimate)]
+        if ok and unbounded:  # the data bound such a stratum only from below: so is the total
+            lower = sum(self.outcomes[k].result.interval.lower for k in ok) + floor
+            lower, upper = max(lower, row["observed"]), math.inf
+        elif ok and all(e is not None and math.isfinite(e) for e in errors):
             half = stats.norm.ppf(0.5 + level / 2) * math.sqrt(sum(e * e for e in errors))
             lower, upper = max(estimate - half, row["observed"]), estimate + half
         else:
@@ -377,6 +398,15 @@ class StrataResult:
         from estimate.export import save_strata_result
 
         return save_strata_result(self, path)
+
+
+def _confidence_kind(outcomes: dict[tuple[Any, ...], StratumOutcome]) -> str:
+    """The kind of a non-Bayesian method's per-stratum intervals (the commonest, unbounded ones aside)."""
+    from collections import Counter
+
+    kinds = Counter(o.result.interval.kind for o in outcomes.values()
+                    if o.status == STATUS_OK and o.result is not None and o.result.interval.kind != "none")
+    return kinds.most_common(1)[0][0] if kinds else "none"
 
 
 def stratum_labels(keys: Sequence[tuple[Any, ...]]) -> list[str]:
@@ -509,7 +539,7 @@ def fit_strata(
     if "level" in params and params["level"] != level:
         estimator = estimator.clone(level=level)  # per-stratum intervals at the level of the totals
     estimator.check_params()  # a bad preset stops here, not as a 'failed' row for every stratum
-    interval_kind = params.get("interval", "equal-tailed")
+    interval_kind = params.get("interval", "equal-tailed")  # non-Bayesian methods: the strata's, once fitted
     split_cols = columns + ([replicate] if replicate else [])
     if min_lists is None:
         min_lists = 3 if estimator.name in ("lcmcr", "pymc-lcmcr") else 2
@@ -560,6 +590,8 @@ def fit_strata(
             progress(done, total)
 
     ordered = {key: outcomes[key] for key in parts}
+    if not estimator.bayesian:
+        interval_kind = _confidence_kind(ordered)
     _warn_lists_dropped(ordered, tuple(data.lists))
     method_name = estimator.name
     if replicate:
