@@ -200,3 +200,34 @@ def test_independence_without_an_mle_does_not_advise_dropping_interactions() -> 
     with pytest.warns(UninformativeDataWarning, match="no interactions to drop") as record:
         result = LogLinear().fit(data)
     assert result.estimate == 50 and not any("fewer interactions" in str(w.message) for w in record)
+
+
+def _two_lists(a_only: int, b_only: int, both: int) -> CaptureData:
+    return CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [a_only, b_only, both]}),
+                                       count="count")
+
+
+def test_a_weak_overlap_gives_a_large_finite_estimate_and_upper_limit() -> None:
+    # one person on both of two lists of 3,000: the MLE n1·n2/m = 9e6 exists, but exp(β0) > 1,000 × observed made
+    # it "unbounded"; and at 1,400 each the profile's upper limit (≈ 3.4e7) lay past the search grid, reported ∞
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing to warn about: both are ordinary, if wide, answers
+        big = LogLinear(terms="independence").fit(_two_lists(2999, 2999, 1))
+        mid = LogLinear(terms="independence").fit(_two_lists(1399, 1399, 1))
+    assert big.estimate == pytest.approx(3000 * 3000 / 1, rel=1e-6)
+    assert math.isfinite(big.interval.upper) and big.interval.kind == "profile-likelihood"
+
+    # the two-list independence profile in closed form: ℓ(N) = log N!/(N − n)! + Σ_j n_j log(n_j/N) + (N − n_j)
+    # log(1 − n_j/N), maximised over p_j at p_j = n_j/N
+    from scipy import optimize, special, stats
+
+    n, nj = 2799, (1400, 1400)
+
+    def loglik(N: float) -> float:
+        return float(special.gammaln(N + 1) - special.gammaln(N - n + 1)
+                     + sum(k * math.log(k / N) + (N - k) * math.log1p(-k / N) for k in nj))
+
+    top = loglik(1400 * 1400)
+    drop = stats.chi2.ppf(0.95, 1) / 2
+    upper = optimize.brentq(lambda N: top - loglik(N) - drop, 1400 * 1400, 1e10, xtol=1.0)
+    assert mid.interval.upper == pytest.approx(upper, rel=1e-4)  # ≈ 3.43e7

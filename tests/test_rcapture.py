@@ -116,3 +116,15 @@ def test_chao_heterogeneity_has_rcaptures_columns_and_drops_negative_etas() -> N
                                     ("uk_modern_slavery_2013", MthChao, 12298.508, 55)):
         fitted = cls().fit(estimate.datasets.load(name))
         assert fitted.estimate == pytest.approx(expected, abs=0.01) and fitted.diagnostics["df"] == df
+
+
+@pytest.mark.parametrize("method", ["mth-poisson2", "mth-darroch"])
+def test_heterogeneity_models_warn_when_their_mle_does_not_exist(method: str) -> None:
+    # nobody on all three lists: the heterogeneity coefficient runs off and N̂ collapses to the documented 114,
+    # reported with no warning (Mt and log-linear give 243)
+    frame = pd.DataFrame({"A": [1, 0, 0, 1, 1, 0], "B": [0, 1, 0, 1, 0, 1], "C": [0, 0, 1, 0, 1, 1],
+                          "count": [40, 30, 20, 10, 8, 6]})
+    data = CaptureData.from_aggregated(frame, count="count")
+    with pytest.warns(UninformativeDataWarning, match="maximum-likelihood estimate does not exist"):
+        result = estimate.get_estimator_class(method)().fit(data)
+    assert result.details["mle_exists"] is False

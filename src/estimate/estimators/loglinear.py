@@ -129,6 +129,10 @@ def _information(llf: float, k: int, n_cells: int) -> tuple[float, float]:
     return -2 * llf + 2 * k, -2 * llf + k * math.log(n_cells)
 
 
+#: The profile's upper limit is looked for up to this unobserved count; beyond it the interval is reported unbounded.
+_PROFILE_CEILING = 1e18
+
+
 def profile_interval(
     X_full: np.ndarray, y_full: np.ndarray, observed: int, level: float = 0.95,
     start: np.ndarray | None = None,
@@ -211,6 +215,16 @@ def profile_interval(
             upper = optimize.brentq(excess, previous, candidate, xtol=1e-4)
             break
         previous = candidate
+    else:  # past the grid: a weak overlap can put a finite upper limit far out (one person on both of two
+        # lists of 1,400 each: ≈ 3.4e7); walk on by factors of 10 while the profile is finite
+        while previous < _PROFILE_CEILING:
+            candidate = previous * 10.0
+            if not math.isfinite(loglik(candidate)):
+                break
+            if excess(candidate) > 0:
+                upper = optimize.brentq(excess, previous, candidate, xtol=1e-4)
+                break
+            previous = candidate
     return observed + n0_hat, observed + lower, observed + upper
 
 
@@ -450,7 +464,11 @@ class LogLinear(Estimator):
         # delta method for f0 = exp(β0), plus the multinomial variance of N given f0 (Rcapture's convention)
         std_error = math.sqrt(f0**2 * var_beta0 + f0) if math.isfinite(f0) else math.inf
         X_full = design_matrix(cells, lists, chosen.terms)
-        unbounded = (not chosen.fit.converged) or not math.isfinite(estimate) or f0 > 1e3 * max(n, 1)
+        # a fit reported converged can still be drifting towards an MLE at infinity (β0 grows while the deviance
+        # settles); a large exp(β0) means that only when the MLE does not exist — with one person on both of two
+        # lists of 3,000, N̂ ≈ 9e6 is a genuine, finite MLE
+        unbounded = (not chosen.fit.converged) or not math.isfinite(estimate) or (
+            f0 > 1e3 * max(n, 1) and not chosen.exists)
         if not chosen.exists and not unbounded:
             warnings.warn(
                 f"log-linear model {self._describe(chosen.terms)}: the maximum-likelihood estimate does not exist "

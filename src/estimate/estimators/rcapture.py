@@ -35,7 +35,7 @@ import pandas as pd
 from estimate.data import CaptureData
 from estimate.errors import UninformativeDataWarning
 from estimate.estimators.base import Estimator, NotApplicable, register
-from estimate.estimators.loglinear import MAX_LISTS, fit_poisson_glm, full_table, profile_interval
+from estimate.estimators.loglinear import MAX_LISTS, fit_poisson_glm, full_table, mle_exists, profile_interval
 from estimate.results import Interval, Result
 
 __all__ = ["HeterogeneityModel", "M0", "Mt", "MhChao", "MhPoisson2", "MhDarroch", "MthChao", "MthPoisson2",
@@ -141,7 +141,8 @@ class HeterogeneityModel(Estimator):
         details: dict = {"coefficients": [float(b) for b in fit.params]}
         if kind == "chao":  # j of the (k − j + 1)₊ columns kept after dropping negative ones
             details["chao_terms"] = chao_terms
-        if not fit.converged or not math.isfinite(estimate) or f0 > 1e3 * max(n, 1):
+        exists = mle_exists(X_full[1:], y[1:])
+        if not fit.converged or not math.isfinite(estimate) or (f0 > 1e3 * max(n, 1) and not exists):
             warnings.warn(
                 f"{self.label()}: the unobserved count is not bounded by the data under this model "
                 f"(exp(β0) = {f0:.3g}; the maximum-likelihood estimate lies at infinity); reporting an infinite "
@@ -170,6 +171,19 @@ class HeterogeneityModel(Estimator):
                 )
                 details["boundary_estimate"] = estimate
                 estimate, std_error = profile_n, math.nan
+            elif not exists:
+                # e.g. three lists and nobody on all three: the heterogeneity coefficient runs off towards −∞ and
+                # N̂ collapses towards the documented count (LogLinear warns in the same situation)
+                warnings.warn(
+                    f"{self.label()}: the maximum-likelihood estimate does not exist for these counts (the "
+                    "observed table lies on the boundary of what the model can fit, e.g. nobody is on every list), "
+                    f"so N = {estimate:,.1f} and its interval depend on where the iterations stopped (coefficients "
+                    f"{max(abs(float(b)) for b in fit.params):.3g} in size); use a model without the "
+                    "heterogeneity term or a log-linear model",
+                    UninformativeDataWarning,
+                    stacklevel=3,
+                )
+        details["mle_exists"] = exists
         mu = fit.mu
         obs = y[1:]
         deviance = 2 * float(np.sum(np.where(obs > 0, obs * np.log(np.where(obs > 0, obs, 1) / mu), 0) - (obs - mu)))
