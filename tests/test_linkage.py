@@ -335,6 +335,13 @@ def test_missing_declared_columns_and_bad_declarations(sim) -> None:
     blank = {k: v.assign(name="") if k == "B" else v for k, v in sim.lists.items()}
     with pytest.raises(DataError, match="list 'B' has no names"):
         link_lists(blank, ROLES)
+    # list names become columns beside the strata, the replicate column and (downstream) a count column
+    for clash, strata in (("region", "region"), ("replicate", None), ("count", None)):
+        renamed = {clash if k == "B" else k: v for k, v in sim.lists.items()}
+        with pytest.raises(DataError, match=rf"list name\(s\) \['{clash}'\] clash"):
+            link_lists(renamed, ROLES, strata=strata)
+    with pytest.raises(DataError, match="repeat 0.9"):
+        link_lists(sim.lists, ROLES, thresholds=(0.9, 0.9))
 
 
 def test_missing_splink_gives_install_hint(monkeypatch) -> None:
@@ -343,6 +350,18 @@ def test_missing_splink_gives_install_hint(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "splink", None)
     with pytest.raises(ImportError, match=r"estimate\[link\]"):
         require_splink()
+
+
+def test_cli_refuses_to_write_over_an_input_list_or_read_a_folder(tmp_path: Path) -> None:
+    a = _write(tmp_path / "A.csv", "name,sex,age,date,place\nAli Hassan,M,30,2012-01-01,X\n")
+    b = _write(tmp_path / "B.csv", "name,sex,age,date,place\nAli Hasan,M,30,2012-01-01,X\n")
+    for args, words in (([str(a), str(b), "-o", str(a)], "is one of the input lists"),
+                        ([str(a), str(tmp_path)], "is a folder")):
+        proc = run_cli("link", *args)
+        assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert a.read_text().startswith("name,sex")  # the list is still there
+    proc = run_cli("simulate-lists", str(a))
+    assert proc.returncode == 2 and "is a file, not a folder" in proc.stderr, proc.stderr
 
 
 def test_cli_bad_encoding_is_one_line_naming_the_file(tmp_path: Path) -> None:
@@ -426,6 +445,9 @@ def test_replicates_and_summary(linked) -> None:
     assert list(table["individuals"]) == list(sizes)
     with pytest.raises(DataError, match="unknown replicate method"):
         linked.replicates(method="bootstrap")
+    # repeated thresholds (or equal to 6 digits) were stacked as one replicate, everyone in it twice
+    with pytest.raises(DataError, match="repeat 0.9"):
+        linked.replicates([0.6, 0.9, 0.9000001])
 
 
 def test_linkage_is_deterministic(sim, linked) -> None:

@@ -47,6 +47,8 @@ def link(
         chosen = [float(t) for t in split_option(thresholds)] if thresholds else None
     except ValueError as exc:
         raise DataError(f"--thresholds must be comma-separated numbers in (0, 1], got {thresholds!r}") from exc
+    if output is not None and any(Path(f).resolve() == output.resolve() for f in files):
+        raise DataError(f"--output {output} is one of the input lists; writing there would replace the list")
     frames = read_lists(files, encoding=encoding)
     roles = split_option(id_columns)
     if not roles:

@@ -64,11 +64,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from estimate.data import _COUNT_CANDIDATES
 from estimate.errors import DataError, DataWarning
 from estimate.linkage.standardize import ROLES, _as_role_map, standardize_frame
 
 __all__ = ["LinkageResult", "link_lists", "read_lists", "require_splink", "replicate_thresholds", "DEFAULT_THRESHOLDS",
            "DEFAULT_THRESHOLD"]
+
+
+def replicate_labels(thresholds: Iterable[float]) -> list[str]:
+    """The replicate labels ``"p>=0.9"`` of ``thresholds``; refuses thresholds that would share one (repeated,
+    or equal to 6 significant digits), whose linkages would be stacked as one replicate with everyone twice."""
+    values = [float(t) for t in thresholds]
+    labels = [f"p>={t:g}" for t in values]
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise DataError(f"replicate thresholds {values} repeat {repeated[0][3:]} (to 6 significant digits): each "
+                        "replicate linkage needs its own threshold")
+    return labels
 
 
 def replicate_thresholds(n: int, low: float = 0.5, high: float = 0.95) -> list[float]:
@@ -124,6 +137,8 @@ def read_lists(paths: Sequence[str | Path], *, encoding: str = "utf-8") -> dict[
             name = f"{name}_{len(frames) + 1}"
         if not path.exists():
             raise DataError(f"list file {str(path)!r} does not exist")
+        if path.is_dir():
+            raise DataError(f"list file {str(path)!r} is a folder; give the lists' CSV files")
         # "utf-8-sig" also reads UTF-8 files that start with a byte-order mark (as spreadsheet programs write them);
         # with another encoding given, a file that is valid UTF-8 is still read as UTF-8 (lists from several
         # sources mix encodings, and text in cp1256 or latin-1 is almost never valid UTF-8)
@@ -156,6 +171,13 @@ def _validate_frames(frames: Mapping[str, pd.DataFrame], roles: dict[str, str], 
     if not isinstance(frames, Mapping) or len(frames) < 2:
         raise DataError(f"record linkage for multiple-systems estimation needs at least 2 lists, got "
                         f"{len(frames) if isinstance(frames, Mapping) else type(frames).__name__}")
+    # the lists' names become columns of the capture histories, beside the strata and a replicate column, and a
+    # count-like name is read downstream as the count column of aggregated data
+    reserved = {*strata, "replicate", *_COUNT_CANDIDATES}
+    clash = [str(name) for name in frames if str(name) in reserved]
+    if clash:
+        raise DataError(f"list name(s) {clash} clash with the capture histories' other columns (strata {strata}, "
+                        f"'replicate', or a count column name such as 'count'); rename the list (its file)")
     for name, frame in frames.items():
         if not isinstance(frame, pd.DataFrame):
             raise DataError(f"list {name!r} is a {type(frame).__name__}, not a pandas DataFrame")
@@ -265,9 +287,9 @@ class LinkageResult:
             values = list(self.thresholds if thresholds is None else thresholds)
             if not values:
                 raise DataError("give at least one threshold for the replicate linkages")
-            for t in values:
+            for t, label in zip(values, replicate_labels(values), strict=True):
                 frame = self.histories(t)
-                frame.insert(0, column, f"p>={t:g}")
+                frame.insert(0, column, label)
                 frames.append(frame)
         elif method == "sample":
             if int(n) < 1:
@@ -651,6 +673,7 @@ def link_lists(
     for value in (threshold, *thresholds):
         if not 0.0 < float(value) <= 1.0:
             raise DataError(f"thresholds must be match probabilities in (0, 1], got {value}")
+    replicate_labels(thresholds)
     splink = require_splink()
     started = time.perf_counter()
 

@@ -186,6 +186,8 @@ class SyntheticLists:
         from estimate.atomic import atomic_write_text
 
         directory = Path(directory)
+        if directory.exists() and not directory.is_dir():
+            raise DataError(f"{str(directory)!r} is a file, not a folder for the lists")
         directory.mkdir(parents=True, exist_ok=True)
         paths = []
         for name, frame in self.lists.items():
