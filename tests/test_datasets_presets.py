@@ -71,3 +71,9 @@ def test_preset_keys_outside_the_known_tables_are_refused(tmp_path: Path) -> Non
     bom = tmp_path / "bom.toml"
     bom.write_bytes('\ufeffmethod = "LCMCR"\n[model]\nK = 3\n'.encode())
     assert make_estimator("lcmcr", model=bom).K == 3
+
+
+def test_dataset_info_is_a_copy_the_caller_may_change() -> None:
+    first = datasets.info("kosovo")
+    first["published"]["estimate"] = 1  # nested: a shallow copy shared this with every later call
+    assert datasets.info("kosovo")["published"]["estimate"] != 1

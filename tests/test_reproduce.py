@@ -138,10 +138,36 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
     fitted = tmp_path / "fitted.json"
     assert _invoke("fit", "--example", "kosovo", "--method", "m0", "--format", "json", "-o", str(fitted))[0] == 0
     payload = json.loads(fitted.read_text())
+    good_hash = payload["provenance"]["data"]["content_hash"]
     payload["provenance"]["data"]["content_hash"] = 5
     fitted.write_text(json.dumps(payload))
     code, output = _invoke("reproduce", str(fitted))
     assert code == 2 and "content hash is not a hash" in output
+    # hand-edited fields of the wrong shape: exit 3 (internal error) before, now 2 naming the field
+    payload["provenance"]["data"]["content_hash"] = good_hash
+    for edit, words in ((lambda p: p.update(provenance=None), "not a well-formed estimate result"),
+                        (lambda p: p["provenance"].update(params=[1, 2]), "field 'params' should be a record"),
+                        (lambda p: p["provenance"].update(method=5), "field 'method' should be text"),
+                        (lambda p: p["provenance"]["data"].update(source="kosovo"), "'data.source' should be a record"),
+                        (lambda p: p["provenance"].update(seed={"foo": 1}), "is not a seed record"),
+                        (lambda p: p.update(estimate="abc"), "not a well-formed estimate result")):
+        edited = json.loads(json.dumps(payload))
+        edit(edited)
+        fitted.write_text(json.dumps(edited))
+        code, output = _invoke("reproduce", str(fitted))
+        assert code == 2 and words in output, (words, output)
+
+
+def test_a_small_difference_is_shown_with_its_digits(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    assert _invoke("fit", "--example", "kosovo", "--method", "m0", "--format", "json", "-o", str(out))[0] == 0
+    payload = json.loads(out.read_text())
+    saved = payload["estimate"] + 0.01
+    payload["estimate"] = saved
+    out.write_text(json.dumps(payload))
+    code, output = _invoke("reproduce", str(out))
+    assert code == 1
+    assert f"estimate saved {saved:,.15g}, re-fitted {saved - 0.01:,.15g} (relative difference" in output, output
 
 
 def test_python_api_fit_of_bundled_data_is_found_by_hash(kosovo: estimate.CaptureData, tmp_path: Path) -> None:

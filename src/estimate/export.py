@@ -232,7 +232,11 @@ def _from_payload(payload: Any, path: Path) -> Result | StrataResult:
     missing = [k for k in ("method", "model", "estimate", "interval", "observed") if k not in payload]
     if missing:
         raise DataError(f"{str(path)!r} is not an estimate result: it has no {', '.join(missing)}")
-    return Result.from_dict(payload)
+    try:
+        return Result.from_dict(payload)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # e.g. a file edited by hand
+        raise DataError(f"{str(path)!r} is not a well-formed estimate result: {type(exc).__name__}: {exc} "
+                        "(a field has the wrong type or form)") from exc
 
 
 def _load_netcdf(path: Path) -> Result | StrataResult:

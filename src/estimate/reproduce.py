@@ -58,20 +58,31 @@ class Reproduction:
         if self.matches:
             return f"reproduced: {self.method} {self.what}: {len(self.compared)} values match {tolerance}{changed}"
         bad = self.mismatches
-        shown = "; ".join(f"{row['name']} saved {_fmt(row['saved'])}, re-fitted {_fmt(row['refit'])}"
+        shown = "; ".join(f"{row['name']} saved {_fmt(row['saved'], exact=True)}, re-fitted "
+                          f"{_fmt(row['refit'], exact=True)}{_difference(row['saved'], row['refit'])}"
                           for row in bad[:3])
         more = f" (+{len(bad) - 3} more)" if len(bad) > 3 else ""
         return f"NOT reproduced: {self.method}: {shown}{more}; tolerance {tolerance}{changed}"
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, *, exact: bool = False) -> str:
+    """A number for the verdict: one decimal, or with ``exact`` every significant digit (a mismatch of 0.01 in
+    14,341.71 must not print as 14,341.7 twice)."""
     if isinstance(value, float):
         if math.isnan(value):
             return "nan"
         if math.isinf(value):
             return "∞" if value > 0 else "-∞"
-        return f"{value:,.1f}"
+        return f"{value:,.15g}" if exact else f"{value:,.1f}"
     return str(value)
+
+
+def _difference(saved: Any, refit: Any) -> str:
+    """`` (relative difference 7.0e-07)`` for two different finite numbers, else nothing."""
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (saved, refit))
+    if not numbers or not (math.isfinite(saved) and math.isfinite(refit)) or saved == refit:
+        return ""
+    return f" (relative difference {abs(saved - refit) / max(abs(saved), abs(refit)):.1e})"
 
 
 def _close(a: Any, b: Any, rtol: float) -> bool:
@@ -83,6 +94,25 @@ def _close(a: Any, b: Any, rtol: float) -> bool:
     if math.isinf(a) or math.isinf(b):
         return a == b
     return a == b if rtol == 0 else math.isclose(a, b, rel_tol=rtol, abs_tol=0.0)
+
+
+def _check_provenance(provenance: dict[str, Any]) -> None:
+    """Refuse a provenance record of the wrong shape (a file edited by hand) with the field it is about."""
+    shapes = {"method": str, "params": dict, "data": dict, "versions": dict}
+    for key, kind in shapes.items():
+        value = provenance.get(key)
+        if value is not None and not isinstance(value, kind):
+            raise DataError(f"the result's provenance field {key!r} should be {'text' if kind is str else 'a record'}, "
+                            f"got {value!r}")
+    source = (provenance.get("data") or {}).get("source")
+    if source is not None and not isinstance(source, dict):
+        raise DataError(f"the result's provenance field 'data.source' should be a record, got {source!r}")
+    seed = provenance.get("seed", (provenance.get("params") or {}).get("seed"))
+    try:
+        seed_from_record(seed)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"the result's recorded seed {seed!r} is not a seed record (an integer, or entropy and "
+                        f"spawn_key): {exc!r}") from exc
 
 
 # ---------------------------------------------------------------------------------------------------- pieces
@@ -178,9 +208,12 @@ def reproduce(saved: Result | Any | str | Path, *, data: CaptureData | None = No
         raise DataError(f"rtol must be a number ≥ 0, got {rtol}")
     if isinstance(saved, (str, Path)):
         saved = load_result(saved)
+    if saved.provenance is not None and not isinstance(saved.provenance, dict):
+        raise DataError(f"the result's provenance is not a record (a JSON object): {saved.provenance!r}")
     provenance = dict(saved.provenance or {})
     if not provenance:
         raise DataError("the result carries no provenance, so it cannot be re-run")
+    _check_provenance(provenance)
     data = load_recorded_data(provenance, data)
     estimator = rebuild_estimator(provenance)
     with warnings.catch_warnings():

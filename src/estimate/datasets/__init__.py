@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from importlib import resources
@@ -41,7 +42,7 @@ def info(name: str) -> dict[str, Any]:
     registry = _registry()
     if name not in registry:
         raise DataError(f"unknown dataset {name!r}; bundled datasets: {', '.join(names())}")
-    return dict(registry[name])
+    return copy.deepcopy(registry[name])  # the caller's to change: the registry is read once per process
 
 
 def load_frame(name: str) -> pd.DataFrame:
