@@ -211,3 +211,12 @@ def test_parquet_format_written_files_announced_and_drawn_seed_printed(tmp_path:
     assert f"seed: {seed} (drawn; give --seed {seed} to repeat this run)" in drawn.stderr
     given = run_cli("fit", "--example", "kosovo", "--method", "dga", "--seed", "3")
     assert given.returncode == 0 and "seed:" not in given.stderr
+
+
+@pytest.mark.parametrize("command", ["fit", "compare"])
+def test_format_and_output_name_that_disagree_are_refused(tmp_path: Path, command: str) -> None:
+    # fit --format json -o x.parquet wrote JSON text into the .parquet file; compare ignored --format
+    proc = run_cli(command, "--example", "kosovo", "--method" if command == "fit" else "--methods", "chao",
+                   "--format", "json", "-o", "x.parquet", cwd=tmp_path)
+    assert proc.returncode == 2 and "--format json and --output x.parquet disagree" in proc.stderr, proc.stderr
+    assert not (tmp_path / "x.parquet").exists()

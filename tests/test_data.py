@@ -275,3 +275,14 @@ def test_stratum_values_that_read_alike_are_refused() -> None:
         CaptureData.from_records(frame, lists=["A", "B"], strata="region")
     fine = CaptureData.from_records(frame.assign(region=["1", "1", "2", "x"]), lists=["A", "B"], strata="region")
     assert fine.strata_columns == ("region",)
+
+
+def test_a_text_value_in_a_list_column_is_not_echoed() -> None:
+    # a names file given as a list table printed the victim's name in the error
+    frame = pd.DataFrame({"name": ["Pilar Martínez Aguilar", "Ali"], "A": [1, 0], "B": [0, 1]})
+    with pytest.raises(DataError, match="'name' is not binary: a text value of 22 characters") as info:
+        CaptureData.from_records(frame, lists=["name", "A", "B"])
+    assert "Pilar" not in str(info.value)
+    codes = pd.DataFrame({"stratum": ["S1", "S2"], "A": [1, 0], "B": [0, 1]})
+    with pytest.raises(DataError, match="value 'S1'"):  # codes are still shown
+        CaptureData.from_records(codes, lists=["stratum", "A", "B"])

@@ -95,10 +95,21 @@ def _binary_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     if bad.any():
         position = int(np.flatnonzero(bad)[0])
         raise DataError(
-            f"list column {column!r} is not binary: value {_plain(series.iloc[position])!r} at "
+            f"list column {column!r} is not binary: {_shown_value(series.iloc[position])} at "
             f"{_row_label(frame, position)}; use 0/1 or True/False"
         )
     return values.astype(np.uint8)
+
+
+def _shown_value(value: object) -> str:
+    """The offending value for an error message — unless it may be personal: record-level files carry names
+    beside their list columns, and an error message ends up in logs and shared terminals.  Numbers and codes (a
+    digit, no spaces: 2, 'S1', '2021-03') are shown; other text is described."""
+    plain = _plain(value)
+    text = str(plain)
+    if not isinstance(plain, str) or (any(ch.isdigit() for ch in text) and not any(ch.isspace() for ch in text)):
+        return f"value {plain!r}"
+    return f"a text value of {len(text)} characters (not shown: it may be personal)"
 
 
 def _plain(value: object) -> object:
