@@ -220,3 +220,10 @@ def test_format_and_output_name_that_disagree_are_refused(tmp_path: Path, comman
                    "--format", "json", "-o", "x.parquet", cwd=tmp_path)
     assert proc.returncode == 2 and "--format json and --output x.parquet disagree" in proc.stderr, proc.stderr
     assert not (tmp_path / "x.parquet").exists()
+
+
+def test_describe_refuses_a_table_file_name(tmp_path: Path) -> None:
+    for name, args in (("x.csv", []), ("x.json", ["--format", "table"])):
+        proc = run_cli("describe", "--example", "kosovo", "-o", name, *args, cwd=tmp_path)
+        assert proc.returncode == 2 and proc.stderr.startswith("error: "), proc.stderr
+        assert not (tmp_path / name).exists()

@@ -29,6 +29,11 @@ def describe(
         fmt = "json" if output is not None and output.suffix.lower() == ".json" else "table"
     if fmt not in ("table", "json"):
         raise DataError(f"unknown --format {fmt!r}; describe supports table or json")
+    if output is not None and output.suffix.lower() in (".csv", ".parquet", ".pq"):  # it wrote the text there
+        raise DataError(f"describe writes a text summary or JSON, not {output.suffix} (it is several tables); "
+                        "use --output FILE.json or FILE.txt")
+    if fmt == "table" and output is not None and output.suffix.lower() == ".json":
+        raise DataError(f"--format table and --output {output} disagree; leave --format out to write JSON")
     check_output_path(output, "--output")
     capture = load_input(data, example, lists=lists, count=count, strata=strata)
     info = capture.describe()
