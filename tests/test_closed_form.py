@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from estimate import CaptureData, ChaoLowerBound, Chapman, LincolnPetersen, datasets
-from estimate.errors import UninformativeDataWarning
+from estimate.errors import DataWarning, UninformativeDataWarning
 from estimate.estimators.base import NotApplicable
 
 
@@ -63,8 +63,10 @@ def test_two_list_methods_need_a_pair_on_more_lists() -> None:
     kosovo = datasets.load("kosovo")
     with pytest.raises(NotApplicable, match="exactly 2 lists"):
         Chapman().fit(kosovo)
-    result = Chapman(lists=("EXH", "ABA")).fit(kosovo)
     pair = kosovo.select_lists(["EXH", "ABA"])
+    # the Python API said nothing of the people only on the other lists (the CLI's --lists did)
+    with pytest.warns(DataWarning, match=f"{kosovo.observed - pair.observed:,} people documented only on the other"):
+        result = Chapman(lists=("EXH", "ABA")).fit(kosovo)
     assert result.observed == pair.observed < kosovo.observed
 
 

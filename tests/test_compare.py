@@ -209,3 +209,14 @@ def test_settings_for_a_method_not_compared_are_refused(kosovo) -> None:
     """models={"lcmcr": ...} with lcmcr not among the methods was silently ignored."""
     with pytest.raises(estimate.DataError, match="not among the methods compared"):
         estimate.compare(kosovo, ["chao"], models={"lcmcr": {"K": 5}})
+
+
+def test_lower_bounds_are_labelled_as_such(kosovo: estimate.CaptureData) -> None:
+    # Rcapture's Mth Chao (LB) was labelled an MLE and the table printed it like an estimate of N
+    comparison = estimate.compare(kosovo, ["mth-chao", "chao", "mt"], seed=1)
+    kinds = dict(zip(comparison.table["method"], comparison.table["estimate_kind"], strict=True))
+    assert kinds == {"mth-chao": "lower bound", "chao": "lower bound", "mt": "mle"}
+    text = str(comparison)
+    assert "≥ 8,591" in text and "≥ 10,270" in text and "≥ 7,395" not in text
+    assert "lower bound of the total" in text
+    assert estimate.Chapman().fit(kosovo.select_lists(["EXH", "ABA"])).estimate_kind == "bias-corrected"

@@ -302,7 +302,9 @@ def format_table(table: pd.DataFrame) -> str:
     shown = pd.DataFrame(
         {
             "method": table["method"],
-            "estimate": table["estimate"].map(_fmt),
+            # a lower bound (Chao's) is not an estimate of N: "≥ 12,299" says so where the table is read
+            "estimate": [("≥ " if kind == "lower bound" and status == OK else "") + _fmt(value) for value, kind, status
+                         in zip(table["estimate"], table["estimate_kind"], table["status"], strict=True)],
             "interval": [
                 f"[{_fmt(lo)}, {_fmt(hi)}]" if status == OK else ""
                 for lo, hi, status in zip(table["lower"], table["upper"], table["status"], strict=True)
@@ -319,6 +321,8 @@ def format_table(table: pd.DataFrame) -> str:
         lines.append(shown.to_string(index=False))
     observed = table["observed"].iloc[0] if len(table) else 0
     lines.append(f"\nDocumented (on at least one list): {observed:,}")
+    if ((table["estimate_kind"] == "lower bound") & (table["status"] == OK)).any():
+        lines.append("≥: the method estimates a lower bound of the total (Chao's), not the total itself")
     for _, row in table[table["status"] != OK].iterrows():
         lines.append(f"{row['method']}: {row['status']}: {row['reason']}")
     return "\n".join(lines)

@@ -191,6 +191,8 @@ class HeterogeneityModel(Estimator):
         return Result(
             method=self.name,
             model=f"Rcapture {self.label()} log-linear model",
+            # Chao's (LB) models estimate a lower bound of N (Rcapture's own label), not N
+            estimate_kind="lower bound" if kind == "chao" else "mle",
             estimate=estimate,
             interval=interval,
             observed=n,

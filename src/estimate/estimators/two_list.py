@@ -17,7 +17,7 @@ import warnings
 from typing import ClassVar
 
 from estimate.data import CaptureData
-from estimate.errors import UninformativeDataWarning
+from estimate.errors import DataWarning, UninformativeDataWarning
 from estimate.estimators._intervals import log_normal_interval
 from estimate.estimators.base import Estimator, NotApplicable, register
 from estimate.results import Interval, Result
@@ -44,6 +44,16 @@ class _TwoListEstimator(Estimator):
             if isinstance(self.lists, str) or len(self.lists) != 2:
                 raise NotApplicable(f"{self.name} needs exactly two list names, got {self.lists}")
             pair = data.select_lists(list(self.lists))
+            left_out = data.observed - pair.observed
+            if left_out > 0:  # as the CLI's --lists says: the estimate does not see them
+                others = [name for name in data.lists if name not in pair.lists]
+                warnings.warn(
+                    f"{self.name} uses lists {list(pair.lists)} only: {left_out:,} people documented only on the "
+                    f"other lists ({others}) are left out, so 'documented' here is {pair.observed:,} of the "
+                    f"{data.observed:,} in the data and the estimate is of the population as these two lists see it",
+                    DataWarning,
+                    stacklevel=4,
+                )
         x = pair.patterns
         c = pair.counts
         n1 = int(c[x[:, 0] == 1].sum())
@@ -121,6 +131,7 @@ class Chapman(_TwoListEstimator):
         return Result(
             method=self.name,
             model=f"Chapman, lists {pair.lists[0]} × {pair.lists[1]} assumed independent",
+            estimate_kind="bias-corrected",  # nearly unbiased for Lincoln–Petersen's MLE; not itself an MLE
             estimate=estimate,
             interval=interval,
             observed=n,
