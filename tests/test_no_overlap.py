@@ -39,11 +39,18 @@ def test_every_method_warns_when_no_one_is_on_two_lists(method: str) -> None:
         estimator.set_params(seed=1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        estimator.fit(data)
+        result = estimator.fit(data)
     messages = [str(w.message) for w in caught if issubclass(w.category, UninformativeDataWarning)]
     assert messages, f"{method} gave no UninformativeDataWarning on lists that never overlap"
     if get_estimator_class(method).bayesian:
         assert any("never overlap" in m and "priors" in m for m in messages)
+        # the finite interval of a Bayesian method says so itself, once the warning is gone (saved, shared)
+        assert result.details["prior_driven"] == "the lists never overlap"
+        assert result.sentence().endswith("treat the total as unbounded above.")
+        assert "comes from the priors" in str(result)
+        assert estimate.Result.from_json(result.to_json()).details["prior_driven"] == "the lists never overlap"
+    else:  # the likelihood methods report no upper limit instead
+        assert result.interval.upper == float("inf")
 
 
 def test_no_warning_once_someone_is_on_two_lists() -> None:
@@ -54,3 +61,13 @@ def test_no_warning_once_someone_is_on_two_lists() -> None:
         assert warn_if_lists_never_overlap(data, "test") is False
     with pytest.warns(UninformativeDataWarning, match="never overlap"):
         assert warn_if_lists_never_overlap(_no_overlap(3), "test") is True
+
+
+def test_lcmcr_fit_many_records_it_as_fit_does() -> None:
+    estimator = estimate.make_estimator("lcmcr", seed=1, **FAST_PARAMS["lcmcr"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = estimator.fit_many([_no_overlap(3), CaptureData.from_frame(pd.DataFrame(
+            {"A": [1, 0, 1], "B": [0, 1, 1], "C": [0, 0, 1], "count": [10, 7, 1]}))])
+    assert results[0].details["prior_driven"] == "the lists never overlap"
+    assert "prior_driven" not in results[1].details

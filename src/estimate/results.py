@@ -288,6 +288,9 @@ class Result:
             name = "highest-density credible" if interval.kind == "hdi" else interval_name(interval.kind)
             ends = f"{rounded(interval.lower)}–{rounded(interval.upper)}"
             text += f" ({level_percent(interval.level)} {name} interval {ends})"
+            if self.details.get("prior_driven"):  # a finite interval the data did not make
+                return (text + f" — but {self.details['prior_driven']}, so this comes from the model's priors, not "
+                        "the data: treat the total as unbounded above.")
         fraction = self.undocumented_fraction
         if math.isfinite(fraction):
             share = f"about {fraction:.0%}" if fraction >= 0.005 or fraction <= 0 else "less than 1%"
@@ -322,6 +325,8 @@ class Result:
         ]
         if self.std_error is not None and math.isfinite(self.std_error):
             lines.append(f"  standard error: {self.std_error:,.1f}")
+        if self.details.get("prior_driven"):
+            lines.append(f"  note: {self.details['prior_driven']}: the interval comes from the priors, not the data")
         for key, value in self.diagnostics.items():
             if isinstance(value, float):
                 lines.append(f"  {key}: {_format_diagnostic(key, value)}")

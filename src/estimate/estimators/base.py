@@ -107,10 +107,13 @@ class Estimator(ABC):
     def fit(self, data: CaptureData | pd.DataFrame) -> Result:
         """Validate ``data`` and fit the model; returns a :class:`~estimate.results.Result`."""
         checked = self._validated(data)
-        if self.bayesian:
-            warn_if_lists_never_overlap(checked, self.name or type(self).__name__, stacklevel=2)
+        no_overlap = self.bayesian and warn_if_lists_never_overlap(checked, self.name or type(self).__name__,
+                                                                   stacklevel=2)
         estimator, started = self._start()
-        return estimator._recorded(estimator._fit(checked), checked, started)
+        result = estimator._recorded(estimator._fit(checked), checked, started)
+        if no_overlap:  # the warning is gone once the result is saved or shared: the result says it too
+            result.details["prior_driven"] = "the lists never overlap"
+        return result
 
     def _validated(self, data: CaptureData | pd.DataFrame) -> CaptureData:
         """``data`` checked by :func:`validate_capture_data` against the method's list limits (a method with

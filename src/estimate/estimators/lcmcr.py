@@ -211,6 +211,9 @@ class LCMCR(Estimator):
         for data in datasets:
             warn_if_lists_never_overlap(data, self.name, stacklevel=3)
         results = self._fit_batch(datasets, seeds)
+        for data, result in zip(datasets, results, strict=True):
+            if isinstance(result, Result) and not data.lists_overlap:  # as fit() records it
+                result.details["prior_driven"] = "the lists never overlap"
         failed = {f"problem {i}": problems for i, r in enumerate(results) if isinstance(r, Result)
                   for problems in [convergence_problems(r.diagnostics)] if problems}
         warn_if_some_not_converged(self.name, failed, len(results), "problems", "; run longer chains.", stacklevel=2)
