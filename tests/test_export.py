@@ -228,6 +228,21 @@ def test_date_strata_round_trip_and_results_compare_equal(tmp_path: Path) -> Non
     assert other != strata
 
 
+def test_date_replicate_values_round_trip(tmp_path: Path) -> None:
+    """Replicates labelled by a date (e.g. the imputation run's day) came back from .json/.nc as ISO text."""
+    data = estimate.simulate.scenario("strata", seed=3).data
+    frame = data.pattern_table(include_strata=True)
+    both = pd.concat([frame.assign(run=pd.Timestamp(2024, 1, 1)), frame.assign(run=pd.Timestamp(2024, 2, 1))])
+    replicated = estimate.CaptureData.from_aggregated(both, lists=list(data.lists), count="count",
+                                                      strata=["stratum", "run"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        strata = estimate.fit_strata(replicated, by="stratum", replicate="run", method="dga", seed=2)
+    for suffix in (".nc", ".json"):
+        loaded = estimate.load_result(strata.save(tmp_path / f"r{suffix}"))
+        assert loaded == strata, suffix
+
+
 def test_non_finite_diagnostics_and_details_survive_a_round_trip(fitted: dict, tmp_path: Path) -> None:
     """NaN came back as None and inf as the text "inf"; convergence_problems then raised a TypeError."""
     from estimate.inference_data import convergence_problems

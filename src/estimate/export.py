@@ -154,12 +154,14 @@ def _restore_key(key: list[Any], types: list[str | None]) -> tuple[Any, ...]:
 
 def strata_payload(strata: StrataResult) -> dict[str, Any]:
     """The JSON document of a saved stratified result (per-stratum results, no draws)."""
-    keys = [*strata.outcomes, *strata.replicate_outcomes]
+    # the replicates' own keys end with the replicate value (a date too, sometimes): one more column of types
+    replicate_keys = [o.key for reps in strata.replicate_outcomes.values() for o in reps]
+    keys = [*strata.outcomes, *strata.replicate_outcomes, *replicate_keys]
     return _jsonable(
         {
             "kind": "StrataResult",
             "by": list(strata.by),
-            "key_types": _key_types(keys, len(strata.by)),
+            "key_types": _key_types(keys, len(strata.by) + (1 if replicate_keys else 0)),
             "method": strata.method,
             "level": strata.level,
             "interval_kind": strata.interval_kind,
