@@ -362,6 +362,11 @@ def test_cli_refuses_to_write_over_an_input_list_or_read_a_folder(tmp_path: Path
     assert a.read_text().startswith("name,sex")  # the list is still there
     proc = run_cli("simulate-lists", str(a))
     assert proc.returncode == 2 and "is a file, not a folder" in proc.stderr, proc.stderr
+    # options that were silently ignored
+    for args, words in ((["--encoding", "bogus"], "unknown encoding 'bogus'"),
+                        (["--replicate-method", "sample", "--thresholds", "0.6,0.9"], "--thresholds sets")):
+        proc = run_cli("link", str(a), str(b), *args)
+        assert proc.returncode == 2 and words in proc.stderr, proc.stderr
 
 
 def test_cli_bad_encoding_is_one_line_naming_the_file(tmp_path: Path) -> None:

@@ -55,6 +55,9 @@ def link(
         raise DataError("--id-columns is empty; declare at least the name, e.g. --id-columns name,sex,age,date,place")
     if replicates < 0:
         raise DataError(f"--replicates must be 0 or more, got {replicates}")
+    if replicate_method == "sample" and chosen:
+        raise DataError("--thresholds sets the linkages of --replicate-method thresholds; sampled linkages "
+                        "(--replicate-method sample) are drawn from the match probabilities — give --replicates N")
     if replicate_method == "sample" and not (replicates or chosen):
         raise DataError("--replicate-method sample draws --replicates N linkages; give --replicates (it was ignored)")
     result = link_lists(frames, roles, strata=split_option(strata), threshold=threshold, seed=seed,

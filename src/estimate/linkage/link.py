@@ -129,6 +129,12 @@ def read_lists(paths: Sequence[str | Path], *, encoding: str = "utf-8") -> dict[
     """
     if len(paths) == 0:
         raise DataError("no lists given: pass two or more CSV files, one per list")
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError as exc:  # checked even when every file is UTF-8 (and the encoding never needed)
+        raise DataError(f"unknown encoding {encoding!r} (e.g. utf-8, latin-1, cp1256)") from exc
     frames: dict[str, pd.DataFrame] = {}
     for raw in paths:
         path = Path(raw)
