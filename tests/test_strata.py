@@ -517,3 +517,10 @@ def test_a_wald_total_with_an_unbounded_stratum_is_unbounded_above() -> None:
         ("b",): StratumOutcome(("b",), 100, "ok", "", unbounded)})
     total = strata.total().iloc[0]
     assert total["lower"] == 230 and total["upper"] == math.inf  # was NaN, NaN
+
+
+def test_latent_class_strata_on_two_lists_are_fitted_only_with_a_warning(stratified: CaptureData) -> None:
+    two = stratified.select_lists(["L0", "L1"])
+    with pytest.warns(estimate.UninformativeDataWarning, match="fitted with only 2 lists"):
+        result = fit_strata(two, by="region", estimator=LCMCR(seed=1, **FAST), min_lists=2)
+    assert result.counts["ok"] == len(result.outcomes)

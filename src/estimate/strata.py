@@ -593,6 +593,7 @@ def fit_strata(
     if not estimator.bayesian:
         interval_kind = _confidence_kind(ordered)
     _warn_lists_dropped(ordered, tuple(data.lists))
+    _warn_latent_class_on_two_lists(ordered, estimator.name)
     method_name = estimator.name
     if replicate:
         fitted = _pool_replicates(ordered, columns, method_name, level, interval_kind, replicate)
@@ -693,6 +694,21 @@ def _warn_lists_dropped(outcomes: dict[tuple[Any, ...], StratumOutcome], lists: 
             "(the summary's lists_used column says how many), so a list that did not cover a stratum cannot help "
             "estimate it",
             DataWarning,
+            stacklevel=3,
+        )
+
+
+def _warn_latent_class_on_two_lists(outcomes: dict[tuple[Any, ...], StratumOutcome], method: str) -> None:
+    """The per-stratum fits' own warning, once for the run (fit() warns; a batch of strata silenced it): with
+    min_lists=2 a latent-class model is fitted where it is not identified well."""
+    two = [key for key, outcome in outcomes.items() if outcome.status == STATUS_OK and outcome.result is not None
+           and outcome.result.lists and len(outcome.result.lists) < 3]
+    if method in ("lcmcr", "pymc-lcmcr") and two:
+        warnings.warn(
+            f"{method}: {len(two)} of {len(outcomes)} strata were fitted with only 2 lists (e.g. {two[0]}); the "
+            "latent-class model is not identified well there (with two lists heterogeneity and dependence cannot be "
+            "separated from the data), so their posteriors of N are driven by the prior",
+            UninformativeDataWarning,
             stacklevel=3,
         )
 
