@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -293,10 +294,33 @@ def test_stratum_labels_that_would_collide_survive_a_netcdf_round_trip(tmp_path:
 def test_a_resumed_run_clears_temporaries_left_by_a_killed_one(stratified: CaptureData, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     cache.mkdir()
-    leftover = cache / ".0123abcd.npz.k2j4.tmp"  # what atomic_path leaves when a signal ends the process mid-write
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    # what atomic_path leaves when a signal ends the process mid-write (the writer's pid in the name) ...
+    leftover = cache / f".0123abcd.npz.{gone.pid}.k2j4.tmp"
     leftover.write_bytes(b"half")
+    # ... and what another run, still writing to the same folder, has not finished yet: it must stay
+    live = cache / f".4567cdef.npz.{os.getppid()}.m3n5.tmp"
+    live.write_bytes(b"being written")
     fit(stratified, cache_dir=cache)
-    assert not leftover.exists() and len(list(cache.glob("*.npz"))) == 6
+    assert not leftover.exists() and live.exists() and len(list(cache.glob("*.npz"))) == 6
+
+
+def test_an_unreadable_cache_entry_is_fitted_again_and_a_bad_cache_folder_stops_the_run(
+        stratified: CaptureData, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = fit(stratified, cache_dir=cache)
+    damaged = sorted(cache.glob("*.npz"))
+    damaged[0].write_bytes(damaged[0].read_bytes()[:100])  # truncated
+    damaged[1].write_bytes(b"")  # emptied
+    with pytest.warns(estimate.DataWarning, match="could not be read"):
+        second = fit_strata(stratified, by="region", estimator=LCMCR(seed=1, **FAST), cache_dir=cache)
+    pd.testing.assert_frame_equal(first.summary(), second.summary())  # refitted: the same draws again
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    for folder in (a_file, a_file / "sub"):
+        with pytest.raises(DataError, match="cache folder"):
+            fit_strata(stratified, by="region", estimator=LCMCR(seed=1, **FAST), cache_dir=folder)
 
 
 def test_a_stratum_missing_from_a_replicate_counts_as_zero_there() -> None:
@@ -524,3 +548,20 @@ def test_latent_class_strata_on_two_lists_are_fitted_only_with_a_warning(stratif
     with pytest.warns(estimate.UninformativeDataWarning, match="fitted with only 2 lists"):
         result = fit_strata(two, by="region", estimator=LCMCR(seed=1, **FAST), min_lists=2)
     assert result.counts["ok"] == len(result.outcomes)
+
+
+def test_cli_an_unreachable_scheduler_is_bad_input_and_stale_output_temporaries_go(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    frame, _ = simulated_records(2, seed=5)
+    csv = tmp_path / "records.csv"
+    frame.to_csv(csv, index=False)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = tmp_path / f".out.csv.{gone.pid}.abcd1234.tmp"  # SIGTERM during the output's write left it
+    stale.write_text("half")
+    env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s", "CI": "true"}
+    run = subprocess.run(_cli("fit", str(csv), "--lists", "L0,L1,L2,L3", "--strata", "region", "--method", "chao",
+                              "--scheduler", "tcp://127.0.0.1:1", "-o", str(tmp_path / "out.csv")),
+                         capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 2 and "cannot reach the dask scheduler" in run.stderr, run.stderr  # was exit 3
+    assert not stale.exists()

@@ -22,7 +22,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     if target.is_symlink():  # write the file the link points to, and keep the link
         target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    # the writer's process id in the name: a later run removes only the leftovers of processes that are gone
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -51,15 +52,35 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def remove_stale_temporaries(folder: str | Path) -> int:
+def remove_stale_temporaries(folder: str | Path, name: str | None = None) -> int:
     """Delete temporary files an interrupted :func:`atomic_path` left in ``folder`` (a process killed by a signal
-    runs no clean-up); returns how many.  Only for folders this package owns, such as a strata cache."""
+    runs no clean-up) — those of ``name`` only, when given — and returns how many.  A temporary is removed only
+    when the process that wrote it (its id is in the name) no longer runs: another run writing to the same folder
+    keeps its half-written files."""
     removed = 0
-    for leftover in Path(folder).glob(".*.tmp"):
+    import glob
+
+    for leftover in Path(folder).glob(f".{glob.escape(name)}.*.tmp" if name else ".*.tmp"):
+        parts = leftover.name[:-len(".tmp")].split(".")
+        pid = parts[-2] if len(parts) >= 3 else ""
+        if not pid.isdigit() or _process_alive(int(pid)):
+            continue  # not ours, or its writer is still at work
         with contextlib.suppress(OSError):
             leftover.unlink()
             removed += 1
     return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):  # it exists (another user's), or we cannot tell: keep its file
+        return True
+    return True
 
 
 def _default_mode() -> int:

@@ -137,6 +137,32 @@ class StratumOutcome:
         return cls(key, int(payload["observed"]), payload["status"], payload["reason"], result, draws)
 
 
+def _check_cache_folder(cache: Path) -> None:
+    """Make the cache folder, and refuse it before any fitting if it is a file or cannot be written (a run failed
+    only when writing its first chunk, losing that chunk's work)."""
+    import tempfile
+
+    if cache.exists() and not cache.is_dir():
+        raise DataError(f"cache folder {str(cache)!r} is a file; give a folder (it is created if missing)")
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=cache):
+            pass
+    except OSError as exc:
+        raise DataError(f"cache folder {str(cache)!r} cannot be written: {exc.strerror or exc}") from exc
+
+
+def _read_cache_entry(path: Path, key: tuple[Any, ...]) -> StratumOutcome | None:
+    """A cached stratum, or None (refit) when the file cannot be read back — truncated, emptied or overwritten
+    (atomic writes make that rare: a full disk, another program), with a warning naming the file."""
+    try:
+        return StratumOutcome.from_bytes(path.read_bytes(), key)
+    except Exception as exc:  # noqa: BLE001 - any unreadable entry is a cache miss, never a crash
+        warnings.warn(f"cache entry {path} could not be read ({type(exc).__name__}: {exc}); fitting that stratum "
+                      "again", DataWarning, stacklevel=3)
+        return None
+
+
 def _check_estimable(data: CaptureData, min_lists: int, min_records: int) -> str:
     """Reason the stratum cannot be estimated, or '' if it can."""
     if data.n_lists < min_lists:
@@ -555,7 +581,7 @@ def fit_strata(
     todo: list[tuple[tuple[Any, ...], CaptureData, np.random.SeedSequence, str]] = []
     cache = Path(cache_dir) if cache_dir is not None else None
     if cache is not None:
-        cache.mkdir(parents=True, exist_ok=True)
+        _check_cache_folder(cache)
         remove_stale_temporaries(cache)  # half-written entries of a run killed by a signal
     if seed is None and estimator.takes_seed:
         seed = _fresh_run_seed(cache)
@@ -571,8 +597,10 @@ def fit_strata(
         sseq = stratum_seed(seed, key)
         cache_key = _cache_key(estimator, part, sseq) if cache is not None else ""
         if cache is not None and (cache / f"{cache_key}.npz").exists():
-            outcomes[key] = StratumOutcome.from_bytes((cache / f"{cache_key}.npz").read_bytes(), key)
-            continue
+            cached = _read_cache_entry(cache / f"{cache_key}.npz", key)
+            if cached is not None:
+                outcomes[key] = cached
+                continue
         todo.append((key, part, sseq, cache_key))
 
     total = len(parts)
@@ -663,7 +691,10 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
         raise DataError("the dask executor needs dask.distributed: pip install 'estimate[dask]'") from exc
     cluster = None
     if scheduler is not None:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler)
+        except OSError as exc:  # the user's address (a typo, a scheduler not started): bad input, not a bug
+            raise DataError(f"cannot reach the dask scheduler at {scheduler!r}: {exc}") from exc
     else:
         cluster = LocalCluster(n_workers=dask_workers or 2, threads_per_worker=1, host="127.0.0.1",
                                dashboard_address=None, processes=True)

@@ -130,6 +130,10 @@ def check_output_path(path: Path | None, option: str) -> None:
         raise DataError(f"{option} {str(path)!r}: the folder {str(parent)!r} does not exist")
     if not os.access(parent, os.W_OK):
         raise DataError(f"{option} {str(path)!r}: the folder {str(parent)!r} is not writable")
+    # a run killed by SIGTERM while writing this file left its temporary (no clean-up runs on a signal)
+    from estimate.atomic import remove_stale_temporaries
+
+    remove_stale_temporaries(parent, path.name)
 
 
 def announce_drawn_seed(estimator: Any, record: Mapping[str, Any]) -> None:
