@@ -128,3 +128,16 @@ def test_heterogeneity_models_warn_when_their_mle_does_not_exist(method: str) ->
     with pytest.warns(UninformativeDataWarning, match="maximum-likelihood estimate does not exist"):
         result = estimate.get_estimator_class(method)().fit(data)
     assert result.details["mle_exists"] is False
+
+
+def test_a_named_model_refuses_parameters_that_would_fit_another(kosovo: CaptureData) -> None:
+    # MthChao(heterogeneity="none") fitted Mt and reported it as mth-chao; list_effects="no" counted as True
+    for make, words in ((lambda: estimate.get_estimator_class("mth-chao")(heterogeneity="none"), "use method 'mt'"),
+                        (lambda: estimate.get_estimator_class("m0")(list_effects="no"), "True, False or None"),
+                        (lambda: estimate.get_estimator_class("m0")(heterogeneity=1), "heterogeneity must be")):
+        with pytest.raises(ValueError, match=words):
+            make().fit(kosovo)
+    from estimate.estimators.rcapture import HeterogeneityModel
+
+    direct = HeterogeneityModel(list_effects=True, heterogeneity="darroch").fit(kosovo)
+    assert direct.method == "mth-darroch"  # was ''

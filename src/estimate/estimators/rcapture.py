@@ -58,6 +58,22 @@ def heterogeneity_columns(k: np.ndarray, kind: str, n_lists: int) -> np.ndarray:
     raise ValueError(f"unknown heterogeneity form {kind!r}; use one of {_HETEROGENEITY}")
 
 
+def _model_name(effects: bool, kind: str) -> str:
+    """Rcapture's name of a model: "Mt", "Mh Chao (LB)", "Mth Darroch" ..."""
+    base = "Mt" if effects else "M0"
+    if kind == "none":
+        return base
+    forms = {"chao": "Chao (LB)", "poisson2": "Poisson2", "darroch": "Darroch"}
+    return ("Mth" if effects else "Mh") + " " + forms[kind]
+
+
+def _registry_name(effects: bool, kind: str) -> str:
+    """The method name the package registers the model under: "mt", "mh-chao", "mth-darroch" ..."""
+    if kind == "none":
+        return "mt" if effects else "m0"
+    return ("mth-" if effects else "mh-") + kind
+
+
 class HeterogeneityModel(Estimator):
     """Rcapture log-linear model M0/Mt/Mh/Mth (Rivest & Baillargeon 2007), chosen by ``list_effects`` and
     ``heterogeneity``.
@@ -84,22 +100,30 @@ class HeterogeneityModel(Estimator):
         self.level = level
 
     def _spec(self) -> tuple[bool, str]:
+        if not (self.list_effects is None or isinstance(self.list_effects, (bool, np.bool_))):
+            raise ValueError(f"list_effects must be True, False or None, got {self.list_effects!r}")
+        if not (self.heterogeneity is None or isinstance(self.heterogeneity, str)):
+            raise ValueError(f"heterogeneity must be one of {_HETEROGENEITY} or None, got {self.heterogeneity!r}")
         effects = self.default_list_effects if self.list_effects is None else bool(self.list_effects)
         kind = self.default_heterogeneity if self.heterogeneity is None else self.heterogeneity.lower()
         if kind not in _HETEROGENEITY:
             raise ValueError(f"heterogeneity must be one of {_HETEROGENEITY}, got {kind!r}")
+        if self.name and (effects, kind) != (self.default_list_effects, self.default_heterogeneity):
+            # Mth Chao with heterogeneity="none" fitted Mt and reported it as mth-chao
+            raise ValueError(f"{self.name} fits {_model_name(self.default_list_effects, self.default_heterogeneity)}; "
+                             f"list_effects={self.list_effects!r}, heterogeneity={self.heterogeneity!r} would fit "
+                             f"{_model_name(effects, kind)} — use method {_registry_name(effects, kind)!r} for that")
         return effects, kind
+
+    def method_name(self) -> str:
+        """The registry name of the model fitted (``"mth-chao"``), also for a HeterogeneityModel built directly."""
+        return _registry_name(*self._spec())
 
     def _check_params(self) -> None:
         self._spec()
 
     def label(self) -> str:
-        effects, kind = self._spec()
-        base = "Mt" if effects else "M0"
-        if kind == "none":
-            return base
-        return ("Mth" if effects else "Mh") + " " + {"chao": "Chao (LB)", "poisson2": "Poisson2",
-                                                      "darroch": "Darroch"}[kind]
+        return _model_name(*self._spec())
 
     def design(self, cells: np.ndarray, n_lists: int) -> np.ndarray:
         effects, kind = self._spec()
@@ -189,7 +213,7 @@ class HeterogeneityModel(Estimator):
         deviance = 2 * float(np.sum(np.where(obs > 0, obs * np.log(np.where(obs > 0, obs, 1) / mu), 0) - (obs - mu)))
         n_params = X_full.shape[1]
         return Result(
-            method=self.name,
+            method=self.method_name(),
             model=f"Rcapture {self.label()} log-linear model",
             # Chao's (LB) models estimate a lower bound of N (Rcapture's own label), not N
             estimate_kind="lower bound" if kind == "chao" else "mle",
