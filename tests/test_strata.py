@@ -565,3 +565,12 @@ def test_cli_an_unreachable_scheduler_is_bad_input_and_stale_output_temporaries_
                          capture_output=True, text=True, timeout=300, env=env)
     assert run.returncode == 2 and "cannot reach the dask scheduler" in run.stderr, run.stderr  # was exit 3
     assert not stale.exists()
+
+
+def test_two_runs_with_the_same_seed_compare_equal(stratified: CaptureData) -> None:
+    # run times among the diagnostics (wall_seconds, us_per_sweep ...) made identical fits unequal
+    a, b = fit(stratified), fit(stratified)
+    assert a == b
+    first = next(iter(a.outcomes.values())).result
+    assert first == next(iter(b.outcomes.values())).result
+    assert fit_strata(stratified, by="region", estimator=LCMCR(seed=2, **FAST)) != a

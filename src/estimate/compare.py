@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from estimate._checks import check_seed, is_real
+from estimate._checks import check_seed, is_real, seed_record
 from estimate.data import CaptureData
 from estimate.errors import DataError
 from estimate.estimators.base import Estimator, NotApplicable, method_names
-from estimate.results import Result, _jsonable, level_percent
+from estimate.results import Result, _jsonable, is_timing_key, level_percent
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -65,7 +65,7 @@ TABLE_COLUMNS = (
 OK, NOT_APPLICABLE, FAILED = "ok", "not applicable", "failed"
 
 
-@dataclass
+@dataclass(eq=False)
 class Comparison:
     """The outcome of :func:`compare`: one row per method, the fitted results and a forest plot.
 
@@ -83,7 +83,8 @@ class Comparison:
     lists
         The list names.
     seed
-        The entropy all per-method seeds were derived from (record it to repeat the comparison).
+        The root seed all per-method seeds were derived from: the integer given, else the entropy, with the spawn
+        key when the root was a spawned SeedSequence (pass it back as ``seed=`` to repeat the comparison).
     """
 
     table: pd.DataFrame
@@ -94,6 +95,16 @@ class Comparison:
 
     def __str__(self) -> str:
         return format_table(self.table)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the rows, results, documented count, lists and seed are; run times are not compared (two
+        comparisons with the same seed are equal)."""
+        if not isinstance(other, Comparison):
+            return NotImplemented
+        timing = [c for c in self.table.columns if is_timing_key(str(c))]
+        return ((self.observed, tuple(self.lists), self.seed) == (other.observed, tuple(other.lists), other.seed)
+                and self.results == other.results
+                and self.table.drop(columns=timing).equals(other.table.drop(columns=timing, errors="ignore")))
 
     def ok(self) -> pd.DataFrame:
         """Rows of the methods that produced an estimate."""
@@ -212,8 +223,9 @@ def compare(
         ``"name:preset"`` strings, configured :class:`~estimate.estimators.base.Estimator` objects, or one
         comma-separated string.
     seed
-        Root seed (int or ``SeedSequence``); each random method gets an independent seed derived from it and its
-        label.  ``None`` draws fresh entropy, recorded in :attr:`Comparison.seed`.
+        Root seed (int, ``SeedSequence`` or a recorded :attr:`Comparison.seed`); each random method gets an
+        independent seed derived from it and its label.  ``None`` draws fresh entropy, recorded in
+        :attr:`Comparison.seed`.
     level
         Interval level given to every method that has a ``level`` parameter; by default each method keeps its own
         (0.95, or its preset's).
@@ -240,6 +252,10 @@ def compare(
         methods = [m for m in methods.split(",") if m.strip()]
     if not methods:
         raise DataError("give at least one method to compare, e.g. ['chapman', 'loglinear', 'lcmcr']")
+    if isinstance(seed, dict):  # a recorded Comparison.seed of a spawned sequence: {"entropy", "spawn_key"}
+        from estimate.provenance import seed_from_record
+
+        seed = seed_from_record(seed)
     check_seed(seed, "compare")
     names = [_parse_method(spec, models)[1] for spec in methods]
     unknown = [name for name in names if name is not None and name not in method_names()]
@@ -283,8 +299,8 @@ def compare(
         for w in caught:
             warnings.warn(f"[{label}] {w.message}", w.category, stacklevel=2)
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
-    seed_record = seed if isinstance(seed, (int, np.integer)) else root.entropy
-    return Comparison(table=table, results=results, observed=data.observed, lists=data.lists, seed=seed_record)
+    return Comparison(table=table, results=results, observed=data.observed, lists=data.lists,
+                      seed=seed_record(seed, root))  # with a spawned sequence's key: entropy alone names another
 
 
 # ---------------------------------------------------------------------------------------------------- output

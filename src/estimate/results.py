@@ -35,6 +35,11 @@ INTERVAL_KINDS = (
 CREDIBLE_KINDS = ("equal-tailed", "hdi")
 
 
+def is_timing_key(key: str) -> bool:
+    """True for a diagnostic that measures run time rather than the fit (it differs between identical runs)."""
+    return key in ("seconds", "us_per_sweep") or key.endswith(("_seconds", "_per_second"))
+
+
 def interval_name(kind: str) -> str:
     """"credible" for a Bayesian interval kind, "confidence" otherwise: the one place the wording is decided
     (sentences, summaries, plot titles and labels all use it)."""
@@ -398,10 +403,15 @@ class Result:
     def __eq__(self, other: object) -> bool:
         """Equal when every compared field is equal in JSON form (NaN equals NaN, an array equals its list).
 
-        Posterior draws and provenance are not compared (as before; compare draws with :meth:`draws`).
+        Posterior draws, provenance and run times (``wall_seconds``, ``us_per_sweep``, ``ess_bulk_per_second`` ...
+        among the diagnostics and details) are not compared: two fits with the same seed are equal.  Compare draws
+        with :meth:`draws`.
         """
         if not isinstance(other, Result):
             return NotImplemented
         mine, theirs = self.to_dict(), other.to_dict()
-        mine.pop("provenance"), theirs.pop("provenance")
+        for payload in (mine, theirs):
+            payload.pop("provenance")
+            for group in ("diagnostics", "details"):
+                payload[group] = {k: v for k, v in (payload.get(group) or {}).items() if not is_timing_key(k)}
         return mine == theirs
