@@ -150,6 +150,7 @@ STRATIFIED = "A,B,C,region,rep\n" + "".join(
         (["--strata", "region", "--chunk-size", "0"], ["chunk_size"]),
         (["--method", "loglinear", "--strata", "region", "--replicate", "rep"], ["no posterior draws"]),
         (["--draws-output", "d.nc"], ["needs --strata"]),
+        (["--method", "chao", "--strata", "region", "--totals", "all", "--format", "json"], ["--totals", "two"]),
         (["--method", "chao", "--strata", "region", "--draws-output", "d.nc"],
          ["--draws-output", "no posterior draws"]),
     ],

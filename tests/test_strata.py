@@ -574,3 +574,16 @@ def test_two_runs_with_the_same_seed_compare_equal(stratified: CaptureData) -> N
     first = next(iter(a.outcomes.values())).result
     assert first == next(iter(b.outcomes.values())).result
     assert fit_strata(stratified, by="region", estimator=LCMCR(seed=2, **FAST)) != a
+
+
+def test_a_run_seed_file_that_holds_no_seed_is_replaced_with_a_warning(stratified: CaptureData,
+                                                                        tmp_path: Path) -> None:
+    import json
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "run-seed.json").write_text('{"seed": 1.5}')  # was used as seed 1; -3 failed without naming the file
+    with pytest.warns(estimate.DataWarning, match="run-seed.json does not hold a seed"):
+        fit_strata(stratified, by="region", estimator=LCMCR(**FAST), cache_dir=cache)
+    kept = json.loads((cache / "run-seed.json").read_text())["seed"]
+    assert isinstance(kept, int) and kept >= 0

@@ -90,9 +90,15 @@ def _fresh_run_seed(cache: Path | None) -> int:
     already done) instead of starting over with other seeds."""
     if cache is not None and (cache / _RUN_SEED_FILE).is_file():
         try:
-            return int(json.loads((cache / _RUN_SEED_FILE).read_text())["seed"])
+            kept = json.loads((cache / _RUN_SEED_FILE).read_text())["seed"]
+            if isinstance(kept, int) and not isinstance(kept, bool) and kept >= 0:
+                return kept
         except (ValueError, KeyError, TypeError):
-            pass  # unreadable: draw a new one (the strata cached under the old seed are then not reused)
+            pass
+        # unreadable or not a seed (1.5 was used as 1, -3 failed later without naming the file): draw a new one —
+        # the strata cached under the old seed are then not reused
+        warnings.warn(f"{cache / _RUN_SEED_FILE} does not hold a seed; this run draws a new one", DataWarning,
+                      stacklevel=3)
     seed = int(np.random.SeedSequence().entropy)
     if cache is not None:
         atomic_write_text(cache / _RUN_SEED_FILE, json.dumps({"seed": seed}) + "\n")

@@ -46,6 +46,9 @@ def run_strata(
         unknown = [c for c in totals_by or [] if c not in strata_cols]
         if unknown:
             raise DataError(f"--totals names {unknown}, which are not among the --strata columns {strata_cols}")
+        if output is None and fmt == "json":  # two JSON documents back to back on stdout: json.load rejects them
+            raise DataError("--totals with --format json needs --output FILE.json: the strata and the totals are two "
+                            "documents (FILE.json and FILE.totals.json)")
     columns = (TextColumn("strata"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     # the bar appears with the first progress report, i.e. once fit_strata has checked its options

@@ -40,9 +40,11 @@ def fit(
     output: Path = typer.Option(None, "--output", "-o", help="Write results to this file (atomically)."),
     strict: bool = typer.Option(False, "--strict", help="Reject lists with no records instead of dropping them."),
     replicate: str = typer.Option(None, "--replicate", help="Imputation replicate column: fit each, pool draws."),
-    resume: bool = typer.Option(False, "--resume", help="Reuse finished strata from the cache (see --cache-dir)."),
-    cache_dir: Path = typer.Option(None, "--cache-dir", help="Per-stratum result cache (default with --resume: "
-                                   "OUTPUT.cache/ or .estimate-cache/)."),
+    resume: bool = typer.Option(False, "--resume", help="Reuse finished strata from the cache: --cache-dir, or "
+                                "OUTPUT.cache/ (.estimate-cache/ without --output)."),
+    cache_dir: Path = typer.Option(None, "--cache-dir", help="Per-stratum result cache; finished strata found there "
+                                   "are reused (with or without --resume). An unseeded run keeps its drawn seed "
+                                   "there, so runs sharing the folder share it."),
     scheduler: str = typer.Option(None, "--scheduler", help="dask.distributed scheduler address for strata."),
     dask_workers: int = typer.Option(None, "--dask-workers", help="Start a local dask cluster with N workers."),
     totals: str = typer.Option(None, "--totals", help="Also print totals by these stratum columns ('all' = overall)."),
