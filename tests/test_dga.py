@@ -266,3 +266,18 @@ def test_tail_estimate_does_not_depend_on_where_the_last_chunk_ends(kosovo: Capt
     scaled = CaptureData(kosovo.patterns, kosovo.counts * 10, list(kosovo.lists))
     tails = [graph_posterior(scaled, 1 / 16, bound).tail_mass for bound in (65_535, 65_536, 65_537)]
     assert tails[0] == tails[1] == tails[2]
+
+
+def test_parameters_accept_numpy_numbers_and_refuse_booleans() -> None:
+    import numpy as np
+
+    from estimate.estimators.dga import DecomposableGraphBMA
+    from estimate.estimators.loglinear import LogLinear
+
+    for bad in ({"delta": True}, {"top_models": True}, {"max_missing": True}):
+        with pytest.raises(ValueError, match="must be"):
+            DecomposableGraphBMA(**bad).check_params()  # delta=True was read as 1.0
+    DecomposableGraphBMA(delta=np.float32(0.5), top_models=np.int64(3), max_missing=np.int64(100)).check_params()
+    LogLinear(screen=np.int64(3)).check_params()  # was refused
+    with pytest.raises(ValueError, match="screen"):
+        LogLinear(screen=True).check_params()

@@ -435,13 +435,12 @@ class DecomposableGraphBMA(Estimator):
 
     def _check_params(self) -> None:
         problems = []
-        if self.delta is not None and not (isinstance(self.delta, (int, float)) and math.isfinite(self.delta)
-                                           and self.delta > 0):
+        # is_real / is_whole: NumPy numbers accepted, booleans refused (delta=True was read as 1.0)
+        if self.delta is not None and not (is_real(self.delta) and self.delta > 0):
             problems.append(f"delta must be a positive number or None, got {self.delta!r}")
-        if self.max_missing is not None and not (isinstance(self.max_missing, (int, np.integer))
-                                                 and self.max_missing >= 1):
+        if self.max_missing is not None and not (is_whole(self.max_missing) and self.max_missing >= 1):
             problems.append(f"max_missing must be an integer ≥ 1 or None, got {self.max_missing!r}")
-        if not (isinstance(self.top_models, (int, np.integer)) and self.top_models >= 1):
+        if not (is_whole(self.top_models) and self.top_models >= 1):
             problems.append(f"top_models must be an integer ≥ 1, got {self.top_models!r}")
         if not (is_real(self.level) and 0 < self.level < 1):
             problems.append(f"level must be in (0, 1), got {self.level!r}")

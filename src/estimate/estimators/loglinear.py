@@ -42,6 +42,7 @@ import pandas as pd
 from scipy import optimize, stats
 from scipy.special import gammaln
 
+from estimate._checks import is_whole
 from estimate.data import CaptureData
 from estimate.errors import DataError, UninformativeDataWarning
 from estimate.estimators.base import Estimator, NotApplicable, register
@@ -432,8 +433,7 @@ class LogLinear(Estimator):
         if self.criterion not in ("aic", "bic"):
             raise ValueError(f"criterion must be 'aic' or 'bic', got {self.criterion!r}")
         screen = self.screen
-        if screen is not None and screen is not False and (isinstance(screen, bool) or not isinstance(screen, int)
-                                                          or screen < 1):
+        if screen is not None and screen is not False and not (is_whole(screen) and screen >= 1):
             raise ValueError(f"screen must be a positive integer, or None/False to fit every move, got {screen!r}")
 
     def _fit(self, data: CaptureData) -> Result:
