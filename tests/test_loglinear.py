@@ -231,3 +231,13 @@ def test_a_weak_overlap_gives_a_large_finite_estimate_and_upper_limit() -> None:
     drop = stats.chi2.ppf(0.95, 1) / 2
     upper = optimize.brentq(lambda N: top - loglik(N) - drop, 1400 * 1400, 1e10, xtol=1.0)
     assert mid.interval.upper == pytest.approx(upper, rel=1e-4)  # ≈ 3.43e7
+
+
+def test_clone_copies_parameters_and_takes_sklearn_get_params() -> None:
+    original = LogLinear(terms=[("A", "B")])
+    copied = original.clone()
+    copied.terms.append(("A", "C"))
+    assert original.terms == [("A", "B")]  # the list was shared
+    assert original.get_params(deep=False) == original.get_params()  # scikit-learn's signature
+    with pytest.raises(ValueError, match="no parameter"):
+        original.clone(bogus=1)  # was a TypeError

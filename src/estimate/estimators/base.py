@@ -88,11 +88,14 @@ class Estimator(ABC):
         return [p.name for p in signature.parameters.values()
                 if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
 
-    def get_params(self) -> dict[str, Any]:
-        """The estimator's parameters, as passed to ``__init__``."""
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The estimator's parameters, as passed to ``__init__``.  ``deep`` is scikit-learn's signature (no
+        parameter of these estimators is itself an estimator, so it changes nothing)."""
         return {name: getattr(self, name) for name in self._param_names()}
 
     def set_params(self, **params: Any) -> Estimator:
+        """Set parameters by name (scikit-learn style) and return the estimator; an unknown name is a ValueError.
+        Values are checked when the estimator fits (or by :meth:`check_params`)."""
         valid = set(self._param_names())
         for key, value in params.items():
             if key not in valid:
@@ -174,8 +177,13 @@ class Estimator(ABC):
         return "seed" in self._param_names()
 
     def clone(self, **params: Any) -> Estimator:
-        """A new estimator with the same parameters, some replaced."""
-        merged = self.get_params()
+        """A new estimator with the same parameters (copies: a list of terms is not shared), some replaced; an
+        unknown name is a ValueError, as in :meth:`set_params`."""
+        unknown = sorted(set(params) - set(self._param_names()))
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no parameter(s) {unknown}; valid: "
+                             f"{sorted(self._param_names())}")
+        merged = copy.deepcopy(self.get_params())
         merged.update(params)
         clone = type(self)(**merged)
         if hasattr(self, "_preset"):  # the preset it was built from (provenance)
