@@ -28,8 +28,9 @@ load_result
     Read a result saved with ``Result.save`` / ``StrataResult.save`` (``.json`` or ``.nc``) back into an equal
     object; every result's ``provenance`` (versions, seed, preset, data hash, command line, times) is made by
     :mod:`estimate.provenance` and ``estimate reproduce RESULT.json`` re-runs it (:mod:`estimate.export`).
-DataError, ConvergenceWarning, DataWarning, UninformativeDataWarning
-    The exception raised for bad input and the warnings issued for valid but problematic data or fits.
+DataError, EstimateWarning, ConvergenceWarning, DataWarning, UninformativeDataWarning
+    The exception raised for bad input and the warnings issued for valid but problematic data or fits
+    (``EstimateWarning`` is the base class of the others: filter it to silence them all).
 """
 
 from estimate import datasets, simulate

@@ -120,6 +120,7 @@ class Comparison:
         return _jsonable({"observed": self.observed, "lists": list(self.lists), "seed": self.seed, "methods": rows})
 
     def to_json(self, **kwargs: Any) -> str:
+        """:meth:`to_dict` as JSON text (``kwargs`` go to :func:`json.dumps`; indented by 2 by default)."""
         kwargs.setdefault("indent", 2)
         return json.dumps(self.to_dict(), **kwargs)
 

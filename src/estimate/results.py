@@ -219,6 +219,7 @@ class Result:
 
     @property
     def is_bayesian(self) -> bool:
+        """True when the result carries posterior draws (InferenceData)."""
         return self.posterior is not None
 
     def draws(self) -> np.ndarray:
@@ -361,6 +362,7 @@ class Result:
         )
 
     def to_json(self, **kwargs: Any) -> str:
+        """:meth:`to_dict` as JSON text (``kwargs`` go to :func:`json.dumps`; indented by 2 by default)."""
         kwargs.setdefault("indent", 2)
         return json.dumps(self.to_dict(), **kwargs)
 

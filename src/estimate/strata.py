@@ -182,7 +182,28 @@ def _check_estimable(data: CaptureData, min_lists: int, min_records: int) -> str
 
 @dataclass
 class StrataResult:
-    """Per-stratum outcomes plus pooled totals from summed posterior draws."""
+    """The outcome of :func:`fit_strata`: per-stratum outcomes and totals from summed posterior draws.
+
+    Attributes
+    ----------
+    by
+        The stratum columns.
+    method
+        The method's registry name.
+    outcomes
+        ``{stratum key (tuple): StratumOutcome}`` — status ("ok", "not estimable", "failed"), reason, observed
+        count, the fitted :class:`~estimate.results.Result` and the posterior draws of N (chains × draws).
+    level, interval_kind
+        Level and kind of the per-stratum intervals (totals use them by default).
+    replicate, replicate_outcomes
+        The imputation-replicate column and each stratum's per-replicate outcomes (the pooled draws are their
+        mixture).
+    provenance
+        The run's record (versions, seed, data hash, command, times); not compared by ``==``.
+
+    :meth:`summary` is the tidy per-stratum table, :meth:`total` sums aligned draws for any aggregate, and
+    :meth:`save` / :func:`estimate.load_result` round-trip it (``.nc`` keeps the draws).
+    """
 
     by: list[str]
     method: str

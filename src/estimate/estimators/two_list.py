@@ -71,7 +71,8 @@ class _TwoListEstimator(Estimator):
 
 @register
 class LincolnPetersen(_TwoListEstimator):
-    """Lincoln–Petersen estimator N̂ = n1·n2/m for two independent lists (homogeneous capture).
+    """Lincoln–Petersen estimator N̂ = n1·n2/m for two independent lists (homogeneous capture); Petersen (1896),
+    Lincoln (1930), with the log-normal interval of Chao (1987).
 
     Parameters
     ----------
@@ -107,7 +108,8 @@ class LincolnPetersen(_TwoListEstimator):
 
 @register
 class Chapman(_TwoListEstimator):
-    """Chapman's bias-corrected two-list estimator N̂ = (n1+1)(n2+1)/(m+1) − 1.
+    """Chapman's bias-corrected two-list estimator N̂ = (n1+1)(n2+1)/(m+1) − 1 (Chapman 1951), with Seber's
+    (1982, eq. 3.7) variance and the log-normal interval of Chao (1987).
 
     Parameters
     ----------
