@@ -77,3 +77,13 @@ def test_dataset_info_is_a_copy_the_caller_may_change() -> None:
     first = datasets.info("kosovo")
     first["published"]["estimate"] = 1  # nested: a shallow copy shared this with every later call
     assert datasets.info("kosovo")["published"]["estimate"] != 1
+
+
+def test_a_method_that_is_not_text_is_a_data_error() -> None:
+    from estimate.estimators.base import get_estimator_class
+
+    for bad in (None, 5):
+        with pytest.raises(DataError, match="method"):
+            get_estimator_class(bad)  # AttributeError from .strip()
+        with pytest.raises(DataError):
+            make_estimator(bad)

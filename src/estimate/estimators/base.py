@@ -224,6 +224,8 @@ def _load_all() -> None:
 def get_estimator_class(name: str) -> type[Estimator]:
     """Estimator class registered under ``name``."""
     _load_all()
+    if not isinstance(name, str):  # None or a number: AttributeError from .strip() before
+        raise DataError(f"a method is named by text (one of {', '.join(method_names())}), got {name!r}")
     key = name.strip().lower()
     if key not in _REGISTRY:
         raise DataError(f"unknown method {name!r}; available methods: {', '.join(method_names())}")
