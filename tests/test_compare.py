@@ -222,6 +222,7 @@ def test_lower_bounds_are_labelled_as_such(kosovo: estimate.CaptureData) -> None
     assert estimate.Chapman().fit(kosovo.select_lists(["EXH", "ABA"])).estimate_kind == "bias-corrected"
 
 
+@pytest.mark.filterwarnings("ignore::estimate.ConvergenceWarning")
 def test_a_recorded_seed_repeats_the_comparison_and_equal_comparisons_compare_equal(
         kosovo: estimate.CaptureData) -> None:
     import copy

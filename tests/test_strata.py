@@ -306,6 +306,7 @@ def test_a_resumed_run_clears_temporaries_left_by_a_killed_one(stratified: Captu
     assert not leftover.exists() and live.exists() and len(list(cache.glob("*.npz"))) == 6
 
 
+@pytest.mark.filterwarnings("ignore::estimate.ConvergenceWarning")
 def test_an_unreadable_cache_entry_is_fitted_again_and_a_bad_cache_folder_stops_the_run(
         stratified: CaptureData, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
@@ -543,6 +544,7 @@ def test_a_wald_total_with_an_unbounded_stratum_is_unbounded_above() -> None:
     assert total["lower"] == 230 and total["upper"] == math.inf  # was NaN, NaN
 
 
+@pytest.mark.filterwarnings("ignore::estimate.ConvergenceWarning")
 def test_latent_class_strata_on_two_lists_are_fitted_only_with_a_warning(stratified: CaptureData) -> None:
     two = stratified.select_lists(["L0", "L1"])
     with pytest.warns(estimate.UninformativeDataWarning, match="fitted with only 2 lists"):
@@ -567,6 +569,7 @@ def test_cli_an_unreachable_scheduler_is_bad_input_and_stale_output_temporaries_
     assert not stale.exists()
 
 
+@pytest.mark.filterwarnings("ignore::estimate.ConvergenceWarning")
 def test_two_runs_with_the_same_seed_compare_equal(stratified: CaptureData) -> None:
     # run times among the diagnostics (wall_seconds, us_per_sweep ...) made identical fits unequal
     a, b = fit(stratified), fit(stratified)
@@ -576,6 +579,7 @@ def test_two_runs_with_the_same_seed_compare_equal(stratified: CaptureData) -> N
     assert fit_strata(stratified, by="region", estimator=LCMCR(seed=2, **FAST)) != a
 
 
+@pytest.mark.filterwarnings("ignore::estimate.ConvergenceWarning")
 def test_a_run_seed_file_that_holds_no_seed_is_replaced_with_a_warning(stratified: CaptureData,
                                                                         tmp_path: Path) -> None:
     import json
