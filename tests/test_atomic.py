@@ -61,3 +61,22 @@ def test_new_file_mode_reads_the_umask_without_changing_it(tmp_path: Path, monke
     finally:
         monkeypatch.undo()
         os.umask(umask)
+
+
+def test_stale_temporaries_are_those_of_processes_that_are_gone(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from estimate.atomic import remove_stale_temporaries
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = tmp_path / f".out.csv.{gone.pid}.ab12cd34.tmp"
+    mine = tmp_path / f".out.csv.{os.getpid()}.ef56gh78.tmp"
+    dated = tmp_path / ".run.20240101120000.ab12cd34.tmp"  # digits that are no pid: os.kill overflowed
+    other = tmp_path / ".other.csv.1.ab12cd34.tmp"
+    for path in (stale, mine, dated, other):
+        path.write_text("x")
+    assert remove_stale_temporaries(tmp_path, "out.csv") == 1
+    assert not stale.exists() and mine.exists() and dated.exists() and other.exists()
+    assert remove_stale_temporaries(tmp_path) == 0  # pid 1 lives; the rest is ours or not a pid

@@ -211,6 +211,11 @@ def test_settings_for_a_method_not_compared_are_refused(kosovo) -> None:
         estimate.compare(kosovo, ["chao"], models={"lcmcr": {"K": 5}})
 
 
+def test_an_invalid_parameter_stops_the_comparison_before_any_fit(kosovo: estimate.CaptureData) -> None:
+    with pytest.raises(ValueError, match="K=-1"):  # was a 'failed' row after the other methods had run
+        estimate.compare(kosovo, ["chao", "lcmcr"], models={"lcmcr": {"K": -1}})
+
+
 def test_lower_bounds_are_labelled_as_such(kosovo: estimate.CaptureData) -> None:
     # Rcapture's Mth Chao (LB) was labelled an MLE and the table printed it like an estimate of N
     comparison = estimate.compare(kosovo, ["mth-chao", "chao", "mt"], seed=1)
@@ -238,5 +243,8 @@ def test_a_recorded_seed_repeats_the_comparison_and_equal_comparisons_compare_eq
     np.testing.assert_array_equal(first.results["lcmcr"].draws(), again.results["lcmcr"].draws())
     # == raised (the table's DataFrame compared with ==); run times differ between identical runs
     assert first == again == copy.deepcopy(first) == pickle.loads(pickle.dumps(first))
+    untimed = copy.deepcopy(first)
+    untimed.table = untimed.table.drop(columns="seconds")
+    assert untimed == first and first == untimed  # symmetric when only one table has the run times
     other = estimate.compare(kosovo, ["lcmcr", "chao"], seed=8, models={"lcmcr": small})
     assert first != other

@@ -286,3 +286,5 @@ def test_a_text_value_in_a_list_column_is_not_echoed() -> None:
     codes = pd.DataFrame({"stratum": ["S1", "S2"], "A": [1, 0], "B": [0, 1]})
     with pytest.raises(DataError, match="value 'S1'"):  # codes are still shown
         CaptureData.from_records(codes, lists=["stratum", "A", "B"])
+    with pytest.raises(DataError, match="value 'x'"):  # and one-letter codes
+        CaptureData.from_records(codes.assign(stratum=["x", "y"]), lists=["stratum", "A", "B"])

@@ -232,6 +232,20 @@ def test_a_weak_overlap_gives_a_large_finite_estimate_and_upper_limit() -> None:
     upper = optimize.brentq(lambda N: top - loglik(N) - drop, 1400 * 1400, 1e10, xtol=1.0)
     assert mid.interval.upper == pytest.approx(upper, rel=1e-4)  # ≈ 3.43e7
 
+    # 30,000 each: the MLE 9e8 lies past 1e4 × observed, where the profile's grid ended — its maximum and both
+    # limits were measured from the grid's edge (7.2e8, [2.03e8, 1.62e10]) without a word
+    n, nj = 59_999, (30_000, 30_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        far = LogLinear(terms="independence").fit(_two_lists(29_999, 29_999, 1))
+    top = loglik(9e8)
+    lower = optimize.brentq(lambda N: top - loglik(N) - drop, n + 1, 9e8, xtol=1.0)
+    upper = optimize.brentq(lambda N: top - loglik(N) - drop, 9e8, 1e12, xtol=10.0)
+    # the profile is flat to rounding within ≈ 1% of its maximum here (ℓ ≈ 2e10; the interval spans 0.2 – 18 × N̂)
+    assert far.details["profile_estimate"] == pytest.approx(9e8, rel=1e-2)
+    assert far.interval.lower == pytest.approx(lower, rel=1e-4)
+    assert far.interval.upper == pytest.approx(upper, rel=1e-4)  # ≈ 1.58e10
+
 
 def test_clone_copies_parameters_and_takes_sklearn_get_params() -> None:
     original = LogLinear(terms=[("A", "B")])

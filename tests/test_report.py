@@ -141,6 +141,15 @@ def test_imputation_replicates_are_reported_once_not_summed(records: pd.DataFram
     assert "<strong>8</strong>" in (tmp_path / "r.html").read_text()
 
 
+def test_a_report_seeded_with_a_spawned_sequence(kosovo: estimate.CaptureData) -> None:
+    import numpy as np
+
+    # compare records {"entropy", "spawn_key"} for it, which provenance.collect refused (TypeError)
+    page = make_report(kosovo, ["chao"], seed=np.random.SeedSequence(5).spawn(2)[1])
+    assert "&#x27;spawn_key&#x27;: [1]" in page or "spawn_key" in page
+    assert "<code>--seed {" not in page  # the CLI's --seed takes an integer: not offered
+
+
 def test_default_methods_are_the_applicable_fast_ones(kosovo: estimate.CaptureData) -> None:
     assert default_methods(kosovo) == ["loglinear", "dga", "lcmcr"]
     assert default_methods(kosovo.select_lists(["EXH", "ABA"])) == ["chapman", "loglinear", "lcmcr"]

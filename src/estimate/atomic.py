@@ -78,6 +78,8 @@ def _process_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
+    except (OverflowError, ValueError):  # digits that are no process id (a date in an older name): not ours
+        return True
     except (PermissionError, OSError):  # it exists (another user's), or we cannot tell: keep its file
         return True
     return True

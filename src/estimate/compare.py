@@ -101,10 +101,11 @@ class Comparison:
         comparisons with the same seed are equal)."""
         if not isinstance(other, Comparison):
             return NotImplemented
-        timing = [c for c in self.table.columns if is_timing_key(str(c))]
+        timing = [c for c in {*self.table.columns, *other.table.columns} if is_timing_key(str(c))]
         return ((self.observed, tuple(self.lists), self.seed) == (other.observed, tuple(other.lists), other.seed)
                 and self.results == other.results
-                and self.table.drop(columns=timing).equals(other.table.drop(columns=timing, errors="ignore")))
+                and self.table.drop(columns=timing, errors="ignore").equals(
+                    other.table.drop(columns=timing, errors="ignore")))
 
     def ok(self) -> pd.DataFrame:
         """Rows of the methods that produced an estimate."""
@@ -278,7 +279,9 @@ def compare(
             label = f"{label}#{seen[label]}"
         else:
             seen[label] = 1
-        configured.append((label, _configure(name, preset, _method_seed(root, label), level)))
+        estimator = _configure(name, preset, _method_seed(root, label), level)
+        estimator.check_params()
+        configured.append((label, estimator))
     for label, estimator in configured:
         start = time.perf_counter()
         result: Result | None = None

@@ -107,8 +107,9 @@ def _shown_value(value: object) -> str:
     digit, no spaces: 2, 'S1', '2021-03') are shown; other text is described."""
     plain = _plain(value)
     text = str(plain)
-    if not isinstance(plain, str) or (any(ch.isdigit() for ch in text) and not any(ch.isspace() for ch in text)):
-        return f"value {plain!r}"
+    if not isinstance(plain, str) or len(text) <= 1 or (any(ch.isdigit() for ch in text)
+                                                        and not any(ch.isspace() for ch in text)):
+        return f"value {plain!r}"  # a number, a one-letter code, a code with digits
     return f"a text value of {len(text)} characters (not shown: it may be personal)"
 
 

@@ -104,6 +104,8 @@ def seed_record(seed: Any) -> Any:
         return entropy
     if isinstance(seed, (int, np.integer)):
         return int(seed)
+    if isinstance(seed, Mapping) and "entropy" in seed:  # already a record (Comparison.seed of a spawned root)
+        return seed_record(seed_from_record(seed))
     if isinstance(seed, Sequence) and not isinstance(seed, str):
         return [int(s) for s in seed]
     raise TypeError(f"cannot record seed of type {type(seed).__name__}; use an int or numpy.random.SeedSequence")

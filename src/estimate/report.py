@@ -491,10 +491,14 @@ def _section_provenance(record: Mapping[str, Any] | None, comparison: Comparison
     parts.append(_key_values(_flatten(record), cls="kv provenance"))
     if preset:
         parts.append(_preset_html(preset))
-    if comparison.seed is not None:
+    if isinstance(comparison.seed, int):
         parts.append(f'<p class="note">Every method drew its own seed from the root seed {_e(comparison.seed)} and '
                      "its label; run the same command with <code>--seed "
                      f"{_e(comparison.seed)}</code> to repeat the report.</p>")
+    elif comparison.seed is not None:  # a spawned SeedSequence: Python's make_report(seed=...) repeats it
+        parts.append(f'<p class="note">Every method drew its own seed from the root seed {_e(comparison.seed)} and '
+                     "its label; pass it as <code>seed=</code> to <code>make_report</code> / <code>compare</code> "
+                     "to repeat the report.</p>")
     for label, result in comparison.results.items():
         fit_record = dict(result.provenance or {})
         if not fit_record:

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import typer
 
-from estimate.cli._common import announce_drawn_seed, emit_frame, split_option
+from estimate.cli._common import announce_drawn_seed, check_output_path, emit_frame, split_option
 from estimate.data import CaptureData
 from estimate.provenance import command_line
 
@@ -46,6 +46,8 @@ def run_strata(
         unknown = [c for c in totals_by or [] if c not in strata_cols]
         if unknown:
             raise DataError(f"--totals names {unknown}, which are not among the --strata columns {strata_cols}")
+        if output is not None:  # checked (and a killed run's temporary of it removed) like --output
+            check_output_path(output.with_name(f"{output.stem}.totals{output.suffix}"), "--totals output")
         if output is None and fmt == "json":  # two JSON documents back to back on stdout: json.load rejects them
             raise DataError("--totals with --format json needs --output FILE.json: the strata and the totals are two "
                             "documents (FILE.json and FILE.totals.json)")

@@ -130,8 +130,9 @@ def _information(llf: float, k: int, n_cells: int) -> tuple[float, float]:
     return -2 * llf + 2 * k, -2 * llf + k * math.log(n_cells)
 
 
-#: The profile's upper limit is looked for up to this unobserved count; beyond it the interval is reported unbounded.
-_PROFILE_CEILING = 1e18
+#: The profile is followed up to this unobserved count; beyond it the interval is reported unbounded (there
+#: log N!/n0! ≈ 3e14 carries rounding errors of ≈ 0.1, too close to the 1.92 drop that sets a 95% limit).
+_PROFILE_CEILING = 1e13
 
 
 def profile_interval(
@@ -178,11 +179,13 @@ def profile_interval(
         return value
 
     # locate the maximum on a log scale of n0 (starting near the fitted n0, walking outwards), then refine
-    # (the grid reaches n0 = 1e7, and further at the same log spacing for data large enough that the boundary
-    # of an unbounded fit — n0 = 1e3 × observed — lies beyond it; grids of smaller data are unchanged)
+    # (the grid reaches n0 = 1e7, and further at the same log spacing to 1e4 × observed and to 100 × the fitted
+    # n0 — a weak overlap puts a finite MLE far out: one person on both of two lists of 30,000 gives 9e8 — up to
+    # the ceiling where the log-likelihood loses the precision its 1.92 drop needs; grids of small data unchanged)
     base = np.geomspace(0.5, 1e7, 60)
     ratio = base[1] / base[0]
-    top = 1e4 * max(observed, 1)
+    fitted_n0 = math.exp(start[0]) if start is not None and start[0] < 700 else 0.0
+    top = min(max(1e4 * max(observed, 1), 100.0 * fitted_n0), _PROFILE_CEILING)
     extra = 1e7 * ratio ** np.arange(1, math.ceil(math.log(top / 1e7) / math.log(ratio)) + 1) if top > 1e7 else []
     grid = np.unique(np.concatenate([[0.0], base, extra]))
     if start is not None and start[0] < 700:
