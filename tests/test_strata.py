@@ -485,6 +485,30 @@ def test_a_stratum_whose_sampler_fails_is_reported_not_fatal() -> None:
     assert table.loc["S2", "reason"] == "Initial evaluation of model at starting point failed!"
 
 
+class _FailsWhileTold(estimate.ChaoLowerBound):
+    """Chao's bound, failing on strata above 300 people while ``failing`` is set (a transient sampler error)."""
+
+    failing = True
+
+    def _fit(self, data: CaptureData) -> estimate.Result:
+        if self.failing and data.observed > 300:
+            raise RuntimeError("out of memory")
+        return super()._fit(data)
+
+
+def test_failed_strata_are_not_cached_so_a_resumed_run_tries_them_again(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    data = estimate.simulate.scenario("strata", seed=1).data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = fit_strata(data, by="stratum", estimator=_FailsWhileTold(), cache_dir=tmp_path)
+        assert first.counts["failed"] == 3
+        assert len(list(tmp_path.glob("*.npz"))) == 1  # the one that worked; the failures were kept for ever
+        monkeypatch.setattr(_FailsWhileTold, "failing", False)
+        again = fit_strata(data, by="stratum", estimator=_FailsWhileTold(), cache_dir=tmp_path)
+    assert again.counts["ok"] == 4 and len(list(tmp_path.glob("*.npz"))) == 4
+
+
 @pytest.mark.parametrize(("option", "value"), [("min_records", "5"), ("min_records", -1), ("min_lists", 1),
                                                ("dask_workers", -1), ("dask_workers", 0)])
 def test_bad_thresholds_are_refused(option: str, value: object) -> None:

@@ -637,9 +637,10 @@ def fit_strata(
     chunks = [todo[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
     for chunk, blobs in _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
         for (key, _part, _sseq, cache_key), blob in zip(chunk, blobs, strict=True):
-            if cache is not None:
-                atomic_write_bytes(cache / f"{cache_key}.npz", blob)
-            outcomes[key] = StratumOutcome.from_bytes(blob, key)
+            outcome = StratumOutcome.from_bytes(blob, key)
+            if cache is not None and outcome.status != STATUS_FAILED:  # a failure (a sampler error, memory) is
+                atomic_write_bytes(cache / f"{cache_key}.npz", blob)  # tried again by a resumed run, not kept
+            outcomes[key] = outcome
         done += len(chunk)
         if progress:
             progress(done, total)

@@ -51,7 +51,9 @@ def run_strata(
         if output is None and fmt == "json":  # two JSON documents back to back on stdout: json.load rejects them
             raise DataError("--totals with --format json needs --output FILE.json: the strata and the totals are two "
                             "documents (FILE.json and FILE.totals.json)")
-    columns = (TextColumn("strata"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+    # with imputation replicates every (stratum, replicate) is a fit: the bar counts those, the final line strata
+    label = "fits (stratum × replicate)" if replicate else "strata"
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     # the bar appears with the first progress report, i.e. once fit_strata has checked its options
     bar = Progress(*columns, transient=False, console=_stderr_console())
