@@ -7,6 +7,7 @@ one, nothing in between.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -58,8 +59,6 @@ def remove_stale_temporaries(folder: str | Path, name: str | None = None) -> int
     when the process that wrote it (its id is in the name) no longer runs: another run writing to the same folder
     keeps its half-written files."""
     removed = 0
-    import glob
-
     for leftover in Path(folder).glob(f".{glob.escape(name)}.*.tmp" if name else ".*.tmp"):
         parts = leftover.name[:-len(".tmp")].split(".")
         pid = parts[-2] if len(parts) >= 3 else ""

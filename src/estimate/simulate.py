@@ -398,6 +398,17 @@ def dependent(
     return sim
 
 
+def _by_label(given: Any) -> dict[str, Any] | None:
+    """A per-stratum mapping keyed by the strata's text labels (keys 1 and "1" alike; the first kept), or None
+    for one value shared by every stratum."""
+    if not isinstance(given, Mapping):
+        return None
+    keyed: dict[str, Any] = {}
+    for key, value in given.items():
+        keyed.setdefault(str(key), value)
+    return keyed
+
+
 def stratified(
     sizes: Mapping[str, int],
     capture_probs: Mapping[str, Any] | Any,
@@ -418,27 +429,21 @@ def stratified(
     labels = [str(k) for k in sizes]  # the data's stratum column is text
     if len(set(labels)) != len(labels):
         raise DataError(f"stratified: stratum labels must differ as text, got {list(sizes)}")
-    for name, given in (("capture_probs", capture_probs), ("class_weights", class_weights)):
-        if not isinstance(given, Mapping):
-            continue
-        unknown = sorted({str(k) for k in given} - set(labels))
-        missing = sorted(set(labels) - {str(k) for k in given}) if name == "capture_probs" else []
-        if unknown or missing:
-            raise DataError(f"stratified: {name} is keyed by strata that sizes does not have ({unknown})"
-                            if unknown else f"stratified: capture_probs gives no capture probabilities for {missing}")
+    probs_by, weights_by = _by_label(capture_probs), _by_label(class_weights)
+    for name, keyed in (("capture_probs", probs_by), ("class_weights", weights_by)):
+        unknown = sorted(set(keyed or ()) - set(labels))
+        if unknown:
+            raise DataError(f"stratified: {name} is keyed by strata that sizes does not have ({unknown})")
+    missing = sorted(set(labels) - set(probs_by)) if probs_by is not None else []
+    if missing:
+        raise DataError(f"stratified: capture_probs gives no capture probabilities for {missing}")
     seq = _seed_sequence(seed)
     blocks, stratum_of, per_stratum = [], [], {}
     J = None
-
-    def for_stratum(given: Any, label: str) -> Any:  # a mapping keyed as sizes is (1 or "1") → its value
-        if not isinstance(given, Mapping):
-            return given
-        return next((value for key, value in given.items() if str(key) == label), None)
-
     for label, size in zip(labels, sizes.values(), strict=True):
         n = _check_N(size)
-        probs_in = for_stratum(capture_probs, label)
-        weights_in = for_stratum(class_weights, label)
+        probs_in = probs_by[label] if probs_by is not None else capture_probs
+        weights_in = weights_by.get(label) if weights_by is not None else class_weights
         probs, weights = _as_class_arrays(probs_in, weights_in)
         if J is not None and probs.shape[1] != J:
             raise DataError(f"stratum {label!r} has {probs.shape[1]} lists, the others {J}")

@@ -349,7 +349,7 @@ class StrataResult:
         if unknown:
             raise DataError(f"cannot total by {unknown}: the strata are {self.by}")
         keys, stacked = self._draw_table()
-        if not keys and kind is not None and kind != self.interval_kind and any(
+        if not keys and kind != self.interval_kind and any(
                 o.status == STATUS_OK for o in self.outcomes.values()):
             raise DataError(f"kind={kind!r} applies to totals summed from posterior draws; the {self.method} strata "
                             "have none, and their total is a Wald sum")

@@ -29,7 +29,7 @@ FORMATS = ("table", "json", "csv", "parquet")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
-def _format_of_suffix(output: Path | None) -> str | None:
+def format_of_suffix(output: Path | None) -> str | None:
     """The format a file name announces (.csv, .json, .parquet/.pq), or None."""
     suffix = output.suffix.lower() if output is not None else ""
     if suffix in PARQUET_SUFFIXES:
@@ -41,10 +41,10 @@ def resolve_format(fmt: str | None, output: Path | None) -> str:
     """The output format: ``--format`` if given, else the one ``--output``'s extension names (.csv, .json,
     .parquet), else the human-readable table.  Parquet is binary: it needs ``--output``."""
     if fmt is None:
-        fmt = _format_of_suffix(output) or "table"
+        fmt = format_of_suffix(output) or "table"
     if fmt not in FORMATS:
         raise DataError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
-    named = _format_of_suffix(output)
+    named = format_of_suffix(output)
     if named is not None and named != fmt:  # JSON text in a .parquet file, Parquet bytes in a .csv, ...
         raise DataError(f"--format {fmt} and --output {output} disagree (that name holds {named}); change one, or "
                         "leave --format out to follow the file name")

@@ -8,7 +8,6 @@ import typer
 
 from estimate.cli import app
 from estimate.cli._common import (
-    PARQUET_SUFFIXES,
     check_output_path,
     emit,
     emit_frame,
@@ -59,7 +58,7 @@ def compare(
         figure = comparison.plot()
         suffix = plot.suffix.lower().lstrip(".")
         atomic_write_with(plot, lambda tmp: figure.savefig(tmp, format=suffix, dpi=150))
-    if fmt == "parquet" or (output is not None and output.suffix.lower() in PARQUET_SUFFIXES):
+    if fmt == "parquet":  # resolve_format: a .parquet output is fmt "parquet"
         emit_frame(comparison.table, "parquet", output)
     elif fmt == "json":
         emit(comparison.to_json(), output)

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from estimate.cli import app
-from estimate.cli._common import check_output_path, emit, handles_errors, load_input
+from estimate.cli._common import check_output_path, emit, format_of_suffix, handles_errors, load_input
 from estimate.errors import DataError
 
 
@@ -25,14 +25,15 @@ def describe(
     output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ) -> None:
     """Describe capture-history data: observed total, list sizes, overlaps, patterns."""
+    named = format_of_suffix(output)
     if fmt is None:
-        fmt = "json" if output is not None and output.suffix.lower() == ".json" else "table"
+        fmt = "json" if named == "json" else "table"
     if fmt not in ("table", "json"):
         raise DataError(f"unknown --format {fmt!r}; describe supports table or json")
-    if output is not None and output.suffix.lower() in (".csv", ".parquet", ".pq"):  # it wrote the text there
+    if named in ("csv", "parquet"):  # it wrote the text there
         raise DataError(f"describe writes a text summary or JSON, not {output.suffix} (it is several tables); "
                         "use --output FILE.json or FILE.txt")
-    if fmt == "table" and output is not None and output.suffix.lower() == ".json":
+    if fmt == "table" and named == "json":
         raise DataError(f"--format table and --output {output} disagree; leave --format out to write JSON")
     check_output_path(output, "--output")
     capture = load_input(data, example, lists=lists, count=count, strata=strata)

@@ -9,7 +9,6 @@ import typer
 
 from estimate.cli import app
 from estimate.cli._common import (
-    PARQUET_SUFFIXES,
     announce_drawn_seed,
     check_output_path,
     emit,
@@ -88,8 +87,8 @@ def fit(
     result.provenance["command"] = command_line()
     if fmt == "json":
         emit(result.to_json(), output)
-    elif fmt in ("csv", "parquet") or (output is not None and output.suffix.lower() in PARQUET_SUFFIXES):
-        emit_frame(result.summary(), fmt if fmt != "table" else "csv", output)  # .parquet outputs are Parquet
+    elif fmt in ("csv", "parquet"):  # resolve_format: a .parquet output is fmt "parquet"
+        emit_frame(result.summary(), fmt, output)
     else:
         emit(str(result) + "\n\n" + result.sentence(), output)
     announce_drawn_seed(estimator, result.provenance)

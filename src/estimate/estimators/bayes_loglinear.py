@@ -229,7 +229,6 @@ class BayesLogLinear(Estimator):
                              f"sigma_main={self.sigma_main!r}, sigma_interaction={self.sigma_interaction!r}")
 
     def _fit(self, data: CaptureData) -> Result:
-        self._check_params()
         terms = parse_terms(self.terms, data.lists)
         model = self.build_model(data, terms)
         sequence = as_seed_sequence(self.seed)

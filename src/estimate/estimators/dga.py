@@ -461,7 +461,6 @@ class DecomposableGraphBMA(Estimator):
     def _fit(self, data: CaptureData) -> Result:
         from estimate.inference_data import to_inference_data
 
-        self._check_params()
         J = data.n_lists
         delta = float(self.delta) if self.delta is not None else 2.0 ** -J
         started = time.perf_counter()

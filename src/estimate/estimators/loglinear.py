@@ -440,7 +440,6 @@ class LogLinear(Estimator):
             raise ValueError(f"screen must be a positive integer, or None/False to fit every move, got {screen!r}")
 
     def _fit(self, data: CaptureData) -> Result:
-        self._check_params()
         lists = list(data.lists)
         cells, y = full_table(data)
         cells_obs, y_obs = cells[1:], y[1:]

@@ -186,7 +186,6 @@ class PyMCLCMCR(Estimator):
                              f"{self.parametrization!r}")
 
     def _fit(self, data: CaptureData) -> Result:
-        self._check_params()
         if data.n_lists < 3:
             warnings.warn(
                 f"{self.name} with only {data.n_lists} lists: the latent-class model is not identified well (with "
