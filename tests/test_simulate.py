@@ -237,3 +237,11 @@ def test_cli_stdout_and_errors() -> None:
     assert bad.exit_code == 2 and "--format" in bad.output
     missing = runner.invoke(app, ["simulate"])
     assert missing.exit_code == 2
+
+
+def test_seed_sequence_with_list_entropy_is_recorded_and_repeats() -> None:
+    # SeedSequence([1, 2]) has list entropy; recording it used to raise a TypeError from int()
+    a = simulate.independent(300, [0.3, 0.3, 0.3], seed=np.random.SeedSequence([1, 2]))
+    assert a.seed == {"entropy": [1, 2], "spawn_key": []}
+    b = simulate.independent(300, [0.3, 0.3, 0.3], seed=np.random.SeedSequence(a.seed["entropy"]))
+    assert a.data.content_hash() == b.data.content_hash()

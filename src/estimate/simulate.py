@@ -167,7 +167,12 @@ def _seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
 
 
 def _seed_record(seq: np.random.SeedSequence) -> dict[str, Any]:
-    return {"entropy": int(seq.entropy) if seq.entropy is not None else None, "spawn_key": list(seq.spawn_key)}
+    """{"entropy", "spawn_key"} of the sequence the population was drawn from (entropy a list when it was given as
+    one, e.g. ``SeedSequence([1, 2])``)."""
+    entropy = seq.entropy
+    if entropy is not None:
+        entropy = int(entropy) if isinstance(entropy, (int, np.integer)) else [int(e) for e in entropy]
+    return {"entropy": entropy, "spawn_key": [int(k) for k in seq.spawn_key]}
 
 
 def _child(seq: np.random.SeedSequence, label: str) -> np.random.SeedSequence:
