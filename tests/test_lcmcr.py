@@ -283,7 +283,7 @@ def test_fit_many_validates_like_fit_and_records_fresh_seeds() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from_frame = LCMCR(**settings).fit_many([data.to_frame()], seeds=[3])[0]
-        fresh = LCMCR(**settings).fit_many([data])[0]
+        fresh = LCMCR(**settings).fit_many([data])[0]  # unseeded: fresh entropy, recorded
         repeated = LCMCR(seed=fresh.details["seed"], **settings).fit(data)
     assert from_frame.observed == data.observed
     np.testing.assert_array_equal(fresh.posterior.posterior["N"].values, repeated.posterior.posterior["N"].values)
@@ -309,3 +309,43 @@ def test_fit_settings_are_attributes_of_the_posterior_group(tmp_path: Path) -> N
         assert int(observed["pattern_counts"].sel(pattern=first)) == kosovo.counts[0]
         assert list(observed["capture_patterns"].coords["list"].values) == list(kosovo.lists)
         np.testing.assert_array_equal(observed["capture_patterns"].values, kosovo.patterns)
+
+
+def test_fit_many_gives_each_problem_its_own_stream_and_flags_two_lists() -> None:
+    """Without seeds, every problem used the estimator's one seed: identical data gave identical draws (common
+    random numbers that correlate the problems' Monte Carlo errors); a 2-list problem lost fit()'s warning."""
+    data = estimate.datasets.load("kosovo")
+    two = CaptureData([[1, 1], [1, 0], [0, 1]], [50, 100, 80], ["A", "B"])
+    settings = {"burn_in": 100, "draws": 50, "thinning": 1, "chains": 2, "seed": 7}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first, pair, second = LCMCR(**settings).fit_many([data, two, data])
+    assert any(issubclass(w.category, estimate.UninformativeDataWarning) and "only 2 lists" in str(w.message)
+               for w in caught)
+    assert not np.array_equal(first.draws(), second.draws())
+    assert second.details["seed"] == {"entropy": 7, "spawn_key": [2]}
+    assert "not identified" in pair.details["prior_driven"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        alone = LCMCR(**{**settings, "seed": np.random.SeedSequence(7, spawn_key=(2,))}).fit(data)
+        direct = LCMCR(**settings).fit(two)
+    np.testing.assert_array_equal(alone.draws(), second.draws())  # the recorded seed repeats the problem
+    assert "not identified" in direct.details["prior_driven"]
+    # each problem is charged its share of the batch's elapsed time, in proportion to its CPU time
+    rates = [r.diagnostics["wall_seconds"] / r.diagnostics["cpu_seconds"] for r in (first, pair, second)]
+    assert rates == pytest.approx([rates[0]] * 3)
+
+
+def test_one_chain_gets_r_hat_from_its_halves_and_short_runs_warn_once(kosovo: CaptureData) -> None:
+    """One chain had no R-hat at all (a drifting chain passed whenever its ESS was high); with fewer draws than
+    chains ArviZ's own UserWarnings leaked next to the package's ConvergenceWarning."""
+    from estimate.inference_data import convergence_diagnostics
+
+    drift = np.arange(1000.0)[None, :]
+    assert convergence_diagnostics(drift)["r_hat"] > 1.5
+    steady = np.random.default_rng(1).normal(size=(1, 8000))  # iid: R-hat − 1 is O(1/draws)
+    assert convergence_diagnostics(steady)["r_hat"] < 1.01
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        LCMCR(chains=4, burn_in=50, draws=1, thinning=1, seed=1).fit(kosovo)
+    assert [w.category for w in caught] == [estimate.ConvergenceWarning]

@@ -375,3 +375,20 @@ def test_batch_reports_its_elapsed_sampling_time() -> None:
     elapsed = time.perf_counter() - start
     assert out[0]["batch_wall_seconds"] == out[1]["batch_wall_seconds"]
     assert 0 < out[0]["batch_wall_seconds"] <= elapsed
+
+
+def test_low_level_input_checks_and_seed_sequence_copy() -> None:
+    """pack_patterns took an all-zero row (people on no list) as observed, sending N to the int64 limit, and cut
+    fractional counts silently; spawn_generators advanced a SeedSequence passed to it."""
+    from estimate.samplers.lcmcr_kernel import pack_patterns
+
+    X = np.array([[1, 0], [0, 1], [0, 0]])
+    with pytest.raises(ValueError, match="nobody on any list"):
+        pack_patterns(X, np.array([2, 1, 5]))
+    assert pack_patterns(X, np.array([2, 1, 0]))[2].tolist() == [2, 1]  # a zero count is only dropped
+    with pytest.raises(ValueError, match="whole numbers"):
+        pack_patterns(X[:2], np.array([2.7, 1.2]))
+    assert pack_patterns(X[:2], np.array([2.0, 1.0]))[2].tolist() == [2, 1]
+    sequence = np.random.SeedSequence(3)
+    first, again = (spawn_generators(sequence, 1, 2)[0][0].integers(1 << 60) for _ in range(2))
+    assert first == again

@@ -75,12 +75,15 @@ def to_inference_data(
         coords["pattern"] = ["".join(str(int(v)) for v in row) for row in patterns]
         coords["list"] = list(data.lists)
         attrs["lists"] = json.dumps(list(data.lists), ensure_ascii=False)
-    idata = az.from_dict(
-        posterior=arrays,
-        observed_data=observed or None,
-        dims=dims or None,
-        coords=coords or None,
-    )
+    with warnings.catch_warnings():
+        # "More chains than draws": a short run is reported by this package's own ConvergenceWarning
+        warnings.filterwarnings("ignore", message="More chains", category=UserWarning)
+        idata = az.from_dict(
+            posterior=arrays,
+            observed_data=observed or None,
+            dims=dims or None,
+            coords=coords or None,
+        )
     if attrs:  # az.from_dict(attrs=) would put them on every group but not reliably on the posterior's
         idata.posterior.attrs.update({str(k): v for k, v in attrs.items()})
     return idata
@@ -123,7 +126,9 @@ def interval_from_draws(draws: np.ndarray, level: float = 0.95, kind: str = "equ
 
 
 def convergence_diagnostics(draws: np.ndarray) -> dict[str, float]:
-    """R-hat (rank-normalised, split) and bulk/tail ESS of draws shaped (chain, draw)."""
+    """R-hat (rank-normalised, split; Vehtari et al. 2021) and bulk/tail ESS of draws shaped (chain, draw).
+
+    With one chain, R-hat compares the chain's two halves (as split R-hat does within every chain)."""
     values = np.asarray(draws, dtype=float)
     if values.ndim != 2:
         raise ValueError(f"draws must be shaped (chain, draw), got {values.shape}")
@@ -133,7 +138,11 @@ def convergence_diagnostics(draws: np.ndarray) -> dict[str, float]:
             return {"r_hat": math.nan, "ess_bulk": math.nan, "ess_tail": math.nan}
         if np.ptp(values) == 0:  # a point mass: nothing to diagnose (convergence_problems does not warn)
             return {"r_hat": math.nan, "ess_bulk": math.nan, "ess_tail": math.nan, "constant_draws": True}
-        r_hat = float(az.rhat(values)) if values.shape[0] > 1 else math.nan
+        if values.shape[0] > 1:
+            r_hat = float(az.rhat(values))
+        else:  # one chain: ArviZ needs two; its halves (which ArviZ splits again) still show a drifting chain
+            half = values.shape[1] // 2
+            r_hat = float(az.rhat(np.stack([values[0, :half], values[0, values.shape[1] - half:]])))
         ess_bulk = float(az.ess(values, method="bulk"))
         ess_tail = float(az.ess(values, method="tail"))
     return {"r_hat": r_hat, "ess_bulk": ess_bulk, "ess_tail": ess_tail}

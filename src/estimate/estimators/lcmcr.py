@@ -49,6 +49,8 @@ from estimate.results import Result
 
 __all__ = ["LCMCR", "SAMPLERS"]
 
+_TOO_FEW_LISTS = "with fewer than 3 lists the latent-class model is not identified"
+
 #: kernel settings of each sampler (:class:`estimate.samplers.lcmcr_kernel.LCMCRSettings` fields)
 SAMPLERS: dict[str, dict[str, Any]] = {
     "gibbs": {"collapsed_n0": False, "label_moves": 0},
@@ -175,18 +177,27 @@ class LCMCR(Estimator):
         )
 
     # ------------------------------------------------------------------ fitting
+    @staticmethod
+    def _warn_if_too_few_lists(data: CaptureData, stacklevel: int) -> bool:
+        """Warn (and return True) when ``data`` has fewer than 3 lists, where the model is not identified."""
+        if data.n_lists >= 3:
+            return False
+        warnings.warn(
+            f"LCMCR with only {data.n_lists} lists: the latent-class model is not identified well (with two "
+            "lists heterogeneity and dependence cannot be separated from the data); the posterior of N is "
+            "driven by the prior",
+            UninformativeDataWarning,
+            stacklevel=stacklevel + 1,
+        )
+        return True
+
     def _fit(self, data: CaptureData) -> Result:
-        if data.n_lists < 3:
-            warnings.warn(
-                f"LCMCR with only {data.n_lists} lists: the latent-class model is not identified well (with two "
-                "lists heterogeneity and dependence cannot be separated from the data); the posterior of N is "
-                "driven by the prior",
-                UninformativeDataWarning,
-                stacklevel=3,
-            )
+        too_few = self._warn_if_too_few_lists(data, stacklevel=3)
         outcome = self._fit_batch([data], [self.seed])[0]
         if isinstance(outcome, Exception):
             raise outcome
+        if too_few:  # the warning is gone once the result is saved: the result says it too
+            outcome.details["prior_driven"] = _TOO_FEW_LISTS
         from estimate.inference_data import warn_if_not_converged
 
         warn_if_not_converged(outcome.diagnostics, self.name, stacklevel=4)
@@ -196,25 +207,35 @@ class LCMCR(Estimator):
         """Advance every problem (× chains) in one batched, multi-threaded kernel call.
 
         Each dataset is validated as by :meth:`fit` (a DataFrame is read, stratified data refused, lists that never
-        overlap warned about).  ``seeds`` gives one seed per dataset (default: the estimator's ``seed`` for all);
-        a seed of None becomes fresh entropy, recorded in the result's ``details["seed"]`` so that the draws can be
-        repeated.  The results carry no per-fit provenance (``fit_strata`` records the run's).  Problems whose N
-        fails R-hat ≤ 1.01 or ESS ≥ 400 are named in one ConvergenceWarning for the batch (each result carries its
-        own diagnostics)."""
+        overlap or fewer than 3 lists warned about and recorded in ``details["prior_driven"]``).  ``seeds`` gives
+        one seed per dataset; by default dataset i gets the estimator's seed extended by spawn key i (its entropy,
+        its spawn key + (i,)), so that no two problems share a random stream.  A seed of None (or no seeds with
+        an unseeded estimator) becomes fresh entropy, recorded in the result's ``details["seed"]`` so that the
+        draws can be repeated.  The results carry no per-fit provenance (``fit_strata`` records the run's).
+        Problems whose N fails R-hat ≤ 1.01 or ESS ≥ 400 are counted in one ConvergenceWarning for the batch,
+        with the first as an example (each result carries its own diagnostics)."""
         from estimate.estimators.base import warn_if_lists_never_overlap
         from estimate.inference_data import convergence_problems, warn_if_some_not_converged
 
         datasets = [self._validated(d) for d in datasets]
         if seeds is not None and len(seeds) != len(datasets):
             raise ValueError(f"LCMCR.fit_many: seeds has {len(seeds)} entries for {len(datasets)} datasets")
-        seeds = list(seeds) if seeds is not None else [self.seed] * len(datasets)
+        if seeds is None and self.seed is not None:
+            # one stream per problem: common random numbers would correlate the problems' Monte Carlo errors
+            root = as_seed_sequence(self.seed)
+            seeds = [np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i), pool_size=root.pool_size)
+                     for i in range(len(datasets))]
+        seeds = list(seeds) if seeds is not None else [None] * len(datasets)
         seeds = [int(np.random.SeedSequence().entropy) if s is None else s for s in seeds]
+        too_few = []
+        for data in datasets:
+            too_few.append(self._warn_if_too_few_lists(data, stacklevel=3))
         for data in datasets:
             warn_if_lists_never_overlap(data, self.name, stacklevel=3)
         results = self._fit_batch(datasets, seeds)
-        for data, result in zip(datasets, results, strict=True):
-            if isinstance(result, Result) and not data.lists_overlap:  # as fit() records it
-                result.details["prior_driven"] = "the lists never overlap"
+        for data, few, result in zip(datasets, too_few, results, strict=True):
+            if isinstance(result, Result) and (few or not data.lists_overlap):  # as fit() records it
+                result.details["prior_driven"] = _TOO_FEW_LISTS if data.lists_overlap else "the lists never overlap"
         failed = {f"problem {i}": problems for i, r in enumerate(results) if isinstance(r, Result)
                   for problems in [convergence_problems(r.diagnostics)] if problems}
         warn_if_some_not_converged(self.name, failed, len(results), "problems", "; run longer chains.", stacklevel=2)
@@ -233,11 +254,15 @@ class LCMCR(Estimator):
             for s in seeds
         ]
         outputs = sample_lcmcr_batch(problems, self._settings(), generators, n_threads=self.n_threads)
-        # sampling time only: the batch excludes compiling (or loading) the kernel in a fresh process
+        # sampling time only: the batch excludes compiling (or loading) the kernel in a fresh process; each
+        # problem is charged the share of the batch's elapsed time that its chains' CPU time is of the total
         wall = float(outputs[0]["batch_wall_seconds"]) if outputs else 0.0
+        cpu = [float(out["cpu_seconds"]) for out in outputs]
+        total_cpu = sum(cpu)
         results: list[Result | Exception] = []
-        for data, seed, out in zip(datasets, seeds, outputs, strict=True):
-            results.append(self._result(data, seed, out, wall / max(len(datasets), 1)))
+        for data, seed, out, own in zip(datasets, seeds, outputs, cpu, strict=True):
+            share = own / total_cpu if total_cpu > 0 else 1.0 / len(datasets)
+            results.append(self._result(data, seed, out, wall * share))
         return results
 
     def _result(self, data: CaptureData, seed: Any, out: dict[str, Any], wall: float) -> Result:

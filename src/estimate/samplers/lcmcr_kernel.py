@@ -118,6 +118,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numba import njit
 
+from estimate._checks import as_seed_sequence
 from estimate.samplers import _numba_cache, variates
 from estimate.samplers.variates import FASTMATH as _FASTMATH
 from estimate.samplers.variates import (
@@ -1072,7 +1073,9 @@ def pack_patterns(patterns: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray,
     """Validate one problem and return (on_ptr, on_idx, counts, J): the CSR form the kernel reads.
 
     ``patterns`` is (P, J) with 0/1 entries, ``counts`` (P,) non-negative integers with a positive sum.  Rows
-    with count 0 are dropped.  All-zero columns are allowed (their λ are then driven by the unseen counts).
+    with count 0 are dropped.  All-zero columns are allowed (their λ are then driven by the unseen counts); an
+    all-zero row with a positive count is refused: people on no list are the unseen the model estimates, and
+    counting them as observed would push P(unseen) towards 1 and N towards overflow.
     """
     X = np.asarray(patterns)
     c = np.asarray(counts)
@@ -1082,10 +1085,18 @@ def pack_patterns(patterns: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray,
         raise ValueError("need at least one list")
     if np.any((X != 0) & (X != 1)):
         raise ValueError("patterns must be 0/1")
+    if c.dtype.kind not in "iu":
+        if c.dtype.kind not in "fb" or not np.all(np.isfinite(c)) or np.any(c != np.floor(c)):
+            raise ValueError("counts must be whole numbers (a count of 2.7 people is not one)")
+    if np.any(c < 0):
+        raise ValueError("counts must be >= 0")
     c = c.astype(np.int64)
-    if np.any(c < 0) or c.sum() <= 0:
-        raise ValueError("counts must be >= 0 with a positive total")
+    if c.sum() <= 0:
+        raise ValueError("counts must have a positive total")
     keep = c > 0
+    if np.any(keep & ~np.any(X != 0, axis=1)):
+        raise ValueError("a pattern with a positive count has nobody on any list (an all-zero row); people on no "
+                         "list are the unseen the model estimates: drop that row")
     Xb = X[keep].astype(bool)
     rows, cols = np.nonzero(Xb)
     on_ptr = np.zeros(Xb.shape[0] + 1, dtype=np.int64)
@@ -1096,8 +1107,12 @@ def pack_patterns(patterns: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray,
 def spawn_generators(
     seed: int | np.random.SeedSequence, n_problems: int, n_chains: int
 ) -> list[list[np.random.Generator]]:
-    """One PCG64 Generator per chain per problem: SeedSequence(seed).spawn(n_problems)[i].spawn(n_chains)."""
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    """One PCG64 Generator per chain per problem: SeedSequence(seed).spawn(n_problems)[i].spawn(n_chains).
+
+    A SeedSequence passed is copied first (spawning advances the object), so the same argument gives the same
+    Generators every time.  These streams are not those of ``LCMCR(seed=seed)``, which spawns the chains of each
+    problem from that problem's own seed: ``SeedSequence(seed_i).spawn(chains)``."""
+    root = as_seed_sequence(seed)
     per_problem = root.spawn(n_problems)
     return [[np.random.Generator(np.random.PCG64(c)) for c in ps.spawn(n_chains)] for ps in per_problem]
 
