@@ -288,3 +288,62 @@ def test_a_text_value_in_a_list_column_is_not_echoed() -> None:
         CaptureData.from_records(codes, lists=["stratum", "A", "B"])
     with pytest.raises(DataError, match="value 'x'"):  # and one-letter codes
         CaptureData.from_records(codes.assign(stratum=["x", "y"]), lists=["stratum", "A", "B"])
+
+
+def test_rows_ending_in_a_separator_keep_their_columns(tmp_path) -> None:
+    """With a trailing comma on every row, pandas took the first column as the index and shifted each value one
+    column to the left: list sizes A=3, B=2 instead of 2, 3."""
+    path = tmp_path / "trailing.csv"
+    path.write_text("A,B,C\n1,0,1,\n0,1,1,\n1,1,0,\n0,1,0,\n")
+    data = CaptureData.read(path, lists=["A", "B"])
+    assert data.list_sizes.to_dict() == {"A": 2, "B": 3}
+    extra = tmp_path / "extra.csv"
+    extra.write_text("A,B,C\n1,0,1,5\n0,1,1,3\n")  # a real extra value: refused, not dropped
+    with pytest.raises(DataError, match="more fields than the header"):
+        CaptureData.read(extra)
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_duplicate_header_found_with_any_separator(tmp_path, separator: str) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text(separator.join(["A", "A", "count"]) + "\n" + separator.join(["1", "0", "30"]) + "\n"
+                    + separator.join(["0", "1", "20"]) + "\n")
+    with pytest.raises(DataError, match="more than one column named"):
+        CaptureData.read(path)
+
+
+def test_formats_that_are_not_csv_are_refused_by_name(tmp_path) -> None:
+    path = tmp_path / "lists.json"
+    path.write_text('[{"A": 1, "B": 0, "count": 3}]')
+    with pytest.raises(DataError, match=r"\.json files are not supported"):
+        CaptureData.read(path)
+
+
+def test_count_name_clashes_and_suspicious_count_columns_are_refused() -> None:
+    records = pd.DataFrame({"A": [1, 0, 1], "count": [0, 1, 1], "region": ["x", "y", "x"]})
+    with pytest.raises(DataError, match="cannot be named 'count'"):
+        CaptureData.from_records(records, lists=["A", "count"], strata="region")  # pattern_table lost the list
+    table = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [3, 4, 5]})
+    with pytest.raises(DataError, match="both the count column and a list"):
+        CaptureData.from_aggregated(table, lists=["A", "B", "count"], count="count")
+    with pytest.raises(DataError, match="True/False"):
+        CaptureData.from_aggregated(table.assign(count=[True, True, False]), lists=["A", "B"])
+    with pytest.raises(DataError, match="True/False"):
+        CaptureData.from_aggregated(table.assign(count=pd.Series([True, 20, 10], dtype=object)), lists=["A", "B"])
+    with pytest.raises(DataError, match="non-integer count 30.000000000000004"):
+        CaptureData.from_aggregated(table.assign(count=[30.000000000000004, 2, 3]), lists=["A", "B"])
+    with pytest.raises(DataError, match="complex"):
+        CaptureData.from_records(pd.DataFrame({"A": np.array([1 + 1j, 0, 1]), "B": [0, 1, 1]}))
+    numbered = pd.DataFrame({"n": [1, 2, 3, 4, 5], "A": [1, 0, 1, 1, 1], "B": [0, 1, 1, 0, 1]})
+    with pytest.raises(DataError, match="looks like a row number"):
+        CaptureData.from_frame(numbered)
+    assert CaptureData.from_records(numbered, lists=["A", "B"]).observed == 5  # record-level when told
+    assert CaptureData.from_frame(numbered, count="n").observed == 15
+
+
+def test_unknown_dataset_of_the_wrong_type_and_empty_by() -> None:
+    with pytest.raises(DataError, match="unknown dataset"):
+        estimate.datasets.load(["kosovo"])  # was a TypeError (unhashable list)
+    frame = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "region": ["x", "y", "x"], "count": [3, 4, 5]})
+    with pytest.raises(DataError, match="names no stratum column"):
+        estimate.fit_strata(frame, by=[], method="chapman")

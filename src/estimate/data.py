@@ -35,6 +35,9 @@ from estimate.errors import DataError, DataWarning
 __all__ = ["CaptureData"]
 
 _COUNT_CANDIDATES = ("count", "counts", "freq", "frequency", "n", "Freq")
+_NOT_CSV_SUFFIXES = (".json", ".jsonl", ".ndjson", ".xlsx", ".xls", ".ods", ".nc", ".feather", ".arrow", ".zarr")
+#: the people-count column of :meth:`CaptureData.pattern_table` (so no list or stratum may take this name)
+RESERVED_COUNT_NAME = "count"
 #: Largest count (per pattern and in total) accepted: 10^11 — more people than have ever lived, so a larger count
 #: is a misread identifier or unit.  (The log-linear profile intervals hold their resolution up to it, checked;
 #: above ~10^12 they lose it, and beyond 2^53 float64 no longer holds every whole number.)
@@ -84,6 +87,8 @@ def _binary_column(frame: pd.DataFrame, column: str) -> np.ndarray:
         )
     if series.dtype == bool or pd.api.types.is_bool_dtype(series.dtype):
         return series.to_numpy(dtype=np.uint8)
+    if getattr(series.dtype, "kind", "") == "c":  # to_numpy(float) would drop the imaginary part
+        raise DataError(f"list column {column!r} holds complex numbers; capture indicators must be 0 or 1")
     if pd.api.types.is_numeric_dtype(series.dtype):
         values = series.to_numpy(dtype=float)
         bad = ~np.isin(values, (0.0, 1.0))
@@ -129,7 +134,11 @@ def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     if kind in "cmM" and kind:  # complex (the imaginary part would be dropped), timedelta, datetime
         raise DataError(f"count column {column!r} has values of type {series.dtype}; counts must be whole numbers "
                         ">= 0")
-    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+    if pd.api.types.is_bool_dtype(series.dtype) or (
+            series.dtype == object and series.map(lambda v: isinstance(v, (bool, np.bool_))).any()):
+        raise DataError(f"count column {column!r} holds True/False values, not numbers of people; is it a list? "
+                        "(name the list columns with lists=[...], the count column with count=...)")
+    if not pd.api.types.is_numeric_dtype(series.dtype):
         converted = pd.to_numeric(series, errors="coerce")
         if converted.isna().any():
             position = int(np.flatnonzero(converted.isna().to_numpy())[0])
@@ -150,7 +159,7 @@ def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     if fractional.any():
         position = int(np.flatnonzero(fractional)[0])
         raise DataError(
-            f"count column {column!r} has a non-integer count {values[position]:g} at "
+            f"count column {column!r} has a non-integer count {float(values[position])!r} at "
             f"{_row_label(frame, position)}; counts must be whole numbers >= 0"
         )
     huge = values > MAX_COUNT
@@ -281,6 +290,14 @@ class CaptureData:
         overlap = set(lists) & set(strata)
         if overlap:
             raise DataError(f"column(s) {sorted(overlap)} cannot be both a list and a stratum")
+        if count in lists or count in strata:
+            raise DataError(f"column {count!r} cannot be both the count column and a "
+                            f"{'list' if count in lists else 'stratum'}")
+        reserved = [name for name in (*lists, *strata) if name == RESERVED_COUNT_NAME]
+        if reserved:
+            raise DataError(f"a {'list' if reserved[0] in lists else 'stratum'} cannot be named "
+                            f"{RESERVED_COUNT_NAME!r}: pattern tables use that name for the number of people "
+                            "with each pattern; rename the column")
         if len(lists) < 2:
             raise DataError(
                 f"multiple-systems estimation needs at least 2 lists; got {len(lists)} ({lists}). "
@@ -513,6 +530,12 @@ class CaptureData:
                         f"column {count!r} holds only 0 and 1: it could be a list or the count column. Say which: "
                         f"count={count!r} (CLI: --count {count}) for aggregated data, or lists=[...] naming the list "
                         "columns (CLI: --lists)")
+                if len(values) > 2 and values.notna().all() and np.array_equal(values.to_numpy(dtype=float),
+                                                                               np.arange(1.0, len(values) + 1)):
+                    raise DataError(
+                        f"column {count!r} numbers the rows 1, 2, …, {len(values)}: it looks like a row number, not "
+                        f"the number of people with each pattern. Say which: count={count!r} (CLI: --count "
+                        f"{count}) for aggregated data, or lists=[...] naming the list columns (CLI: --lists)")
         if count is not None:
             return cls.from_aggregated(frame, lists=lists, count=count, strata=strata, strict=strict)
         return cls.from_records(frame, lists=lists, strata=strata, strict=strict)
@@ -546,23 +569,35 @@ class CaptureData:
         if strata_cols and "dtype" not in read_kwargs:
             read_kwargs = {**read_kwargs, "dtype": {column: str for column in strata_cols}}
         try:
-            if "header" not in read_kwargs and "names" not in read_kwargs:
-                # pandas renames a repeated column name ("A", "A.1"); the header as written must name each once
-                header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False,
-                                     **{k: v for k, v in read_kwargs.items() if k != "dtype"})
-                _check_unique_columns([str(v) for v in header.iloc[0]] if len(header) else [],
-                                      where=f"the header of {str(path)!r}")
-                if isinstance(source, io.StringIO):
-                    source.seek(0)
-            frame = pd.read_csv(source, **read_kwargs)
-            if "sep" not in read_kwargs and "delimiter" not in read_kwargs and frame.shape[1] == 1:
+            header_kwargs = {k: v for k, v in read_kwargs.items() if k != "dtype"}
+            if "sep" not in read_kwargs and "delimiter" not in read_kwargs:
                 # one column whose name holds ';' or tabs: a file written with another separator (e.g. by a
                 # spreadsheet in a locale whose decimal mark is the comma)
-                separator = next((sep for sep in (";", "\t") if sep in str(frame.columns[0])), None)
+                first = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False, **header_kwargs)
+                _rewind(source)
+                cells = [str(v) for v in first.iloc[0]] if len(first) else []
+                separator = next((sep for sep in (";", "\t") if len(cells) == 1 and sep in cells[0]), None)
                 if separator is not None:
-                    if isinstance(source, io.StringIO):
-                        source.seek(0)
-                    frame = pd.read_csv(source, sep=separator, **read_kwargs)
+                    read_kwargs = {**read_kwargs, "sep": separator}
+                    header_kwargs = {**header_kwargs, "sep": separator}
+            if "header" not in read_kwargs and "names" not in read_kwargs:
+                # pandas renames a repeated column name ("A", "A.1"); the header as written must name each once
+                header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False, **header_kwargs)
+                _rewind(source)
+                _check_unique_columns([str(v) for v in header.iloc[0]] if len(header) else [],
+                                      where=f"the header of {str(path)!r}")
+            if "index_col" not in read_kwargs:
+                # rows ending in a separator (a trailing comma, as some exports write) would otherwise make pandas
+                # take the first column as the row index and shift every value one column to the left
+                read_kwargs = {**read_kwargs, "index_col": False}
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                frame = pd.read_csv(source, **read_kwargs)
+            for warning in caught:
+                if issubclass(warning.category, pd.errors.ParserWarning) and "does not match" in str(warning.message):
+                    raise DataError(f"cannot read {str(path)!r} as CSV: some rows have more fields than the header "
+                                    f"names ({frame.shape[1]} columns); check the separators")
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
         except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise DataError(f"cannot read {str(path)!r} as CSV: {exc}") from exc
         return cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
@@ -590,10 +625,14 @@ class CaptureData:
 
     @classmethod
     def read(cls, path: str | Path, **kwargs: Any) -> CaptureData:
-        """Read CSV or Parquet, chosen by the file extension."""
+        """Read CSV or Parquet, chosen by the file extension (any other than .parquet/.pq is read as CSV, except
+        the formats that are clearly not CSV: JSON, spreadsheets, netCDF, Feather — refused with a DataError)."""
         suffix = Path(str(path)).suffix.lower()
         if suffix in (".parquet", ".pq"):
             return cls.read_parquet(path, **kwargs)
+        if suffix in _NOT_CSV_SUFFIXES:
+            raise DataError(f"cannot read {str(path)!r}: {suffix} files are not supported as input; give a CSV or "
+                            "Parquet file (e.g. pandas.read_json(...).to_csv(...) first)")
         return cls.read_csv(path, **kwargs)
 
     # ------------------------------------------------------------------ basic properties
@@ -674,7 +713,7 @@ class CaptureData:
         table = pd.DataFrame(self._patterns.astype(np.int64), columns=list(self._lists))
         if include_strata and self._strata is not None:
             table = pd.concat([self._strata.reset_index(drop=True), table], axis=1)
-        table["count"] = self._counts
+        table[RESERVED_COUNT_NAME] = self._counts
         return table
 
     def describe(self) -> dict[str, Any]:
@@ -750,6 +789,12 @@ class CaptureData:
     def to_frame(self) -> pd.DataFrame:
         """Alias of :meth:`pattern_table` with stratum columns (aggregated layout, ready for ``from_frame``)."""
         return self.pattern_table(include_strata=True)
+
+
+def _rewind(source: Any) -> None:
+    """Back to the start of standard input read into memory (a path is simply opened again)."""
+    if isinstance(source, io.StringIO):
+        source.seek(0)
 
 
 def _require_frame(frame: Any) -> pd.DataFrame:

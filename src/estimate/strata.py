@@ -482,7 +482,9 @@ def _split(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], Captu
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 parts[key] = CaptureData.from_aggregated(
-                    group.drop(columns=columns), lists=list(data.lists), count="count", strata=rest or None
+                    # row numbers within the stratum, so an error's "row 7 (data line 1)" reads "row 0 (line 1)"
+                    group.drop(columns=columns).reset_index(drop=True), lists=list(data.lists), count="count",
+                    strata=rest or None
                 )
         except DataError as exc:
             parts[key] = str(exc)
@@ -580,6 +582,8 @@ def fit_strata(
     if seed is None and estimator.takes_seed:
         seed = estimator.get_params().get("seed")
     columns = [by] if isinstance(by, str) else list(by)
+    if not columns and replicate is None:  # before a frame is read (its stratum columns would be taken as lists)
+        raise DataError("by= names no stratum column; give at least one (e.g. by=['region'])")
     if isinstance(data, pd.DataFrame):  # as the estimators' fit: a frame is read with the by= columns as strata
         data = CaptureData.from_frame(data, strata=columns + ([replicate] if replicate else []))
     elif not isinstance(data, CaptureData):
@@ -797,7 +801,7 @@ def _worst_replicate_diagnostics(diagnostics: list[dict[str, Any]]) -> dict[str,
     """Convergence of a mixture over imputation replicates: the largest R-hat and smallest bulk/tail ESS of the
     replicates, each from that replicate's own chains.  R-hat over the pooled draws would compare different
     posteriors (the replicates differ on purpose) and say nothing about convergence.  A diagnostic that could not
-    be computed (one chain: no R-hat; a result re-read from the cache keeps it as None) is left out."""
+    be computed (too few draws; a result re-read from the cache keeps it as None) is left out."""
     worst: dict[str, float] = {}
     for key, pick in (("r_hat", max), ("ess_bulk", min), ("ess_tail", min)):
         values = [float(d[key]) for d in diagnostics

@@ -40,7 +40,7 @@ def names() -> list[str]:
 def info(name: str) -> dict[str, Any]:
     """Metadata of a dataset: title, list descriptions, citation, published estimate (or None)."""
     registry = _registry()
-    if name not in registry:
+    if not isinstance(name, str) or name not in registry:
         raise DataError(f"unknown dataset {name!r}; bundled datasets: {', '.join(names())}")
     return copy.deepcopy(registry[name])  # the caller's to change: the registry is read once per process
 
