@@ -44,8 +44,10 @@ are kept as ``posterior_mean_grid`` and ``posterior_sd_grid``).  The median and 
 The mass beyond the grid is estimated per graph from the power law through the last grid point (exponent the
 larger of the local slope and c_G).  With ``max_missing=None`` the grid grows, in chunks, until that estimate is
 below 10⁻⁵ of the total or n0 reaches 100 n (at least 10,000, at most 10⁷); with an explicit bound, or when the cap
-is hit, a warning is issued if more than 10⁻⁴ of the posterior mass lies beyond the grid: the posterior mean, the upper
-quantiles and the weights of heavy-tailed graphs are then understated, and a larger bound should be tried.
+is hit, a warning is issued if more than 10⁻⁴ of the posterior mass lies beyond the grid: the posterior mean and the
+weights of heavy-tailed graphs are then understated, and a larger bound should be tried.  The quantiles then take the
+tail's estimated share into account: the q-quantile is the grid's q / (1 − tail) quantile, and an interval end that
+lies beyond the grid is reported as ∞ rather than as the grid's last values.
 
 Why δ matters so much
 ---------------------
@@ -338,6 +340,42 @@ def pmf_hdi(values: np.ndarray, pmf: np.ndarray, level: float = 0.95) -> tuple[f
     return float(values[best]), float(values[ends[best]])
 
 
+def _summaries(values: np.ndarray, pmf: np.ndarray, level: float,
+               tail_mass: float) -> tuple[float, float, float, tuple[float, float]]:
+    """Median, equal-tailed interval and HDI of N from the grid's pmf, given the share ``tail_mass`` of the
+    posterior estimated to lie beyond the grid.
+
+    Up to :data:`WARN_TAIL_MASS` the grid is taken as the whole posterior (as R's dga does).  Beyond it, the
+    grid's pmf holds only 1 − tail_mass of the posterior: the q-quantile is the grid's q / (1 − tail_mass)
+    quantile, and ∞ (somewhere beyond the grid) when that exceeds 1; the HDI holds level / (1 − tail_mass) of
+    the grid's mass (the tail, decreasing as a power law, is less dense than the grid's end), with an upper end
+    of ∞ when it reaches the grid's end (and the grid's first value as its lower end when even the whole grid
+    holds less than ``level``).  When the tail's share is unbounded (1), the grid's median and lower end are
+    kept as lower bounds and the upper ends are ∞."""
+    if tail_mass <= WARN_TAIL_MASS:
+        median, lower, upper = pmf_quantile(values, pmf, [0.5, (1 - level) / 2, (1 + level) / 2])
+        return float(median), float(lower), float(upper), pmf_hdi(values, pmf, level)
+    on_grid = 1.0 - tail_mass
+    if on_grid <= 0.0:  # the tail's share could not be bounded (still rising at the grid's end): the grid's
+        # median and lower end are lower bounds of the posterior's, and nothing is known above the grid
+        median, lower = pmf_quantile(values, pmf, [0.5, (1 - level) / 2])
+        return float(median), float(lower), math.inf, (float(values[0]), math.inf)
+
+    def quantile(q: float) -> float:
+        return float(pmf_quantile(values, pmf, q / on_grid)) if q < on_grid else math.inf
+
+    grid_level = level / on_grid
+    if grid_level < 1.0:
+        hdi_lower, hdi_upper = pmf_hdi(values, pmf, grid_level)
+        if hdi_upper >= float(values[-1]):
+            hdi_upper = math.inf
+    else:  # the HDI reaches past the grid, where its density threshold is not known: its lower end can be
+        # anywhere below the grid's end, so the interval given is the whole grid onwards (wide, not wrong)
+        hdi_lower = float(values[0])
+        hdi_upper = math.inf
+    return quantile(0.5), quantile((1 - level) / 2), quantile((1 + level) / 2), (hdi_lower, hdi_upper)
+
+
 def credible_interval(result: Result, level: float = 0.95, kind: str = "equal-tailed") -> Interval:
     """Exact credible interval of N from a ``dga`` result's stored pmf (``Result.credible_interval`` uses draws)."""
     details = result.details
@@ -345,14 +383,15 @@ def credible_interval(result: Result, level: float = 0.95, kind: str = "equal-ta
         raise ValueError(f"the {result.method!r} result carries no posterior pmf of N")
     pmf = np.asarray(details["pmf"], dtype=float)
     values = int(details["pmf_first_N"]) + np.arange(pmf.size)
+    if kind not in ("equal-tailed", "hdi"):
+        raise ValueError(f"unknown credible interval kind {kind!r}; use 'equal-tailed' or 'hdi'")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    tail = result.diagnostics.get("truncated_mass", 0.0)
+    _median, lower, upper, hdi = _summaries(values, pmf, level, float(tail) if is_real(tail) else 0.0)
     if kind == "equal-tailed":
-        if not 0 < level < 1:
-            raise ValueError(f"level must be in (0, 1), got {level}")
-        lower, upper = pmf_quantile(values, pmf, [(1 - level) / 2, (1 + level) / 2])
-        return Interval(float(lower), float(upper), level=level, kind=kind)
-    if kind == "hdi":
-        return Interval(*pmf_hdi(values, pmf, level), level=level, kind=kind)
-    raise ValueError(f"unknown credible interval kind {kind!r}; use 'equal-tailed' or 'hdi'")
+        return Interval(lower, upper, level=level, kind=kind)
+    return Interval(*hdi, level=level, kind=kind)
 
 
 # ---------------------------------------------------------------------------------------------- estimator
@@ -467,8 +506,7 @@ class DecomposableGraphBMA(Estimator):
         posterior = graph_posterior(data, delta, self.max_missing)
         values = posterior.support
         pmf = posterior.pmf
-        median, lower, upper = pmf_quantile(values, pmf, [0.5, (1 - self.level) / 2, (1 + self.level) / 2])
-        hdi = pmf_hdi(values, pmf, self.level)
+        median, lower, upper, hdi = _summaries(values, pmf, self.level, posterior.tail_mass)
         mean = float(values @ pmf)
         sd = float(math.sqrt(max(((values - mean) ** 2) @ pmf, 0.0)))
         # every graph's posterior of N has a power-law tail N^c_G and every graph has positive weight: the model-
@@ -594,6 +632,9 @@ def _describe_graphs(posterior: GraphPosterior, order: np.ndarray, lists: tuple[
     """Edges, cliques and the within-model posterior of N for the given graphs."""
     graphs = decomposable_graphs(len(lists))
     medians, means = graph_medians_and_means(posterior, order)
+    # a graph whose tail N^c_G decays no faster than N^-2 has no mean: its grid mean grows with the grid bound
+    exponents = _tail_exponents(posterior.coefficients, posterior.terms)
+    means = [math.inf if exponents[int(g)] >= -2.0 else mean for g, mean in zip(order, means, strict=True)]
     described = []
     for rank, (g, median, mean) in enumerate(zip(order, medians, means, strict=True), start=1):
         graph = graphs[int(g)]
