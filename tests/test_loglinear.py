@@ -14,7 +14,8 @@ from estimate import CaptureData, DataError
 from estimate.errors import UninformativeDataWarning
 from estimate.estimators.loglinear import LogLinear
 
-REL = 0.005  # the issue asks for agreement within 0.5%
+REL = 0.005  # the issue asks for agreement within 0.5% ...
+ABS = 0.01  # ... and the code agrees with R to the digits R printed (differences seen: ≤ 0.001)
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def kosovo() -> CaptureData:
 
 
 def close(ours: float, reference: float, rel: float = REL) -> bool:
-    return abs(ours - reference) <= rel * abs(reference)
+    return abs(ours - reference) <= min(rel * abs(reference), ABS)
 
 
 def test_independence_matches_r_glm_and_rcapture_profile(kosovo: CaptureData) -> None:

@@ -38,8 +38,9 @@ def reference() -> dict[str, tuple[float, float]]:
 def test_abundance_and_stderr_match_rcapture(label: str) -> None:
     abundance, stderr = reference()[label]
     fit = estimate.make_estimator(NAMES[label]).fit(estimate.datasets.load("kosovo"))
-    assert fit.estimate == pytest.approx(abundance, rel=0.005)
-    assert fit.std_error == pytest.approx(stderr, rel=0.005)
+    # R prints 3 decimals; the rest is the two fits' convergence tolerances (differences seen: ≤ 0.0005 and 0.0016)
+    assert fit.estimate == pytest.approx(abundance, abs=0.002)
+    assert fit.std_error == pytest.approx(stderr, abs=0.005)
 
 
 def test_profile_intervals_match_closedpci() -> None:
