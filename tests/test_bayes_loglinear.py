@@ -136,7 +136,7 @@ def _exact_two_list_posterior(y10: int, y01: int, y11: int, sigma: float, n_max:
     return grid, pmf / pmf.sum()
 
 
-@pytest.mark.slow
+# the only check of this sampler against an exact posterior: part of the default run (≈ 10 s)
 def test_two_list_independence_matches_brute_force_posterior() -> None:
     y10, y01, y11 = 60, 40, 20
     data = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [y10, y01, y11]}))

@@ -82,5 +82,6 @@ def test_the_samplers_cache_is_marked_with_the_current_sources() -> None:
     assert directories, "no cache=True function found"
     for directory in directories:
         marker = directory / _numba_cache.MARKER
-        if marker.exists():  # absent only where numba's cache directory cannot be written
-            assert marker.read_text().strip() == digest
+        if not marker.exists() and not os.access(directory, os.W_OK):
+            pytest.skip(f"numba's cache directory {directory} cannot be written")
+        assert marker.read_text().strip() == digest
