@@ -302,6 +302,8 @@ def test_fit_settings_are_attributes_of_the_posterior_group(tmp_path: Path) -> N
     back = estimate.load_result(result.save(tmp_path / "fit.nc"))
     for attrs in (result.posterior.posterior.attrs, back.posterior.posterior.attrs):
         assert attrs["method"] == "lcmcr" and int(attrs["K"]) == 10
+        assert (int(attrs["burn_in"]), int(attrs["draws"]), attrs["sampler"]) == (100, 50, "collapsed")
+        assert json.loads(attrs["seed"]) == 1 and float(attrs["a_alpha"]) == 0.25
         assert json.loads(attrs["lists"]) == ["EXH", "ABA", "OSCE", "HRW"]  # a JSON array: names may hold commas
     # the observed pattern counts say which pattern each is (they were on an anonymous dimension)
     for idata in (result.posterior, back.posterior):

@@ -161,3 +161,14 @@ def test_centered_parametrization_runs_and_agrees_roughly(simulated: CaptureData
         non_centred = PyMCLCMCR(K=2, draws=300, tune=300, chains=2, cores=1, seed=4).fit(simulated)
     assert "V" not in non_centred.posterior.posterior and centred.draws().min() >= simulated.observed
     assert abs(centred.estimate - non_centred.estimate) < 0.1 * non_centred.estimate
+
+
+def test_unseen_draws_survive_p0_rounding_to_one() -> None:
+    """NumPy's negative_binomial refused p0 = 1 ("n too large or p too small") after sampling had finished;
+    ordinary p0 still give NumPy's own negative-binomial draws."""
+    from estimate.estimators._pymc_common import draw_unobserved
+
+    n0 = draw_unobserved(np.array([1.0, 1 - 1e-14, 0.5, 0.0]), 100, np.random.default_rng(1))
+    assert n0[0] > 1e17 and n0[1] > 1e15 and n0[3] == 0
+    usual = draw_unobserved(np.full(10, 0.3), 100, np.random.default_rng(2))
+    np.testing.assert_array_equal(usual, np.random.default_rng(2).negative_binomial(100, np.full(10, 0.7)))

@@ -154,14 +154,28 @@ def e_bfmi(energy: np.ndarray) -> np.ndarray:
             (values - values.mean(axis=1, keepdims=True)) ** 2, axis=1)
 
 
+_POISSON_MAX = 1e18  # NumPy's Poisson refuses larger means; n0 this large means the data do not bound N
+_NEGBIN_MIN_P = 1e-10  # below this success probability NumPy's negative_binomial may refuse
+
+
 def draw_unobserved(p0: np.ndarray, observed: int, rng: np.random.Generator) -> np.ndarray:
     """n0 ~ NegBin(n, 1 − p0) for every posterior draw of p0 (same shape as ``p0``, int64).
 
     NumPy's ``negative_binomial(n, p)`` counts failures before the n-th success with success probability p:
     P(k) = C(k + n − 1, k) p^n (1 − p)^k — exactly the posterior of n0 with p = 1 − p0.
     """
-    success = np.clip(1.0 - np.asarray(p0, dtype=float), 1e-300, 1.0)
-    return rng.negative_binomial(observed, success).astype(np.int64)
+    success = np.clip(1.0 - np.asarray(p0, dtype=float), np.finfo(float).tiny, 1.0)
+    out = np.empty(success.shape, dtype=np.int64)
+    usual = success >= _NEGBIN_MIN_P
+    out[usual] = rng.negative_binomial(observed, success[usual])
+    extreme = ~usual
+    if extreme.any():
+        # p0 within ~1e-10 of 1: NumPy's negative_binomial refuses ("n too large or p too small"), which stopped
+        # the fit after sampling; its own Gamma–Poisson construction, with the Poisson mean capped, gives the
+        # huge n0 such a draw means (the data barely bound N there)
+        rate = rng.gamma(observed, (1.0 - success[extreme]) / success[extreme])
+        out[extreme] = rng.poisson(np.minimum(rate, _POISSON_MAX))
+    return out
 
 
 def bayes_result(

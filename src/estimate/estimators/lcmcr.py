@@ -35,6 +35,7 @@ Two samplers (``sampler=``):
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from typing import Any, ClassVar
@@ -90,7 +91,7 @@ class LCMCR(Estimator):
         label-switching moves; better mixing of N per CPU-second) or ``"gibbs"`` (R LCMCR's algorithm); same
         posterior (module docstring).
     keep_traces
-        Also keep traces of α, π and λ (memory grows with draws × K × J); N, n0 are always kept.
+        Also keep traces of π and λ (memory grows with draws × K × J); N, n0 and α are always kept.
     n_threads
         Worker threads for the batched kernel (default: all cores).  Results do not depend on it.
     """
@@ -291,7 +292,11 @@ class LCMCR(Estimator):
             posterior,
             dims=dims,
             coords=coords,
-            attrs={"method": self.name, "K": self.K, "seed": str(seed_repr)},
+            # the run's settings, so that a saved .nc says how it was made; the seed as JSON (a dict with its
+            # spawn key for a spawned sequence), as the lists are
+            attrs={"method": self.name, "K": self.K, "a_alpha": float(self.a_alpha), "b_alpha": float(self.b_alpha),
+                   "chains": self.chains, "burn_in": self.burn_in, "draws": self.draws, "thinning": self.thinning,
+                   "sampler": self.sampler, "seed": json.dumps(seed_repr)},
             data=data,
         )
         diagnostics = convergence_diagnostics(n_draws)
