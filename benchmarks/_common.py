@@ -30,8 +30,8 @@ QUICK_RESULTS = RESULTS / "quick"
 REFERENCE_FILE = HERE / "reference.json"
 ROOT_SEED = 20261125  # root of every SeedSequence in the suite (recorded in every JSON)
 
-PACKAGES = ("estimate", "numpy", "scipy", "pandas", "statsmodels", "numba", "pymc", "pytensor", "arviz",
-            "matplotlib")
+PACKAGES = ("estimate", "numpy", "scipy", "pandas", "statsmodels", "numba", "llvmlite", "pymc", "pytensor",
+            "arviz", "matplotlib")
 
 
 # ---------------------------------------------------------------------------------------------------- facts

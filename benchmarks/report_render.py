@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import _common as C
+
 SECTIONS = ("summary", "overlap", "estimates", "comparison", "assumptions", "provenance")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 HERE = Path(__file__).resolve().parent
@@ -156,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         print("no Chromium found: apt-get install -y chromium (or set $CHROMIUM)", file=sys.stderr)
         return 2
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    record: dict = {}
+    record: dict = C.header("report_render", quick=False)  # date, machine, versions, commit, like the others
+    record["command"] = " ".join([Path(sys.executable).name, "-m", "benchmarks.report_render",
+                                  *(argv if argv is not None else sys.argv[1:])])
     html_path = args.html
     if html_path is None:
         html_path = args.out_dir / "report_kosovo.html"
