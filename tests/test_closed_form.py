@@ -112,3 +112,15 @@ def test_two_list_names_given_as_one_string_are_refused() -> None:
     data = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [5, 4, 3]}))
     with pytest.raises(NotApplicable, match="two list names"):
         Chapman(lists="AB").fit(data)
+
+
+def test_one_list_inside_the_other_warns_that_the_zero_width_interval_is_not_certainty() -> None:
+    """With everyone on A also on B, Chapman and Lincoln–Petersen give N̂ = n with variance 0 and an interval of
+    no width, silently."""
+    from estimate import CaptureData, Chapman, LincolnPetersen, UninformativeDataWarning
+
+    nested = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0], "B": [1, 1], "count": [10, 5]}))
+    for estimator in (Chapman(), LincolnPetersen()):
+        with pytest.warns(UninformativeDataWarning, match="everyone on list 'A' is also on list 'B'"):
+            result = estimator.fit(nested)
+        assert result.std_error == 0 and result.interval.lower == result.interval.upper == 15

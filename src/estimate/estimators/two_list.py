@@ -66,6 +66,16 @@ class _TwoListEstimator(Estimator):
                 UninformativeDataWarning,
                 stacklevel=4,
             )
+        elif m == n1 or m == n2:
+            inner, outer = (pair.lists[0], pair.lists[1]) if m == n1 else (pair.lists[1], pair.lists[0])
+            warnings.warn(
+                f"everyone on list {inner!r} is also on list {outer!r}: the estimated variance is 0, so N̂ equals "
+                "the documented count and its interval has no width. That is the model's answer under independent "
+                "lists, not certainty: one list inside another more likely means the lists are dependent (e.g. one "
+                "drew on the other), which two lists cannot show",
+                UninformativeDataWarning,
+                stacklevel=4,
+            )
         return pair, n1, n2, m
 
 
