@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import estimate
 from estimate import DataError, datasets, load_preset, make_estimator, preset_names
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -87,3 +88,20 @@ def test_a_method_that_is_not_text_is_a_data_error() -> None:
             get_estimator_class(bad)  # AttributeError from .strip()
         with pytest.raises(DataError):
             make_estimator(bad)
+
+
+def test_a_local_file_named_like_a_preset_does_not_replace_it_and_bad_values_name_the_preset(
+        tmp_path, monkeypatch) -> None:
+    """A file 'lcmcr-default' in the working directory was read instead of the bundled preset (a folder of that
+    name: "does not exist"); a preset with K = "ten" built an estimator that failed only at fit()."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lcmcr-default").write_text('method = "chapman"\n')
+    (tmp_path / "dga-default").mkdir()
+    assert type(estimate.make_estimator(model="lcmcr-default")).__name__ == "LCMCR"
+    assert estimate.make_estimator(model="dga-default").name == "dga"
+    assert estimate.make_estimator(model="./lcmcr-default").name == "chapman"  # asked for as a path
+    (tmp_path / "bad.toml").write_text('method = "lcmcr"\n[sampler]\nK = "ten"\n')
+    with pytest.raises(estimate.DataError, match=r"preset 'bad' \(.*bad.toml\).*K='ten'"):
+        estimate.make_estimator(model="bad.toml")
+    with pytest.raises(estimate.DataError, match="does not exist"):
+        estimate.make_estimator(model="./nope")

@@ -17,6 +17,7 @@ method's estimator class.  Load one by name (``load_preset("lcmcr-default")``) o
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -61,15 +62,23 @@ def preset_names() -> list[str]:
 
 
 def _find(name_or_path: str | Path) -> Path:
+    """A preset file: a path when it ends in .toml or holds a folder separator (``./mine``, ``models/x``), else a
+    bundled preset's name — a file or folder in the working directory that shares a preset's name does not
+    replace the preset (a local file of another name is still found)."""
     candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" or candidate.exists():
-        if not candidate.is_file():
-            raise DataError(f"preset file {str(candidate)!r} does not exist")
+    text = str(name_or_path)
+    path_like = candidate.suffix == ".toml" or os.sep in text or bool(os.altsep and os.altsep in text)
+    if not path_like:
+        for directory in _models_dirs():
+            path = directory / f"{text}.toml"
+            if path.is_file():
+                return path
+        if candidate.is_file():
+            return candidate
+    elif candidate.is_file():
         return candidate
-    for directory in _models_dirs():
-        path = directory / f"{name_or_path}.toml"
-        if path.is_file():
-            return path
+    else:
+        raise DataError(f"preset file {text!r} does not exist")
     raise DataError(f"unknown model preset {str(name_or_path)!r}; bundled presets: {', '.join(preset_names())}")
 
 
@@ -137,4 +146,8 @@ def make_estimator(method: str | None = None, model: str | Path | None = None, *
     estimator = cls(**params)
     if model is not None:  # recorded (name and full TOML text) in the provenance of every fit
         estimator._preset = preset
+        try:  # a bad value stops here, naming the preset, not at fit() after the data are read
+            estimator.check_params()
+        except ValueError as exc:
+            raise DataError(f"preset {preset.name!r} ({preset.path}): {exc}") from exc
     return estimator
