@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+import estimate
 from estimate import simulate
 from estimate.cli import app
 from estimate.data import CaptureData
@@ -245,3 +246,41 @@ def test_seed_sequence_with_list_entropy_is_recorded_and_repeats() -> None:
     assert a.seed == {"entropy": [1, 2], "spawn_key": []}
     b = simulate.independent(300, [0.3, 0.3, 0.3], seed=np.random.SeedSequence(a.seed["entropy"]))
     assert a.data.content_hash() == b.data.content_hash()
+
+
+def test_dependent_design_records_the_design_marginals_not_one_population_s() -> None:
+    """marginal_capture_probs of a dependent design were the rates of the one population drawn (they moved with
+    the seed); they are now the design's, which the list sizes of a large population match."""
+    design = ([0.25, 0.3, 0.2, 0.35], {("A", "B"): 5.0, ("A", "C"): 0.2, ("B", "D"): 3.0})
+    a = simulate.dependent(40_000, *design, seed=1)
+    b = simulate.dependent(40_000, *design, seed=2)
+    assert a.params["marginal_capture_probs"] == b.params["marginal_capture_probs"]
+    marginal = np.array(a.params["marginal_capture_probs"])
+    # C: baseline 0.2, odds × 0.2 for the quarter on A
+    assert marginal[0] == pytest.approx(0.25)
+    assert marginal[2] == pytest.approx(0.75 * 0.2 + 0.25 * (0.2 * 0.2 / (0.8 + 0.2 * 0.2)))
+    for j, size in enumerate(a.data.list_sizes.to_numpy()):
+        assert within_binomial(size, 40_000, marginal[j])
+
+
+def test_strata_whose_labels_share_a_crc32_get_their_own_streams_and_bad_designs_are_data_errors() -> None:
+    sim = simulate.stratified({"plumless": 500, "buckeroo": 500}, [0.3, 0.3, 0.3], seed=1)  # same CRC-32
+    table = sim.data.pattern_table(include_strata=True)
+    first, second = (table[table["stratum"] == s].drop(columns="stratum").reset_index(drop=True)
+                     for s in ("plumless", "buckeroo"))
+    assert not first.equals(second)
+    alone = simulate.stratified({"x": 500}, [0.3, 0.3, 0.3], seed=1)
+    both = simulate.stratified({"x": 500, "plumless": 500}, [0.3, 0.3, 0.3], seed=1)
+    assert both.data.by("stratum")["x"].content_hash() == alone.data.by("stratum")["x"].content_hash()
+    with pytest.warns(estimate.UninformativeDataWarning, match=r"nobody in stratum\(s\) \['b'\]"):
+        simulate.stratified({"a": 1000, "b": 2}, [0.05, 0.05], seed=1)
+    for bad in (lambda: simulate.independent(float("nan"), [0.3, 0.3]),
+                lambda: simulate.independent(float("inf"), [0.3, 0.3]),
+                lambda: simulate.dependent(100, [0.3, 0.3], {("A", "Z"): 2}),
+                lambda: simulate.dependent(100, [0.3, 0.3], {(0.7, 1): 2}),
+                lambda: simulate.dependent(100, [0.3, 0.3], {(0, 1): "2"}),
+                lambda: simulate.latent_class(100, [[0.3, 0.3], [0.2]], [0.5, 0.5]),
+                lambda: simulate.latent_class(100, [[0.3, 0.3], [0.2, 0.2]], [[0.5, 0.5]]),
+                lambda: simulate.stratified([10, 20], [0.3, 0.3])):
+        with pytest.raises(estimate.DataError):
+            bad()

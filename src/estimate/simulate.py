@@ -59,9 +59,11 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import math
 import warnings
 import zlib
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,7 +73,7 @@ import pandas as pd
 
 from estimate._checks import as_seed_sequence, check_seed
 from estimate.data import CaptureData
-from estimate.errors import DataError, DataWarning
+from estimate.errors import DataError, DataWarning, UninformativeDataWarning
 
 __all__ = [
     "SimulatedPopulation",
@@ -175,9 +177,15 @@ def _seed_record(seq: np.random.SeedSequence) -> dict[str, Any]:
     return {"entropy": entropy, "spawn_key": [int(k) for k in seq.spawn_key]}
 
 
-def _child(seq: np.random.SeedSequence, label: str) -> np.random.SeedSequence:
-    """A child SeedSequence keyed by a label (so a stratum's draws do not depend on the other strata)."""
-    return np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, zlib.crc32(label.encode("utf-8"))))
+def _child(seq: np.random.SeedSequence, label: str, *, collides: bool = False) -> np.random.SeedSequence:
+    """A child SeedSequence keyed by a label (so a stratum's draws do not depend on the other strata): its CRC-32,
+    and — for a label whose CRC-32 another label of the same call shares (``collides``; "plumless" and
+    "buckeroo" do) — also 64 bits of its SHA-256, so that no two strata share a stream."""
+    encoded = label.encode("utf-8")
+    key: tuple[int, ...] = (zlib.crc32(encoded),)
+    if collides:
+        key += (int.from_bytes(hashlib.sha256(encoded).digest()[:8], "little"),)
+    return np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, *key))
 
 
 def _generator(seq: np.random.SeedSequence) -> np.random.Generator:
@@ -196,7 +204,8 @@ def _list_names(lists: Sequence[str] | None, J: int) -> list[str]:
 
 
 def _check_N(N: int) -> int:
-    if isinstance(N, bool) or int(N) != N or N < 1:
+    if isinstance(N, bool) or not isinstance(N, (int, float, np.integer, np.floating)) or not math.isfinite(N) \
+            or int(N) != N or N < 1:
         raise DataError(f"population size N must be a positive whole number, got {N!r}")
     return int(N)
 
@@ -247,7 +256,10 @@ def _latent_class_matrix(
 
 
 def _as_class_arrays(capture_probs: Any, class_weights: Any) -> tuple[np.ndarray, np.ndarray]:
-    probs = np.atleast_2d(np.asarray(capture_probs, dtype=float))
+    try:
+        probs = np.atleast_2d(np.asarray(capture_probs, dtype=float))
+    except (TypeError, ValueError) as exc:  # ragged rows, text
+        raise DataError(f"capture_probs must be numbers shaped (J,) or (classes, J): {exc}") from None
     if probs.ndim != 2 or probs.shape[1] < 2:
         raise DataError(f"capture_probs must be (J,) or (classes, J) with J >= 2 lists, got shape {probs.shape}")
     _check_probs(probs, "capture_probs")
@@ -257,7 +269,12 @@ def _as_class_arrays(capture_probs: Any, class_weights: Any) -> tuple[np.ndarray
             raise DataError(f"capture_probs has {C} classes: give class_weights (one per class)")
         weights = np.ones(1)
     else:
-        weights = np.asarray(class_weights, dtype=float).ravel()
+        try:
+            weights = np.asarray(class_weights, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"class_weights must be numbers, one per class: {exc}") from None
+        if weights.ndim != 1:
+            raise DataError(f"class_weights must be a (classes,) vector, got shape {weights.shape}")
         if len(weights) != C:
             raise DataError(f"{len(weights)} class_weights for {C} classes of capture_probs")
         if np.any(weights < 0) or not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-9):
@@ -371,7 +388,9 @@ def dependent(
     log_or = np.zeros((J, J))
     pairs: list[dict[str, Any]] = []
     for (source, target), ratio in dependence.items():
-        i, j = (names.index(v) if isinstance(v, str) else int(v) for v in (source, target))
+        i, j = (_list_index(v, names) for v in (source, target))
+        if isinstance(ratio, bool) or not isinstance(ratio, (int, float, np.integer, np.floating)):
+            raise DataError(f"dependence odds ratio for ({source!r}, {target!r}) must be a number, got {ratio!r}")
         if not (0 <= i < j < J):
             raise DataError(
                 f"dependence ({source!r}, {target!r}): the source list must come before the target list "
@@ -394,13 +413,46 @@ def dependent(
         "lists": names,
         "capture_probs": base.tolist(),
         "dependence": pairs,
-        "marginal_capture_probs": x.mean(axis=0).tolist(),  # realised in this population
+        **_dependent_marginals(base_logit, log_or, x),
         # someone on no earlier list has list j's baseline odds, so P(on no list) = ∏_j (1 − p_j) by design
         "p_missed": float(np.prod(1.0 - base)),
     }
     sim = SimulatedPopulation(_capture_data(x, names), N, None, "dependent", params, _seed_record(seq))
     _warn_if_unidentifiable(sim)
     return sim
+
+
+def _list_index(value: Any, names: list[str]) -> int:
+    """A list named in ``dependence``: its name, or its 0-based position as a whole number."""
+    if isinstance(value, str):
+        if value not in names:
+            raise DataError(f"dependence names list {value!r}, which is not one of {names}")
+        return names.index(value)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise DataError(f"dependence: a list is given by its name or its 0-based position, got {value!r}")
+    return int(value)
+
+
+_EXACT_MARGINALS_MAX_LISTS = 20  # the design's marginals sum over 2^J capture patterns
+
+
+def _dependent_marginals(base_logit: np.ndarray, log_or: np.ndarray, x: np.ndarray) -> dict[str, list[float]]:
+    """P(on list j) under the dependent design, exactly: the joint distribution of the 2^J patterns built list by
+    list (list j's logit is its baseline plus the log odds ratios of the earlier lists a person is on).  Beyond
+    ``_EXACT_MARGINALS_MAX_LISTS`` lists, the rates realised in this population instead, under their own name."""
+    J = len(base_logit)
+    if J > _EXACT_MARGINALS_MAX_LISTS:
+        return {"realised_marginal_capture_probs": x.mean(axis=0).tolist()}
+    joint = np.ones(1)
+    bits = np.zeros((1, 0))
+    marginals = []
+    for j in range(J):
+        with np.errstate(over="ignore"):
+            on = 1.0 / (1.0 + np.exp(-(base_logit[j] + bits @ log_or[:j, j])))
+        marginals.append(float(joint @ on))
+        joint = np.concatenate([joint * (1.0 - on), joint * on])
+        bits = np.vstack([np.column_stack([bits, np.zeros(len(bits))]), np.column_stack([bits, np.ones(len(bits))])])
+    return {"marginal_capture_probs": marginals}
 
 
 def _by_label(given: Any) -> dict[str, Any] | None:
@@ -429,6 +481,9 @@ def stratified(
     :func:`latent_class`) or a mapping stratum → value.  Each stratum's draws come from a SeedSequence keyed by
     its label, so they do not depend on which other strata are simulated or in what order.
     """
+    if not isinstance(sizes, Mapping):
+        raise DataError(f"stratified: sizes must map each stratum label to its size (e.g. {{'north': 500}}), got "
+                        f"{type(sizes).__name__}")
     if not sizes:
         raise DataError("stratified: give at least one stratum size")
     labels = [str(k) for k in sizes]  # the data's stratum column is text
@@ -443,6 +498,7 @@ def stratified(
     if missing:
         raise DataError(f"stratified: capture_probs gives no capture probabilities for {missing}")
     seq = _seed_sequence(seed)
+    crc_counts = Counter(zlib.crc32(label.encode("utf-8")) for label in labels)
     blocks, stratum_of, per_stratum = [], [], {}
     J = None
     for label, size in zip(labels, sizes.values(), strict=True):
@@ -453,7 +509,7 @@ def stratified(
         if J is not None and probs.shape[1] != J:
             raise DataError(f"stratum {label!r} has {probs.shape[1]} lists, the others {J}")
         J = probs.shape[1]
-        child = _child(seq, label)
+        child = _child(seq, label, collides=crc_counts[zlib.crc32(label.encode("utf-8"))] > 1)
         x, class_sizes = _latent_class_matrix(_generator(child), n, weights, probs)
         blocks.append(x)
         stratum_of.append(np.full(n, label, dtype=object))
@@ -473,7 +529,17 @@ def stratified(
         data = CaptureData.from_aggregated(frame, lists=list(data.lists), count="count", strata=column)
     N_by = {label: per_stratum[label]["N"] for label in labels}
     params = {"lists": names, "column": column, "strata": per_stratum}
-    return SimulatedPopulation(data, int(sum(N_by.values())), N_by, "stratified", params, _seed_record(seq))
+    sim = SimulatedPopulation(data, int(sum(N_by.values())), N_by, "stratified", params, _seed_record(seq))
+    documented = {label: bool(block.any()) for label, block in zip(labels, blocks, strict=True)}
+    empty = [label for label, seen in documented.items() if not seen]
+    if empty:
+        warnings.warn(
+            f"stratified: nobody in stratum(s) {empty} is on any list, so the data have no rows for them (their "
+            "N still counts in N_by_stratum and in the total); a fit of these data cannot see those strata",
+            UninformativeDataWarning,
+            stacklevel=2,
+        )
+    return sim
 
 
 # --------------------------------------------------------------------------------------------------------------
