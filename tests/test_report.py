@@ -46,7 +46,13 @@ def test_sentence_reads_like_the_issue_example() -> None:
     assert no_estimate.sentence() == ("Documented: at least 7. Estimated total: no finite estimate — the data give "
                                       "no upper limit (7 or more at 95%).")
     close = Result(method="x", model="m", estimate=4_452, interval=Interval(4_444, 4_470), observed=4_441)
-    assert "credible interval 4,441–4,470" in close.sentence()  # 4,444 → 4,440 would fall below the documented 4,441
+    assert "credible interval 4,444–4,470" in close.sentence()  # a narrow interval keeps its digits
+    floor = Result(method="x", model="m", estimate=4_452, interval=Interval(4_444, 4_570), observed=4_441)
+    assert "credible interval 4,441–4,570" in floor.sentence()  # 4,444 → 4,440 would fall below the documented 4,441
+    # three significant figures made 10,451–10,549 "10,500–10,500"; steps are now at most a quarter of the width
+    narrow = Result(method="x", model="m", estimate=10_520, interval=Interval(10_451, 10_549, kind="wald"),
+                    observed=10_000)
+    assert "Estimated total: 10,520 (95% confidence interval 10,450–10,550)" in narrow.sentence()
 
 
 def test_every_section_in_order(kosovo_report: str) -> None:

@@ -266,19 +266,25 @@ class Result:
 
         e.g. "Documented: at least 4,400. Estimated total: 10,300 (95% credible interval 9,100–12,000); about 57%
         of the total is undocumented."  The estimate and the interval ends are rounded to three significant figures
-        (never below the documented count, which is exact): model and Monte Carlo uncertainty make more digits
-        meaningless.  The interval is "credible" for Bayesian methods and "confidence" otherwise.  ``population``
-        names who is counted: ``sentence("deaths")`` ends "about 57% of deaths are undocumented."  A lower bound
+        (more digits when the interval is narrower than four such steps, so that its ends stay apart; never below
+        the documented count, which is exact): model and Monte Carlo uncertainty make more digits meaningless.  The
+        interval is "credible" for Bayesian methods and "confidence" otherwise.  ``population`` names who is
+        counted: ``sentence("deaths")`` ends "about 57% of deaths are undocumented."  A lower bound
         (Chao's) is called one, and its undocumented share "at least"; an HDI is called a highest-density interval.
         """
         interval = self.interval
         observed = self.observed
+        # three significant figures each, but never in steps wider than a quarter of the interval (10,451–10,549
+        # is not "10,500–10,500")
+        width = interval.upper - interval.lower
+        finest = 10.0 ** max(int(math.floor(math.log10(width / 4))), 0) if math.isfinite(width) and width > 0 \
+            else math.inf
 
         def rounded(value: float) -> str:
             if not math.isfinite(value) or value == 0:
                 return _fmt(value)
-            digits = 2 - int(math.floor(math.log10(abs(value))))
-            shown = round(value, min(digits, 0))
+            step = min(10.0 ** max(int(math.floor(math.log10(abs(value)))) - 2, 0), finest)
+            shown = step * round(value / step)
             return _fmt(max(shown, observed) if value >= observed else shown)
 
         if not math.isfinite(self.estimate):  # e.g. lists that never overlap: no finite estimate exists
