@@ -228,3 +228,24 @@ def test_describe_refuses_a_table_file_name(tmp_path: Path) -> None:
         proc = run_cli("describe", "--example", "kosovo", "-o", name, *args, cwd=tmp_path)
         assert proc.returncode == 2 and proc.stderr.startswith("error: "), proc.stderr
         assert not (tmp_path / name).exists()
+
+
+def test_strata_only_options_seed_and_netcdf_output_of_a_single_fit(tmp_path: Path) -> None:
+    """--resume/--cache-dir/--chunk-size 0 were accepted (and ignored) without --strata; --seed -1 passed for a
+    method without a seed; -o FILE.nc wrote the text table into it; -o - wrote a file named '-'; CSV on stdout
+    ended with an empty line."""
+    done = run_cli("fit", "--example", "kosovo", "-m", "loglinear", "--resume", "--chunk-size", "0", cwd=tmp_path)
+    assert done.returncode == 2 and "--resume, --chunk-size apply to stratified runs" in done.stderr
+    done = run_cli("fit", "--example", "kosovo", "-m", "loglinear", "--seed", "-1", cwd=tmp_path)
+    assert done.returncode == 2 and "non-negative" in done.stderr
+    done = run_cli("fit", "--example", "kosovo", "-m", "loglinear", "-o", "fit.nc", cwd=tmp_path)
+    assert done.returncode == 2 and "gives none" in done.stderr and not (tmp_path / "fit.nc").exists()
+    done = run_cli("fit", "--example", "kosovo", "-m", "dga", "--seed", "3", "-o", "fit.nc", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    again = run_cli("reproduce", "fit.nc", cwd=tmp_path)
+    assert again.returncode == 0 and "match exactly" in again.stdout + again.stderr
+    done = run_cli("compare", "--example", "kosovo", "--methods", "chapman", "-o", "c.nc", cwd=tmp_path)
+    assert done.returncode == 2 and "writes a table" in done.stderr
+    done = run_cli("fit", "--example", "kosovo", "-m", "mth-chao", "--format", "csv", "-o", "-", cwd=tmp_path)
+    assert done.returncode == 0 and not (tmp_path / "-").exists()
+    assert done.stdout.startswith("method,") and done.stdout.endswith("\n") and not done.stdout.endswith("\n\n")

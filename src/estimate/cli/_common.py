@@ -40,6 +40,10 @@ def format_of_suffix(output: Path | None) -> str | None:
 def resolve_format(fmt: str | None, output: Path | None) -> str:
     """The output format: ``--format`` if given, else the one ``--output``'s extension names (.csv, .json,
     .parquet), else the human-readable table.  Parquet is binary: it needs ``--output``."""
+    if output is not None and output.suffix.lower() in (".nc", ".netcdf", ".zarr"):
+        raise DataError(f"--output {str(output)!r}: this command writes a table (table, json, csv or parquet); "
+                        "netCDF holds posterior draws: `estimate fit -o FILE.nc` for one fit, --draws-output "
+                        "FILE.nc for strata")
     if fmt is None:
         fmt = format_of_suffix(output) or "table"
     if fmt not in FORMATS:
@@ -51,6 +55,11 @@ def resolve_format(fmt: str | None, output: Path | None) -> str:
     if fmt == "parquet" and output is None:
         raise DataError("--format parquet writes a binary file: give --output FILE.parquet")
     return fmt
+
+
+def standard_output(output: Path | None) -> Path | None:
+    """``-o -`` means standard output (as DATA ``-`` means standard input), not a file named '-'."""
+    return None if output is not None and str(output) == "-" else output
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -147,7 +156,7 @@ def announce_drawn_seed(estimator: Any, record: Mapping[str, Any]) -> None:
 def emit(text: str, output: Path | None) -> None:
     """Print, or write atomically to ``output`` (and say so on stderr)."""
     if output is None:
-        typer.echo(text)
+        typer.echo(text, nl=not text.endswith("\n"))  # a CSV already ends its last row
     else:
         atomic_write_text(output, text if text.endswith("\n") else text + "\n")
         typer.echo(f"wrote {output}", err=True)

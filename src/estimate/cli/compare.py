@@ -15,6 +15,7 @@ from estimate.cli._common import (
     load_input,
     resolve_format,
     split_option,
+    standard_output,
 )
 from estimate.errors import DataError
 
@@ -44,6 +45,7 @@ def compare(
     from estimate.atomic import atomic_write_with
     from estimate.compare import compare as run_compare
 
+    output = standard_output(output)
     fmt = resolve_format(fmt, output)
     chosen = split_option(methods)
     if not chosen:

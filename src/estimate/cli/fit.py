@@ -17,6 +17,7 @@ from estimate.cli._common import (
     load_input,
     resolve_format,
     split_option,
+    standard_output,
 )
 from estimate.errors import DataError
 from estimate.presets import make_estimator, preset_names
@@ -48,10 +49,34 @@ def fit(
     dask_workers: int = typer.Option(None, "--dask-workers", help="Start a local dask cluster with N workers."),
     totals: str = typer.Option(None, "--totals", help="Also print totals by these stratum columns ('all' = overall)."),
     draws_output: Path = typer.Option(None, "--draws-output", help="Write per-stratum posterior draws (netCDF)."),
-    chunk_size: int = typer.Option(64, "--chunk-size", help="Strata per batched kernel call (and per cache flush)."),
+    chunk_size: int = typer.Option(None, "--chunk-size", help="Strata per batched kernel call (and per cache "
+                                   "flush); default 64."),
 ) -> None:
     """Estimate the total population size with an interval."""
-    fmt = resolve_format(fmt, output)
+    output = standard_output(output)
+    if seed is not None and seed < 0:  # refused for every method, also those that take no seed
+        raise DataError(f"--seed must be a non-negative integer, got {seed}")
+    stratified = bool(strata or replicate)
+    if not stratified:  # these steer stratified runs only: accepting them silently hid typos and bad values
+        given = [name for name, value in (("--resume", resume or None), ("--cache-dir", cache_dir),
+                                          ("--scheduler", scheduler), ("--dask-workers", dask_workers),
+                                          ("--chunk-size", chunk_size)) if value is not None]
+        if given:
+            raise DataError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to stratified runs; "
+                            "add --strata (or --replicate), or leave "
+                            f"{'it' if len(given) == 1 else 'them'} out")
+    netcdf = output is not None and output.suffix.lower() == ".nc"
+    if netcdf:
+        if stratified:
+            raise DataError("-o FILE.nc: a stratified run writes its table with -o (csv, json, parquet) and its "
+                            "posterior draws with --draws-output FILE.nc")
+        if fmt is not None:
+            raise DataError(f"--format {fmt} and --output {output}: a .nc file holds the fit as netCDF (posterior "
+                            "draws included); leave --format out")
+        fmt = "netcdf"
+    else:
+        fmt = resolve_format(fmt, output)
+    chunk_size = 64 if chunk_size is None else chunk_size
     if method is None and model is None:
         method = "lcmcr" if "lcmcr-default" in preset_names() else "loglinear"
         model = "lcmcr-default" if method == "lcmcr" else None
@@ -70,6 +95,9 @@ def fit(
     capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict)
     overrides = {"seed": seed} if seed is not None else {}
     estimator = make_estimator(method, model, **_accepted(method, model, overrides))
+    if netcdf and not estimator.bayesian:
+        raise DataError(f"-o {output}: a .nc file holds posterior draws, and {estimator.name} gives none (an "
+                        "estimate with a confidence interval); write .json instead")
     if draws_output is not None and not estimator.bayesian:  # it wrote a netCDF with no draws in it
         raise DataError(f"--draws-output: {estimator.name} gives no posterior draws (an estimate with a confidence "
                         "interval); use a Bayesian method (lcmcr, dga, bayes-loglinear, pymc-lcmcr) or leave it out")
@@ -85,7 +113,10 @@ def fit(
         return
     result = estimator.fit(capture)
     result.provenance["command"] = command_line()
-    if fmt == "json":
+    if fmt == "netcdf":  # the draws and, in its attributes, the whole result: `estimate reproduce` reads it
+        result.save(output)
+        typer.echo(f"wrote {output}", err=True)
+    elif fmt == "json":
         emit(result.to_json(), output)
     elif fmt in ("csv", "parquet"):  # resolve_format: a .parquet output is fmt "parquet"
         emit_frame(result.summary(), fmt, output)

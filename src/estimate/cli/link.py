@@ -101,7 +101,7 @@ def simulate_lists(
     paths = sim.write(directory)
     sizes = ", ".join(f"{p.name}: {len(sim.lists[p.stem])} records" for p in paths)
     typer.echo(f"wrote {sizes}; {sim.observed} of {sim.N} people are on at least one list "
-               f"(truth in {Path(directory) / 'truth.json'})")
+               f"(truth in {Path(directory) / 'truth.json'})", err=True)  # messages on stderr, as elsewhere
 
 
 __all__ = ["link", "simulate_lists"]
