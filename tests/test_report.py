@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -199,3 +200,19 @@ def test_report_keeps_a_method_s_own_level_unless_told(kosovo, tmp_path) -> None
 
     html = make_report(kosovo, [Mt(level=0.9)], seed=1)
     assert "90% confidence" in html and "95% confidence" not in html
+
+
+def test_comparison_table_marks_lower_bounds_and_unbounded_intervals() -> None:
+    """The report's comparison table showed Chao's lower bound as a plain estimate, and an interval of kind
+    'none' as 'confidence (none)'."""
+    from estimate import CaptureData
+    from estimate.compare import compare
+    from estimate.report import _section_comparison
+
+    html = _section_comparison(compare(estimate.datasets.load("kosovo"), ["mth-chao", "loglinear"], seed=1))
+    assert "≥ 8,591" in html
+    apart = CaptureData([[1, 0], [0, 1]], [30, 20], ["A", "B"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        html = _section_comparison(compare(apart, ["chapman"], seed=1))
+    assert "no upper limit" in html and "confidence (none)" not in html

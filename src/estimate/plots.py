@@ -498,7 +498,7 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
     for i, (y, (_, row)) in enumerate(zip(ys, table.iterrows(), strict=True)):
         kind = row["interval_kind"] if isinstance(row["interval_kind"], str) else ""
         if kind:
-            kind = f"{interval_name(kind)} ({kind})"
+            kind = "no upper limit" if kind == "none" else f"{interval_name(kind)} ({kind})"
             if mixed_levels and pd.notna(row["level"]):  # the title cannot name one level: each row says its own
                 kind = f"{level_percent(row['level'])} {kind}"
         if row.get("estimate_kind") == "lower bound":  # not an estimate of N: a bound below it

@@ -46,7 +46,7 @@ import pandas as pd
 
 from estimate.data import CaptureData
 from estimate.errors import DataError
-from estimate.results import level_percent
+from estimate.results import interval_name, level_percent
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -418,11 +418,13 @@ def _section_comparison(comparison: Comparison) -> str:
         {
             "method": table["method"],
             "status": table["status"],
-            "estimate": table["estimate"],
+            # a lower bound (Chao's) is not an estimate of N: "≥" says so, as in the text table and forest plot
+            "estimate": [("≥ " if kind == "lower bound" else "") + _num(value)
+                         for value, kind in zip(table["estimate"], table["estimate_kind"], strict=True)],
             "lower": table["lower"],
             "upper": table["upper"],
             "interval": [
-                f"{level_percent(lvl)} {'credible' if kind in ('equal-tailed', 'hdi') else 'confidence'} ({kind})"
+                ("no upper limit" if kind == "none" else f"{level_percent(lvl)} {interval_name(kind)} ({kind})")
                 if isinstance(kind, str) and kind else ""
                 for lvl, kind in zip(table["level"], table["interval_kind"], strict=True)
             ],

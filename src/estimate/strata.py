@@ -284,13 +284,16 @@ class StrataResult:
         return failed
 
     def summary(self) -> pd.DataFrame:
-        """Tidy table: stratum columns, observed, estimate, interval, lists used, diagnostics, status and reason."""
+        """Tidy table: stratum columns, observed, estimate and its kind, interval, lists used, diagnostics, status and
+        reason."""
         rows = []
         for key, outcome in self.outcomes.items():
             row: dict[str, Any] = dict(zip(self.by, key, strict=True))
             row["observed"] = outcome.observed
             result = outcome.result
             row["estimate"] = result.estimate if result else math.nan
+            # what the estimate is: a posterior median, an MLE, or (Chao's) only a lower bound of N
+            row["estimate_kind"] = result.estimate_kind if result else ""
             row["lower"] = result.interval.lower if result else math.nan
             row["upper"] = result.interval.upper if result else math.nan
             row["level"] = result.interval.level if result else self.level

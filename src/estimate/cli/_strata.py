@@ -75,7 +75,10 @@ def run_strata(
         if bar.live.is_started:
             bar.stop()
     fitted.provenance["command"] = command_line()
-    emit_frame(fitted.summary(), fmt, output)
+    summary = fitted.summary()
+    if fmt == "table" and set(summary["estimate_kind"]) <= {"posterior median", "mle", ""}:
+        summary = summary.drop(columns="estimate_kind")  # the screen shows it when it matters (lower bounds)
+    emit_frame(summary, fmt, output)
     if totals:
         table: pd.DataFrame = fitted.total(by=totals_by)
         total_path = None if output is None else output.with_name(f"{output.stem}.totals{output.suffix}")
