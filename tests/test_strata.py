@@ -649,3 +649,20 @@ def test_draws_do_not_depend_on_threads_or_on_the_order_of_the_strata() -> None:
         assert list(other.outcomes) == list(first.outcomes)
         for key, outcome in first.outcomes.items():
             np.testing.assert_array_equal(other.outcomes[key].draws, outcome.draws)
+
+
+def test_totals_by_a_numeric_column_follow_its_values_and_an_all_failed_run_says_so() -> None:
+    """total(by='month') listed months 1, 10, 11, 2, 9 (sorted as text) while summary() lists 1, 2, 9, 10, 11;
+    a run in which no stratum could be estimated printed 'total: nan … () nan – inf'."""
+    sim = estimate.simulate.stratified({str(m): 300 for m in (1, 2, 9, 10, 11)}, [0.3, 0.3, 0.3], seed=1)
+    frame = sim.data.pattern_table(include_strata=True)
+    frame = frame.assign(month=frame["stratum"].astype(int)).drop(columns="stratum")
+    data = CaptureData.from_aggregated(frame, lists=["A", "B", "C"], count="count", strata="month")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = fit_strata(data, by="month", estimator=LCMCR(seed=1, **FAST))
+    assert result.total(by="month")["month"].tolist() == [1, 2, 9, 10, 11] == result.summary()["month"].tolist()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hopeless = fit_strata(data, by="month", estimator=LCMCR(seed=1, **FAST), min_records=10**6)
+    assert "no stratum could be estimated" in str(hopeless) and "nan" not in str(hopeless).split("total")[1][:40]

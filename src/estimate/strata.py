@@ -240,7 +240,9 @@ class StrataResult:
             total = self.total().iloc[0]
         except (DataError, ValueError):  # e.g. loaded from .json: no draws to add up
             total = None
-        if total is not None:
+        if total is not None and not counts[STATUS_OK]:
+            lines.append(f"  total: no stratum could be estimated (documented {int(total['observed']):,})")
+        elif total is not None:
             what = "total (a lower bound: a sum of lower bounds)" if total.get("estimate_kind") == "lower bound" \
                 else "total"
             lines.append(f"  {what}: {total['estimate']:,.0f}  {level_percent(float(total['level']))} "
@@ -364,7 +366,11 @@ class StrataResult:
             label = tuple(key[self.by.index(c)] for c in group_cols)
             groups.setdefault(label, []).append(key)
         rows = []
-        for label, members in sorted(groups.items(), key=lambda item: tuple(map(str, item[0]))):
+        try:  # in the order of the values (months 1, 2, …, 10, as summary() lists them), not of their text
+            ordered = sorted(groups.items(), key=lambda item: item[0])
+        except TypeError:  # values that do not compare (mixed types)
+            ordered = sorted(groups.items(), key=lambda item: tuple(map(str, item[0])))
+        for label, members in ordered:
             row: dict[str, Any] = dict(zip(group_cols, label, strict=True))
             row["observed"] = sum(self.outcomes[k].observed for k in members)
             if keys:
