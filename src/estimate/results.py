@@ -219,13 +219,15 @@ class Result:
 
     @property
     def is_bayesian(self) -> bool:
-        """True when the result carries posterior draws (InferenceData)."""
+        """True when the result carries posterior draws (InferenceData) — not so for a Bayesian fit read back from
+        ``.json``, which keeps its summaries only (its ``.nc`` keeps the draws)."""
         return self.posterior is not None
 
     def draws(self) -> np.ndarray:
         """Posterior draws of N, shape (chain, draw). Raises for non-Bayesian results."""
         if self.posterior is None:
-            raise ValueError(f"the {self.method!r} result has no posterior draws")
+            raise ValueError(f"the {self.method!r} result has no posterior draws (a non-Bayesian method, or a result "
+                             "read from .json, which keeps summaries only: its .nc file keeps the draws)")
         return np.asarray(self.posterior.posterior["N"].values)
 
     def credible_interval(self, level: float = 0.95, kind: str = "equal-tailed") -> Interval:
@@ -348,7 +350,7 @@ class Result:
 
     # ---------------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary (posterior draws are not included; save them with ``to_netcdf``)."""
+        """JSON-ready dictionary (posterior draws are not included; ``save("….nc")`` keeps them)."""
         return _jsonable(
             {
                 "method": self.method,
@@ -398,6 +400,8 @@ class Result:
 
     @classmethod
     def from_json(cls, text: str) -> Result:
+        """The result :meth:`to_json` wrote (without posterior draws: a ``.nc`` file keeps those; see
+        :func:`estimate.load_result`)."""
         return cls.from_dict(json.loads(text))
 
     def save(self, path: Any) -> Any:
