@@ -249,3 +249,18 @@ def test_strata_only_options_seed_and_netcdf_output_of_a_single_fit(tmp_path: Pa
     done = run_cli("fit", "--example", "kosovo", "-m", "mth-chao", "--format", "csv", "-o", "-", cwd=tmp_path)
     assert done.returncode == 0 and not (tmp_path / "-").exists()
     assert done.stdout.startswith("method,") and done.stdout.endswith("\n") and not done.stdout.endswith("\n\n")
+
+
+def test_fit_takes_the_interval_level_and_kind(tmp_path: Path) -> None:
+    """compare and report had --level; fit had neither --level nor --interval (a preset's [interval] table was
+    the only way, and non-Bayesian methods refused it)."""
+    done = run_cli("fit", "--example", "kosovo", "-m", "loglinear", "--level", "0.8", cwd=tmp_path)
+    assert done.returncode == 0 and "80% confidence interval (profile-likelihood)" in done.stdout
+    done = run_cli("fit", "--example", "kosovo", "-m", "dga", "--seed", "1", "--level", "0.9", "--interval", "hdi",
+                   "--format", "json", cwd=tmp_path)
+    payload = json.loads(done.stdout)
+    assert payload["interval"]["level"] == 0.9 and payload["interval"]["kind"] == "hdi"
+    for args, words in ((["-m", "chapman", "--interval", "hdi"], "Bayesian"), (["--level", "95"], "(0, 1)"),
+                        (["--interval", "widest"], "equal-tailed or hdi")):
+        done = run_cli("fit", "--example", "kosovo", *args, cwd=tmp_path)
+        assert done.returncode == 2 and words in done.stderr, done.stderr

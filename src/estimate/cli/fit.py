@@ -20,7 +20,7 @@ from estimate.cli._common import (
     standard_output,
 )
 from estimate.errors import DataError
-from estimate.presets import make_estimator, preset_names
+from estimate.presets import load_preset, make_estimator, preset_names
 from estimate.provenance import command_line
 
 
@@ -35,6 +35,11 @@ def fit(
     count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
     strata: str = typer.Option(None, "--strata", help="Comma-separated stratum columns: fit each stratum."),
     seed: int = typer.Option(None, "--seed", help="Random seed (Bayesian methods)."),
+    level: float = typer.Option(None, "--level", help="Interval level, e.g. 0.9 (default: the method's own, 0.95 "
+                                "unless its preset says otherwise)."),
+    interval: str = typer.Option(None, "--interval", help="Credible interval of a Bayesian method: equal-tailed "
+                                 "or hdi (default: the method's own, equal-tailed unless its preset says "
+                                 "otherwise)."),
     fmt: str = typer.Option(None, "--format", help="table, json, csv or parquet (default: from the --output "
                            "extension, else table)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write results to this file (atomically)."),
@@ -93,8 +98,20 @@ def fit(
         raise DataError(f"column {replicate!r} cannot be both a --strata column and the --replicate column")
     all_strata = ",".join(filter(None, [strata, replicate])) or None
     capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict)
+    if level is not None and not 0 < level < 1:
+        raise DataError(f"--level must be in (0, 1), e.g. 0.95; got {level:g}")
+    if interval is not None and interval not in ("equal-tailed", "hdi"):
+        raise DataError(f"--interval must be equal-tailed or hdi, got {interval!r}")
     overrides = {"seed": seed} if seed is not None else {}
-    estimator = make_estimator(method, model, **_accepted(method, model, overrides))
+    overrides = _accepted(method, model, overrides)
+    if level is not None:
+        overrides["level"] = level  # every method takes one
+    if interval is not None:
+        if not _accepted(method, model, {"interval": interval}):
+            raise DataError(f"--interval chooses among credible intervals of Bayesian methods; "
+                            f"{method or load_preset(model).method} gives a confidence interval of its own kind")
+        overrides["interval"] = interval
+    estimator = make_estimator(method, model, **overrides)
     if netcdf and not estimator.bayesian:
         raise DataError(f"-o {output}: a .nc file holds posterior draws, and {estimator.name} gives none (an "
                         "estimate with a confidence interval); write .json instead")
