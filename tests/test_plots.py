@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -201,3 +202,31 @@ def test_list_names_with_dollar_signs_are_drawn_literally(name: str, n_lists: in
     texts = [t for t in fig.findobj(lambda a: hasattr(a, "get_parse_math")) if "$" in t.get_text()]
     assert all(any(n in t.get_text() for t in texts) for n in names if "$" in n)  # every name is drawn
     assert not any(t.get_parse_math() for t in texts)
+
+
+def test_strata_plot_of_a_result_read_from_json_and_an_unbounded_total(tmp_path) -> None:
+    """Plotting a StrataResult read back from .json raised (no draws for the totals); an infinite upper end of
+    a total was drawn as a line stopping at the axis edge, as if finite."""
+    import pandas as pd
+
+    from estimate import CaptureData, fit_strata, load_result
+
+    frame = pd.DataFrame({"A": [1, 0, 1, 1, 0], "B": [0, 1, 1, 0, 1], "region": ["n", "n", "n", "s", "s"],
+                          "count": [30, 20, 10, 25, 15]})
+    data = CaptureData.from_aggregated(frame, lists=["A", "B"], strata="region")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = fit_strata(data, by="region", method="chapman")  # s: no overlap, no upper limit
+        figure = plots.plot_strata(result)
+    assert result.total()["upper"].iloc[0] == float("inf")
+    arrows = [t for ax in figure.axes for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    assert arrows
+    from estimate.estimators import LCMCR
+
+    three = CaptureData.from_aggregated(frame.assign(C=[1, 1, 0, 0, 1]), lists=["A", "B", "C"], strata="region")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bayes = fit_strata(three, by="region", estimator=LCMCR(burn_in=50, draws=20, thinning=1, chains=2, seed=1))
+        back = load_result(bayes.save(tmp_path / "strata.json"))  # summaries only: no draws to sum
+        figure = plots.plot_strata(back)
+    assert any("no posterior draws" in t.get_text() for ax in figure.axes for t in ax.texts)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from estimate.errors import DataError
 from estimate.results import interval_name, level_percent
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -401,7 +402,13 @@ def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_b
     if len(table) > max_strata:
         left_out = len(table) - max_strata
         table = table.sort_values("observed", ascending=False).head(max_strata)
-    totals = strata_result.total()
+    try:
+        totals = strata_result.total()
+    except DataError:  # read from .json: no draws to add up; the strata still plot, the totals panel says why
+        totals = pd.DataFrame({"observed": [float(table["observed"].sum())], "estimate": [math.nan],
+                               "lower": [math.nan], "upper": [math.nan],
+                               "reason": ["no total: this result holds no posterior draws (load its .nc file)"]})
+        totals_by = None
     totals["label"] = "all strata"
     if totals_by is not None:
         sub = strata_result.total(totals_by)
@@ -430,6 +437,9 @@ def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_b
                 continue
             upper = row["upper"] if math.isfinite(row["upper"]) else high * 1.08
             axis.hlines(y, row["lower"], upper, color=color, linewidth=2, alpha=0.6)
+            if not math.isfinite(row["upper"]):  # no upper limit: an arrow off the edge, not a finite end
+                axis.annotate("", xy=(high * 1.08, y), xytext=(high * 1.08 - 0.04 * high, y),
+                              arrowprops={"arrowstyle": "->", "color": color})
             axis.plot([row["estimate"]], [y], "o", color=color, markersize=5, gid=gid)
         axis.set_yticks(ys, frame["label"].tolist(), fontsize=8)
         axis.set_ylim(-0.7, len(frame) - 0.3)
