@@ -298,9 +298,18 @@ def test_rows_ending_in_a_separator_keep_their_columns(tmp_path) -> None:
     data = CaptureData.read(path, lists=["A", "B"])
     assert data.list_sizes.to_dict() == {"A": 2, "B": 3}
     extra = tmp_path / "extra.csv"
-    extra.write_text("A,B,C\n1,0,1,5\n0,1,1,3\n")  # a real extra value: refused, not dropped
-    with pytest.raises(DataError, match="more fields than the header"):
+    extra.write_text("A,B,C\n1,0,1,5\n0,1,1,3\n1,1,0,2\n")  # a real extra value, no row names: refused
+    with pytest.raises(DataError, match="one more field than the header"):
         CaptureData.read(extra)
+    # R's write.csv: row names with no header field, which pandas reads as the index (as before)
+    r_style = tmp_path / "r.csv"
+    r_style.write_text('"A","B","count"\n"1",1,0,3\n"2",0,1,2\n"3",1,1,4\n')
+    assert CaptureData.read(r_style).list_sizes.to_dict() == {"A": 7, "B": 6}
+    # read_csv's own header arguments pass through (header= was given twice and raised a TypeError)
+    plain = tmp_path / "plain.csv"
+    plain.write_text("A,B,count\n1,0,3\n0,1,2\n1,1,4\n")
+    assert CaptureData.read_csv(plain, header=0).observed == 9
+    assert CaptureData.read_csv(plain, header=None, names=["A", "B", "count"], skiprows=1).observed == 9
 
 
 @pytest.mark.parametrize("separator", [";", "\t"])

@@ -105,3 +105,5 @@ def test_a_local_file_named_like_a_preset_does_not_replace_it_and_bad_values_nam
         estimate.make_estimator(model="bad.toml")
     with pytest.raises(estimate.DataError, match="does not exist"):
         estimate.make_estimator(model="./nope")
+    # an override is not the preset's fault: it is checked (as any parameter) when fitting, unwrapped
+    assert estimate.make_estimator(model="lcmcr-default", K=0).K == 0

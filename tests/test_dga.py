@@ -302,3 +302,13 @@ def test_parameters_accept_numpy_numbers_and_refuse_booleans() -> None:
     LogLinear(screen=np.int64(3)).check_params()  # was refused
     with pytest.raises(ValueError, match="screen"):
         LogLinear(screen=True).check_params()
+
+
+def test_fit_many_without_seeds_gives_each_problem_its_own_stream_and_an_unbounded_tail_is_a_lower_bound(
+        kosovo: CaptureData) -> None:
+    first, second = DecomposableGraphBMA(seed=3, draws=50).fit_many([kosovo, kosovo])
+    assert not np.array_equal(first.draws(), second.draws())
+    assert second.details["seed"] == {"entropy": 3, "spawn_key": [1]}
+    with pytest.warns(EstimateWarning, match="only a lower bound"):
+        cut = DecomposableGraphBMA(max_missing=3_000, seed=1, draws=50).fit(kosovo)
+    assert cut.estimate_kind == "lower bound" and cut.interval.upper == math.inf

@@ -354,3 +354,12 @@ def test_one_chain_gets_r_hat_from_its_halves_and_short_runs_warn_once(kosovo: C
         warnings.simplefilter("always")
         LCMCR(chains=4, burn_in=50, draws=1, thinning=1, seed=1).fit(kosovo)
     assert [w.category for w in caught] == [estimate.ConvergenceWarning]
+
+
+def test_posterior_seed_attribute_takes_numpy_integers(kosovo: CaptureData) -> None:
+    """json.dumps of a SeedSequence built from numpy integers failed after sampling."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = LCMCR(burn_in=20, draws=10, thinning=1, chains=2,
+                       seed=np.random.SeedSequence(np.int64(5), spawn_key=(np.int64(2),))).fit(kosovo)
+    assert json.loads(result.posterior.posterior.attrs["seed"]) == {"entropy": 5, "spawn_key": [2]}

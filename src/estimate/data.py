@@ -569,8 +569,9 @@ class CaptureData:
         if strata_cols and "dtype" not in read_kwargs:
             read_kwargs = {**read_kwargs, "dtype": {column: str for column in strata_cols}}
         try:
-            header_kwargs = {k: v for k, v in read_kwargs.items() if k != "dtype"}
-            if "sep" not in read_kwargs and "delimiter" not in read_kwargs:
+            own_header = "header" in read_kwargs or "names" in read_kwargs
+            header_kwargs = {k: v for k, v in read_kwargs.items() if k not in ("dtype", "header", "names")}
+            if not own_header and "sep" not in read_kwargs and "delimiter" not in read_kwargs:
                 # one column whose name holds ';' or tabs: a file written with another separator (e.g. by a
                 # spreadsheet in a locale whose decimal mark is the comma)
                 first = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False, **header_kwargs)
@@ -580,24 +581,21 @@ class CaptureData:
                 if separator is not None:
                     read_kwargs = {**read_kwargs, "sep": separator}
                     header_kwargs = {**header_kwargs, "sep": separator}
-            if "header" not in read_kwargs and "names" not in read_kwargs:
                 # pandas renames a repeated column name ("A", "A.1"); the header as written must name each once
+                header = first if separator is None else pd.read_csv(
+                    source, header=None, nrows=1, dtype=str, keep_default_na=False, **header_kwargs)
+                _rewind(source)
+                _check_unique_columns([str(v) for v in header.iloc[0]] if len(header) else [],
+                                      where=f"the header of {str(path)!r}")
+            elif not own_header:
                 header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False, **header_kwargs)
                 _rewind(source)
                 _check_unique_columns([str(v) for v in header.iloc[0]] if len(header) else [],
                                       where=f"the header of {str(path)!r}")
-            if "index_col" not in read_kwargs:
-                # rows ending in a separator (a trailing comma, as some exports write) would otherwise make pandas
-                # take the first column as the row index and shift every value one column to the left
-                read_kwargs = {**read_kwargs, "index_col": False}
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", pd.errors.ParserWarning)
-                frame = pd.read_csv(source, **read_kwargs)
-            for warning in caught:
-                if issubclass(warning.category, pd.errors.ParserWarning) and "does not match" in str(warning.message):
-                    raise DataError(f"cannot read {str(path)!r} as CSV: some rows have more fields than the header "
-                                    f"names ({frame.shape[1]} columns); check the separators")
-                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+            frame = pd.read_csv(source, **read_kwargs)
+            if "index_col" not in read_kwargs and not isinstance(frame.index, pd.RangeIndex):
+                # a row has one field more than the header: pandas took the first column as row names
+                frame = _one_field_more(frame, source, read_kwargs, str(path))
         except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise DataError(f"cannot read {str(path)!r} as CSV: {exc}") from exc
         return cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
@@ -789,6 +787,20 @@ class CaptureData:
     def to_frame(self) -> pd.DataFrame:
         """Alias of :meth:`pattern_table` with stratum columns (aggregated layout, ready for ``from_frame``)."""
         return self.pattern_table(include_strata=True)
+
+
+def _one_field_more(frame: pd.DataFrame, source: Any, read_kwargs: dict[str, Any], path: str) -> pd.DataFrame:
+    """The rows of a CSV file have one more field than its header.  Rows ending in a separator (a trailing comma,
+    as some exports write) leave the last column empty: read again without row names, or every value would sit
+    one column to the left.  Unique row names (R's ``write.csv`` writes them, with no header field) stay the
+    index; anything else is refused rather than shifted."""
+    if frame.shape[1] and frame.iloc[:, -1].isna().all():
+        _rewind(source)
+        return pd.read_csv(source, **{**read_kwargs, "index_col": False})
+    if frame.index.is_unique:
+        return frame
+    raise DataError(f"cannot read {path!r} as CSV: its rows have one more field than the header names "
+                    f"({frame.shape[1]} columns); check the separators")
 
 
 def _rewind(source: Any) -> None:

@@ -140,9 +140,11 @@ def convergence_diagnostics(draws: np.ndarray) -> dict[str, float]:
             return {"r_hat": math.nan, "ess_bulk": math.nan, "ess_tail": math.nan, "constant_draws": True}
         if values.shape[0] > 1:
             r_hat = float(az.rhat(values))
-        else:  # one chain: ArviZ needs two; its halves (which ArviZ splits again) still show a drifting chain
+        elif values.shape[1] >= 8:  # one chain: ArviZ needs two; its halves (split again) still show a drift
             half = values.shape[1] // 2
             r_hat = float(az.rhat(np.stack([values[0, :half], values[0, values.shape[1] - half:]])))
+        else:  # halves of fewer than 4 draws: ArviZ's minimum
+            r_hat = math.nan
         ess_bulk = float(az.ess(values, method="bulk"))
         ess_tail = float(az.ess(values, method="tail"))
     return {"r_hat": r_hat, "ess_bulk": ess_bulk, "ess_tail": ess_tail}

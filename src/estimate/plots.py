@@ -396,6 +396,7 @@ def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_b
     (by documented count) are shown and the title says how many are left out.
     """
     table = strata_result.summary()
+    documented = float(table["observed"].sum())  # of every stratum, shown or not
     by = list(strata_result.by)
     table["label"] = table[by].astype(str).agg(" / ".join, axis=1)
     left_out = 0
@@ -405,7 +406,7 @@ def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_b
     try:
         totals = strata_result.total()
     except DataError:  # read from .json: no draws to add up; the strata still plot, the totals panel says why
-        totals = pd.DataFrame({"observed": [float(table["observed"].sum())], "estimate": [math.nan],
+        totals = pd.DataFrame({"observed": [documented], "estimate": [math.nan],
                                "lower": [math.nan], "upper": [math.nan],
                                "reason": ["no total: this result holds no posterior draws (load its .nc file)"]})
         totals_by = None

@@ -143,11 +143,12 @@ def make_estimator(method: str | None = None, model: str | Path | None = None, *
     unknown = sorted(set(params) - valid)
     if unknown:
         raise DataError(f"method {method!r} has no parameter(s) {unknown}; valid parameters: {sorted(valid)}")
+    if model is not None:
+        try:  # a bad value of the preset's own stops here, naming it, not at fit() after the data are read
+            cls(**preset.params).check_params()
+        except ValueError as exc:
+            raise DataError(f"preset {preset.name!r} ({preset.path}): {exc}") from exc
     estimator = cls(**params)
     if model is not None:  # recorded (name and full TOML text) in the provenance of every fit
         estimator._preset = preset
-        try:  # a bad value stops here, naming the preset, not at fit() after the data are read
-            estimator.check_params()
-        except ValueError as exc:
-            raise DataError(f"preset {preset.name!r} ({preset.path}): {exc}") from exc
     return estimator

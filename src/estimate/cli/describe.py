@@ -8,7 +8,14 @@ from pathlib import Path
 import typer
 
 from estimate.cli import app
-from estimate.cli._common import check_output_path, emit, format_of_suffix, handles_errors, load_input
+from estimate.cli._common import (
+    check_output_path,
+    emit,
+    format_of_suffix,
+    handles_errors,
+    load_input,
+    standard_output,
+)
 from estimate.errors import DataError
 
 
@@ -25,12 +32,13 @@ def describe(
     output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ) -> None:
     """Describe capture-history data: observed total, list sizes, overlaps, patterns."""
+    output = standard_output(output)
     named = format_of_suffix(output)
     if fmt is None:
         fmt = "json" if named == "json" else "table"
     if fmt not in ("table", "json"):
         raise DataError(f"unknown --format {fmt!r}; describe supports table or json")
-    if named in ("csv", "parquet"):  # it wrote the text there
+    if named in ("csv", "parquet") or (output is not None and output.suffix.lower() in (".nc", ".zarr")):
         raise DataError(f"describe writes a text summary or JSON, not {output.suffix} (it is several tables); "
                         "use --output FILE.json or FILE.txt")
     if fmt == "table" and named == "json":

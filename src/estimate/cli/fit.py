@@ -145,7 +145,6 @@ def fit(
 def _accepted(method: str | None, model: str | None, overrides: dict) -> dict:
     """Drop overrides the chosen estimator does not take (e.g. --seed for a closed-form method)."""
     from estimate.estimators.base import get_estimator_class
-    from estimate.presets import load_preset
 
     name = method if method is not None else load_preset(model).method
     valid = set(get_estimator_class(name)._param_names())

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from estimate.cli import app
-from estimate.cli._common import check_output_path, emit, handles_errors, split_option
+from estimate.cli._common import check_output_path, emit, handles_errors, split_option, standard_output
 from estimate.errors import DataError
 
 
@@ -40,6 +40,9 @@ def link(
     """Link record-level victim lists and write capture histories: 0/1 per list plus strata, one row per person."""
     from estimate.linkage import link_lists, read_lists, replicate_thresholds
 
+    output = standard_output(output)
+    if output is not None and output.suffix.lower() in (".nc", ".json", ".parquet", ".zarr"):
+        raise DataError(f"--output {str(output)!r}: link writes capture histories as CSV; give a .csv file")
     check_output_path(output, "--output")
     if replicate_method not in ("thresholds", "sample"):
         raise DataError(f"--replicate-method must be 'thresholds' or 'sample', got {replicate_method!r}")

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from estimate._checks import check_seed, is_real
+from estimate._checks import as_seed_sequence, check_seed, is_real
 from estimate.data import CaptureData
 from estimate.errors import DataError, UninformativeDataWarning
 from estimate.results import Result
@@ -196,9 +196,13 @@ class Estimator(ABC):
         """Fit several independent problems (strata, replicates); one Result or the exception per problem.
 
         ``seeds[i]`` (an int or ``numpy.random.SeedSequence``) replaces the estimator's seed for problem i, so a
-        problem's draws never depend on which other problems run with it or in what order.  Estimators with a
-        batched kernel (LCMCR) override this to advance all problems in one compiled call.
+        problem's draws never depend on which other problems run with it or in what order.  Without ``seeds``,
+        problem i gets the estimator's seed extended by spawn key i (:func:`per_problem_seeds`): no two problems
+        share a random stream.  Estimators with a batched kernel (LCMCR) override this to advance all problems
+        in one compiled call.
         """
+        if seeds is None and self.takes_seed and self.get_params().get("seed") is not None:
+            seeds = per_problem_seeds(self.get_params()["seed"], len(datasets))
         outcomes: list[Result | Exception] = []
         for i, data in enumerate(datasets):
             estimator = self.clone(seed=seeds[i]) if (seeds is not None and self.takes_seed) else self
@@ -207,6 +211,14 @@ class Estimator(ABC):
             except (ValueError, ArithmeticError, RuntimeError) as exc:  # RuntimeError: e.g. PyMC's SamplingError
                 outcomes.append(exc)
         return outcomes
+
+
+def per_problem_seeds(seed: Any, n: int) -> list[np.random.SeedSequence]:
+    """One seed per problem of a batch from one seed: its entropy, its spawn key extended by the problem's index
+    (common random numbers across problems would correlate their Monte Carlo errors)."""
+    root = as_seed_sequence(seed)
+    return [np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i), pool_size=root.pool_size)
+            for i in range(n)]
 
 
 def register(cls: type[Estimator]) -> type[Estimator]:

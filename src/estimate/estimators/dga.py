@@ -546,7 +546,8 @@ class DecomposableGraphBMA(Estimator):
             interval=interval if self.interval == "equal-tailed" else hdi_interval,
             observed=data.observed,
             lists=data.lists,
-            estimate_kind="posterior median",
+            # a tail beyond the grid of unknown size: the grid's median only bounds the posterior's from below
+            estimate_kind="lower bound" if posterior.tail_mass >= 1.0 else "posterior median",
             std_error=sd,
             diagnostics={
                 "seconds": time.perf_counter() - started,
@@ -585,8 +586,11 @@ class DecomposableGraphBMA(Estimator):
                  if posterior.tail_mass >= 1.0 else f"about {posterior.tail_mass:.2g}")
         warnings.warn(
             f"{self.name}: {share} of the posterior mass of N lies beyond the grid's upper end N = {bound:,} "
-            f"(n0 = {posterior.max_missing:,}); the posterior is truncated there, so the posterior mean, the upper "
-            f"interval end and the model probabilities are understated or distorted. {advice[0].upper()}{advice[1:]}.",
+            f"(n0 = {posterior.max_missing:,}); the posterior is truncated there: the posterior mean, the model "
+            "probabilities and the draws (which come from the grid) are understated or distorted, the quantiles "
+            "allow for the estimated tail and an interval end beyond the grid is given as ∞"
+            + (", and with a tail of unknown size the median is only a lower bound" if posterior.tail_mass >= 1.0
+               else "") + f". {advice[0].upper()}{advice[1:]}.",
             EstimateWarning,
             stacklevel=4,
         )

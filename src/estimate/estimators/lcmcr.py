@@ -215,22 +215,19 @@ class LCMCR(Estimator):
         draws can be repeated.  The results carry no per-fit provenance (``fit_strata`` records the run's).
         Problems whose N fails R-hat ≤ 1.01 or ESS ≥ 400 are counted in one ConvergenceWarning for the batch,
         with the first as an example (each result carries its own diagnostics)."""
-        from estimate.estimators.base import warn_if_lists_never_overlap
+        from estimate.estimators.base import per_problem_seeds, warn_if_lists_never_overlap
         from estimate.inference_data import convergence_problems, warn_if_some_not_converged
 
         datasets = [self._validated(d) for d in datasets]
         if seeds is not None and len(seeds) != len(datasets):
             raise ValueError(f"LCMCR.fit_many: seeds has {len(seeds)} entries for {len(datasets)} datasets")
-        if seeds is None and self.seed is not None:
-            # one stream per problem: common random numbers would correlate the problems' Monte Carlo errors
-            root = as_seed_sequence(self.seed)
-            seeds = [np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i), pool_size=root.pool_size)
-                     for i in range(len(datasets))]
+        if seeds is None and self.seed is not None:  # one stream per problem, as Estimator.fit_many
+            seeds = per_problem_seeds(self.seed, len(datasets))
         seeds = list(seeds) if seeds is not None else [None] * len(datasets)
         seeds = [int(np.random.SeedSequence().entropy) if s is None else s for s in seeds]
         too_few = []
         for data in datasets:
-            too_few.append(self._warn_if_too_few_lists(data, stacklevel=3))
+            too_few.append(self._warn_if_too_few_lists(data, stacklevel=2))
         for data in datasets:
             warn_if_lists_never_overlap(data, self.name, stacklevel=3)
         results = self._fit_batch(datasets, seeds)
@@ -296,7 +293,7 @@ class LCMCR(Estimator):
             # spawn key for a spawned sequence), as the lists are
             attrs={"method": self.name, "K": self.K, "a_alpha": float(self.a_alpha), "b_alpha": float(self.b_alpha),
                    "chains": self.chains, "burn_in": self.burn_in, "draws": self.draws, "thinning": self.thinning,
-                   "sampler": self.sampler, "seed": json.dumps(seed_repr)},
+                   "sampler": self.sampler, "seed": json.dumps(seed_repr, default=int)},
             data=data,
         )
         diagnostics = convergence_diagnostics(n_draws)

@@ -1086,7 +1086,11 @@ def pack_patterns(patterns: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray,
     if np.any((X != 0) & (X != 1)):
         raise ValueError("patterns must be 0/1")
     if c.dtype.kind not in "iu":
-        if c.dtype.kind not in "fb" or not np.all(np.isfinite(c)) or np.any(c != np.floor(c)):
+        try:
+            c = c.astype(float)
+        except (TypeError, ValueError):
+            raise ValueError("counts must be whole numbers") from None
+        if not np.all(np.isfinite(c)) or np.any(c != np.floor(c)):
             raise ValueError("counts must be whole numbers (a count of 2.7 people is not one)")
     if np.any(c < 0):
         raise ValueError("counts must be >= 0")
