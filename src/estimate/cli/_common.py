@@ -46,6 +46,7 @@ def resolve_format(fmt: str | None, output: Path | None) -> str:
                         "FILE.nc for strata")
     if fmt is None:
         fmt = format_of_suffix(output) or "table"
+    fmt = fmt.lower()  # --format JSON as --format json (method names and file suffixes are case-blind too)
     if fmt not in FORMATS:
         raise DataError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
     named = format_of_suffix(output)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-import pandas as pd
 import typer
 
 from estimate.cli import app
@@ -28,7 +28,8 @@ from estimate.provenance import command_line
 @handles_errors
 def fit(
     data: str = typer.Argument(None, help="CSV/Parquet file (record-level or aggregated), '-' for stdin."),
-    method: str = typer.Option(None, "--method", "-m", help="Estimator name (see `estimate methods`)."),
+    method: str = typer.Option(None, "--method", "-m", help="Estimator name (see `estimate methods`); default: "
+                               "lcmcr with the lcmcr-default preset."),
     model: str = typer.Option(None, "--model", help="Model preset name or TOML file (e.g. lcmcr-default)."),
     example: str = typer.Option(None, "--example", help="Use a bundled dataset, e.g. kosovo."),
     lists: str = typer.Option(None, "--lists", help="Comma-separated list columns."),
@@ -160,9 +161,12 @@ def methods() -> None:
     rows = []
     for name in method_names():
         cls = get_estimator_class(name)
-        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        # the docstring's first sentence, which may run over several lines
+        paragraph = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
+        doc = re.split(r"\.\s+(?=[A-Z])", paragraph)[0].rstrip(".") + "." if paragraph else ""
         rows.append({"method": name, "description": doc})
-    typer.echo(pd.DataFrame(rows).to_string(index=False))
+    width = max(len(row["method"]) for row in rows)
+    typer.echo("\n".join(f"{row['method']:<{width}}  {row['description']}" for row in rows))
     typer.echo("\nPresets: " + ", ".join(preset_names()))
 
 
