@@ -230,3 +230,22 @@ def test_strata_plot_of_a_result_read_from_json_and_an_unbounded_total(tmp_path)
         back = load_result(bayes.save(tmp_path / "strata.json"))  # summaries only: no draws to sum
         figure = plots.plot_strata(back)
     assert any("no posterior draws" in t.get_text() for ax in figure.axes for t in ax.texts)
+
+
+def test_long_list_names_are_wrapped_in_the_venn_and_upset_plots() -> None:
+    """Names of 40+ characters overprinted each other in the Venn diagram and ran off the figure."""
+    from estimate import CaptureData
+
+    names = ["Violations Documentation Center (VDC) field reports", "Syrian Network for Human Rights monthly list",
+             "Civil defence first responders"]
+    data = CaptureData([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1], [0, 1, 1], [1, 1, 1]],
+                       [50, 40, 30, 20, 10, 5, 3], names)
+    figure = plots.plot_overlap(data)
+    labels = [t.get_text() for t in figure.axes[0].texts if t.get_text().split("\n")[-1].replace(",", "").isdigit()
+              and not t.get_text().isdigit()]
+    assert len(labels) == 3
+    for label in labels:  # at most two lines of at most 22 characters, then the list size
+        lines = label.split("\n")
+        assert len(lines) <= 3 and all(len(line) <= 22 for line in lines[:-1])
+    assert any("…" in label for label in labels)
+    plt.close(figure)

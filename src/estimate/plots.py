@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -292,7 +293,7 @@ def plot_venn(data: CaptureData, ax: Axes | None = None) -> Figure:
         name = data.lists[j]
         ax.add_patch(Circle(centre, 1.0, facecolor=colors[j], alpha=0.22, edgecolor=colors[j], linewidth=1.5,
                             gid=f"venn-{name}"))
-        ax.text(*name_xy, f"{name}\n{int(sizes[name]):,}", ha="center", va="center", fontsize=10,
+        ax.text(*name_xy, f"{_wrapped(name, 22, 2)}\n{int(sizes[name]):,}", ha="center", va="center", fontsize=10,
                 color=colors[j], fontweight="bold")
     for pattern, xy in layout["regions"].items():
         value = counts.get(pattern, 0)
@@ -303,7 +304,10 @@ def plot_venn(data: CaptureData, ax: Axes | None = None) -> Figure:
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(f"People on each combination of lists (documented: {data.observed:,})", fontsize=10)
+    # a name wrapped over two lines reaches above the circles: keep the title clear of it
+    wrapped = any("\n" in _wrapped(name, 22, 2) for name in data.lists)
+    ax.set_title(f"People on each combination of lists (documented: {data.observed:,})", fontsize=10,
+                 pad=18 if wrapped else 6)
     return fig
 
 
@@ -356,7 +360,7 @@ def plot_upset(data: CaptureData, ax: Axes | None = None, *, max_patterns: int =
         if on.sum() > 1:
             ax_matrix.vlines(x, ys[on].min(), ys[on].max(), color="0.15", linewidth=1.8, zorder=2)
         ax_matrix.scatter(np.full(int(on.sum()), x), ys[on], s=36, color="0.15", zorder=3)
-    ax_matrix.set_yticks(ys, [f"{name}" for name in data.lists], fontsize=9)
+    ax_matrix.set_yticks(ys, [_wrapped(name, 28) for name in data.lists], fontsize=9)
     ax_matrix.set_ylim(-0.5, n_lists - 0.5)
     ax_matrix.set_xlim(-0.6, n_bars - 0.4)
     ax_matrix.tick_params(axis="both", length=0, labelbottom=False)
@@ -381,6 +385,16 @@ def plot_upset(data: CaptureData, ax: Axes | None = None, *, max_patterns: int =
     _thousands(ax_sizes.xaxis)
     ax_sizes.spines[["top", "left", "right"]].set_visible(False)
     return fig
+
+
+def _wrapped(name: str, width: int, max_lines: int = 3) -> str:
+    """A list name in lines of at most ``width`` characters, and at most ``max_lines`` of them (long names
+    overprinted each other and ran off the figure); the name in full is in the data and the tables."""
+    lines = textwrap.wrap(str(name), width, break_long_words=True) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: width - 1] + "…"
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------------------------------------ strata
