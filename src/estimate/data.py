@@ -569,29 +569,23 @@ class CaptureData:
         if strata_cols and "dtype" not in read_kwargs:
             read_kwargs = {**read_kwargs, "dtype": {column: str for column in strata_cols}}
         try:
-            own_header = "header" in read_kwargs or "names" in read_kwargs
-            header_kwargs = {k: v for k, v in read_kwargs.items() if k not in ("dtype", "header", "names")}
-            if not own_header and "sep" not in read_kwargs and "delimiter" not in read_kwargs:
-                # one column whose name holds ';' or tabs: a file written with another separator (e.g. by a
-                # spreadsheet in a locale whose decimal mark is the comma)
-                first = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False, **header_kwargs)
-                _rewind(source)
-                cells = [str(v) for v in first.iloc[0]] if len(first) else []
-                separator = next((sep for sep in (";", "\t") if len(cells) == 1 and sep in cells[0]), None)
-                if separator is not None:
-                    read_kwargs = {**read_kwargs, "sep": separator}
-                    header_kwargs = {**header_kwargs, "sep": separator}
-                # pandas renames a repeated column name ("A", "A.1"); the header as written must name each once
-                header = first if separator is None else pd.read_csv(
-                    source, header=None, nrows=1, dtype=str, keep_default_na=False, **header_kwargs)
-                _rewind(source)
-                _check_unique_columns([str(v) for v in header.iloc[0]] if len(header) else [],
-                                      where=f"the header of {str(path)!r}")
-            elif not own_header:
+            if "header" not in read_kwargs and "names" not in read_kwargs:
+                header_kwargs = {k: v for k, v in read_kwargs.items() if k != "dtype"}
                 header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False, **header_kwargs)
                 _rewind(source)
-                _check_unique_columns([str(v) for v in header.iloc[0]] if len(header) else [],
-                                      where=f"the header of {str(path)!r}")
+                cells = [str(v) for v in header.iloc[0]] if len(header) else []
+                if "sep" not in read_kwargs and "delimiter" not in read_kwargs and len(cells) == 1:
+                    # one column whose name holds ';' or tabs: a file written with another separator (e.g. by a
+                    # spreadsheet in a locale whose decimal mark is the comma)
+                    separator = next((sep for sep in (";", "\t") if sep in cells[0]), None)
+                    if separator is not None:
+                        read_kwargs = {**read_kwargs, "sep": separator}
+                        header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False,
+                                             **header_kwargs, sep=separator)
+                        _rewind(source)
+                        cells = [str(v) for v in header.iloc[0]]
+                # pandas renames a repeated column name ("A", "A.1"); the header as written must name each once
+                _check_unique_columns(cells, where=f"the header of {str(path)!r}")
             frame = pd.read_csv(source, **read_kwargs)
             if "index_col" not in read_kwargs and not isinstance(frame.index, pd.RangeIndex):
                 # a row has one field more than the header: pandas took the first column as row names

@@ -289,11 +289,12 @@ def plot_venn(data: CaptureData, ax: Axes | None = None) -> Figure:
     counts = _pattern_counts(data)
     sizes = data.list_sizes
     colors = ("#4c72b0", "#dd8452", "#55a868")
+    shown_names = [_wrapped(name, 22, 2) for name in data.lists]
     for j, (centre, name_xy) in enumerate(zip(layout["centres"], layout["names"], strict=True)):
         name = data.lists[j]
         ax.add_patch(Circle(centre, 1.0, facecolor=colors[j], alpha=0.22, edgecolor=colors[j], linewidth=1.5,
                             gid=f"venn-{name}"))
-        ax.text(*name_xy, f"{_wrapped(name, 22, 2)}\n{int(sizes[name]):,}", ha="center", va="center", fontsize=10,
+        ax.text(*name_xy, f"{shown_names[j]}\n{int(sizes[name]):,}", ha="center", va="center", fontsize=10,
                 color=colors[j], fontweight="bold")
     for pattern, xy in layout["regions"].items():
         value = counts.get(pattern, 0)
@@ -305,9 +306,8 @@ def plot_venn(data: CaptureData, ax: Axes | None = None) -> Figure:
     ax.set_aspect("equal")
     ax.axis("off")
     # a name wrapped over two lines reaches above the circles: keep the title clear of it
-    wrapped = any("\n" in _wrapped(name, 22, 2) for name in data.lists)
     ax.set_title(f"People on each combination of lists (documented: {data.observed:,})", fontsize=10,
-                 pad=18 if wrapped else 6)
+                 pad=18 if any("\n" in shown for shown in shown_names) else 6)
     return fig
 
 

@@ -68,17 +68,16 @@ def _find(name_or_path: str | Path) -> Path:
     candidate = Path(name_or_path)
     text = str(name_or_path)
     path_like = candidate.suffix == ".toml" or os.sep in text or bool(os.altsep and os.altsep in text)
-    if not path_like:
-        for directory in _models_dirs():
-            path = directory / f"{text}.toml"
-            if path.is_file():
-                return path
-        if candidate.is_file():
-            return candidate
-    elif candidate.is_file():
+    if path_like:
+        if not candidate.is_file():
+            raise DataError(f"preset file {text!r} does not exist")
         return candidate
-    else:
-        raise DataError(f"preset file {text!r} does not exist")
+    for directory in _models_dirs():
+        path = directory / f"{text}.toml"
+        if path.is_file():
+            return path
+    if candidate.is_file():
+        return candidate
     raise DataError(f"unknown model preset {str(name_or_path)!r}; bundled presets: {', '.join(preset_names())}")
 
 

@@ -499,6 +499,7 @@ def stratified(
         raise DataError(f"stratified: capture_probs gives no capture probabilities for {missing}")
     seq = _seed_sequence(seed)
     crc_counts = Counter(zlib.crc32(label.encode("utf-8")) for label in labels)
+    colliding = {label for label in labels if crc_counts[zlib.crc32(label.encode("utf-8"))] > 1}
     blocks, stratum_of, per_stratum = [], [], {}
     J = None
     for label, size in zip(labels, sizes.values(), strict=True):
@@ -509,7 +510,7 @@ def stratified(
         if J is not None and probs.shape[1] != J:
             raise DataError(f"stratum {label!r} has {probs.shape[1]} lists, the others {J}")
         J = probs.shape[1]
-        child = _child(seq, label, collides=crc_counts[zlib.crc32(label.encode("utf-8"))] > 1)
+        child = _child(seq, label, collides=label in colliding)
         x, class_sizes = _latent_class_matrix(_generator(child), n, weights, probs)
         blocks.append(x)
         stratum_of.append(np.full(n, label, dtype=object))
@@ -530,8 +531,7 @@ def stratified(
     N_by = {label: per_stratum[label]["N"] for label in labels}
     params = {"lists": names, "column": column, "strata": per_stratum}
     sim = SimulatedPopulation(data, int(sum(N_by.values())), N_by, "stratified", params, _seed_record(seq))
-    documented = {label: bool(block.any()) for label, block in zip(labels, blocks, strict=True)}
-    empty = [label for label, seen in documented.items() if not seen]
+    empty = [label for label, block in zip(labels, blocks, strict=True) if not block.any()]
     if empty:
         warnings.warn(
             f"stratified: nobody in stratum(s) {empty} is on any list, so the data have no rows for them (their "

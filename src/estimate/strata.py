@@ -680,9 +680,8 @@ def fit_strata(
 
 def _check_run_options(data: CaptureData, columns: list[str], replicate: str | None, estimator: Any, seed: Any,
                        executor: str, chunk_size: int, level: float) -> None:
-    """Refuse a run that cannot work before any stratum is fitted (a bad option must not cost hours)."""
-    if not columns and replicate is None:
-        raise DataError("by= names no stratum column; give at least one (e.g. by=['region'])")
+    """Refuse a run that cannot work before any stratum is fitted (a bad option must not cost hours); an empty
+    by= is refused by fit_strata before a frame is read."""
     if len(set(columns)) != len(columns):
         raise DataError(f"by= names a column more than once: {columns}")
     if replicate is not None and replicate in columns:

@@ -228,7 +228,6 @@ class LCMCR(Estimator):
         too_few = []
         for data in datasets:
             too_few.append(self._warn_if_too_few_lists(data, stacklevel=2))
-        for data in datasets:
             warn_if_lists_never_overlap(data, self.name, stacklevel=3)
         results = self._fit_batch(datasets, seeds)
         for data, few, result in zip(datasets, too_few, results, strict=True):
