@@ -387,3 +387,26 @@ def test_low_level_input_checks_and_seed_sequence_copy() -> None:
     sequence = np.random.SeedSequence(3)
     first, again = (spawn_generators(sequence, 1, 2)[0][0].integers(1 << 60) for _ in range(2))
     assert first == again
+
+
+@pytest.mark.parametrize("K", [3, 10, 60])
+def test_alpha_rate_uses_the_log_of_the_stick_product_without_underflow(K: int) -> None:
+    """Step 5's rate b_α − Σ log(1 − V_k), taken as the logarithm of the product, equals the sum of log1p's, also
+    when the product of K − 1 factors near 1 − _V_MAX would underflow (K = 60: down to 1e-708)."""
+    from numba import njit
+
+    from estimate.samplers.lcmcr_kernel import _V_MAX, _alpha_given_sticks
+    from estimate.samplers.variates import rng_handle, standard_gamma
+
+    @njit
+    def both(gen_a, gen_b, V, K, a, b):
+        return _alpha_given_sticks(rng_handle(gen_a), V, K, a, b), standard_gamma(rng_handle(gen_b), a + K - 1.0)
+
+    rng = np.random.default_rng(5)
+    V = np.concatenate([rng.uniform(0.0, 1.0, K - 1), [1.0]])
+    if K == 60:
+        V[: K - 1] = _V_MAX
+    alpha, gamma = both(np.random.default_rng(9), np.random.default_rng(9), V, K, 0.25, 0.25)
+    expected = gamma / (0.25 - np.sum(np.log1p(-V[: K - 1])))
+    assert math.isfinite(alpha)
+    assert alpha == pytest.approx(expected, rel=1e-12)

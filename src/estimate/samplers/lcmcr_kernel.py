@@ -597,10 +597,18 @@ def _stick_weights(V, pi, K):
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
 def _alpha_given_sticks(rh, V, K, a_alpha, b_alpha):
-    """α | V ~ Gamma(a_α + K − 1, rate b_α − Σ_{k<K} log(1 − V_k)) (step 5), floored at 1e-300."""
+    """α | V ~ Gamma(a_α + K − 1, rate b_α − Σ_{k<K} log(1 − V_k)) (step 5), floored at 1e-300.
+
+    The sum is the logarithm of the product ∏ (1 − V_k), taken once (or again whenever the running product falls
+    below 1e-280, long before it could underflow: each factor is ≥ 1 − _V_MAX = 1e-12)."""
     log_sum = 0.0
+    left = 1.0
     for k in range(K - 1):
-        log_sum += math.log1p(-V[k])
+        left *= 1.0 - V[k]
+        if left < 1e-280:
+            log_sum += math.log(left)
+            left = 1.0
+    log_sum += math.log(left)
     alpha = standard_gamma(rh, a_alpha + K - 1.0) / (b_alpha - log_sum)
     return 1e-300 if alpha < 1e-300 else alpha
 

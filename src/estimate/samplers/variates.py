@@ -8,7 +8,8 @@ state address and its ``next_double`` / ``next_uint64`` functions, plain integer
 that stream — the stream ``Generator.random()`` itself reads, so a chain's draws still depend on its own seeded
 Generator only.  The Generator object must outlive the handle (the kernel holds it as an argument).
 
-Algorithms (all exact up to floating-point rounding):
+Algorithms (all exact up to floating-point rounding).  ``log(1 − U)`` stands for ``log1p(−U)`` throughout: for U
+on the 2^-53 grid of ``Generator.random()``, 1 − U is exact, and ``log`` costs a third of ``log1p`` here.
 
 - standard normal: ziggurat with 256 layers (Marsaglia, G. & Tsang, W. W. 2000, "The ziggurat method for
   generating random variables", J. Stat. Softw. 5(8)), 52-bit magnitudes, exact tail beyond r = 3.654…;
@@ -164,8 +165,8 @@ def standard_normal(rh) -> float:
             return x
         if layer == 0:  # tail beyond r (Marsaglia 1964)
             while True:
-                xx = -math.log1p(-uniform(rh)) / _ZIG_R
-                yy = -math.log1p(-uniform(rh))
+                xx = -math.log(1.0 - uniform(rh)) / _ZIG_R
+                yy = -math.log(1.0 - uniform(rh))
                 if yy + yy > xx * xx:
                     return -(_ZIG_R + xx) if negative else _ZIG_R + xx
         elif (_ZIG_F[layer - 1] - _ZIG_F[layer]) * uniform(rh) + _ZIG_F[layer] < math.exp(-0.5 * x * x):
@@ -197,7 +198,7 @@ def standard_gamma(rh, a: float) -> float:
     """Gamma(a, 1), a > 0 (Marsaglia & Tsang 2000; a < 1 through G(a + 1)·U^{1/a}, U uniform on (0, 1])."""
     if a >= 1.0:
         return _gamma_at_least_one(rh, a)
-    boost = math.exp(math.log1p(-uniform(rh)) / a)
+    boost = math.exp(math.log(1.0 - uniform(rh)) / a)
     return _gamma_at_least_one(rh, a + 1.0) * boost
 
 
@@ -207,9 +208,9 @@ def beta(rh, a: float, b: float) -> float:
     if a == 1.0:
         if b == 1.0:
             return uniform(rh)
-        return -math.expm1(math.log1p(-uniform(rh)) / b)  # 1 − (1 − U)^{1/b}
+        return -math.expm1(math.log(1.0 - uniform(rh)) / b)  # 1 − (1 − U)^{1/b}
     if b == 1.0:
-        return math.exp(math.log1p(-uniform(rh)) / a)  # (1 − U)^{1/a}
+        return math.exp(math.log(1.0 - uniform(rh)) / a)  # (1 − U)^{1/a}
     x = standard_gamma(rh, a)
     return x / (x + standard_gamma(rh, b))
 
@@ -268,9 +269,11 @@ def binomial(rh, n: int, p: float) -> int:
     odds = r / q
     if mean < 10.0:
         U = uniform(rh)
-        if U <= 1.0 - mean:  # P(X = 0) = (1 − r)^n ≥ 1 − n·r (Bernoulli's inequality): X = 0 without exp/log1p
+        if U <= 1.0 - mean:  # P(X = 0) = (1 − r)^n ≥ 1 − n·r (Bernoulli's inequality): X = 0 without exp/log
             return n if flip else 0
-        qn = math.exp(nf * math.log1p(-r))
+        # log q, not log1p(−r) (≈ 4 ns against ≈ 14): q = 1 − r is rounded by at most 2^-53, which moves
+        # P(X = 0) by a relative n·2^-53 at most
+        qn = math.exp(nf * math.log(q))
         bound = min(nf, mean + 35.0)  # P(X > mean + 35) < 1e-13 for mean < 10: a restart guard only
         x = 0
         px = qn
