@@ -722,7 +722,7 @@ class CaptureData:
     def to_records(self) -> pd.DataFrame:
         """Expand to record-level rows (one per person), list columns as 0/1 plus any stratum columns."""
         table = self.pattern_table(include_strata=True)
-        repeated = table.loc[table.index.repeat(table["count"])].drop(columns="count")
+        repeated = table.loc[table.index.repeat(table[RESERVED_COUNT_NAME])].drop(columns=RESERVED_COUNT_NAME)
         return repeated.reset_index(drop=True)
 
     def content_hash(self) -> str:
@@ -741,13 +741,14 @@ class CaptureData:
         table = self.pattern_table(include_strata=True)
         table = table[table[list(lists)].sum(axis=1) > 0]
         return CaptureData._from_frame(
-            table, list(lists), "count", list(self.strata_columns), strict=strict, warn_duplicates=False
+            table, list(lists), RESERVED_COUNT_NAME, list(self.strata_columns), strict=strict, warn_duplicates=False
         )
 
     def without_strata(self) -> CaptureData:
         """Collapse all strata into one table (patterns merged across strata)."""
         table = self.pattern_table(include_strata=False)
-        return CaptureData._from_frame(table, list(self._lists), "count", [], strict=False, warn_duplicates=False)
+        return CaptureData._from_frame(table, list(self._lists), RESERVED_COUNT_NAME, [], strict=False,
+                                       warn_duplicates=False)
 
     def by(self, columns: str | Sequence[str] | None = None, *, strict: bool = False) -> dict[Hashable, CaptureData]:
         """Split by stratum columns: mapping stratum key → CaptureData of that stratum.
@@ -771,7 +772,7 @@ class CaptureData:
             parts[key] = CaptureData._from_frame(
                 group.drop(columns=columns).reset_index(drop=True),
                 list(self._lists),
-                "count",
+                RESERVED_COUNT_NAME,
                 rest,
                 strict=strict,
                 warn_duplicates=False,

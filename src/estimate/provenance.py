@@ -98,7 +98,7 @@ def seed_record(seed: Any) -> Any:
     if seed is None:
         return None
     if isinstance(seed, np.random.SeedSequence):
-        entropy = _json_int(seed.entropy)
+        entropy = entropy_as_json(seed.entropy)
         if seed.spawn_key:
             return {"entropy": entropy, "spawn_key": [int(k) for k in seed.spawn_key]}
         return entropy
@@ -111,7 +111,10 @@ def seed_record(seed: Any) -> Any:
     raise TypeError(f"cannot record seed of type {type(seed).__name__}; use an int or numpy.random.SeedSequence")
 
 
-def _json_int(entropy: Any) -> Any:
+def entropy_as_json(entropy: Any) -> Any:
+    """A SeedSequence's entropy as JSON: an int, a list of ints (entropy given as a sequence), or None."""
+    if entropy is None:
+        return None
     if isinstance(entropy, (int, np.integer)):
         return int(entropy)
     return [int(e) for e in entropy]

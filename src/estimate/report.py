@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from estimate.data import CaptureData
+from estimate.data import RESERVED_COUNT_NAME, CaptureData
 from estimate.errors import DataError
 from estimate.results import interval_name, level_percent
 
@@ -352,10 +352,11 @@ def _section_summary(data: CaptureData, info: Mapping[str, Any] | None, pooled_f
     overlap_frame = overlaps.reset_index().rename(columns={"index": "people on both"})
     parts.append('<h3>Pairwise overlaps</h3><p class="note">People on both lists (the diagonal: the list\'s size).</p>')
     parts.append(_table(overlap_frame, numeric=list(data.lists)))
-    patterns = data.pattern_table().sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
+    patterns = data.pattern_table().sort_values(RESERVED_COUNT_NAME, ascending=False, kind="stable")
+    patterns = patterns.reset_index(drop=True)
     shown = pd.DataFrame({name: patterns[name].map({1: "●", 0: ""}) for name in data.lists})
     shown["lists"] = patterns[list(data.lists)].sum(axis=1)
-    shown["people"] = patterns["count"]
+    shown["people"] = patterns[RESERVED_COUNT_NAME]
     parts.append("<h3>Observed combinations of lists</h3>"
                  "<p class=\"note\">One row per combination that occurs (● = on that list), with the number of "
                  "people on exactly those lists. These are counts, not records.</p>")

@@ -72,8 +72,9 @@ import numpy as np
 import pandas as pd
 
 from estimate._checks import as_seed_sequence, check_seed
-from estimate.data import CaptureData
+from estimate.data import RESERVED_COUNT_NAME, CaptureData
 from estimate.errors import DataError, DataWarning, UninformativeDataWarning
+from estimate.provenance import entropy_as_json
 
 __all__ = [
     "SimulatedPopulation",
@@ -171,10 +172,7 @@ def _seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
 def _seed_record(seq: np.random.SeedSequence) -> dict[str, Any]:
     """{"entropy", "spawn_key"} of the sequence the population was drawn from (entropy a list when it was given as
     one, e.g. ``SeedSequence([1, 2])``)."""
-    entropy = seq.entropy
-    if entropy is not None:
-        entropy = int(entropy) if isinstance(entropy, (int, np.integer)) else [int(e) for e in entropy]
-    return {"entropy": entropy, "spawn_key": [int(k) for k in seq.spawn_key]}
+    return {"entropy": entropy_as_json(seq.entropy), "spawn_key": [int(k) for k in seq.spawn_key]}
 
 
 def _child(seq: np.random.SeedSequence, label: str, *, collides: bool = False) -> np.random.SeedSequence:
@@ -527,7 +525,7 @@ def stratified(
     data = _capture_data(x_all, names, strata)
     if column != "stratum":
         frame = data.pattern_table(include_strata=True).rename(columns={"stratum": column})
-        data = CaptureData.from_aggregated(frame, lists=list(data.lists), count="count", strata=column)
+        data = CaptureData.from_aggregated(frame, lists=list(data.lists), count=RESERVED_COUNT_NAME, strata=column)
     N_by = {label: per_stratum[label]["N"] for label in labels}
     params = {"lists": names, "column": column, "strata": per_stratum}
     sim = SimulatedPopulation(data, int(sum(N_by.values())), N_by, "stratified", params, _seed_record(seq))

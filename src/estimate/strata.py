@@ -38,7 +38,7 @@ import pandas as pd
 
 from estimate._checks import check_seed, is_real, is_whole
 from estimate.atomic import atomic_write_bytes, atomic_write_text, remove_stale_temporaries
-from estimate.data import CaptureData
+from estimate.data import RESERVED_COUNT_NAME, CaptureData
 from estimate.errors import DataError, DataWarning, UninformativeDataWarning
 from estimate.results import Result
 
@@ -492,8 +492,8 @@ def _split(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], Captu
                 warnings.simplefilter("ignore")
                 parts[key] = CaptureData.from_aggregated(
                     # row numbers within the stratum, so an error's "row 7 (data line 1)" reads "row 0 (line 1)"
-                    group.drop(columns=columns).reset_index(drop=True), lists=list(data.lists), count="count",
-                    strata=rest or None
+                    group.drop(columns=columns).reset_index(drop=True), lists=list(data.lists),
+                    count=RESERVED_COUNT_NAME, strata=rest or None
                 )
         except DataError as exc:
             parts[key] = str(exc)
@@ -713,7 +713,7 @@ def _check_run_options(data: CaptureData, columns: list[str], replicate: str | N
 
 def _observed_by_key(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], int]:
     table = data.pattern_table(include_strata=True)
-    sums = table.groupby(columns, sort=True)["count"].sum()
+    sums = table.groupby(columns, sort=True)[RESERVED_COUNT_NAME].sum()
     return {(k if isinstance(k, tuple) else (k,)): int(v) for k, v in sums.items()}
 
 
