@@ -356,3 +356,76 @@ def test_unknown_dataset_of_the_wrong_type_and_empty_by() -> None:
     frame = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "region": ["x", "y", "x"], "count": [3, 4, 5]})
     with pytest.raises(DataError, match="names no stratum column"):
         estimate.fit_strata(frame, by=[], method="chapman")
+
+
+@pytest.mark.parametrize("name", ["Count", "N", "Frequency", " count "])
+def test_count_column_found_whatever_its_case_also_with_lists_given(name: str) -> None:
+    """An aggregated table whose count column is 'Count', 'N' ... was read as one row per pattern when lists= was
+    given (7 people instead of 86), and without lists= refused as a non-binary list."""
+    frame = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], name: [30, 20, 10]})
+    assert CaptureData.from_frame(frame, lists=["A", "B"]).observed == 60
+    assert CaptureData.from_frame(frame).observed == 60
+
+
+def test_non_binary_list_column_of_counts_suggests_the_count_option() -> None:
+    frame = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "people": [3, 20, 10]})
+    with pytest.raises(DataError, match=r"not binary.*count='people'; CLI: --count people"):
+        CaptureData.from_frame(frame)
+
+
+def test_yes_no_spellings_of_list_values() -> None:
+    frame = pd.DataFrame({"A": ["Y", "N", "y", "T"], "B": ["n", "Y", "yes", "f"], "C": ["1.0", "0.0", "0", "1"]})
+    data = CaptureData.from_frame(frame)
+    assert data.list_sizes.tolist() == [3, 2, 2]
+    assert data.observed == 4
+
+
+def test_aggregated_columns_that_are_neither_lists_nor_strata_are_warned_about() -> None:
+    """A replicate or stratum column left unnamed was summed over without a word (people counted once per
+    replicate); a 0/1 column left out is a list not used, whose rows are rightly merged, and is not warned about."""
+    frame = pd.DataFrame({"A": [1, 0, 1] * 2, "B": [0, 1, 1] * 2, "C": [0, 0, 1] * 2, "count": [30, 20, 10] * 2,
+                          "imp": [1] * 3 + [2] * 3})
+    with pytest.warns(DataWarning, match=r"\['imp'\] are neither lists.*counted more than once"):
+        CaptureData.from_frame(frame, lists=["A", "B"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        CaptureData.from_frame(frame[frame.imp == 1].drop(columns="imp"), lists=["A", "B"])
+    assert not [w for w in caught if "neither lists" in str(w.message)]
+
+
+def test_spreadsheet_and_exporter_artefacts_are_undone(tmp_path) -> None:
+    cases = {
+        "spaces.csv": "A, B, count\n1,0,30\n0,1,20\n1,1,10\n",
+        "r_write_csv.csv": '"","A","B","count"\n"1",1,0,30\n"2",0,1,20\n"3",1,1,10\n',
+        "pandas_index.csv": ",A,B,count\n0,1,0,30\n1,0,1,20\n2,1,1,10\n",
+        "excel.csv": "A,B,count,\n1,0,30,\n0,1,20,\n1,1,10,\n,,,\n,,,\n",
+    }
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text)
+        data = CaptureData.read_csv(tmp_path / name)
+        assert list(data.lists) == ["A", "B"], name
+        assert data.observed == 60, name
+    (tmp_path / "clash.csv").write_text("A, A,count\n1,0,3\n0,1,2\n")
+    with pytest.raises(DataError, match="more than one column named"):
+        CaptureData.read_csv(tmp_path / "clash.csv")
+
+
+def test_semicolon_file_with_points_grouping_thousands_is_refused(tmp_path) -> None:
+    """'2.000' in a ';' file (a comma-decimal locale) was read as 2 where it meant two thousand."""
+    (tmp_path / "de.csv").write_text("A;B;count\n1;0;2.000\n0;1;1.131\n1;1;3\n")
+    with pytest.raises(DataError, match=r"'2\.000'.*2\.000 = 2000"):
+        CaptureData.read_csv(tmp_path / "de.csv")
+    (tmp_path / "ok.csv").write_text("A;B;count\n1;0;2000\n0;1;1131\n1;1;3\n")
+    assert CaptureData.read_csv(tmp_path / "ok.csv").observed == 3134
+
+
+def test_stratum_values_differing_only_in_spaces_are_refused(tmp_path) -> None:
+    (tmp_path / "ws.csv").write_text("region,A,B,count\nNorth,1,0,30\nNorth ,0,1,20\nNorth,1,1,10\n")
+    with pytest.raises(DataError, match="differ only in spaces"):
+        CaptureData.read_csv(tmp_path / "ws.csv", strata="region")
+
+
+def test_parquet_with_the_columns_in_its_index(tmp_path) -> None:
+    records = estimate.datasets.load("kosovo").to_records()
+    records.groupby(list(records.columns)).size().to_frame("count").to_parquet(tmp_path / "mi.parquet")
+    assert CaptureData.read(tmp_path / "mi.parquet").observed == 4400

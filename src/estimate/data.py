@@ -34,7 +34,7 @@ from estimate.errors import DataError, DataWarning
 
 __all__ = ["CaptureData"]
 
-_COUNT_CANDIDATES = ("count", "counts", "freq", "frequency", "n", "Freq")
+_COUNT_CANDIDATES = ("count", "counts", "freq", "frequency", "n")  # matched without case and outer spaces
 _NOT_CSV_SUFFIXES = (".json", ".jsonl", ".ndjson", ".xlsx", ".xls", ".ods", ".nc", ".feather", ".arrow", ".zarr")
 #: the people-count column of :meth:`CaptureData.pattern_table` (so no list or stratum may take this name)
 RESERVED_COUNT_NAME = "count"
@@ -93,17 +93,50 @@ def _binary_column(frame: pd.DataFrame, column: str) -> np.ndarray:
         values = series.to_numpy(dtype=float)
         bad = ~np.isin(values, (0.0, 1.0))
     else:
-        mapping = {"0": 0.0, "1": 1.0, "true": 1.0, "false": 0.0, "yes": 1.0, "no": 0.0}
+        mapping = {"0": 0.0, "1": 1.0, "0.0": 0.0, "1.0": 1.0, "true": 1.0, "false": 0.0, "t": 1.0, "f": 0.0,
+                   "yes": 1.0, "no": 0.0, "y": 1.0, "n": 0.0}
         normalised = series.astype(str).str.strip().str.lower()
         values = normalised.map(mapping).to_numpy(dtype=float)
         bad = np.isnan(values)
     if bad.any():
         position = int(np.flatnonzero(bad)[0])
+        hint = ""
+        finite = values[~np.isnan(values)]
+        if finite.size and np.all(finite >= 0) and np.all(finite == np.round(finite)) and np.any(finite > 1):
+            hint = (f"; if {column!r} holds the number of people with each pattern, name it as the count column "
+                    f"(count={column!r}; CLI: --count {column})")
         raise DataError(
             f"list column {column!r} is not binary: {_shown_value(series.iloc[position])} at "
-            f"{_row_label(frame, position)}; use 0/1 or True/False"
+            f"{_row_label(frame, position)}; use 0/1, True/False or yes/no{hint}"
         )
     return values.astype(np.uint8)
+
+
+def _count_column_by_name(frame: pd.DataFrame, exclude: set[Any]) -> Any:
+    """The column whose name is a usual name of the count column (``count``, ``N``, ``Frequency`` ..., compared
+    without case and outer spaces; an exact ``count`` first), unless it is in ``exclude``; else None."""
+    candidates = [c for c in frame.columns if c not in exclude and str(c).strip().casefold() in _COUNT_CANDIDATES]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (c != "count", _COUNT_CANDIDATES.index(str(c).strip().casefold())))
+
+
+def _warn_summed_over(frame: pd.DataFrame, unused: list[Any]) -> None:
+    """Aggregated data with ``lists=`` given: warn about unused columns that are not 0/1 (lists left out, whose
+    rows are rightly merged): their rows are added together, which double-counts people if such a column is a
+    stratum or an imputation replicate."""
+    summed = []
+    for column in unused:
+        values = pd.to_numeric(frame[column], errors="coerce") if not pd.api.types.is_bool_dtype(frame[column]) \
+            else frame[column].astype(float)
+        if not (values.notna().all() and values.isin([0, 1]).all()) and frame[column].nunique(dropna=False) > 1:
+            summed.append(column)
+    if summed:
+        warnings.warn(
+            f"column(s) {[_plain(c) for c in summed]} are neither lists, the count nor strata: the counts of rows that "
+            "differ only there are added together. If they are strata or imputation replicates, people are counted "
+            "more than once; name them as strata (CLI: --strata) or replicates (--replicate)",
+            DataWarning, stacklevel=4)
 
 
 def _shown_value(value: object) -> str:
@@ -183,15 +216,21 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
                 f"stratum column {column!r} has a missing value at {_row_label(frame, position)}; "
                 "drop or impute those records (for imputed replicates, add a replicate column)"
             )
-        if frame[column].dtype == object:  # e.g. 1 and "1": two strata that print alike in every table
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column].dtype):
+            # e.g. 1 and "1", or "North" and "North ": two strata that print alike in every table
             values = pd.unique(frame[column])
             by_text: dict[str, object] = {}
             for value in values:
-                other = by_text.setdefault(str(value), value)
+                other = by_text.setdefault(str(value).strip(), value)
                 if other is not value and type(other) is not type(value):
                     raise DataError(
                         f"stratum column {column!r} holds {other!r} and {value!r}, different values that read alike; "
                         "make the column one type (e.g. all text)"
+                    )
+                if other is not value and str(other) != str(value):  # "North" and "North ": one stratum, surely
+                    raise DataError(
+                        f"stratum column {column!r} holds {other!r} and {value!r}, which differ only in spaces "
+                        "around them and would be fitted as two strata; remove the spaces"
                     )
 
 
@@ -428,6 +467,9 @@ class CaptureData:
             else [c for c in frame.columns if c != count and c not in strata_cols]
         )
         _check_columns_exist(frame, list_cols, "list")
+        if lists is not None:
+            _warn_summed_over(frame, [c for c in frame.columns if c != count and c not in list_cols
+                                      and c not in strata_cols])
         return cls._from_frame(frame, list_cols, count, strata_cols, strict=strict, warn_duplicates=True)
 
     @classmethod
@@ -516,16 +558,18 @@ class CaptureData:
     ) -> CaptureData:
         """Build from a DataFrame, aggregated if it has a count column (``count`` or a usual name), else records.
 
-        A column found by its name (``count``, ``counts``, ``freq``, ``frequency``, ``n``, ``Freq``) is not taken
-        as the counts if ``lists`` names it; one other than ``count`` whose values are all 0 or 1 could as well be
-        a list, and is refused as ambiguous (pass ``count=`` or ``lists=``)."""
+        A column found by its name (``count``, ``counts``, ``freq``, ``frequency`` or ``n``, in any case and with
+        outer spaces: ``Count``, ``N``, ``Frequency`` ...) is not taken as the counts if ``lists`` names it; one
+        other than ``count`` whose values are all 0 or 1 could as well be a list, and without ``lists=`` is refused
+        as ambiguous, and one that numbers the rows 1, 2, … is refused as a row number (pass ``count=`` or
+        ``lists=``)."""
         frame = _require_frame(frame)
         if count is None:
             named = set(lists) if lists is not None and not isinstance(lists, str) else {lists}
-            count = next((c for c in _COUNT_CANDIDATES if c in frame.columns and c not in named), None)
-            if count is not None and count != "count" and lists is None:
+            count = _count_column_by_name(frame, named)
+            if count is not None and count != "count":
                 values = pd.to_numeric(frame[count], errors="coerce")
-                if values.notna().all() and values.isin([0, 1]).all():
+                if lists is None and values.notna().all() and values.isin([0, 1]).all():
                     raise DataError(
                         f"column {count!r} holds only 0 and 1: it could be a list or the count column. Say which: "
                         f"count={count!r} (CLI: --count {count}) for aggregated data, or lists=[...] naming the list "
@@ -535,7 +579,9 @@ class CaptureData:
                     raise DataError(
                         f"column {count!r} numbers the rows 1, 2, …, {len(values)}: it looks like a row number, not "
                         f"the number of people with each pattern. Say which: count={count!r} (CLI: --count "
-                        f"{count}) for aggregated data, or lists=[...] naming the list columns (CLI: --lists)")
+                        f"{count}) for aggregated data, or "
+                        + ("rename or drop that column for one row per person" if lists is not None else
+                           "lists=[...] naming the list columns (CLI: --lists)"))
         if count is not None:
             return cls.from_aggregated(frame, lists=lists, count=count, strata=strata, strict=strict)
         return cls.from_records(frame, lists=lists, strata=strata, strict=strict)
@@ -586,10 +632,14 @@ class CaptureData:
                         cells = [str(v) for v in header.iloc[0]]
                 # pandas renames a repeated column name ("A", "A.1"); the header as written must name each once
                 _check_unique_columns(cells, where=f"the header of {str(path)!r}")
+            if read_kwargs.get("sep") == ";" and "decimal" not in read_kwargs and "thousands" not in read_kwargs:
+                _refuse_ambiguous_thousands(source, read_kwargs, strata_cols, str(path))
             frame = pd.read_csv(source, **read_kwargs)
             if "index_col" not in read_kwargs and not isinstance(frame.index, pd.RangeIndex):
                 # a row has one field more than the header: pandas took the first column as row names
                 frame = _one_field_more(frame, source, read_kwargs, str(path))
+            elif "header" not in read_kwargs and "names" not in read_kwargs and len(cells) == frame.shape[1]:
+                frame = _tidy_spreadsheet_export(frame, cells, str(path))
         except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise DataError(f"cannot read {str(path)!r} as CSV: {exc}") from exc
         return cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
@@ -613,6 +663,8 @@ class CaptureData:
             frame = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several unrelated types
             raise DataError(f"cannot read {str(path)!r} as Parquet: {exc}") from exc
+        if any(name is not None for name in frame.index.names):  # columns kept in the index (groupby(...).size())
+            frame = frame.reset_index()
         return cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
 
     @classmethod
@@ -796,6 +848,53 @@ def _one_field_more(frame: pd.DataFrame, source: Any, read_kwargs: dict[str, Any
         return frame
     raise DataError(f"cannot read {path!r} as CSV: its rows have one more field than the header names "
                     f"({frame.shape[1]} columns); check the separators")
+
+
+_THOUSANDS_WITH_POINTS = r"\d{1,3}(?:\.\d{3})+"
+
+
+def _refuse_ambiguous_thousands(source: Any, read_kwargs: dict[str, Any], strata: list[str], path: str) -> None:
+    """A ';'-separated file (as spreadsheets write where the decimal mark is the comma) whose numbers look like
+    2.000 or 1.131: the point may group thousands (two thousand) or mark decimals (two); refuse rather than guess."""
+    raw = pd.read_csv(source, **{**read_kwargs, "dtype": str, "keep_default_na": False})
+    _rewind(source)
+    for column in raw.columns:
+        if column in strata:
+            continue
+        text = raw[column].astype(str).str.strip()
+        hits = text.str.fullmatch(_THOUSANDS_WITH_POINTS)
+        if hits.any():
+            value = text[hits].iloc[0]
+            raise DataError(
+                f"column {str(column)!r} of the ';'-separated file {path!r} holds {value!r}: in files written with "
+                f"';' the point often groups thousands ({value} = {value.replace('.', '')}), but it would be read as "
+                "a decimal mark; write the numbers without thousands separators (or read the file with pandas and "
+                "pass the DataFrame)")
+
+
+def _tidy_spreadsheet_export(frame: pd.DataFrame, cells: list[str], path: str) -> pd.DataFrame:
+    """Undo what spreadsheets and exporters add around a table: spaces around header names (``A, B, count``), a
+    first column with an empty header and distinct values (row names, as R's ``write.csv`` and pandas'
+    ``to_csv`` write them), columns with an empty header and no values (a trailing separator on the header line),
+    and trailing rows with no values (rows of separators at the end of an Excel export)."""
+    empty_header = [i for i, cell in enumerate(cells) if not cell.strip()]
+    drop = []
+    for i in empty_header:
+        column = frame.columns[i]
+        values = frame[column]
+        if values.isna().all() or (i == 0 and values.notna().all() and values.is_unique and frame.shape[1] > 1):
+            drop.append(column)
+    if drop:
+        frame = frame.drop(columns=drop)
+    renamed = {c: c.strip() for c in frame.columns if isinstance(c, str) and c != c.strip()}
+    if renamed:
+        _check_unique_columns([renamed.get(c, c) for c in frame.columns], where=f"the header of {path!r}")
+        frame = frame.rename(columns=renamed)
+    filled = frame.notna().any(axis=1).to_numpy()
+    if len(filled) and not filled[-1]:
+        last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+        frame = frame.iloc[:last]
+    return frame
 
 
 def _rewind(source: Any) -> None:
