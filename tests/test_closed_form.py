@@ -53,7 +53,10 @@ def test_lists_that_never_overlap_warn_and_give_an_unbounded_interval() -> None:
     data = two_lists(n11=0, n10=30, n01=40)
     with pytest.warns(UninformativeDataWarning, match="never overlap"):
         result = Chapman().fit(data)
-    assert result.estimate == pytest.approx(31 * 41 - 1)
+    # the +1 correction alone keeps (n1 + 1)(n2 + 1) − 1 finite: kept aside, not shown as an estimate
+    assert math.isinf(result.estimate) and math.isinf(result.interval.upper)
+    assert result.details["boundary_estimate"] == pytest.approx(31 * 41 - 1)
+    assert "no finite estimate" in result.sentence() or "∞" in result.sentence() or "no upper" in result.sentence()
     with pytest.warns(UninformativeDataWarning, match="never overlap"):
         lp = LincolnPetersen().fit(data)
     assert math.isinf(lp.estimate) and math.isinf(lp.interval.upper) and lp.interval.lower == data.observed

@@ -256,3 +256,15 @@ def test_clone_copies_parameters_and_takes_sklearn_get_params() -> None:
     assert original.get_params(deep=False) == original.get_params()  # scikit-learn's signature
     with pytest.raises(ValueError, match="no parameter"):
         original.clone(bogus=1)  # was a TypeError
+
+
+def test_estimate_outside_its_profile_interval_is_replaced_by_the_profile_maximum() -> None:
+    """Lists B and C never overlap: the all-two-way fit has no MLE and stopped at N = 888, which was printed next
+    to its own profile interval 138–146 ("Estimated total: 888 (95% confidence interval 138–146)")."""
+    data = CaptureData.from_frame(pd.DataFrame([(1, 0, 0, 50), (0, 1, 0, 40), (0, 0, 1, 30), (1, 1, 0, 10),
+                                                (1, 0, 1, 8)], columns=["A", "B", "C", "count"]))
+    with pytest.warns(UninformativeDataWarning, match="outside its own profile-likelihood interval"):
+        result = LogLinear(terms="all-two-way").fit(data)
+    assert result.interval.lower <= result.estimate <= result.interval.upper
+    assert result.estimate == pytest.approx(result.details["profile_estimate"])
+    assert result.details["boundary_estimate"] > result.interval.upper

@@ -49,8 +49,10 @@ def test_every_method_warns_when_no_one_is_on_two_lists(method: str) -> None:
         assert result.sentence().endswith("treat the total as unbounded above.")
         assert "comes from the priors" in str(result)
         assert estimate.Result.from_json(result.to_json()).details["prior_driven"] == "the lists never overlap"
-    else:  # the likelihood methods report no upper limit instead
+    else:  # the likelihood methods report no upper limit instead, and no finite estimate (Chapman and Chao
+        # reported their arithmetic on the list sizes, 60,500 and 125,250, as an estimate and a lower bound)
         assert result.interval.upper == float("inf")
+        assert result.estimate == float("inf")
 
 
 def test_no_warning_once_someone_is_on_two_lists() -> None:

@@ -97,3 +97,9 @@ def test_diagnostics_that_cannot_be_computed_are_not_a_pass() -> None:
     assert convergence_problems({}) == []  # non-Bayesian methods have no diagnostics
     with pytest.warns(ConvergenceWarning, match="could not be computed"):
         LCMCR(burn_in=100, draws=3, thinning=1, chains=2, seed=1).fit(datasets.load("kosovo"))
+
+
+def test_sentence_never_says_about_100_percent_undocumented() -> None:
+    result = Result(method="m", model="m", estimate=900_000_000.0, interval=Interval(1.76e8, 4.6e9), observed=60_001)
+    assert "more than 99% of the total is undocumented" in result.sentence()
+    assert "about 100%" not in result.sentence()

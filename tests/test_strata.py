@@ -666,3 +666,11 @@ def test_totals_by_a_numeric_column_follow_its_values_and_an_all_failed_run_says
         warnings.simplefilter("ignore")
         hopeless = fit_strata(data, by="month", estimator=LCMCR(seed=1, **FAST), min_records=10**6)
     assert "no stratum could be estimated" in str(hopeless) and "nan" not in str(hopeless).split("total")[1][:40]
+
+
+def test_an_estimator_passed_in_place_of_by_is_named_in_the_error() -> None:
+    from estimate import Chapman
+
+    sim = estimate.simulate.scenario("strata", seed=1)
+    with pytest.raises(DataError, match="pass it as estimator="):
+        estimate.fit_strata(sim.data, Chapman())

@@ -307,7 +307,12 @@ class Result:
                         "the data: treat the total as unbounded above.")
         fraction = self.undocumented_fraction
         if math.isfinite(fraction):
-            share = f"about {fraction:.0%}" if fraction >= 0.005 or fraction <= 0 else "less than 1%"
+            if 0 < fraction < 0.005:
+                share = "less than 1%"
+            elif 0.995 <= fraction < 1:  # "about 100%" cannot be: someone was documented
+                share = "more than 99%"
+            else:
+                share = f"about {fraction:.0%}"
             if bound:
                 share = f"at least {share}"
             if population:

@@ -581,8 +581,13 @@ def fit_strata(
         preset says otherwise).  The kind of interval (equal-tailed or HDI) is the estimator's as well.
     """
     from estimate import provenance
+    from estimate.estimators.base import Estimator
     from estimate.presets import make_estimator
 
+    for name, value in (("by", by), ("method", method), ("model", model)):
+        if isinstance(value, Estimator):
+            raise DataError(f"fit_strata got an estimator as {name}=; pass it as estimator=... and the stratum "
+                            "columns as by=... (e.g. fit_strata(data, by='region', estimator=Chapman()))")
     started = provenance.now()
     if estimator is None:
         estimator = make_estimator(method, model)

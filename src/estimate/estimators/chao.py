@@ -52,8 +52,8 @@ class ChaoLowerBound(Estimator):
             if not data.lists_overlap:
                 warnings.warn(
                     "chao: no one is on two or more lists (the lists never overlap), so the data do not bound N: "
-                    "the bias-corrected form n + f1(f1 − 1)/2 is arithmetic on the list sizes, not an estimate; "
-                    "the interval is reported as unbounded above",
+                    "the bias-corrected form n + f1(f1 − 1)/2 is arithmetic on the list sizes, not an estimate "
+                    "(kept as details['boundary_estimate']); the estimate and upper limit are reported as infinite",
                     UninformativeDataWarning,
                     stacklevel=3,
                 )
@@ -68,8 +68,14 @@ class ChaoLowerBound(Estimator):
             variance = f1 * (f1 - 1) / 2 + f1 * (2 * f1 - 1) ** 2 / 4 - f1**4 / (4 * estimate) if estimate else 0.0
             form = "f1(f1−1)/2"
         interval = log_normal_interval(estimate, n, max(variance, 0.0), self.level)
+        std_error = math.sqrt(max(variance, 0.0))
+        details: dict[str, float] = {"f1": f1, "f2": f2}
         if not data.lists_overlap:
+            # no finite bound follows from the data (f1²/(2 f2) → ∞); the bias-corrected value is kept aside, as
+            # Lincoln–Petersen and the log-linear models keep theirs, so no table or sentence shows it as a bound
             interval = Interval(float(n), math.inf, level=self.level, kind="none")
+            details["boundary_estimate"] = estimate
+            estimate, std_error = math.inf, math.inf
         return Result(
             method=self.name,
             model=f"Chao (1987) lower bound n + {form} under heterogeneous capture",
@@ -78,6 +84,6 @@ class ChaoLowerBound(Estimator):
             observed=n,
             lists=data.lists,
             estimate_kind="lower bound",
-            std_error=math.sqrt(max(variance, 0.0)),
-            details={"f1": f1, "f2": f2},
+            std_error=std_error,
+            details=details,
         )

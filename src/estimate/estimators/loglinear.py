@@ -135,6 +135,13 @@ def _information(llf: float, k: int, n_cells: int) -> tuple[float, float]:
 _PROFILE_CEILING = 1e13
 
 
+def outside_profile_interval(estimate: float, profile_n: float, lower: float, upper: float, n: int) -> bool:
+    """Whether a fitted N lies outside its own profile-likelihood interval (beyond rounding slack): the IRLS
+    coefficients ran off to a boundary and exp(β0) landed anywhere, while the profile's maximum is the MLE of N."""
+    slack = 1e-6 * max(n, 1)
+    return math.isfinite(profile_n) and not lower - slack <= estimate <= upper + slack
+
+
 def profile_interval(
     X_full: np.ndarray, y_full: np.ndarray, observed: int, level: float = 0.95,
     start: np.ndarray | None = None,
@@ -469,6 +476,7 @@ class LogLinear(Estimator):
         # a fit reported converged can still be drifting towards an MLE at infinity (β0 grows while the deviance
         # settles); a large exp(β0) means that only when the MLE does not exist — with one person on both of two
         # lists of 3,000, N̂ ≈ 9e6 is a genuine, finite MLE
+        boundary_estimate = None
         unbounded = (not chosen.fit.converged) or not math.isfinite(estimate) or (
             f0 > 1e3 * max(n, 1) and not chosen.exists)
         if not chosen.exists and not unbounded:
@@ -500,6 +508,15 @@ class LogLinear(Estimator):
         else:
             profile_n, lower, upper = profile_interval(X_full, y, n, self.level, start=chosen.fit.params)
             interval = Interval(lower, upper, level=self.level, kind="profile-likelihood")
+            if outside_profile_interval(estimate, profile_n, lower, upper, n):
+                warnings.warn(
+                    f"log-linear model {self._describe(chosen.terms)}: N = {estimate:,.1f} from where the fit "
+                    f"stopped lies outside its own profile-likelihood interval; reporting the profile maximum "
+                    f"{profile_n:,.1f}",
+                    UninformativeDataWarning,
+                    stacklevel=4,
+                )
+                boundary_estimate, estimate, std_error = estimate, profile_n, math.nan
         deviance = 2 * float(np.sum(np.where(y[1:] > 0, y[1:] * np.log(np.where(y[1:] > 0, y[1:], 1)
                                                                         / chosen.fit.mu), 0) - (y[1:] - chosen.fit.mu)))
         df = len(y) - 1 - X_full.shape[1]
@@ -510,7 +527,7 @@ class LogLinear(Estimator):
             "profile_estimate": profile_n,
             "criterion": self.criterion,
         }
-        if unbounded:
+        if unbounded or boundary_estimate is not None:
             details["boundary_estimate"] = boundary_estimate
         if candidates:
             table = sorted(candidates, key=self._rank)[:20]

@@ -35,7 +35,14 @@ import pandas as pd
 from estimate.data import CaptureData
 from estimate.errors import UninformativeDataWarning
 from estimate.estimators.base import Estimator, NotApplicable, register
-from estimate.estimators.loglinear import MAX_LISTS, fit_poisson_glm, full_table, mle_exists, profile_interval
+from estimate.estimators.loglinear import (
+    MAX_LISTS,
+    fit_poisson_glm,
+    full_table,
+    mle_exists,
+    outside_profile_interval,
+    profile_interval,
+)
 from estimate.results import Interval, Result
 
 __all__ = ["HeterogeneityModel", "M0", "Mt", "MhChao", "MhPoisson2", "MhDarroch", "MthChao", "MthPoisson2",
@@ -182,8 +189,7 @@ class HeterogeneityModel(Estimator):
         else:
             profile_n, lower, upper = profile_interval(X_full, y, n, self.level, start=fit.params)
             interval = Interval(lower, upper, level=self.level, kind="profile-likelihood")
-            slack = 1e-6 * max(n, 1)
-            if math.isfinite(profile_n) and not lower - slack <= estimate <= upper + slack:
+            if outside_profile_interval(estimate, profile_n, lower, upper, n):
                 # the IRLS coefficients ran off to a boundary (e.g. everyone on every list: Darroch's term → ±∞)
                 # and exp(β0) landed anywhere; the profile likelihood's maximum is the MLE of N
                 warnings.warn(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from estimate.data import CaptureData
 from estimate.errors import DataWarning, UninformativeDataWarning
@@ -62,7 +62,7 @@ class _TwoListEstimator(Estimator):
         if m == 0:
             warnings.warn(
                 f"lists {list(pair.lists)} never overlap (no one is on both): the data cannot bound the population "
-                "size from above, so the upper limit of the interval is infinite",
+                "size from above, so the estimate and the upper limit of the interval are infinite",
                 UninformativeDataWarning,
                 stacklevel=4,
             )
@@ -136,8 +136,13 @@ class Chapman(_TwoListEstimator):
         n = pair.observed
         estimate = (n1 + 1) * (n2 + 1) / (m + 1) - 1
         variance = (n1 + 1) * (n2 + 1) * (n1 - m) * (n2 - m) / ((m + 1) ** 2 * (m + 2))
+        details: dict[str, Any] = {"n1": n1, "n2": n2, "m": m}
         if m == 0:
+            # (n1 + 1)(n2 + 1) − 1 is finite only by the +1 correction: the data do not bound N (Lincoln–Petersen's
+            # n1 n2 / m is infinite); the value is kept aside so that no table or sentence shows it as an estimate
             interval = Interval(float(n), math.inf, level=self.level, kind="none")
+            details["boundary_estimate"] = estimate
+            estimate, variance = math.inf, math.inf
         else:
             interval = log_normal_interval(estimate, n, variance, self.level)
         return Result(
@@ -149,5 +154,5 @@ class Chapman(_TwoListEstimator):
             observed=n,
             lists=pair.lists,
             std_error=math.sqrt(variance),
-            details={"n1": n1, "n2": n2, "m": m},
+            details=details,
         )
