@@ -312,3 +312,11 @@ def test_fit_many_without_seeds_gives_each_problem_its_own_stream_and_an_unbound
     with pytest.warns(EstimateWarning, match="only a lower bound"):
         cut = DecomposableGraphBMA(max_missing=3_000, seed=1, draws=50).fit(kosovo)
     assert cut.estimate_kind == "lower bound" and cut.interval.upper == math.inf
+
+
+def test_posterior_seed_attribute_is_json_for_spawned_seeds(kosovo) -> None:
+    """A spawned seed was written as Python's repr ("{'entropy': 1, ...}"), which json.loads rejects."""
+    import json
+
+    result = DGA(seed=1).fit_many([kosovo])[0]
+    assert json.loads(result.posterior.posterior.attrs["seed"]) == {"entropy": 1, "spawn_key": [0]}

@@ -108,6 +108,25 @@ def test_two_lists_warn_not_identified(monkeypatch: pytest.MonkeyPatch) -> None:
         PyMCLCMCR(K=2).fit(data)
 
 
+def test_two_lists_are_recorded_as_prior_driven(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warning is gone once a result is saved; LCMCR's result said 'prior_driven', pymc-lcmcr's did not, so
+    its sentence presented the priors' interval as an estimate.  (Sampling stubbed: the flag is bookkeeping.)"""
+    import types
+
+    import estimate.estimators.pymc_lcmcr as module
+
+    captured = {}
+    monkeypatch.setattr(PyMCLCMCR, "build_model", lambda self, data: None)
+    monkeypatch.setattr(module, "run_nuts", lambda *args, **kwargs: types.SimpleNamespace(
+        values={"p0": np.full(4, 0.5), "pi": np.ones((4, 2)) / 2, "lambda": np.full((4, 2, 2), 0.5),
+                "alpha": np.ones(4)}))
+    monkeypatch.setattr(module, "bayes_result", lambda **kwargs: captured.update(kwargs))
+    data = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [30, 20, 10]}))
+    with pytest.warns(UninformativeDataWarning, match="not identified"):
+        PyMCLCMCR(K=2, seed=1)._fit(data)
+    assert captured["details"]["prior_driven"] == "with fewer than 3 lists the latent-class model is not identified"
+
+
 # the only check of this sampler against an exact posterior: part of the default run (≈ 10 s)
 def test_independence_model_matches_closed_form(simulated: CaptureData) -> None:
     """K = 1: p(N | x) ∝ (1/N) N!/(N − n)! ∏_j B(1 + n_j, 1 + N − n_j) (λ_j ~ Beta(1, 1) integrated out)."""

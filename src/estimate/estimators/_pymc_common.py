@@ -13,6 +13,7 @@ from a ``SeedSequence``, returns the draws per chain (PyMC's ``MultiTrace``, so 
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -210,7 +211,7 @@ def bayes_result(
         dims=dims,
         coords=coords,
         data=data,
-        attrs={"method": method, "seed": str(seed), **attrs},
+        attrs={"method": method, "seed": json.dumps(seed, default=int), **attrs},
     )
     diagnostics: dict[str, Any] = convergence_diagnostics(n_draws)
     chains, draws = n_draws.shape

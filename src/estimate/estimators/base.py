@@ -50,6 +50,10 @@ def validate_capture_data(data: CaptureData | pd.DataFrame, *, min_lists: int = 
     return data
 
 
+#: ``details["prior_driven"]`` of a latent-class fit to two lists (LCMCR, pymc-lcmcr)
+TOO_FEW_LISTS_FOR_LATENT_CLASSES = "with fewer than 3 lists the latent-class model is not identified"
+
+
 def warn_if_lists_never_overlap(data: CaptureData, method: str, stacklevel: int = 2) -> bool:
     """Warn (and return True) if nobody is on two or more lists.
 

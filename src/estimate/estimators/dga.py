@@ -70,6 +70,7 @@ Statistician* 67(4), 191–200.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 import warnings
@@ -536,7 +537,7 @@ class DecomposableGraphBMA(Estimator):
             {"N": data.observed + n0_draws, "n0": n0_draws, "graph": graph_draws},
             data=data,
             attrs={"method": self.name, "delta": delta,
-                   "max_missing": posterior.max_missing, "seed": str(seed_value),
+                   "max_missing": posterior.max_missing, "seed": json.dumps(seed_value, default=int),
                    "graph_index": "position in estimate.samplers.graphs.decomposable_graphs(J)"},
         )
         return Result(

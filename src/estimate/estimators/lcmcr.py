@@ -45,12 +45,11 @@ import numpy as np
 from estimate._checks import as_seed_sequence, check_seed, is_real, is_whole, seed_record
 from estimate.data import CaptureData
 from estimate.errors import UninformativeDataWarning
-from estimate.estimators.base import Estimator, register
+from estimate.estimators.base import TOO_FEW_LISTS_FOR_LATENT_CLASSES, Estimator, register
 from estimate.results import Result
 
 __all__ = ["LCMCR", "SAMPLERS"]
 
-_TOO_FEW_LISTS = "with fewer than 3 lists the latent-class model is not identified"
 
 #: kernel settings of each sampler (:class:`estimate.samplers.lcmcr_kernel.LCMCRSettings` fields)
 SAMPLERS: dict[str, dict[str, Any]] = {
@@ -198,7 +197,7 @@ class LCMCR(Estimator):
         if isinstance(outcome, Exception):
             raise outcome
         if too_few:  # the warning is gone once the result is saved: the result says it too
-            outcome.details["prior_driven"] = _TOO_FEW_LISTS
+            outcome.details["prior_driven"] = TOO_FEW_LISTS_FOR_LATENT_CLASSES
         from estimate.inference_data import warn_if_not_converged
 
         warn_if_not_converged(outcome.diagnostics, self.name, stacklevel=4)
@@ -218,21 +217,31 @@ class LCMCR(Estimator):
         from estimate.estimators.base import per_problem_seeds, warn_if_lists_never_overlap
         from estimate.inference_data import convergence_problems, warn_if_some_not_converged
 
-        datasets = [self._validated(d) for d in datasets]
+        validated: list[CaptureData | Exception] = []
+        for data in datasets:  # one invalid problem is its own outcome, as in Estimator.fit_many
+            try:
+                validated.append(self._validated(data))
+            except (ValueError, ArithmeticError, RuntimeError) as exc:  # DataError is a ValueError
+                validated.append(exc)
         if seeds is not None and len(seeds) != len(datasets):
             raise ValueError(f"LCMCR.fit_many: seeds has {len(seeds)} entries for {len(datasets)} datasets")
         if seeds is None and self.seed is not None:  # one stream per problem, as Estimator.fit_many
             seeds = per_problem_seeds(self.seed, len(datasets))
         seeds = list(seeds) if seeds is not None else [None] * len(datasets)
         seeds = [int(np.random.SeedSequence().entropy) if s is None else s for s in seeds]
-        too_few = []
-        for data in datasets:
-            too_few.append(self._warn_if_too_few_lists(data, stacklevel=2))
-            warn_if_lists_never_overlap(data, self.name, stacklevel=3)
-        results = self._fit_batch(datasets, seeds)
-        for data, few, result in zip(datasets, too_few, results, strict=True):
-            if isinstance(result, Result) and (few or not data.lists_overlap):  # as fit() records it
-                result.details["prior_driven"] = _TOO_FEW_LISTS if data.lists_overlap else "the lists never overlap"
+        valid = [i for i, data in enumerate(validated) if isinstance(data, CaptureData)]
+        too_few = {}
+        for i in valid:
+            too_few[i] = self._warn_if_too_few_lists(validated[i], stacklevel=2)
+            warn_if_lists_never_overlap(validated[i], self.name, stacklevel=2)
+        fitted = self._fit_batch([validated[i] for i in valid], [seeds[i] for i in valid]) if valid else []
+        results: list[Result | Exception] = list(validated)  # the exceptions stay in their slots
+        for i, result in zip(valid, fitted, strict=True):
+            results[i] = result
+            data = validated[i]
+            if isinstance(result, Result) and (too_few[i] or not data.lists_overlap):  # as fit() records it
+                result.details["prior_driven"] = (TOO_FEW_LISTS_FOR_LATENT_CLASSES if data.lists_overlap
+                                                  else "the lists never overlap")
         failed = {f"problem {i}": problems for i, r in enumerate(results) if isinstance(r, Result)
                   for problems in [convergence_problems(r.diagnostics)] if problems}
         warn_if_some_not_converged(self.name, failed, len(results), "problems", "; run longer chains.", stacklevel=2)

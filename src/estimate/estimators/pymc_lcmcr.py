@@ -58,7 +58,7 @@ from estimate.estimators._pymc_common import (
     draw_unobserved,
     run_nuts,
 )
-from estimate.estimators.base import Estimator, register
+from estimate.estimators.base import TOO_FEW_LISTS_FOR_LATENT_CLASSES, Estimator, register
 from estimate.results import Result
 
 __all__ = ["PyMCLCMCR"]
@@ -186,7 +186,8 @@ class PyMCLCMCR(Estimator):
                              f"{self.parametrization!r}")
 
     def _fit(self, data: CaptureData) -> Result:
-        if data.n_lists < 3:
+        too_few = data.n_lists < 3
+        if too_few:
             warnings.warn(
                 f"{self.name} with only {data.n_lists} lists: the latent-class model is not identified well (with "
                 "two lists heterogeneity and dependence cannot be separated from the data); the posterior of N is "
@@ -216,6 +217,8 @@ class PyMCLCMCR(Estimator):
             seed=seed_record(self.seed, sequence),
             details={"K": int(self.K), "priors": {"a_alpha": self.a_alpha, "b_alpha": self.b_alpha},
                      **({"posterior_mean_alpha": float(run.values["alpha"].mean())} if "alpha" in run.values
-                        else {})},
+                        else {}),
+                     # as LCMCR: the warning is gone once the result is saved or shared, the result says it too
+                     **({"prior_driven": TOO_FEW_LISTS_FOR_LATENT_CLASSES} if too_few else {})},
             attrs={"K": int(self.K), "a_alpha": float(self.a_alpha), "b_alpha": float(self.b_alpha)},
         )
