@@ -354,6 +354,9 @@ def test_a_stratum_missing_from_a_replicate_counts_as_zero_there() -> None:
     assert result.total().loc[0, "estimate"] == float(np.median(total))
     # within replicate 1 the total is r01's fit of everybody: never below the documented people
     assert (r01[:, half:] >= len(frame)).all()
+    # the replicate estimates say which replicate each is of (replicates 1, 2, 10 came out as 1, 10, 2 unlabelled)
+    details = result.outcomes[("r00",)].result.details
+    assert details["replicate_labels"] == [0, 1] and details["replicate_estimates"][1] == 0.0
 
 
 def test_replicates_without_strata_and_with_one_chain(tmp_path: Path) -> None:
@@ -462,6 +465,11 @@ def test_strata_fitted_without_a_list_are_flagged_and_frames_are_accepted() -> N
     with pytest.warns(estimate.DataWarning, match=r"in 1 of 2 strata some lists have no records.*\('south',\): C"):
         result = fit_strata(frame, by="region", method="loglinear")
     assert result.summary().set_index("region")["lists_used"].to_dict() == {"north": 3, "south": 2}
+    # with imputation replicates the count is of fits (stratum × replicate), not "strata" (2 strata, 4 fits)
+    four = frame.assign(D=(rng.random(len(frame)) < 0.4).astype(int))
+    reps = pd.concat([four.assign(imp=1), four.assign(imp=2)], ignore_index=True)
+    with pytest.warns(estimate.DataWarning, match=r"in 2 of 4 fits \(stratum × imp\) some lists have no records"):
+        fit_strata(reps, by="region", replicate="imp", method="dga", seed=1)
     with pytest.raises(estimate.DataError, match="needs CaptureData"):
         fit_strata(frame.to_dict(), by="region", method="loglinear")
 
@@ -555,9 +563,9 @@ def test_totals_of_non_bayesian_strata_are_named_for_what_they_are(stratified: C
         chao = fit_strata(stratified, by="region", method="chao")
     assert fitted.interval_kind == "profile-likelihood"
     text = str(fitted)
-    assert "95% confidence intervals (profile-likelihood)" in text and "confidence interval (wald)" in text
+    assert "95% confidence intervals (profile-likelihood)" in text and "confidence interval (log-normal)" in text
     assert "credible" not in text
-    with pytest.raises(DataError, match="Wald sum"):
+    with pytest.raises(DataError, match="sum of estimates with a log-normal interval"):
         fitted.total(kind="hdi")
     assert "estimate_kind" not in fitted.total()
     # Chao's estimates are lower bounds; so is their sum
@@ -674,3 +682,30 @@ def test_an_estimator_passed_in_place_of_by_is_named_in_the_error() -> None:
     sim = estimate.simulate.scenario("strata", seed=1)
     with pytest.raises(DataError, match="pass it as estimator="):
         estimate.fit_strata(sim.data, Chapman())
+
+
+def test_totals_without_draws_are_log_normal_and_a_lone_stratum_keeps_its_interval() -> None:
+    """A symmetric Wald total of one stratum read 48.9 [28.0, 73.5] beside the stratum's own 48.9 [32.3, 89.0]."""
+    import math
+
+    from scipy import stats
+
+    from estimate import Interval, Result
+    from estimate.strata import StrataResult, StratumOutcome
+
+    a = Result("loglinear", "m", 48.9, Interval(32.3, 89.0, kind="profile-likelihood"), 28, std_error=12.0)
+    b = Result("loglinear", "m", 150.0, Interval(130, 180, kind="profile-likelihood"), 100, std_error=12.0)
+    strata = StrataResult(by=["region", "period"], method="loglinear", interval_kind="profile-likelihood", outcomes={
+        ("e", 1): StratumOutcome(("e", 1), 28, "ok", "", a),
+        ("w", 1): StratumOutcome(("w", 1), 100, "ok", "", b)})
+    lone = strata.total(by="region").set_index("region").loc["e"]
+    assert (lone["lower"], lone["upper"], lone["interval_kind"]) == (32.3, 89.0, "profile-likelihood")
+    both = strata.total().iloc[0]
+    f0, var = 48.9 + 150.0 - 128, 2 * 12.0**2
+    c = math.exp(stats.norm.ppf(0.975) * math.sqrt(math.log1p(var / f0**2)))
+    assert both["interval_kind"] == "log-normal"
+    assert both["lower"] == pytest.approx(128 + f0 / c) and both["upper"] == pytest.approx(128 + f0 * c)
+    assert both["lower"] > 128
+    for bad in (-0.5, 0, 1.0, 1.5):
+        with pytest.raises(DataError, match="level must be"):
+            strata.total(level=bad)

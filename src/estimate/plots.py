@@ -405,9 +405,9 @@ def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_b
 
     Each stratum row shows its estimate (dot), interval (line) and documented count (``|`` marker); strata that
     could not be estimated show only the documented count and the reason.  The lower panel, on its own x-scale,
-    shows the overall total from :meth:`StrataResult.total` (summed posterior draws, or a Wald sum for
-    non-Bayesian methods) and, with ``totals_by``, subtotals.  With more than ``max_strata`` strata the largest
-    (by documented count) are shown and the title says how many are left out.
+    shows the overall total from :meth:`StrataResult.total` (summed posterior draws, or summed estimates with a
+    log-normal interval for non-Bayesian methods) and, with ``totals_by``, subtotals.  With more than
+    ``max_strata`` strata the largest (by documented count) are shown and the title says how many are left out.
     """
     table = strata_result.summary()
     documented = float(table["observed"].sum())  # of every stratum, shown or not

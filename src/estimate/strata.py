@@ -213,7 +213,7 @@ class StrataResult:
     replicate_outcomes: dict[tuple[Any, ...], list[StratumOutcome]] = field(default_factory=dict, repr=False)
     #: Kind of the per-stratum intervals: the estimator's ("equal-tailed" or "hdi") for Bayesian methods, which
     #: totals of summed draws use by default; for other methods the strata's own (e.g. "profile-likelihood"),
-    #: their totals being Wald sums.
+    #: their totals being sums of estimates with a log-normal interval.
     interval_kind: str = "equal-tailed"
     #: Run-level provenance (:mod:`estimate.provenance`); kept out of :meth:`summary` so tables stay reproducible.
     provenance: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -333,10 +333,11 @@ class StrataResult:
         with no estimated stratum has no estimate (NaN) and ``upper = inf``.
 
         ``level`` and ``kind`` ("equal-tailed" or "hdi") default to those of the per-stratum intervals.  Methods
-        without posterior draws give a Wald total (Σ N̂_s, Var = Σ SE_s², strata independent; ``kind`` does not
-        apply); a stratum whose interval is unbounded makes the total's upper limit infinite, its lower limit the
-        sum of the strata's lower limits.  When the strata's estimates are lower bounds (Chao's), so is their
-        sum: ``estimate_kind`` says so.
+        without posterior draws give T = Σ N̂_s with Var = Σ SE_s² (strata independent) and Chao's log-normal
+        interval on the undocumented part T − n (``kind`` does not apply; a group of one stratum keeps that
+        stratum's own interval); a stratum whose interval is unbounded makes the total's upper limit infinite,
+        its lower limit the sum of the strata's lower limits.  When the strata's estimates are lower bounds
+        (Chao's), so is their sum: ``estimate_kind`` says so.
         """
         from estimate.inference_data import interval_from_draws
 
@@ -349,6 +350,10 @@ class StrataResult:
 
         level = self.level if level is None else level
         kind = self.interval_kind if kind is None else kind
+        if not (is_real(level) and 0 < level < 1):
+            raise DataError(f"level must be a number strictly between 0 and 1 (e.g. 0.95), got {level!r}")
+        if kind not in ("equal-tailed", "hdi") and not (kind == self.interval_kind):
+            raise DataError(f"kind must be 'equal-tailed' or 'hdi', got {kind!r}")
         group_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
         unknown = [c for c in group_cols if c not in self.by]
         if unknown:
@@ -357,7 +362,7 @@ class StrataResult:
         if not keys and kind != self.interval_kind and any(
                 o.status == STATUS_OK for o in self.outcomes.values()):
             raise DataError(f"kind={kind!r} applies to totals summed from posterior draws; the {self.method} strata "
-                            "have none, and their total is a Wald sum")
+                            "have none, and their total is a sum of estimates with a log-normal interval")
         index = {k: i for i, k in enumerate(keys)}
         bound = any(o.result is not None and o.result.estimate_kind == "lower bound"
                     for o in self.outcomes.values() if o.status == STATUS_OK)
@@ -396,13 +401,16 @@ class StrataResult:
 
     def _draws_missing(self) -> bool:
         """True if strata estimated by a posterior (a median with draws) came without their draws (a result
-        re-read from JSON), so that totals would silently fall back to a Wald sum of medians."""
+        re-read from JSON), so that totals would silently fall back to a sum of medians."""
         return any(o.status == STATUS_OK and o.draws is None and o.result is not None
                    and str(o.result.estimate_kind).startswith("posterior") for o in self.outcomes.values())
 
     def _wald_total(self, members: list[tuple[Any, ...]], level: float, row: dict[str, Any]) -> list:
-        """Total for methods without posterior draws: Σ N̂_s with Var = Σ SE_s² (strata independent), Wald."""
-        from scipy import stats
+        """Total for methods without posterior draws: T = Σ N̂_s with Var = Σ SE_s² (strata independent), as
+        Chao's (1987) log-normal interval on the undocumented part T − n (never below the documented count, and
+        as skewed as the strata's own intervals; a symmetric Wald interval put the upper limit of a lone stratum
+        below its own).  A group of one estimated stratum keeps that stratum's interval."""
+        from estimate.estimators._intervals import log_normal_interval
 
         ok = [k for k in members if self.outcomes[k].status == STATUS_OK and self.outcomes[k].result is not None]
         floor = sum(self.outcomes[k].observed for k in members if k not in ok)
@@ -410,16 +418,21 @@ class StrataResult:
         errors = [self.outcomes[k].result.std_error for k in ok]
         unbounded = [k for k in ok if not math.isfinite(self.outcomes[k].result.interval.upper)
                      or not math.isfinite(self.outcomes[k].result.estimate)]
+        kind = "log-normal"
         if ok and unbounded:  # the data bound such a stratum only from below: so is the total
             lower = sum(self.outcomes[k].result.interval.lower for k in ok) + floor
             lower, upper = max(lower, row["observed"]), math.inf
+        elif len(ok) == 1 and self.outcomes[ok[0]].result.interval.level == level:
+            own = self.outcomes[ok[0]].result.interval
+            lower, upper, kind = own.lower + floor, own.upper + floor, own.kind
         elif ok and all(e is not None and math.isfinite(e) for e in errors):
-            half = stats.norm.ppf(0.5 + level / 2) * math.sqrt(sum(e * e for e in errors))
-            lower, upper = max(estimate - half, row["observed"]), estimate + half
+            documented = sum(self.outcomes[k].observed for k in ok)
+            interval = log_normal_interval(estimate - floor, documented, sum(e * e for e in errors), level)
+            lower, upper = interval.lower + floor, interval.upper + floor
         else:
             lower = upper = math.nan
         row.update(estimate=estimate if ok else math.nan, lower=lower if ok else math.nan,
-                   upper=upper if ok else math.nan, level=level, interval_kind="wald" if ok else "")
+                   upper=upper if ok else math.nan, level=level, interval_kind=kind if ok else "")
         return ok
 
     def plot(self, ax: Any = None, *, totals_by: str | Sequence[str] | None = None) -> Any:
@@ -666,8 +679,9 @@ def fit_strata(
     ordered = {key: outcomes[key] for key in parts}
     if not estimator.bayesian:
         interval_kind = _confidence_kind(ordered)
-    _warn_lists_dropped(ordered, tuple(data.lists))
-    _warn_latent_class_on_two_lists(ordered, estimator.name)
+    fits = f"fits (stratum × {replicate})" if replicate else "strata"  # with replicates, each is fitted apart
+    _warn_lists_dropped(ordered, tuple(data.lists), fits)
+    _warn_latent_class_on_two_lists(ordered, estimator.name, fits)
     method_name = estimator.name
     if replicate:
         fitted = _pool_replicates(ordered, columns, method_name, level, interval_kind, replicate)
@@ -755,7 +769,8 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
             cluster.close()
 
 
-def _warn_lists_dropped(outcomes: dict[tuple[Any, ...], StratumOutcome], lists: tuple[str, ...]) -> None:
+def _warn_lists_dropped(outcomes: dict[tuple[Any, ...], StratumOutcome], lists: tuple[str, ...],
+                        fits: str = "strata") -> None:
     """One DataWarning for the strata fitted without some list (it has no records there, so it is dropped, as
     CaptureData drops an empty list): their estimates rest on fewer lists than the others'."""
     fewer = [(key, [name for name in lists if name not in outcome.result.lists])
@@ -765,7 +780,7 @@ def _warn_lists_dropped(outcomes: dict[tuple[Any, ...], StratumOutcome], lists: 
     if fewer:
         key, missing = fewer[0]
         warnings.warn(
-            f"in {len(fewer)} of {len(outcomes)} strata some lists have no records and were left out of the fit "
+            f"in {len(fewer)} of {len(outcomes)} {fits} some lists have no records and were left out of the fit "
             f"(e.g. {key}: {', '.join(map(str, missing))}); those strata are estimated from the other lists only "
             "(the summary's lists_used column says how many), so a list that did not cover a stratum cannot help "
             "estimate it",
@@ -774,14 +789,15 @@ def _warn_lists_dropped(outcomes: dict[tuple[Any, ...], StratumOutcome], lists: 
         )
 
 
-def _warn_latent_class_on_two_lists(outcomes: dict[tuple[Any, ...], StratumOutcome], method: str) -> None:
+def _warn_latent_class_on_two_lists(outcomes: dict[tuple[Any, ...], StratumOutcome], method: str,
+                                    fits: str = "strata") -> None:
     """The per-stratum fits' own warning, once for the run (fit() warns; a batch of strata silenced it): with
     min_lists=2 a latent-class model is fitted where it is not identified well."""
     two = [key for key, outcome in outcomes.items() if outcome.status == STATUS_OK and outcome.result is not None
            and outcome.result.lists and len(outcome.result.lists) < 3]
     if method in ("lcmcr", "pymc-lcmcr") and two:
         warnings.warn(
-            f"{method}: {len(two)} of {len(outcomes)} strata were fitted with only 2 lists (e.g. {two[0]}); the "
+            f"{method}: {len(two)} of {len(outcomes)} {fits} were fitted with only 2 lists (e.g. {two[0]}); the "
             "latent-class model is not identified well there (with two lists heterogeneity and dependence cannot be "
             "separated from the data), so their posteriors of N are driven by the prior",
             UninformativeDataWarning,
@@ -822,6 +838,13 @@ def _worst_replicate_diagnostics(diagnostics: list[dict[str, Any]]) -> dict[str,
         if values:
             worst[key] = pick(values)
     return worst
+
+
+def _plain_label(value: Any) -> Any:
+    """A replicate label as JSON keeps it: numpy scalars as Python numbers, anything else unchanged or as text."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value if isinstance(value, (str, int, float, bool)) else str(value)
 
 
 def _pool_replicates(
@@ -875,6 +898,8 @@ def _pool_replicates(
                      "replicates_without_this_stratum": len(replicates) - len(reps),
                      "replicate_estimates": [present[r].result.estimate if r in present else 0.0
                                              for r in replicates],
+                     # which replicate each estimate is of (the draws' layout order: the labels as text, sorted)
+                     "replicate_labels": [_plain_label(r) for r in replicates],
                      "diagnostics": "the worst replicate's (largest R-hat, smallest ESS), each replicate's own chains"},
         )
         pooled[key] = StratumOutcome(key, observed, STATUS_OK, "", result, draws)
