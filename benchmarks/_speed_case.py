@@ -173,7 +173,7 @@ def case_batch_strata(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def case_growth_lists(args: dict[str, Any]) -> dict[str, Any]:
-    """µs per sweep of one chain (default sampler) as the number of lists J grows."""
+    """µs per sweep of one chain (plain Gibbs sweep) as the number of lists J grows."""
     from estimate import simulate
     from estimate.samplers.lcmcr_kernel import LCMCRSettings, sample_lcmcr, spawn_generators
 

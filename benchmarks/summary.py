@@ -82,6 +82,22 @@ def markdown(folder: Path) -> str:
              f"{st['true_total']:,} in [{lo:,.0f}, {hi:,.0f}]", "met" if st["total_covered"] else "not met"],
         ]
         lines += C.table(["target", "measured", "verdict"], rows) + [""]
+    lk = _load(folder, "linkage_accuracy")
+    if lk and "point" in lk.get("linkage", {}):
+        point, pooled = lk["linkage"]["point"], lk["estimates"].get("pooled, thresholds", {})
+        ok = lk.get("acceptance", {})
+        verdict = {True: "met", False: "not met", None: "—"}
+        lines += [f"## Record linkage targets ([linkage_accuracy.md](linkage_accuracy.md), {lk['mode']} run "
+                  f"{lk['date'][:10]}, {lk['people']:,} simulated people)", ""]
+        lines += C.table(["target", "measured", "verdict"], [
+            [f"pairwise precision ≥ 0.95 at threshold {lk['linkage']['threshold']:g}", f"{point['precision']:.4f}",
+             verdict[ok.get("precision_at_least_0.95")]],
+            [f"pairwise recall ≥ 0.95 at threshold {lk['linkage']['threshold']:g}", f"{point['recall']:.4f}",
+             verdict[ok.get("recall_at_least_0.95")]],
+            ["pooled total's interval (over linkage thresholds) covers the simulated total",
+             f"{lk['people']:,} in [{C.fmt(pooled.get('lower'))}, {C.fmt(pooled.get('upper'))}]",
+             verdict[ok.get("pooled_interval_covers_truth")]],
+        ]) + [""]
     for name, title in (("real_data", "Real data"), ("strata_scale", "Strata at scale")):
         r = _load(folder, name)
         if r:
