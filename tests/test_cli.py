@@ -264,3 +264,9 @@ def test_fit_takes_the_interval_level_and_kind(tmp_path: Path) -> None:
                         (["--interval", "widest"], "equal-tailed or hdi")):
         done = run_cli("fit", "--example", "kosovo", *args, cwd=tmp_path)
         assert done.returncode == 2 and words in done.stderr, done.stderr
+
+
+def test_describe_takes_the_format_in_any_case() -> None:
+    proc = run_cli("describe", "--example", "kosovo", "--format", "JSON")  # exited with 2; fit took JSON
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["observed"] == 4400

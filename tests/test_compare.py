@@ -248,3 +248,41 @@ def test_a_recorded_seed_repeats_the_comparison_and_equal_comparisons_compare_eq
     assert untimed == first and first == untimed  # symmetric when only one table has the run times
     other = estimate.compare(kosovo, ["lcmcr", "chao"], seed=8, models={"lcmcr": small})
     assert first != other
+
+
+def test_models_keys_match_as_validated_and_a_named_preset_cannot_be_overridden(kosovo: CaptureData) -> None:
+    """'LogLinear' or ' loglinear ' passed validation and was then ignored (level 0.95 instead of 0.8)."""
+    for key in ("LogLinear", " loglinear "):
+        table = estimate.compare(kosovo, ["loglinear"], seed=1, models={key: {"level": 0.8}}).table
+        assert table.loc[0, "level"] == 0.8
+    with pytest.raises(estimate.DataError, match="names its preset and models= also gives settings"):
+        estimate.compare(kosovo, ["loglinear:loglinear-aic"], seed=1, models={"loglinear": {"level": 0.5}})
+
+
+def test_rows_show_their_own_documented_count_and_warnings() -> None:
+    from estimate.compare import format_table
+
+    data = CaptureData.from_aggregated(pd.DataFrame(
+        {"A": [1, 0, 1, 0, 1, 0], "B": [0, 1, 1, 0, 0, 1], "C": [0, 0, 0, 1, 1, 1], "count": [20, 20, 200, 900, 5, 5]}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        comparison = estimate.compare(data, [estimate.make_estimator("chapman", lists=("A", "B")), "loglinear"])
+    table = comparison.table.set_index("method")
+    assert table.loc["chapman", "observed"] == 250 and table.loc["loglinear", "observed"] == 1150
+    text = format_table(comparison.table)
+    assert "Documented (on at least one list): 1,150" in text
+    assert "chapman: documents 250 of them" in text and "chapman: warned:" in text
+
+
+def test_no_finite_estimate_is_neither_a_bound_at_infinity_nor_a_point_off_the_axis() -> None:
+    from estimate.compare import format_table
+
+    data = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0], "B": [0, 1], "count": [30, 40]}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        comparison = estimate.compare(data, ["chapman", "chao", "loglinear"])
+    assert "≥ ∞" not in format_table(comparison.table)
+    fig = comparison.plot()
+    low, high = fig.axes[0].get_xlim()
+    assert high - low > 0.05 * 70  # was (69.92, 70.08): every tick read "70"
+    assert any("no finite estimate" in t.get_text() for t in fig.axes[0].texts)

@@ -429,3 +429,16 @@ def test_parquet_with_the_columns_in_its_index(tmp_path) -> None:
     records = estimate.datasets.load("kosovo").to_records()
     records.groupby(list(records.columns)).size().to_frame("count").to_parquet(tmp_path / "mi.parquet")
     assert CaptureData.read(tmp_path / "mi.parquet").observed == 4400
+
+
+def test_a_list_that_shares_nobody_with_the_others_is_warned_about() -> None:
+    """List C overlaps neither A nor B: a classic sign of failed record linkage; log-linear gave a finite N̂ = 388
+    without a word."""
+    frame = pd.DataFrame({"A": [1, 0, 1, 0], "B": [0, 1, 1, 0], "C": [0, 0, 0, 1], "count": [50, 40, 20, 30]})
+    with pytest.warns(estimate.UninformativeDataWarning, match=r"\['C'\] share nobody with any other list") as caught:
+        CaptureData.from_frame(frame)
+    assert caught[0].filename == __file__  # points at the caller, not into the package
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", estimate.UninformativeDataWarning)
+        CaptureData.from_frame(frame.assign(C=[1, 0, 0, 1]))  # C now overlaps A
+        CaptureData.from_frame(frame.drop(columns="C").iloc[:3])  # two lists: the fits' own warnings apply

@@ -671,3 +671,13 @@ def test_linkage_options_that_would_be_ignored_are_refused(tmp_path: Path, sim) 
     files = [str(tmp_path / f"{name}.csv") for name in list(sim.lists)[:2]]
     proc = run_cli("link", *files, "--id-columns", "name,sex,age,date,place", "--replicate-method", "sample")
     assert proc.returncode == 2 and "--replicates" in proc.stderr
+
+
+def test_list_files_separated_by_semicolons_or_tabs(tmp_path: Path) -> None:
+    """`estimate fit` read ';' files, `estimate link` took each line as one column."""
+    semi = _write(tmp_path / "semi.csv", b"name;sex\nAli Hassan;M\n")
+    tabs = _write(tmp_path / "tabs.csv", b"name\tsex\nAli Hassan\tM\n")
+    comma = _write(tmp_path / "comma.csv", b"name,note\nAli Hassan,a;b\n")
+    frames = read_lists([semi, tabs, comma])
+    assert list(frames["semi"].columns) == list(frames["tabs"].columns) == ["name", "sex"]
+    assert frames["comma"].loc[0, "note"] == "a;b"

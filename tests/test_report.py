@@ -216,3 +216,11 @@ def test_comparison_table_marks_lower_bounds_and_unbounded_intervals() -> None:
         warnings.simplefilter("ignore")
         html = _section_comparison(compare(apart, ["chapman"], seed=1))
     assert "no upper limit" in html and "confidence (none)" not in html
+
+
+def test_default_methods_leave_out_latent_class_models_on_two_lists() -> None:
+    from estimate import CaptureData
+    from estimate.report import default_methods
+
+    two = CaptureData([[1, 0], [0, 1], [1, 1]], [100, 80, 40], ["A", "B"])
+    assert not {"lcmcr", "pymc-lcmcr"} & set(default_methods(two))

@@ -147,8 +147,12 @@ def _parse_method(spec: str | Estimator, models: Mapping[str, Any] | None) -> tu
     name, _, preset = text.partition(":")
     name = name.strip().lower()
     preset = preset.strip() or None
-    if preset is None and models is not None and name in models:
-        preset = models[name]
+    settings = {str(key).strip().lower(): value for key, value in (models or {}).items()}  # as compare checks them
+    if name in settings:
+        if preset is not None:  # both would configure the row, and one would be dropped without a word
+            raise DataError(f"method {text!r} names its preset and models= also gives settings for {name!r}; use "
+                            "one or the other")
+        preset = settings[name]
     return text, name, preset
 
 
@@ -181,6 +185,8 @@ def _method_seed(root: np.random.SeedSequence, label: str) -> int:
 def _row(label: str, status: str, *, result: Result | None = None, reason: str = "", seconds: float = math.nan,
          observed: int, caught: Sequence[str] = ()) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(TABLE_COLUMNS, None)
+    if result is not None:  # a two-list method given lists= documents fewer people than the data holds
+        observed = result.observed
     row.update({"method": label, "status": status, "observed": observed, "seconds": seconds, "reason": reason,
                 "warnings": "; ".join(caught), "estimate": math.nan, "lower": math.nan, "upper": math.nan,
                 "r_hat": math.nan, "ess_bulk": math.nan, "divergences": math.nan, "level": math.nan})
@@ -323,7 +329,8 @@ def format_table(table: pd.DataFrame) -> str:
         {
             "method": table["method"],
             # a lower bound (Chao's) is not an estimate of N: "≥ 12,299" says so where the table is read
-            "estimate": [("≥ " if kind == "lower bound" and status == OK else "") + _fmt(value) for value, kind, status
+            "estimate": [("≥ " if kind == "lower bound" and status == OK and math.isfinite(value) else "")
+                         + _fmt(value) for value, kind, status
                          in zip(table["estimate"], table["estimate_kind"], table["status"], strict=True)],
             "interval": [
                 f"[{_fmt(lo)}, {_fmt(hi)}]" if status == OK else ""
@@ -339,12 +346,17 @@ def format_table(table: pd.DataFrame) -> str:
     )
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
         lines.append(shown.to_string(index=False))
-    observed = table["observed"].iloc[0] if len(table) else 0
+    observed = int(table["observed"].max()) if len(table) else 0  # the data's (a row on fewer lists has fewer)
     lines.append(f"\nDocumented (on at least one list): {observed:,}")
     if ((table["estimate_kind"] == "lower bound") & (table["status"] == OK)).any():
         lines.append("≥: the method estimates a lower bound of the total (Chao's), not the total itself")
     for _, row in table[table["status"] != OK].iterrows():
         lines.append(f"{row['method']}: {row['status']}: {row['reason']}")
+    for _, row in table[(table["status"] == OK) & (table["warnings"].fillna("") != "")].iterrows():
+        lines.append(f"{row['method']}: warned: {row['warnings']}")  # a prior-driven or unconverged fit says so
+    differing = table[(table["status"] == OK) & (table["observed"] != observed)]
+    for _, row in differing.iterrows():
+        lines.append(f"{row['method']}: documents {row['observed']:,} of them (the lists it uses)")
     return "\n".join(lines)
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from estimate.errors import DataError, DataWarning
+from estimate.errors import DataError, DataWarning, UninformativeDataWarning
 
 __all__ = ["CaptureData"]
 
@@ -137,6 +137,20 @@ def _warn_summed_over(frame: pd.DataFrame, unused: list[Any]) -> None:
             "differ only there are added together. If they are strata or imputation replicates, people are counted "
             "more than once; name them as strata (CLI: --strata) or replicates (--replicate)",
             DataWarning, stacklevel=4)
+
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+def _outside_caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning issued by the caller of this function at the first frame outside
+    the estimate package (the constructors call each other to different depths)."""
+    frame = sys._getframe(1)  # the function that warns (stacklevel 1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def _shown_value(value: object) -> str:
@@ -340,7 +354,7 @@ class CaptureData:
         if len(lists) < 2:
             raise DataError(
                 f"multiple-systems estimation needs at least 2 lists; got {len(lists)} ({lists}). "
-                "Pass the list columns with lists=[...]"
+                "Pass the list columns with lists=[...] (CLI: --lists A,B,C)"
             )
         if len(frame) == 0:
             raise DataError("the data has zero records; there is nothing to estimate from")
@@ -406,7 +420,7 @@ class CaptureData:
                 f"list(s) {empty_lists} document nobody and were dropped: an empty list says nothing about "
                 "the overlap between lists",
                 DataWarning,
-                stacklevel=4,
+                stacklevel=_outside_caller_stacklevel(),
             )
             lists = [name for name in lists if name not in empty_lists]
             if len(lists) < 2:
@@ -426,6 +440,25 @@ class CaptureData:
         self._strata = table[strata].reset_index(drop=True) if strata else None
         self._patterns.setflags(write=False)
         self._counts.setflags(write=False)
+        self._warn_isolated_lists()
+
+    def _warn_isolated_lists(self) -> None:
+        """With 3 or more lists, some overlapping: warn about a list that shares nobody with any other list."""
+        if len(self._lists) < 3:
+            return
+        shared = (self._patterns.sum(axis=1) >= 2) & (self._counts > 0)
+        if not shared.any():
+            return  # no overlaps at all: each estimator says what that means for its estimate
+        isolated = [name for j, name in enumerate(self._lists) if not (shared & (self._patterns[:, j] == 1)).any()]
+        if isolated:
+            warnings.warn(
+                f"list(s) {isolated} share nobody with any other list. Either record linkage missed their matches, or "
+                "they cover people the other lists never reach; the overlaps say nothing about how many such a list "
+                "missed, so estimates for it rest on the model's assumptions (a latent-class or log-linear model "
+                "treats it as catching a separate group). Check the linkage before trusting the estimate",
+                UninformativeDataWarning,
+                stacklevel=_outside_caller_stacklevel(),
+            )
 
     @classmethod
     def _from_frame(
@@ -529,7 +562,7 @@ class CaptureData:
             inconsistent = per_id[(per_id > 1).any(axis=1)]
             if len(inconsistent):
                 raise DataError(
-                    f"record id {inconsistent.index[0]!r} has conflicting stratum values in "
+                    f"record id {_plain(inconsistent.index[0])!r} has conflicting stratum values in "
                     f"{[c for c in strata_cols if inconsistent.iloc[0][c] > 1]}; each record needs one stratum"
                 )
         names = [str(x) for x in (_as_list(lists) if lists is not None else pd.unique(frame[list].astype(str)))]
@@ -676,7 +709,8 @@ class CaptureData:
             return cls.read_parquet(path, **kwargs)
         if suffix in _NOT_CSV_SUFFIXES:
             raise DataError(f"cannot read {str(path)!r}: {suffix} files are not supported as input; give a CSV or "
-                            "Parquet file (e.g. pandas.read_json(...).to_csv(...) first)")
+                            "Parquet file (e.g. convert it with pandas: pandas.read_excel(path).to_csv('lists.csv', "
+                            "index=False), or read_json for JSON)")
         return cls.read_csv(path, **kwargs)
 
     # ------------------------------------------------------------------ basic properties

@@ -510,7 +510,7 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
                              ok_rows["estimate"].to_numpy(float), [float(observed)]])
     finite = finite[np.isfinite(finite)]
     low, high = float(finite.min()), float(finite.max())
-    span = max(high - low, 1.0)
+    span = max(high - low, 0.5 * max(high, 1.0))  # all values equal (e.g. no finite estimate): still an axis
     x_min, x_max = max(low - 0.08 * span, 0.0), high + 0.08 * span
     ax.set_xlim(x_min, x_max)
     ax.set_ylim(-0.7, n_rows - 0.3)
@@ -544,6 +544,10 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
         if not math.isfinite(upper):
             ax.annotate("", xy=(x_max, y), xytext=(x_max - 0.03 * (x_max - x_min), y),
                         arrowprops={"arrowstyle": "->", "color": color})
+        if not math.isfinite(estimate):  # lists that never overlap: a marker at ∞ would be drawn nowhere
+            ax.annotate(f"no finite estimate  [{_fmt(lower)}, {_fmt(upper)}]", xy=(lower, y), xytext=(4, 7),
+                        textcoords="offset points", ha="left", fontsize=8)
+            continue
         ax.plot([estimate], [y], "o", color=color, markersize=7, zorder=3, gid="estimate")
         ax.annotate(f"{_fmt(estimate)}  [{_fmt(lower)}, {_fmt(upper)}]", xy=(estimate, y), xytext=(0, 7),
                     textcoords="offset points", ha="center", fontsize=8)

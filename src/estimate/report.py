@@ -163,6 +163,8 @@ def default_methods(data: CaptureData) -> list[str]:
             continue
         if name in ("chapman", "lincoln-petersen") and data.n_lists != 2:
             continue  # two-list estimators need the pair named when there are more lists
+        if name in ("lcmcr", "pymc-lcmcr") and data.n_lists < 3:
+            continue  # not identified on two lists: its interval would be the priors' (it warns so when asked)
         chosen.append(name)
     return chosen
 
@@ -420,7 +422,7 @@ def _section_comparison(comparison: Comparison) -> str:
             "method": table["method"],
             "status": table["status"],
             # a lower bound (Chao's) is not an estimate of N: "≥" says so, as in the text table and forest plot
-            "estimate": [("≥ " if kind == "lower bound" else "") + _num(value)
+            "estimate": [("≥ " if kind == "lower bound" and math.isfinite(value) else "") + _num(value)
                          for value, kind in zip(table["estimate"], table["estimate_kind"], strict=True)],
             "lower": table["lower"],
             "upper": table["upper"],

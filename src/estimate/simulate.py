@@ -165,6 +165,8 @@ class SimulatedPopulation:
 def _seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
     if isinstance(seed, np.random.Generator):
         raise TypeError("pass an int or numpy.random.SeedSequence as seed, not a Generator (draws must be replayable)")
+    if isinstance(seed, Mapping) and "entropy" in seed:  # a SimulatedPopulation's own seed record: draw it again
+        return np.random.SeedSequence(seed["entropy"], spawn_key=tuple(seed.get("spawn_key", ())))
     check_seed(seed, "simulate")
     return as_seed_sequence(seed)
 

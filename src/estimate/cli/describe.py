@@ -36,6 +36,7 @@ def describe(
     named = format_of_suffix(output)
     if fmt is None:
         fmt = "json" if named == "json" else "table"
+    fmt = fmt.lower()  # as fit's --format: JSON and json alike
     if fmt not in ("table", "json"):
         raise DataError(f"unknown --format {fmt!r}; describe supports table or json")
     if named in ("csv", "parquet") or (output is not None and output.suffix.lower() in (".nc", ".zarr")):

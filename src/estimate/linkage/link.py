@@ -155,7 +155,8 @@ def read_lists(paths: Sequence[str | Path], *, encoding: str = "utf-8") -> dict[
             except UnicodeDecodeError:
                 reading = encoding
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=reading)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=reading,
+                                sep=_separator(path, reading))
         except UnicodeDecodeError as exc:
             raise DataError(
                 f"list file {str(path)!r} cannot be read as {encoding}: byte {exc.object[exc.start:exc.start + 1]!r} "
@@ -776,3 +777,16 @@ def link_lists(
         records=pd.concat(records, ignore_index=True), pairs=pairs, threshold=float(threshold),
         thresholds=tuple(float(t) for t in thresholds), diagnostics=diagnostics,
     )
+
+
+def _separator(path: Path, encoding: str) -> str:
+    """',' unless the header line has none but has ';' or tabs (as spreadsheets write in locales whose decimal
+    mark is the comma), as :meth:`estimate.CaptureData.read_csv` recognises them."""
+    try:
+        with path.open(encoding=encoding, errors="replace") as handle:
+            header = handle.readline()
+    except (LookupError, OSError):
+        return ","  # read_csv reports the problem
+    if "," in header:
+        return ","
+    return next((sep for sep in (";", "\t") if sep in header), ",")
