@@ -91,6 +91,7 @@ def test_upset_leaves_out_small_patterns_and_says_so() -> None:
     assert len(by_gid(fig, "pattern")) == 10
     hidden = np.sort(data.counts)[: data.n_patterns - 10].sum()
     assert f"{data.n_patterns - 10} smaller patterns with {hidden:,} people not shown" in fig.axes[0].get_title()
+    assert f"10 of {data.n_patterns} observed patterns" in fig.axes[0].get_title()  # was "10 observed patterns"
 
 
 def test_venn_for_three_lists_shows_every_region(kosovo: estimate.CaptureData) -> None:

@@ -346,7 +346,8 @@ def plot_upset(data: CaptureData, ax: Axes | None = None, *, max_patterns: int =
     ax_bars.spines[["top", "right", "bottom"]].set_visible(False)
     ax_bars.tick_params(axis="x", bottom=False, labelbottom=False)
     ax_bars.tick_params(axis="y", labelsize=8)
-    title = f"People on each combination of lists\n{n_bars} observed patterns; documented: {data.observed:,}"
+    shown = f"{n_bars} of {n_bars + len(hidden)} observed patterns" if hidden else f"{n_bars} observed patterns"
+    title = f"People on each combination of lists\n{shown}; documented: {data.observed:,}"
     if hidden:
         title += f"\n{len(hidden)} smaller patterns with {sum(c for _, c in hidden):,} people not shown"
     ax_bars.set_title(title, fontsize=10)
