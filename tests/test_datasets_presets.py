@@ -107,3 +107,10 @@ def test_a_local_file_named_like_a_preset_does_not_replace_it_and_bad_values_nam
         estimate.make_estimator(model="./nope")
     # an override is not the preset's fault: it is checked (as any parameter) when fitting, unwrapped
     assert estimate.make_estimator(model="lcmcr-default", K=0).K == 0
+
+
+def test_a_user_preset_records_its_absolute_path(tmp_path, monkeypatch) -> None:
+    """'--model small.toml' recorded 'small.toml': which file it was is lost once the working folder changes."""
+    (tmp_path / "small.toml").write_text('method = "chao"\n')
+    monkeypatch.chdir(tmp_path)
+    assert estimate.load_preset("small.toml").path == str((tmp_path / "small.toml").resolve())

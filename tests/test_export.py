@@ -258,3 +258,25 @@ def test_non_finite_diagnostics_and_details_survive_a_round_trip(fitted: dict, t
             convergence_problems({**loaded.diagnostics, "r_hat": "inf", "ess_bulk": None})
     finally:
         del result.diagnostics["r_hat_test"], result.diagnostics["ess_tail_test"], result.details["non_finite"]
+
+
+def test_a_hand_edited_stratified_json_is_a_data_error(tmp_path) -> None:
+    """A StrataResult JSON with a field removed or of the wrong type gave 'unexpected error' (exit 3) or a bare
+    key name instead of saying that the file is not a well-formed result."""
+    import json
+
+    import estimate
+
+    sim = estimate.simulate.scenario("strata", seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = estimate.fit_strata(sim.data, by="stratum", method="chao")
+    path = tmp_path / "s.json"
+    fitted.save(path)
+    payload = json.loads(path.read_text())
+    for edit in (lambda p: p.pop("outcomes"), lambda p: p["outcomes"][0]["result"]["interval"].update(level=None)):
+        broken = json.loads(json.dumps(payload))
+        edit(broken)
+        path.write_text(json.dumps(broken))
+        with pytest.raises(estimate.DataError, match="not a well-formed stratified result"):
+            estimate.load_result(path)

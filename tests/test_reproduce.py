@@ -224,3 +224,18 @@ def test_cli_stratified_run_reproduces_from_its_draws_file(tmp_path: Path) -> No
     code, output = _invoke("reproduce", str(draws))
     assert code == 0, output
     assert output.startswith("reproduced: lcmcr 2 strata")
+
+
+def test_a_fit_whose_standard_error_does_not_exist_is_reproduced(tmp_path: Path) -> None:
+    """A log-linear fit without an MLE reports the profile maximum and no standard error; saved as null, it was
+    re-fitted as NaN and reported 'NOT reproduced' (exit 1) although nothing had changed."""
+    data = tmp_path / "nomle.csv"
+    data.write_text("A,B,C,count\n1,0,0,50\n0,1,0,40\n0,0,1,30\n1,1,0,10\n1,0,1,8\n")
+    preset = tmp_path / "ll2.toml"
+    preset.write_text('method = "loglinear"\n[model]\nterms = "all-two-way"\n')
+    out = tmp_path / "r.json"
+    code, output = _invoke("fit", str(data), "--model", str(preset), "-o", str(out))
+    assert code == 0, output
+    assert json.loads(out.read_text())["std_error"] is None
+    code, output = _invoke("reproduce", str(out))
+    assert code == 0 and "reproduced" in output and "NOT" not in output, output

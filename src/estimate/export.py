@@ -229,16 +229,19 @@ def _from_payload(payload: Any, path: Path) -> Result | StrataResult:
             "provenance, is the .nc file of --draws-output (or StrataResult.save('x.json' / 'x.nc'))")
     if not isinstance(payload, dict):
         raise DataError(f"{str(path)!r} does not hold an estimate result (expected a JSON object)")
-    if payload.get("kind") == "StrataResult":
-        return _strata_from_payload(payload, {})
-    missing = [k for k in ("method", "model", "estimate", "interval", "observed") if k not in payload]
-    if missing:
-        raise DataError(f"{str(path)!r} is not an estimate result: it has no {', '.join(missing)}")
+    stratified = payload.get("kind") == "StrataResult"
+    if not stratified:
+        missing = [k for k in ("method", "model", "estimate", "interval", "observed") if k not in payload]
+        if missing:
+            raise DataError(f"{str(path)!r} is not an estimate result: it has no {', '.join(missing)}")
     try:
-        return Result.from_dict(payload)
+        return _strata_from_payload(payload, {}) if stratified else Result.from_dict(payload)
+    except DataError:
+        raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:  # e.g. a file edited by hand
-        raise DataError(f"{str(path)!r} is not a well-formed estimate result: {type(exc).__name__}: {exc} "
-                        "(a field has the wrong type or form)") from exc
+        what = "stratified result" if stratified else "estimate result"
+        raise DataError(f"{str(path)!r} is not a well-formed {what}: {type(exc).__name__}: {exc} "
+                        "(a field is missing or has the wrong type or form)") from exc
 
 
 def _load_netcdf(path: Path) -> Result | StrataResult:

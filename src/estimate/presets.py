@@ -116,7 +116,7 @@ def load_preset(name_or_path: str | Path) -> Preset:
         description=str(raw.get("description", "")),
         params=params,
         text=text,
-        path=str(path),
+        path=str(Path(path).expanduser().resolve()),  # provenance must say which file, wherever it is read
     )
 
 

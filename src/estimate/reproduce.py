@@ -85,8 +85,15 @@ def _difference(saved: Any, refit: Any) -> str:
     return f" (relative difference {abs(saved - refit) / max(abs(saved), abs(refit)):.1e})"
 
 
+def _missing_number(value: Any) -> bool:
+    """None or NaN: how a number that does not exist is held in memory (NaN) and in JSON (null, read as None)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def _close(a: Any, b: Any, rtol: float) -> bool:
-    if isinstance(a, str) or isinstance(b, str) or a is None or b is None:
+    if _missing_number(a) or _missing_number(b):  # a NaN standard error is saved as null and read back as None
+        return _missing_number(a) and _missing_number(b)
+    if isinstance(a, str) or isinstance(b, str):
         return a == b
     a, b = float(a), float(b)
     if math.isnan(a) or math.isnan(b):

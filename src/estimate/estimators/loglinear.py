@@ -516,7 +516,7 @@ class LogLinear(Estimator):
                     UninformativeDataWarning,
                     stacklevel=4,
                 )
-                boundary_estimate, estimate, std_error = estimate, profile_n, math.nan
+                boundary_estimate, estimate, std_error = estimate, profile_n, None
         deviance = 2 * float(np.sum(np.where(y[1:] > 0, y[1:] * np.log(np.where(y[1:] > 0, y[1:], 1)
                                                                         / chosen.fit.mu), 0) - (y[1:] - chosen.fit.mu)))
         df = len(y) - 1 - X_full.shape[1]

@@ -200,7 +200,7 @@ class HeterogeneityModel(Estimator):
                     stacklevel=3,
                 )
                 details["boundary_estimate"] = estimate
-                estimate, std_error = profile_n, math.nan
+                estimate, std_error = profile_n, None
             elif not exists:
                 # e.g. three lists and nobody on all three: the heterogeneity coefficient runs off towards −∞ and
                 # N̂ collapses towards the documented count (LogLinear warns in the same situation)
