@@ -152,7 +152,9 @@ STRATIFIED = "A,B,C,region,rep\n" + "".join(
         (["--draws-output", "d.nc"], ["needs --strata"]),
         (["--method", "chao", "--strata", "region", "--totals", "all", "--format", "json"], ["--totals", "two"]),
         (["--method", "chao", "--strata", "region", "--draws-output", "d.nc"],
-         ["--draws-output", "no posterior draws"]),
+         ["--draws-output", "no posterior draws", "--result-output"]),
+        (["--result-output", "r.json"], ["needs --strata"]),
+        (["--strata", "region", "--result-output", "r.csv"], ["--result-output", ".json", ".nc"]),
     ],
 )
 def test_strata_options_that_cannot_work_stop_before_fitting(tmp_path: Path, args: list[str],

@@ -239,3 +239,20 @@ def test_a_fit_whose_standard_error_does_not_exist_is_reproduced(tmp_path: Path)
     assert json.loads(out.read_text())["std_error"] is None
     code, output = _invoke("reproduce", str(out))
     assert code == 0 and "reproduced" in output and "NOT" not in output, output
+
+
+def test_a_stratified_classical_fit_is_reproduced_from_its_result_output(tmp_path: Path) -> None:
+    """A stratified chao/loglinear run had no CLI route to a reproducible file: -o writes the summary table,
+    --draws-output refuses methods without draws, and reproduce pointed from one to the other."""
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame((rng.random((700, 3)) < 0.35).astype(int), columns=["A", "B", "C"])
+    frame = frame[frame.sum(axis=1) > 0].assign(region=lambda f: np.where(np.arange(len(f)) % 2, "n", "s"))
+    source = tmp_path / "records.csv"
+    frame.to_csv(source, index=False)
+    result = tmp_path / "strata.json"
+    code, output = _invoke("fit", str(source), "--strata", "region", "--method", "loglinear", "-o",
+                           str(tmp_path / "s.csv"), "--result-output", str(result))
+    assert code == 0, output
+    assert estimate.load_result(result).provenance["command"][:2] == ["estimate", "fit"]
+    code, output = _invoke("reproduce", str(result))
+    assert code == 0 and output.startswith("reproduced: loglinear 2 strata"), output

@@ -225,8 +225,9 @@ def _from_payload(payload: Any, path: Path) -> Result | StrataResult:
     if isinstance(payload, list) and all(isinstance(row, dict) and "status" in row for row in payload):
         raise DataError(
             f"{str(path)!r} is a per-stratum summary table (what `estimate fit --strata --output x.json` writes: one "
-            "row per stratum, readable with pandas.read_json); the full stratified result, with its draws and "
-            "provenance, is the .nc file of --draws-output (or StrataResult.save('x.json' / 'x.nc'))")
+            "row per stratum, readable with pandas.read_json); the full stratified result with its provenance is "
+            "the file of --result-output (or the .nc file of --draws-output, or StrataResult.save('x.json' / "
+            "'x.nc'))")
     if not isinstance(payload, dict):
         raise DataError(f"{str(path)!r} does not hold an estimate result (expected a JSON object)")
     stratified = payload.get("kind") == "StrataResult"

@@ -26,6 +26,7 @@ def run_strata(
     dask_workers: int | None,
     totals: str | None,
     draws_output: Path | None,
+    result_output: Path | None = None,
     chunk_size: int = 64,
 ) -> None:
     from rich.progress import (
@@ -86,6 +87,9 @@ def run_strata(
     if draws_output is not None:
         fitted.to_netcdf(draws_output)
         typer.echo(f"wrote {draws_output}", err=True)
+    if result_output is not None:  # what `estimate reproduce` and estimate.load_result read, for every method
+        fitted.save(result_output)
+        typer.echo(f"wrote {result_output}", err=True)
     announce_drawn_seed(estimator, fitted.provenance)
     counts = fitted.counts
     unconverged = len(fitted.not_converged)

@@ -55,6 +55,9 @@ def fit(
     dask_workers: int = typer.Option(None, "--dask-workers", help="Start a local dask cluster with N workers."),
     totals: str = typer.Option(None, "--totals", help="Also print totals by these stratum columns ('all' = overall)."),
     draws_output: Path = typer.Option(None, "--draws-output", help="Write per-stratum posterior draws (netCDF)."),
+    result_output: Path = typer.Option(None, "--result-output", help="Write the whole stratified result with its "
+                                       "provenance (.json, or .nc with the draws), for `estimate reproduce` and "
+                                       "estimate.load_result; any method."),
     chunk_size: int = typer.Option(None, "--chunk-size", help="Strata per batched kernel call (and per cache "
                                    "flush); default 64."),
 ) -> None:
@@ -86,10 +89,16 @@ def fit(
     if method is None and model is None:
         method = "lcmcr" if "lcmcr-default" in preset_names() else "loglinear"
         model = "lcmcr-default" if method == "lcmcr" else None
-    for option, path in (("--output", output), ("--draws-output", draws_output)):
+    for option, path in (("--output", output), ("--draws-output", draws_output), ("--result-output", result_output)):
         check_output_path(path, option)
     if draws_output is not None and not (strata or replicate):
         raise DataError("--draws-output writes per-stratum draws; it needs --strata (or --replicate)")
+    if result_output is not None and not (strata or replicate):
+        raise DataError("--result-output writes a stratified result; it needs --strata (or --replicate) (a single fit "
+                        "writes its full result with -o FILE.json)")
+    if result_output is not None and result_output.suffix.lower() not in (".json", ".nc"):
+        raise DataError(f"--result-output {result_output}: give a .json file (per-stratum results and provenance) or "
+                        ".nc (the same with the posterior draws)")
     if totals and not (strata or replicate):
         raise DataError("--totals adds strata up; it needs --strata")
     named = split_option(strata) or []
@@ -118,7 +127,8 @@ def fit(
                         "estimate with a confidence interval); write .json instead")
     if draws_output is not None and not estimator.bayesian:  # it wrote a netCDF with no draws in it
         raise DataError(f"--draws-output: {estimator.name} gives no posterior draws (an estimate with a confidence "
-                        "interval); use a Bayesian method (lcmcr, dga, bayes-loglinear, pymc-lcmcr) or leave it out")
+                        "interval); use a Bayesian method (lcmcr, dga, bayes-loglinear, pymc-lcmcr), or keep the "
+                        "per-stratum results and provenance with --result-output FILE.json")
     strata_cols = [c for c in (split_option(strata) or []) if c != replicate]
     if strata_cols or replicate:  # replicates are pooled by the strata path even without strata
         from estimate.cli._strata import run_strata
@@ -127,7 +137,7 @@ def fit(
             cache_dir = Path(f"{output}.cache") if output is not None else Path(".estimate-cache")
         run_strata(capture, strata_cols, estimator, fmt=fmt, output=output, replicate=replicate,
                    cache_dir=cache_dir, scheduler=scheduler, dask_workers=dask_workers, totals=totals,
-                   draws_output=draws_output, chunk_size=chunk_size)
+                   draws_output=draws_output, result_output=result_output, chunk_size=chunk_size)
         return
     result = estimator.fit(capture)
     result.provenance["command"] = command_line()
