@@ -176,3 +176,24 @@ def test_cli_program_records_its_argv(tmp_path: Path) -> None:
                                         "lists": ["HRW", "EXH", "ABA", "OSCE"], "count": None, "strata": None,
                                         "strict": False}
     assert record["data"]["lists"] == ["HRW", "EXH", "ABA", "OSCE"]
+
+
+def test_in_process_command_line_is_runnable(tmp_path: Path) -> None:
+    """Rebuilt from the click context it read ['estimate', 'fit', '--fmt=json', '--data=x.csv']: Python parameter
+    names, not options, and the positional data path as an option (`No such option: --fmt`)."""
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from estimate.cli import app
+
+    data = tmp_path / "two.csv"
+    data.write_text("A,B,count\n1,0,30\n0,1,20\n1,1,10\n")
+    out = tmp_path / "r.json"
+    assert CliRunner().invoke(app, ["fit", str(data), "-m", "chao", "--format", "json", "-o", str(out)]).exit_code == 0
+    command = json.loads(out.read_text())["provenance"]["command"]
+    assert command[:3] == ["estimate", "fit", str(data)] and "--format=json" in command
+    again = tmp_path / "again.json"
+    rerun = [sys.executable, "-m", "estimate", *command[1:-1], f"--output={again}"]
+    assert subprocess.run(rerun, capture_output=True, text=True).returncode == 0
+    assert json.loads(again.read_text())["estimate"] == json.loads(out.read_text())["estimate"]

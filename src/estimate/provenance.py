@@ -223,11 +223,20 @@ def command_line() -> list[str]:
     if ctx is None:
         return [program, *sys.argv[1:]]
     words = ["estimate", *ctx.command_path.split()[1:]]
+    declared = {param.name: param for param in getattr(ctx.command, "params", [])}
+    arguments, options = [], []
     for key, value in ctx.params.items():
         if value is None or value is False:
             continue
-        words.append(f"--{key.replace('_', '-')}" if value is True else f"--{key.replace('_', '-')}={value}")
-    return words
+        param = declared.get(key)
+        if param is not None and getattr(param, "param_type_name", "") == "argument":  # positional, as typed
+            arguments.extend(str(v) for v in (value if isinstance(value, (list, tuple)) else [value]))
+            continue
+        # the option as the user types it (--format, not the parameter's Python name fmt)
+        long = [o for o in getattr(param, "opts", []) if o.startswith("--")] if param is not None else []
+        name = long[0] if long else f"--{key.replace('_', '-')}"
+        options.append(name if value is True else f"{name}={value}")
+    return [*words, *arguments, *options]
 
 
 def _click_context() -> Any:
