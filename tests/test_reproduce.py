@@ -256,3 +256,20 @@ def test_a_stratified_classical_fit_is_reproduced_from_its_result_output(tmp_pat
     assert estimate.load_result(result).provenance["command"][:2] == ["estimate", "fit"]
     code, output = _invoke("reproduce", str(result))
     assert code == 0 and output.startswith("reproduced: loglinear 2 strata"), output
+
+
+def test_same_strata_read_as_other_types_are_named_not_reported_missing(tmp_path: Path) -> None:
+    """Parquet keeps the months as dates, CSV reads them as text: the content hash matched, then every stratum was
+    reported 'saved present, re-fitted missing' (exit 1) instead of saying what differs."""
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame((rng.random((700, 3)) < 0.35).astype(int), columns=["A", "B", "C"])
+    frame = frame[frame.sum(axis=1) > 0]
+    frame["month"] = pd.to_datetime(np.where(np.arange(len(frame)) % 2, "2020-01-01", "2020-02-01"))
+    frame.to_parquet(tmp_path / "s.parquet")
+    frame.to_csv(tmp_path / "s.csv", index=False)
+    result = tmp_path / "r.json"
+    code, output = _invoke("fit", str(tmp_path / "s.parquet"), "--strata", "month", "--method", "chao",
+                           "--result-output", str(result), "-o", str(tmp_path / "t.csv"))
+    assert code == 0, output
+    code, output = _invoke("reproduce", str(result), "--data", str(tmp_path / "s.csv"))
+    assert code == 2 and "same strata under other labels" in output, output

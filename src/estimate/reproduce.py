@@ -263,6 +263,15 @@ def _refit_strata(saved: Any, provenance: dict[str, Any], data: CaptureData, est
     refit = fit_strata(data, by=list(saved.by), estimator=estimator, seed=seed_from_record(provenance.get("seed")),
                        replicate=options.get("replicate", saved.replicate), min_lists=options.get("min_lists"),
                        min_records=options.get("min_records", 10), level=options.get("level", saved.level))
+    missing = [key for key in saved.outcomes if key not in refit.outcomes]
+    if missing and len(refit.outcomes) == len(saved.outcomes):  # same strata, other labels: types, not numbers
+        found = next(k for k in refit.outcomes if k not in saved.outcomes)
+        raise DataError(
+            f"the data give the same strata under other labels: saved {missing[0]!r} "
+            f"({', '.join(type(v).__name__ for v in missing[0])}), now {found!r} "
+            f"({', '.join(type(v).__name__ for v in found)}); the stratum values were read as other types (e.g. "
+            "dates from Parquet, text from CSV), and each stratum's seed comes from its label: re-run with the data "
+            "file the result was fitted from")
     compared: list[dict[str, Any]] = []
     for key, outcome in saved.outcomes.items():
         label = "/".join(map(str, key))
