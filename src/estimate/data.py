@@ -136,7 +136,7 @@ def _warn_summed_over(frame: pd.DataFrame, unused: list[Any]) -> None:
             f"column(s) {[_plain(c) for c in summed]} are neither lists, the count nor strata: the counts of rows that "
             "differ only there are added together. If they are strata or imputation replicates, people are counted "
             "more than once; name them as strata (CLI: --strata) or replicates (--replicate)",
-            DataWarning, stacklevel=4)
+            DataWarning, stacklevel=_outside_caller_stacklevel())
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
@@ -381,7 +381,7 @@ class CaptureData:
                 f"lists of the data ({others}); they are left out, and the estimate is of the population as these "
                 "lists alone see it",
                 DataWarning,
-                stacklevel=4,
+                stacklevel=_outside_caller_stacklevel(),
             )
         keep = (counts > 0) & ~empty_rows
         table = pd.DataFrame(patterns[keep], columns=lists)
@@ -404,7 +404,7 @@ class CaptureData:
                     f"{n_dup} duplicate capture pattern row(s) in aggregated input were merged by adding "
                     "their counts",
                     DataWarning,
-                    stacklevel=4,
+                    stacklevel=_outside_caller_stacklevel(),
                 )
             table = table.groupby(keys, sort=False, as_index=False, dropna=False)[n].sum()
 
