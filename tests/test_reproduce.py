@@ -205,12 +205,18 @@ def test_stratified_run_reproduces(tmp_path: Path) -> None:
     assert output.startswith("reproduced: lcmcr 2 strata")
 
 
-def test_cli_stratified_run_reproduces_from_its_draws_file(tmp_path: Path) -> None:
+def _two_region_records(tmp_path: Path) -> Path:
+    """records.csv: 3 lists, two regions (n, s), about 500 people."""
     rng = np.random.default_rng(4)
     frame = pd.DataFrame((rng.random((700, 3)) < 0.35).astype(int), columns=["A", "B", "C"])
     frame = frame[frame.sum(axis=1) > 0].assign(region=lambda f: np.where(np.arange(len(f)) % 2, "n", "s"))
     source = tmp_path / "records.csv"
     frame.to_csv(source, index=False)
+    return source
+
+
+def test_cli_stratified_run_reproduces_from_its_draws_file(tmp_path: Path) -> None:
+    source = _two_region_records(tmp_path)
     preset = tmp_path / "fast.toml"
     preset.write_text(f'method = "lcmcr"\n{FAST_PRESETS["lcmcr"]}')
     draws = tmp_path / "draws.nc"
@@ -244,11 +250,7 @@ def test_a_fit_whose_standard_error_does_not_exist_is_reproduced(tmp_path: Path)
 def test_a_stratified_classical_fit_is_reproduced_from_its_result_output(tmp_path: Path) -> None:
     """A stratified chao/loglinear run had no CLI route to a reproducible file: -o writes the summary table,
     --draws-output refuses methods without draws, and reproduce pointed from one to the other."""
-    rng = np.random.default_rng(4)
-    frame = pd.DataFrame((rng.random((700, 3)) < 0.35).astype(int), columns=["A", "B", "C"])
-    frame = frame[frame.sum(axis=1) > 0].assign(region=lambda f: np.where(np.arange(len(f)) % 2, "n", "s"))
-    source = tmp_path / "records.csv"
-    frame.to_csv(source, index=False)
+    source = _two_region_records(tmp_path)
     result = tmp_path / "strata.json"
     code, output = _invoke("fit", str(source), "--strata", "region", "--method", "loglinear", "-o",
                            str(tmp_path / "s.csv"), "--result-output", str(result))
