@@ -234,7 +234,7 @@ def markdown(r: dict[str, Any]) -> str:
               "that receives anybody, classes visited by decreasing weight, the last few people placed with one "
               "uniform each), and each costs about twice the budget. Unpredictable branches explain only the "
               "difference between the two replay orders; the rest is the algorithms themselves: an inversion "
-              "draw with mean 1–10 needs exp and log1p and a sequential search, a BTRS draw a rejection step."]
+              "draw with mean 1–10 needs exp and log and a sequential search, a BTRS draw a rejection step."]
     return "\n".join(lines)
 
 
