@@ -574,7 +574,7 @@ def test_totals_of_non_bayesian_strata_are_named_for_what_they_are(stratified: C
     assert "total (a lower bound: a sum of lower bounds)" in str(chao)
 
 
-def test_a_wald_total_with_an_unbounded_stratum_is_unbounded_above() -> None:
+def test_a_total_without_draws_with_an_unbounded_stratum_is_unbounded_above() -> None:
     import math
 
     from estimate import Interval, Result

@@ -389,7 +389,7 @@ class StrataResult:
                     row.update(estimate=math.nan, lower=math.nan, upper=math.nan)
                 row.update(level=level, interval_kind=kind if ok else "")
             else:
-                ok = self._wald_total(members, level, row)
+                ok = self._total_without_draws(members, level, row)
             row["upper_estimated_strata"] = row["upper"]
             if len(ok) < len(members):
                 row["upper"] = math.inf  # the missed people of the strata not estimated are unbounded
@@ -405,7 +405,7 @@ class StrataResult:
         return any(o.status == STATUS_OK and o.draws is None and o.result is not None
                    and str(o.result.estimate_kind).startswith("posterior") for o in self.outcomes.values())
 
-    def _wald_total(self, members: list[tuple[Any, ...]], level: float, row: dict[str, Any]) -> list:
+    def _total_without_draws(self, members: list[tuple[Any, ...]], level: float, row: dict[str, Any]) -> list:
         """Total for methods without posterior draws: T = Σ N̂_s with Var = Σ SE_s² (strata independent), as
         Chao's (1987) log-normal interval on the undocumented part T − n (never below the documented count, and
         as skewed as the strata's own intervals; a symmetric Wald interval put the upper limit of a lone stratum
