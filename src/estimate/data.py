@@ -153,6 +153,14 @@ def _outside_caller_stacklevel() -> int:
     return level
 
 
+def other_separator(header: str) -> str | None:
+    """';' or a tab when a header line without a comma holds one (a file written by a spreadsheet in a locale
+    whose decimal mark is the comma), else None."""
+    if "," in header:
+        return None
+    return next((sep for sep in (";", "\t") if sep in header), None)
+
+
 def _shown_value(value: object) -> str:
     """The offending value for an error message — unless it may be personal: record-level files carry names
     beside their list columns, and an error message ends up in logs and shared terminals.  Numbers and codes (a
@@ -656,7 +664,7 @@ class CaptureData:
                 if "sep" not in read_kwargs and "delimiter" not in read_kwargs and len(cells) == 1:
                     # one column whose name holds ';' or tabs: a file written with another separator (e.g. by a
                     # spreadsheet in a locale whose decimal mark is the comma)
-                    separator = next((sep for sep in (";", "\t") if sep in cells[0]), None)
+                    separator = other_separator(cells[0])
                     if separator is not None:
                         read_kwargs = {**read_kwargs, "sep": separator}
                         header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False,

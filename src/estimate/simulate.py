@@ -74,7 +74,7 @@ import pandas as pd
 from estimate._checks import as_seed_sequence, check_seed
 from estimate.data import RESERVED_COUNT_NAME, CaptureData
 from estimate.errors import DataError, DataWarning, UninformativeDataWarning
-from estimate.provenance import entropy_as_json
+from estimate.provenance import entropy_as_json, seed_from_record
 
 __all__ = [
     "SimulatedPopulation",
@@ -166,7 +166,7 @@ def _seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
     if isinstance(seed, np.random.Generator):
         raise TypeError("pass an int or numpy.random.SeedSequence as seed, not a Generator (draws must be replayable)")
     if isinstance(seed, Mapping) and "entropy" in seed:  # a SimulatedPopulation's own seed record: draw it again
-        return np.random.SeedSequence(seed["entropy"], spawn_key=tuple(seed.get("spawn_key", ())))
+        return seed_from_record(seed)
     check_seed(seed, "simulate")
     return as_seed_sequence(seed)
 

@@ -840,13 +840,6 @@ def _worst_replicate_diagnostics(diagnostics: list[dict[str, Any]]) -> dict[str,
     return worst
 
 
-def _plain_label(value: Any) -> Any:
-    """A replicate label as JSON keeps it: numpy scalars as Python numbers, anything else unchanged or as text."""
-    if isinstance(value, np.generic):
-        return value.item()
-    return value if isinstance(value, (str, int, float, bool)) else str(value)
-
-
 def _pool_replicates(
     outcomes: dict[tuple[Any, ...], StratumOutcome], columns: list[str], method: str, level: float, kind: str,
     replicate: str,
@@ -899,7 +892,7 @@ def _pool_replicates(
                      "replicate_estimates": [present[r].result.estimate if r in present else 0.0
                                              for r in replicates],
                      # which replicate each estimate is of (the draws' layout order: the labels as text, sorted)
-                     "replicate_labels": [_plain_label(r) for r in replicates],
+                     "replicate_labels": list(replicates),
                      "diagnostics": "the worst replicate's (largest R-hat, smallest ESS), each replicate's own chains"},
         )
         pooled[key] = StratumOutcome(key, observed, STATUS_OK, "", result, draws)

@@ -64,7 +64,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from estimate.data import _COUNT_CANDIDATES
+from estimate.data import _COUNT_CANDIDATES, other_separator
 from estimate.errors import DataError, DataWarning
 from estimate.linkage.standardize import ROLES, _as_role_map, standardize_frame
 
@@ -780,13 +780,11 @@ def link_lists(
 
 
 def _separator(path: Path, encoding: str) -> str:
-    """',' unless the header line has none but has ';' or tabs (as spreadsheets write in locales whose decimal
-    mark is the comma), as :meth:`estimate.CaptureData.read_csv` recognises them."""
+    """',' unless the header line has none but has ';' or tabs, as :meth:`estimate.CaptureData.read_csv`
+    recognises them."""
     try:
         with path.open(encoding=encoding, errors="replace") as handle:
             header = handle.readline()
     except (LookupError, OSError):
         return ","  # read_csv reports the problem
-    if "," in header:
-        return ","
-    return next((sep for sep in (";", "\t") if sep in header), ",")
+    return other_separator(header) or ","
