@@ -336,7 +336,8 @@ def test_missing_declared_columns_and_bad_declarations(sim) -> None:
     with pytest.raises(DataError, match="list 'B' has no names"):
         link_lists(blank, ROLES)
     # list names become columns beside the strata, the replicate column and (downstream) a count column
-    for clash, strata in (("region", "region"), ("replicate", None), ("count", None)):
+    # (a count name in any case: 'Freq' and 'N' are read as the count column too)
+    for clash, strata in (("region", "region"), ("replicate", None), ("count", None), ("Freq", None), ("N", None)):
         renamed = {clash if k == "B" else k: v for k, v in sim.lists.items()}
         with pytest.raises(DataError, match=rf"list name\(s\) \['{clash}'\] clash"):
             link_lists(renamed, ROLES, strata=strata)

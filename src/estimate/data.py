@@ -112,10 +112,16 @@ def _binary_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     return values.astype(np.uint8)
 
 
+def is_count_name(name: Any) -> bool:
+    """Whether a column name is a usual name of the count column (``count``, ``N``, ``Frequency`` ...), compared
+    without case and outer spaces as :meth:`CaptureData.from_frame` finds it."""
+    return str(name).strip().casefold() in _COUNT_CANDIDATES
+
+
 def _count_column_by_name(frame: pd.DataFrame, exclude: set[Any]) -> Any:
     """The column whose name is a usual name of the count column (``count``, ``N``, ``Frequency`` ..., compared
     without case and outer spaces; an exact ``count`` first), unless it is in ``exclude``; else None."""
-    candidates = [c for c in frame.columns if c not in exclude and str(c).strip().casefold() in _COUNT_CANDIDATES]
+    candidates = [c for c in frame.columns if c not in exclude and is_count_name(c)]
     if not candidates:
         return None
     return min(candidates, key=lambda c: (c != "count", _COUNT_CANDIDATES.index(str(c).strip().casefold())))

@@ -64,7 +64,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from estimate.data import _COUNT_CANDIDATES, other_separator
+from estimate.data import is_count_name, other_separator
 from estimate.errors import DataError, DataWarning
 from estimate.linkage.standardize import ROLES, _as_role_map, standardize_frame
 
@@ -180,8 +180,8 @@ def _validate_frames(frames: Mapping[str, pd.DataFrame], roles: dict[str, str], 
                         f"{len(frames) if isinstance(frames, Mapping) else type(frames).__name__}")
     # the lists' names become columns of the capture histories, beside the strata and a replicate column, and a
     # count-like name is read downstream as the count column of aggregated data
-    reserved = {*strata, "replicate", *_COUNT_CANDIDATES}
-    clash = [str(name) for name in frames if str(name) in reserved]
+    reserved = {*strata, "replicate"}
+    clash = [str(name) for name in frames if str(name) in reserved or is_count_name(name)]
     if clash:
         raise DataError(f"list name(s) {clash} clash with the capture histories' other columns (strata {strata}, "
                         f"'replicate', or a count column name such as 'count'); rename the list (its file)")
