@@ -71,7 +71,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from estimate._checks import as_seed_sequence, check_seed
+from estimate._checks import as_seed_sequence, check_seed, is_real
 from estimate.data import RESERVED_COUNT_NAME, CaptureData
 from estimate.errors import DataError, DataWarning, UninformativeDataWarning
 from estimate.provenance import entropy_as_json, seed_from_record
@@ -204,8 +204,7 @@ def _list_names(lists: Sequence[str] | None, J: int) -> list[str]:
 
 
 def _check_N(N: int) -> int:
-    if isinstance(N, bool) or not isinstance(N, (int, float, np.integer, np.floating)) or not math.isfinite(N) \
-            or int(N) != N or N < 1:
+    if not is_real(N) or int(N) != N or N < 1:
         raise DataError(f"population size N must be a positive whole number, got {N!r}")
     return int(N)
 
