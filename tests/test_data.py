@@ -442,3 +442,16 @@ def test_a_list_that_shares_nobody_with_the_others_is_warned_about() -> None:
         warnings.simplefilter("error", estimate.UninformativeDataWarning)
         CaptureData.from_frame(frame.assign(C=[1, 0, 0, 1]))  # C now overlaps A
         CaptureData.from_frame(frame.drop(columns="C").iloc[:3])  # two lists: the fits' own warnings apply
+
+
+def test_read_csv_takes_an_open_file_or_a_buffer(tmp_path) -> None:
+    import io
+
+    text = "A,B,region\n1,0,n\n1,1,n\n0,1,s\n"
+    path = tmp_path / "open.csv"
+    path.write_text(text)
+    with path.open() as handle:
+        from_handle = CaptureData.read_csv(handle, strata="region")
+    for source in (io.StringIO(text), io.BytesIO(text.encode())):
+        data = CaptureData.read_csv(source, strata="region")
+        assert data.observed == 3 and data.content_hash() == from_handle.content_hash()

@@ -709,3 +709,22 @@ def test_totals_without_draws_are_log_normal_and_a_lone_stratum_keeps_its_interv
     for bad in (-0.5, 0, 1.0, 1.5):
         with pytest.raises(DataError, match="level must be"):
             strata.total(level=bad)
+
+
+def test_strata_read_as_text_are_listed_in_numeric_order(tmp_path: Path) -> None:
+    """A CSV's stratum codes are read as text; '1' … '11' are still listed 1, 2, …, 11 (not 1, 10, 11, 2), in
+    the table, the totals and CaptureData.by, with words after numbers."""
+    rng = np.random.default_rng(3)
+    labels = [str(i) for i in range(1, 12)] + ["unknown"]
+    rows = [dict(A=a, B=b, period=label) for label in labels
+            for a, b in rng.integers(0, 2, size=(60, 2)) if a or b]
+    path = tmp_path / "periods.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    data = CaptureData.read_csv(path, strata="period")
+    assert list(data.by("period")) == labels
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = fit_strata(data, by="period", method="chapman")
+    assert result.summary()["period"].tolist() == labels
+    assert result.total("period")["period"].tolist() == labels
+    assert strata_module.stratum_order_key(("2", "b")) < strata_module.stratum_order_key(("10", "a"))

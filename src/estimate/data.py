@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import sys
 import warnings
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -636,7 +637,7 @@ class CaptureData:
     @classmethod
     def read_csv(
         cls,
-        path: str | Path,
+        path: str | Path | IO[str] | IO[bytes],
         lists: Sequence[str] | None = None,
         count: str | None = None,
         strata: str | Sequence[str] | None = None,
@@ -644,14 +645,18 @@ class CaptureData:
         strict: bool = False,
         **read_kwargs: Any,
     ) -> CaptureData:
-        """Read a CSV file (``"-"`` reads standard input) in record-level or aggregated layout.
+        """Read a CSV file (a path, an open file or buffer; ``"-"`` reads standard input) in record-level or
+        aggregated layout.
 
         Stratum columns are read as text, so codes keep their spelling (``"01"`` and ``"1"`` stay different
         strata); empty cells and the usual missing-value markers (``NA``, as R writes them) are missing values.
         A file separated by semicolons or tabs is recognised by its header.
         """
-        if str(path) == "-":
-            source: Any = io.StringIO(sys.stdin.read())
+        if hasattr(path, "read"):  # an open file or buffer, as pandas takes
+            text = path.read()
+            source: Any = io.StringIO(text.decode("utf-8-sig") if isinstance(text, bytes) else text)
+        elif str(path) == "-":
+            source = io.StringIO(sys.stdin.read())
         else:
             source = Path(path)
             if not source.exists():
@@ -868,7 +873,9 @@ class CaptureData:
         rest = [c for c in self.strata_columns if c not in columns]
         table = self.pattern_table(include_strata=True)
         parts: dict[Hashable, CaptureData] = {}
-        for key, group in table.groupby(columns if len(columns) > 1 else columns[0], sort=True):
+        groups = table.groupby(columns if len(columns) > 1 else columns[0], sort=True)
+        for key, group in sorted(groups, key=lambda item: stratum_order_key(
+                item[0] if isinstance(item[0], tuple) else (item[0],))):
             parts[key] = CaptureData._from_frame(
                 group.drop(columns=columns).reset_index(drop=True),
                 list(self._lists),
@@ -970,3 +977,23 @@ def _check_unique_columns(names: list[str], where: str = "the data") -> None:
     if duplicated:
         raise DataError(f"{where} has more than one column named {duplicated}; every list, count and stratum "
                         "column needs its own name")
+
+
+def _label_order(value: Any) -> tuple[int, float, str]:
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        number = float(value)
+    else:
+        try:
+            number = float(value) if isinstance(value, str) else math.nan
+        except ValueError:
+            number = math.nan
+    if math.isfinite(number):
+        return (0, number, str(value))
+    return (1, 0.0, str(value))
+
+
+def stratum_order_key(key: Sequence[Any]) -> tuple[tuple[int, float, str], ...]:
+    """Sort key of a stratum's labels: numbers, and text that reads as a number (a CSV's '1' … '10', read as
+    text), in numeric order (1, 2, …, 10, not 1, 10, 2), before other labels in the order of their text (ISO
+    dates chronologically).  Only the order of the output rows depends on it, never a stratum's seed."""
+    return tuple(_label_order(value) for value in key)

@@ -38,7 +38,7 @@ import pandas as pd
 
 from estimate._checks import check_seed, is_real, is_whole
 from estimate.atomic import atomic_write_bytes, atomic_write_text, remove_stale_temporaries
-from estimate.data import RESERVED_COUNT_NAME, CaptureData
+from estimate.data import RESERVED_COUNT_NAME, CaptureData, stratum_order_key
 from estimate.errors import DataError, DataWarning, UninformativeDataWarning
 from estimate.results import Result
 
@@ -371,10 +371,8 @@ class StrataResult:
             label = tuple(key[self.by.index(c)] for c in group_cols)
             groups.setdefault(label, []).append(key)
         rows = []
-        try:  # in the order of the values (months 1, 2, …, 10, as summary() lists them), not of their text
-            ordered = sorted(groups.items(), key=lambda item: item[0])
-        except TypeError:  # values that do not compare (mixed types)
-            ordered = sorted(groups.items(), key=lambda item: tuple(map(str, item[0])))
+        # in the order of the values (months 1, 2, …, 10, as summary() lists them), not of their text
+        ordered = sorted(groups.items(), key=lambda item: stratum_order_key(item[0]))
         for label, members in ordered:
             row: dict[str, Any] = dict(zip(group_cols, label, strict=True))
             row["observed"] = sum(self.outcomes[k].observed for k in members)
@@ -510,7 +508,7 @@ def _split(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], Captu
                 )
         except DataError as exc:
             parts[key] = str(exc)
-    return parts
+    return dict(sorted(parts.items(), key=lambda item: stratum_order_key(item[0])))
 
 
 def _cache_key(estimator: Any, data: CaptureData, seed: np.random.SeedSequence | None) -> str:
