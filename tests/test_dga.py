@@ -320,3 +320,18 @@ def test_posterior_seed_attribute_is_json_for_spawned_seeds(kosovo) -> None:
 
     result = DGA(seed=1).fit_many([kosovo])[0]
     assert json.loads(result.posterior.posterior.attrs["seed"]) == {"entropy": 1, "spawn_key": [0]}
+
+
+def test_model_probabilities_never_exceed_one() -> None:
+    """A data set whose posterior sits on one graph reported its probability as 1.0000000000000284."""
+    from estimate.estimators.dga import graph_posterior
+
+    rng = np.random.default_rng(5)
+    patterns: set[tuple[int, ...]] = set()
+    while len(patterns) < 20:
+        row = tuple(int(v) for v in rng.integers(0, 2, 5))
+        if sum(row):
+            patterns.add(row)
+    data = CaptureData(list(patterns), rng.integers(1, 40, 20), list("ABCDE"))  # (set order: deterministic)
+    probability = graph_posterior(data, 2.0**-5).model_probability
+    assert probability.max() <= 1.0 and probability.sum() == pytest.approx(1.0, abs=1e-12)

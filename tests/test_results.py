@@ -103,3 +103,30 @@ def test_sentence_never_says_about_100_percent_undocumented() -> None:
     result = Result(method="m", model="m", estimate=900_000_000.0, interval=Interval(1.76e8, 4.6e9), observed=60_001)
     assert "more than 99% of the total is undocumented" in result.sentence()
     assert "about 100%" not in result.sentence()
+
+
+def test_sentence_of_a_tiny_lower_bound_share_and_of_an_unbounded_prior_driven_fit() -> None:
+    """A lower bound with under 0.5% undocumented read "at least less than 1%"; an unbounded dga fit on lists
+    that never overlap (prior_driven recorded) dropped the caveat and stated "about 6% … undocumented"."""
+    bound = Result(method="m", model="m", estimate=1_003_000.0, interval=Interval(1_000_000, math.inf),
+                   observed=1_000_000, estimate_kind="lower bound").sentence()
+    assert "at least 0.3% of the total is undocumented" in bound and "less than" not in bound
+    unbounded = Result(method="dga", model="m", estimate=181.0, interval=Interval(170, math.inf), observed=170,
+                       details={"prior_driven": "the lists never overlap"}).sentence()
+    assert unbounded.endswith("— but the lists never overlap, so the estimate comes from the model's priors, not "
+                              "the data.")
+    assert "undocumented" not in unbounded
+
+
+def test_convergence_advice_names_parameters_the_method_has() -> None:
+    """The PyMC estimators were told to add 'thinning', which they do not take."""
+    import estimate
+    from estimate.inference_data import longer_run_advice
+
+    for name in estimate.method_names():
+        params = estimate.get_estimator_class(name)().get_params()
+        advice = longer_run_advice(name)
+        if "tune" in params:
+            assert "tune" in advice and "thinning" not in advice, name
+        elif "thinning" in params:
+            assert "burn-in" in advice and "thinning" in advice, name

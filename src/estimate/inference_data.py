@@ -234,6 +234,17 @@ def warn_if_some_not_converged(
         )
 
 
+#: methods sampled with PyMC's NUTS: their runs are lengthened with tune= and draws= (they have no thinning)
+_NUTS_METHODS = ("pymc-lcmcr", "bayes-loglinear")
+
+
+def longer_run_advice(method: str) -> str:
+    """How to lengthen ``method``'s chains, in the names of its own parameters."""
+    if method in _NUTS_METHODS:
+        return "run longer chains (more tune and draws) or more chains"
+    return "run longer chains (more burn-in, draws or thinning) or more chains"
+
+
 def warn_if_not_converged(
     diagnostics: Mapping[str, float],
     method: str,
@@ -247,7 +258,7 @@ def warn_if_not_converged(
     if problems:
         warnings.warn(
             f"{method}: the sampler may not have converged: {'; '.join(problems)}. The interval for N may be "
-            "unreliable; run longer chains (more draws or thinning) or more chains.",
+            f"unreliable; {longer_run_advice(method)}.",
             ConvergenceWarning,
             stacklevel=stacklevel,
         )

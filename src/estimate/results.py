@@ -298,6 +298,9 @@ class Result:
         if interval.kind == "none" or not math.isfinite(interval.upper):
             text += (f" (the data give no upper limit: {_fmt(interval.lower)} or more at "
                      f"{level_percent(interval.level)})")
+            if self.details.get("prior_driven"):  # the estimate itself is the priors' (e.g. dga, no overlaps)
+                return (text + f" — but {self.details['prior_driven']}, so the estimate comes from the model's "
+                        "priors, not the data.")
         else:
             name = "highest-density credible" if interval.kind == "hdi" else interval_name(interval.kind)
             ends = f"{rounded(interval.lower)}–{rounded(interval.upper)}"
@@ -308,7 +311,8 @@ class Result:
         fraction = self.undocumented_fraction
         if math.isfinite(fraction):
             if 0 < fraction < 0.005:
-                share = "less than 1%"
+                # a lower bound's share is itself a floor: "at least 0.3%", not "at least less than 1%"
+                share = f"{100 * fraction:.1g}%" if bound else "less than 1%"
             elif 0.995 <= fraction < 1:  # "about 100%" cannot be: someone was documented
                 share = "more than 99%"
             else:

@@ -817,11 +817,11 @@ def _warn_not_estimable(outcomes: dict[tuple[Any, ...], StratumOutcome]) -> None
 def _warn_not_converged(fitted: StrataResult) -> None:
     """One ConvergenceWarning for all estimated strata whose N failed R-hat or ESS (the per-stratum fits run with
     their own warnings silenced, so that a thousand strata do not print a thousand warnings)."""
-    from estimate.inference_data import warn_if_some_not_converged
+    from estimate.inference_data import longer_run_advice, warn_if_some_not_converged
 
     warn_if_some_not_converged(fitted.method, fitted.not_converged, fitted.counts[STATUS_OK], "estimated strata",
-                               ". The summary's r_hat, ess_bulk and ess_tail columns show which; run longer chains "
-                               "(more burn-in, draws or thinning).", stacklevel=3)
+                               ". The summary's r_hat, ess_bulk and ess_tail columns show which; "
+                               f"{longer_run_advice(fitted.method)}.", stacklevel=3)
 
 
 def _worst_replicate_diagnostics(diagnostics: list[dict[str, Any]]) -> dict[str, float]:

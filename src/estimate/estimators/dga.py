@@ -251,7 +251,10 @@ def graph_posterior(data: CaptureData, delta: float, max_missing: int | None = N
             break
     log_pmf = np.concatenate(column_lse)
     pmf = np.exp(log_pmf - log_total)
-    model_probability = np.exp(logsumexp(np.stack(row_lse, axis=1), axis=1) - log_total)
+    log_model = logsumexp(np.stack(row_lse, axis=1), axis=1)
+    # normalised by their own total (the column sums give the same one up to rounding, which put a sole graph's
+    # probability at 1 + 3e-14)
+    model_probability = np.exp(log_model - logsumexp(log_model))
     tail = 1.0 if math.isinf(log_tail) else math.exp(log_tail - np.logaddexp(log_tail, log_total))
     return GraphPosterior(observed=int(terms.n), delta=float(delta), max_missing=pmf.size - 1, pmf=pmf,
                           model_probability=model_probability, tail_mass=tail, automatic_bound=automatic,
