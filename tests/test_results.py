@@ -130,3 +130,16 @@ def test_convergence_advice_names_parameters_the_method_has() -> None:
             assert "tune" in advice and "thinning" not in advice, name
         elif "thinning" in params:
             assert "burn-in" in advice and "thinning" in advice, name
+
+
+def test_a_sampled_posterior_reports_both_interval_kinds() -> None:
+    """LCMCR kept only the requested interval kind; the other one (HDI or equal-tailed) is in details and printed."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = LCMCR(burn_in=300, draws=200, thinning=1, chains=2, seed=1).fit(datasets.load("kosovo"))
+    hdi = fitted.credible_interval(kind="hdi")
+    assert fitted.details["interval_hdi"] == [hdi.lower, hdi.upper]
+    assert fitted.details["interval_equal_tailed"] == [fitted.interval.lower, fitted.interval.upper]
+    assert f"95% credible interval (hdi): {hdi.lower:,.0f} – {hdi.upper:,.0f}" in str(fitted)

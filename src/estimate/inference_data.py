@@ -125,6 +125,14 @@ def interval_from_draws(draws: np.ndarray, level: float = 0.95, kind: str = "equ
     return Interval(float(lower), float(upper), level=level, kind=kind)
 
 
+def both_intervals(draws: np.ndarray, level: float = 0.95) -> dict[str, list[float]]:
+    """The equal-tailed interval and the HDI of the draws at ``level``, as the results' details keep them
+    (``interval_equal_tailed``, ``interval_hdi``: [lower, upper]), whichever of the two is the reported one."""
+    return {f"interval_{name.replace('-', '_')}": [interval.lower, interval.upper]
+            for name in ("equal-tailed", "hdi")
+            for interval in (interval_from_draws(draws, level=level, kind=name),)}
+
+
 def convergence_diagnostics(draws: np.ndarray) -> dict[str, float]:
     """R-hat (rank-normalised, split; Vehtari et al. 2021) and bulk/tail ESS of draws shaped (chain, draw).
 

@@ -346,6 +346,11 @@ class Result:
             f"  estimate of N ({self.estimate_kind}): {_fmt(self.estimate)}",
             f"  {self.interval.describe()}: {_fmt(self.interval.lower)} – {_fmt(self.interval.upper)}",
         ]
+        other = {"equal-tailed": "hdi", "hdi": "equal-tailed"}.get(self.interval.kind)
+        bounds = self.details.get(f"interval_{other.replace('-', '_')}") if other else None
+        if bounds is not None and len(bounds) == 2:  # a posterior's other credible interval (dga, LCMCR, PyMC)
+            alternative = Interval(float(bounds[0]), float(bounds[1]), level=self.interval.level, kind=other)
+            lines.append(f"  {alternative.describe()}: {_fmt(alternative.lower)} – {_fmt(alternative.upper)}")
         if self.std_error is not None and math.isfinite(self.std_error):
             lines.append(f"  standard error: {self.std_error:,.1f}")
         if self.details.get("prior_driven"):

@@ -198,6 +198,7 @@ def bayes_result(
 ) -> Result:
     """Result with posterior N = n + n0, ArviZ InferenceData, R-hat/ESS of N, divergences and run time."""
     from estimate.inference_data import (
+        both_intervals,
         convergence_diagnostics,
         interval_from_draws,
         to_inference_data,
@@ -265,6 +266,7 @@ def bayes_result(
         estimate_kind="posterior median",
         std_error=float(np.std(n_draws)),
         diagnostics=diagnostics,
-        details={"posterior_mean": float(np.mean(n_draws)), "seed": seed, **details},
+        details={"posterior_mean": float(np.mean(n_draws)), "seed": seed, **both_intervals(n_draws, level=level),
+                 **details},
         posterior=idata,
     )

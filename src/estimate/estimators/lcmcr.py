@@ -273,6 +273,7 @@ class LCMCR(Estimator):
 
     def _result(self, data: CaptureData, seed: Any, out: dict[str, Any], wall: float) -> Result:
         from estimate.inference_data import (
+            both_intervals,
             convergence_diagnostics,
             interval_from_draws,
             to_inference_data,
@@ -333,6 +334,7 @@ class LCMCR(Estimator):
             estimate_kind="posterior median",
             std_error=float(np.std(n_draws)),
             diagnostics=diagnostics,
-            details={"posterior_mean": float(np.mean(n_draws)), "seed": seed_repr},
+            details={"posterior_mean": float(np.mean(n_draws)), "seed": seed_repr,
+                     **both_intervals(n_draws, level=self.level)},
             posterior=idata,
         )
