@@ -111,9 +111,9 @@ def test_chao_says_when_lists_never_overlap_and_stays_quiet_when_everyone_is_on_
 
 
 def test_two_list_names_given_as_one_string_are_refused() -> None:
-    """Chapman(lists="AB") was read as lists A and B."""
+    """Chapman(lists="AB") was read as lists A and B (refused as a parameter now, before the data are read)."""
     data = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [5, 4, 3]}))
-    with pytest.raises(NotApplicable, match="two list names"):
+    with pytest.raises(ValueError, match="2 different list names"):
         Chapman(lists="AB").fit(data)
 
 

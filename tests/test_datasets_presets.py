@@ -114,3 +114,35 @@ def test_a_user_preset_records_its_absolute_path(tmp_path, monkeypatch) -> None:
     (tmp_path / "small.toml").write_text('method = "chao"\n')
     monkeypatch.chdir(tmp_path)
     assert estimate.load_preset("small.toml").path == str((tmp_path / "small.toml").resolve())
+
+
+@pytest.mark.parametrize(
+    ("method", "params", "message"),
+    [
+        ("chapman", {"lists": 5}, "lists must be 2 different list names"),
+        ("lincoln-petersen", {"lists": ("EXH",)}, "lists must be 2 different list names"),
+        ("chapman", {"lists": ("EXH", "EXH")}, "lists must be 2 different list names"),
+        ("loglinear", {"terms": 5}, "terms must be one of"),
+        ("loglinear", {"terms": "bogus"}, "terms must be one of"),
+        ("loglinear", {"terms": None}, "terms must be one of"),
+        ("bayes-loglinear", {"terms": [1, 2]}, "terms must be one of"),
+    ],
+)
+def test_malformed_lists_and_terms_are_refused_before_the_data(method: str, params: dict, message: str) -> None:
+    """lists=5 failed inside the fit with a TypeError (CLI exit 3), and terms=5 in a preset made every stratum
+    'not estimable' instead of stopping the run."""
+    with pytest.raises(ValueError, match=message):
+        estimate.make_estimator(method, **params).check_params()
+
+
+def test_well_formed_lists_and_terms_pass_the_check() -> None:
+    for method, params in [("chapman", {"lists": ["EXH", "ABA"]}), ("loglinear", {"terms": "EXH:ABA, OSCE:HRW"}),
+                           ("loglinear", {"terms": [("EXH", "ABA"), "OSCE:HRW"]}), ("loglinear", {"terms": "Search"}),
+                           ("bayes-loglinear", {"terms": None}), ("bayes-loglinear", {"terms": "independence"})]:
+        estimate.make_estimator(method, **params).check_params()
+
+
+def test_an_explicit_none_override_is_passed_on() -> None:
+    """make_estimator dropped None overrides: screen=None (fit every move) silently became screen=5."""
+    assert estimate.make_estimator("loglinear", screen=None).screen is None
+    assert estimate.make_estimator("loglinear").screen == 5

@@ -189,11 +189,12 @@ def test_an_exact_fit_with_millions_of_people_is_not_called_unbounded() -> None:
 
 @pytest.mark.parametrize("terms", ["A:A", [("A", "B", "A")], 5])
 def test_malformed_terms_are_refused(terms: object) -> None:
-    """'A:A' was accepted (reported as an interaction, fitted as independence); terms=5 raised a TypeError."""
+    """'A:A' was accepted (reported as an interaction, fitted as independence); terms=5 raised a TypeError (now
+    refused by check_params, a ValueError, before the data are read)."""
     data = estimate.CaptureData.from_aggregated(
         pd.DataFrame({"A": [1, 0, 1, 0, 1, 1, 0], "B": [0, 1, 1, 0, 0, 1, 1], "C": [0, 0, 0, 1, 1, 1, 1],
                       "count": [20, 15, 6, 12, 4, 2, 3]}), count="count")
-    with pytest.raises(estimate.DataError, match="terms must be|two different lists"):
+    with pytest.raises(ValueError, match="terms must be|two different lists"):
         LogLinear(terms=terms).fit(data)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["is_whole", "is_real", "check_seed"]
+__all__ = ["is_whole", "is_real", "check_seed", "check_list_names", "check_terms"]
 
 
 def is_whole(value: Any) -> bool:
@@ -23,6 +23,35 @@ def is_real(value: Any) -> bool:
     """True for a finite Python or NumPy real number (booleans excluded)."""
     return (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
             and math.isfinite(value))
+
+
+def _is_names(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(name, str) for name in value)
+
+
+def check_list_names(lists: Any, owner: str, count: int) -> None:
+    """``lists`` is None or ``count`` different list names (text); raise ``ValueError`` naming ``owner`` otherwise
+    (``lists=5`` failed deep inside the fit with "object of type 'int' has no len()")."""
+    if lists is None:
+        return
+    if not (_is_names(lists) and len(lists) == count and len(set(lists)) == count):
+        raise ValueError(f"{owner}: lists must be {count} different list names, e.g. lists=('A', 'B'); got {lists!r}")
+
+
+def check_terms(terms: Any, owner: str, keywords: tuple[str, ...]) -> None:
+    """Interaction terms have the shape the log-linear models read: one of ``keywords``, text like ``"A:B,B:C"``,
+    or a list of terms, each an ``"A:B"`` text or a sequence of list names; raise ``ValueError`` naming ``owner``
+    otherwise.  Whether the names are the data's lists is checked when the data are at hand."""
+    if (terms is None and "none" in keywords) or (isinstance(terms, str) and terms.strip().lower() in keywords):
+        return  # (None is "no interactions" where 'none' is a keyword)
+    if isinstance(terms, str):
+        chunks = [chunk for chunk in terms.split(",") if chunk.strip()]
+        if chunks and all(":" in chunk for chunk in chunks):
+            return
+    elif isinstance(terms, (list, tuple)) and all(isinstance(t, str) or _is_names(t) for t in terms):
+        return
+    raise ValueError(f"{owner}: terms must be one of {list(keywords)}, text like 'A:B,B:C' or a list of terms "
+                     f"such as [('A', 'B'), 'B:C']; got {terms!r}")
 
 
 def check_seed(seed: Any, owner: str) -> None:

@@ -123,7 +123,8 @@ def load_preset(name_or_path: str | Path) -> Preset:
 def make_estimator(method: str | None = None, model: str | Path | None = None, **overrides: Any):
     """Build an estimator from a method name and/or a preset, with keyword overrides.
 
-    ``make_estimator(model="lcmcr-default", seed=1)`` or ``make_estimator("chapman")``.
+    ``make_estimator(model="lcmcr-default", seed=1)`` or ``make_estimator("chapman")``.  Every override is passed
+    on as given, ``None`` included (``make_estimator("loglinear", screen=None)`` fits every move).
     """
     from estimate.estimators.base import get_estimator_class
 
@@ -137,7 +138,7 @@ def make_estimator(method: str | None = None, model: str | Path | None = None, *
     if method is None:
         raise DataError("give a method (e.g. 'loglinear') or a model preset (e.g. 'lcmcr-default')")
     cls = get_estimator_class(method)
-    params.update({k: v for k, v in overrides.items() if v is not None})
+    params.update(overrides)  # an explicit None is a value (LogLinear(screen=None) fits every move), not "unset"
     valid = set(cls._param_names())
     unknown = sorted(set(params) - valid)
     if unknown:

@@ -63,7 +63,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from estimate._checks import as_seed_sequence, is_real, seed_record
+from estimate._checks import as_seed_sequence, check_terms, is_real, seed_record
 from estimate.data import CaptureData
 from estimate.errors import DataError
 from estimate.estimators._pymc_common import (
@@ -221,6 +221,7 @@ class BayesLogLinear(Estimator):
         return model
 
     def _check_params(self) -> None:
+        check_terms(self.terms, self.name, ("all-two-way", "independence", "none", ""))
         check_sampler_params(self.name, draws=self.draws, tune=self.tune, chains=self.chains,
                              target_accept=self.target_accept, level=self.level, interval=self.interval,
                              cores=self.cores)

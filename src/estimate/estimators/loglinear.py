@@ -42,7 +42,7 @@ import pandas as pd
 from scipy import optimize, stats
 from scipy.special import gammaln
 
-from estimate._checks import is_whole
+from estimate._checks import check_terms, is_whole
 from estimate.data import CaptureData
 from estimate.errors import DataError, UninformativeDataWarning
 from estimate.estimators.base import Estimator, NotApplicable, register
@@ -440,6 +440,7 @@ class LogLinear(Estimator):
         return _Candidate(chosen.terms, fit, aic, bic, chosen.exists)
 
     def _check_params(self) -> None:
+        check_terms(self.terms, self.name, ("search", "independence", "all-two-way"))
         if self.criterion not in ("aic", "bic"):
             raise ValueError(f"criterion must be 'aic' or 'bic', got {self.criterion!r}")
         screen = self.screen

@@ -16,6 +16,7 @@ import math
 import warnings
 from typing import Any, ClassVar
 
+from estimate._checks import check_list_names
 from estimate.data import CaptureData
 from estimate.errors import DataWarning, UninformativeDataWarning
 from estimate.estimators._intervals import log_normal_interval
@@ -31,6 +32,9 @@ class _TwoListEstimator(Estimator):
     def __init__(self, lists: tuple[str, str] | None = None, level: float = 0.95) -> None:
         self.lists = lists
         self.level = level
+
+    def _check_params(self) -> None:
+        check_list_names(self.lists, self.name, 2)
 
     def _two_lists(self, data: CaptureData) -> tuple[CaptureData, int, int, int]:
         if self.lists is None:
