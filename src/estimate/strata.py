@@ -546,13 +546,13 @@ def _fit_chunk(estimator: Any, problems: list[CaptureData], seeds: list[Any]) ->
 
 
 def fit_strata(
-    data: CaptureData,
+    data: CaptureData | pd.DataFrame,
     by: str | Sequence[str],
     method: str | None = None,
     model: str | Path | None = None,
     *,
     estimator: Any = None,
-    seed: int | None = None,
+    seed: int | np.random.SeedSequence | None = None,
     replicate: str | None = None,
     min_lists: int | None = None,
     min_records: int = 10,
@@ -568,8 +568,17 @@ def fit_strata(
 
     Parameters
     ----------
+    data
+        :class:`~estimate.CaptureData` built with ``strata=[...]``, or a record-level DataFrame (its ``by`` and
+        ``replicate`` columns are taken as the strata, the others as lists).
     by
         Stratum columns to split on (they must be stratum columns of ``data``).
+    method, model
+        A method name (``"lcmcr"``, ``"chapman"`` …) and/or a preset name or TOML file, as
+        :func:`~estimate.make_estimator` takes them.
+    estimator
+        A ready estimator object instead of ``method``/``model`` (its parameters are used as they are; its seed
+        is the root seed unless ``seed`` is given).
     replicate
         Optional multiple-imputation replicate column: each replicate is fitted and the draws are pooled.
     min_lists, min_records
@@ -582,9 +591,12 @@ def fit_strata(
         ``cache_dir``, so that a resumed run continues with it).
     cache_dir
         Directory of per-stratum results; finished strata are reused (resume after an interruption).
-    executor
-        ``"local"`` (default; batched kernels use all cores) or ``"dask"`` (``scheduler`` address or
-        ``dask_workers`` local workers on 127.0.0.1).  Same seed → same results on every executor.
+    executor, scheduler, dask_workers
+        ``"local"`` (default; batched kernels use all cores) or ``"dask"``: the ``scheduler`` address of a running
+        dask.distributed cluster, or ``dask_workers`` local workers started on 127.0.0.1.  Same seed → same
+        results on every executor.
+    chunk_size
+        Strata per task (one batched kernel call for LCMCR); the results do not depend on it.
     progress
         Callback ``progress(done, total)`` after each chunk (the CLI draws a progress bar with it).
     level
