@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import estimate
 from estimate import datasets
 
 
@@ -272,3 +273,16 @@ def test_describe_takes_the_format_in_any_case() -> None:
     proc = run_cli("describe", "--example", "kosovo", "--format", "JSON")  # exited with 2; fit took JSON
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["observed"] == 4400
+
+
+def test_methods_and_datasets_list_what_the_library_has() -> None:
+    """`estimate methods` and `estimate datasets` (README's CLI quick-start) list the registry, the presets and
+    the bundled datasets."""
+    methods = run_cli("methods")
+    assert methods.returncode == 0, methods.stderr
+    listed = [line.split()[0] for line in methods.stdout.splitlines() if line and not line.startswith("Presets")]
+    assert listed == sorted(estimate.method_names())
+    assert f"Presets: {', '.join(estimate.preset_names())}" in methods.stdout
+    datasets_out = run_cli("datasets")
+    assert datasets_out.returncode == 0, datasets_out.stderr
+    assert [line.split()[0] for line in datasets_out.stdout.splitlines() if line] == list(estimate.datasets.names())

@@ -40,6 +40,27 @@ def test_chapman_point_and_seber_variance() -> None:
     variance = 201 * 301 * 150 * 250 / (51**2 * 52)
     assert result.std_error == pytest.approx(math.sqrt(variance))
     assert result.interval.lower > data.observed
+    _assert_log_normal_interval(result, estimate=201 * 301 / 51 - 1, observed=450, variance=variance)
+
+
+def _assert_log_normal_interval(result, *, estimate: float, observed: int, variance: float) -> None:
+    """Chao's (1987) log-normal interval worked out by hand: [n + f0/C, n + f0·C], C = exp(z √log(1 + V/f0²))."""
+    f0 = estimate - observed
+    c = math.exp(stats.norm.ppf(0.975) * math.sqrt(math.log1p(variance / f0**2)))
+    assert (result.interval.lower, result.interval.upper) == pytest.approx((observed + f0 / c, observed + f0 * c))
+    assert result.interval.kind == "log-normal"
+
+
+def test_chao_point_variance_and_interval_with_doubletons() -> None:
+    """f1 = 9 people on one list, f2 = 4 on two, 3 on all three (Chao 1987: N̂ = n + f1²/(2 f2),
+    Var = f2 [(f1/f2)⁴/4 + (f1/f2)³ + (f1/f2)²/2])."""
+    frame = pd.DataFrame({"A": [1, 0, 1, 1], "B": [0, 1, 1, 1], "C": [0, 0, 0, 1], "count": [5, 4, 4, 3]})
+    result = ChaoLowerBound().fit(CaptureData.from_aggregated(frame, count="count"))
+    r = 9 / 4
+    variance = 4 * (r**4 / 4 + r**3 + r**2 / 2)
+    assert result.estimate == pytest.approx(16 + 81 / 8)
+    assert result.std_error == pytest.approx(math.sqrt(variance))
+    _assert_log_normal_interval(result, estimate=16 + 81 / 8, observed=16, variance=variance)
 
 
 def test_interval_level_is_honoured() -> None:
@@ -93,6 +114,10 @@ def test_chao_without_doubletons_warns_and_uses_bias_corrected_form() -> None:
         result = ChaoLowerBound().fit(data)
     assert any(issubclass(w.category, UninformativeDataWarning) and "f2 = 0" in str(w.message) for w in caught)
     assert result.estimate == pytest.approx(12 + 9 * 8 / 2)
+    # Chao's bias-corrected variance for f2 = 0: f1(f1 − 1)/2 + f1(2 f1 − 1)²/4 − f1⁴/(4 N̂)
+    variance = 9 * 8 / 2 + 9 * 17**2 / 4 - 9**4 / (4 * 48)
+    assert result.std_error == pytest.approx(math.sqrt(variance))  # 25.5
+    _assert_log_normal_interval(result, estimate=48, observed=12, variance=variance)
 
 
 def test_chao_says_when_lists_never_overlap_and_stays_quiet_when_everyone_is_on_three() -> None:

@@ -352,11 +352,11 @@ def test_all_zero_list_does_not_crash() -> None:
 
 def test_bad_input_rejected() -> None:
     settings = LCMCRSettings(burn_in=1, n_draws=1, thinning=1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="0/1"):
         sample_lcmcr(np.array([[2, 0]]), np.array([3]), settings, spawn_generators(0, 1, 1)[0])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="positive total"):
         sample_lcmcr(np.array([[1, 0]]), np.array([0]), settings, spawn_generators(0, 1, 1)[0])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="K must be"):
         LCMCRSettings(K=0)
 
 

@@ -89,6 +89,10 @@ def test_not_estimable_strata_are_reported_not_dropped(stratified: CaptureData) 
     # nothing bounds the people the two strata's lists missed: no upper limit, the estimated part's kept apart
     assert total.loc[0, "upper"] == np.inf
     assert total.loc[0, "estimate"] < total.loc[0, "upper_estimated_strata"] < np.inf
+    # the estimated strata's summed draws plus the observed floor of the others (5 + 60)
+    summed = sum(o.draws.astype(np.int64) for o in result.outcomes.values() if o.draws is not None).ravel() + 65
+    assert total.loc[0, "estimate"] == np.median(summed)
+    assert total.loc[0, "upper_estimated_strata"] == pytest.approx(np.quantile(summed, 0.975))
     by_region = result.total(by="region").set_index("region")
     assert by_region.loc["zz", "interval_kind"] == "" and np.isnan(by_region.loc["zz", "estimate"])
     assert np.isfinite(by_region.drop(index=["zz", "yy"])["upper"]).all()
