@@ -455,3 +455,17 @@ def test_read_csv_takes_an_open_file_or_a_buffer(tmp_path) -> None:
     for source in (io.StringIO(text), io.BytesIO(text.encode())):
         data = CaptureData.read_csv(source, strata="region")
         assert data.observed == 3 and data.content_hash() == from_handle.content_hash()
+
+
+def test_column_arguments_that_are_not_names_and_clashing_long_columns_are_refused() -> None:
+    """strata=5 raised "TypeError: 'int' object is not iterable"; from_long(id='id', list='id') made every person
+    a list of their own."""
+    frame = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "5": list("xyx")})
+    with pytest.raises(DataError, match="column names must be text"):
+        CaptureData.from_records(frame, strata=5)
+    long = pd.DataFrame({"id": [1, 1, 2], "list": list("ABB"), "region": list("nns")})
+    with pytest.raises(DataError, match="must be different columns"):
+        CaptureData.from_long(long, id="id", list="id")
+    with pytest.raises(DataError, match="must be different columns"):
+        CaptureData.from_long(long, strata=["list"])
+    assert CaptureData.from_long(long, strata="region").observed == 2

@@ -271,3 +271,29 @@ def test_estimate_outside_its_profile_interval_is_replaced_by_the_profile_maximu
     assert result.interval.lower <= result.estimate <= result.interval.upper
     assert result.estimate == pytest.approx(result.details["profile_estimate"])
     assert result.details["boundary_estimate"] > result.interval.upper
+
+
+def test_models_without_an_mle_give_an_answer_not_a_statsmodels_error() -> None:
+    """statsmodels' IRLS ran a coefficient to ±∞ and raised "NaN, inf or invalid value detected in weights" from
+    inside the library (log-linear search on 6 lists, Rcapture's Mh Darroch on 3 patterns)."""
+    six = estimate.CaptureData(
+        [[0, 1, 0, 1, 0, 1], [0, 1, 1, 1, 0, 0], [1, 0, 0, 0, 0, 1], [1, 1, 0, 0, 1, 0], [1, 1, 1, 0, 0, 1],
+         [1, 1, 1, 1, 1, 1]], [2, 2222, 78, 6400, 299590, 5742], list("ABCDEF"))
+    three = estimate.CaptureData([[1, 0, 0, 0, 0], [1, 1, 0, 1, 1], [1, 1, 1, 0, 1]], [1, 1, 1000], list("ABCDE"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for method, data in (("loglinear", six), ("mh-darroch", three), ("mth-darroch", three)):
+            result = estimate.make_estimator(method).fit(data)
+            assert result.interval.lower <= result.estimate <= result.interval.upper, method
+            assert result.estimate >= data.observed, method
+
+
+@pytest.mark.parametrize("method", ["loglinear", "m0", "mt"])
+def test_everyone_on_every_list_is_the_observed_count_not_infinity(method: str) -> None:
+    """With four lists and everyone on all of them the fit stops as exp(β0) → 0 (not converged), and that was
+    reported as an infinite estimate with a warning quoting exp(β0) = 1.9e-34; with 2 or 3 lists it gave 7."""
+    data = estimate.CaptureData([[1, 1, 1, 1]], [7], list("ABCD"))
+    with pytest.warns(UninformativeDataWarning, match="does not exist"):
+        result = estimate.make_estimator(method).fit(data)
+    assert result.estimate == pytest.approx(7.0) and 7.0 <= result.interval.upper < 8.0
+    assert result.interval.kind == "profile-likelihood"

@@ -51,6 +51,9 @@ def _as_list(value: str | Sequence[str] | None) -> list[str]:
         return []
     if isinstance(value, str):
         return [value]
+    if not isinstance(value, Iterable) or isinstance(value, (bytes, Mapping)):
+        raise DataError(f"column names must be text or a list of texts (e.g. strata='region' or "
+                        f"strata=['region', 'period']), got {value!r}")
     return list(value)
 
 
@@ -566,6 +569,9 @@ class CaptureData:
         frame = _require_frame(frame)
         strata_cols = _as_list(strata)
         _check_columns_exist(frame, [id, list], "id/list")
+        if id == list or id in strata_cols or list in strata_cols:
+            raise DataError(f"the record id ({id!r}), the list ({list!r}) and the strata ({strata_cols}) must be "
+                            "different columns")
         _check_strata(frame, strata_cols)
         for column in (id, list):
             missing = frame[column].isna().to_numpy()

@@ -95,7 +95,14 @@ def fit_poisson_glm(X: np.ndarray, y: np.ndarray, start: np.ndarray | None = Non
         model = sm.GLM(y, X, family=sm.families.Poisson())
         # deviance change below 1e-10 absolute or 1e-13 relative: with millions of people the deviance itself is
         # large enough that its rounding exceeds any absolute tolerance, and IRLS would never "converge"
-        res = model.fit(start_params=start, maxiter=100, tol=1e-10, rtol=1e-13)
+        try:
+            res = model.fit(start_params=start, maxiter=100, tol=1e-10, rtol=1e-13)
+        except ValueError:
+            # IRLS ran a coefficient off to ±∞ until its weights overflowed ("NaN, inf or invalid value detected
+            # in weights"): a model without an MLE.  Newton steps with step halving stop short of that; their
+            # fit is reported as not converged unless it truly is
+            newton = fit_poisson_newton(X, y, start)
+            return GLMFit(newton.params, newton.cov, newton.mu, newton.llf, newton.converged and mle_exists(X, y))
     mu = np.asarray(res.mu)
     llf = float(np.sum(y * np.log(np.where(mu > 0, mu, 1.0)) - mu - gammaln(y + 1)))
     converged = bool(getattr(res, "converged", True))
@@ -140,6 +147,21 @@ def outside_profile_interval(estimate: float, profile_n: float, lower: float, up
     coefficients ran off to a boundary and exp(β0) landed anywhere, while the profile's maximum is the MLE of N."""
     slack = 1e-6 * max(n, 1)
     return math.isfinite(profile_n) and not lower - slack <= estimate <= upper + slack
+
+
+#: exp(β0) below this (a millionth of a person) is an unobserved count at its lower boundary, 0
+NEGLIGIBLE_UNSEEN = 1e-6
+
+
+def fit_is_unbounded(converged: bool, f0: float, observed: int, exists: bool) -> bool:
+    """Whether a fit's unobserved count f0 = exp(β0) runs to infinity: the fit did not converge or f0 is huge
+    without an MLE.  A fit that stopped because f0 ran to 0 instead (everyone on every one of four or more lists:
+    β0 → −∞) is not unbounded: the MLE of N is the observed count, and the profile likelihood gives its interval."""
+    if not math.isfinite(f0):
+        return True
+    if not converged:
+        return f0 >= NEGLIGIBLE_UNSEEN
+    return f0 > 1e3 * max(observed, 1) and not exists
 
 
 def profile_interval(
@@ -478,8 +500,7 @@ class LogLinear(Estimator):
         # settles); a large exp(β0) means that only when the MLE does not exist — with one person on both of two
         # lists of 3,000, N̂ ≈ 9e6 is a genuine, finite MLE
         boundary_estimate = None
-        unbounded = (not chosen.fit.converged) or not math.isfinite(estimate) or (
-            f0 > 1e3 * max(n, 1) and not chosen.exists)
+        unbounded = fit_is_unbounded(chosen.fit.converged, f0, n, chosen.exists)
         if not chosen.exists and not unbounded:
             warnings.warn(
                 f"log-linear model {self._describe(chosen.terms)}: the maximum-likelihood estimate does not exist "

@@ -37,6 +37,7 @@ from estimate.errors import UninformativeDataWarning
 from estimate.estimators.base import Estimator, NotApplicable, register
 from estimate.estimators.loglinear import (
     MAX_LISTS,
+    fit_is_unbounded,
     fit_poisson_glm,
     full_table,
     mle_exists,
@@ -173,7 +174,7 @@ class HeterogeneityModel(Estimator):
         if kind == "chao":  # j of the (k − j + 1)₊ columns kept after dropping negative ones
             details["chao_terms"] = chao_terms
         exists = mle_exists(X_full[1:], y[1:])
-        if not fit.converged or not math.isfinite(estimate) or (f0 > 1e3 * max(n, 1) and not exists):
+        if fit_is_unbounded(fit.converged, f0, n, exists):
             warnings.warn(
                 f"{self.label()}: the unobserved count is not bounded by the data under this model "
                 f"(exp(β0) = {f0:.3g}; the maximum-likelihood estimate lies at infinity); reporting an infinite "
