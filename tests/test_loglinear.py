@@ -297,3 +297,13 @@ def test_everyone_on_every_list_is_the_observed_count_not_infinity(method: str) 
         result = estimate.make_estimator(method).fit(data)
     assert result.estimate == pytest.approx(7.0) and 7.0 <= result.interval.upper < 8.0
     assert result.interval.kind == "profile-likelihood"
+
+
+@pytest.mark.parametrize("method", ["loglinear", "mt"])
+def test_an_infinite_profile_upper_limit_is_warned_about(method: str) -> None:
+    """One person on both of two lists of a million: N̂ = 1e12 and the profile interval's upper end came out ∞
+    without a word, reading as an ordinary profile interval."""
+    data = estimate.CaptureData([[1, 0], [0, 1], [1, 1]], [10**6, 10**6, 1], list("AB"))
+    with pytest.warns(UninformativeDataWarning, match="no upper limit at the 95% level"):
+        result = estimate.make_estimator(method).fit(data)
+    assert math.isfinite(result.estimate) and result.interval.upper == math.inf

@@ -149,6 +149,19 @@ def outside_profile_interval(estimate: float, profile_n: float, lower: float, up
     return math.isfinite(profile_n) and not lower - slack <= estimate <= upper + slack
 
 
+def warn_if_no_upper_limit(label: str, estimate: float, upper: float, level: float, stacklevel: int) -> None:
+    """Warn when the profile likelihood bounds the estimate but not the interval: it never fell far enough
+    below its maximum, up to N = 10^13 where its precision runs out, so the upper limit is reported as ∞."""
+    if math.isfinite(estimate) and not math.isfinite(upper):
+        warnings.warn(
+            f"{label}: the profile likelihood of N does not fall far enough below its maximum (N = {estimate:,.0f}) "
+            f"up to N = {_PROFILE_CEILING:.0e}: the data give no upper limit at the {level:.0%} level, reported "
+            "as infinite",
+            UninformativeDataWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+
 #: exp(β0) below this (a millionth of a person) is an unobserved count at its lower boundary, 0
 NEGLIGIBLE_UNSEEN = 1e-6
 
@@ -539,6 +552,8 @@ class LogLinear(Estimator):
                     stacklevel=4,
                 )
                 boundary_estimate, estimate, std_error = estimate, profile_n, None
+            warn_if_no_upper_limit(f"log-linear model {self._describe(chosen.terms)}", estimate, upper, self.level,
+                                   stacklevel=4)
         deviance = 2 * float(np.sum(np.where(y[1:] > 0, y[1:] * np.log(np.where(y[1:] > 0, y[1:], 1)
                                                                         / chosen.fit.mu), 0) - (y[1:] - chosen.fit.mu)))
         df = len(y) - 1 - X_full.shape[1]

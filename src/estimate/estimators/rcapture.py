@@ -43,6 +43,7 @@ from estimate.estimators.loglinear import (
     mle_exists,
     outside_profile_interval,
     profile_interval,
+    warn_if_no_upper_limit,
 )
 from estimate.results import Interval, Result
 
@@ -214,6 +215,7 @@ class HeterogeneityModel(Estimator):
                     UninformativeDataWarning,
                     stacklevel=3,
                 )
+            warn_if_no_upper_limit(self.label(), estimate, upper, self.level, stacklevel=3)
         details["mle_exists"] = exists
         mu = fit.mu
         obs = y[1:]
