@@ -146,3 +146,12 @@ def test_an_explicit_none_override_is_passed_on() -> None:
     """make_estimator dropped None overrides: screen=None (fit every move) silently became screen=5."""
     assert estimate.make_estimator("loglinear", screen=None).screen is None
     assert estimate.make_estimator("loglinear").screen == 5
+
+
+def test_every_parameter_error_starts_with_the_method_name() -> None:
+    """loglinear and the Rcapture models said "criterion must be …" with no method, LCMCR "LCMCR: …"."""
+    for method, params in [("loglinear", {"criterion": "x"}), ("m0", {"list_effects": 3}), ("dga", {"delta": -1}),
+                           ("lcmcr", {"K": 0}), ("chapman", {"lists": 5})]:
+        with pytest.raises(ValueError) as caught:
+            estimate.make_estimator(method, **params).check_params()
+        assert str(caught.value).lower().startswith(f"{method}:"), str(caught.value)

@@ -136,9 +136,16 @@ class Estimator(ABC):
         if not (is_real(level) and 0 < level < 1):  # every method's interval
             raise DataError(f"{self.name or type(self).__name__}: the interval level must be in (0, 1) (e.g. 0.95), "
                             f"got {level!r}")
+        owner = self.name or type(self).__name__
         if self.takes_seed:
-            check_seed(getattr(self, "seed", None), self.name or type(self).__name__)
-        self._check_params()
+            check_seed(getattr(self, "seed", None), owner)
+        try:
+            self._check_params()
+        except ValueError as exc:  # every message starts with the method's name, whichever check raised it
+            message = str(exc)
+            if message.split(":", 1)[0].strip().lower() in (owner.lower(), type(self).__name__.lower()):
+                raise
+            raise type(exc)(f"{owner}: {message}") from exc
 
     def _check_params(self) -> None:
         """The method's own parameter checks (raise ValueError naming the parameter); none by default."""
