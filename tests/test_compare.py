@@ -286,3 +286,21 @@ def test_no_finite_estimate_is_neither_a_bound_at_infinity_nor_a_point_off_the_a
     low, high = fig.axes[0].get_xlim()
     assert high - low > 0.05 * 70  # was (69.92, 70.08): every tick read "70"
     assert any("no finite estimate" in t.get_text() for t in fig.axes[0].texts)
+
+
+def test_a_preset_draws_alike_however_it_is_named(tmp_path, monkeypatch) -> None:
+    """The seed came from the label text: 'lcmcr:small.toml', 'lcmcr:./small.toml', its full path and
+    models={'lcmcr': 'small.toml'} gave four different answers for one seed."""
+    (tmp_path / "small.toml").write_text('method = "lcmcr"\n[model]\nK = 3\nchains = 2\nburn_in = 100\n'
+                                         'draws = 50\nthinning = 1\n')
+    monkeypatch.chdir(tmp_path)
+    data = estimate.datasets.load("kosovo")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        answers = {float(estimate.compare(data, [spec], seed=1).table.loc[0, "estimate"])
+                   for spec in ("lcmcr:small.toml", "lcmcr:./small.toml", f"lcmcr:{tmp_path / 'small.toml'}")}
+        via_models = estimate.compare(data, ["lcmcr"], seed=1, models={"lcmcr": "small.toml"})
+        answers.add(float(via_models.table.loc[0, "estimate"]))
+        twice = estimate.compare(data, ["lcmcr:small.toml", "lcmcr:small.toml"], seed=1).table
+    assert len(answers) == 1
+    assert twice.loc[1, "method"] == "lcmcr:small.toml#2" and twice.loc[0, "estimate"] != twice.loc[1, "estimate"]

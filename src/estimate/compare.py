@@ -12,8 +12,9 @@ returns a :class:`Comparison` with a tidy table and a forest plot with the docum
 
 Methods are registry names (``"lcmcr"``) or ``"name:preset"`` (``"lcmcr:lcmcr-long"``, the preset being a bundled
 name or a TOML path), or already configured estimator objects.  Each method gets its own seed derived from
-``seed`` and its label (``SeedSequence(seed, spawn_key=(crc32(label),))``), so its draws do not depend on which
-other methods are compared or in what order.
+``seed`` and its method and preset names (``SeedSequence(seed, spawn_key=(crc32("lcmcr:my-preset"),))``; a
+bare method or an estimator object by its label), so its draws do not depend on which other methods are
+compared or in what order, nor on how the preset's path is spelled or whether it came through ``models=``.
 """
 
 from __future__ import annotations
@@ -177,6 +178,19 @@ def _configure(name: str | None, preset: Any, seed: int, level: float | None) ->
     return make_estimator(name, preset, **params)
 
 
+def _seed_label(label: str, name: str | None, preset: Any) -> str:
+    """What a row's seed is derived from: the method and its preset's own name, so that ``"lcmcr:my.toml"``,
+    ``"lcmcr:./my.toml"``, a full path and ``models={"lcmcr": "my.toml"}`` draw alike; parameters given as a
+    mapping by their sorted text; an estimator object (or a bare method) by its label."""
+    from estimate.presets import load_preset
+
+    if name is None or preset is None:
+        return label
+    if isinstance(preset, Mapping):
+        return f"{name}:{json.dumps({str(k): repr(v) for k, v in sorted(preset.items())}, sort_keys=True)}"
+    return f"{name}:{load_preset(preset).name}"
+
+
 def _method_seed(root: np.random.SeedSequence, label: str) -> int:
     child = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, zlib.crc32(label.encode("utf-8"))))
     return int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))  # non-negative int63 for any API
@@ -280,12 +294,14 @@ def compare(
     configured: list[tuple[str, Estimator]] = []
     for spec in methods:  # every estimator built first: a bad preset or parameter stops the run before any fit
         label, name, preset = _parse_method(spec, models)
+        suffix = ""
         if label in seen:  # the same method twice (e.g. two configured objects): keep labels unique
             seen[label] += 1
-            label = f"{label}#{seen[label]}"
+            suffix = f"#{seen[label]}"
         else:
             seen[label] = 1
-        estimator = _configure(name, preset, _method_seed(root, label), level)
+        estimator = _configure(name, preset, _method_seed(root, _seed_label(label, name, preset) + suffix), level)
+        label += suffix
         estimator.check_params()
         configured.append((label, estimator))
     for label, estimator in configured:
