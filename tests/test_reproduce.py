@@ -275,3 +275,21 @@ def test_same_strata_read_as_other_types_are_named_not_reported_missing(tmp_path
     assert code == 0, output
     code, output = _invoke("reproduce", str(result), "--data", str(tmp_path / "s.csv"))
     assert code == 2 and "same strata under other labels" in output, output
+
+
+def test_a_seed_sequence_with_another_pool_size_is_recorded_whole(kosovo: estimate.CaptureData,
+                                                                   tmp_path: Path) -> None:
+    """SeedSequence(7, pool_size=8) was recorded as 7, so the fit and a stratified run were 'NOT reproduced'."""
+    seed = np.random.SeedSequence(7, pool_size=8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        single = estimate.make_estimator("lcmcr", K=3, burn_in=200, draws=50, thinning=1, chains=2,
+                                         seed=seed).fit(kosovo)
+        records = pd.read_csv(_two_region_records(tmp_path))
+        stratified = estimate.fit_strata(records, by="region", estimator=estimate.make_estimator(
+            "lcmcr", K=3, burn_in=200, draws=50, thinning=1, chains=2), seed=seed)
+    assert single.provenance["seed"] == {"entropy": 7, "spawn_key": [], "pool_size": 8}
+    assert stratified.provenance["seed"] == {"entropy": 7, "spawn_key": [], "pool_size": 8}
+    assert reproduce(single).matches
+    data = estimate.CaptureData.from_records(records, lists=["A", "B", "C"], strata="region")
+    assert reproduce(stratified, data=data).matches

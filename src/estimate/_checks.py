@@ -11,6 +11,9 @@ from typing import Any
 
 import numpy as np
 
+#: numpy's SeedSequence pool size unless one is given
+DEFAULT_POOL_SIZE = np.random.SeedSequence(0).pool_size
+
 __all__ = ["is_whole", "is_real", "check_seed", "check_list_names", "check_terms"]
 
 
@@ -84,6 +87,8 @@ def seed_record(seed: Any, sequence: np.random.SeedSequence) -> Any:
     with its spawn key when it has one (entropy alone would name another sequence)."""
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         return int(seed)
+    if sequence.pool_size != DEFAULT_POOL_SIZE:  # another pool size draws other numbers from the same entropy
+        return {"entropy": sequence.entropy, "spawn_key": list(sequence.spawn_key), "pool_size": sequence.pool_size}
     if sequence.spawn_key:
         return {"entropy": sequence.entropy, "spawn_key": list(sequence.spawn_key)}
     return sequence.entropy

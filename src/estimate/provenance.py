@@ -41,6 +41,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from estimate._checks import DEFAULT_POOL_SIZE
+
 if TYPE_CHECKING:  # pragma: no cover
     from estimate.data import CaptureData
 
@@ -94,11 +96,14 @@ def now() -> dt.datetime:
 
 # ---------------------------------------------------------------------------------------------------- seeds
 def seed_record(seed: Any) -> Any:
-    """A seed as JSON: an int stays an int; a SeedSequence becomes its entropy (plus spawn key if it has one)."""
+    """A seed as JSON: an int stays an int; a SeedSequence becomes its entropy (plus spawn key if it has one, and
+    pool size if not numpy's default)."""
     if seed is None:
         return None
     if isinstance(seed, np.random.SeedSequence):
         entropy = entropy_as_json(seed.entropy)
+        if seed.pool_size != DEFAULT_POOL_SIZE:  # another pool size draws other numbers from the same entropy
+            return {"entropy": entropy, "spawn_key": [int(k) for k in seed.spawn_key], "pool_size": seed.pool_size}
         if seed.spawn_key:
             return {"entropy": entropy, "spawn_key": [int(k) for k in seed.spawn_key]}
         return entropy
@@ -125,7 +130,9 @@ def seed_from_record(record: Any) -> Any:
     if record is None or isinstance(record, int):
         return record
     if isinstance(record, Mapping):
-        return np.random.SeedSequence(record["entropy"], spawn_key=tuple(record.get("spawn_key", ())))
+        pool_size = int(record.get("pool_size", DEFAULT_POOL_SIZE))
+        return np.random.SeedSequence(record["entropy"], spawn_key=tuple(record.get("spawn_key", ())),
+                                      pool_size=pool_size)
     if isinstance(record, list):
         return np.random.SeedSequence(record)
     raise ValueError(f"unrecognised seed record {record!r}")
