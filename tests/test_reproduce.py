@@ -293,3 +293,15 @@ def test_a_seed_sequence_with_another_pool_size_is_recorded_whole(kosovo: estima
     assert reproduce(single).matches
     data = estimate.CaptureData.from_records(records, lists=["A", "B", "C"], strata="region")
     assert reproduce(stratified, data=data).matches
+
+
+def test_cli_reproduce_reads_a_python_runs_data_with_its_recorded_lists_and_strata(tmp_path: Path) -> None:
+    """The error says to give the data with --data; doing so read the stratum column as a list ('not binary')."""
+    records = pd.read_csv(_two_region_records(tmp_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = estimate.fit_strata(records, by="region", estimator=estimate.make_estimator(
+            "lcmcr", K=3, burn_in=200, draws=50, thinning=1, chains=2, seed=4))
+    fitted.save(tmp_path / "python.json")
+    code, output = _invoke("reproduce", str(tmp_path / "python.json"), "--data", str(tmp_path / "records.csv"))
+    assert code == 0 and output.startswith("reproduced: lcmcr 2 strata"), output

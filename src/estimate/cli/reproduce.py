@@ -32,8 +32,12 @@ def reproduce(
     saved = load_result(result_file)
     capture = None
     if data is not None or example is not None:
-        source = ((saved.provenance or {}).get("data") or {}).get("source") or {}
-        lists, strata = source.get("lists"), source.get("strata")
+        record = (saved.provenance or {}).get("data") or {}
+        source = record.get("source") or {}
+        # a run from Python records no source (no file, no options): its data record still names the lists and the
+        # stratum columns, which is what reading the file again needs
+        lists = source.get("lists") or (record.get("lists") if not source else None)
+        strata = source.get("strata") or (record.get("strata_columns") if not source else None)
         capture = load_input(data, example, lists=",".join(lists) if lists else None,
                              count=source.get("count") if data is not None else None,
                              strata=",".join(strata) if strata else None, strict=bool(source.get("strict")))
