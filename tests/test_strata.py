@@ -732,3 +732,15 @@ def test_strata_read_as_text_are_listed_in_numeric_order(tmp_path: Path) -> None
     assert result.summary()["period"].tolist() == labels
     assert result.total("period")["period"].tolist() == labels
     assert strata_module.stratum_order_key(("2", "b")) < strata_module.stratum_order_key(("10", "a"))
+
+
+def test_a_small_run_reports_progress_and_caches_in_several_chunks(stratified: CaptureData) -> None:
+    """Six strata ran as one batch (chunk_size 64): the progress bar sat at 0/6 until the end and an interrupted
+    run left nothing to resume.  The summary also says which estimated strata did not converge, and the method."""
+    calls: list[tuple[int, int]] = []
+    result = fit(stratified, progress=lambda done, total: calls.append((done, total)))
+    assert calls[0] == (0, 6) and calls[-1] == (6, 6) and len(calls) == 7
+    table = result.summary()
+    assert (table["method"] == "lcmcr").all()
+    assert table["converged"].tolist() == [not problems for problems in
+                                           (result.not_converged.get(key, []) for key in result.outcomes)]

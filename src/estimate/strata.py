@@ -286,8 +286,10 @@ class StrataResult:
         return failed
 
     def summary(self) -> pd.DataFrame:
-        """Tidy table: stratum columns, observed, estimate and its kind, interval, lists used, diagnostics, status and
-        reason."""
+        """Tidy table: stratum columns, observed, estimate and its kind, interval, lists used, diagnostics and whether
+        they pass (``converged``), status and reason, and the method."""
+        from estimate.inference_data import convergence_problems
+
         rows = []
         for key, outcome in self.outcomes.items():
             row: dict[str, Any] = dict(zip(self.by, key, strict=True))
@@ -306,8 +308,12 @@ class StrataResult:
             row["r_hat"] = diag.get("r_hat", math.nan)
             row["ess_bulk"] = diag.get("ess_bulk", math.nan)
             row["ess_tail"] = diag.get("ess_tail", math.nan)
+            # an estimated stratum can still be unreliable: whether its N passed R-hat ≤ 1.01 and ESS ≥ 400 (empty
+            # for methods without MCMC diagnostics and for strata not estimated)
+            row["converged"] = (not convergence_problems(diag)) if result and "r_hat" in diag else None
             row["status"] = outcome.status
             row["reason"] = outcome.reason
+            row["method"] = self.method
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -491,6 +497,9 @@ def stratum_labels(keys: Sequence[tuple[Any, ...]]) -> list[str]:
     return labels
 
 
+_MIN_CHUNKS = 8
+
+
 def _split(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], CaptureData | str]:
     """Split into strata, keeping per-stratum problems (e.g. < 2 usable lists) as reason strings."""
     table = data.pattern_table(include_strata=True)
@@ -596,7 +605,8 @@ def fit_strata(
         dask.distributed cluster, or ``dask_workers`` local workers started on 127.0.0.1.  Same seed → same
         results on every executor.
     chunk_size
-        Strata per task (one batched kernel call for LCMCR); the results do not depend on it.
+        Strata per task at most (one batched kernel call for LCMCR); a run of fewer than 8 × ``chunk_size`` strata
+        is cut into 8 tasks, so that progress and the resume cache advance.  The results do not depend on it.
     progress
         Callback ``progress(done, total)`` after each chunk (the CLI draws a progress bar with it).
     level
@@ -675,7 +685,10 @@ def fit_strata(
     done = total - len(todo)
     if progress:
         progress(done, total)
-    chunks = [todo[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
+    # small runs in several chunks (at least _MIN_CHUNKS): the progress bar and the resume cache advance per chunk,
+    # and twelve strata in one batch showed 0/12 for minutes and left nothing to resume (results never depend on it)
+    size = max(1, min(chunk_size, math.ceil(len(todo) / _MIN_CHUNKS)))
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     for chunk, blobs in _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
         for (key, _part, _sseq, cache_key), blob in zip(chunk, blobs, strict=True):
             outcome = StratumOutcome.from_bytes(blob, key)

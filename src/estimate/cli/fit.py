@@ -59,7 +59,7 @@ def fit(
                                        "provenance (.json, or .nc with the draws), for `estimate reproduce` and "
                                        "estimate.load_result; any method."),
     chunk_size: int = typer.Option(None, "--chunk-size", help="Strata per batched kernel call (and per cache "
-                                   "flush); default 64."),
+                                   "flush) at most; default 64 (smaller runs are cut into 8 calls)."),
 ) -> None:
     """Estimate the total population size with an interval."""
     output = standard_output(output)
