@@ -7,11 +7,13 @@ process, exactly as a shell would.
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import estimate
@@ -286,3 +288,13 @@ def test_methods_and_datasets_list_what_the_library_has() -> None:
     datasets_out = run_cli("datasets")
     assert datasets_out.returncode == 0, datasets_out.stderr
     assert [line.split()[0] for line in datasets_out.stdout.splitlines() if line] == list(estimate.datasets.names())
+
+
+def test_compare_by_default_fits_the_methods_that_apply(tmp_path: Path) -> None:
+    """The default methods were chapman,loglinear,lcmcr whatever the data: Chapman never applies to 3+ lists (its
+    hint --lists a,b would restrict every method) and LCMCR is not identified on 2."""
+    path = tmp_path / "two.csv"
+    path.write_text("A,B,count\n1,0,30\n0,1,40\n1,1,12\n")
+    done = run_cli("compare", str(path), "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    assert pd.read_csv(io.StringIO(done.stdout))["method"].tolist() == ["chapman", "loglinear"]

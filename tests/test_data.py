@@ -469,3 +469,16 @@ def test_column_arguments_that_are_not_names_and_clashing_long_columns_are_refus
     with pytest.raises(DataError, match="must be different columns"):
         CaptureData.from_long(long, strata=["list"])
     assert CaptureData.from_long(long, strata="region").observed == 2
+
+
+def test_hints_for_an_id_column_a_long_table_and_a_count_name_with_spaces() -> None:
+    """A person_id column was only offered as the count column; a long table (one row per sighting) got no word
+    that it is the long layout; 'CLI: --count Number of victims' did not paste into a shell."""
+    with pytest.raises(DataError, match=r"if 'person_id' is not a list, name the list columns .*--lists"):
+        CaptureData.from_frame(pd.DataFrame({"person_id": [1, 2, 3], "A": [1, 0, 1], "B": [0, 1, 1]}))
+    long = pd.DataFrame({"record_id": ["R1", "R2", "R1", "R3"], "source": ["police", "ngo", "ngo", "hospital"]})
+    with pytest.raises(DataError, match="long layout: read it in Python with CaptureData.from_long"):
+        CaptureData.from_records(long, lists=["source"])
+    counts = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "Number of victims": [1, 2, 3]})
+    with pytest.raises(DataError, match="--count 'Number of victims'"):
+        CaptureData.from_records(counts)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import shlex
 import sys
 import warnings
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -104,16 +105,28 @@ def _binary_column(frame: pd.DataFrame, column: str) -> np.ndarray:
         bad = np.isnan(values)
     if bad.any():
         position = int(np.flatnonzero(bad)[0])
-        hint = ""
         finite = values[~np.isnan(values)]
+        # 'record_id', 'date', 'age' …: not a list at all — the first fix to offer is naming the list columns
+        hint = (f"; if {column!r} is not a list, name the list columns with lists=[...] (CLI: --lists "
+                "A,B,C)")
         if finite.size and np.all(finite >= 0) and np.all(finite == np.round(finite)) and np.any(finite > 1):
-            hint = (f"; if {column!r} holds the number of people with each pattern, name it as the count column "
-                    f"(count={column!r}; CLI: --count {column})")
+            hint += (f"; if it holds the number of people with each pattern, name it as the count column "
+                     f"(count={column!r}; CLI: --count {shell_word(column)})")
         raise DataError(
             f"list column {column!r} is not binary: {_shown_value(series.iloc[position])} at "
             f"{_row_label(frame, position)}; use 0/1, True/False or yes/no{hint}"
         )
     return values.astype(np.uint8)
+
+
+LONG_LAYOUT_HINT = ("A table with one row per sighting (a record id and the name of its list) is the long layout: "
+                    "read it in Python with CaptureData.from_long(frame, id=..., list=...), or make one 0/1 column "
+                    "per list first")
+
+
+def shell_word(text: str) -> str:
+    """``text`` quoted for a shell command line when it needs it (a column named ``Number of victims``)."""
+    return shlex.quote(str(text))
 
 
 def is_count_name(name: Any) -> bool:
@@ -370,9 +383,11 @@ class CaptureData:
                             f"{RESERVED_COUNT_NAME!r}: pattern tables use that name for the number of people "
                             "with each pattern; rename the column")
         if len(lists) < 2:
+            long = (f". {LONG_LAYOUT_HINT}" if len(lists) == 1 and not pd.api.types.is_numeric_dtype(frame[lists[0]])
+                    and frame[lists[0]].astype(str).str.strip().str.lower().nunique() > 2 else "")
             raise DataError(
                 f"multiple-systems estimation needs at least 2 lists; got {len(lists)} ({lists}). "
-                "Pass the list columns with lists=[...] (CLI: --lists A,B,C)"
+                f"Pass the list columns with lists=[...] (CLI: --lists A,B,C){long}"
             )
         if len(frame) == 0:
             raise DataError("the data has zero records; there is nothing to estimate from")
@@ -626,14 +641,14 @@ class CaptureData:
                 if lists is None and values.notna().all() and values.isin([0, 1]).all():
                     raise DataError(
                         f"column {count!r} holds only 0 and 1: it could be a list or the count column. Say which: "
-                        f"count={count!r} (CLI: --count {count}) for aggregated data, or lists=[...] naming the list "
-                        "columns (CLI: --lists)")
+                        f"count={count!r} (CLI: --count {shell_word(count)}) for aggregated data, or lists=[...] "
+                        "naming the list columns (CLI: --lists)")
                 if len(values) > 2 and values.notna().all() and np.array_equal(values.to_numpy(dtype=float),
                                                                                np.arange(1.0, len(values) + 1)):
                     raise DataError(
                         f"column {count!r} numbers the rows 1, 2, …, {len(values)}: it looks like a row number, not "
                         f"the number of people with each pattern. Say which: count={count!r} (CLI: --count "
-                        f"{count}) for aggregated data, or "
+                        f"{shell_word(count)}) for aggregated data, or "
                         + ("rename or drop that column for one row per person" if lists is not None else
                            "lists=[...] naming the list columns (CLI: --lists)"))
         if count is not None:

@@ -19,16 +19,17 @@ from estimate.cli._common import (
 )
 from estimate.errors import DataError
 
-DEFAULT_METHODS = "chapman,loglinear,lcmcr"
+DEFAULT_METHODS = "chapman,loglinear,dga,lcmcr"  # the report's (estimate.report.DEFAULT_METHODS), as they apply
 
 
 @app.command()
 @handles_errors
 def compare(
     data: str = typer.Argument(None, help="CSV/Parquet file (record-level or aggregated), '-' for stdin."),
-    methods: str = typer.Option(DEFAULT_METHODS, "--methods", "-m",
+    methods: str = typer.Option(None, "--methods", "-m",
                                 help="Comma-separated methods, each a name or name:preset "
-                                     "(e.g. chapman,loglinear,dga,lcmcr:lcmcr-long,bayes-loglinear)."),
+                                     "(e.g. chapman,loglinear,dga,lcmcr:lcmcr-long,bayes-loglinear); default: "
+                                     f"those of {DEFAULT_METHODS} that apply to the data's number of lists."),
     example: str = typer.Option(None, "--example", help="Use a bundled dataset, e.g. kosovo."),
     lists: str = typer.Option(None, "--lists", help="Comma-separated list columns."),
     count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
@@ -48,13 +49,19 @@ def compare(
     output = standard_output(output)
     fmt = resolve_format(fmt, output)
     chosen = split_option(methods)
-    if not chosen:
+    if methods is not None and not chosen:
         raise DataError("--methods is empty; give e.g. --methods chapman,loglinear,lcmcr")
     check_output_path(output, "--output")
     check_output_path(plot, "--plot")
     if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise DataError(f"--plot {str(plot)!r}: give a .png, .svg or .pdf file")
     capture = load_input(data, example, lists=lists, count=count, strict=strict)
+    if methods is None:  # chapman never applies to 3+ lists, nor a latent-class model to 2: the report's choice
+        from estimate.report import default_methods
+
+        chosen = default_methods(capture)
+        if not chosen:
+            raise DataError(f"none of the default methods applies to {capture.n_lists} lists; give --methods")
     comparison = run_compare(capture, chosen, seed=seed, level=level)
     if plot is not None:
         figure = comparison.plot()
