@@ -482,3 +482,11 @@ def test_hints_for_an_id_column_a_long_table_and_a_count_name_with_spaces() -> N
     counts = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "Number of victims": [1, 2, 3]})
     with pytest.raises(DataError, match="--count 'Number of victims'"):
         CaptureData.from_records(counts)
+
+
+def test_stratum_values_that_differ_only_in_case_are_warned_about() -> None:
+    frame = pd.DataFrame({"A": [1, 0, 1, 1], "B": [0, 1, 1, 1], "region": ["East", "east", "East", "West"]})
+    with pytest.warns(DataWarning, match=r"differ only in letter case \('East' / 'east'\)"):
+        data = CaptureData.from_records(frame, strata="region")
+    # still three strata: the user decides
+    assert sorted(data.pattern_table(include_strata=True)["region"].unique()) == ["East", "West", "east"]

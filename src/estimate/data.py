@@ -277,6 +277,17 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
                         f"stratum column {column!r} holds {other!r} and {value!r}, which differ only in spaces "
                         "around them and would be fitted as two strata; remove the spaces"
                     )
+            by_case: dict[str, list[object]] = {}
+            for value in values:
+                by_case.setdefault(str(value).strip().casefold(), []).append(value)
+            alike = [group for group in by_case.values() if len(group) > 1]
+            if alike:  # "East" and "east" may be one region typed twice, or codes where case matters: say so
+                shown = ", ".join(" / ".join(repr(v) for v in group) for group in alike[:3])
+                warnings.warn(
+                    f"stratum column {column!r} holds values that differ only in letter case ({shown}"
+                    f"{' …' if len(alike) > 3 else ''}); they are fitted as different strata — if they are the "
+                    "same, make their spelling agree",
+                    DataWarning, stacklevel=_outside_caller_stacklevel())
 
 
 class CaptureData:

@@ -110,6 +110,8 @@ def fit(
     capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict)
     if level is not None and not 0 < level < 1:
         raise DataError(f"--level must be in (0, 1), e.g. 0.95; got {level:g}")
+    if interval is not None:
+        interval = interval.strip().lower()  # as --method: HDI, Equal-tailed
     if interval is not None and interval not in ("equal-tailed", "hdi"):
         raise DataError(f"--interval must be equal-tailed or hdi, got {interval!r}")
     overrides = {"seed": seed} if seed is not None else {}
