@@ -298,3 +298,10 @@ def test_compare_by_default_fits_the_methods_that_apply(tmp_path: Path) -> None:
     done = run_cli("compare", str(path), "--format", "csv")
     assert done.returncode == 0, done.stderr
     assert pd.read_csv(io.StringIO(done.stdout))["method"].tolist() == ["chapman", "loglinear"]
+
+
+def test_totals_all_combined_with_columns_says_all_stands_alone(tmp_path: Path) -> None:
+    path = tmp_path / "strata.csv"
+    path.write_text("A,B,C,region\n" + "1,0,1,n\n0,1,1,n\n1,1,0,s\n0,0,1,s\n" * 5)
+    refused = run_cli("fit", str(path), "--strata", "region", "--method", "loglinear", "--totals", "region,all")
+    assert refused.returncode == 2 and "'all' stands alone" in refused.stderr

@@ -141,6 +141,8 @@ def test_cache_resume_reuses_results(stratified: CaptureData, tmp_path: Path) ->
     second = fit(stratified, cache_dir=tmp_path)
     assert [f.stat().st_mtime_ns for f in sorted(tmp_path.glob("*.npz"))] == stamps
     pd.testing.assert_frame_equal(first.summary(), second.summary())
+    assert first.provenance["strata"]["reused_from_cache"] == 0
+    assert second.provenance["strata"]["reused_from_cache"] == 6
 
 
 def test_cache_is_not_reused_by_other_code(stratified: CaptureData, tmp_path: Path,
@@ -185,8 +187,10 @@ def test_kill_and_resume_gives_byte_identical_output(tmp_path: Path) -> None:
     assert not out.exists()
     assert not list(cache.glob(".*.tmp")), "no half-written cache files"
     finished = {path: path.stat().st_mtime_ns for path in cache.glob("*.npz")}
-    subprocess.run(_cli("fit", *common, "--output", str(out), "--cache-dir", str(cache), "--resume",
-                        "--draws-output", str(tmp_path / "resumed.nc")), check=True, capture_output=True)
+    resumed = subprocess.run(_cli("fit", *common, "--output", str(out), "--cache-dir", str(cache), "--resume",
+                                  "--draws-output", str(tmp_path / "resumed.nc")),
+                             check=True, capture_output=True, text=True)
+    assert f"({done_before} strata reused from {cache})" in resumed.stderr
     assert out.read_bytes() == clean.read_bytes()
     # the strata finished before the kill were reused, not fitted again (an ignored cache would pass the above)
     assert {path: path.stat().st_mtime_ns for path in finished} == finished

@@ -664,6 +664,7 @@ def fit_strata(
     if seed is None and estimator.takes_seed:
         seed = _fresh_run_seed(cache)
     observed_by_key = _observed_by_key(data, split_cols)
+    reused = 0  # fits read back from cache_dir
     for key, part in parts.items():
         if isinstance(part, str):
             outcomes[key] = StratumOutcome(key, observed_by_key[key], STATUS_NOT_ESTIMABLE, part)
@@ -678,6 +679,7 @@ def fit_strata(
             cached = _read_cache_entry(cache / f"{cache_key}.npz", key)
             if cached is not None:
                 outcomes[key] = cached
+                reused += 1
                 continue
         todo.append((key, part, sseq, cache_key))
 
@@ -716,7 +718,7 @@ def fit_strata(
     fitted.provenance = provenance.collect(estimator=estimator, seed=seed, data=data, started=started,
                                            finished=provenance.now())
     fitted.provenance["strata"] = {"by": columns, "replicate": replicate, "min_lists": min_lists,
-                                   "min_records": min_records, "level": level}
+                                   "min_records": min_records, "level": level, "reused_from_cache": reused}
     return fitted
 
 

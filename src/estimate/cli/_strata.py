@@ -45,6 +45,9 @@ def run_strata(
     if totals:
         totals_by = None if totals.strip().lower() in ("all", "overall", "total") else split_option(totals)
         unknown = [c for c in totals_by or [] if c not in strata_cols]
+        if unknown and set(c.lower() for c in unknown) & {"all", "overall", "total"}:
+            raise DataError(f"--totals {totals}: 'all' stands alone (one table of the overall total); give either "
+                            "stratum columns or all (a second run with --resume reuses every fit for the other)")
         if unknown:
             raise DataError(f"--totals names {unknown}, which are not among the --strata columns {strata_cols}")
         if output is not None:  # checked (and a killed run's temporary of it removed) like --output
@@ -93,8 +96,10 @@ def run_strata(
     announce_drawn_seed(estimator, fitted.provenance)
     counts = fitted.counts
     unconverged = len(fitted.not_converged)
+    reused = fitted.provenance["strata"].get("reused_from_cache", 0)
     typer.echo(f"done: {counts['ok']}  not estimable: {counts['not estimable']}  failed: {counts['failed']}"
-               + (f"  (not converged: {unconverged} of the {counts['ok']} done)" if unconverged else ""), err=True)
+               + (f"  (not converged: {unconverged} of the {counts['ok']} done)" if unconverged else "")
+               + (f"  ({reused} {label} reused from {cache_dir})" if cache_dir is not None else ""), err=True)
 
 
 def _stderr_console():
