@@ -490,3 +490,11 @@ def test_stratum_values_that_differ_only_in_case_are_warned_about() -> None:
         data = CaptureData.from_records(frame, strata="region")
     # still three strata: the user decides
     assert sorted(data.pattern_table(include_strata=True)["region"].unique()) == ["East", "West", "east"]
+
+
+def test_a_file_that_is_not_utf8_says_how_to_read_it(tmp_path) -> None:
+    path = tmp_path / "cp.csv"
+    path.write_bytes("A,B,region\n1,0,Köln\n0,1,Köln\n1,1,Bonn\n".encode("cp1252"))
+    with pytest.raises(DataError, match=r"not UTF-8 text .*CSV UTF-8.*encoding='cp1252'"):
+        CaptureData.read_csv(path, strata="region")
+    assert CaptureData.read_csv(path, strata="region", encoding="cp1252").observed == 3

@@ -724,7 +724,12 @@ class CaptureData:
                 frame = _one_field_more(frame, source, read_kwargs, str(path))
             elif "header" not in read_kwargs and "names" not in read_kwargs and len(cells) == frame.shape[1]:
                 frame = _tidy_spreadsheet_export(frame, cells, str(path))
-        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"cannot read {str(path)!r} as CSV: it is not UTF-8 text ({exc.reason}). Save it as "
+                "UTF-8 (in Excel: 'CSV UTF-8'), or read it in Python naming its encoding, e.g. "
+                "CaptureData.read_csv(path, encoding='cp1252')") from exc
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise DataError(f"cannot read {str(path)!r} as CSV: {exc}") from exc
         return cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
 
