@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -305,3 +306,17 @@ def test_totals_all_combined_with_columns_says_all_stands_alone(tmp_path: Path) 
     path.write_text("A,B,C,region\n" + "1,0,1,n\n0,1,1,n\n1,1,0,s\n0,0,1,s\n" * 5)
     refused = run_cli("fit", str(path), "--strata", "region", "--method", "loglinear", "--totals", "region,all")
     assert refused.returncode == 2 and "'all' stands alone" in refused.stderr
+
+
+def test_strata_table_rounds_estimates_and_drops_empty_diagnostics(tmp_path: Path) -> None:
+    """The screen table printed loglinear estimates with six decimals, lists_used as NaN (a NumPy integer) and
+    columns of NaN diagnostics for a method that has none; CSV keeps every digit and every column."""
+    path = tmp_path / "strata.csv"
+    path.write_text("A,B,C,region\n" + "1,0,1,n\n0,1,1,n\n1,1,0,n\n1,0,0,n\n0,0,1,s\n1,1,1,s\n0,1,0,s\n1,0,1,s\n" * 6)
+    table = run_cli("fit", str(path), "--strata", "region", "--method", "loglinear")
+    assert table.returncode == 0, table.stderr
+    header, first = table.stdout.splitlines()[:2]
+    assert "r_hat" not in header and "converged" not in header
+    assert re.search(r"\s\d[\d,]*\.\d\s", first) and " 3 " in first  # a tenth of a person; three lists used
+    csv = run_cli("fit", str(path), "--strata", "region", "--method", "loglinear", "--format", "csv")
+    assert {"r_hat", "converged", "method"} <= set(pd.read_csv(io.StringIO(csv.stdout)).columns)

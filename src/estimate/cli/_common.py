@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 import typer
 
@@ -165,13 +166,20 @@ def emit(text: str, output: Path | None) -> None:
 
 def _fixed(template: str):
     def format_value(value: Any) -> str:
-        return template.format(value) if isinstance(value, int | float) and math.isfinite(value) else "NaN"
+        if not isinstance(value, int | float | np.integer | np.floating) or isinstance(value, bool):
+            return "NaN"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"  # an unbounded interval end, not a missing value
+        return template.format(value) if math.isfinite(value) else "NaN"
 
     return format_value
 
 
-# the human-readable table rounds convergence diagnostics to the digits that matter (CSV/JSON keep full precision)
-_TABLE_FORMATS = {"r_hat": _fixed("{:.3f}"), "ess_bulk": _fixed("{:.0f}"), "ess_tail": _fixed("{:.0f}")}
+# the human-readable table rounds estimates to a tenth of a person and convergence diagnostics to the digits that
+# matter, and counts lists as whole numbers (CSV/JSON keep full precision)
+_TABLE_FORMATS = {"estimate": _fixed("{:,.1f}"), "lower": _fixed("{:,.1f}"), "upper": _fixed("{:,.1f}"),
+                  "upper_estimated_strata": _fixed("{:,.1f}"), "lists_used": _fixed("{:.0f}"),
+                  "r_hat": _fixed("{:.3f}"), "ess_bulk": _fixed("{:.0f}"), "ess_tail": _fixed("{:.0f}")}
 
 
 def emit_frame(frame: pd.DataFrame, fmt: str, output: Path | None, *, extra_json: Any = None) -> None:

@@ -82,6 +82,9 @@ def run_strata(
     summary = fitted.summary()
     if fmt == "table" and set(summary["estimate_kind"]) <= {"posterior median", "mle", ""}:
         summary = summary.drop(columns="estimate_kind")  # the screen shows it when it matters (lower bounds)
+    if fmt == "table":  # methods without MCMC diagnostics: columns of NaN only say nothing on screen
+        empty = [c for c in ("r_hat", "ess_bulk", "ess_tail", "converged") if summary[c].isna().all()]
+        summary = summary.drop(columns=empty)
     emit_frame(summary, fmt, output)
     if totals:
         table: pd.DataFrame = fitted.total(by=totals_by)
