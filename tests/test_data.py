@@ -498,3 +498,13 @@ def test_a_file_that_is_not_utf8_says_how_to_read_it(tmp_path) -> None:
     with pytest.raises(DataError, match=r"not UTF-8 text .*CSV UTF-8.*encoding='cp1252'"):
         CaptureData.read_csv(path, strata="region")
     assert CaptureData.read_csv(path, strata="region", encoding="cp1252").observed == 3
+
+
+def test_describe_gives_each_stratum_its_documented_count_and_list_sizes() -> None:
+    frame = pd.DataFrame({"A": [1, 0, 1, 1, 0], "B": [0, 1, 1, 1, 1], "count": [4, 3, 2, 5, 1],
+                          "period": ["10", "10", "2", "9", "9"]})
+    table = CaptureData.from_aggregated(frame, count="count", strata="period").describe()["by_stratum"]
+    assert table["period"].tolist() == ["2", "9", "10"]  # in the order of the values
+    assert table["observed"].tolist() == [2, 6, 7]
+    assert table["A"].tolist() == [2, 5, 4] and table["B"].tolist() == [2, 6, 3]
+    assert "by_stratum" not in CaptureData.from_aggregated(frame.drop(columns="period"), count="count").describe()

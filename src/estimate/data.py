@@ -851,8 +851,9 @@ class CaptureData:
         return table
 
     def describe(self) -> dict[str, Any]:
-        """Descriptive summary: observed total, list sizes, pairwise overlaps, number of patterns."""
-        return {
+        """Descriptive summary: observed total, list sizes, pairwise overlaps, number of patterns, and with strata
+        the documented count and list sizes of each stratum (``by_stratum``, strata in the order of their values)."""
+        summary = {
             "observed": self.observed,
             "n_lists": self.n_lists,
             "n_patterns": self.n_patterns,
@@ -860,6 +861,20 @@ class CaptureData:
             "overlaps": self.overlaps(),
             "patterns": self.pattern_table(include_strata=True),
         }
+        if self.strata_columns:
+            summary["by_stratum"] = self._by_stratum()
+        return summary
+
+    def _by_stratum(self) -> pd.DataFrame:
+        """One row per stratum: its labels, the people documented and each list's size there."""
+        columns = list(self.strata_columns)
+        table = self.pattern_table(include_strata=True)
+        lists = list(self._lists)
+        weighted = table[lists].mul(table[RESERVED_COUNT_NAME], axis=0)
+        weighted.insert(0, _unused_name("observed", lists), table[RESERVED_COUNT_NAME])  # a list may be so named
+        grouped = pd.concat([table[columns], weighted], axis=1).groupby(columns, sort=False).sum().reset_index()
+        order = sorted(range(len(grouped)), key=lambda i: stratum_order_key(tuple(grouped.loc[i, columns])))
+        return grouped.iloc[order].reset_index(drop=True)
 
     def to_records(self) -> pd.DataFrame:
         """Expand to record-level rows (one per person), list columns as 0/1 plus any stratum columns."""

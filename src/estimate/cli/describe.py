@@ -56,6 +56,8 @@ def describe(
             "overlaps": json.loads(info["overlaps"].to_json()),
             "patterns": json.loads(info["patterns"].to_json(orient="records")),
         }
+        if "by_stratum" in info:
+            payload["by_stratum"] = json.loads(info["by_stratum"].to_json(orient="records"))
         emit(json.dumps(payload, indent=2), output)
         return
     parts = [
@@ -68,9 +70,10 @@ def describe(
         "Pairwise overlaps (people on both lists; list sizes on the diagonal):",
         info["overlaps"].to_string(),
         "",
-        "Capture patterns:",
-        info["patterns"].to_string(index=False),
     ]
+    if "by_stratum" in info:
+        parts += ["People documented and list sizes by stratum:", info["by_stratum"].to_string(index=False), ""]
+    parts += ["Capture patterns:", info["patterns"].to_string(index=False)]
     emit("\n".join(parts), output)
 
 
