@@ -320,3 +320,21 @@ def test_strata_table_rounds_estimates_and_drops_empty_diagnostics(tmp_path: Pat
     assert re.search(r"\s\d[\d,]*\.\d\s", first) and " 3 " in first  # a tenth of a person; three lists used
     csv = run_cli("fit", str(path), "--strata", "region", "--method", "loglinear", "--format", "csv")
     assert {"r_hat", "converged", "method"} <= set(pd.read_csv(io.StringIO(csv.stdout)).columns)
+
+
+def test_widen_turns_sightings_into_the_pattern_table_fit_reads(tmp_path: Path) -> None:
+    """One row per sighting had no command-line route (the long layout was Python-only)."""
+    path = tmp_path / "sightings.csv"
+    path.write_bytes(b"\xef\xbb\xbfrecord_id,source,region\r\n" + b"".join(
+        f"R{i},{source},{'n' if i % 2 else 's'}\r\n".encode()
+        for i in range(60) for source in ("police", "ngo", "hospital")[: 1 + i % 3]))
+    out = tmp_path / "patterns.csv"
+    done = run_cli("widen", str(path), "--id", "record_id", "--list", "source", "--strata", "region", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["region", "police", "ngo", "hospital", "count"] and table["count"].sum() == 60
+    assert "record_id" not in table.columns  # counts only: no ids leave
+    direct = estimate.CaptureData.read_long(path, id="record_id", list="source", strata="region")
+    assert estimate.CaptureData.read(out, strata="region").content_hash() == direct.content_hash()
+    hint = run_cli("fit", str(path), "--lists", "source")
+    assert hint.returncode == 2 and "estimate widen" in hint.stderr

@@ -477,7 +477,7 @@ def test_hints_for_an_id_column_a_long_table_and_a_count_name_with_spaces() -> N
     with pytest.raises(DataError, match=r"if 'person_id' is not a list, name the list columns .*--lists"):
         CaptureData.from_frame(pd.DataFrame({"person_id": [1, 2, 3], "A": [1, 0, 1], "B": [0, 1, 1]}))
     long = pd.DataFrame({"record_id": ["R1", "R2", "R1", "R3"], "source": ["police", "ngo", "ngo", "hospital"]})
-    with pytest.raises(DataError, match="long layout: read it in Python with CaptureData.from_long"):
+    with pytest.raises(DataError, match="long layout: turn it into the pattern table with .estimate widen"):
         CaptureData.from_records(long, lists=["source"])
     counts = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "Number of victims": [1, 2, 3]})
     with pytest.raises(DataError, match="--count 'Number of victims'"):

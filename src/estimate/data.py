@@ -120,8 +120,8 @@ def _binary_column(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 
 LONG_LAYOUT_HINT = ("A table with one row per sighting (a record id and the name of its list) is the long layout: "
-                    "read it in Python with CaptureData.from_long(frame, id=..., list=...), or make one 0/1 column "
-                    "per list first")
+                    "turn it into the pattern table with `estimate widen FILE --id ID --list LIST -o patterns.csv` "
+                    "(Python: CaptureData.read_long(path, id=..., list=...))")
 
 
 def shell_word(text: str) -> str:
@@ -288,6 +288,58 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
                     f"{' …' if len(alike) > 3 else ''}); they are fitted as different strata — if they are the "
                     "same, make their spelling agree",
                     DataWarning, stacklevel=_outside_caller_stacklevel())
+
+
+def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, Any]) -> pd.DataFrame:
+    """A CSV file (path, open file or buffer, ``"-"`` for standard input) as a DataFrame, ``text_columns`` read as
+    text: the separator recognised by the header, spreadsheet and R export artefacts undone (see read_csv)."""
+    if hasattr(path, "read"):  # an open file or buffer, as pandas takes
+        text = path.read()
+        source: Any = io.StringIO(text.decode("utf-8-sig") if isinstance(text, bytes) else text)
+    elif str(path) == "-":
+        source = io.StringIO(sys.stdin.read())
+    else:
+        source = Path(path)
+        if not source.exists():
+            raise DataError(f"file {str(path)!r} does not exist")
+        if not source.is_file():
+            raise DataError(f"{str(path)!r} is not a file (a directory?); give the path of a CSV file")
+    if text_columns and "dtype" not in read_kwargs:
+        read_kwargs = {**read_kwargs, "dtype": {column: str for column in text_columns}}
+    try:
+        if "header" not in read_kwargs and "names" not in read_kwargs:
+            header_kwargs = {k: v for k, v in read_kwargs.items() if k != "dtype"}
+            header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False, **header_kwargs)
+            _rewind(source)
+            cells = [str(v) for v in header.iloc[0]] if len(header) else []
+            if "sep" not in read_kwargs and "delimiter" not in read_kwargs and len(cells) == 1:
+                # one column whose name holds ';' or tabs: a file written with another separator (e.g. by a
+                # spreadsheet in a locale whose decimal mark is the comma)
+                separator = other_separator(cells[0])
+                if separator is not None:
+                    read_kwargs = {**read_kwargs, "sep": separator}
+                    header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False,
+                                         **header_kwargs, sep=separator)
+                    _rewind(source)
+                    cells = [str(v) for v in header.iloc[0]]
+            # pandas renames a repeated column name ("A", "A.1"); the header as written must name each once
+            _check_unique_columns(cells, where=f"the header of {str(path)!r}")
+        if read_kwargs.get("sep") == ";" and "decimal" not in read_kwargs and "thousands" not in read_kwargs:
+            _refuse_ambiguous_thousands(source, read_kwargs, text_columns, str(path))
+        frame = pd.read_csv(source, **read_kwargs)
+        if "index_col" not in read_kwargs and not isinstance(frame.index, pd.RangeIndex):
+            # a row has one field more than the header: pandas took the first column as row names
+            frame = _one_field_more(frame, source, read_kwargs, str(path))
+        elif "header" not in read_kwargs and "names" not in read_kwargs and len(cells) == frame.shape[1]:
+            frame = _tidy_spreadsheet_export(frame, cells, str(path))
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"cannot read {str(path)!r} as CSV: it is not UTF-8 text ({exc.reason}). Save it as "
+            "UTF-8 (in Excel: 'CSV UTF-8'), or read it in Python naming its encoding, e.g. "
+            "CaptureData.read_csv(path, encoding='cp1252')") from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"cannot read {str(path)!r} as CSV: {exc}") from exc
+    return frame
 
 
 class CaptureData:
@@ -684,53 +736,8 @@ class CaptureData:
         strata); empty cells and the usual missing-value markers (``NA``, as R writes them) are missing values.
         A file separated by semicolons or tabs is recognised by its header.
         """
-        if hasattr(path, "read"):  # an open file or buffer, as pandas takes
-            text = path.read()
-            source: Any = io.StringIO(text.decode("utf-8-sig") if isinstance(text, bytes) else text)
-        elif str(path) == "-":
-            source = io.StringIO(sys.stdin.read())
-        else:
-            source = Path(path)
-            if not source.exists():
-                raise DataError(f"file {str(path)!r} does not exist")
-            if not source.is_file():
-                raise DataError(f"{str(path)!r} is not a file (a directory?); give the path of a CSV file")
         strata_cols = _as_list(strata)
-        if strata_cols and "dtype" not in read_kwargs:
-            read_kwargs = {**read_kwargs, "dtype": {column: str for column in strata_cols}}
-        try:
-            if "header" not in read_kwargs and "names" not in read_kwargs:
-                header_kwargs = {k: v for k, v in read_kwargs.items() if k != "dtype"}
-                header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False, **header_kwargs)
-                _rewind(source)
-                cells = [str(v) for v in header.iloc[0]] if len(header) else []
-                if "sep" not in read_kwargs and "delimiter" not in read_kwargs and len(cells) == 1:
-                    # one column whose name holds ';' or tabs: a file written with another separator (e.g. by a
-                    # spreadsheet in a locale whose decimal mark is the comma)
-                    separator = other_separator(cells[0])
-                    if separator is not None:
-                        read_kwargs = {**read_kwargs, "sep": separator}
-                        header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False,
-                                             **header_kwargs, sep=separator)
-                        _rewind(source)
-                        cells = [str(v) for v in header.iloc[0]]
-                # pandas renames a repeated column name ("A", "A.1"); the header as written must name each once
-                _check_unique_columns(cells, where=f"the header of {str(path)!r}")
-            if read_kwargs.get("sep") == ";" and "decimal" not in read_kwargs and "thousands" not in read_kwargs:
-                _refuse_ambiguous_thousands(source, read_kwargs, strata_cols, str(path))
-            frame = pd.read_csv(source, **read_kwargs)
-            if "index_col" not in read_kwargs and not isinstance(frame.index, pd.RangeIndex):
-                # a row has one field more than the header: pandas took the first column as row names
-                frame = _one_field_more(frame, source, read_kwargs, str(path))
-            elif "header" not in read_kwargs and "names" not in read_kwargs and len(cells) == frame.shape[1]:
-                frame = _tidy_spreadsheet_export(frame, cells, str(path))
-        except UnicodeDecodeError as exc:
-            raise DataError(
-                f"cannot read {str(path)!r} as CSV: it is not UTF-8 text ({exc.reason}). Save it as "
-                "UTF-8 (in Excel: 'CSV UTF-8'), or read it in Python naming its encoding, e.g. "
-                "CaptureData.read_csv(path, encoding='cp1252')") from exc
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise DataError(f"cannot read {str(path)!r} as CSV: {exc}") from exc
+        frame = _read_csv_frame(path, strata_cols, read_kwargs)
         return cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
 
     @classmethod
@@ -755,6 +762,36 @@ class CaptureData:
         if any(name is not None for name in frame.index.names):  # columns kept in the index (groupby(...).size())
             frame = frame.reset_index()
         return cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
+
+    @classmethod
+    def read_long(
+        cls,
+        path: str | Path,
+        id: str = "id",
+        list: str = "list",
+        strata: str | Sequence[str] | None = None,
+        *,
+        lists: Sequence[str] | None = None,
+        strict: bool = False,
+        **read_kwargs: Any,
+    ) -> CaptureData:
+        """Read a long table — one row per sighting: a record (person) id and the name of the list that has it —
+        from CSV (``"-"``: standard input) or Parquet, as :meth:`from_long` builds it.  The id, list and stratum
+        columns are read as text (ids ``"007"`` and ``"7"`` stay different people)."""
+        suffix = Path(str(path)).suffix.lower()
+        if suffix in (".parquet", ".pq"):
+            if not Path(path).is_file():
+                raise DataError(f"file {str(path)!r} does not exist or is not a file")
+            try:
+                frame = pd.read_parquet(path)
+            except Exception as exc:  # pyarrow raises several unrelated types
+                raise DataError(f"cannot read {str(path)!r} as Parquet: {exc}") from exc
+        elif suffix in _NOT_CSV_SUFFIXES:
+            raise DataError(f"cannot read {str(path)!r}: {suffix} files are not supported as input; give a CSV or "
+                            "Parquet file")
+        else:
+            frame = _read_csv_frame(path, [id, list, *_as_list(strata)], read_kwargs)
+        return cls.from_long(frame, id=id, list=list, strata=strata, lists=lists, strict=strict)
 
     @classmethod
     def read(cls, path: str | Path, **kwargs: Any) -> CaptureData:

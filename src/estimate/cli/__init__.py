@@ -41,6 +41,7 @@ from estimate.cli import link as _link  # noqa: E402,F401
 from estimate.cli import report as _report  # noqa: E402,F401
 from estimate.cli import reproduce as _reproduce  # noqa: E402,F401
 from estimate.cli import simulate as _simulate  # noqa: E402,F401
+from estimate.cli import widen as _widen  # noqa: E402,F401
 
 
 def main() -> None:
