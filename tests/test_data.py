@@ -508,3 +508,10 @@ def test_describe_gives_each_stratum_its_documented_count_and_list_sizes() -> No
     assert table["observed"].tolist() == [2, 6, 7]
     assert table["A"].tolist() == [2, 5, 4] and table["B"].tolist() == [2, 6, 3]
     assert "by_stratum" not in CaptureData.from_aggregated(frame.drop(columns="period"), count="count").describe()
+
+
+def test_stratum_values_padded_alike_are_read_without_the_spaces() -> None:
+    """'East ' from a padded spreadsheet cell came out as 'East ,' in every CSV and JSON output."""
+    frame = pd.DataFrame({"A": [1, 0, 1, 1], "B": [0, 1, 1, 1], "region": ["East ", "East ", " West", " West"]})
+    data = CaptureData.from_records(frame, strata="region")
+    assert sorted(set(data.pattern_table(include_strata=True)["region"])) == ["East", "West"]

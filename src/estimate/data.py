@@ -483,7 +483,10 @@ class CaptureData:
         table = pd.DataFrame(patterns[keep], columns=lists)
         n = _unused_name("__count__", lists + strata)  # the count column of the merged table
         for column in strata:
-            table[column] = frame[column].to_numpy()[keep]
+            values = frame[column].to_numpy()[keep]
+            if all(isinstance(v, str) for v in values):  # "East " from a padded spreadsheet cell is "East" (values
+                values = np.array([v.strip() for v in values], dtype=object)  # differing only so were refused)
+            table[column] = values
         table[n] = counts[keep]
         if counts.sum() == 0:
             raise DataError("the data has zero records (all counts are 0); there is nothing to estimate from")
