@@ -515,3 +515,11 @@ def test_stratum_values_padded_alike_are_read_without_the_spaces() -> None:
     frame = pd.DataFrame({"A": [1, 0, 1, 1], "B": [0, 1, 1, 1], "region": ["East ", "East ", " West", " West"]})
     data = CaptureData.from_records(frame, strata="region")
     assert sorted(set(data.pattern_table(include_strata=True)["region"])) == ["East", "West"]
+
+
+def test_an_answer_word_in_a_list_column_is_shown_but_other_text_is_not() -> None:
+    """'Maybe' was hidden as 'a text value of 5 characters (not shown: it may be personal)'."""
+    for value, shown in (("Maybe", "value 'Maybe'"), ("Jane Doe", "not shown: it may be personal")):
+        frame = pd.DataFrame({"A": ["1", value, "0"], "B": ["0", "1", "1"]})
+        with pytest.raises(DataError, match=re.escape(shown)):
+            CaptureData.from_records(frame)

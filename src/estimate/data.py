@@ -184,6 +184,12 @@ def other_separator(header: str) -> str | None:
     return next((sep for sep in (";", "\t") if sep in header), None)
 
 
+#: answers and markers a 0/1 or count column may hold by mistake: shown in messages (they are not personal)
+_ANSWER_WORDS = frozenset({"maybe", "unknown", "unk", "missing", "none", "null", "nan", "n/a", "na", "-", "--",
+                           "?", "??", "x", "si", "sí", "oui", "non", "ja", "nein", "da", "nyet", "nil", "empty",
+                           "blank", "tbd", "pending", "unsure", "not sure", "don't know", "dk"})
+
+
 def _shown_value(value: object) -> str:
     """The offending value for an error message — unless it may be personal: record-level files carry names
     beside their list columns, and an error message ends up in logs and shared terminals.  Numbers and codes (a
@@ -193,6 +199,8 @@ def _shown_value(value: object) -> str:
     if not isinstance(plain, str) or len(text) <= 1 or (any(ch.isdigit() for ch in text)
                                                         and not any(ch.isspace() for ch in text)):
         return f"value {plain!r}"  # a number, a one-letter code, a code with digits
+    if text.strip().lower() in _ANSWER_WORDS:  # 'Maybe' in a 0/1 column: what to fix, and nobody's name
+        return f"value {plain!r}"
     return f"a text value of {len(text)} characters (not shown: it may be personal)"
 
 
