@@ -523,3 +523,21 @@ def test_an_answer_word_in_a_list_column_is_shown_but_other_text_is_not() -> Non
         frame = pd.DataFrame({"A": ["1", value, "0"], "B": ["0", "1", "1"]})
         with pytest.raises(DataError, match=re.escape(shown)):
             CaptureData.from_records(frame)
+
+
+def test_buffers_in_other_encodings_parquet_long_tables_and_categorical_strata(tmp_path) -> None:
+    import io
+
+    cp1252 = "A,B,region\n1,0,Köln\n0,1,Köln\n1,1,Bonn\n".encode("cp1252")
+    with pytest.raises(DataError, match="not UTF-8 text"):  # a raw UnicodeDecodeError before
+        CaptureData.read_csv(io.BytesIO(cp1252), strata="region")
+    assert CaptureData.read_csv(io.BytesIO(cp1252), strata="region", encoding="cp1252").observed == 3
+    # a long Parquet file with the id in its index (to_parquet of a frame indexed by id)
+    long = pd.DataFrame({"id": [1, 1, 2, 3], "list": ["a", "b", "b", "a"], "region": ["n", "n", "s", "s"]})
+    long.set_index("id").to_parquet(tmp_path / "long.parquet")
+    assert CaptureData.read_long(tmp_path / "long.parquet", strata="region").observed == 3
+    # a categorical stratum column is neither checked for spaces nor stripped: its categories stay as they are
+    frame = pd.DataFrame({"A": [1, 0, 1, 1], "B": [0, 1, 1, 1],
+                          "region": pd.Categorical(["East", "East ", "East", "West"])})
+    regions = CaptureData.from_records(frame, strata="region").pattern_table(include_strata=True)["region"]
+    assert sorted(set(map(str, regions))) == ["East", "East ", "West"]

@@ -155,3 +155,15 @@ def test_every_parameter_error_starts_with_the_method_name() -> None:
         with pytest.raises(ValueError) as caught:
             estimate.make_estimator(method, **params).check_params()
         assert str(caught.value).lower().startswith(f"{method}:"), str(caught.value)
+
+
+def test_terms_of_one_list_are_refused_and_list_names_may_be_an_array() -> None:
+    """terms=['bogus'] passed the check and made every stratum 'not estimable'; lists=np.array([...]) and
+    pd.Index([...]) worked before the check was added."""
+    import numpy as np
+
+    for terms in (["bogus"], ("EXH", "ABA"), [["EXH"]]):
+        with pytest.raises(ValueError, match="terms must be one of"):
+            estimate.make_estimator("loglinear", terms=terms).check_params()
+    for lists in (np.array(["EXH", "ABA"]), pd.Index(["EXH", "ABA"])):
+        estimate.make_estimator("chapman", lists=lists).check_params()

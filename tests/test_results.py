@@ -110,7 +110,7 @@ def test_sentence_of_a_tiny_lower_bound_share_and_of_an_unbounded_prior_driven_f
     that never overlap (prior_driven recorded) dropped the caveat and stated "about 6% … undocumented"."""
     bound = Result(method="m", model="m", estimate=1_003_000.0, interval=Interval(1_000_000, math.inf),
                    observed=1_000_000, estimate_kind="lower bound").sentence()
-    assert "at least 0.3% of the total is undocumented" in bound and "less than" not in bound
+    assert "at least 0.30% of the total is undocumented" in bound and "less than" not in bound
     unbounded = Result(method="dga", model="m", estimate=181.0, interval=Interval(170, math.inf), observed=170,
                        details={"prior_driven": "the lists never overlap"}).sentence()
     assert unbounded.endswith("— but the lists never overlap, so the estimate comes from the model's priors, not "

@@ -295,3 +295,11 @@ def test_a_populations_seed_record_draws_it_again() -> None:
         again = simulate.scenario(name, seed=sim.seed)
         assert again.seed == sim.seed and again.N == sim.N
         assert again.data.pattern_table(include_strata=True).equals(sim.data.pattern_table(include_strata=True))
+
+
+def test_a_population_seed_with_another_pool_size_is_recorded_with_it() -> None:
+    seed = np.random.SeedSequence(7, pool_size=8)
+    population = estimate.simulate.scenario("independent", seed=seed)
+    assert population.seed["pool_size"] == 8
+    again = estimate.simulate.scenario("independent", seed=population.seed)
+    assert again.data.content_hash() == population.data.content_hash()

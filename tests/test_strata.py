@@ -748,3 +748,18 @@ def test_a_small_run_reports_progress_and_caches_in_several_chunks(stratified: C
     assert (table["method"] == "lcmcr").all()
     assert table["converged"].tolist() == [not problems for problems in
                                            (result.not_converged.get(key, []) for key in result.outcomes)]
+
+
+def test_a_stratum_column_named_like_a_result_column_is_refused(stratified: CaptureData) -> None:
+    """A stratum column 'method' (say, method of killing) was overwritten by the estimator's name in every row."""
+    table = stratified.pattern_table(include_strata=True).rename(columns={"region": "method"})
+    data = CaptureData.from_aggregated(table, count="count", strata="method")
+    with pytest.raises(DataError, match=r"stratum column\(s\) \['method'\] have the name of a column"):
+        fit_strata(data, by="method", method="chao")
+
+
+def test_the_cache_tells_seed_sequences_of_other_pool_sizes_apart(stratified: CaptureData, tmp_path: Path) -> None:
+    """A run resumed with SeedSequence(7, pool_size=8) reused the entries of SeedSequence(7)."""
+    fit(stratified, cache_dir=tmp_path, seed=np.random.SeedSequence(7))
+    again = fit(stratified, cache_dir=tmp_path, seed=np.random.SeedSequence(7, pool_size=8))
+    assert again.provenance["strata"]["reused_from_cache"] == 0 and len(list(tmp_path.glob("*.npz"))) == 12

@@ -29,7 +29,10 @@ def is_real(value: Any) -> bool:
 
 
 def _is_names(value: Any) -> bool:
-    return isinstance(value, (list, tuple)) and all(isinstance(name, str) for name in value)
+    """A list, tuple, array or pandas Index of texts."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or hasattr(value, "keys"):
+        return False
+    return all(isinstance(name, str) for name in value)
 
 
 def check_list_names(lists: Any, owner: str, count: int) -> None:
@@ -37,7 +40,7 @@ def check_list_names(lists: Any, owner: str, count: int) -> None:
     (``lists=5`` failed deep inside the fit with "object of type 'int' has no len()")."""
     if lists is None:
         return
-    if not (_is_names(lists) and len(lists) == count and len(set(lists)) == count):
+    if not (_is_names(lists) and len(list(lists)) == count and len(set(lists)) == count):
         raise ValueError(f"{owner}: lists must be {count} different list names, e.g. lists=('A', 'B'); got {lists!r}")
 
 
@@ -51,8 +54,9 @@ def check_terms(terms: Any, owner: str, keywords: tuple[str, ...]) -> None:
         chunks = [chunk for chunk in terms.split(",") if chunk.strip()]
         if chunks and all(":" in chunk for chunk in chunks):
             return
-    elif isinstance(terms, (list, tuple)) and all(isinstance(t, str) or _is_names(t) for t in terms):
-        return
+    elif isinstance(terms, (list, tuple)) and all(
+            (":" in t) if isinstance(t, str) else (_is_names(t) and len(list(t)) >= 2) for t in terms):
+        return  # every term names two lists or more: 'A:B' or ('A', 'B')
     raise ValueError(f"{owner}: terms must be one of {list(keywords)}, text like 'A:B,B:C' or a list of terms "
                      f"such as [('A', 'B'), 'B:C']; got {terms!r}")
 

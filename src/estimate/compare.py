@@ -184,8 +184,10 @@ def _seed_label(label: str, name: str | None, preset: Any) -> str:
     mapping by their sorted text; an estimator object (or a bare method) by its label."""
     from estimate.presets import load_preset
 
-    if name is None or preset is None:
+    if name is None:  # an estimator object
         return label
+    if not preset:  # 'dga', 'DGA ' and models={'dga': {}} alike
+        return name
     if isinstance(preset, Mapping):
         return f"{name}:{json.dumps({str(k): repr(v) for k, v in sorted(preset.items())}, sort_keys=True)}"
     return f"{name}:{load_preset(preset).name}"

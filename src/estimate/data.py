@@ -186,7 +186,7 @@ def other_separator(header: str) -> str | None:
 
 #: answers and markers a 0/1 or count column may hold by mistake: shown in messages (they are not personal)
 _ANSWER_WORDS = frozenset({"maybe", "unknown", "unk", "missing", "none", "null", "nan", "n/a", "na", "-", "--",
-                           "?", "??", "x", "si", "sí", "oui", "non", "ja", "nein", "da", "nyet", "nil", "empty",
+                           "?", "??", "x", "si", "sí", "oui", "non", "ja", "nein", "da", "nyet", "empty",
                            "blank", "tbd", "pending", "unsure", "not sure", "don't know", "dk"})
 
 
@@ -298,12 +298,36 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
                     DataWarning, stacklevel=_outside_caller_stacklevel())
 
 
+def _read_parquet_frame(path: str | Path) -> pd.DataFrame:
+    """A Parquet file as a DataFrame, columns kept in its index (``groupby(...).size()``) restored as columns."""
+    if not Path(path).exists():
+        raise DataError(f"file {str(path)!r} does not exist")
+    if not Path(path).is_file():
+        raise DataError(f"{str(path)!r} is not a file (a directory?); give the path of a Parquet file")
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several unrelated types
+        raise DataError(f"cannot read {str(path)!r} as Parquet: {exc}") from exc
+    if any(name is not None for name in frame.index.names):
+        frame = frame.reset_index()
+    return frame
+
+
 def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, Any]) -> pd.DataFrame:
     """A CSV file (path, open file or buffer, ``"-"`` for standard input) as a DataFrame, ``text_columns`` read as
     text: the separator recognised by the header, spreadsheet and R export artefacts undone (see read_csv)."""
     if hasattr(path, "read"):  # an open file or buffer, as pandas takes
         text = path.read()
-        source: Any = io.StringIO(text.decode("utf-8-sig") if isinstance(text, bytes) else text)
+        if isinstance(text, bytes):  # a binary buffer or a file opened 'rb': decoded as read_csv(encoding=) says
+            encoding = read_kwargs.get("encoding") or "UTF-8"
+            try:
+                text = text.decode("utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8")
+                                   else encoding)
+            except UnicodeDecodeError as exc:
+                raise DataError(f"cannot read the buffer as CSV: it is not {encoding} text ({exc.reason}); name its "
+                                "encoding, e.g. CaptureData.read_csv(buffer, encoding='cp1252')") from exc
+            read_kwargs = {k: v for k, v in read_kwargs.items() if k != "encoding"}  # decoded already
+        source: Any = io.StringIO(text)
     elif str(path) == "-":
         source = io.StringIO(sys.stdin.read())
     else:
@@ -492,8 +516,10 @@ class CaptureData:
         n = _unused_name("__count__", lists + strata)  # the count column of the merged table
         for column in strata:
             values = frame[column].to_numpy()[keep]
-            if all(isinstance(v, str) for v in values):  # "East " from a padded spreadsheet cell is "East" (values
-                values = np.array([v.strip() for v in values], dtype=object)  # differing only so were refused)
+            text_column = frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column].dtype)
+            if text_column and all(isinstance(v, str) for v in values):  # as _check_strata checks them: "East "
+                values = np.array([v.strip() for v in values], dtype=object)  # is "East" (values differing only
+                # in spaces were refused there)
             table[column] = values
         table[n] = counts[keep]
         if counts.sum() == 0:
@@ -762,17 +788,7 @@ class CaptureData:
         strict: bool = False,
     ) -> CaptureData:
         """Read a Parquet file in record-level or aggregated layout."""
-        if not Path(path).exists():
-            raise DataError(f"file {str(path)!r} does not exist")
-        if not Path(path).is_file():
-            raise DataError(f"{str(path)!r} is not a file (a directory?); give the path of a Parquet file")
-        try:
-            frame = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises several unrelated types
-            raise DataError(f"cannot read {str(path)!r} as Parquet: {exc}") from exc
-        if any(name is not None for name in frame.index.names):  # columns kept in the index (groupby(...).size())
-            frame = frame.reset_index()
-        return cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
+        return cls.from_frame(_read_parquet_frame(path), lists=lists, count=count, strata=strata, strict=strict)
 
     @classmethod
     def read_long(
@@ -791,12 +807,10 @@ class CaptureData:
         columns are read as text (ids ``"007"`` and ``"7"`` stay different people)."""
         suffix = Path(str(path)).suffix.lower()
         if suffix in (".parquet", ".pq"):
-            if not Path(path).is_file():
-                raise DataError(f"file {str(path)!r} does not exist or is not a file")
-            try:
-                frame = pd.read_parquet(path)
-            except Exception as exc:  # pyarrow raises several unrelated types
-                raise DataError(f"cannot read {str(path)!r} as Parquet: {exc}") from exc
+            frame = _read_parquet_frame(path)
+            for column in [id, list, *_as_list(strata)]:  # as the CSV reader reads them: text
+                if column in frame.columns and not frame[column].isna().any():
+                    frame[column] = frame[column].astype(str)
         elif suffix in _NOT_CSV_SUFFIXES:
             raise DataError(f"cannot read {str(path)!r}: {suffix} files are not supported as input; give a CSV or "
                             "Parquet file")
@@ -919,7 +933,7 @@ class CaptureData:
         table = self.pattern_table(include_strata=True)
         lists = list(self._lists)
         weighted = table[lists].mul(table[RESERVED_COUNT_NAME], axis=0)
-        weighted.insert(0, _unused_name("observed", lists), table[RESERVED_COUNT_NAME])  # a list may be so named
+        weighted.insert(0, _unused_name("observed", lists + columns), table[RESERVED_COUNT_NAME])  # (may be taken)
         grouped = pd.concat([table[columns], weighted], axis=1).groupby(columns, sort=False).sum().reset_index()
         order = sorted(range(len(grouped)), key=lambda i: stratum_order_key(tuple(grouped.loc[i, columns])))
         return grouped.iloc[order].reset_index(drop=True)

@@ -312,7 +312,8 @@ class Result:
         if math.isfinite(fraction):
             if 0 < fraction < 0.005:
                 # a lower bound's share is itself a floor: "at least 0.3%", not "at least less than 1%"
-                share = f"{100 * fraction:.1g}%" if bound else "less than 1%"
+                share = (f"{100 * fraction:.2f}%" if 100 * fraction >= 0.01 else "a tiny share (under 0.01%)") \
+                    if bound else "less than 1%"
             elif 0.995 <= fraction < 1:  # "about 100%" cannot be: someone was documented
                 share = "more than 99%"
             else:

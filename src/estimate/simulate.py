@@ -71,7 +71,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from estimate._checks import as_seed_sequence, check_seed, is_real
+from estimate._checks import DEFAULT_POOL_SIZE, as_seed_sequence, check_seed, is_real
 from estimate.data import RESERVED_COUNT_NAME, CaptureData
 from estimate.errors import DataError, DataWarning, UninformativeDataWarning
 from estimate.provenance import entropy_as_json, seed_from_record
@@ -174,7 +174,10 @@ def _seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
 def _seed_record(seq: np.random.SeedSequence) -> dict[str, Any]:
     """{"entropy", "spawn_key"} of the sequence the population was drawn from (entropy a list when it was given as
     one, e.g. ``SeedSequence([1, 2])``)."""
-    return {"entropy": entropy_as_json(seq.entropy), "spawn_key": [int(k) for k in seq.spawn_key]}
+    record = {"entropy": entropy_as_json(seq.entropy), "spawn_key": [int(k) for k in seq.spawn_key]}
+    if seq.pool_size != DEFAULT_POOL_SIZE:  # another pool size draws another population from the same entropy
+        record["pool_size"] = seq.pool_size
+    return record
 
 
 def _child(seq: np.random.SeedSequence, label: str, *, collides: bool = False) -> np.random.SeedSequence:

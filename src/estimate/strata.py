@@ -499,6 +499,11 @@ def stratum_labels(keys: Sequence[tuple[Any, ...]]) -> list[str]:
 
 _MIN_CHUNKS = 8
 
+#: the columns StrataResult.summary and total add beside the stratum columns (a stratum may not be so named)
+RESULT_COLUMNS = ("observed", "estimate", "estimate_kind", "lower", "upper", "level", "interval_kind", "lists_used",
+                  "r_hat", "ess_bulk", "ess_tail", "converged", "status", "reason", "method", "strata",
+                  "strata_not_estimated", "upper_estimated_strata")
+
 
 def _split(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], CaptureData | str]:
     """Split into strata, keeping per-stratum problems (e.g. < 2 usable lists) as reason strings."""
@@ -528,7 +533,7 @@ def _cache_key(estimator: Any, data: CaptureData, seed: np.random.SeedSequence |
             "estimator": type(estimator).__name__,
             "params": {k: repr(v) for k, v in sorted(params.items())},
             "data": data.content_hash(),
-            "seed": None if seed is None else [seed.entropy, list(seed.spawn_key)],
+            "seed": None if seed is None else [seed.entropy, list(seed.spawn_key), seed.pool_size],
             "version": _package_version(),
             "code": _code_digest(),
         },
@@ -734,6 +739,10 @@ def _check_run_options(data: CaptureData, columns: list[str], replicate: str | N
     missing = [c for c in split_cols if c not in data.strata_columns]
     if missing:
         raise DataError(f"column(s) {missing} are not stratum columns of the data {list(data.strata_columns)}")
+    clashes = [c for c in split_cols if c in RESULT_COLUMNS]
+    if clashes:  # a stratum column 'method' would be overwritten by the method's name in every output row
+        raise DataError(f"stratum column(s) {clashes} have the name of a column of the results table "
+                        f"({', '.join(RESULT_COLUMNS)}); rename them")
     unused = [c for c in data.strata_columns if c not in split_cols]
     if unused:
         raise DataError(

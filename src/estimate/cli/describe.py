@@ -17,6 +17,7 @@ from estimate.cli._common import (
     standard_output,
 )
 from estimate.errors import DataError
+from estimate.results import _jsonable
 
 
 @app.command()
@@ -57,7 +58,7 @@ def describe(
             "patterns": json.loads(info["patterns"].to_json(orient="records")),
         }
         if "by_stratum" in info:
-            payload["by_stratum"] = json.loads(info["by_stratum"].to_json(orient="records"))
+            payload["by_stratum"] = _jsonable(info["by_stratum"].to_dict(orient="records"))  # dates as text
         emit(json.dumps(payload, indent=2), output)
         return
     parts = [

@@ -97,10 +97,12 @@ def fit_poisson_glm(X: np.ndarray, y: np.ndarray, start: np.ndarray | None = Non
         # large enough that its rounding exceeds any absolute tolerance, and IRLS would never "converge"
         try:
             res = model.fit(start_params=start, maxiter=100, tol=1e-10, rtol=1e-13)
-        except ValueError:
+        except ValueError as exc:
             # IRLS ran a coefficient off to ±∞ until its weights overflowed ("NaN, inf or invalid value detected
             # in weights"): a model without an MLE.  Newton steps with step halving stop short of that; their
             # fit is reported as not converged unless it truly is
+            if "invalid value" not in str(exc):
+                raise
             newton = fit_poisson_newton(X, y, start)
             return GLMFit(newton.params, newton.cov, newton.mu, newton.llf, newton.converged and mle_exists(X, y))
     mu = np.asarray(res.mu)

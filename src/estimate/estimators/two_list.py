@@ -47,7 +47,7 @@ class _TwoListEstimator(Estimator):
         else:
             if isinstance(self.lists, str) or len(self.lists) != 2:
                 raise NotApplicable(f"{self.name} needs exactly two list names, got {self.lists}")
-            pair = data.select_lists(list(self.lists))
+            pair = data.select_lists([str(name) for name in self.lists])  # an array's np.str_ as text
             left_out = data.observed - pair.observed
             if left_out > 0:  # as the CLI's --lists says: the estimate does not see them
                 others = [name for name in data.lists if name not in pair.lists]
