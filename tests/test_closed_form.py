@@ -52,15 +52,29 @@ def _assert_log_normal_interval(result, *, estimate: float, observed: int, varia
 
 
 def test_chao_point_variance_and_interval_with_doubletons() -> None:
-    """f1 = 9 people on one list, f2 = 4 on two, 3 on all three (Chao 1987: N̂ = n + f1²/(2 f2),
-    Var = f2 [(f1/f2)⁴/4 + (f1/f2)³ + (f1/f2)²/2])."""
+    """f1 = 9 people on one list, f2 = 4 on two, 3 on all three (Chao 1987 for J = 3 lists, A = 2/3:
+    N̂ = n + A f1²/(2 f2), Var = f2 [A (f1/f2)²/2 + A² (f1/f2)³ + A² (f1/f2)⁴/4])."""
     frame = pd.DataFrame({"A": [1, 0, 1, 1], "B": [0, 1, 1, 1], "C": [0, 0, 0, 1], "count": [5, 4, 4, 3]})
     result = ChaoLowerBound().fit(CaptureData.from_aggregated(frame, count="count"))
-    r = 9 / 4
-    variance = 4 * (r**4 / 4 + r**3 + r**2 / 2)
-    assert result.estimate == pytest.approx(16 + 81 / 8)
+    r, a = 9 / 4, 2 / 3
+    variance = 4 * (a * r**2 / 2 + a**2 * r**3 + a**2 * r**4 / 4)
+    assert result.estimate == pytest.approx(16 + a * 81 / 8)
     assert result.std_error == pytest.approx(math.sqrt(variance))
-    _assert_log_normal_interval(result, estimate=16 + 81 / 8, observed=16, variance=variance)
+    _assert_log_normal_interval(result, estimate=16 + a * 81 / 8, observed=16, variance=variance)
+
+
+@pytest.mark.parametrize("lists", [2, 3, 5])
+def test_chao_is_exact_under_homogeneous_capture(lists: int) -> None:
+    """Without the factor (J − 1)/J the 'lower bound' exceeded the truth when everyone has the same capture
+    probability (three lists, p = 0.3: 117,150 for N = 100,000); with it the bound is attained."""
+    from itertools import product
+
+    N, p = 100_000, 0.3
+    patterns = [x for x in product((0, 1), repeat=lists) if any(x)]
+    counts = [N * p ** sum(x) * (1 - p) ** (lists - sum(x)) for x in patterns]
+    scale = 1e6  # whole numbers: expected counts × 10^6, N likewise
+    data = CaptureData(patterns, [round(c * scale) for c in counts], [f"L{j}" for j in range(lists)])
+    assert ChaoLowerBound().fit(data).estimate == pytest.approx(N * scale, rel=1e-9)
 
 
 def test_interval_level_is_honoured() -> None:
@@ -98,11 +112,11 @@ def test_chao_lower_bound_matches_formula_and_rcapture_ordering() -> None:
     frame = pd.DataFrame({"A": [1, 0, 0, 1, 1, 0, 1], "B": [0, 1, 0, 1, 0, 1, 1], "C": [0, 0, 1, 0, 1, 1, 1],
                           "count": [40, 30, 20, 10, 8, 6, 5]})
     data = CaptureData.from_aggregated(frame, count="count")
-    f1, f2 = 90, 24
+    f1, f2, a = 90, 24, 2 / 3  # three lists: the bound's factor (J − 1)/J
     result = ChaoLowerBound().fit(data)
-    assert result.estimate == pytest.approx(119 + f1**2 / (2 * f2))
+    assert result.estimate == pytest.approx(119 + a * f1**2 / (2 * f2))
     ratio = f1 / f2
-    assert result.std_error == pytest.approx(math.sqrt(f2 * (ratio**4 / 4 + ratio**3 + ratio**2 / 2)))
+    assert result.std_error == pytest.approx(math.sqrt(f2 * (a * ratio**2 / 2 + a**2 * ratio**3 + a**2 * ratio**4 / 4)))
     assert result.estimate_kind == "lower bound" and result.details == {"f1": f1, "f2": f2}
 
 
@@ -113,11 +127,12 @@ def test_chao_without_doubletons_warns_and_uses_bias_corrected_form() -> None:
         warnings.simplefilter("always")
         result = ChaoLowerBound().fit(data)
     assert any(issubclass(w.category, UninformativeDataWarning) and "f2 = 0" in str(w.message) for w in caught)
-    assert result.estimate == pytest.approx(12 + 9 * 8 / 2)
-    # Chao's bias-corrected variance for f2 = 0: f1(f1 − 1)/2 + f1(2 f1 − 1)²/4 − f1⁴/(4 N̂)
-    variance = 9 * 8 / 2 + 9 * 17**2 / 4 - 9**4 / (4 * 48)
-    assert result.std_error == pytest.approx(math.sqrt(variance))  # 25.5
-    _assert_log_normal_interval(result, estimate=48, observed=12, variance=variance)
+    a = 2 / 3  # three lists
+    assert result.estimate == pytest.approx(12 + a * 9 * 8 / 2)  # 36
+    # Chao's bias-corrected variance for f2 = 0: A f1(f1 − 1)/2 + A² f1(2 f1 − 1)²/4 − A² f1⁴/(4 N̂)
+    variance = a * 9 * 8 / 2 + a**2 * 9 * 17**2 / 4 - a**2 * 9**4 / (4 * 36)
+    assert result.std_error == pytest.approx(math.sqrt(variance))
+    _assert_log_normal_interval(result, estimate=36, observed=12, variance=variance)
 
 
 def test_chao_says_when_lists_never_overlap_and_stays_quiet_when_everyone_is_on_three() -> None:

@@ -1,12 +1,19 @@
 """Chao's (1987) lower bound for a population with heterogeneous capture probabilities.
 
-With f_k the number of people documented by exactly k of the J lists, Chao (1987, Biometrics 43:783–791)
-showed that under arbitrary heterogeneity E[f0] ≥ f1² / (2 f2), giving the lower-bound estimator
+With f_k the number of people documented by exactly k of the J lists and p_i person i's capture probability
+(the same on every list, q_i = 1 − p_i), E f_k = Σ_i C(J, k) p_i^k q_i^(J−k).  The Cauchy–Schwarz inequality
+(Σ_i p_i q_i^(J−1))² ≤ (Σ_i q_i^J)(Σ_i p_i² q_i^(J−2)) gives, whatever the heterogeneity,
 
-    N̂ = n + f1² / (2 f2),     Var(N̂) ≈ f2 · [ (f1/f2)⁴/4 + (f1/f2)³ + (f1/f2)²/2 ],
+    E f0 ≥ A · (E f1)² / (2 E f2),     A = (J − 1)/J          (Chao 1987, Biometrics 43:783–791),
 
-and, when f2 = 0, the bias-corrected form N̂ = n + f1 (f1 − 1) / 2 (Chao 1989).  The interval is the log-normal
-one of Chao (1987).  It is a *lower bound*: the true N may be larger.
+with equality when everyone has the same p.  Hence the lower-bound estimator and its delta-method variance
+
+    N̂ = n + A f1² / (2 f2),     Var(N̂) ≈ f2 · [ A (f1/f2)²/2 + A² (f1/f2)³ + A² (f1/f2)⁴/4 ],
+
+and, when f2 = 0, the bias-corrected form N̂ = n + A f1 (f1 − 1)/2 with Var ≈ A f1(f1 − 1)/2
++ A² f1(2 f1 − 1)²/4 − A² f1⁴/(4 N̂) (Chao 1989).  Without A (the form for J → ∞) the "bound" exceeds f0 under
+homogeneous capture: by half for three lists.  The interval is the log-normal one of Chao (1987).  It is a
+*lower bound*: the true N may be larger.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ __all__ = ["ChaoLowerBound"]
 
 @register
 class ChaoLowerBound(Estimator):
-    """Chao's (1987) moment lower bound N̂ = n + f1²/(2 f2) for heterogeneous catchability.
+    """Chao's (1987) moment lower bound N̂ = n + (J − 1)/J · f1²/(2 f2) for heterogeneous catchability.
 
     Parameters
     ----------
@@ -43,11 +50,12 @@ class ChaoLowerBound(Estimator):
         f1 = int(data.counts[times == 1].sum())
         f2 = int(data.counts[times == 2].sum())
         n = data.observed
+        A = (data.n_lists - 1) / data.n_lists  # the J-list bound's factor: equality under homogeneous capture
         if f2 > 0:
             ratio = f1 / f2
-            estimate = n + f1**2 / (2 * f2)
-            variance = f2 * (ratio**4 / 4 + ratio**3 + ratio**2 / 2)
-            form = "f1²/(2 f2)"
+            estimate = n + A * f1**2 / (2 * f2)
+            variance = f2 * (A * ratio**2 / 2 + A**2 * ratio**3 + A**2 * ratio**4 / 4)
+            form = "(J−1)/J · f1²/(2 f2)"
         else:
             if not data.lists_overlap:
                 warnings.warn(
@@ -64,9 +72,10 @@ class ChaoLowerBound(Estimator):
                     UninformativeDataWarning,
                     stacklevel=3,
                 )
-            estimate = n + f1 * (f1 - 1) / 2
-            variance = f1 * (f1 - 1) / 2 + f1 * (2 * f1 - 1) ** 2 / 4 - f1**4 / (4 * estimate) if estimate else 0.0
-            form = "f1(f1−1)/2"
+            estimate = n + A * f1 * (f1 - 1) / 2
+            variance = (A * f1 * (f1 - 1) / 2 + A**2 * f1 * (2 * f1 - 1) ** 2 / 4 - A**2 * f1**4 / (4 * estimate)
+                        if estimate else 0.0)
+            form = "(J−1)/J · f1(f1−1)/2"
         interval = log_normal_interval(estimate, n, max(variance, 0.0), self.level)
         std_error = math.sqrt(max(variance, 0.0))
         details: dict[str, float] = {"f1": f1, "f2": f2}
