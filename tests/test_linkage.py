@@ -706,3 +706,17 @@ def test_names_without_a_middle_part_are_linked() -> None:
     table = linked.summary()
     row = table[table["threshold"] > 0.8].iloc[0]  # (0.837: the default grid's step above the 0.8 default)
     assert row["individuals"] == 400 and row["on_2plus_lists"] == 200
+
+
+def test_list_files_keep_distinct_names_and_one_file_is_not_two_lists(tmp_path: Path) -> None:
+    """A.csv, A_3.csv and x/A.csv lost a list (x/A.csv was renamed A_3 over the real A_3); the same file twice
+    became two lists with everyone on both."""
+    from estimate.linkage.link import read_lists
+
+    (tmp_path / "x").mkdir()
+    for path in (tmp_path / "A.csv", tmp_path / "A_2.csv", tmp_path / "x" / "A.csv"):
+        path.write_text("name,sex\nJohn Smith,M\nAna Diaz,F\n")
+    frames = read_lists([tmp_path / "A.csv", tmp_path / "A_2.csv", tmp_path / "x" / "A.csv"])
+    assert list(frames) == ["A", "A_2", "A_3"]
+    with pytest.raises(DataError, match="given twice"):
+        read_lists([tmp_path / "A.csv", tmp_path / "A.csv"])

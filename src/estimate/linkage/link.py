@@ -136,11 +136,18 @@ def read_lists(paths: Sequence[str | Path], *, encoding: str = "utf-8") -> dict[
     except LookupError as exc:  # checked even when every file is UTF-8 (and the encoding never needed)
         raise DataError(f"unknown encoding {encoding!r} (e.g. utf-8, latin-1, cp1256)") from exc
     frames: dict[str, pd.DataFrame] = {}
+    seen: dict[Path, str] = {}
     for raw in paths:
         path = Path(raw)
+        if path.exists() and path.resolve() in seen:  # everyone on both "lists": an overlap that is not there
+            raise DataError(f"list file {str(path)!r} is given twice; each list once")
         name = path.stem
-        if name in frames:
-            name = f"{name}_{len(frames) + 1}"
+        suffix = 1
+        while name in frames:  # A.csv and x/A.csv: A, A_2 (never the name of a list already read, e.g. A_2.csv)
+            suffix += 1
+            name = f"{path.stem}_{suffix}"
+        if path.exists():
+            seen[path.resolve()] = name
         if not path.exists():
             raise DataError(f"list file {str(path)!r} does not exist")
         if path.is_dir():
