@@ -4,8 +4,10 @@ With n1 and n2 people on the two lists and m on both, and the lists independent 
 
 * Lincoln–Petersen (Petersen 1896; Lincoln 1930): N̂ = n1·n2 / m,
   Var(N̂) = n1·n2·(n1 − m)(n2 − m) / m³.
-* Chapman (1951), nearly unbiased and finite when m = 0: N̂ = (n1 + 1)(n2 + 1)/(m + 1) − 1,
-  Var(N̂) = (n1 + 1)(n2 + 1)(n1 − m)(n2 − m) / ((m + 1)²(m + 2))  (Seber 1982, eq. 3.7).
+* Chapman (1951), nearly unbiased when m > 0: N̂ = (n1 + 1)(n2 + 1)/(m + 1) − 1,
+  Var(N̂) = (n1 + 1)(n2 + 1)(n1 − m)(n2 − m) / ((m + 1)²(m + 2))  (Seber 1982, eq. 3.7).  The formula stays
+  finite when m = 0, but the data then bound nothing: both estimators report no finite estimate, with a warning,
+  and keep Chapman's value in ``details["boundary_estimate"]``.
 
 Intervals use Chao's (1987) log-normal transformation of the undocumented count (never below n).
 """
