@@ -43,9 +43,9 @@ def run_strata(
 
     totals_by = None
     if totals:
-        totals_by = None if totals.strip().lower() in ("all", "overall", "total") else split_option(totals)
+        totals_by = None if totals.strip().lower() in _OVERALL else split_option(totals)
         unknown = [c for c in totals_by or [] if c not in strata_cols]
-        if unknown and set(c.lower() for c in unknown) & {"all", "overall", "total"}:
+        if unknown and {c.lower() for c in unknown} & set(_OVERALL):
             raise DataError(f"--totals {totals}: 'all' stands alone (one table of the overall total); give either "
                             "stratum columns or all (a second run with --resume reuses every fit for the other)")
         if unknown:
@@ -103,6 +103,10 @@ def run_strata(
     typer.echo(f"done: {counts['ok']}  not estimable: {counts['not estimable']}  failed: {counts['failed']}"
                + (f"  (not converged: {unconverged} of the {counts['ok']} done)" if unconverged else "")
                + (f"  ({reused} {label} reused from {cache_dir})" if cache_dir is not None else ""), err=True)
+
+
+#: --totals words for the overall total (alone, not beside stratum columns)
+_OVERALL = ("all", "overall", "total")
 
 
 def _stderr_console():
