@@ -14,7 +14,7 @@ import numpy as np
 #: numpy's SeedSequence pool size unless one is given
 DEFAULT_POOL_SIZE = np.random.SeedSequence(0).pool_size
 
-__all__ = ["is_whole", "is_real", "check_seed", "check_list_names", "check_terms"]
+__all__ = ["is_whole", "is_real", "check_seed", "check_list_names", "check_terms", "sequence_record", "entropy_as_json"]
 
 
 def is_whole(value: Any) -> bool:
@@ -91,8 +91,24 @@ def seed_record(seed: Any, sequence: np.random.SeedSequence) -> Any:
     with its spawn key when it has one (entropy alone would name another sequence)."""
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         return int(seed)
-    if sequence.pool_size != DEFAULT_POOL_SIZE:  # another pool size draws other numbers from the same entropy
-        return {"entropy": sequence.entropy, "spawn_key": list(sequence.spawn_key), "pool_size": sequence.pool_size}
+    return sequence_record(sequence)
+
+
+def sequence_record(sequence: np.random.SeedSequence) -> Any:
+    """A SeedSequence as JSON: its entropy, with its spawn key when it has one (entropy alone would name another
+    sequence) and its pool size when not numpy's default (another pool size draws other numbers)."""
+    entropy = entropy_as_json(sequence.entropy)
+    if sequence.pool_size != DEFAULT_POOL_SIZE:
+        return {"entropy": entropy, "spawn_key": [int(k) for k in sequence.spawn_key], "pool_size": sequence.pool_size}
     if sequence.spawn_key:
-        return {"entropy": sequence.entropy, "spawn_key": list(sequence.spawn_key)}
-    return sequence.entropy
+        return {"entropy": entropy, "spawn_key": [int(k) for k in sequence.spawn_key]}
+    return entropy
+
+
+def entropy_as_json(entropy: Any) -> Any:
+    """A SeedSequence's entropy as JSON: an int, a list of ints (entropy given as a sequence), or None."""
+    if entropy is None:
+        return None
+    if isinstance(entropy, (int, np.integer)):
+        return int(entropy)
+    return [int(e) for e in entropy]

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from estimate._checks import DEFAULT_POOL_SIZE
+from estimate._checks import DEFAULT_POOL_SIZE, sequence_record
 
 if TYPE_CHECKING:  # pragma: no cover
     from estimate.data import CaptureData
@@ -101,12 +101,7 @@ def seed_record(seed: Any) -> Any:
     if seed is None:
         return None
     if isinstance(seed, np.random.SeedSequence):
-        entropy = entropy_as_json(seed.entropy)
-        if seed.pool_size != DEFAULT_POOL_SIZE:  # another pool size draws other numbers from the same entropy
-            return {"entropy": entropy, "spawn_key": [int(k) for k in seed.spawn_key], "pool_size": seed.pool_size}
-        if seed.spawn_key:
-            return {"entropy": entropy, "spawn_key": [int(k) for k in seed.spawn_key]}
-        return entropy
+        return sequence_record(seed)
     if isinstance(seed, (int, np.integer)):
         return int(seed)
     if isinstance(seed, Mapping) and "entropy" in seed:  # already a record (Comparison.seed of a spawned root)
@@ -114,15 +109,6 @@ def seed_record(seed: Any) -> Any:
     if isinstance(seed, Sequence) and not isinstance(seed, str):
         return [int(s) for s in seed]
     raise TypeError(f"cannot record seed of type {type(seed).__name__}; use an int or numpy.random.SeedSequence")
-
-
-def entropy_as_json(entropy: Any) -> Any:
-    """A SeedSequence's entropy as JSON: an int, a list of ints (entropy given as a sequence), or None."""
-    if entropy is None:
-        return None
-    if isinstance(entropy, (int, np.integer)):
-        return int(entropy)
-    return [int(e) for e in entropy]
 
 
 def seed_from_record(record: Any) -> Any:

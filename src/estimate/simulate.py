@@ -71,10 +71,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from estimate._checks import DEFAULT_POOL_SIZE, as_seed_sequence, check_seed, is_real
+from estimate._checks import DEFAULT_POOL_SIZE, as_seed_sequence, check_seed, entropy_as_json, is_real
 from estimate.data import RESERVED_COUNT_NAME, CaptureData
 from estimate.errors import DataError, DataWarning, UninformativeDataWarning
-from estimate.provenance import entropy_as_json, seed_from_record
+from estimate.provenance import seed_from_record
 
 __all__ = [
     "SimulatedPopulation",
