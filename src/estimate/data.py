@@ -259,6 +259,11 @@ def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     return values.astype(np.int64)
 
 
+def _is_text_column(series: pd.Series) -> bool:
+    """Object or string dtype: the stratum columns whose values are checked for spaces and case, and stripped."""
+    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+
+
 def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
     _check_columns_exist(frame, strata, "stratum")
     for column in strata:
@@ -269,7 +274,7 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
                 f"stratum column {column!r} has a missing value at {_row_label(frame, position)}; "
                 "drop or impute those records (for imputed replicates, add a replicate column)"
             )
-        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column].dtype):
+        if _is_text_column(frame[column]):
             # e.g. 1 and "1", or "North" and "North ": two strata that print alike in every table
             values = pd.unique(frame[column])
             by_text: dict[str, object] = {}
@@ -516,10 +521,9 @@ class CaptureData:
         n = _unused_name("__count__", lists + strata)  # the count column of the merged table
         for column in strata:
             values = frame[column].to_numpy()[keep]
-            text_column = frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column].dtype)
-            if text_column and all(isinstance(v, str) for v in values):  # as _check_strata checks them: "East "
-                values = np.array([v.strip() for v in values], dtype=object)  # is "East" (values differing only
-                # in spaces were refused there)
+            # "East " is "East" (values that differ only in spaces were refused by _check_strata)
+            if _is_text_column(frame[column]) and all(isinstance(v, str) for v in values):
+                values = np.array([v.strip() for v in values], dtype=object)
             table[column] = values
         table[n] = counts[keep]
         if counts.sum() == 0:
