@@ -288,8 +288,7 @@ class StrataResult:
     def summary(self) -> pd.DataFrame:
         """Tidy table: stratum columns, observed, estimate and its kind, interval, lists used, diagnostics and whether
         they pass (``converged``), status and reason, and the method."""
-        from estimate.inference_data import convergence_problems
-
+        failed = self.not_converged
         rows = []
         for key, outcome in self.outcomes.items():
             row: dict[str, Any] = dict(zip(self.by, key, strict=True))
@@ -310,7 +309,7 @@ class StrataResult:
             row["ess_tail"] = diag.get("ess_tail", math.nan)
             # an estimated stratum can still be unreliable: whether its N passed R-hat ≤ 1.01 and ESS ≥ 400 (empty
             # for methods without MCMC diagnostics and for strata not estimated)
-            row["converged"] = (not convergence_problems(diag)) if result and "r_hat" in diag else None
+            row["converged"] = (key not in failed) if result and "r_hat" in diag else None
             row["status"] = outcome.status
             row["reason"] = outcome.reason
             row["method"] = self.method
