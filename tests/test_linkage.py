@@ -631,6 +631,23 @@ def test_ages_with_several_units_and_negative_ages() -> None:
     assert ages[:2] == [1.0, 20.0] and math.isnan(ages[2]) and ages[3:] == [2.0, 12.0, 3.0]
 
 
+def test_ages_in_hours_are_newborns() -> None:
+    """"3 hrs" was read as 3 years: no unit matched, so the bare number counted as years."""
+    assert standardize_age(["3 hrs", "5 hours", "12 horas", "2 heures", "٣ ساعات", "3 yrs"]).tolist() == [
+        0.0, 0.0, 0.0, 0.0, 0.0, 3.0]
+
+
+def test_particles_that_are_given_names_are_kept_first() -> None:
+    """"Ben Smith" standardised to "smith": the given name was dropped as the particle "ben", so he matched every
+    Smith on a family name alone."""
+    assert standardize_name("Ben Smith") == "ben smith"
+    assert standardize_name("Dr. Ben Smith") == "ben smith"  # titles still go
+    assert name_parts(standardize_name("Van Nguyen")) == ("van", None, "nguyen")
+    assert standardize_name("Youssef bin Omar") == standardize_name("Yusuf Umar")  # inside the name: dropped
+    assert standardize_name("Al-Hassan Mohammed") == standardize_name("Hassan Mohammed")  # articles go everywhere
+    assert standardize_name("Ben Smith") != standardize_name("Smith")
+
+
 def test_stratum_values_are_stripped_and_missing_markers_are_missing() -> None:
     from estimate.linkage.link import _stratum_value
 

@@ -17,7 +17,9 @@ string similarities, so differences that carry no information about identity are
 * punctuation, apostrophes and transliteration marks of ʿayn / hamza (``Ja'far`` = ``Jaʿfar`` = ``Jafar``);
 * particles and articles that lists keep or drop (``al-``, ``el-``, ``de la``, ``bin``, ``ibn`` ...), except in
   the theophoric compounds ``Abd al-X`` = ``Abdul X`` = ``Abdel X`` = ``Abdulx``, which are joined into one token
-  ``abdalx`` because the article there is part of the name; likewise ``Abu Bakr`` = ``Abou-Bakr`` = ``abubakr``;
+  ``abdalx`` because the article there is part of the name; likewise ``Abu Bakr`` = ``Abou-Bakr`` = ``abubakr``.
+  A particle that is also a given name (``Ben``, ``Van``, ``Del``, ``Do`` ...) is kept as the first word of a
+  full name: "Ben Smith" is not "Smith";
 * transliteration variants of Arabic names: a light phonetic folding (doubled letters, ``ou``/``oo`` → ``u``,
   ``ee`` → ``i``, ``ph`` → ``f``, final ``-ah`` → ``-a``) and a table of variant groups that the folding does
   not reach (Mohammed / Muhammad / Mohamed / Mohd → ``muhamad``, Hussein / Husayn / Hossein → ``husayn`` ...).
@@ -90,6 +92,8 @@ _PARTICLES = frozenset({
     "al", "el", "ul", "il", "bin", "ibn", "bint", "ben", "ould", "de", "del", "la", "las", "los", "da", "das", "do",
     "dos", "di", "du", "van", "von", "der", "den", "y", "e", "mr", "mrs", "ms", "dr", "sr", "sra", "sheikh",
 })
+# Particles that are also given names: kept as the first word of a full name ("Ben Smith" is not "Smith")
+_GIVEN_NAME_PARTICLES = frozenset({"ben", "van", "del", "da", "di", "do", "du"})
 
 # Variant groups the phonetic folding leaves apart; keys are *folded* forms, values the canonical token.
 _VARIANT_GROUPS: dict[str, tuple[str, ...]] = {
@@ -233,11 +237,22 @@ def _name_tokens(text: object, drop: frozenset[str] = frozenset()) -> list[str]:
     lowered = _ABD.sub("abdal", lowered)
     lowered = _ABU.sub("abu", lowered)
     lowered = _HYPHEN_ARTICLE.sub("", lowered)
-    tokens = [t for t in _NON_ALNUM.sub(" ", lowered).split()
-              if t not in _PARTICLES and t not in drop and not t.isdigit()]
-    folded = (_fold_token(t) for t in tokens)
+    tokens = _without_particles([t for t in _NON_ALNUM.sub(" ", lowered).split() if not t.isdigit()], drop)
     # a folded token can itself be a particle ("ell" -> "el"): drop it too, so standardising is idempotent
-    return [t for t in folded if t not in _PARTICLES and t not in drop]
+    return _without_particles([_fold_token(t) for t in tokens], drop)
+
+
+def _without_particles(tokens: list[str], drop: frozenset[str]) -> list[str]:
+    """``tokens`` without particles and the words in ``drop``; a particle that is also a given name ("Ben
+    Smith", "Van Nguyen") is kept when it comes first, after any titles, where a full name has its given name."""
+    kept: list[str] = []
+    for token in tokens:
+        if token in drop:
+            continue
+        if token in _PARTICLES and not (not kept and token in _GIVEN_NAME_PARTICLES):
+            continue
+        kept.append(token)
+    return kept
 
 
 # what lists write for a victim whose name is not known: a missing name, not a name shared by all such victims
@@ -328,6 +343,7 @@ _YEARS_UNIT = r"(?:years?|yrs?\.?|y\.?o\.?|a[ñn]os?|ans?|anos?|سنة|سنوا�
 _MONTHS_UNIT = r"(?:months?|mos?\.?|meses|mes|mois|شهر|أشهر|اشهر|شهور|мес|міс)"
 _WEEKS_UNIT = r"(?:weeks?|wks?\.?|semanas?|semaines?|أسبوع|اسبوع|أسابيع|اسابيع|недел|тиж)"
 _DAYS_UNIT = r"(?:days?|d[ií]as?|jours?|يوم|أيام|ايام|дн|ден|день)"
+_HOURS_UNIT = r"(?:hours?|hrs?\.?|horas?|heures?|ساعة|ساعات|час)"
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
 
 
@@ -338,7 +354,8 @@ def _age_in_years(text: str | None) -> float:
     text = text.strip().lower()
     if re.match(r"^[-−–]\s*\d", text):  # a negative age is an error, not an age
         return math.nan
-    for unit, per_year in ((_YEARS_UNIT, 1.0), (_MONTHS_UNIT, 12.0), (_WEEKS_UNIT, 52.18), (_DAYS_UNIT, 365.25)):
+    for unit, per_year in ((_YEARS_UNIT, 1.0), (_MONTHS_UNIT, 12.0), (_WEEKS_UNIT, 52.18), (_DAYS_UNIT, 365.25),
+                           (_HOURS_UNIT, 8766.0)):
         found = re.search(_NUMBER + r"\s*" + unit, text)
         if found:  # the largest unit written decides ("1 year 6 months" is 1 year old)
             return float(found.group(1).replace(",", ".")) / per_year
@@ -349,9 +366,9 @@ def _age_in_years(text: str | None) -> float:
 def standardize_age(values: Iterable[object]) -> pd.Series:
     """Ages in whole years as a float Series (NaN if missing, unreadable, negative or outside 0–120).
 
-    Accepts numbers and strings such as ``"34"``, ``"34 years"``, ``"~34"``, ``"٣٤"``; an age in months, weeks or
-    days (``"6 months"``, ``"2 weeks"``, ``"3 días"``, ``"10 mois"``, ``"٦ أشهر"``) is converted (an infant is 0
-    years old, not 6), and "1 year 6 months" is 1.
+    Accepts numbers and strings such as ``"34"``, ``"34 years"``, ``"~34"``, ``"٣٤"``; an age in months, weeks,
+    days or hours (``"6 months"``, ``"2 weeks"``, ``"3 días"``, ``"10 mois"``, ``"٦ أشهر"``, ``"3 hrs"``) is
+    converted (an infant is 0 years old, not 6), and "1 year 6 months" is 1.
     """
     series = pd.Series(list(values) if not isinstance(values, pd.Series) else values, dtype=object)
     strings = series.astype("string").str.translate(_DIGITS)
