@@ -690,6 +690,25 @@ def test_linkage_options_that_would_be_ignored_are_refused(tmp_path: Path, sim) 
     files = [str(tmp_path / f"{name}.csv") for name in list(sim.lists)[:2]]
     proc = run_cli("link", *files, "--id-columns", "name,sex,age,date,place", "--replicate-method", "sample")
     assert proc.returncode == 2 and "--replicates" in proc.stderr
+    proc = run_cli("link", *files, "--replicates", "3", "--threshold", "0.9")
+    assert proc.returncode == 2 and "--threshold sets the single linkage" in proc.stderr
+    with pytest.raises(DataError, match="method='sample'"):  # 452 thresholds at 3 decimals would repeat
+        replicate_thresholds(452)
+    assert len(set(replicate_thresholds(451))) == 451
+
+
+def test_one_replicate_is_at_the_threshold_and_many_samples_need_no_thresholds(tmp_path: Path, sim) -> None:
+    """--replicates 1 ignored --threshold (its linkage was at 0.725), and --replicate-method sample with 452 or more
+    replicates failed on the threshold grid it does not use."""
+    for name, frame in list(sim.lists.items())[:2]:
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    files = [str(tmp_path / f"{name}.csv") for name in list(sim.lists)[:2]]
+    one = run_cli("link", *files, "--replicates", "1", "--threshold", "0.9")
+    assert one.returncode == 0, one.stderr
+    assert set(pd.read_csv(io.StringIO(one.stdout))["replicate"]) == {"p>=0.9"}
+    many = run_cli("link", *files, "--replicate-method", "sample", "--replicates", "460", "--seed", "2")
+    assert many.returncode == 0, many.stderr
+    assert pd.read_csv(io.StringIO(many.stdout))["replicate"].nunique() == 460
 
 
 def test_list_files_separated_by_semicolons_or_tabs(tmp_path: Path) -> None:

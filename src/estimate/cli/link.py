@@ -31,14 +31,16 @@ def link(
                                          "(links drawn with their probabilities)."),
     thresholds: str = typer.Option(None, "--thresholds",
                                    help="Comma-separated thresholds of the replicate linkages (overrides N)."),
-    threshold: float = typer.Option(0.8, "--threshold", help="Match probability of the single linkage."),
+    threshold: float = typer.Option(None, "--threshold",
+                                    help="Match probability of the single linkage (default 0.8; with --replicates 1 "
+                                    "that linkage's)."),
     seed: int = typer.Option(0, "--seed", help="Seed of splink's u sampling and of sampled linkages."),
     encoding: str = typer.Option("utf-8", "--encoding", help="Encoding of the CSV files (e.g. cp1256, latin-1)."),
     monthfirst: bool = typer.Option(False, "--monthfirst", help="Read dates like 03/05/2012 as month/day."),
     date_format: str = typer.Option(None, "--date-format", help="strftime format of the dates, if all the same."),
 ) -> None:
     """Link record-level victim lists and write capture histories: 0/1 per list plus strata, one row per person."""
-    from estimate.linkage import link_lists, read_lists, replicate_thresholds
+    from estimate.linkage import DEFAULT_THRESHOLD, DEFAULT_THRESHOLDS, link_lists, read_lists, replicate_thresholds
 
     output = standard_output(output)
     if output is not None and output.suffix.lower() in (".nc", ".json", ".parquet", ".zarr"):
@@ -63,9 +65,20 @@ def link(
                         "(--replicate-method sample) are drawn from the match probabilities — give --replicates N")
     if replicate_method == "sample" and not (replicates or chosen):
         raise DataError("--replicate-method sample draws --replicates N linkages; give --replicates (it was ignored)")
+    if threshold is not None and replicate_method == "thresholds" and (chosen or replicates > 1):
+        raise DataError("--threshold sets the single linkage; the replicate linkages are at --thresholds (default: "
+                        "N evenly spaced from 0.5 to 0.95). Give the thresholds, or --replicates 1 --threshold T")
+    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+    if chosen:
+        linkage_thresholds = chosen
+    elif replicate_method == "sample" or replicates == 0:
+        linkage_thresholds = list(DEFAULT_THRESHOLDS)  # unused: sampled links or the single linkage
+    elif replicates == 1:
+        linkage_thresholds = [threshold]  # one linkage, with a replicate column: the single linkage's threshold
+    else:
+        linkage_thresholds = replicate_thresholds(replicates)
     result = link_lists(frames, roles, strata=split_option(strata), threshold=threshold, seed=seed,
-                        dayfirst=not monthfirst, date_format=date_format,
-                        thresholds=chosen or replicate_thresholds(max(replicates, 1)))
+                        dayfirst=not monthfirst, date_format=date_format, thresholds=linkage_thresholds)
     if replicates or chosen:
         if replicate_method == "thresholds":
             histories = result.replicates(method="thresholds")

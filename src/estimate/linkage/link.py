@@ -94,6 +94,11 @@ def replicate_thresholds(n: int, low: float = 0.5, high: float = 0.95) -> list[f
     """
     if int(n) < 1:
         raise DataError(f"the number of replicate linkages must be at least 1, got {n}")
+    distinct = int(round((high - low) * 1000)) + 1
+    if int(n) > distinct:
+        raise DataError(f"{n} replicate linkages at thresholds from {low:g} to {high:g} would repeat thresholds (there "
+                        f"are {distinct} to 3 decimals); for more linkages draw them from the match probabilities "
+                        "(method='sample', --replicate-method sample)")
     if n == 1:
         return [round((low + high) / 2, 3)]
     return [round(float(t), 3) for t in np.linspace(low, high, int(n))]
