@@ -136,6 +136,7 @@ def design_matrix(cells: np.ndarray, lists: Sequence[str], terms: Sequence[Term]
 
 
 def _information(llf: float, k: int, n_cells: int) -> tuple[float, float]:
+    """AIC and BIC of a Poisson log-linear fit; the BIC's n is the number of cells modelled, as in R's glm."""
     return -2 * llf + 2 * k, -2 * llf + k * math.log(n_cells)
 
 
@@ -382,7 +383,8 @@ class LogLinear(Estimator):
         ``"all-two-way"``, or explicit interactions such as ``[("EXH", "ABA"), ("OSCE", "HRW")]`` or the string
         ``"EXH:ABA,OSCE:HRW"``; lower-order terms implied by a higher-order one are added (hierarchy).
     criterion
-        ``"aic"`` or ``"bic"`` for the search.
+        ``"aic"`` or ``"bic"`` for the search.  BIC = −2 ℓ + k log(2^J − 1): its sample size is the number of
+        observable cells (the Poisson observations), as R's ``glm`` counts it, not the number of people.
     screen
         Stepwise search only (J > 5): per step, fit exactly the ``screen`` most promising additions (Rao score) and
         drops (Wald); ``None`` or ``False`` fits all of them.
