@@ -176,8 +176,10 @@ def test_strata_json_and_netcdf_round_trips(strata_fit: estimate.StrataResult, t
     _assert_same_strata(estimate.load_result(tmp_path / "draws.nc"), strata_fit, draws=True)
     for suffix in (".csv", ".parquet"):
         path = strata_fit.save(tmp_path / f"s{suffix}")
-        table = pd.read_csv(path, dtype={"reason": "str"}) if suffix == ".csv" else pd.read_parquet(path)
-        table["reason"] = table["reason"].fillna("")  # CSV reads the empty reason of an ok stratum as missing
+        table = (pd.read_csv(path, dtype={"reason": "str", "warnings": "str"}) if suffix == ".csv"
+                 else pd.read_parquet(path))
+        for column in ("reason", "warnings"):  # CSV reads the empty text of an ok stratum as missing
+            table[column] = table[column].fillna("")
         pd.testing.assert_frame_equal(table, strata_fit.summary(), check_dtype=False)
     _no_temp_files(tmp_path)
 

@@ -692,31 +692,41 @@ def test_an_estimator_passed_in_place_of_by_is_named_in_the_error() -> None:
         estimate.fit_strata(sim.data, Chapman())
 
 
-def test_totals_without_draws_are_log_normal_and_a_lone_stratum_keeps_its_interval() -> None:
-    """A symmetric Wald total of one stratum read 48.9 [28.0, 73.5] beside the stratum's own 48.9 [32.3, 89.0]."""
+def test_totals_without_draws_keep_each_stratums_interval_and_a_lone_stratum_keeps_its_own() -> None:
+    """A symmetric Wald total of one stratum read 48.9 [28.0, 73.5] beside the stratum's own 48.9 [32.3, 89.0];
+    then one log-normal with Var = Σ SE² put a total's upper limit (14,441) far below one of its strata's
+    (47,789): a sum of independent strata must reach at least that stratum's upper limit plus the others'
+    documented counts."""
     import math
-
-    from scipy import stats
 
     from estimate import Interval, Result
     from estimate.strata import StrataResult, StratumOutcome
 
-    a = Result("loglinear", "m", 48.9, Interval(32.3, 89.0, kind="profile-likelihood"), 28, std_error=12.0)
-    b = Result("loglinear", "m", 150.0, Interval(130, 180, kind="profile-likelihood"), 100, std_error=12.0)
-    strata = StrataResult(by=["region", "period"], method="loglinear", interval_kind="profile-likelihood", outcomes={
-        ("e", 1): StratumOutcome(("e", 1), 28, "ok", "", a),
-        ("w", 1): StratumOutcome(("w", 1), 100, "ok", "", b)})
-    lone = strata.total(by="region").set_index("region").loc["e"]
-    assert (lone["lower"], lone["upper"], lone["interval_kind"]) == (32.3, 89.0, "profile-likelihood")
-    both = strata.total().iloc[0]
-    f0, var = 48.9 + 150.0 - 128, 2 * 12.0**2
-    c = math.exp(stats.norm.ppf(0.975) * math.sqrt(math.log1p(var / f0**2)))
-    assert both["interval_kind"] == "log-normal"
-    assert both["lower"] == pytest.approx(128 + f0 / c) and both["upper"] == pytest.approx(128 + f0 * c)
-    assert both["lower"] > 128
+    def strata(*rows):
+        return StrataResult(by=["region"], method="loglinear", interval_kind="profile-likelihood", outcomes={
+            (name,): StratumOutcome((name,), observed, "ok", "", Result(
+                "loglinear", "m", estimate, Interval(lower, upper, kind="profile-likelihood"), observed, std_error=se))
+            for name, observed, estimate, lower, upper, se in rows})
+
+    skewed, tight = ("sparse", 203, 2810.7, 659.8, 47788.9, 5000.0), ("r1", 203, 270.7, 241.9, 308.5, 17.0)
+    lone = strata(skewed, tight).total(by="region").set_index("region").loc["sparse"]
+    assert (lone["lower"], lone["upper"], lone["interval_kind"]) == (659.8, 47788.9, "profile-likelihood")
+    both = strata(skewed, tight).total().iloc[0]
+    assert both["interval_kind"] == "log-normal" and both["estimate"] == pytest.approx(2810.7 + 270.7)
+    assert 47788.9 + 203 <= both["upper"] <= 47788.9 + 308.5 + 100  # was 14,441
+    assert 659.8 + 203 <= both["lower"] <= both["estimate"]
+    # the same numbers on every call and in any order of the strata
+    again = strata(tight, skewed).total().iloc[0]
+    assert (again["lower"], again["upper"]) == (both["lower"], both["upper"])
+    # many alike strata: the interval narrows like √S around T = Σ N̂ (each stratum 150 [130, 180], n = 100: on
+    # log(1 + f) its sides are σ₋ = 0.254 and σ₊ = 0.236, and the stand-in's sd is 12.83)
+    many = strata(*[(str(i), 100, 150.0, 130.0, 180.0, 12.0) for i in range(400)]).total().iloc[0]
+    assert many["lower"] < 60_000 < many["upper"]
+    half_width = (many["upper"] - many["lower"]) / 2
+    assert half_width == pytest.approx(1.96 * 12.83 * math.sqrt(400), rel=0.03)
     for bad in (-0.5, 0, 1.0, 1.5):
         with pytest.raises(DataError, match="level must be"):
-            strata.total(level=bad)
+            strata(skewed, tight).total(level=bad)
 
 
 def test_strata_read_as_text_are_listed_in_numeric_order(tmp_path: Path) -> None:
@@ -763,3 +773,29 @@ def test_the_cache_tells_seed_sequences_of_other_pool_sizes_apart(stratified: Ca
     fit(stratified, cache_dir=tmp_path, seed=np.random.SeedSequence(7))
     again = fit(stratified, cache_dir=tmp_path, seed=np.random.SeedSequence(7, pool_size=8))
     assert again.provenance["strata"]["reused_from_cache"] == 0 and len(list(tmp_path.glob("*.npz"))) == 12
+
+
+def test_each_strata_warnings_are_kept_and_dga_totals_past_the_grid_are_unbounded() -> None:
+    """fit_strata silenced every stratum's own warnings: a dga stratum with 11% of its posterior beyond the grid
+    (its own interval [91, ∞]) gave no warning, and totals summed its grid-bound draws into a finite 1,149
+    [539, 3,199]."""
+    import math
+
+    rows = []
+    for region, counts in (("good", {(1, 0, 0): 60, (0, 1, 0): 50, (0, 0, 1): 40, (1, 1, 0): 20, (1, 0, 1): 15,
+                                     (0, 1, 1): 12, (1, 1, 1): 8}),
+                           ("sparse", {(1, 0, 0): 30, (0, 1, 0): 30, (0, 0, 1): 30, (1, 1, 0): 1})):
+        rows += [dict(A=a, B=b, C=c, count=n, region=region) for (a, b, c), n in counts.items()]
+    data = CaptureData.from_aggregated(pd.DataFrame(rows), lists=["A", "B", "C"], count="count", strata="region")
+    estimator = estimate.make_estimator("dga").clone(max_missing=3000, seed=3)
+    with pytest.warns(estimate.EstimateWarning, match=r"1 of 2 strata warned when fitted \(e.g. \('sparse',\): dga: "
+                      "about 0.11 of the posterior mass"):
+        fitted = fit_strata(data, by="region", estimator=estimator)
+    summary = fitted.summary().set_index("region")
+    assert summary.loc["good", "warnings"] == "" and "beyond the grid" in summary.loc["sparse", "warnings"]
+    assert math.isinf(summary.loc["sparse", "upper"])
+    with pytest.warns(estimate.EstimateWarning, match="1 of 2 estimated strata have posterior mass beyond"):
+        totals = fitted.total("region").set_index("region")
+    assert math.isinf(totals.loc["sparse", "upper"]) and math.isfinite(totals.loc["good", "upper"])
+    with pytest.warns(estimate.EstimateWarning, match="beyond their grid"):
+        assert math.isinf(fitted.total().iloc[0]["upper"])

@@ -111,6 +111,7 @@ def _outcome_payload(outcome: Any) -> dict[str, Any]:
             "observed": outcome.observed,
             "status": outcome.status,
             "reason": outcome.reason,
+            "warnings": list(outcome.warnings),
             "result": None if outcome.result is None else outcome.result.to_dict(),
             "draws_shape": None if outcome.draws is None else list(np.shape(outcome.draws)),
         }
@@ -272,7 +273,7 @@ def _outcome_from_payload(item: dict[str, Any], draws: np.ndarray | None, types:
 
     result = None if item["result"] is None else Result.from_dict(item["result"])
     return StratumOutcome(_restore_key(item["key"], types), int(item["observed"]), item["status"], item["reason"],
-                          result, draws)
+                          result, draws, tuple(item.get("warnings", ())))
 
 
 def _strata_from_payload(payload: dict[str, Any], draws: dict[tuple[Any, ...], np.ndarray]) -> StrataResult:

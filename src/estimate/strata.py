@@ -39,7 +39,7 @@ import pandas as pd
 from estimate._checks import check_seed, is_real, is_whole
 from estimate.atomic import atomic_write_bytes, atomic_write_text, remove_stale_temporaries
 from estimate.data import RESERVED_COUNT_NAME, CaptureData, stratum_order_key
-from estimate.errors import DataError, DataWarning, UninformativeDataWarning
+from estimate.errors import DataError, DataWarning, EstimateWarning, UninformativeDataWarning
 from estimate.results import Result
 
 __all__ = ["fit_strata", "StrataResult", "StratumOutcome", "stratum_seed"]
@@ -117,6 +117,8 @@ class StratumOutcome:
     # not compared (as Result's draws): the generated == compared arrays, whose truth value is ambiguous, and a
     # result loaded from .json (which has no draws) equals the one saved
     draws: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # the warnings the stratum's own fit gave (silenced one by one in a run; summarised once for the run)
+    warnings: tuple[str, ...] = ()
 
     def to_bytes(self) -> bytes:
         """Serialise (result summary as JSON, draws as .npy) for the cache."""
@@ -127,6 +129,7 @@ class StratumOutcome:
             "status": self.status,
             "reason": self.reason,
             "result": None if self.result is None else self.result.to_dict(),
+            "warnings": list(self.warnings),
         }
         arrays = {"meta": np.frombuffer(json.dumps(payload).encode(), dtype=np.uint8)}
         if self.draws is not None:
@@ -140,7 +143,8 @@ class StratumOutcome:
             payload = json.loads(archive["meta"].tobytes().decode())
             draws = archive["draws"] if "draws" in archive.files else None
         result = None if payload["result"] is None else Result.from_dict(payload["result"])
-        return cls(key, int(payload["observed"]), payload["status"], payload["reason"], result, draws)
+        return cls(key, int(payload["observed"]), payload["status"], payload["reason"], result, draws,
+                   tuple(payload.get("warnings", ())))
 
 
 def _check_cache_folder(cache: Path) -> None:
@@ -213,7 +217,7 @@ class StrataResult:
     replicate_outcomes: dict[tuple[Any, ...], list[StratumOutcome]] = field(default_factory=dict, repr=False)
     #: Kind of the per-stratum intervals: the estimator's ("equal-tailed" or "hdi") for Bayesian methods, which
     #: totals of summed draws use by default; for other methods the strata's own (e.g. "profile-likelihood"),
-    #: their totals being sums of estimates with a log-normal interval.
+    #: their totals being sums of estimates with an interval from log-normal stand-ins for the strata.
     interval_kind: str = "equal-tailed"
     #: Run-level provenance (:mod:`estimate.provenance`); kept out of :meth:`summary` so tables stay reproducible.
     provenance: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -287,7 +291,7 @@ class StrataResult:
 
     def summary(self) -> pd.DataFrame:
         """Tidy table: stratum columns, observed, estimate and its kind, interval, lists used, diagnostics and whether
-        they pass (``converged``), status and reason, and the method."""
+        they pass (``converged``), status and reason, the warnings the stratum's fit gave, and the method."""
         failed = self.not_converged
         rows = []
         for key, outcome in self.outcomes.items():
@@ -312,6 +316,7 @@ class StrataResult:
             row["converged"] = (key not in failed) if result and "r_hat" in diag else None
             row["status"] = outcome.status
             row["reason"] = outcome.reason
+            row["warnings"] = "; ".join(outcome.warnings)  # what the stratum's own fit warned (not convergence)
             row["method"] = self.method
             rows.append(row)
         return pd.DataFrame(rows)
@@ -338,9 +343,11 @@ class StrataResult:
         with no estimated stratum has no estimate (NaN) and ``upper = inf``.
 
         ``level`` and ``kind`` ("equal-tailed" or "hdi") default to those of the per-stratum intervals.  Methods
-        without posterior draws give T = Σ N̂_s with Var = Σ SE_s² (strata independent) and Chao's log-normal
-        interval on the undocumented part T − n (``kind`` does not apply; a group of one stratum keeps that
-        stratum's own interval); a stratum whose interval is unbounded makes the total's upper limit infinite,
+        without posterior draws give T = Σ N̂_s with the spread around it (quantiles minus median) of a sum of
+        independent log-normal stand-ins for the strata's undocumented counts, each matched to its stratum's
+        estimate and interval (two-piece, so a skewed interval keeps its skew; ``kind`` does not apply; a group of
+        one stratum keeps that stratum's own interval); a stratum whose interval is unbounded makes the total's
+        upper limit infinite,
         its lower limit the sum of the strata's lower limits.  When the strata's estimates are lower bounds
         (Chao's), so is their sum: ``estimate_kind`` says so.
         """
@@ -375,6 +382,8 @@ class StrataResult:
         for key in self.outcomes:
             label = tuple(key[self.by.index(c)] for c in group_cols)
             groups.setdefault(label, []).append(key)
+        if keys:
+            self._warn_truncated_draws(keys)
         rows = []
         # in the order of the values (months 1, 2, …, 10, as summary() lists them), not of their text
         ordered = sorted(groups.items(), key=lambda item: stratum_order_key(item[0]))
@@ -387,7 +396,11 @@ class StrataResult:
                 if ok:
                     draws = stacked[[index[k] for k in ok]].sum(axis=0) + floor
                     interval = interval_from_draws(draws, level=level, kind=kind)
-                    row.update(estimate=float(np.median(draws)), lower=interval.lower, upper=interval.upper)
+                    # a stratum whose own interval is unbounded (dga's posterior running past its grid, whose
+                    # draws stop there) leaves the total unbounded too: its draws cannot say how far
+                    unbounded = any(not math.isfinite(self.outcomes[k].result.interval.upper) for k in ok)
+                    row.update(estimate=float(np.median(draws)), lower=interval.lower,
+                               upper=math.inf if unbounded else interval.upper)
                 else:
                     row.update(estimate=math.nan, lower=math.nan, upper=math.nan)
                 row.update(level=level, interval_kind=kind if ok else "")
@@ -402,6 +415,25 @@ class StrataResult:
             rows.append(row)
         return pd.DataFrame(rows)
 
+    def _warn_truncated_draws(self, keys: list[tuple[Any, ...]]) -> None:
+        """Totals sum draws; dga's come from its grid of N, so a stratum with posterior mass beyond the grid
+        enters a total with its tail cut off (its own summary allows for the tail): say so."""
+        from estimate.estimators.dga import WARN_TAIL_MASS
+
+        cut = [(k, float(self.outcomes[k].result.diagnostics.get("truncated_mass") or 0.0)) for k in keys]
+        cut = [(k, mass) for k, mass in cut if mass > WARN_TAIL_MASS]
+        if cut:
+            key, mass = cut[0]
+            share = "an unbounded share" if mass >= 1.0 else f"{mass:.2g}"
+            warnings.warn(
+                f"{len(cut)} of {len(keys)} estimated strata have posterior mass beyond their grid of N (e.g. {key}: "
+                f"{share}); their draws "
+                "stop at the grid's end, so totals that include them are understated (their upper limits are given "
+                "as ∞ where a stratum's own is). Refit with a larger max_missing",
+                EstimateWarning,
+                stacklevel=3,
+            )
+
     def _draws_missing(self) -> bool:
         """True if strata estimated by a posterior (a median with draws) came without their draws (a result
         re-read from JSON), so that totals would silently fall back to a sum of medians."""
@@ -409,16 +441,15 @@ class StrataResult:
                    and str(o.result.estimate_kind).startswith("posterior") for o in self.outcomes.values())
 
     def _total_without_draws(self, members: list[tuple[Any, ...]], level: float, row: dict[str, Any]) -> list:
-        """Total for methods without posterior draws: T = Σ N̂_s with Var = Σ SE_s² (strata independent), as
-        Chao's (1987) log-normal interval on the undocumented part T − n (never below the documented count, and
-        as skewed as the strata's own intervals; a symmetric Wald interval put the upper limit of a lone stratum
-        below its own).  A group of one estimated stratum keeps that stratum's interval."""
-        from estimate.estimators._intervals import log_normal_interval
-
+        """Total for methods without posterior draws: T = Σ N̂_s, its interval T + (quantiles − median) of the sum of
+        independent stand-ins for the strata, each matched to that stratum's own interval
+        (:func:`_undocumented_draws`), so that a skewed profile-likelihood interval keeps its long side in the
+        total (with Var = Σ SE_s² and one log-normal, a stratum at 2,811 [660, 47,789] beside one at 271
+        [242, 309] gave a total's upper limit of 14,441).  A group of one estimated stratum keeps that stratum's
+        interval."""
         ok = [k for k in members if self.outcomes[k].status == STATUS_OK and self.outcomes[k].result is not None]
         floor = sum(self.outcomes[k].observed for k in members if k not in ok)
         estimate = sum(self.outcomes[k].result.estimate for k in ok) + floor
-        errors = [self.outcomes[k].result.std_error for k in ok]
         unbounded = [k for k in ok if not math.isfinite(self.outcomes[k].result.interval.upper)
                      or not math.isfinite(self.outcomes[k].result.estimate)]
         kind = "log-normal"
@@ -428,10 +459,17 @@ class StrataResult:
         elif len(ok) == 1 and self.outcomes[ok[0]].result.interval.level == level:
             own = self.outcomes[ok[0]].result.interval
             lower, upper, kind = own.lower + floor, own.upper + floor, own.kind
-        elif ok and all(e is not None and math.isfinite(e) for e in errors):
-            documented = sum(self.outcomes[k].observed for k in ok)
-            interval = log_normal_interval(estimate - floor, documented, sum(e * e for e in errors), level)
-            lower, upper = interval.lower + floor, interval.upper + floor
+        elif ok and all(math.isfinite(self.outcomes[k].result.interval.lower) for k in ok):
+            total = np.full(_TOTAL_DRAWS, float(floor))
+            for key in sorted(ok, key=stratum_order_key):  # a fixed order: the same sum whatever the strata order
+                outcome = self.outcomes[key]
+                total += outcome.observed + _undocumented_draws(key, outcome.result, outcome.observed)
+            # the sum's spread around T = Σ N̂: a stand-in's median is N̂ but its mean lies on its long side, and
+            # over many strata those gaps add up (1,000 strata at 150 [130, 180] put the sum's quantiles at
+            # 150,384–151,973, beside T = 150,000)
+            low, middle, high = np.quantile(total, [(1 - level) / 2, 0.5, (1 + level) / 2])
+            lower = max(float(estimate + low - middle), float(row["observed"]))
+            upper = float(estimate + high - middle)
         else:
             lower = upper = math.nan
         row.update(estimate=estimate if ok else math.nan, lower=lower if ok else math.nan,
@@ -478,6 +516,47 @@ class StrataResult:
         return save_strata_result(self, path)
 
 
+#: Monte Carlo draws per stratum for the totals of methods without posterior draws
+_TOTAL_DRAWS = 50_000
+_TOTAL_SEED = 20_260_103  # fixed: a total of the same strata is the same numbers on every call
+
+
+def _undocumented_draws(key: tuple[Any, ...], result: Result, observed: int) -> np.ndarray:
+    """Draws of a stratum's undocumented count f = N − n for totals of methods without posterior draws: a
+    two-piece log-normal matched to the stratum's own estimate and interval,
+
+        log(1 + f) = log(1 + f̂) + Z·σ₋ (Z < 0) or + Z·σ₊ (Z ≥ 0),   Z ~ N(0, 1),
+        σ₋ = [log(1 + f̂) − log(1 + L − n)] / z,   σ₊ = [log(1 + U − n) − log(1 + f̂)] / z,
+
+    z the normal quantile of the interval's level, so that its median is N̂ and its quantiles at that level are
+    the interval's ends [L, U] (a profile-likelihood interval's skew included; 1 + f keeps f̂ = 0 and L = n
+    finite).  The normals are a Latin hypercube sample, in an order drawn from a stream of the stratum's own (a
+    fixed seed and the stratum key), so the strata are independent and a total is the same numbers on every
+    call."""
+    from scipy import stats
+
+    interval = result.interval
+    z = stats.norm.ppf(0.5 + interval.level / 2)
+    centre = math.log1p(max(result.estimate - observed, 0.0))
+    low = math.log1p(max(interval.lower - observed, 0.0))
+    high = math.log1p(max(interval.upper - observed, 0.0))
+    sigma_low, sigma_high = max(centre - low, 0.0) / z, max(high - centre, 0.0) / z
+    normal = _normal_grid()[np.random.default_rng(stratum_seed(_TOTAL_SEED, key)).permutation(_TOTAL_DRAWS)]
+    return np.expm1(centre + normal * np.where(normal < 0.0, sigma_low, sigma_high))
+
+
+@functools.cache
+def _normal_grid() -> np.ndarray:
+    """Normal quantiles at (i + ½)/D, i = 0 … D − 1 (Latin hypercube draws: each stratum's stand-in gets these in
+    an order of its own, so its quantiles are exact to the grid, and only the pairing of the strata is random —
+    random normals left the 97.5% point of a skewed stand-in (σ₊ = 1.5) off by ≈ 2%)."""
+    from scipy import stats
+
+    grid = stats.norm.ppf((np.arange(_TOTAL_DRAWS) + 0.5) / _TOTAL_DRAWS)
+    grid.setflags(write=False)
+    return grid
+
+
 def _confidence_kind(outcomes: dict[tuple[Any, ...], StratumOutcome]) -> str:
     """The kind of a non-Bayesian method's per-stratum intervals (the commonest, unbounded ones aside)."""
     from collections import Counter
@@ -500,7 +579,7 @@ _MIN_CHUNKS = 8
 
 #: the columns StrataResult.summary and total add beside the stratum columns (a stratum may not be so named)
 RESULT_COLUMNS = ("observed", "estimate", "estimate_kind", "lower", "upper", "level", "interval_kind", "lists_used",
-                  "r_hat", "ess_bulk", "ess_tail", "converged", "status", "reason", "method", "strata",
+                  "r_hat", "ess_bulk", "ess_tail", "converged", "status", "reason", "warnings", "method", "strata",
                   "strata_not_estimated", "upper_estimated_strata")
 
 
@@ -551,11 +630,29 @@ def _outcome_from(key: tuple[Any, ...], data: CaptureData, fitted: Result | Exce
 
 
 def _fit_chunk(estimator: Any, problems: list[CaptureData], seeds: list[Any]) -> list[bytes]:
-    """Fit a chunk of problems (runs locally or on a dask worker); returns serialised outcomes."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fitted = estimator.fit_many(problems, seeds if estimator.takes_seed else None)
-    return [_outcome_from((), d, f).to_bytes() for d, f in zip(problems, fitted, strict=True)]
+    """Fit a chunk of problems (runs locally or on a dask worker); returns serialised outcomes.
+
+    An estimator with a batched kernel (LCMCR) fits the chunk in one call, and the run summarises its warnings
+    (convergence, lists dropped, two lists); any other is fitted problem by problem, as its fit_many would, so
+    that each problem's warnings (an unbounded estimate, a truncated dga grid …) are kept with its outcome."""
+    from estimate.estimators.base import Estimator
+
+    seeds = seeds if estimator.takes_seed else None
+    if type(estimator).fit_many is not Estimator.fit_many:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fitted = estimator.fit_many(problems, seeds)
+        return [_outcome_from((), d, f).to_bytes() for d, f in zip(problems, fitted, strict=True)]
+    blobs = []
+    for i, problem in enumerate(problems):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            [fitted] = estimator.fit_many([problem], None if seeds is None else [seeds[i]])
+        outcome = _outcome_from((), problem, fitted)
+        if outcome.status == STATUS_OK:
+            outcome.warnings = tuple(dict.fromkeys(str(w.message) for w in caught))  # each message once, in order
+        blobs.append(outcome.to_bytes())
+    return blobs
 
 
 def fit_strata(
@@ -711,6 +808,7 @@ def fit_strata(
     fits = f"fits (stratum × {replicate})" if replicate else "strata"  # with replicates, each is fitted apart
     _warn_lists_dropped(ordered, tuple(data.lists), fits)
     _warn_latent_class_on_two_lists(ordered, estimator.name, fits)
+    _warn_strata_warned(ordered, fits)
     method_name = estimator.name
     if replicate:
         fitted = _pool_replicates(ordered, columns, method_name, level, interval_kind, replicate)
@@ -838,6 +936,20 @@ def _warn_latent_class_on_two_lists(outcomes: dict[tuple[Any, ...], StratumOutco
         )
 
 
+def _warn_strata_warned(outcomes: dict[tuple[Any, ...], StratumOutcome], fits: str = "strata") -> None:
+    """One EstimateWarning for the estimated strata whose own fit warned (the fits run with their warnings
+    silenced, so that a thousand strata do not print a thousand warnings): how many, and the first one's."""
+    warned = [o for o in outcomes.values() if o.status == STATUS_OK and o.warnings]
+    if warned:
+        first = warned[0]
+        warnings.warn(
+            f"{len(warned)} of {len(outcomes)} {fits} warned when fitted (e.g. {first.key}: {first.warnings[0]}); "
+            "the summary's warnings column gives each stratum's",
+            EstimateWarning,
+            stacklevel=3,
+        )
+
+
 def _warn_not_estimable(outcomes: dict[tuple[Any, ...], StratumOutcome]) -> None:
     bad = [o for o in outcomes.values() if o.status != STATUS_OK]
     if bad:
@@ -928,7 +1040,9 @@ def _pool_replicates(
                      "replicate_labels": list(replicates),
                      "diagnostics": "the worst replicate's (largest R-hat, smallest ESS), each replicate's own chains"},
         )
-        pooled[key] = StratumOutcome(key, observed, STATUS_OK, "", result, draws)
+        warned = tuple(dict.fromkeys(f"replicate {r}: {w}" for r in replicates if r in present
+                                     for w in present[r].warnings))
+        pooled[key] = StratumOutcome(key, observed, STATUS_OK, "", result, draws, warned)
     if absent:
         warnings.warn(
             f"{len(absent)} strata are missing from some imputation replicates (e.g. {absent[0][0]}: absent from "

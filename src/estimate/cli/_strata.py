@@ -84,6 +84,8 @@ def run_strata(
         summary = summary.drop(columns="estimate_kind")  # the screen shows it when it matters (lower bounds)
     if fmt == "table":  # methods without MCMC diagnostics: columns of NaN only say nothing on screen
         empty = [c for c in ("r_hat", "ess_bulk", "ess_tail", "converged") if summary[c].isna().all()]
+        if (summary["warnings"] == "").all():
+            empty.append("warnings")
         summary = summary.drop(columns=empty)
     emit_frame(summary, fmt, output)
     if totals:
