@@ -799,3 +799,22 @@ def test_each_strata_warnings_are_kept_and_dga_totals_past_the_grid_are_unbounde
     assert math.isinf(totals.loc["sparse", "upper"]) and math.isfinite(totals.loc["good", "upper"])
     with pytest.warns(estimate.EstimateWarning, match="beyond their grid"):
         assert math.isinf(fitted.total().iloc[0]["upper"])
+
+
+def test_a_totals_documented_count_over_replicates_is_rounded_once() -> None:
+    """Strata documented 10 and 11 people (A) and 13 and 12 (B) in two imputation replicates: each replicate
+    documents 23, but the total said 22, the sum of the strata's rounded means (10.5 → 10, 12.5 → 12)."""
+    from estimate import Interval, Result
+    from estimate.strata import StrataResult, StratumOutcome
+
+    def outcome(key, observed):
+        return StratumOutcome(key, observed, "ok", "", Result("chapman", "m", observed + 5.0,
+                                                              Interval(observed + 1.0, observed + 20.0), observed))
+
+    strata = StrataResult(
+        by=["region"], method="chapman", interval_kind="log-normal", replicate="replicate",
+        outcomes={("A",): outcome(("A",), 10), ("B",): outcome(("B",), 12)},
+        replicate_outcomes={("A",): [outcome(("A", 0), 10), outcome(("A", 1), 11)],
+                            ("B",): [outcome(("B", 0), 13), outcome(("B", 1), 12)]})
+    assert strata.total().loc[0, "observed"] == 23
+    assert strata.total("region").set_index("region")["observed"].to_dict() == {"A": 10, "B": 12}

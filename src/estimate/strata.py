@@ -389,7 +389,7 @@ class StrataResult:
         ordered = sorted(groups.items(), key=lambda item: stratum_order_key(item[0]))
         for label, members in ordered:
             row: dict[str, Any] = dict(zip(group_cols, label, strict=True))
-            row["observed"] = sum(self.outcomes[k].observed for k in members)
+            row["observed"] = self._documented(members)
             if keys:
                 ok = [k for k in members if k in index]
                 floor = sum(self.outcomes[k].observed for k in members if k not in index)
@@ -414,6 +414,16 @@ class StrataResult:
                 row["estimate_kind"] = "lower bound"
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def _documented(self, members: list[tuple[Any, ...]]) -> int:
+        """People documented in a group of strata.  With imputation replicates a stratum's count is the mean
+        over the replicates, rounded; the group's is the mean of the replicates' group counts, rounded once
+        (two strata at 10.5 and 12.5 are 23 people, not 10 + 12)."""
+        replicates = {o.key[-1] for outcomes in self.replicate_outcomes.values() for o in outcomes}
+        if not (self.replicate and replicates and all(k in self.replicate_outcomes for k in members)):
+            return sum(self.outcomes[k].observed for k in members)
+        people = sum(o.observed for k in members for o in self.replicate_outcomes[k])
+        return int(round(people / len(replicates)))
 
     def _warn_truncated_draws(self, keys: list[tuple[Any, ...]]) -> None:
         """Totals sum draws; dga's come from its grid of N, so a stratum with posterior mass beyond the grid
