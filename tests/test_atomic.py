@@ -80,3 +80,34 @@ def test_stale_temporaries_are_those_of_processes_that_are_gone(tmp_path: Path) 
     assert remove_stale_temporaries(tmp_path, "out.csv") == 1
     assert not stale.exists() and mine.exists() and dated.exists() and other.exists()
     assert remove_stale_temporaries(tmp_path) == 0  # pid 1 lives; the rest is ours or not a pid
+
+
+def test_a_file_named_like_a_temporary_without_its_random_part_is_kept(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from estimate.atomic import remove_stale_temporaries
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    users = tmp_path / f".notes.{gone.pid}.backup.tmp"  # a user's own file: "backup" is not mkstemp's part
+    users.write_text("x")
+    assert remove_stale_temporaries(tmp_path) == 0 and users.exists()
+
+
+def test_writing_to_a_pipe_streams_into_it_instead_of_replacing_it(tmp_path: Path) -> None:
+    """-o FIFO (or, as root, -o /dev/null) renamed a regular file onto the pipe or device, replacing it."""
+    import stat
+    import threading
+
+    from estimate.atomic import atomic_write_text
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    atomic_write_text(fifo, "estimate,lower\n1,2\n")
+    reader.join(timeout=30)
+    assert received == [b"estimate,lower\n1,2\n"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)

@@ -338,3 +338,49 @@ def test_widen_turns_sightings_into_the_pattern_table_fit_reads(tmp_path: Path) 
     assert estimate.CaptureData.read(out, strata="region").content_hash() == direct.content_hash()
     hint = run_cli("fit", str(path), "--lists", "source")
     assert hint.returncode == 2 and "estimate widen" in hint.stderr
+
+
+def test_outputs_never_replace_the_input_or_each_other(tmp_path: Path) -> None:
+    """`fit DATA -o DATA`, `widen LONG -o LONG` and `simulate -o X --truth X` replaced the data with the results;
+    --totals as CSV on standard output read as one more stratum; --draws-output x.zarr wrote netCDF under it."""
+    data = tmp_path / "kosovo.csv"
+    datasets.load("kosovo").pattern_table().to_csv(data, index=False)
+    before = data.read_bytes()
+    proc = run_cli("fit", str(data), "--method", "chapman", "--lists", "EXH,ABA", "-o", str(data))
+    assert proc.returncode == 2 and "is the input file" in proc.stderr and data.read_bytes() == before
+    long = tmp_path / "long.csv"
+    long.write_text("id,list\n1,A\n1,B\n2,A\n3,B\n")
+    proc = run_cli("widen", str(long), "--id", "id", "--list", "list", "-o", str(long))
+    assert proc.returncode == 2 and "is the input file" in proc.stderr
+    proc = run_cli("simulate", "strata", "--seed", "1", "-o", str(tmp_path / "x.csv"), "--truth",
+                   str(tmp_path / "x.csv"))
+    assert proc.returncode == 2 and "both name" in proc.stderr and not (tmp_path / "x.csv").exists()
+    sim = tmp_path / "sim.csv"
+    assert run_cli("simulate", "strata", "--seed", "1", "-o", str(sim)).returncode == 0
+    proc = run_cli("fit", str(sim), "--strata", "stratum", "--method", "loglinear", "--totals", "all",
+                   "--format", "csv")
+    assert proc.returncode == 2 and "--output FILE.csv" in proc.stderr
+    proc = run_cli("fit", str(sim), "--strata", "stratum", "--method", "dga", "--draws-output",
+                   str(tmp_path / "d.zarr"))
+    assert proc.returncode == 2 and "give a .nc file" in proc.stderr
+    proc = run_cli("fit", str(sim), "--strata", "stratum", "--method", "loglinear", "-o", "/proc/estimate-x.csv")
+    assert proc.returncode == 2 and "is not writable" in proc.stderr  # was found only after fitting, exit 3
+
+
+def test_a_single_fit_to_nc4_is_netcdf(tmp_path: Path) -> None:
+    out = tmp_path / "k.nc4"  # was a text table in a file named .nc4, which load_result then read as netCDF
+    proc = run_cli("fit", "--example", "kosovo", "--method", "dga", "--seed", "1", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert estimate.load_result(out).posterior is not None
+
+
+def test_a_resumed_unseeded_run_says_where_its_seed_came_from(tmp_path: Path) -> None:
+    """A resumed unseeded run printed "seed: N (drawn; …)" for the seed it read from the cache."""
+    sim = tmp_path / "sim.csv"
+    assert run_cli("simulate", "strata", "--seed", "1", "-o", str(sim)).returncode == 0
+    args = ("fit", str(sim), "--strata", "stratum", "--method", "dga", "--cache-dir", str(tmp_path / "c"))
+    first, second = run_cli(*args), run_cli(*args)
+    assert first.returncode == second.returncode == 0, second.stderr
+    seed = json.loads((tmp_path / "c" / "run-seed.json").read_text())["seed"]
+    assert f"seed: {seed} (drawn;" in first.stderr
+    assert f"seed: {seed} (kept in {tmp_path / 'c' / 'run-seed.json'} by an earlier run;" in second.stderr

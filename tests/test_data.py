@@ -541,3 +541,14 @@ def test_buffers_in_other_encodings_parquet_long_tables_and_categorical_strata(t
                           "region": pd.Categorical(["East", "East ", "East", "West"])})
     regions = CaptureData.from_records(frame, strata="region").pattern_table(include_strata=True)["region"]
     assert sorted(set(map(str, regions))) == ["East", "East ", "West"]
+
+
+def test_a_stratum_code_read_as_missing_is_explained_and_can_be_kept(tmp_path) -> None:
+    """NA (Namibia) in a stratum column was a missing value with no way around it: read_csv(keep_default_na=False)
+    raised a TypeError from the header read."""
+    path = tmp_path / "na.csv"
+    path.write_text("A,B,region\n1,0,NA\n1,1,NA\n0,1,ZA\n1,1,ZA\n")
+    with pytest.raises(DataError, match="keep_default_na=False"):
+        CaptureData.read_csv(path, strata="region")
+    data = CaptureData.read_csv(path, strata="region", keep_default_na=False, na_values=[""])
+    assert sorted(data.pattern_table(include_strata=True)["region"].unique()) == ["NA", "ZA"]

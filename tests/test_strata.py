@@ -331,10 +331,13 @@ def test_an_unreadable_cache_entry_is_fitted_again_and_a_bad_cache_folder_stops_
     cache = tmp_path / "cache"
     first = fit(stratified, cache_dir=cache)
     damaged = sorted(cache.glob("*.npz"))
+    swapped = damaged[3].read_bytes()
     damaged[0].write_bytes(damaged[0].read_bytes()[:100])  # truncated
     damaged[1].write_bytes(b"")  # emptied
-    with pytest.warns(estimate.DataWarning, match="could not be read"):
+    damaged[2].write_bytes(swapped)  # another stratum's valid entry (its result was reused for this one)
+    with pytest.warns(estimate.DataWarning, match="could not be read") as caught:
         second = fit_strata(stratified, by="region", estimator=LCMCR(seed=1, **FAST), cache_dir=cache)
+    assert any("written for another stratum" in str(w.message) for w in caught)
     pd.testing.assert_frame_equal(first.summary(), second.summary())  # refitted: the same draws again
     a_file = tmp_path / "file.txt"
     a_file.write_text("x")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +24,12 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     target = Path(path)
     if target.is_symlink():  # write the file the link points to, and keep the link
         target = target.resolve()
+    if target.exists() and not target.is_file() and not target.is_dir():
+        # a device, FIFO or socket (-o /dev/null, a named pipe): renaming a file onto it would replace it with a
+        # regular file (as root, /dev/null itself); there is nothing to keep atomic, so stream into it
+        with _streamed_into(target) as tmp:
+            yield tmp
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     # the writer's process id in the name: a later run removes only the leftovers of processes that are gone
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
@@ -38,6 +46,21 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+@contextlib.contextmanager
+def _streamed_into(target: Path) -> Iterator[Path]:
+    """A temporary path in the system's temporary folder whose content is then written into ``target`` (a
+    device or pipe), and removed."""
+    fd, tmp_name = tempfile.mkstemp(suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb") as source, open(target, "wb") as sink:
+            shutil.copyfileobj(source, sink)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -62,12 +85,17 @@ def remove_stale_temporaries(folder: str | Path, name: str | None = None) -> int
     for leftover in Path(folder).glob(f".{glob.escape(name)}.*.tmp" if name else ".*.tmp"):
         parts = leftover.name[:-len(".tmp")].split(".")
         pid = parts[-2] if len(parts) >= 3 else ""
-        if not pid.isdigit() or _process_alive(int(pid)):
+        if not (pid.isdigit() and _MKSTEMP_PART.fullmatch(parts[-1])) or _process_alive(int(pid)):
             continue  # not ours, or its writer is still at work
         with contextlib.suppress(OSError):
             leftover.unlink()
             removed += 1
     return removed
+
+
+#: the random part tempfile.mkstemp puts in a name (eight letters, digits or underscores): a file named like a
+#: temporary without it is somebody else's
+_MKSTEMP_PART = re.compile(r"[a-z0-9_]{8}")
 
 
 def _process_alive(pid: int) -> bool:

@@ -272,7 +272,10 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
             position = int(np.flatnonzero(missing)[0])
             raise DataError(
                 f"stratum column {column!r} has a missing value at {_row_label(frame, position)}; "
-                "drop or impute those records (for imputed replicates, add a replicate column)"
+                "drop or impute those records (for imputed replicates, add a replicate column). In a CSV file an "
+                "empty cell and the texts NA, N/A, null, None, NaN are missing values; a code spelt so (NA for "
+                "Namibia) needs another spelling, or CaptureData.read_csv(path, keep_default_na=False, "
+                "na_values=[''])"
             )
         if _is_text_column(frame[column]):
             # e.g. 1 and "1", or "North" and "North ": two strata that print alike in every table
@@ -345,7 +348,8 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
         read_kwargs = {**read_kwargs, "dtype": {column: str for column in text_columns}}
     try:
         if "header" not in read_kwargs and "names" not in read_kwargs:
-            header_kwargs = {k: v for k, v in read_kwargs.items() if k != "dtype"}
+            # the header is read as text as written: no types, no missing-value markers (the caller's apply to data)
+            header_kwargs = {k: v for k, v in read_kwargs.items() if k not in ("dtype", "keep_default_na", "na_values")}
             header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False, **header_kwargs)
             _rewind(source)
             cells = [str(v) for v in header.iloc[0]] if len(header) else []

@@ -55,6 +55,23 @@ def _package_version() -> str:
     return __version__
 
 
+#: libraries whose versions can change a fit's numbers: a cached stratum is reused only under the same ones
+_NUMERIC_LIBRARIES = ("numpy", "scipy", "pandas", "numba", "statsmodels", "pymc", "pytensor", "arviz")
+
+
+@functools.lru_cache(maxsize=1)
+def _library_versions() -> dict[str, str]:
+    from importlib import metadata
+
+    versions = {}
+    for name in _NUMERIC_LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = ""
+    return versions
+
+
 @functools.lru_cache(maxsize=1)
 def _code_digest() -> str:
     """SHA-256 of the package's Python sources (relative path and bytes of every module, in sorted order): a cached
@@ -120,10 +137,11 @@ class StratumOutcome:
     # the warnings the stratum's own fit gave (silenced one by one in a run; summarised once for the run)
     warnings: tuple[str, ...] = ()
 
-    def to_bytes(self) -> bytes:
-        """Serialise (result summary as JSON, draws as .npy) for the cache."""
+    def to_bytes(self, cache_key: str = "") -> bytes:
+        """Serialise (result summary as JSON, draws as .npy) for the cache, which names the entry ``cache_key``."""
         buffer = io.BytesIO()
         payload = {
+            "cache_key": cache_key,
             "key": [str(k) for k in self.key],
             "observed": self.observed,
             "status": self.status,
@@ -138,10 +156,14 @@ class StratumOutcome:
         return buffer.getvalue()
 
     @classmethod
-    def from_bytes(cls, blob: bytes, key: tuple[Any, ...]) -> StratumOutcome:
+    def from_bytes(cls, blob: bytes, key: tuple[Any, ...], cache_key: str | None = None) -> StratumOutcome:
+        """The outcome :meth:`to_bytes` wrote; with ``cache_key``, only if it was written under that key (an entry
+        copied or renamed onto another stratum's file name would be that other stratum's result)."""
         with np.load(io.BytesIO(blob)) as archive:
             payload = json.loads(archive["meta"].tobytes().decode())
             draws = archive["draws"] if "draws" in archive.files else None
+        if cache_key is not None and payload.get("cache_key") != cache_key:
+            raise ValueError(f"the entry was written for another stratum or run (key {payload.get('cache_key')!r})")
         result = None if payload["result"] is None else Result.from_dict(payload["result"])
         return cls(key, int(payload["observed"]), payload["status"], payload["reason"], result, draws,
                    tuple(payload.get("warnings", ())))
@@ -166,7 +188,7 @@ def _read_cache_entry(path: Path, key: tuple[Any, ...]) -> StratumOutcome | None
     """A cached stratum, or None (refit) when the file cannot be read back — truncated, emptied or overwritten
     (atomic writes make that rare: a full disk, another program), with a warning naming the file."""
     try:
-        return StratumOutcome.from_bytes(path.read_bytes(), key)
+        return StratumOutcome.from_bytes(path.read_bytes(), key, cache_key=path.stem)
     except Exception as exc:  # noqa: BLE001 - any unreadable entry is a cache miss, never a crash
         warnings.warn(f"cache entry {path} could not be read ({type(exc).__name__}: {exc}); fitting that stratum "
                       "again", DataWarning, stacklevel=3)
@@ -624,6 +646,7 @@ def _cache_key(estimator: Any, data: CaptureData, seed: np.random.SeedSequence |
             "seed": None if seed is None else [seed.entropy, list(seed.spawn_key), seed.pool_size],
             "version": _package_version(),
             "code": _code_digest(),
+            "libraries": _library_versions(),
         },
         sort_keys=True,
     )
@@ -806,7 +829,8 @@ def fit_strata(
         for (key, _part, _sseq, cache_key), blob in zip(chunk, blobs, strict=True):
             outcome = StratumOutcome.from_bytes(blob, key)
             if cache is not None and outcome.status != STATUS_FAILED:  # a failure (a sampler error, memory) is
-                atomic_write_bytes(cache / f"{cache_key}.npz", blob)  # tried again by a resumed run, not kept
+                # tried again by a resumed run, not kept; the entry holds its own name, checked when it is read
+                atomic_write_bytes(cache / f"{cache_key}.npz", outcome.to_bytes(cache_key))
             outcomes[key] = outcome
         done += len(chunk)
         if progress:

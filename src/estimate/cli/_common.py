@@ -8,8 +8,9 @@ import json
 import math
 import os
 import sys
+import tempfile
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,7 +42,7 @@ def format_of_suffix(output: Path | None) -> str | None:
 def resolve_format(fmt: str | None, output: Path | None) -> str:
     """The output format: ``--format`` if given, else the one ``--output``'s extension names (.csv, .json,
     .parquet), else the human-readable table.  Parquet is binary: it needs ``--output``."""
-    if output is not None and output.suffix.lower() in (".nc", ".netcdf", ".zarr"):
+    if output is not None and output.suffix.lower() in (".nc", ".netcdf", ".nc4", ".zarr"):
         raise DataError(f"--output {str(output)!r}: this command writes a table (table, json, csv or parquet); "
                         "netCDF holds posterior draws: `estimate fit -o FILE.nc` for one fit, --draws-output "
                         "FILE.nc for strata")
@@ -131,28 +132,61 @@ def load_input(
 
 
 def check_output_path(path: Path | None, option: str) -> None:
-    """Refuse, before any fitting, an output path that cannot be written (a directory, a missing folder)."""
+    """Refuse, before any fitting, an output path that cannot be written (a directory, a missing folder, a folder
+    that refuses a file).  An existing device or pipe (``-o /dev/null``) is written into, as it is."""
     if path is None:
         return
     if path.is_dir():
         raise DataError(f"{option} {str(path)!r} is a directory; give a file name")
+    if path.exists() and not path.is_file():
+        if not os.access(path, os.W_OK):
+            raise DataError(f"{option} {str(path)!r} cannot be written")
+        return
     parent = path.parent  # Path("x").parent is Path(".")
     if not parent.is_dir():
         raise DataError(f"{option} {str(path)!r}: the folder {str(parent)!r} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise DataError(f"{option} {str(path)!r}: the folder {str(parent)!r} is not writable")
+    try:  # a file made and removed there: os.access says yes for root, and for /sys or some network folders
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        raise DataError(f"{option} {str(path)!r}: the folder {str(parent)!r} is not writable "
+                        f"({exc.strerror or exc})") from exc
     # a run killed by SIGTERM while writing this file left its temporary (no clean-up runs on a signal)
     from estimate.atomic import remove_stale_temporaries
 
     remove_stale_temporaries(parent, path.name)
 
 
-def announce_drawn_seed(estimator: Any, record: Mapping[str, Any]) -> None:
-    """On stderr, the seed a random method drew because none was given, so that the run can be repeated."""
+def refuse_clobbering(outputs: Mapping[str, Path | None], inputs: Sequence[str | Path | None] = ()) -> None:
+    """Refuse, before any work, an output file that is one of the input files (the data would be replaced by
+    the results) or that another output of the same run would overwrite."""
+    def same(a: Path, b: Path) -> bool:
+        try:
+            return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+        except OSError:
+            return False
+
+    named = [(option, Path(path)) for option, path in outputs.items() if path is not None]
+    for option, path in named:
+        if path.exists() and not path.is_file():
+            continue  # a device or pipe (-o /dev/null): nothing to lose
+        for source in inputs:
+            if source is not None and str(source) != "-" and same(path, Path(source)):
+                raise DataError(f"{option} {str(path)!r} is the input file; writing there would replace the data")
+    for i, (option, path) in enumerate(named):
+        for other, other_path in named[i + 1:]:
+            if same(path, other_path) and not (path.exists() and not path.is_file()):
+                raise DataError(f"{option} and {other} both name {str(path)!r}; one would overwrite the other")
+
+
+def announce_drawn_seed(estimator: Any, record: Mapping[str, Any], kept_in: Path | None = None) -> None:
+    """On stderr, the seed a random method drew because none was given (or, ``kept_in``, read from the file where
+    an earlier run of the same cache kept the seed it drew), so that the run can be repeated."""
     if getattr(estimator, "takes_seed", False) and estimator.get_params().get("seed") is None:
         seed = record.get("seed")
         if seed is not None:
-            typer.echo(f"seed: {seed} (drawn; give --seed {seed} to repeat this run)", err=True)
+            how = f"kept in {kept_in} by an earlier run" if kept_in is not None else "drawn"
+            typer.echo(f"seed: {seed} ({how}; give --seed {seed} to repeat this run)", err=True)
 
 
 def emit(text: str, output: Path | None) -> None:

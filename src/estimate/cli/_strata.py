@@ -52,9 +52,10 @@ def run_strata(
             raise DataError(f"--totals names {unknown}, which are not among the --strata columns {strata_cols}")
         if output is not None:  # checked (and a killed run's temporary of it removed) like --output
             check_output_path(output.with_name(f"{output.stem}.totals{output.suffix}"), "--totals output")
-        if output is None and fmt == "json":  # two JSON documents back to back on stdout: json.load rejects them
-            raise DataError("--totals with --format json needs --output FILE.json: the strata and the totals are two "
-                            "documents (FILE.json and FILE.totals.json)")
+        if output is None and fmt in ("json", "csv"):  # two documents back to back on stdout: json.load rejects
+            # them, and a CSV reader takes the totals' header for one more stratum
+            raise DataError(f"--totals with --format {fmt} needs --output FILE.{fmt}: the strata and the totals are "
+                            f"two tables (FILE.{fmt} and FILE.totals.{fmt})")
     # with imputation replicates every (stratum, replicate) is a fit: the bar counts those, the final line strata
     label = "fits (stratum × replicate)" if replicate else "strata"
     columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
@@ -71,6 +72,10 @@ def run_strata(
         bar.update(task, completed=done, total=total, rate=rate)
 
     executor = "dask" if (scheduler or dask_workers) else "local"
+    from estimate.strata import _RUN_SEED_FILE
+
+    seed_file = None if cache_dir is None else cache_dir / _RUN_SEED_FILE
+    seed_kept = seed_file if seed_file is not None and seed_file.is_file() else None  # an earlier run's seed
     try:
         fitted = fit_strata(capture, by=strata_cols, estimator=estimator, replicate=replicate,
                             cache_dir=cache_dir, executor=executor, scheduler=scheduler,
@@ -98,7 +103,8 @@ def run_strata(
     if result_output is not None:  # what `estimate reproduce` and estimate.load_result read, for every method
         fitted.save(result_output)
         typer.echo(f"wrote {result_output}", err=True)
-    announce_drawn_seed(estimator, fitted.provenance)
+    kept = seed_kept if seed_kept is not None and str(fitted.provenance.get("seed")) in seed_kept.read_text() else None
+    announce_drawn_seed(estimator, fitted.provenance, kept)
     counts = fitted.counts
     unconverged = len(fitted.not_converged)
     reused = fitted.provenance["strata"].get("reused_from_cache", 0)

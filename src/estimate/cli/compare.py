@@ -13,6 +13,7 @@ from estimate.cli._common import (
     emit_frame,
     handles_errors,
     load_input,
+    refuse_clobbering,
     resolve_format,
     split_option,
     standard_output,
@@ -53,6 +54,7 @@ def compare(
         raise DataError("--methods is empty; give e.g. --methods chapman,loglinear,lcmcr")
     check_output_path(output, "--output")
     check_output_path(plot, "--plot")
+    refuse_clobbering({"--output": output, "--plot": plot}, [data])
     if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise DataError(f"--plot {str(plot)!r}: give a .png, .svg or .pdf file")
     capture = load_input(data, example, lists=lists, count=count, strict=strict)

@@ -14,6 +14,7 @@ from estimate.cli._common import (
     format_of_suffix,
     handles_errors,
     load_input,
+    refuse_clobbering,
     standard_output,
 )
 from estimate.errors import DataError
@@ -46,6 +47,7 @@ def describe(
     if fmt == "table" and named == "json":
         raise DataError(f"--format table and --output {output} disagree; leave --format out to write JSON")
     check_output_path(output, "--output")
+    refuse_clobbering({"--output": output}, [data])
     capture = load_input(data, example, lists=lists, count=count, strata=strata)
     info = capture.describe()
     if fmt == "json":

@@ -15,6 +15,7 @@ from estimate.cli._common import (
     emit_frame,
     handles_errors,
     load_input,
+    refuse_clobbering,
     resolve_format,
     split_option,
     standard_output,
@@ -75,7 +76,7 @@ def fit(
             raise DataError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to stratified runs; "
                             "add --strata (or --replicate), or leave "
                             f"{'it' if len(given) == 1 else 'them'} out")
-    netcdf = output is not None and output.suffix.lower() == ".nc"
+    netcdf = output is not None and output.suffix.lower() in (".nc", ".nc4", ".netcdf")
     if netcdf:
         if stratified:
             raise DataError("-o FILE.nc: a stratified run writes its table with -o (csv, json, parquet) and its "
@@ -92,6 +93,11 @@ def fit(
         model = "lcmcr-default" if method == "lcmcr" else None
     for option, path in (("--output", output), ("--draws-output", draws_output), ("--result-output", result_output)):
         check_output_path(path, option)
+    totals_output = output.with_name(f"{output.stem}.totals{output.suffix}") if totals and output else None
+    refuse_clobbering({"--output": output, "--totals (its table)": totals_output, "--draws-output": draws_output,
+                       "--result-output": result_output}, [data])
+    if draws_output is not None and draws_output.suffix.lower() not in (".nc", ".nc4", ".netcdf"):
+        raise DataError(f"--draws-output {str(draws_output)!r}: the draws are written as netCDF; give a .nc file")
     if draws_output is not None and not (strata or replicate):
         raise DataError("--draws-output writes per-stratum draws; it needs --strata (or --replicate)")
     if result_output is not None and not (strata or replicate):

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from estimate.cli import app
-from estimate.cli._common import check_output_path, handles_errors, load_input, split_option
+from estimate.cli._common import check_output_path, handles_errors, load_input, refuse_clobbering, split_option
 from estimate.errors import DataError
 
 
@@ -46,6 +46,7 @@ def report(
     if output.suffix.lower() not in (".html", ".htm"):
         raise DataError(f"--output must be an .html file, got {output}")
     check_output_path(output, "--output")
+    refuse_clobbering({"--output": output}, [data])
     if replicate is not None and replicate in (split_option(strata) or []):
         raise DataError(f"column {replicate!r} cannot be both a --strata column and the --replicate column")
     all_strata = ",".join(filter(None, [strata, replicate])) or None

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from estimate.cli import app
-from estimate.cli._common import check_output_path, emit, emit_frame, handles_errors
+from estimate.cli._common import check_output_path, emit, emit_frame, handles_errors, refuse_clobbering
 from estimate.errors import DataError
 
 SIM_FORMATS = ("records", "aggregated")
@@ -49,6 +49,7 @@ def simulate(
                         "chooses records or aggregated patterns")
     check_output_path(output, "--output")
     check_output_path(truth, "--truth")
+    refuse_clobbering({"--output": output, "--truth": truth})
     sim = sim_module.scenario(scenario, N=population, seed=seed)
     frame = sim.records() if fmt == "records" else sim.data.pattern_table(include_strata=True)
     emit_frame(frame, "csv", output)

@@ -12,6 +12,7 @@ from estimate.cli._common import (
     check_output_path,
     emit_frame,
     handles_errors,
+    refuse_clobbering,
     resolve_format,
     split_option,
     standard_output,
@@ -38,6 +39,7 @@ def widen(
     output = standard_output(output)
     fmt = resolve_format(fmt, output)
     check_output_path(output, "--output")
+    refuse_clobbering({"--output": output}, [data])
     capture = CaptureData.read_long(data, id=id, list=list_column, strata=split_option(strata),
                                     lists=split_option(lists), strict=strict)
     table = capture.pattern_table(include_strata=True)
