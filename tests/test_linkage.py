@@ -557,10 +557,12 @@ def test_cli_two_step_pipeline(tmp_path: Path, sim) -> None:
     preset = tmp_path / "fast.toml"
     preset.write_text('name = "fast"\nmethod = "lcmcr"\n[sampler]\nchains = 2\nburn_in = 1000\ndraws = 500\n'
                       'thinning = 2\n')
+    fit_out = tmp_path / "fit.csv"
     fitted = run_cli("fit", str(out), "--model", str(preset), "--strata", "region", "--replicate", "replicate",
-                     "--totals", "all", "--format", "csv", "--seed", "1")
+                     "--totals", "all", "--seed", "1", "-o", str(fit_out))
     assert fitted.returncode == 0, fitted.stderr
-    for text in (linked.stdout, linked.stderr, out.read_text(), fitted.stdout, fitted.stderr, made.stdout):
+    written = fit_out.read_text() + (tmp_path / "fit.totals.csv").read_text()
+    for text in (linked.stdout, linked.stderr, out.read_text(), fitted.stdout, fitted.stderr, made.stdout, written):
         assert not _leaks(text, words, notes), sorted(_leaks(text, words, notes))[:10]
 
 
