@@ -356,6 +356,8 @@ class Result:
             lines.append(f"  standard error: {self.std_error:,.1f}")
         if self.details.get("prior_driven"):
             lines.append(f"  note: {self.details['prior_driven']}: the interval comes from the priors, not the data")
+        if self.details.get("interval_note"):  # e.g. a searched log-linear model's interval ignores the search
+            lines.append(f"  note: {self.details['interval_note']}")
         for key, value in self.diagnostics.items():
             if isinstance(value, float):
                 lines.append(f"  {key}: {_format_diagnostic(key, value)}")

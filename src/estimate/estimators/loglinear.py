@@ -370,6 +370,14 @@ def _check_existence(X: np.ndarray, y: np.ndarray, fit: Any) -> bool:
     return mle_exists(X, y)
 
 
+#: What a searched model's interval leaves out (measured by simulation: 3 independent lists, N = 1,000: 87%
+#: coverage of the 95% interval, 94% with the true model fixed; 4 lists with two interactions: 85% against 96%)
+SELECTION_NOTE = ("the interval is the chosen model's, as if it had been fixed in advance: it leaves out the "
+                  "uncertainty of choosing the model, and in simulations a 95% interval after the search covered "
+                  "85–90% of the time; compare the candidate models (details['candidates']) or average over models "
+                  "(dga)")
+
+
 @register
 class LogLinear(Estimator):
     """Poisson log-linear model with hierarchical interactions; N̂ = n + exp(β̂_0), profile-likelihood interval.
@@ -389,7 +397,10 @@ class LogLinear(Estimator):
         Stepwise search only (J > 5): per step, fit exactly the ``screen`` most promising additions (Rao score) and
         drops (Wald); ``None`` or ``False`` fits all of them.
     level
-        Confidence level of the profile-likelihood interval.
+        Confidence level of the profile-likelihood interval.  After a search the interval is the chosen model's,
+        conditional on the choice: it leaves out the uncertainty of choosing the model and covers less often than
+        its level (85–90% for 95% in simulations of 3–4 lists, against 94–96% with the true model fixed); the
+        result says so in ``details["interval_note"]``.
     """
 
     name = "loglinear"
@@ -570,6 +581,8 @@ class LogLinear(Estimator):
         }
         if unbounded or boundary_estimate is not None:
             details["boundary_estimate"] = boundary_estimate
+        if candidates and math.isfinite(interval.upper):
+            details["interval_note"] = SELECTION_NOTE
         if candidates:
             table = sorted(candidates, key=self._rank)[:20]
             details["candidates"] = [

@@ -203,12 +203,13 @@ class HeterogeneityModel(Estimator):
                 )
                 details["boundary_estimate"] = estimate
                 estimate, std_error = profile_n, None
-            elif not exists:
+            elif not exists and kind in ("poisson2", "darroch"):
                 # e.g. three lists and nobody on all three: the heterogeneity coefficient runs off towards −∞ and
                 # N̂ collapses towards the documented count (LogLinear warns in the same situation).  The profile
                 # interval's χ² calibration needs an interior maximum: at the boundary it was a narrow [n, n + 8]
                 # that covered the truth in 74% of simulated samples (3 independent lists, N = 200), so no upper
-                # limit is claimed
+                # limit is claimed.  (Without a heterogeneity term the boundary is a list that has everyone, and N̂ = n
+                # with its narrow interval is the model's answer: the case below)
                 warnings.warn(
                     f"{self.label()}: the maximum-likelihood estimate does not exist for these counts (the "
                     "observed table lies on the boundary of what the model can fit, e.g. nobody is on every list), "
@@ -222,7 +223,15 @@ class HeterogeneityModel(Estimator):
                 )
                 details["boundary_profile_interval"] = [lower, upper]
                 interval = Interval(float(n), math.inf, level=self.level, kind="none")
-            if exists or not math.isfinite(upper):  # else the warning above has said it
+            elif not exists:
+                warnings.warn(
+                    f"{self.label()}: the maximum-likelihood estimate does not exist for these counts (the "
+                    "observed table lies on the boundary of what the model can fit, e.g. a list has everyone), so "
+                    f"N = {estimate:,.1f} is the limit the fit approaches and its interval rests on that boundary",
+                    UninformativeDataWarning,
+                    stacklevel=3,
+                )
+            if "boundary_profile_interval" not in details:  # else the warning above has said it
                 warn_if_no_upper_limit(self.label(), estimate, upper, self.level, stacklevel=3)
         details["mle_exists"] = exists
         mu = fit.mu
