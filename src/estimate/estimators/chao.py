@@ -11,9 +11,10 @@ with equality when everyone has the same p.  Hence the lower-bound estimator and
     N̂ = n + A f1² / (2 f2),     Var(N̂) ≈ f2 · [ A (f1/f2)²/2 + A² (f1/f2)³ + A² (f1/f2)⁴/4 ],
 
 and, when f2 = 0, the bias-corrected form N̂ = n + A f1 (f1 − 1)/2 with Var ≈ A f1(f1 − 1)/2
-+ A² f1(2 f1 − 1)²/4 − A² f1⁴/(4 N̂) (Chao 1989).  Without A (the form for J → ∞) the "bound" exceeds f0 under
-homogeneous capture: by half for three lists.  The interval is the log-normal one of Chao (1987).  It is a
-*lower bound*: the true N may be larger.
++ A² f1(2 f1 − 1)²/4 − A² f1⁴/(4 N̂) (Chao 1989); that variance can be smaller than the f2 = 1 one (less
+information, a narrower interval), which the warning for f2 = 0 says.  Without A (the form for J → ∞) the
+"bound" exceeds f0 under homogeneous capture: by half for three lists.  The interval is the log-normal one of
+Chao (1987).  It is a *lower bound*: the true N may be larger.
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ class ChaoLowerBound(Estimator):
             elif f1 > 0:  # f1 = f2 = 0: everyone is on three or more lists, N̂ = n exactly
                 warnings.warn(
                     "no one is documented by exactly two lists (f2 = 0); Chao's bound uses the bias-corrected "
-                    "form f1(f1 − 1)/2, which is very imprecise",
+                    "form f1(f1 − 1)/2, which is very imprecise, and its interval understates that: it can be "
+                    "narrower than with one person on exactly two lists (f1 = 60: [775, 2,010] at f2 = 0 against "
+                    "[287, 6,438] at f2 = 1), so read it as a rough indication",
                     UninformativeDataWarning,
                     stacklevel=3,
                 )
