@@ -105,7 +105,7 @@ def test_writing_to_a_pipe_streams_into_it_instead_of_replacing_it(tmp_path: Pat
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     received: list[bytes] = []
-    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
     reader.start()
     atomic_write_text(fifo, "estimate,lower\n1,2\n")
     reader.join(timeout=30)

@@ -384,3 +384,21 @@ def test_a_resumed_unseeded_run_says_where_its_seed_came_from(tmp_path: Path) ->
     seed = json.loads((tmp_path / "c" / "run-seed.json").read_text())["seed"]
     assert f"seed: {seed} (drawn;" in first.stderr
     assert f"seed: {seed} (kept in {tmp_path / 'c' / 'run-seed.json'} by an earlier run;" in second.stderr
+    (tmp_path / "c" / "run-seed.json").write_text('{"seed": "oops"}')  # not a seed: a new one is drawn
+    third = run_cli(*args)
+    assert "does not hold a seed" in third.stderr and "(drawn;" in third.stderr and "kept in" not in third.stderr
+
+
+def test_output_to_standard_output_by_name_and_totals_beside_a_pipe(tmp_path: Path) -> None:
+    """-o /dev/stdout into a pipe failed after the fit (it resolves to no path), and -o /dev/null --totals wrote a
+    file /dev/null.totals."""
+    import os
+
+    proc = run_cli("fit", "--example", "kosovo", "--method", "chapman", "--lists", "EXH,ABA", "-o", "/dev/stdout")
+    assert proc.returncode == 0 and "estimate of N" in proc.stdout, proc.stderr
+    sim = tmp_path / "sim.csv"
+    assert run_cli("simulate", "strata", "--seed", "1", "-o", str(sim)).returncode == 0
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    proc = run_cli("fit", str(sim), "--strata", "stratum", "--method", "loglinear", "--totals", "all", "-o", str(fifo))
+    assert proc.returncode == 2 and "is a device or pipe" in proc.stderr

@@ -176,6 +176,10 @@ def test_chapman_warns_when_few_people_are_on_both_lists() -> None:
                                       count="count")
     with pytest.warns(UninformativeDataWarning, match="only 4 people are on both lists"):
         Chapman().fit(few)
+    one = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [95, 75, 1]}),
+                                      count="count")
+    with pytest.warns(UninformativeDataWarning, match="only 1 person is on both lists"):
+        Chapman().fit(one)
     enough = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [95, 75, 7]}),
                                          count="count")
     with warnings.catch_warnings():

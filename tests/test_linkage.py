@@ -357,7 +357,7 @@ def test_missing_splink_gives_install_hint(monkeypatch) -> None:
 def test_cli_refuses_to_write_over_an_input_list_or_read_a_folder(tmp_path: Path) -> None:
     a = _write(tmp_path / "A.csv", "name,sex,age,date,place\nAli Hassan,M,30,2012-01-01,X\n")
     b = _write(tmp_path / "B.csv", "name,sex,age,date,place\nAli Hasan,M,30,2012-01-01,X\n")
-    for args, words in (([str(a), str(b), "-o", str(a)], "is one of the input lists"),
+    for args, words in (([str(a), str(b), "-o", str(a)], "is the input file"),
                         ([str(a), str(tmp_path)], "is a folder")):
         proc = run_cli("link", *args)
         assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
@@ -648,6 +648,8 @@ def test_particles_that_are_given_names_are_kept_first() -> None:
     assert standardize_name("Youssef bin Omar") == standardize_name("Yusuf Umar")  # inside the name: dropped
     assert standardize_name("Al-Hassan Mohammed") == standardize_name("Hassan Mohammed")  # articles go everywhere
     assert standardize_name("Ben Smith") != standardize_name("Smith")
+    assert standardize_place("Ben Arous") == standardize_place("Arous")  # places: particles go, as before
+    assert standardize_age(["3h", "5 h"]).tolist() == [0.0, 0.0]
 
 
 def test_stratum_values_are_stripped_and_missing_markers_are_missing() -> None:

@@ -316,10 +316,10 @@ def test_a_resumed_run_clears_temporaries_left_by_a_killed_one(stratified: Captu
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     # what atomic_path leaves when a signal ends the process mid-write (the writer's pid in the name) ...
-    leftover = cache / f".0123abcd.npz.{gone.pid}.k2j4.tmp"
+    leftover = cache / f".0123abcd.npz.{gone.pid}.k2j4m6p8.tmp"
     leftover.write_bytes(b"half")
     # ... and what another run, still writing to the same folder, has not finished yet: it must stay
-    live = cache / f".4567cdef.npz.{os.getppid()}.m3n5.tmp"
+    live = cache / f".4567cdef.npz.{os.getppid()}.m3n5q7r9.tmp"
     live.write_bytes(b"being written")
     fit(stratified, cache_dir=cache)
     assert not leftover.exists() and live.exists() and len(list(cache.glob("*.npz"))) == 6
@@ -802,6 +802,16 @@ def test_each_strata_warnings_are_kept_and_dga_totals_past_the_grid_are_unbounde
     assert math.isinf(totals.loc["sparse", "upper"]) and math.isfinite(totals.loc["good", "upper"])
     with pytest.warns(estimate.EstimateWarning, match="beyond their grid"):
         assert math.isinf(fitted.total().iloc[0]["upper"])
+    # pooled over imputation replicates the tail is kept too (it was 648 [91, 2,696], total [400, 3,039], silent)
+    replicated = CaptureData.from_aggregated(
+        pd.concat([pd.DataFrame(rows).assign(replicate=r) for r in (1, 2)], ignore_index=True),
+        lists=["A", "B", "C"], count="count", strata=["region", "replicate"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pooled = fit_strata(replicated, by="region", replicate="replicate", estimator=estimator)
+    assert math.isinf(pooled.summary().set_index("region").loc["sparse", "upper"])
+    with pytest.warns(estimate.EstimateWarning, match="beyond their grid"):
+        assert math.isinf(pooled.total().iloc[0]["upper"])
 
 
 def test_a_totals_documented_count_over_replicates_is_rounded_once() -> None:

@@ -22,14 +22,15 @@ __all__ = ["atomic_write_text", "atomic_write_bytes", "atomic_path", "remove_sta
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Context manager yielding a temporary path; on success it is renamed onto ``path``."""
     target = Path(path)
-    if target.is_symlink():  # write the file the link points to, and keep the link
-        target = target.resolve()
     if target.exists() and not target.is_file() and not target.is_dir():
-        # a device, FIFO or socket (-o /dev/null, a named pipe): renaming a file onto it would replace it with a
-        # regular file (as root, /dev/null itself); there is nothing to keep atomic, so stream into it
+        # a device, FIFO or socket (-o /dev/null, a named pipe, /dev/stdout — tested before resolving it, as
+        # /proc/self/fd/1 of a pipe resolves to no path): renaming a file onto it would replace it with a regular
+        # file (as root, /dev/null itself); there is nothing to keep atomic, so stream into it
         with _streamed_into(target) as tmp:
             yield tmp
         return
+    if target.is_symlink():  # write the file the link points to, and keep the link
+        target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     # the writer's process id in the name: a later run removes only the leftovers of processes that are gone
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)

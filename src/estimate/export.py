@@ -48,7 +48,8 @@ STRATA_ATTR = "estimate_strata_result"
 _JSON = (".json",)
 _CSV = (".csv",)
 _PARQUET = (".parquet", ".pq")
-_NETCDF = (".nc", ".netcdf", ".nc4")
+#: file suffixes read and written as netCDF (the command line follows them too)
+NETCDF_SUFFIXES = _NETCDF = (".nc", ".netcdf", ".nc4")
 _SUFFIXES = ".json, .csv, .parquet or .nc"
 
 

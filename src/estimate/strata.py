@@ -39,8 +39,14 @@ import pandas as pd
 from estimate._checks import check_seed, is_real, is_whole
 from estimate.atomic import atomic_write_bytes, atomic_write_text, remove_stale_temporaries
 from estimate.data import RESERVED_COUNT_NAME, CaptureData, stratum_order_key
-from estimate.errors import DataError, DataWarning, EstimateWarning, UninformativeDataWarning
-from estimate.results import Result
+from estimate.errors import (
+    ConvergenceWarning,
+    DataError,
+    DataWarning,
+    EstimateWarning,
+    UninformativeDataWarning,
+)
+from estimate.results import Interval, Result
 
 __all__ = ["fit_strata", "StrataResult", "StratumOutcome", "stratum_seed"]
 
@@ -101,17 +107,25 @@ def stratum_seed(seed: int | np.random.SeedSequence | None, key: Sequence[Any]) 
 _RUN_SEED_FILE = "run-seed.json"
 
 
+def kept_run_seed(cache: Path | None) -> int | None:
+    """The seed an earlier unseeded run kept in the cache folder, or None (no folder, no file, or not a seed)."""
+    if cache is None or not (cache / _RUN_SEED_FILE).is_file():
+        return None
+    try:
+        kept = json.loads((cache / _RUN_SEED_FILE).read_text())["seed"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return kept if isinstance(kept, int) and not isinstance(kept, bool) and kept >= 0 else None
+
+
 def _fresh_run_seed(cache: Path | None) -> int:
     """Seed of an unseeded run: fresh entropy (as an unseeded ``Estimator.fit`` draws), recorded in the result's
     provenance.  With a cache directory it is kept there, so that resuming the run reuses it (and the strata
     already done) instead of starting over with other seeds."""
+    kept = kept_run_seed(cache)
+    if kept is not None:
+        return kept
     if cache is not None and (cache / _RUN_SEED_FILE).is_file():
-        try:
-            kept = json.loads((cache / _RUN_SEED_FILE).read_text())["seed"]
-            if isinstance(kept, int) and not isinstance(kept, bool) and kept >= 0:
-                return kept
-        except (ValueError, KeyError, TypeError):
-            pass
         # unreadable or not a seed (1.5 was used as 1, -3 failed later without naming the file): draw a new one —
         # the strata cached under the old seed are then not reused
         warnings.warn(f"{cache / _RUN_SEED_FILE} does not hold a seed; this run draws a new one", DataWarning,
@@ -338,7 +352,7 @@ class StrataResult:
             row["converged"] = (key not in failed) if result and "r_hat" in diag else None
             row["status"] = outcome.status
             row["reason"] = outcome.reason
-            row["warnings"] = "; ".join(outcome.warnings)  # what the stratum's own fit warned (not convergence)
+            row["warnings"] = " | ".join(outcome.warnings)  # what the stratum's own fit warned (not convergence)
             row["method"] = self.method
             rows.append(row)
         return pd.DataFrame(rows)
@@ -369,8 +383,9 @@ class StrataResult:
         independent log-normal stand-ins for the strata's undocumented counts, each matched to its stratum's
         estimate and interval (two-piece, so a skewed interval keeps its skew; ``kind`` does not apply; a group of
         one stratum keeps that stratum's own interval); a stratum whose interval is unbounded makes the total's
-        upper limit infinite,
-        its lower limit the sum of the strata's lower limits.  When the strata's estimates are lower bounds
+        upper limit infinite, its lower limit the sum of the strata's lower limits.  So does a stratum with draws
+        whose own interval is unbounded (dga's posterior running past its grid), at any ``level``: its draws stop
+        at the grid and cannot say how far the tail reaches.  When the strata's estimates are lower bounds
         (Chao's), so is their sum: ``estimate_kind`` says so.
         """
         from estimate.inference_data import interval_from_draws
@@ -549,7 +564,7 @@ class StrataResult:
 
 
 #: Monte Carlo draws per stratum for the totals of methods without posterior draws
-_TOTAL_DRAWS = 50_000
+_TOTAL_DRAWS = 20_000
 _TOTAL_SEED = 20_260_103  # fixed: a total of the same strata is the same numbers on every call
 
 
@@ -574,7 +589,8 @@ def _undocumented_draws(key: tuple[Any, ...], result: Result, observed: int) -> 
     high = math.log1p(max(interval.upper - observed, 0.0))
     sigma_low, sigma_high = max(centre - low, 0.0) / z, max(high - centre, 0.0) / z
     normal = _normal_grid()[np.random.default_rng(stratum_seed(_TOTAL_SEED, key)).permutation(_TOTAL_DRAWS)]
-    return np.expm1(centre + normal * np.where(normal < 0.0, sigma_low, sigma_high))
+    with np.errstate(over="ignore"):  # an interval end near 1e300 overflows to ∞ in the draws: as it should
+        return np.expm1(centre + normal * np.where(normal < 0.0, sigma_low, sigma_high))
 
 
 @functools.cache
@@ -682,8 +698,11 @@ def _fit_chunk(estimator: Any, problems: list[CaptureData], seeds: list[Any]) ->
             warnings.simplefilter("always")
             [fitted] = estimator.fit_many([problem], None if seeds is None else [seeds[i]])
         outcome = _outcome_from((), problem, fitted)
-        if outcome.status == STATUS_OK:
-            outcome.warnings = tuple(dict.fromkeys(str(w.message) for w in caught))  # each message once, in order
+        if outcome.status == STATUS_OK:  # the package's own warnings, each once, in order; convergence has its
+            # own column and run-level warning, and library noise (FutureWarning …) is not about the estimate
+            outcome.warnings = tuple(dict.fromkeys(
+                str(w.message) for w in caught
+                if issubclass(w.category, EstimateWarning) and not issubclass(w.category, ConvergenceWarning)))
         blobs.append(outcome.to_bytes())
     return blobs
 
@@ -1057,6 +1076,11 @@ def _pool_replicates(
         interval = interval_from_draws(draws, level=level, kind=kind)
         first = ok[0].result
         worst = _worst_replicate_diagnostics([r.result.diagnostics for r in ok])
+        cut = [float(r.result.diagnostics.get("truncated_mass") or 0.0) for r in ok]
+        if any(cut):  # dga: draws stop at each replicate's grid; its tail beyond is the pooled posterior's too
+            worst["truncated_mass"] = max(cut)
+        if any(not math.isfinite(r.result.interval.upper) for r in ok):  # unbounded in some replicate: so pooled
+            interval = Interval(interval.lower, math.inf, level=interval.level, kind=interval.kind)
         result = Result(
             method=method,
             model=f"{first.model}; mixture over {len(replicates)} imputation replicates ({replicate})",

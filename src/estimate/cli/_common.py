@@ -21,6 +21,7 @@ import typer
 from estimate.atomic import atomic_write_text, atomic_write_with
 from estimate.data import CaptureData
 from estimate.errors import DataError
+from estimate.export import NETCDF_SUFFIXES
 from estimate.results import _jsonable
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,7 +43,7 @@ def format_of_suffix(output: Path | None) -> str | None:
 def resolve_format(fmt: str | None, output: Path | None) -> str:
     """The output format: ``--format`` if given, else the one ``--output``'s extension names (.csv, .json,
     .parquet), else the human-readable table.  Parquet is binary: it needs ``--output``."""
-    if output is not None and output.suffix.lower() in (".nc", ".netcdf", ".nc4", ".zarr"):
+    if output is not None and output.suffix.lower() in (*NETCDF_SUFFIXES, ".zarr"):
         raise DataError(f"--output {str(output)!r}: this command writes a table (table, json, csv or parquet); "
                         "netCDF holds posterior draws: `estimate fit -o FILE.nc` for one fit, --draws-output "
                         "FILE.nc for strata")

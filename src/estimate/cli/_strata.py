@@ -72,10 +72,9 @@ def run_strata(
         bar.update(task, completed=done, total=total, rate=rate)
 
     executor = "dask" if (scheduler or dask_workers) else "local"
-    from estimate.strata import _RUN_SEED_FILE
+    from estimate.strata import _RUN_SEED_FILE, kept_run_seed
 
-    seed_file = None if cache_dir is None else cache_dir / _RUN_SEED_FILE
-    seed_kept = seed_file if seed_file is not None and seed_file.is_file() else None  # an earlier run's seed
+    seed_kept = kept_run_seed(cache_dir)  # an earlier unseeded run's, which this one reuses if it is unseeded too
     try:
         fitted = fit_strata(capture, by=strata_cols, estimator=estimator, replicate=replicate,
                             cache_dir=cache_dir, executor=executor, scheduler=scheduler,
@@ -91,6 +90,8 @@ def run_strata(
         empty = [c for c in ("r_hat", "ess_bulk", "ess_tail", "converged") if summary[c].isna().all()]
         if (summary["warnings"] == "").all():
             empty.append("warnings")
+        else:  # on screen the start of each (a dga message runs to 400 characters); files keep them whole
+            summary["warnings"] = summary["warnings"].map(lambda text: text if len(text) <= 60 else text[:59] + "…")
         summary = summary.drop(columns=empty)
     emit_frame(summary, fmt, output)
     if totals:
@@ -103,7 +104,8 @@ def run_strata(
     if result_output is not None:  # what `estimate reproduce` and estimate.load_result read, for every method
         fitted.save(result_output)
         typer.echo(f"wrote {result_output}", err=True)
-    kept = seed_kept if seed_kept is not None and str(fitted.provenance.get("seed")) in seed_kept.read_text() else None
+    seed_reused = seed_kept is not None and fitted.provenance.get("seed") == seed_kept
+    kept = cache_dir / _RUN_SEED_FILE if seed_reused and cache_dir is not None else None
     announce_drawn_seed(estimator, fitted.provenance, kept)
     counts = fitted.counts
     unconverged = len(fitted.not_converged)

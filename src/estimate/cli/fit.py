@@ -21,6 +21,7 @@ from estimate.cli._common import (
     standard_output,
 )
 from estimate.errors import DataError
+from estimate.export import NETCDF_SUFFIXES
 from estimate.presets import load_preset, make_estimator, preset_names
 from estimate.provenance import command_line
 
@@ -76,7 +77,7 @@ def fit(
             raise DataError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to stratified runs; "
                             "add --strata (or --replicate), or leave "
                             f"{'it' if len(given) == 1 else 'them'} out")
-    netcdf = output is not None and output.suffix.lower() in (".nc", ".nc4", ".netcdf")
+    netcdf = output is not None and output.suffix.lower() in NETCDF_SUFFIXES
     if netcdf:
         if stratified:
             raise DataError("-o FILE.nc: a stratified run writes its table with -o (csv, json, parquet) and its "
@@ -93,17 +94,20 @@ def fit(
         model = "lcmcr-default" if method == "lcmcr" else None
     for option, path in (("--output", output), ("--draws-output", draws_output), ("--result-output", result_output)):
         check_output_path(path, option)
+    if totals and output is not None and output.exists() and not output.is_file():
+        raise DataError(f"--totals writes its table beside --output, as OUTPUT.totals; {str(output)!r} is a device or "
+                        "pipe: give a file name (or leave --output out to print both tables)")
     totals_output = output.with_name(f"{output.stem}.totals{output.suffix}") if totals and output else None
     refuse_clobbering({"--output": output, "--totals (its table)": totals_output, "--draws-output": draws_output,
                        "--result-output": result_output}, [data])
-    if draws_output is not None and draws_output.suffix.lower() not in (".nc", ".nc4", ".netcdf"):
+    if draws_output is not None and draws_output.suffix.lower() not in NETCDF_SUFFIXES:
         raise DataError(f"--draws-output {str(draws_output)!r}: the draws are written as netCDF; give a .nc file")
     if draws_output is not None and not (strata or replicate):
         raise DataError("--draws-output writes per-stratum draws; it needs --strata (or --replicate)")
     if result_output is not None and not (strata or replicate):
         raise DataError("--result-output writes a stratified result; it needs --strata (or --replicate) (a single fit "
                         "writes its full result with -o FILE.json)")
-    if result_output is not None and result_output.suffix.lower() not in (".json", ".nc"):
+    if result_output is not None and result_output.suffix.lower() not in (".json", *NETCDF_SUFFIXES):
         raise DataError(f"--result-output {result_output}: give a .json file (per-stratum results and provenance) or "
                         ".nc (the same with the posterior draws)")
     if totals and not (strata or replicate):

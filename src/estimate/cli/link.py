@@ -11,7 +11,14 @@ from pathlib import Path
 import typer
 
 from estimate.cli import app
-from estimate.cli._common import check_output_path, emit, handles_errors, split_option, standard_output
+from estimate.cli._common import (
+    check_output_path,
+    emit,
+    handles_errors,
+    refuse_clobbering,
+    split_option,
+    standard_output,
+)
 from estimate.errors import DataError
 
 
@@ -52,8 +59,7 @@ def link(
         chosen = [float(t) for t in split_option(thresholds)] if thresholds else None
     except ValueError as exc:
         raise DataError(f"--thresholds must be comma-separated numbers in (0, 1], got {thresholds!r}") from exc
-    if output is not None and any(Path(f).resolve() == output.resolve() for f in files):
-        raise DataError(f"--output {output} is one of the input lists; writing there would replace the list")
+    refuse_clobbering({"--output": output}, files)
     frames = read_lists(files, encoding=encoding)
     roles = split_option(id_columns)
     if not roles:

@@ -581,7 +581,7 @@ class LogLinear(Estimator):
         }
         if unbounded or boundary_estimate is not None:
             details["boundary_estimate"] = boundary_estimate
-        if candidates and math.isfinite(interval.upper):
+        if len(candidates) > 1 and math.isfinite(interval.upper):  # a choice was made
             details["interval_note"] = SELECTION_NOTE
         if candidates:
             table = sorted(candidates, key=self._rank)[:20]

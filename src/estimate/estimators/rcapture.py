@@ -223,6 +223,7 @@ class HeterogeneityModel(Estimator):
                 )
                 details["boundary_profile_interval"] = [lower, upper]
                 interval = Interval(float(n), math.inf, level=self.level, kind="none")
+                std_error = None  # the delta method at the boundary fit means no more than its interval
             elif not exists:
                 warnings.warn(
                     f"{self.label()}: the maximum-likelihood estimate does not exist for these counts (the "

@@ -221,7 +221,7 @@ def _fold_token(token: str) -> str:
     return _CANONICAL.get(token, token)
 
 
-def _name_tokens(text: object, drop: frozenset[str] = frozenset()) -> list[str]:
+def _name_tokens(text: object, drop: frozenset[str] = frozenset(), *, given_first: bool = False) -> list[str]:
     if _is_missing(text):
         return []
     text = str(text)
@@ -237,19 +237,22 @@ def _name_tokens(text: object, drop: frozenset[str] = frozenset()) -> list[str]:
     lowered = _ABD.sub("abdal", lowered)
     lowered = _ABU.sub("abu", lowered)
     lowered = _HYPHEN_ARTICLE.sub("", lowered)
-    tokens = _without_particles([t for t in _NON_ALNUM.sub(" ", lowered).split() if not t.isdigit()], drop)
+    tokens = _without_particles([t for t in _NON_ALNUM.sub(" ", lowered).split() if not t.isdigit()], drop,
+                                given_first)
     # a folded token can itself be a particle ("ell" -> "el"): drop it too, so standardising is idempotent
-    return _without_particles([_fold_token(t) for t in tokens], drop)
+    return _without_particles([_fold_token(t) for t in tokens], drop, given_first)
 
 
-def _without_particles(tokens: list[str], drop: frozenset[str]) -> list[str]:
-    """``tokens`` without particles and the words in ``drop``; a particle that is also a given name ("Ben
-    Smith", "Van Nguyen") is kept when it comes first, after any titles, where a full name has its given name."""
+def _without_particles(tokens: list[str], drop: frozenset[str], given_first: bool) -> list[str]:
+    """``tokens`` without particles and the words in ``drop``.  With ``given_first`` (full names, not places) a
+    particle that is also a given name ("Ben Smith", "Van Nguyen") is kept when it comes first, after any titles,
+    where a full name written given name first has it; a name written family first without a comma ("SMITH
+    Ben") still loses it."""
     kept: list[str] = []
     for token in tokens:
         if token in drop:
             continue
-        if token in _PARTICLES and not (not kept and token in _GIVEN_NAME_PARTICLES):
+        if token in _PARTICLES and not (given_first and not kept and token in _GIVEN_NAME_PARTICLES):
             continue
         kept.append(token)
     return kept
@@ -277,7 +280,7 @@ def standardize_name(text: object) -> str:
     >>> standardize_name("María de la Cruz Pérez")
     'maria cruz perez'
     """
-    return " ".join(_name_tokens(text))
+    return " ".join(_name_tokens(text, given_first=True))
 
 
 def name_parts(standardized: str) -> tuple[str | None, str | None, str | None]:
@@ -343,7 +346,7 @@ _YEARS_UNIT = r"(?:years?|yrs?\.?|y\.?o\.?|a[ñn]os?|ans?|anos?|سنة|سنوا�
 _MONTHS_UNIT = r"(?:months?|mos?\.?|meses|mes|mois|شهر|أشهر|اشهر|شهور|мес|міс)"
 _WEEKS_UNIT = r"(?:weeks?|wks?\.?|semanas?|semaines?|أسبوع|اسبوع|أسابيع|اسابيع|недел|тиж)"
 _DAYS_UNIT = r"(?:days?|d[ií]as?|jours?|يوم|أيام|ايام|дн|ден|день)"
-_HOURS_UNIT = r"(?:hours?|hrs?\.?|horas?|heures?|ساعة|ساعات|час)"
+_HOURS_UNIT = r"(?:hours?|hrs?\.?|h\b|horas?|heures?|ساعة|ساعات|час)"
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
 
 
