@@ -250,3 +250,28 @@ def test_long_list_names_are_wrapped_in_the_venn_and_upset_plots() -> None:
         assert len(lines) <= 3 and all(len(line) <= 22 for line in lines[:-1])
     assert any("…" in label for label in labels)
     plt.close(figure)
+
+
+def test_prior_driven_rows_and_strata_lower_bounds_are_labelled() -> None:
+    """A dga interval that comes from the priors (lists that never overlap) was drawn as an ordinary estimate in
+    the forest plot; a stratified Chao plot called its lower bounds estimates."""
+    import warnings
+
+    import pandas as pd
+
+    import estimate
+    from estimate import CaptureData
+
+    never = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 0], "B": [0, 1, 0], "C": [0, 0, 1],
+                                                      "count": [50, 40, 30]}), count="count")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        comparison = estimate.compare(never, ["loglinear", "dga"], seed=1)
+        sim = estimate.simulate.scenario("strata", seed=1)
+        chao = estimate.fit_strata(sim.data, by="stratum", method="chao")
+    labels = [tick.get_text() for tick in comparison.plot().axes[0].get_yticklabels()]
+    assert any("dga" in label and "from the priors" in label for label in labels)
+    assert not any("loglinear" in label and "priors" in label for label in labels)
+    figure = chao.plot()
+    assert "lower bound (dot)" in figure.axes[0].get_title()
+    assert "sums of lower bounds" in figure.axes[1].get_title()

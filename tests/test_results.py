@@ -143,3 +143,19 @@ def test_a_sampled_posterior_reports_both_interval_kinds() -> None:
     assert fitted.details["interval_hdi"] == [hdi.lower, hdi.upper]
     assert fitted.details["interval_equal_tailed"] == [fitted.interval.lower, fitted.interval.upper]
     assert f"95% credible interval (hdi): {hdi.lower:,.0f} – {hdi.upper:,.0f}" in str(fitted)
+
+
+def test_reported_numbers_read_as_printed_and_round_halves_up() -> None:
+    """The report printed ESS per second as 3.771e+04 and a deviance as -5.107e-15; sentences rounded 12,345 to
+    12,340 and 5,145 to 5,140 (halves to even) beside tables showing 12,345."""
+    from estimate import Interval, Result
+    from estimate.report import _key_values
+    from estimate.results import _format_diagnostic
+
+    assert _format_diagnostic("ess_bulk_per_second", 37714.2) == "37,714"
+    assert _format_diagnostic("deviance", -5.107e-15) == "0" and _format_diagnostic("aic", 161.27) == "161.3"
+    assert _format_diagnostic("r_hat", 1.0104) == "1.010"
+    html = _key_values([("ess_bulk", 23603.4), ("r_hat", 1.0), ("ess_tail", 9999.6)])
+    assert "23,603" in html and "1.000" in html and "10,000" in html and "e+0" not in html
+    assert "Estimated total: 12,350 (95% credible interval 12,230–12,460)" in Result(
+        "x", "m", 12345, Interval(12225, 12455), 4000).sentence()

@@ -469,15 +469,16 @@ def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_b
     draw(ax_totals, totals, TOTAL_COLOR, "total")
     kinds = table.loc[table["interval_kind"].astype(str) != "", "interval_kind"].unique()
     kind = str(kinds[0]) if len(kinds) == 1 else strata_result.interval_kind
-    title = (f"{strata_result.method} by {' × '.join(by)}: estimate (dot), {level_percent(level)} "
-             f"{interval_name(kind)} interval ({kind}, line), documented count (|)")
+    bound = "lower bound" in set(table.get("estimate_kind", pd.Series(dtype=str)).astype(str))  # Chao's
+    title = (f"{strata_result.method} by {' × '.join(by)}: {'lower bound' if bound else 'estimate'} (dot), "
+             f"{level_percent(level)} {interval_name(kind)} interval ({kind}, line), documented count (|)")
     if left_out:
         title += f"\n{left_out} smaller strata not shown (they are in the totals)"
     ax_strata.set_title(title, fontsize=9)
     not_estimated = int(totals["strata_not_estimated"].iloc[-1]) if "strata_not_estimated" in totals else 0
     note = (f"; {not_estimated} strata not estimated count as their documented number, so no upper limit"
             if not_estimated else "")
-    ax_totals.set_title(f"Totals (summed over strata{note})", fontsize=9)
+    ax_totals.set_title(f"Totals (summed over strata{note}{'; sums of lower bounds' if bound else ''})", fontsize=9)
     ax_totals.set_xlabel("total number of people N", fontsize=8)
     return fig
 
@@ -502,6 +503,10 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
     else:
         table = comparison.table
         observed = comparison.observed if observed is None else observed
+    # methods whose interval comes from their priors (e.g. lists that never overlap): drawn dashed and labelled,
+    # not as an estimate like the others (the sentence and the printed result say so too)
+    results = {} if isinstance(comparison, pd.DataFrame) else comparison.results
+    prior_driven = {label for label, result in results.items() if result.details.get("prior_driven")}
     ok_status = "ok"
     fig, ax = _figure_and_ax(ax, (10, 1.2 + 0.6 * max(len(table), 1)))
     n_rows = len(table)
@@ -529,6 +534,9 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
                 kind = f"{level_percent(row['level'])} {kind}"
         if row.get("estimate_kind") == "lower bound":  # not an estimate of N: a bound below it
             kind = f"{kind}, lower bound" if kind else "lower bound"
+        driven = row["method"] in prior_driven
+        if driven:
+            kind = f"{kind}, from the priors" if kind else "from the priors"
         labels.append(f"{row['method']}\n{kind}" if kind else str(row["method"]))
         if row["status"] != ok_status:
             reason = str(row["reason"]) if row["reason"] else ""
@@ -541,7 +549,7 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
         color = colors(i % 10)
         lower, upper, estimate = float(row["lower"]), float(row["upper"]), float(row["estimate"])
         right = upper if math.isfinite(upper) else x_max
-        ax.hlines(y, lower, right, color=color, linewidth=2.5, zorder=2)
+        ax.hlines(y, lower, right, color=color, linewidth=2.5, zorder=2, linestyles="dashed" if driven else "solid")
         if not math.isfinite(upper):
             ax.annotate("", xy=(x_max, y), xytext=(x_max - 0.03 * (x_max - x_min), y),
                         arrowprops={"arrowstyle": "->", "color": color})
@@ -550,7 +558,8 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
                         textcoords="offset points", ha="left", fontsize=8)
             continue
         ax.plot([estimate], [y], "o", color=color, markersize=7, zorder=3, gid="estimate")
-        ax.annotate(f"{_fmt(estimate)}  [{_fmt(lower)}, {_fmt(upper)}]", xy=(estimate, y), xytext=(0, 7),
+        note = "  (from the priors, not the data)" if driven else ""
+        ax.annotate(f"{_fmt(estimate)}  [{_fmt(lower)}, {_fmt(upper)}]{note}", xy=(estimate, y), xytext=(0, 7),
                     textcoords="offset points", ha="center", fontsize=8)
     ax.set_yticks(ys, labels, fontsize=9)
     ax.set_xlabel("estimated total number of people N")

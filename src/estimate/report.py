@@ -46,7 +46,7 @@ import pandas as pd
 
 from estimate.data import RESERVED_COUNT_NAME, CaptureData
 from estimate.errors import DataError
-from estimate.results import interval_name, level_percent
+from estimate.results import _format_diagnostic, interval_name, level_percent
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -79,7 +79,8 @@ _RCAPTURE_HETEROGENEITY = {
     "chao": "Chao's lower-bound form, which assumes little about the shape of the differences and so tends to "
             "give a lower bound rather than an estimate",
     "poisson2": "a Poisson form that lets the hardest-to-find people weigh more",
-    "darroch": "Darroch's form, which allows strong differences and gives the largest totals of the three",
+    "darroch": "Darroch's form, which allows strong differences between people (its totals are not always the "
+               "largest of the three: on the UK 2013 lists it gives the smallest)",
 }
 
 #: Plain-words assumptions of each registered method (keys are registry names).
@@ -98,15 +99,18 @@ ASSUMPTIONS: dict[str, str] = {
     "chao": (
         "Gives a lower bound, not an estimate. From the numbers of people seen on exactly one and exactly two "
         "lists it bounds how many were seen on none, allowing people to differ in how easy they are to find. "
-        "The true total can be well above it."
+        "It assumes the lists record a given person with the same probability and independently of each other "
+        "(the differences are between people, not lists). The true total can be well above it; if lists "
+        "depend negatively on each other (being on one makes being on another less likely) the 'bound' can "
+        "exceed the true total."
     ),
     "loglinear": (
         "Describes the number of people on each combination of lists with a Poisson log-linear model. Lists may "
         "depend on each other only through the interactions the chosen model includes (the model is picked by "
-        "an information criterion), and the interaction of all lists together is assumed absent, because the "
-        "data cannot tell it apart from the number of people on no list. Models that fit the observed counts "
-        "almost equally well can give very different totals, and the interval does not include the uncertainty "
-        "of choosing the model."
+        "an information criterion when there is more than one to choose from), and the interaction of all lists "
+        "together is assumed absent, because the data cannot tell it apart from the number of people on no list. "
+        "Models that fit the observed counts almost equally well can give very different totals, and when a "
+        "model was chosen the interval does not include the uncertainty of choosing it."
     ),
     "m0": (
         "Every list records people with the same probability, everyone is equally easy to find, and the lists "
@@ -275,8 +279,8 @@ def _key_values(pairs: Sequence[tuple[str, Any]], cls: str = "kv") -> str:
         if isinstance(value, (dict, list)):
             text = json.dumps(value, default=str)
             cell = f"<code>{_e(text)}</code>"
-        elif isinstance(value, float):
-            cell = _e(f"{value:,.4g}")
+        elif isinstance(value, float):  # as the printed result shows it (R-hat 1.010, ESS 23,603)
+            cell = _e(_format_diagnostic(key, value))
         else:
             cell = _e("" if value is None else value)
         rows.append(f"<tr><th>{_e(key)}</th><td>{cell}</td></tr>")
@@ -390,7 +394,8 @@ def _section_method(label: str, result: Result, row: Mapping[str, Any], populati
         (f"estimate of N ({result.estimate_kind})", _num(result.estimate)),
         (interval.describe(), f"{_num(interval.lower)} – {_num(interval.upper)}"),
         ("documented (at least)", _num(result.observed)),
-        ("estimated undocumented", _num(result.undocumented)),
+        ("estimated undocumented" + (" (at least)" if result.estimate_kind == "lower bound" else ""),
+         _num(result.undocumented)),
     ]
     if result.std_error is not None and math.isfinite(result.std_error):
         numbers.append(("standard error", _num(result.std_error, 1)))
@@ -398,6 +403,9 @@ def _section_method(label: str, result: Result, row: Mapping[str, Any], populati
     parts.append(f'<p class="model"><strong>Model:</strong> {_e(result.model)}</p>')
     if name in ASSUMPTIONS:
         parts.append(f'<p class="note"><strong>Assumptions:</strong> {_e(ASSUMPTIONS[name])}</p>')
+    for note in (result.details.get("interval_note"), result.details.get("prior_driven")):
+        if note:  # what the printed result says beside its interval (a searched model's, a prior's)
+            parts.append(f'<p class="note"><strong>Note:</strong> {_e(str(note))}</p>')
     warned = str(row.get("warnings") or "")
     if warned:  # compare joins a method's warnings with "; ", which the messages use too: show them as one text
         parts.append(f'<div class="warning"><strong>Warning:</strong> {_e(warned)}</div>')

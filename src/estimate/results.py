@@ -84,7 +84,8 @@ class Interval:
 
 def _format_diagnostic(key: str, value: float) -> str:
     """R-hat with three decimals (1.004 and 1.000 must not both print as 1: the warning threshold is 1.01), ESS
-    as whole draws, acceptance rates with three decimals, anything else to four significant digits."""
+    as whole draws, acceptance rates with three decimals, anything else to four significant digits — whole
+    numbers from 1,000 up (not 3.771e+04), and 0 for rounding noise below 10⁻⁹ (a deviance of −5e-15)."""
     if not math.isfinite(value):
         return str(value)
     if key == "r_hat":
@@ -93,7 +94,11 @@ def _format_diagnostic(key: str, value: float) -> str:
         return f"{value:,.0f}"
     if key.endswith("accept_rate"):
         return f"{value:.3f}"
-    return f"{value:,.4g}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) < 1e-9:
+        return "0"
+    return f"{value:.4g}"
 
 
 def _fmt(value: float) -> str:
@@ -286,7 +291,7 @@ class Result:
             if not math.isfinite(value) or value == 0:
                 return _fmt(value)
             step = min(10.0 ** max(int(math.floor(math.log10(abs(value)))) - 2, 0), finest)
-            shown = step * round(value / step)
+            shown = step * math.floor(value / step + 0.5)  # halves up, as readers round (5,145 → 5,150)
             return _fmt(max(shown, observed) if value >= observed else shown)
 
         if not math.isfinite(self.estimate):  # e.g. lists that never overlap: no finite estimate exists

@@ -107,6 +107,13 @@ def stratum_seed(seed: int | np.random.SeedSequence | None, key: Sequence[Any]) 
 _RUN_SEED_FILE = "run-seed.json"
 
 
+def _count_text(value: float) -> str:
+    """A total's interval end as the printed results show one: 12,345, ∞ (no upper limit), NaN."""
+    if math.isnan(value):
+        return "NaN"
+    return "∞" if math.isinf(value) else f"{value:,.0f}"
+
+
 def kept_run_seed(cache: Path | None) -> int | None:
     """The seed an earlier unseeded run kept in the cache folder, or None (no folder, no file, or not a seed)."""
     if cache is None or not (cache / _RUN_SEED_FILE).is_file():
@@ -212,9 +219,9 @@ def _read_cache_entry(path: Path, key: tuple[Any, ...]) -> StratumOutcome | None
 def _check_estimable(data: CaptureData, min_lists: int, min_records: int) -> str:
     """Reason the stratum cannot be estimated, or '' if it can."""
     if data.n_lists < min_lists:
-        return f"only {data.n_lists} usable list(s) (need {min_lists})"
+        return f"only {data.n_lists} usable list{'' if data.n_lists == 1 else 's'} (need {min_lists})"
     if data.observed < min_records:
-        return f"only {data.observed} record(s) (need {min_records})"
+        return f"only {data.observed} record{'' if data.observed == 1 else 's'} (need {min_records})"
     if not data.lists_overlap:
         return "no one is on two or more lists: the lists never overlap, so the total is unbounded"
     return ""
@@ -287,7 +294,8 @@ class StrataResult:
                 else "total"
             lines.append(f"  {what}: {total['estimate']:,.0f}  {level_percent(float(total['level']))} "
                          f"{interval_name(str(total['interval_kind']))} interval ({total['interval_kind']}) "
-                         f"{total['lower']:,.0f} – {total['upper']:,.0f}  (documented {int(total['observed']):,})")
+                         f"{_count_text(total['lower'])} – {_count_text(total['upper'])}  "
+                         f"(documented {int(total['observed']):,})")
         table = self.summary()
         shown = table
         if len(table) > 20:

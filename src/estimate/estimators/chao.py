@@ -61,17 +61,18 @@ class ChaoLowerBound(Estimator):
             if not data.lists_overlap:
                 warnings.warn(
                     "chao: no one is on two or more lists (the lists never overlap), so the data do not bound N: "
-                    "the bias-corrected form n + f1(f1 − 1)/2 is arithmetic on the list sizes, not an estimate "
-                    "(kept as details['boundary_estimate']); the estimate and upper limit are reported as infinite",
+                    "the bias-corrected form n + (J − 1)/J · f1(f1 − 1)/2 is arithmetic on the list sizes, not an "
+                    "estimate (kept as details['boundary_estimate']); the estimate and upper limit are reported as "
+                    "infinite",
                     UninformativeDataWarning,
                     stacklevel=3,
                 )
             elif f1 > 0:  # f1 = f2 = 0: everyone is on three or more lists, N̂ = n exactly
                 warnings.warn(
                     "no one is documented by exactly two lists (f2 = 0); Chao's bound uses the bias-corrected "
-                    "form f1(f1 − 1)/2, which is very imprecise, and its interval understates that: it can be "
-                    "narrower than with one person on exactly two lists (f1 = 60: [775, 2,010] at f2 = 0 against "
-                    "[287, 6,438] at f2 = 1), so read it as a rough indication",
+                    "form (J − 1)/J · f1(f1 − 1)/2, which is very imprecise, and its interval understates that: it "
+                    "can be narrower than with one person on exactly two lists (f1 = 60: [775, 2,010] at f2 = 0 "
+                    "against [287, 6,438] at f2 = 1), so read it as a rough indication",
                     UninformativeDataWarning,
                     stacklevel=3,
                 )
