@@ -275,3 +275,25 @@ def test_prior_driven_rows_and_strata_lower_bounds_are_labelled() -> None:
     figure = chao.plot()
     assert "lower bound (dot)" in figure.axes[0].get_title()
     assert "sums of lower bounds" in figure.axes[1].get_title()
+
+
+def test_a_truncated_dga_posterior_says_its_tail_is_not_drawn_and_compare_names_interval_kinds() -> None:
+    """The plot of a dga fit with 4.9% of its posterior past the grid said only "0.3% of draws beyond …"; the
+    compare table's kind column read "95% log-normal" without saying confidence or credible."""
+    import warnings
+
+    import pandas as pd
+
+    import estimate
+    from estimate import CaptureData
+
+    never = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 0, 0], "B": [0, 1, 0], "C": [0, 0, 1],
+                                                      "count": [50, 40, 30]}), count="count")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = estimate.make_estimator("dga", seed=1).fit(never)
+    assert result.diagnostics["truncated_mass"] > 1e-4
+    texts = [text.get_text() for text in result.plot().axes[0].texts]
+    assert any("of the posterior\nbeyond the grid (not drawn)" in text for text in texts)
+    comparison = estimate.compare(estimate.datasets.load("kosovo"), ["chao", "dga"], seed=1)
+    assert "95% confidence (log-normal)" in str(comparison) and "95% credible (equal-tailed)" in str(comparison)

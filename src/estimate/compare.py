@@ -36,7 +36,7 @@ from estimate._checks import check_seed, is_real, seed_record
 from estimate.data import CaptureData
 from estimate.errors import DataError
 from estimate.estimators.base import Estimator, NotApplicable, method_names
-from estimate.results import Result, _jsonable, is_timing_key, level_percent
+from estimate.results import Result, _jsonable, interval_name, is_timing_key, level_percent
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -340,6 +340,13 @@ def _fmt(value: Any) -> str:
     return f"{value:,.0f}"
 
 
+def _kind_text(level: float, kind: str) -> str:
+    """"95% confidence (log-normal)", "95% credible (hdi)", or "95%: no upper limit": what the interval is."""
+    if kind == "none":
+        return f"{level_percent(level)}: no upper limit"
+    return f"{level_percent(level)} {interval_name(kind)} ({kind})"
+
+
 def format_table(table: pd.DataFrame) -> str:
     """A compact human-readable rendering of a comparison table."""
     lines = []
@@ -354,8 +361,8 @@ def format_table(table: pd.DataFrame) -> str:
                 f"[{_fmt(lo)}, {_fmt(hi)}]" if status == OK else ""
                 for lo, hi, status in zip(table["lower"], table["upper"], table["status"], strict=True)
             ],
-            "kind": [f"{level_percent(lvl)} {kind}" if status == OK else "" for lvl, kind, status in
-                     zip(table["level"], table["interval_kind"], table["status"], strict=True)],
+            "kind": [_kind_text(lvl, kind) if status == OK else "" for lvl, kind, status
+                     in zip(table["level"], table["interval_kind"], table["status"], strict=True)],
             "r_hat": table["r_hat"].map(lambda v: "" if v is None or math.isnan(v) else f"{v:.3f}"),
             "ess_bulk": table["ess_bulk"].map(lambda v: "" if v is None or math.isnan(v) else f"{v:,.0f}"),
             "seconds": table["seconds"].map(lambda v: "" if v is None or math.isnan(v) else f"{v:.1f}"),

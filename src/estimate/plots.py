@@ -142,8 +142,13 @@ def plot_posterior(result: Result, ax: Axes | None = None, *, bins: int | None =
         ax.set_ylabel("posterior density")
         ax.set_yticks([])
         tail = float(np.mean(draws > x_max))
-        if tail > 0:
-            ax.annotate(f"{tail:.1%} of draws\nbeyond {_fmt(x_max)}", xy=(1, 0.98), xycoords="axes fraction",
+        cut = float(result.diagnostics.get("truncated_mass") or 0.0)  # dga: posterior mass past its grid of N
+        if tail > 0 or cut > 1e-4:
+            text = f"{tail:.1%} of draws\nbeyond {_fmt(x_max)}" if tail > 0 else ""
+            if cut > 1e-4:  # the draws stop at the grid's end: they understate the tail
+                share = "an unbounded share" if cut >= 1.0 else f"about {cut:.1%}"
+                text += ("\n" if text else "") + f"{share} of the posterior\nbeyond the grid (not drawn)"
+            ax.annotate(text, xy=(1, 0.98), xycoords="axes fraction",
                         ha="right", va="top", fontsize=8, color=OBSERVED_COLOR)
         title = f"{result.method}: posterior of the total N ({len(draws):,} draws)"
     else:

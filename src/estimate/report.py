@@ -331,7 +331,10 @@ def _section_summary(data: CaptureData, info: Mapping[str, Any] | None, pooled_f
         parts.append(f'<p class="note">{_e(replicate_note)}</p>')
     if pooled_from:
         parts.append(f'<p class="note">The data are stratified by {_e(", ".join(pooled_from))}; this report pools '
-                     "all strata into one table.</p>")
+                     "all strata into one table. Where the lists cover the strata unevenly (one list strong in one "
+                     "region, another elsewhere) pooling makes the lists look dependent and can bias every estimate "
+                     "below: estimate each stratum and add them up with <code>estimate fit DATA --strata "
+                     f"{_e(','.join(pooled_from))} --totals all</code>.</p>")
     parts.append(
         f'<p class="big">Documented on at least one list: <strong>{data.observed:,}</strong> people, '
         f"on {data.n_lists} lists, in {data.n_patterns} observed combinations of lists.</p>"
