@@ -46,7 +46,7 @@ from estimate.errors import (
     EstimateWarning,
     UninformativeDataWarning,
 )
-from estimate.results import Interval, Result
+from estimate.results import Interval, Result, _fmt
 
 __all__ = ["fit_strata", "StrataResult", "StratumOutcome", "stratum_seed"]
 
@@ -105,13 +105,6 @@ def stratum_seed(seed: int | np.random.SeedSequence | None, key: Sequence[Any]) 
 
 
 _RUN_SEED_FILE = "run-seed.json"
-
-
-def _count_text(value: float) -> str:
-    """A total's interval end as the printed results show one: 12,345, ∞ (no upper limit), NaN."""
-    if math.isnan(value):
-        return "NaN"
-    return "∞" if math.isinf(value) else f"{value:,.0f}"
 
 
 def kept_run_seed(cache: Path | None) -> int | None:
@@ -294,7 +287,7 @@ class StrataResult:
                 else "total"
             lines.append(f"  {what}: {total['estimate']:,.0f}  {level_percent(float(total['level']))} "
                          f"{interval_name(str(total['interval_kind']))} interval ({total['interval_kind']}) "
-                         f"{_count_text(total['lower'])} – {_count_text(total['upper'])}  "
+                         f"{_fmt(total['lower'])} – {_fmt(total['upper'])}  "
                          f"(documented {int(total['observed']):,})")
         table = self.summary()
         shown = table
