@@ -297,3 +297,27 @@ def test_a_truncated_dga_posterior_says_its_tail_is_not_drawn_and_compare_names_
     assert any("of the posterior\nbeyond the grid (not drawn)" in text for text in texts)
     comparison = estimate.compare(estimate.datasets.load("kosovo"), ["chao", "dga"], seed=1)
     assert "95% confidence (log-normal)" in str(comparison) and "95% credible (equal-tailed)" in str(comparison)
+
+
+def test_the_strata_plot_gives_a_reason_whole_and_dga_draws_are_called_independent() -> None:
+    """Reasons were cut at 70 characters mid-clause ("…never overlap, so the total"); dga's exact draws were
+    captioned as an MCMC trace."""
+    import warnings
+
+    import pandas as pd
+
+    import estimate
+    from estimate import CaptureData
+    from estimate.report import make_report
+
+    rows = [dict(A=a, B=b, C=c, count=n, region=r) for r, table in (
+        ("good", {(1, 0, 0): 60, (0, 1, 0): 50, (0, 0, 1): 40, (1, 1, 0): 20, (1, 0, 1): 15, (0, 1, 1): 12}),
+        ("apart", {(1, 0, 0): 30, (0, 1, 0): 30, (0, 0, 1): 30})) for (a, b, c), n in table.items()]
+    data = CaptureData.from_aggregated(pd.DataFrame(rows), lists=["A", "B", "C"], count="count", strata="region")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = estimate.fit_strata(data, by="region", method="loglinear")
+        texts = [t.get_text() for t in fitted.plot().axes[0].texts]
+        assert "no one is on two or more lists" in texts
+        html = make_report(estimate.datasets.load("kosovo"), methods=["dga"], seed=1)
+    assert "dga: independent draws from the exact posterior" in html

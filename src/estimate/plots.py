@@ -453,7 +453,10 @@ def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_b
             axis.plot([row["observed"]], [y], marker="|", markersize=11, color=OBSERVED_COLOR, gid="observed")
             if not math.isfinite(row["estimate"]):
                 reason = row.get("reason") or "not estimated"
-                axis.annotate(str(reason)[:70], xy=(row["observed"], y), xytext=(6, 0), textcoords="offset points",
+                reason = str(reason)
+                if len(reason) > 70:  # the first clause whole ("…never overlap, so the total is unbounded")
+                    reason = reason.split(": ")[0] if len(reason.split(": ")[0]) <= 70 else reason[:69] + "…"
+                axis.annotate(reason, xy=(row["observed"], y), xytext=(6, 0), textcoords="offset points",
                               va="center", fontsize=7, style="italic", color=OBSERVED_COLOR)
                 continue
             upper = row["upper"] if math.isfinite(row["upper"]) else high * 1.08
@@ -564,8 +567,11 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
             continue
         ax.plot([estimate], [y], "o", color=color, markersize=7, zorder=3, gid="estimate")
         note = "  (from the priors, not the data)" if driven else ""
-        ax.annotate(f"{_fmt(estimate)}  [{_fmt(lower)}, {_fmt(upper)}]{note}", xy=(estimate, y), xytext=(0, 7),
-                    textcoords="offset points", ha="center", fontsize=8)
+        # centred on the estimate, unless that would run off the left edge into the method names
+        near_left = estimate - x_min < 0.2 * (x_max - x_min)
+        ax.annotate(f"{_fmt(estimate)}  [{_fmt(lower)}, {_fmt(upper)}]{note}", xy=(estimate, y),
+                    xytext=(-4 if near_left else 0, 7), textcoords="offset points",
+                    ha="left" if near_left else "center", fontsize=8)
     ax.set_yticks(ys, labels, fontsize=9)
     ax.set_xlabel("estimated total number of people N")
     ax.grid(axis="x", color="0.9")

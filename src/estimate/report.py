@@ -419,7 +419,9 @@ def _section_method(label: str, result: Result, row: Mapping[str, Any], populati
         warnings.simplefilter("ignore")
         parts.append(_figure_html(plots.plot_posterior(result), f"{label}: posterior of N"))
         if result.posterior is not None:
-            parts.append(_figure_html(plots.plot_trace(result), f"{label}: trace and rank plots of N"))
+            kind = ("independent draws from the exact posterior: trace and rank plots of N" if name == "dga"
+                    else "trace and rank plots of N")
+            parts.append(_figure_html(plots.plot_trace(result), f"{label}: {kind}"))
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -607,7 +609,9 @@ def render_report(
         info = datasets.info(source["name"])
     heading = title or (info["title"] if info and info.get("title") else "Multiple-systems estimate")
     table = comparison.table
-    labels = [(str(label), _method_name(str(label), comparison.results.get(label))) for label in table["method"]]
+    # the assumptions of the methods that gave an estimate (a method that did not apply assumed nothing here)
+    labels = [(str(label), _method_name(str(label), comparison.results.get(label)))
+              for label, status in zip(table["method"], table["status"], strict=True) if status == "ok"]
 
     body = [f"<header><h1>{_e(heading)}</h1>",
             '<nav>' + "".join(f'<a href="#{s}">{_e(s.capitalize())}</a>' for s in SECTIONS) + "</nav></header>"]
