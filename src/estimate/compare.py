@@ -36,7 +36,7 @@ from estimate._checks import check_seed, is_real, seed_record
 from estimate.data import CaptureData
 from estimate.errors import DataError
 from estimate.estimators.base import Estimator, NotApplicable, method_names
-from estimate.results import Result, _jsonable, interval_name, is_timing_key, level_percent
+from estimate.results import Result, _jsonable, interval_label, is_timing_key, level_percent
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -342,9 +342,7 @@ def _fmt(value: Any) -> str:
 
 def _kind_text(level: float, kind: str) -> str:
     """"95% confidence (log-normal)", "95% credible (hdi)", or "95%: no upper limit": what the interval is."""
-    if kind == "none":
-        return f"{level_percent(level)}: no upper limit"
-    return f"{level_percent(level)} {interval_name(kind)} ({kind})"
+    return f"{level_percent(level)}: no upper limit" if kind == "none" else interval_label(level, kind)
 
 
 def format_table(table: pd.DataFrame) -> str:

@@ -46,7 +46,7 @@ import pandas as pd
 
 from estimate.data import RESERVED_COUNT_NAME, CaptureData
 from estimate.errors import DataError
-from estimate.results import _format_diagnostic, interval_name, level_percent
+from estimate.results import _format_diagnostic, interval_label
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -440,8 +440,7 @@ def _section_comparison(comparison: Comparison) -> str:
             "lower": table["lower"],
             "upper": table["upper"],
             "interval": [
-                ("no upper limit" if kind == "none" else f"{level_percent(lvl)} {interval_name(kind)} ({kind})")
-                if isinstance(kind, str) and kind else ""
+                interval_label(lvl, kind) if isinstance(kind, str) and kind else ""
                 for lvl, kind in zip(table["level"], table["interval_kind"], strict=True)
             ],
             "R-hat": table["r_hat"].map(lambda v: "" if v is None or math.isnan(v) else f"{v:.3f}"),

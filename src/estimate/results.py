@@ -107,6 +107,12 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def interval_label(level: float, kind: str) -> str:
+    """A table's short name of an interval: "95% credible (hdi)", "95% confidence (log-normal)", or "no upper
+    limit" for kind "none"."""
+    return "no upper limit" if kind == "none" else f"{level_percent(level)} {interval_name(kind)} ({kind})"
+
+
 def level_percent(level: float) -> str:
     """An interval level as a percentage without misleading rounding: 0.95 → "95%", 0.999 → "99.9%"."""
     return f"{round(float(level) * 100, 2):g}%"
