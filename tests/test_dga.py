@@ -337,3 +337,26 @@ def test_model_probabilities_never_exceed_one() -> None:
     data = CaptureData(list(patterns), rng.integers(1, 40, 20), list("ABCDE"))  # (set order: deterministic)
     probability = graph_posterior(data, 2.0**-5).model_probability
     assert probability.max() <= 1.0 and probability.sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_a_posterior_beyond_the_automatic_grid_is_refused_at_once() -> None:
+    """About 10^7 missing people: the automatic grid (capped at 10^7 values of n0) took minutes and then reported
+    the observed count, [n, ∞], as the estimate; a coarse probe now says at once that it cannot reach."""
+    p = 0.3
+    patterns = np.array([x for x in itertools.product([0, 1], repeat=3) if any(x)])
+    expected = 30_000_000 * np.prod(np.where(patterns == 1, p, 1 - p), axis=1)
+    data = CaptureData(patterns, np.round(expected).astype(np.int64), ["A", "B", "C"])
+    missing = 30_000_000 - int(data.counts.sum())  # 10,290,000
+    with pytest.raises(NotApplicable, match=r"median of n0 lies about 10,\d{3},\d{3} .*max_missing of at least about"):
+        DecomposableGraphBMA(seed=1).fit(data)
+    assert missing > dga.AUTO_MAX_GRID
+
+
+def test_the_coarse_probe_agrees_with_the_exact_grid(kosovo: CaptureData) -> None:
+    """The probe's quantiles of n0 (geometric grid, trapezoid rule) against the exact pmf on Kosovo × 10."""
+    scaled = CaptureData(kosovo.patterns, kosovo.counts * 10, list(kosovo.lists))
+    posterior = graph_posterior(scaled, 1 / 16)
+    exact = pmf_quantile(np.arange(posterior.pmf.size), posterior.pmf, [0.5, 0.975])
+    exponents = dga._tail_exponents(posterior.coefficients, posterior.terms)
+    probed = dga._probe_missing_quantiles(posterior.terms, posterior.coefficients, exponents, np.array([0.5, 0.975]))
+    np.testing.assert_allclose(probed, exact, rtol=0.01)

@@ -47,7 +47,10 @@ below 10⁻⁵ of the total or n0 reaches 100 n (at least 10,000, at most 10⁷)
 is hit, a warning is issued if more than 10⁻⁴ of the posterior mass lies beyond the grid: the posterior mean and the
 weights of heavy-tailed graphs are then understated, and a larger bound should be tried.  The quantiles then take the
 tail's estimated share into account: the q-quantile is the grid's q / (1 − tail) quantile, and an interval end that
-lies beyond the grid is reported as ∞ rather than as the grid's last values.
+lies beyond the grid is reported as ∞ rather than as the grid's last values.  Where the cap of 10⁷ points binds
+(10⁵ observed and more), a coarse probe of the posterior (a few thousand geometrically spaced n0) runs first: if
+the posterior median of n0 lies beyond the cap the fit is refused at once as not applicable, with the approximate
+median and the ``max_missing`` that would reach it, instead of spending minutes to report the observed count.
 
 Why δ matters so much
 ---------------------
@@ -112,6 +115,10 @@ AUTO_MIN_CAP = 10_000
 #: grow with the grid (≈ 1 GB and a minute at 10^7 points); at 10^5 observed and more the cap is this, not 100 n,
 #: and the truncation warning says how much mass lies beyond.  An explicit ``max_missing`` is not capped.
 AUTO_MAX_GRID = 10_000_000
+#: Before an automatic grid capped at AUTO_MAX_GRID, the posterior is probed at this many points of n0 ...
+PROBE_POINTS = 4000
+#: ... spread geometrically up to this many times the observed count.
+PROBE_REACH = 1000
 #: Warn when the estimated posterior mass beyond the grid exceeds this share.
 WARN_TAIL_MASS = 1e-4
 #: The stored pmf drops at most this much mass on either side (exact for credible levels up to 1 − 2·10⁻⁸).
@@ -232,6 +239,8 @@ def graph_posterior(data: CaptureData, delta: float, max_missing: int | None = N
     automatic = max_missing is None
     bound = (min(max(AUTO_CAP_FACTOR * int(terms.n), AUTO_MIN_CAP), AUTO_MAX_GRID) if automatic
              else int(max_missing))
+    if automatic and bound == AUTO_MAX_GRID:
+        _refuse_out_of_reach(terms, coefficients, exponents)
     column_lse: list[np.ndarray] = []  # per chunk: log Σ_G p(G, n0 | y) for every n0
     row_lse: list[np.ndarray] = []  # per chunk: log Σ_n0 p(G, n0 | y) over the chunk for every graph
     log_total = -math.inf
@@ -259,6 +268,62 @@ def graph_posterior(data: CaptureData, delta: float, max_missing: int | None = N
     return GraphPosterior(observed=int(terms.n), delta=float(delta), max_missing=pmf.size - 1, pmf=pmf,
                           model_probability=model_probability, tail_mass=tail, automatic_bound=automatic,
                           terms=terms, coefficients=coefficients)
+
+
+def _probe_missing_quantiles(terms: _MarginalTerms, coefficients: np.ndarray, exponents: np.ndarray,
+                             probabilities: np.ndarray) -> np.ndarray:
+    """Approximate quantiles of n0 from the joint posterior on a coarse geometric grid (inf where out of reach).
+
+    ``PROBE_POINTS`` values of n0 spaced evenly in log from 1 to ``PROBE_REACH`` times the observed count (and
+    0), the mass between neighbours by the trapezoid rule, the mass beyond the last point by each graph's power
+    law.  Cheap (a few thousand columns instead of millions): it only decides whether
+    the exact grid can reach the posterior at all.
+    """
+    top = max(PROBE_REACH * terms.n, 10.0 * AUTO_MAX_GRID)
+    n0 = np.unique(np.concatenate([[0.0], np.round(np.geomspace(1.0, top, PROBE_POINTS))]))
+    log_weights = coefficients @ terms.terms(n0) + terms.base(n0)[None, :]
+    log_columns = logsumexp(log_weights, axis=0)
+    log_mass = np.logaddexp(log_columns[:-1], log_columns[1:]) - math.log(2.0) + np.log(np.diff(n0))
+    # beyond the last point each graph's pmf continues as a power law N^e (as in _log_tail, with the local slope
+    # taken between the last two, geometrically spaced, points)
+    last, before = terms.n + n0[-1], terms.n + n0[-2]
+    slope = (log_weights[:, -1] - log_weights[:, -2]) / (math.log(last) - math.log(before))
+    exponent = np.maximum(slope, exponents)
+    log_beyond = (math.inf if np.any(exponent >= -1.0)
+                  else float(logsumexp(log_weights[:, -1] + math.log(last) - np.log(-exponent - 1.0))))
+    log_cells = np.append(log_mass, log_beyond)
+    cumulative = np.exp(np.logaddexp.accumulate(log_cells) - np.logaddexp.reduce(log_cells)) \
+        if math.isfinite(log_beyond) else np.zeros(log_cells.size)
+    ends = np.append(n0[1:], math.inf)
+    return ends[np.minimum(np.searchsorted(cumulative, probabilities), ends.size - 1)]
+
+
+def _refuse_out_of_reach(terms: _MarginalTerms, coefficients: np.ndarray, exponents: np.ndarray) -> None:
+    """NotApplicable when the automatic grid's cap (``AUTO_MAX_GRID``) stops short of the posterior's median.
+
+    With that many people missing the exact grid would take minutes and then report only the observed count
+    (every grid value lies below the posterior's bulk), so say so at once, with an approximate location.
+    """
+    median, upper = _probe_missing_quantiles(terms, coefficients, exponents, np.array([0.5, 0.999]))
+    if median <= AUTO_MAX_GRID:
+        return
+    where = ("beyond any grid (the posterior's tail decays no faster than 1/N)" if math.isinf(median)
+             else f"about {median:,.0f}")
+    advice = (f"give max_missing of at least about {_round_up(1.1 * upper):,} (every integer n0 up to it is "
+              f"evaluated: about a minute and 1 GB per {AUTO_MAX_GRID:,})" if math.isfinite(upper)
+              else "the data do not bound N")
+    raise NotApplicable(
+        f"dga evaluates the posterior at every integer number of missing people n0, and its automatic grid "
+        f"stops at n0 = {AUTO_MAX_GRID:,}; here the posterior median of n0 lies {where} ({terms.n:,.0f} "
+        f"observed), so the grid cannot reach it: {advice}, or use a method whose cost does not grow with N "
+        "(loglinear, lcmcr)"
+    )
+
+
+def _round_up(value: float) -> int:
+    """``value`` rounded up to two significant figures (a bound to suggest, not a result)."""
+    scale = 10 ** max(int(math.floor(math.log10(value))) - 1, 0)
+    return int(math.ceil(value / scale) * scale)
 
 
 def _log_sums(log_weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
