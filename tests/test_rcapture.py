@@ -136,6 +136,20 @@ def test_heterogeneity_models_warn_when_their_mle_does_not_exist(method: str) ->
     assert 114 <= lower <= upper < 200
 
 
+@pytest.mark.parametrize("method", ["mh-poisson2", "mth-poisson2", "mh-darroch", "mth-darroch"])
+def test_sparse_lists_without_an_mle_claim_no_upper_limit_on_either_boundary_path(method: str) -> None:
+    # 2,088 of 300,000 people seen on three sparse lists, nobody on all three: the Poisson2 fits run to the
+    # boundary where exp(β0) lies outside the profile interval, and reported the profile maximum with [n, n + 7]
+    frame = pd.DataFrame({"A": [1, 1, 1, 0, 0], "B": [1, 0, 0, 1, 0], "C": [0, 1, 0, 0, 1],
+                          "count": [3, 2, 556, 945, 582]})
+    data = CaptureData.from_aggregated(frame, count="count")
+    with pytest.warns(UninformativeDataWarning, match="upper limit is reported as ∞"):
+        result = estimate.get_estimator_class(method)().fit(data)
+    assert result.estimate == pytest.approx(2088, abs=1) and result.std_error is None
+    assert result.interval.upper == math.inf and result.interval.kind == "none"
+    assert result.details["boundary_profile_interval"][1] < 2100
+
+
 def test_a_named_model_refuses_parameters_that_would_fit_another(kosovo: CaptureData) -> None:
     # MthChao(heterogeneity="none") fitted Mt and reported it as mth-chao; list_effects="no" counted as True
     for make, words in ((lambda: estimate.get_estimator_class("mth-chao")(heterogeneity="none"), "use method 'mt'"),

@@ -193,16 +193,26 @@ class HeterogeneityModel(Estimator):
             interval = Interval(lower, upper, level=self.level, kind="profile-likelihood")
             if outside_profile_interval(estimate, profile_n, lower, upper, n):
                 # the IRLS coefficients ran off to a boundary (e.g. everyone on every list: Darroch's term → ±∞)
-                # and exp(β0) landed anywhere; the profile likelihood's maximum is the MLE of N
+                # and exp(β0) landed anywhere; the profile likelihood's maximum is the MLE of N.  With a
+                # heterogeneity term and no MLE (very sparse lists: 2,088 of 300,000 people seen, nobody on all
+                # three) that maximum is n and its interval a narrow [n, n + 7]: no upper limit is claimed, as below
+                no_upper_limit = not exists and kind in ("poisson2", "darroch")
                 warnings.warn(
                     f"{self.label()}: the model's fit ran to a boundary of its parameter space (coefficients "
                     f"{max(abs(float(b)) for b in fit.params):.3g} in size) and its N = {estimate:,.1f} lies "
-                    f"outside its own profile-likelihood interval; reporting the profile maximum {profile_n:,.1f}",
+                    f"outside its own profile-likelihood interval; reporting the profile maximum {profile_n:,.1f}"
+                    + ("; the maximum-likelihood estimate does not exist for these counts (e.g. nobody is on every "
+                       "list), so the profile likelihood gives no valid interval: the upper limit is reported as ∞ "
+                       f"(the boundary fit's profile interval, [{lower:,.1f}, {upper:,.1f}], is kept in details). "
+                       "Use a model without the heterogeneity term or a log-linear model" if no_upper_limit else ""),
                     UninformativeDataWarning,
                     stacklevel=3,
                 )
                 details["boundary_estimate"] = estimate
                 estimate, std_error = profile_n, None
+                if no_upper_limit:
+                    details["boundary_profile_interval"] = [lower, upper]
+                    interval = Interval(float(n), math.inf, level=self.level, kind="none")
             elif not exists and kind in ("poisson2", "darroch"):
                 # e.g. three lists and nobody on all three: the heterogeneity coefficient runs off towards −∞ and
                 # N̂ collapses towards the documented count (LogLinear warns in the same situation).  The profile
