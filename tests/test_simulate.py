@@ -303,3 +303,32 @@ def test_a_population_seed_with_another_pool_size_is_recorded_with_it() -> None:
     assert population.seed["pool_size"] == 8
     again = estimate.simulate.scenario("independent", seed=population.seed)
     assert again.data.content_hash() == population.data.content_hash()
+
+
+def test_malformed_designs_raise_data_errors_that_name_the_problem() -> None:
+    """Raw TypeError/ValueError/AttributeError came from deep inside, an out-of-range position was blamed on list
+    order, and the same pair given by name and by position silently multiplied its odds ratios."""
+    three = [0.3, 0.3, 0.3]
+    for bad, words in ((lambda: simulate.dependent(100, three, {(0, 7): 2}), "no list at position 7"),
+                       (lambda: simulate.dependent(100, three, {(-1, 2): 2}), "no list at position -1"),
+                       (lambda: simulate.dependent(100, three, {(0, 1): 2, ("A", "B"): 3}), "pair .* twice"),
+                       (lambda: simulate.dependent(100, three, {0: 2}), "keys are \\(source, target\\) pairs"),
+                       (lambda: simulate.dependent(100, three, {(0, 1, 2): 2}), "keys are"),
+                       (lambda: simulate.dependent(100, three, [(0, 1)]), "must map"),
+                       (lambda: simulate.dependent(100, "abc", {}), "capture_probs must be numbers"),
+                       (lambda: simulate.independent(100, "abc"), "capture_probs must be numbers"),
+                       (lambda: simulate.independent(100, [0.3, [0.3]]), "capture_probs must be numbers")):
+        with pytest.raises(DataError, match=words):
+            bad()
+
+
+def test_strata_draw_from_the_seed_sequences_own_pool_size() -> None:
+    """The strata's child sequences dropped the pool size: SeedSequence(7, pool_size=8) drew the same strata as
+    SeedSequence(7) while its record said otherwise."""
+    sizes = {"north": 300, "south": 200}
+    default = simulate.stratified(sizes, [0.3, 0.4], seed=np.random.SeedSequence(7))
+    other = simulate.stratified(sizes, [0.3, 0.4], seed=np.random.SeedSequence(7, pool_size=8))
+    assert other.seed["pool_size"] == 8
+    assert default.data.content_hash() != other.data.content_hash()
+    again = simulate.stratified(sizes, [0.3, 0.4], seed=other.seed)
+    assert again.data.content_hash() == other.data.content_hash()

@@ -15,7 +15,9 @@ class z_i with probability w_c and, given the class, lists are independent:
 
 This is the data-generating model of the LCMCR estimator (Manrique-Vallier 2016).  With C = 1 lists are
 independent (the Lincoln–Petersen / M_t assumption); with C ≥ 2 catchability is heterogeneous, which induces
-positive apparent dependence between lists.
+apparent dependence between lists: positive between two lists when the classes rank the same way on both (a
+class that is easier to catch on one list is easier on the other, as in every named scenario), negative between
+lists whose classes rank oppositely (Cov(x_j, x_k) = Σ_c w_c (p_cj − p̄_j)(p_ck − p̄_k)).
 
 List dependence (:func:`dependent`).  Lists are drawn in order and list j's log-odds of documenting a person
 shifts by log ψ_ij if list i < j documented them:
@@ -188,7 +190,7 @@ def _child(seq: np.random.SeedSequence, label: str, *, collides: bool = False) -
     key: tuple[int, ...] = (zlib.crc32(encoded),)
     if collides:
         key += (int.from_bytes(hashlib.sha256(encoded).digest()[:8], "little"),)
-    return np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, *key))
+    return np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, *key), pool_size=seq.pool_size)
 
 
 def _generator(seq: np.random.SeedSequence) -> np.random.Generator:
@@ -356,7 +358,7 @@ def independent(
     N: int, capture_probs: Sequence[float] | np.ndarray, *, seed: SeedLike = None, lists: Sequence[str] | None = None
 ) -> SimulatedPopulation:
     """Independent lists with homogeneous catchability: x_ij ~ Bernoulli(p_j) independently."""
-    probs = np.asarray(capture_probs, dtype=float)
+    probs = _probability_vector(capture_probs)
     if probs.ndim != 1:
         raise DataError(f"capture_probs of independent lists must be a (J,) vector, got shape {probs.shape}")
     return latent_class(N, probs, None, seed=seed, lists=lists, design="independent")
@@ -381,16 +383,27 @@ def dependent(
         odds ratio > 1 is positive dependence, < 1 negative.  Several sources of one target multiply.
     """
     N = _check_N(N)
-    base = np.asarray(capture_probs, dtype=float)
+    base = _probability_vector(capture_probs)
     if base.ndim != 1 or len(base) < 2:
         raise DataError(f"capture_probs must be a (J,) vector with J >= 2, got shape {base.shape}")
     _check_probs(base, "capture_probs")
     J = len(base)
     names = _list_names(lists, J)
+    if not isinstance(dependence, Mapping):
+        raise DataError("dependence must map (source, target) pairs of lists to odds ratios, e.g. {('A', 'B'): 3}, "
+                        f"got {type(dependence).__name__}")
     log_or = np.zeros((J, J))
     pairs: list[dict[str, Any]] = []
-    for (source, target), ratio in dependence.items():
+    seen: set[tuple[int, int]] = set()
+    for key, ratio in dependence.items():
+        if not (isinstance(key, tuple) and len(key) == 2):
+            raise DataError(f"dependence keys are (source, target) pairs of lists, e.g. ('A', 'B'); got {key!r}")
+        source, target = key
         i, j = (_list_index(v, names) for v in (source, target))
+        if (i, j) in seen:
+            raise DataError(f"dependence gives the pair ({names[i]!r}, {names[j]!r}) twice (by name and by "
+                            "position?): give one odds ratio per pair")
+        seen.add((i, j))
         if isinstance(ratio, bool) or not isinstance(ratio, (int, float, np.integer, np.floating)):
             raise DataError(f"dependence odds ratio for ({source!r}, {target!r}) must be a number, got {ratio!r}")
         if not (0 <= i < j < J):
@@ -432,7 +445,18 @@ def _list_index(value: Any, names: list[str]) -> int:
         return names.index(value)
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise DataError(f"dependence: a list is given by its name or its 0-based position, got {value!r}")
+    if not 0 <= value < len(names):
+        raise DataError(f"dependence: there is no list at position {value} (0-based positions of the "
+                        f"{len(names)} lists {names} run from 0 to {len(names) - 1})")
     return int(value)
+
+
+def _probability_vector(capture_probs: Any) -> np.ndarray:
+    """``capture_probs`` as a float array, or a DataError naming it (text and ragged rows are not numbers)."""
+    try:
+        return np.asarray(capture_probs, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"capture_probs must be numbers, one per list: {exc}") from None
 
 
 _EXACT_MARGINALS_MAX_LISTS = 20  # the design's marginals sum over 2^J capture patterns
@@ -637,7 +661,8 @@ def _make_scenarios() -> dict[str, Scenario]:
         ),
         (
             "five-class",
-            "5 lists, 5 latent classes (weights 0.35/0.25/0.20/0.12/0.08), class capture levels 0.04–0.55",
+            "5 lists, 5 latent classes (weights 0.35/0.25/0.20/0.12/0.08), class capture levels 0.04–0.55 (each "
+            "list's probability the level × 0.8–1.2: 0.032–0.66)",
             3000,
             "this package",
             lambda N, s: latent_class(N, _FIVE_CLASS_PROBS, _FIVE_CLASS_WEIGHTS, seed=s),
