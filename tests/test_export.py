@@ -184,6 +184,34 @@ def test_strata_json_and_netcdf_round_trips(strata_fit: estimate.StrataResult, t
     _no_temp_files(tmp_path)
 
 
+def test_strata_netcdf_is_arviz_inference_data_per_stratum(strata_fit: estimate.StrataResult, tmp_path: Path) -> None:
+    """--draws-output wrote N (stratum, sample) at the file's root: az.from_netcdf read an empty InferenceData and
+    the chains were gone, so R-hat per stratum could not be checked from the file."""
+    import arviz as az
+
+    strata_fit.to_netcdf(tmp_path / "draws.nc")
+    idata = az.from_netcdf(tmp_path / "draws.nc")
+    N = idata.posterior["N"]
+    keys = [k for k, o in strata_fit.outcomes.items() if o.draws is not None]
+    assert N.dims == ("chain", "draw", "stratum") and N.sizes["stratum"] == len(keys)
+    for i, key in enumerate(keys):
+        np.testing.assert_array_equal(N.isel(stratum=i).values, strata_fit.outcomes[key].draws)
+    assert list(N["region"].values) == [k[0] for k in keys]
+    assert az.rhat(idata, var_names=["N"])["N"].sizes["stratum"] == len(keys)
+
+
+def test_strata_netcdf_of_the_earlier_layout_still_loads(strata_fit: estimate.StrataResult, tmp_path: Path) -> None:
+    from estimate.export import STRATA_ATTR, strata_payload
+
+    legacy = strata_fit.draws_dataset()
+    for name in list(legacy.coords):
+        if name != "stratum":
+            legacy[name] = legacy[name].astype(str)
+    legacy.assign_attrs({STRATA_ATTR: json.dumps(strata_payload(strata_fit))}).to_netcdf(
+        tmp_path / "old.nc", engine="h5netcdf")
+    _assert_same_strata(estimate.load_result(tmp_path / "old.nc"), strata_fit, draws=True)
+
+
 def test_strata_with_replicates_round_trip(tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

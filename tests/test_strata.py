@@ -103,8 +103,8 @@ def test_totals_sum_aligned_draws(stratified: CaptureData, tmp_path: Path) -> No
     result.to_netcdf(tmp_path / "draws.nc")
     import xarray as xr
 
-    with xr.open_dataset(tmp_path / "draws.nc", engine="h5netcdf") as saved:
-        assert saved["N"].shape == (6, FAST["chains"] * FAST["draws"])
+    with xr.open_dataset(tmp_path / "draws.nc", engine="h5netcdf", group="posterior") as saved:
+        assert saved["N"].shape == (FAST["chains"], FAST["draws"], 6)
     total = result.total()
     draws = sum(o.draws.astype(np.int64) for o in result.outcomes.values())
     assert total.loc[0, "estimate"] == pytest.approx(np.median(draws))
@@ -197,8 +197,9 @@ def test_kill_and_resume_gives_byte_identical_output(tmp_path: Path) -> None:
     assert len(list(cache.glob("*.npz"))) == 16
     import xarray as xr
 
-    with xr.open_dataset(tmp_path / "resumed.nc") as resumed, xr.open_dataset(tmp_path / "clean.nc") as clean_draws:
-        assert resumed["N"].shape == (16, 1000)
+    with (xr.open_dataset(tmp_path / "resumed.nc", group="posterior") as resumed,
+          xr.open_dataset(tmp_path / "clean.nc", group="posterior") as clean_draws):
+        assert resumed["N"].shape == (2, 500, 16)
         xr.testing.assert_identical(resumed["N"], clean_draws["N"])
 
 

@@ -187,12 +187,14 @@ def save_strata_result(strata: StrataResult, path: str | Path, fmt: str | None =
     elif suffix in _CSV + _PARQUET:
         _write_table(strata.summary(), path, suffix)
     elif suffix in _NETCDF:
-        dataset = strata.draws_dataset()
-        for name in list(dataset.coords):  # the stratum columns' values, as text (the labels already are)
-            if name != "stratum":
-                dataset[name] = dataset[name].astype(str)
-        dataset = dataset.assign_attrs({STRATA_ATTR: json.dumps(strata_payload(strata))})
-        atomic_write_with(path, lambda tmp: dataset.to_netcdf(tmp, engine="h5netcdf"))
+        from estimate.inference_data import write_netcdf
+
+        idata = strata.to_inference_data()
+        posterior = idata.posterior
+        for name in list(posterior.coords):  # the stratum columns' values, as text (the labels already are)
+            if name not in ("stratum", "chain", "draw"):
+                posterior[name] = posterior[name].astype(str)
+        write_netcdf(idata, path, posterior_attrs={STRATA_ATTR: json.dumps(strata_payload(strata))})
     else:
         raise DataError(f"cannot save a stratified result as {path.name!r}: use a file ending in {_SUFFIXES}")
     return path
@@ -255,12 +257,14 @@ def _load_netcdf(path: Path) -> Result | StrataResult:
             root = root.load()
     except (OSError, ValueError) as exc:
         raise DataError(f"{str(path)!r} is not a netCDF file written by estimate: {exc}") from exc
-    if STRATA_ATTR in root.attrs:
+    if STRATA_ATTR in root.attrs:  # written before the file was InferenceData: N (stratum, sample) at its root
         return _strata_from_netcdf(root)
     from estimate.inference_data import read_netcdf
 
     idata = read_netcdf(path)
     posterior = getattr(idata, "posterior", None)
+    if posterior is not None and STRATA_ATTR in posterior.attrs:
+        return _strata_from_netcdf(posterior)
     if posterior is None or RESULT_ATTR not in posterior.attrs:
         raise DataError(f"{str(path)!r} has no '{RESULT_ATTR}' attribute: it was not written by Result.save")
     payload = json.loads(posterior.attrs.pop(RESULT_ATTR))
@@ -315,7 +319,8 @@ def _strata_from_netcdf(root: Any) -> StrataResult:
     if "N" in root and root.sizes.get("stratum", 0):
         labels = [str(label) for label in root["stratum"].values]
         by_label = dict(zip(stratum_labels(list(shapes)), shapes, strict=True))
+        values = root["N"].transpose("stratum", ...).values  # (stratum, chain, draw), or (stratum, sample)
         for i, label in enumerate(labels):
             key = by_label[label]
-            draws[key] = np.asarray(root["N"].values[i]).reshape(shapes[key])
+            draws[key] = np.asarray(values[i]).reshape(shapes[key])
     return _strata_from_payload(payload, draws)

@@ -28,6 +28,7 @@ __all__ = [
     "RHAT_MAX",
     "ESS_MIN",
     "to_inference_data",
+    "strata_inference_data",
     "interval_from_draws",
     "convergence_diagnostics",
     "convergence_problems",
@@ -87,6 +88,36 @@ def to_inference_data(
     if attrs:  # az.from_dict(attrs=) would put them on every group but not reliably on the posterior's
         idata.posterior.attrs.update({str(k): v for k, v in attrs.items()})
     return idata
+
+
+def strata_inference_data(
+    draws: np.ndarray,
+    labels: Sequence[str],
+    stratum_columns: Mapping[str, Sequence[Any]] | None = None,
+    attrs: Mapping[str, Any] | None = None,
+) -> az.InferenceData:
+    """Posterior draws of N per stratum as InferenceData: ``posterior.N`` with dims (chain, draw, stratum).
+
+    ``draws`` is shaped (stratum, chain, draw); ``labels`` label the strata ("region=north, period=2020"), and
+    ``stratum_columns`` adds each stratum column's values as a coordinate along ``stratum`` (a name that clashes
+    with a dimension or with ``N`` gets a trailing underscore).  ArviZ's functions (``az.summary``,
+    ``az.plot_forest``, ``az.rhat``) then work per stratum.
+    """
+    import xarray as xr
+
+    draws = np.asarray(draws)
+    if draws.ndim != 3:
+        raise ValueError(f"strata draws must be shaped (stratum, chain, draw), got {draws.shape}")
+    coords: dict[str, Any] = {"chain": np.arange(draws.shape[1]), "draw": np.arange(draws.shape[2]),
+                              "stratum": list(labels)}
+    for column, values in (stratum_columns or {}).items():
+        name = column
+        while name in coords or name == "N":  # a stratum column called "stratum", "chain" or "N"
+            name = f"{name}_"
+        coords[name] = ("stratum", list(values))
+    posterior = xr.Dataset({"N": (("chain", "draw", "stratum"), np.moveaxis(draws, 0, -1))}, coords=coords,
+                           attrs={str(k): v for k, v in (attrs or {}).items()})
+    return az.InferenceData(posterior=posterior)
 
 
 def write_netcdf(idata: az.InferenceData, path: Any, *, posterior_attrs: Mapping[str, str] | None = None) -> None:

@@ -365,8 +365,8 @@ class StrataResult:
         shapes = {self.outcomes[k].draws.shape for k in keys}
         if len(shapes) != 1:
             raise DataError(f"strata have posterior draws of different shapes {shapes}; cannot pool them")
-        stacked = np.stack([np.asarray(self.outcomes[k].draws, dtype=np.int64).ravel() for k in keys])
-        return keys, stacked
+        stacked = np.stack([np.asarray(self.outcomes[k].draws, dtype=np.int64) for k in keys])
+        return keys, stacked.reshape(len(keys), -1)
 
     def total(self, by: str | Sequence[str] | None = None, *, level: float | None = None,
               kind: str | None = None) -> pd.DataFrame:
@@ -550,8 +550,26 @@ class StrataResult:
         )
         return data
 
+    def to_inference_data(self):
+        """Posterior draws of N per stratum as ArviZ InferenceData: ``posterior.N`` with dims (chain, draw,
+        stratum), the stratum columns as coordinates along ``stratum`` (imputation replicates pooled along
+        ``draw``).  Strata without draws (not estimable, failed, or a method without draws) are left out."""
+        from estimate.inference_data import strata_inference_data
+
+        keys = [k for k, o in self.outcomes.items() if o.status == STATUS_OK and o.draws is not None]
+        if keys:
+            self._draw_table()  # the same shape for every stratum, or a DataError that says so
+            draws = np.stack([np.asarray(self.outcomes[k].draws, dtype=np.int64) for k in keys])
+        else:
+            draws = np.empty((0, 0, 0), dtype=np.int64)
+        return strata_inference_data(draws, stratum_labels(keys),
+                                     {column: [k[i] for k in keys] for i, column in enumerate(self.by)},
+                                     attrs={"method": self.method, "by": ",".join(self.by)})
+
     def to_netcdf(self, path: str | Path) -> None:
-        """Write the per-stratum draws (atomically) as netCDF, with the full result in its attributes."""
+        """Write the per-stratum draws (atomically) as netCDF, with the full result in its attributes: an
+        InferenceData file (``az.from_netcdf`` reads :meth:`to_inference_data`), loaded back whole by
+        :func:`estimate.load_result`."""
         from estimate.export import save_strata_result
 
         save_strata_result(self, path, fmt="nc")

@@ -57,7 +57,8 @@ def fit(
     dask_workers: int = typer.Option(None, "--dask-workers", help="Start a local dask cluster with N workers."),
     totals: str = typer.Option(None, "--totals", help="Also print totals by these stratum columns, or 'all' "
                                "(alone) for the overall total."),
-    draws_output: Path = typer.Option(None, "--draws-output", help="Write per-stratum posterior draws (netCDF)."),
+    draws_output: Path = typer.Option(None, "--draws-output", help="Write per-stratum posterior draws "
+                                      "(netCDF, ArviZ InferenceData: N by chain, draw, stratum)."),
     result_output: Path = typer.Option(None, "--result-output", help="Write the whole stratified result with its "
                                        "provenance (.json, or .nc with the draws), for `estimate reproduce` and "
                                        "estimate.load_result; any method."),
