@@ -263,14 +263,15 @@ def test_clone_copies_parameters_and_takes_sklearn_get_params() -> None:
 
 def test_estimate_outside_its_profile_interval_is_replaced_by_the_profile_maximum() -> None:
     """Lists B and C never overlap: the all-two-way fit has no MLE and stopped at N = 888, which was printed next
-    to its own profile interval 138–146 ("Estimated total: 888 (95% confidence interval 138–146)")."""
+    to its own profile interval 138–146 ("Estimated total: 888 (95% confidence interval 138–146)").  That
+    interval is itself data-free (the unobserved cell is a free parameter on the boundary): no upper limit."""
     data = CaptureData.from_frame(pd.DataFrame([(1, 0, 0, 50), (0, 1, 0, 40), (0, 0, 1, 30), (1, 1, 0, 10),
                                                 (1, 0, 1, 8)], columns=["A", "B", "C", "count"]))
-    with pytest.warns(UninformativeDataWarning, match="outside its own profile-likelihood interval"):
+    with pytest.warns(UninformativeDataWarning, match="any N from the observed count up"):
         result = LogLinear(terms="all-two-way").fit(data)
-    assert result.interval.lower <= result.estimate <= result.interval.upper
+    assert result.interval.lower <= result.estimate <= result.interval.upper == math.inf
     assert result.estimate == pytest.approx(result.details["profile_estimate"])
-    assert result.details["boundary_estimate"] > result.interval.upper
+    assert result.details["boundary_estimate"] > result.details["boundary_profile_interval"][1]
 
 
 def test_models_without_an_mle_give_an_answer_not_a_statsmodels_error() -> None:
@@ -319,3 +320,42 @@ def test_a_searched_models_interval_says_it_ignores_the_search() -> None:
     assert "interval_note" not in estimate.make_estimator("loglinear", terms="independence").fit(kosovo).details
     two = estimate.make_estimator("loglinear").fit(kosovo.select_lists(["EXH", "ABA"]))
     assert len(two.details["candidates"]) == 1 and "interval_note" not in two.details
+
+
+def _table(counts: dict[str, int]) -> CaptureData:
+    rows = [{**{name: int(bit) for name, bit in zip("ABC", key, strict=True)}, "count": value}
+            for key, value in counts.items()]
+    return CaptureData.from_aggregated(pd.DataFrame(rows), lists=["A", "B", "C"])
+
+
+@pytest.mark.parametrize("scale", [1, 100])
+@pytest.mark.parametrize("counts", [{"100": 50, "010": 40, "001": 30, "101": 9, "011": 7},  # A, B never overlap
+                                    {"010": 40, "001": 30, "110": 12, "011": 7, "111": 3}],  # A inside B
+                         ids=["no-overlap", "subset"])
+def test_a_forced_model_that_leaves_n_undetermined_claims_no_upper_limit(counts: dict[str, int], scale: int) -> None:
+    """All two-way interactions with two lists that never overlap (or one inside the other): on the boundary the
+    fit runs to, the unobserved cell is a free parameter. It reported N = n with [n, n + 7] at any scale of the
+    counts, an interval made by the multinomial coefficient alone, and 'less than 1% … undocumented'."""
+    data = _table({key: value * scale for key, value in counts.items()})
+    with pytest.warns(UninformativeDataWarning, match="any N from the observed count up fits them equally well"):
+        result = LogLinear(terms="all-two-way").fit(data)
+    assert result.interval.upper == math.inf and result.interval.kind == "none" and result.std_error is None
+    assert result.estimate == pytest.approx(data.observed, abs=0.01)
+    lower, upper = result.details["boundary_profile_interval"]
+    assert upper - lower < 8
+    assert "undocumented" not in result.sentence()
+
+
+def test_identifiability_of_the_unobserved_cell_on_the_boundary() -> None:
+    from estimate.estimators.loglinear import design_matrix, full_table, missing_cell_identified
+
+    two_way = [("A", "B"), ("A", "C"), ("B", "C")]
+    for counts, terms, expected in (
+            ({"100": 50, "010": 40, "001": 30, "101": 9, "011": 7}, two_way, False),
+            ({"100": 50, "010": 40, "001": 30, "101": 9, "011": 7}, [("A", "B")], True),
+            ({"100": 40, "110": 30, "101": 20, "111": 10}, two_way, False),  # A has everyone
+            ({"100": 40, "110": 30, "101": 20, "111": 10}, [], True),  # … independence: N̂ = n, determined
+            # nobody on all three: N̂ = n + n111·n100·n010·n001 / (n110·n101·n011) = n, determined
+            ({"100": 40, "010": 30, "001": 20, "110": 10, "101": 8, "011": 6}, two_way, True)):
+        cells, y = full_table(_table(counts))
+        assert missing_cell_identified(design_matrix(cells, ["A", "B", "C"], terms), y[1:]) is expected

@@ -320,7 +320,10 @@ class Result:
                 return (text + f" — but {self.details['prior_driven']}, so this comes from the model's priors, not "
                         "the data: treat the total as unbounded above.")
         fraction = self.undocumented_fraction
-        if math.isfinite(fraction):
+        # an estimate at the documented count with no upper limit (a model that leaves N undetermined) says nothing
+        # about the share undocumented: "less than 1%" would read as a finding
+        # (a lower bound's share stays: "at least 0.30%" holds however far above it the total lies)
+        if math.isfinite(fraction) and (bound or not (fraction < 0.005 and not math.isfinite(interval.upper))):
             if 0 < fraction < 0.005:
                 # a lower bound's share is itself a floor: "at least 0.3%", not "at least less than 1%"
                 share = (f"{100 * fraction:.2f}%" if 100 * fraction >= 0.01 else "a tiny share (under 0.01%)") \

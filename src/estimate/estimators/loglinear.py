@@ -356,6 +356,43 @@ def mle_exists(X: np.ndarray, y: np.ndarray) -> bool:
     return bool(solution.status == 0 and -solution.fun > 1e-7)
 
 
+def missing_cell_identified(X_full: np.ndarray, y: np.ndarray) -> bool:
+    """Whether the model determines the count of the unobserved pattern (row 0 of ``X_full``) when the observable
+    cells' counts ``y`` have no MLE.
+
+    Without an MLE the fit converges to the face of the model on which some cells' fitted counts are 0: the facial
+    set F of the complete table (the unobserved cell given any positive count), the cells that are positive in
+    some z ≥ 0 with Xᵀz = Xᵀy (Fienberg & Rinaldo 2012; found by the linear programme max Σ s_i subject to
+    Xᵀz = Xᵀy, z_i ≥ s_i, 0 ≤ s_i ≤ 1 over the zero cells).  On that face the unobserved cell's fitted count is
+    determined by the others only if its design row lies in the span of the other rows of F; otherwise it is a
+    free parameter, any N ≥ n fits the counts equally well, and the profile likelihood of N falls only through
+    the multinomial coefficient (by about ½ log(2πn) in all), which gave narrow, data-free intervals such as
+    [n, n + 7] for any scale of the counts.
+    """
+    from scipy.optimize import linprog
+
+    X = np.asarray(X_full, dtype=float)
+    complete = np.concatenate([[1.0], np.asarray(y, dtype=float)])
+    face = complete > 0
+    zero = np.flatnonzero(~face)
+    if zero.size:
+        rows, m = X.shape[0], zero.size
+        cost = np.concatenate([np.zeros(rows), -np.ones(m)])
+        a_eq = np.hstack([X.T, np.zeros((X.shape[1], m))])
+        a_ub = np.zeros((m, rows + m))  # s_i − z_i ≤ 0 for the zero cells
+        a_ub[np.arange(m), zero] = -1.0
+        a_ub[np.arange(m), rows + np.arange(m)] = 1.0
+        scale = max(float(complete.max()), 1.0)
+        solution = linprog(cost, A_ub=a_ub, b_ub=np.zeros(m), A_eq=a_eq, b_eq=X.T @ (complete / scale),
+                           bounds=[(0, None)] * rows + [(0, 1)] * m, method="highs")
+        if solution.status != 0:  # cannot tell: keep the model's answer
+            return True
+        face[zero[solution.x[rows:] > 1e-9]] = True
+    others = X[1:][face[1:]]
+    rank = np.linalg.matrix_rank(others) if others.size else 0
+    return int(np.linalg.matrix_rank(np.vstack([others, X[:1]]))) == int(rank)
+
+
 # a fit with a coefficient beyond this size (a factor e^10 ≈ 22,000 in a list effect or odds ratio) is checked with
 # mle_exists: without an MLE Newton drives some coefficients off towards ±∞ (±20 to ±30 where it stops), while
 # sparse data with an MLE keep them moderate even when many fitted counts are tiny
@@ -528,6 +565,7 @@ class LogLinear(Estimator):
         # settles); a large exp(β0) means that only when the MLE does not exist — with one person on both of two
         # lists of 3,000, N̂ ≈ 9e6 is a genuine, finite MLE
         boundary_estimate = None
+        boundary_profile: list[float] | None = None
         unbounded = fit_is_unbounded(chosen.fit.converged, f0, n, chosen.exists)
         if not chosen.exists and not unbounded:
             warnings.warn(
@@ -558,7 +596,26 @@ class LogLinear(Estimator):
         else:
             profile_n, lower, upper = profile_interval(X_full, y, n, self.level, start=chosen.fit.params)
             interval = Interval(lower, upper, level=self.level, kind="profile-likelihood")
-            if outside_profile_interval(estimate, profile_n, lower, upper, n):
+            identified = chosen.exists or missing_cell_identified(X_full, y[1:])
+            if not identified:
+                warnings.warn(
+                    f"log-linear model {self._describe(chosen.terms)}: these counts leave the number of people on "
+                    "no list undetermined under this model (the patterns with no one on them force the fit to a "
+                    "boundary on which the unobserved cell is a free parameter, e.g. two lists that never overlap "
+                    "under an interaction between them): any N from the observed count up fits them equally well, "
+                    "so no upper limit is claimed and the estimate is only the documented count (the boundary "
+                    f"fit's profile interval, [{lower:,.1f}, {upper:,.1f}], comes from the multinomial coefficient "
+                    "alone and is kept in details). Choose a model without the interactions the data cannot "
+                    "support (e.g. the default search)",
+                    UninformativeDataWarning,
+                    stacklevel=4,
+                )
+                boundary_profile = [lower, upper]
+                if outside_profile_interval(estimate, profile_n, lower, upper, n):
+                    boundary_estimate = estimate
+                estimate, std_error = profile_n, None
+                interval = Interval(float(n), math.inf, level=self.level, kind="none")
+            elif outside_profile_interval(estimate, profile_n, lower, upper, n):
                 warnings.warn(
                     f"log-linear model {self._describe(chosen.terms)}: N = {estimate:,.1f} from where the fit "
                     f"stopped lies outside its own profile-likelihood interval; reporting the profile maximum "
@@ -567,8 +624,9 @@ class LogLinear(Estimator):
                     stacklevel=4,
                 )
                 boundary_estimate, estimate, std_error = estimate, profile_n, None
-            warn_if_no_upper_limit(f"log-linear model {self._describe(chosen.terms)}", estimate, upper, self.level,
-                                   stacklevel=4)
+            if identified:
+                warn_if_no_upper_limit(f"log-linear model {self._describe(chosen.terms)}", estimate, upper,
+                                       self.level, stacklevel=4)
         deviance = 2 * float(np.sum(np.where(y[1:] > 0, y[1:] * np.log(np.where(y[1:] > 0, y[1:], 1)
                                                                         / chosen.fit.mu), 0) - (y[1:] - chosen.fit.mu)))
         df = len(y) - 1 - X_full.shape[1]
@@ -581,6 +639,8 @@ class LogLinear(Estimator):
         }
         if unbounded or boundary_estimate is not None:
             details["boundary_estimate"] = boundary_estimate
+        if boundary_profile is not None:
+            details["boundary_profile_interval"] = boundary_profile
         if len(candidates) > 1 and math.isfinite(interval.upper):  # a choice was made
             details["interval_note"] = SELECTION_NOTE
         if candidates:
