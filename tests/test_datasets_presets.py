@@ -167,3 +167,29 @@ def test_terms_of_one_list_are_refused_and_list_names_may_be_an_array() -> None:
             estimate.make_estimator("loglinear", terms=terms).check_params()
     for lists in (np.array(["EXH", "ABA"]), pd.Index(["EXH", "ABA"])):
         estimate.make_estimator("chapman", lists=lists).check_params()
+
+
+def test_preset_paths_and_unreadable_files_get_errors_that_name_them(tmp_path, monkeypatch) -> None:
+    """'~/mine.toml' quoted was not expanded; a folder 'does not exist'; an unreadable file was an internal error
+    (exit 3); model=5 a raw TypeError from pathlib; an unknown parameter did not name the preset file."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "mine.toml").write_text('method = "loglinear"\n')
+    monkeypatch.setenv("HOME", str(home))
+    assert load_preset("~/mine.toml").method == "loglinear"
+    (tmp_path / "folder.toml").mkdir()
+    (tmp_path / "typo.toml").write_text('method = "lcmcr"\n[model]\nKK = 3\n')
+    monkeypatch.chdir(tmp_path)
+    for bad, words in ((lambda: load_preset("folder.toml"), "is a folder"),
+                       (lambda: load_preset("lcmcr-long.toml"), "named 'lcmcr-long', without .toml"),
+                       (lambda: make_estimator(model=5), "name or a TOML file's path, got 5"),
+                       (lambda: make_estimator(model="typo.toml"), r"preset 'typo' \(.*typo.toml\): .*\['KK'\]")):
+        with pytest.raises(DataError, match=words):
+            bad()
+
+    def unreadable(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_text", unreadable)
+    with pytest.raises(DataError, match="cannot be read: Permission denied"):
+        estimate.load_preset("~/mine.toml")

@@ -65,12 +65,19 @@ def _find(name_or_path: str | Path) -> Path:
     """A preset file: a path when it ends in .toml or holds a folder separator (``./mine``, ``models/x``), else a
     bundled preset's name — a file or folder in the working directory that shares a preset's name does not
     replace the preset (a local file of another name is still found)."""
-    candidate = Path(name_or_path)
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise DataError(f"a model preset is a bundled preset's name or a TOML file's path, got {name_or_path!r}")
     text = str(name_or_path)
-    path_like = candidate.suffix == ".toml" or os.sep in text or bool(os.altsep and os.altsep in text)
+    candidate = Path(name_or_path).expanduser()  # '~/mine.toml' quoted (or after --model=) reaches us unexpanded
+    path_like = (candidate.suffix.lower() == ".toml" or os.sep in text or bool(os.altsep and os.altsep in text)
+                 or text.startswith("~"))
     if path_like:
+        if candidate.is_dir():
+            raise DataError(f"preset {text!r} is a folder, not a TOML file")
         if not candidate.is_file():
-            raise DataError(f"preset file {text!r} does not exist")
+            hint = (f" (the bundled preset is named {candidate.stem!r}, without .toml)"
+                    if candidate.stem in preset_names() and not candidate.parent.name else "")
+            raise DataError(f"preset file {text!r} does not exist{hint}")
         return candidate
     for directory in _models_dirs():
         path = directory / f"{text}.toml"
@@ -88,6 +95,8 @@ def load_preset(name_or_path: str | Path) -> Preset:
         text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (some Windows editors) is not TOML
     except UnicodeDecodeError as exc:
         raise DataError(f"preset {str(path)!r} is not UTF-8 text (TOML files must be UTF-8): {exc}") from exc
+    except OSError as exc:  # permissions, a device that cannot be read: an input problem, not an internal error
+        raise DataError(f"preset {str(path)!r} cannot be read: {exc.strerror or exc}") from exc
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -137,12 +146,19 @@ def make_estimator(method: str | None = None, model: str | Path | None = None, *
         params.update(preset.params)
     if method is None:
         raise DataError("give a method (e.g. 'loglinear') or a model preset (e.g. 'lcmcr-default')")
-    cls = get_estimator_class(method)
+    try:
+        cls = get_estimator_class(method)
+    except DataError as exc:
+        if model is None:
+            raise
+        raise DataError(f"preset {preset.name!r} ({preset.path}): {exc}") from exc
     params.update(overrides)  # an explicit None is a value (LogLinear(screen=None) fits every move), not "unset"
     valid = set(cls._param_names())
     unknown = sorted(set(params) - valid)
     if unknown:
-        raise DataError(f"method {method!r} has no parameter(s) {unknown}; valid parameters: {sorted(valid)}")
+        where = (f"preset {preset.name!r} ({preset.path}): " if model is not None
+                 and set(unknown) <= set(preset.params) else "")
+        raise DataError(f"{where}method {method!r} has no parameter(s) {unknown}; valid parameters: {sorted(valid)}")
     if model is not None:
         try:  # a bad value of the preset's own stops here, naming it, not at fit() after the data are read
             cls(**preset.params).check_params()
