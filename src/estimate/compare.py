@@ -169,12 +169,18 @@ def _configure(name: str | None, preset: Any, seed: int, level: float | None) ->
         if "seed" in valid and getattr(preset, "seed", None) is None:
             changes["seed"] = seed
         return preset.clone(**changes) if changes else preset
+    from estimate.presets import load_preset
+
     params: dict[str, Any] = {}
     if isinstance(preset, Mapping):  # models={"lcmcr": {"K": 5}}: parameters instead of a preset
         params, preset = dict(preset), None
     valid = set(get_estimator_class(name)._param_names())
+    # a seed the row sets itself (in its preset or its parameters) is kept, as an estimator object's is: the
+    # derived seed replaced it without a word while the recorded preset text still said seed = 7
+    own_seed = params.get("seed") if "seed" in params else (
+        load_preset(preset).params.get("seed") if preset else None)
     params.update({key: value for key, value in (("seed", seed), ("level", level))
-                   if key in valid and value is not None})
+                   if key in valid and value is not None and not (key == "seed" and own_seed is not None)})
     return make_estimator(name, preset, **params)
 
 
@@ -248,8 +254,9 @@ def compare(
         comma-separated string.
     seed
         Root seed (int, ``SeedSequence`` or a recorded :attr:`Comparison.seed`); each random method gets an
-        independent seed derived from it and its label.  ``None`` draws fresh entropy, recorded in
-        :attr:`Comparison.seed`.
+        independent seed derived from it and its label, unless the row sets its own (an estimator object with a
+        seed, a preset with ``seed = …``, or ``models={"lcmcr": {"seed": 7}}``), which is kept.  ``None`` draws
+        fresh entropy, recorded in :attr:`Comparison.seed`.
     level
         Interval level given to every method that has a ``level`` parameter; by default each method keeps its own
         (0.95, or its preset's).
