@@ -193,3 +193,15 @@ def test_preset_paths_and_unreadable_files_get_errors_that_name_them(tmp_path, m
     monkeypatch.setattr(Path, "read_text", unreadable)
     with pytest.raises(DataError, match="cannot be read: Permission denied"):
         estimate.load_preset("~/mine.toml")
+
+
+def test_a_changed_copy_of_a_bundled_preset_does_not_pass_as_it(tmp_path) -> None:
+    """The README says 'copy one, change it': the copy kept name = "lcmcr-default", so provenance, the report
+    and compare's seeds took it for the bundled preset."""
+    bundled = next(Path(d) for d in estimate.presets._models_dirs()) / "lcmcr-default.toml"
+    text = bundled.read_text().replace("K = 10", "K = 3")
+    (tmp_path / "my-priors.toml").write_text(text)
+    (tmp_path / "lcmcr-default.toml").write_text(text)
+    assert load_preset("lcmcr-default").name == "lcmcr-default"
+    assert load_preset(tmp_path / "my-priors.toml").name == "my-priors (from lcmcr-default)"
+    assert load_preset(tmp_path / "lcmcr-default.toml").name.startswith("lcmcr-default (copy at ")

@@ -119,8 +119,15 @@ def load_preset(name_or_path: str | Path) -> Preset:
             if key in params:
                 raise DataError(f"preset {str(path)!r}: parameter {key!r} is set in two tables")
             params[key] = value
+    name = str(raw.get("name", path.stem))
+    resolved = Path(path).expanduser().resolve()
+    bundled = {d.resolve() for d in _models_dirs()}
+    if name in preset_names() and resolved.parent not in bundled:
+        # a copy of a bundled preset, changed as the README suggests, still says name = "lcmcr-default": it must
+        # not pass as the bundled preset in provenance, reports and compare's seeds
+        name = f"{path.stem} (from {name})" if path.stem != name else f"{name} (copy at {resolved})"
     return Preset(
-        name=str(raw.get("name", path.stem)),
+        name=name,
         method=str(raw["method"]).strip().lower(),  # method names are case-insensitive, as everywhere
         description=str(raw.get("description", "")),
         params=params,
