@@ -205,3 +205,11 @@ def test_a_changed_copy_of_a_bundled_preset_does_not_pass_as_it(tmp_path) -> Non
     assert load_preset("lcmcr-default").name == "lcmcr-default"
     assert load_preset(tmp_path / "my-priors.toml").name == "my-priors (from lcmcr-default)"
     assert load_preset(tmp_path / "lcmcr-default.toml").name.startswith("lcmcr-default (copy at ")
+
+
+def test_choice_values_in_a_preset_are_case_insensitive_as_on_the_command_line(tmp_path) -> None:
+    path = tmp_path / "case.toml"
+    path.write_text('method = "lcmcr"\n[interval]\ninterval = "HDI"\n[sampler]\nsampler = " Gibbs"\n')
+    estimator = make_estimator(model=path)
+    estimator.check_params()
+    assert (estimator.interval, estimator.sampler) == ("hdi", "gibbs")

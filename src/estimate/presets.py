@@ -44,6 +44,10 @@ class Preset:
     path: str = ""
 
 
+#: Parameters whose text values name a choice (case-insensitive, as the CLI's --interval and method names are).
+_CHOICE_KEYS = frozenset({"interval", "sampler", "criterion"})
+
+
 def _models_dirs() -> list[Path]:
     """Where presets live: the package copy (installed wheels) and the source tree's ``models/``."""
     dirs: list[Path] = []
@@ -118,6 +122,8 @@ def load_preset(name_or_path: str | Path) -> Preset:
         for key, value in section.items():
             if key in params:
                 raise DataError(f"preset {str(path)!r}: parameter {key!r} is set in two tables")
+            if key in _CHOICE_KEYS and isinstance(value, str):  # "HDI", "Gibbs", "AIC": as the CLI flags accept
+                value = value.strip().lower()
             params[key] = value
     name = str(raw.get("name", path.stem))
     resolved = Path(path).expanduser().resolve()
