@@ -96,7 +96,7 @@ def test_preset_name_and_full_text_are_recorded(tmp_path: Path, kosovo: estimate
     path.write_text(text)
     estimator = estimate.make_estimator(model=path, seed=1)
     result = estimator.fit(kosovo)
-    assert result.provenance["preset"] == {"name": "quick", "path": str(path), "text": text}
+    assert result.provenance["preset"] == {"name": "quick", "path": str(path), "text": text, "overrides": {"seed": 1}}
     assert result.provenance["params"]["K"] == 3
     # a clone (compare, strata) still knows the preset it came from
     assert estimator.clone(seed=2).fit(kosovo).provenance["preset"]["text"] == text
@@ -197,3 +197,19 @@ def test_in_process_command_line_is_runnable(tmp_path: Path) -> None:
     rerun = [sys.executable, "-m", "estimate", *command[1:-1], f"--output={again}"]
     assert subprocess.run(rerun, capture_output=True, text=True).returncode == 0
     assert json.loads(again.read_text())["estimate"] == json.loads(out.read_text())["estimate"]
+
+
+def test_the_preset_record_says_which_values_were_overridden() -> None:
+    """Provenance held the preset's text (level 0.95, no max_missing) beside the values used, with nothing saying
+    which of them the user changed."""
+    import warnings
+
+    import estimate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = estimate.make_estimator(model="loglinear-aic").fit(estimate.datasets.load("kosovo"))
+        changed = estimate.make_estimator(model="dga-default", seed=3, max_missing=40_000, level=0.9).fit(
+            estimate.datasets.load("kosovo"))
+    assert plain.provenance["preset"]["overrides"] == {}
+    assert changed.provenance["preset"]["overrides"] == {"level": 0.9, "max_missing": 40_000, "seed": 3}

@@ -12,7 +12,8 @@ Every :class:`~estimate.results.Result` (and every :class:`~estimate.strata.Stra
       "method": "lcmcr", "estimator": "LCMCR",
       "params": {"K": 10, ..., "seed": 1},      # get_params(), JSON-ready
       "seed": 1,                                # int, or {"entropy": ..., "spawn_key": [...]}, or None
-      "preset": {"name": "lcmcr-default", "path": ".../lcmcr-default.toml", "text": "<full TOML>"} | None,
+      "preset": {"name": "lcmcr-default", "path": ".../lcmcr-default.toml", "text": "<full TOML>",
+                 "overrides": {"seed": 1}} | None,
       "data": {"content_hash": "<sha256>", "lists": [...], "observed": 4400, "patterns": 15,
                "strata_columns": [], "source": {"kind": "example", "name": "kosovo", ...} | None},
       "command": ["estimate", "fit", ...] | None,       # the command line, when run from the CLI
@@ -259,6 +260,15 @@ def _preset_record(preset: Any) -> dict[str, Any] | None:
     return {"name": preset.name, "path": preset.path, "text": preset.text}
 
 
+def _preset_overrides(preset: Any, estimator: Any) -> dict[str, Any]:
+    """The parameters the fit used that are not the preset's: a value the preset sets, changed, or one it leaves
+    to the estimator's default, given (``make_estimator(model="lcmcr-default", K=2)``, ``--seed``, ``--level``)."""
+    used = params_record(estimator.get_params())
+    defaults = params_record(type(estimator)().get_params())
+    meant = {**defaults, **params_record(dict(preset.params))}
+    return {key: value for key, value in used.items() if key in meant and meant[key] != value}
+
+
 @functools.cache
 def machine() -> dict[str, Any]:
     """CPU model (from /proc/cpuinfo, else :func:`platform.processor`) and logical core count: the timing
@@ -337,6 +347,8 @@ def collect(
             preset = getattr(estimator, "_preset", None)
     record["seed"] = seed_record(seed)
     record["preset"] = _preset_record(preset)
+    if record["preset"] is not None and estimator is not None and not isinstance(preset, (Mapping, str, Path)):
+        record["preset"]["overrides"] = _preset_overrides(preset, estimator)
     if data is not None:
         record["data"] = data_record(data, source)
     elif source is not None:
