@@ -402,3 +402,10 @@ def test_output_to_standard_output_by_name_and_totals_beside_a_pipe(tmp_path: Pa
     os.mkfifo(fifo)
     proc = run_cli("fit", str(sim), "--strata", "stratum", "--method", "loglinear", "--totals", "all", "-o", str(fifo))
     assert proc.returncode == 2 and "is a device or pipe" in proc.stderr
+
+
+def test_a_misspelt_method_in_a_preset_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "bad.toml").write_text('method = "lcmcrr"\n')
+    proc = run_cli("fit", "--example", "kosovo", "--model", str(tmp_path / "bad.toml"))
+    assert proc.returncode == 2
+    assert "preset 'bad'" in proc.stderr and "bad.toml" in proc.stderr and "unknown method 'lcmcrr'" in proc.stderr

@@ -171,8 +171,14 @@ def _accepted(method: str | None, model: str | None, overrides: dict) -> dict:
     """Drop overrides the chosen estimator does not take (e.g. --seed for a closed-form method)."""
     from estimate.estimators.base import get_estimator_class
 
-    name = method if method is not None else load_preset(model).method
-    valid = set(get_estimator_class(name)._param_names())
+    if method is not None:
+        valid = set(get_estimator_class(method)._param_names())
+    else:
+        preset = load_preset(model)
+        try:
+            valid = set(get_estimator_class(preset.method)._param_names())
+        except DataError as exc:  # a method name misspelt in the preset: say which file
+            raise DataError(f"preset {preset.name!r} ({preset.path}): {exc}") from exc
     return {k: v for k, v in overrides.items() if k in valid}
 
 
