@@ -131,7 +131,8 @@ def load_preset(name_or_path: str | Path) -> Preset:
     if name in preset_names() and resolved.parent not in bundled:
         # a copy of a bundled preset, changed as the README suggests, still says name = "lcmcr-default": it must
         # not pass as the bundled preset in provenance, reports and compare's seeds
-        name = f"{path.stem} (from {name})" if path.stem != name else f"{name} (copy at {resolved})"
+        # (not its folder: compare derives seeds from the name, which must not depend on where the file is)
+        name = f"{path.stem} (from {name})" if path.stem != name else f"{name} (local copy)"
     return Preset(
         name=name,
         method=str(raw["method"]).strip().lower(),  # method names are case-insensitive, as everywhere
