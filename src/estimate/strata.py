@@ -358,15 +358,20 @@ class StrataResult:
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def _draw_table(self) -> tuple[list[tuple[Any, ...]], np.ndarray]:
+    def _draw_stack(self) -> tuple[list[tuple[Any, ...]], np.ndarray]:
+        """The strata with draws and their draws of N, shaped (stratum, chain, draw)."""
         keys = [k for k, o in self.outcomes.items() if o.status == STATUS_OK and o.draws is not None]
         if not keys:
-            return [], np.empty((0, 0))
+            return [], np.empty((0, 0, 0), dtype=np.int64)
         shapes = {self.outcomes[k].draws.shape for k in keys}
         if len(shapes) != 1:
             raise DataError(f"strata have posterior draws of different shapes {shapes}; cannot pool them")
-        stacked = np.stack([np.asarray(self.outcomes[k].draws, dtype=np.int64) for k in keys])
-        return keys, stacked.reshape(len(keys), -1)
+        return keys, np.stack([np.asarray(self.outcomes[k].draws, dtype=np.int64) for k in keys])
+
+    def _draw_table(self) -> tuple[list[tuple[Any, ...]], np.ndarray]:
+        """The strata with draws and their draws of N, shaped (stratum, sample)."""
+        keys, stacked = self._draw_stack()
+        return keys, stacked.reshape(len(keys), -1) if keys else np.empty((0, 0))
 
     def total(self, by: str | Sequence[str] | None = None, *, level: float | None = None,
               kind: str | None = None) -> pd.DataFrame:
@@ -556,12 +561,7 @@ class StrataResult:
         ``draw``).  Strata without draws (not estimable, failed, or a method without draws) are left out."""
         from estimate.inference_data import strata_inference_data
 
-        keys = [k for k, o in self.outcomes.items() if o.status == STATUS_OK and o.draws is not None]
-        if keys:
-            self._draw_table()  # the same shape for every stratum, or a DataError that says so
-            draws = np.stack([np.asarray(self.outcomes[k].draws, dtype=np.int64) for k in keys])
-        else:
-            draws = np.empty((0, 0, 0), dtype=np.int64)
+        keys, draws = self._draw_stack()
         return strata_inference_data(draws, stratum_labels(keys),
                                      {column: [k[i] for k in keys] for i, column in enumerate(self.by)},
                                      attrs={"method": self.method, "by": ",".join(self.by)})
