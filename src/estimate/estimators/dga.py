@@ -219,10 +219,15 @@ def _log_tail(log_weights: np.ndarray, end_n0: float, terms: _MarginalTerms, exp
     if rounding > 0.01 and width > 2:
         start_n0 = end_n0 - (width - 1)
         slope = (log_weights[:, -1] - log_weights[:, 0]) / (math.log(total) - math.log(terms.n + start_n0))
-    exponent = np.maximum(slope, exponents)
+    return _log_power_law_tail(log_weights[:, -1], total, np.maximum(slope, exponents))
+
+
+def _log_power_law_tail(log_last: np.ndarray, total: float, exponent: np.ndarray) -> float:
+    """log Σ_G w_G(N_B) N_B / (−e_G − 1): the mass beyond N_B = ``total`` of pmfs continued as power laws N^e_G
+    from their log-weights ``log_last`` there (∞ if some e_G ≥ −1: still rising, or an improper tail)."""
     if np.any(exponent >= -1.0):
         return math.inf
-    return float(logsumexp(log_weights[:, -1] + math.log(total) - np.log(-exponent - 1.0)))
+    return float(logsumexp(log_last + math.log(total) - np.log(-exponent - 1.0)))
 
 
 def _tail_exponents(coefficients: np.ndarray, terms: _MarginalTerms) -> np.ndarray:
@@ -285,12 +290,10 @@ def _probe_missing_quantiles(terms: _MarginalTerms, coefficients: np.ndarray, ex
     log_columns = logsumexp(log_weights, axis=0)
     log_mass = np.logaddexp(log_columns[:-1], log_columns[1:]) - math.log(2.0) + np.log(np.diff(n0))
     # beyond the last point each graph's pmf continues as a power law N^e (as in _log_tail, with the local slope
-    # taken between the last two, geometrically spaced, points)
+    # taken between the last two points, geometrically spaced here)
     last, before = terms.n + n0[-1], terms.n + n0[-2]
     slope = (log_weights[:, -1] - log_weights[:, -2]) / (math.log(last) - math.log(before))
-    exponent = np.maximum(slope, exponents)
-    log_beyond = (math.inf if np.any(exponent >= -1.0)
-                  else float(logsumexp(log_weights[:, -1] + math.log(last) - np.log(-exponent - 1.0))))
+    log_beyond = _log_power_law_tail(log_weights[:, -1], last, np.maximum(slope, exponents))
     log_cells = np.append(log_mass, log_beyond)
     cumulative = np.exp(np.logaddexp.accumulate(log_cells) - np.logaddexp.reduce(log_cells)) \
         if math.isfinite(log_beyond) else np.zeros(log_cells.size)
