@@ -191,49 +191,42 @@ class HeterogeneityModel(Estimator):
         else:
             profile_n, lower, upper = profile_interval(X_full, y, n, self.level, start=fit.params)
             interval = Interval(lower, upper, level=self.level, kind="profile-likelihood")
+            # e.g. three lists and nobody on all three: the heterogeneity coefficient runs off towards −∞ and N̂
+            # collapses towards the documented count (LogLinear warns in the same situation).  The profile
+            # interval's χ² calibration needs an interior maximum: at the boundary it was a narrow [n, n + 8] that
+            # covered the truth in 74% of simulated samples (3 independent lists, N = 200), so no upper limit is
+            # claimed.  (Without a heterogeneity term the boundary is a list that has everyone, and N̂ = n with its
+            # narrow interval is the model's answer: the last case below)
+            no_upper_limit = not exists and kind in ("poisson2", "darroch")
+            no_interval = (f"the upper limit is reported as ∞ (the boundary fit's profile interval, [{lower:,.1f}, "
+                           f"{upper:,.1f}], is kept in details). Use a model without the heterogeneity term or a "
+                           "log-linear model")
             if outside_profile_interval(estimate, profile_n, lower, upper, n):
                 # the IRLS coefficients ran off to a boundary (e.g. everyone on every list: Darroch's term → ±∞)
-                # and exp(β0) landed anywhere; the profile likelihood's maximum is the MLE of N.  With a
-                # heterogeneity term and no MLE (very sparse lists: 2,088 of 300,000 people seen, nobody on all
-                # three) that maximum is n and its interval a narrow [n, n + 7]: no upper limit is claimed, as below
-                no_upper_limit = not exists and kind in ("poisson2", "darroch")
+                # and exp(β0) landed anywhere; the profile likelihood's maximum is the MLE of N (with no MLE, as on
+                # very sparse lists — 2,088 of 300,000 people seen — that maximum is n: no upper limit either)
                 warnings.warn(
                     f"{self.label()}: the model's fit ran to a boundary of its parameter space (coefficients "
                     f"{max(abs(float(b)) for b in fit.params):.3g} in size) and its N = {estimate:,.1f} lies "
                     f"outside its own profile-likelihood interval; reporting the profile maximum {profile_n:,.1f}"
                     + ("; the maximum-likelihood estimate does not exist for these counts (e.g. nobody is on every "
-                       "list), so the profile likelihood gives no valid interval: the upper limit is reported as ∞ "
-                       f"(the boundary fit's profile interval, [{lower:,.1f}, {upper:,.1f}], is kept in details). "
-                       "Use a model without the heterogeneity term or a log-linear model" if no_upper_limit else ""),
+                       f"list), so the profile likelihood gives no valid interval: {no_interval}"
+                       if no_upper_limit else ""),
                     UninformativeDataWarning,
                     stacklevel=3,
                 )
                 details["boundary_estimate"] = estimate
                 estimate, std_error = profile_n, None
-                if no_upper_limit:
-                    details["boundary_profile_interval"] = [lower, upper]
-                    interval = Interval(float(n), math.inf, level=self.level, kind="none")
-            elif not exists and kind in ("poisson2", "darroch"):
-                # e.g. three lists and nobody on all three: the heterogeneity coefficient runs off towards −∞ and
-                # N̂ collapses towards the documented count (LogLinear warns in the same situation).  The profile
-                # interval's χ² calibration needs an interior maximum: at the boundary it was a narrow [n, n + 8]
-                # that covered the truth in 74% of simulated samples (3 independent lists, N = 200), so no upper
-                # limit is claimed.  (Without a heterogeneity term the boundary is a list that has everyone, and N̂ = n
-                # with its narrow interval is the model's answer: the case below)
+            elif no_upper_limit:
                 warnings.warn(
                     f"{self.label()}: the maximum-likelihood estimate does not exist for these counts (the "
                     "observed table lies on the boundary of what the model can fit, e.g. nobody is on every list), "
                     f"so N = {estimate:,.1f} depends on where the iterations stopped (coefficients "
                     f"{max(abs(float(b)) for b in fit.params):.3g} in size) and the profile likelihood gives no "
-                    f"valid interval: the upper limit is reported as ∞ (the boundary fit's profile interval, "
-                    f"[{lower:,.1f}, {upper:,.1f}], is kept in details). Use a model without the heterogeneity "
-                    "term or a log-linear model",
+                    f"valid interval: {no_interval}",
                     UninformativeDataWarning,
                     stacklevel=3,
                 )
-                details["boundary_profile_interval"] = [lower, upper]
-                interval = Interval(float(n), math.inf, level=self.level, kind="none")
-                std_error = None  # the delta method at the boundary fit means no more than its interval
             elif not exists:
                 warnings.warn(
                     f"{self.label()}: the maximum-likelihood estimate does not exist for these counts (the "
@@ -242,6 +235,10 @@ class HeterogeneityModel(Estimator):
                     UninformativeDataWarning,
                     stacklevel=3,
                 )
+            if no_upper_limit:
+                details["boundary_profile_interval"] = [lower, upper]
+                interval = Interval(float(n), math.inf, level=self.level, kind="none")
+                std_error = None  # the delta method at the boundary fit means no more than its interval
             if "boundary_profile_interval" not in details:  # else the warning above has said it
                 warn_if_no_upper_limit(self.label(), estimate, upper, self.level, stacklevel=3)
         details["mle_exists"] = exists
