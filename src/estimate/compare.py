@@ -159,29 +159,18 @@ def _parse_method(spec: str | Estimator, models: Mapping[str, Any] | None) -> tu
 
 def _configure(name: str | None, preset: Any, seed: int, level: float | None) -> Estimator:
     """The estimator for one row: from the registry (and preset or parameter dict), or a given object.  ``level``
-    (when not None) replaces the estimator's or preset's own level."""
-    from estimate.estimators.base import get_estimator_class
+    (when not None) replaces the estimator's or preset's own level.  A seed the row sets itself (an object's, a
+    preset's ``seed = 7``, a parameter dict's) is kept; otherwise the row gets ``seed``."""
     from estimate.presets import make_estimator
 
-    if name is None:  # an estimator object: keep its settings, fill in the seed if it has none, set the level
-        valid = set(preset._param_names())
-        changes: dict[str, Any] = {"level": level} if "level" in valid and level is not None else {}
-        if "seed" in valid and getattr(preset, "seed", None) is None:
-            changes["seed"] = seed
-        return preset.clone(**changes) if changes else preset
-    from estimate.presets import load_preset
-
-    params: dict[str, Any] = {}
-    if isinstance(preset, Mapping):  # models={"lcmcr": {"K": 5}}: parameters instead of a preset
-        params, preset = dict(preset), None
-    valid = set(get_estimator_class(name)._param_names())
-    # a seed the row sets itself (in its preset or its parameters) is kept, as an estimator object's is: the
-    # derived seed replaced it without a word while the recorded preset text still said seed = 7
-    own_seed = params.get("seed") if "seed" in params else (
-        load_preset(preset).params.get("seed") if preset else None)
-    params.update({key: value for key, value in (("seed", seed), ("level", level))
-                   if key in valid and value is not None and not (key == "seed" and own_seed is not None)})
-    return make_estimator(name, preset, **params)
+    if name is not None:  # built from the registry, then configured as a given object is
+        params = dict(preset) if isinstance(preset, Mapping) else {}  # models={"lcmcr": {"K": 5}}
+        preset = make_estimator(name, None if isinstance(preset, Mapping) else preset, **params)
+    valid = set(preset._param_names())
+    changes: dict[str, Any] = {"level": level} if "level" in valid and level is not None else {}
+    if "seed" in valid and getattr(preset, "seed", None) is None:
+        changes["seed"] = seed
+    return preset.clone(**changes) if changes else preset
 
 
 def _seed_label(label: str, name: str | None, preset: Any) -> str:
