@@ -143,6 +143,16 @@ def load_preset(name_or_path: str | Path) -> Preset:
     )
 
 
+def preset_estimator_class(preset: Preset) -> type:
+    """The estimator class a preset configures; an unknown method is a DataError naming the preset's file."""
+    from estimate.estimators.base import get_estimator_class
+
+    try:
+        return get_estimator_class(preset.method)
+    except DataError as exc:
+        raise DataError(f"preset {preset.name!r} ({preset.path}): {exc}") from exc
+
+
 def make_estimator(method: str | None = None, model: str | Path | None = None, **overrides: Any):
     """Build an estimator from a method name and/or a preset, with keyword overrides.
 
@@ -160,12 +170,7 @@ def make_estimator(method: str | None = None, model: str | Path | None = None, *
         params.update(preset.params)
     if method is None:
         raise DataError("give a method (e.g. 'loglinear') or a model preset (e.g. 'lcmcr-default')")
-    try:
-        cls = get_estimator_class(method)
-    except DataError as exc:
-        if model is None:
-            raise
-        raise DataError(f"preset {preset.name!r} ({preset.path}): {exc}") from exc
+    cls = preset_estimator_class(preset) if model is not None else get_estimator_class(method)
     params.update(overrides)  # an explicit None is a value (LogLinear(screen=None) fits every move), not "unset"
     valid = set(cls._param_names())
     unknown = sorted(set(params) - valid)

@@ -22,7 +22,7 @@ from estimate.cli._common import (
 )
 from estimate.errors import DataError
 from estimate.export import NETCDF_SUFFIXES
-from estimate.presets import load_preset, make_estimator, preset_names
+from estimate.presets import load_preset, make_estimator, preset_estimator_class, preset_names
 from estimate.provenance import command_line
 
 
@@ -171,14 +171,8 @@ def _accepted(method: str | None, model: str | None, overrides: dict) -> dict:
     """Drop overrides the chosen estimator does not take (e.g. --seed for a closed-form method)."""
     from estimate.estimators.base import get_estimator_class
 
-    if method is not None:
-        valid = set(get_estimator_class(method)._param_names())
-    else:
-        preset = load_preset(model)
-        try:
-            valid = set(get_estimator_class(preset.method)._param_names())
-        except DataError as exc:  # a method name misspelt in the preset: say which file
-            raise DataError(f"preset {preset.name!r} ({preset.path}): {exc}") from exc
+    cls = get_estimator_class(method) if method is not None else preset_estimator_class(load_preset(model))
+    valid = set(cls._param_names())
     return {k: v for k, v in overrides.items() if k in valid}
 
 
