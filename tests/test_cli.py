@@ -409,3 +409,37 @@ def test_a_misspelt_method_in_a_preset_names_the_file(tmp_path: Path) -> None:
     proc = run_cli("fit", "--example", "kosovo", "--model", str(tmp_path / "bad.toml"))
     assert proc.returncode == 2
     assert "preset 'bad'" in proc.stderr and "bad.toml" in proc.stderr and "unknown method 'lcmcrr'" in proc.stderr
+
+
+def test_set_reads_values_as_a_preset_toml_would() -> None:
+    from estimate.cli._common import parse_settings
+
+    assert parse_settings(["draws=20000", "a_alpha=0.5", "keep_traces=true", "sampler=gibbs", "terms=A:B,B:C",
+                           'lists=["A", "B"]', "screen=none", "interval= hdi "]) == {
+        "draws": 20000, "a_alpha": 0.5, "keep_traces": True, "sampler": "gibbs", "terms": "A:B,B:C",
+        "lists": ["A", "B"], "screen": None, "interval": "hdi"}
+    assert parse_settings(None) == {}
+    for bad, words in ((["draws"], "NAME=VALUE"), (["=5"], "NAME=VALUE"), (["draws="], "NAME=VALUE"),
+                       (["burn-in=5"], "not a parameter name"), (["K=2", "K=3"], "more than once")):
+        with pytest.raises(estimate.DataError, match=words):
+            parse_settings(bad)
+
+
+def test_set_overrides_sampler_settings_and_is_recorded(tmp_path: Path) -> None:
+    """--set NAME=VALUE sets any parameter over the preset (there were no --draws/--burn-in flags); the fit uses
+    it, the provenance lists it among the preset's overrides, and bad names/values are one-line errors."""
+    proc = run_cli("fit", "--example", "kosovo", "--seed", "1", "--set", "draws=60", "--set", "burn_in=100",
+                   "--set", "thinning=2", "--set", "chains=2", "-o", "fit.json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    provenance = json.loads((tmp_path / "fit.json").read_text())["provenance"]
+    assert {k: provenance["params"][k] for k in ("draws", "burn_in", "thinning", "chains")} == {
+        "draws": 60, "burn_in": 100, "thinning": 2, "chains": 2}
+    assert provenance["preset"]["overrides"] == {"draws": 60, "burn_in": 100, "thinning": 2, "chains": 2, "seed": 1}
+    for args, words in ((["--set", "drawz=5"], ["no parameter(s) ['drawz']", "valid parameters"]),
+                        (["--set", "draws=-5"], ["--set", "draws=-5", "integer >= 1"]),
+                        (["--set", "seed=2", "--seed", "2"], ["--seed and --set seed"]),
+                        (["--method", "chapman", "--set", "draws=5"], ["chapman", "no parameter(s) ['draws']"])):
+        refused = run_cli("fit", "--example", "kosovo", *args, cwd=tmp_path)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+        for word in words:
+            assert word in refused.stderr, (word, refused.stderr)

@@ -101,6 +101,35 @@ def split_option(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def parse_settings(items: list[str] | None) -> dict[str, Any]:
+    """``--set NAME=VALUE`` options as estimator parameters.
+
+    VALUE is read as a TOML value, as in a preset file (``20000`` an integer, ``0.5`` a float, ``true`` a boolean,
+    ``["A", "B"]`` a list); anything else is taken as text (``sampler=gibbs``, ``terms=A:B,B:C``), and ``none``
+    is None.  A parameter named twice is refused, as is a NAME that is not an identifier.
+    """
+    import tomllib
+
+    settings: dict[str, Any] = {}
+    for item in items or []:
+        name, sep, raw = item.partition("=")
+        name, raw = name.strip(), raw.strip()
+        if not sep or not name or not raw:
+            raise DataError(f"--set expects NAME=VALUE (e.g. --set draws=20000), got {item!r}")
+        if not name.isidentifier():
+            raise DataError(f"--set {item!r}: {name!r} is not a parameter name (e.g. burn_in, draws, K)")
+        if name in settings:
+            raise DataError(f"--set gives {name!r} more than once")
+        if raw.lower() in ("none", "null"):
+            settings[name] = None
+            continue
+        try:
+            settings[name] = tomllib.loads(f"value = {raw}")["value"]
+        except tomllib.TOMLDecodeError:
+            settings[name] = raw
+    return settings
+
+
 def load_input(
     data: str | None,
     example: str | None,

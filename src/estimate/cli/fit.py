@@ -15,6 +15,7 @@ from estimate.cli._common import (
     emit_frame,
     handles_errors,
     load_input,
+    parse_settings,
     refuse_clobbering,
     resolve_format,
     split_option,
@@ -64,6 +65,9 @@ def fit(
                                        "estimate.load_result; any method."),
     chunk_size: int = typer.Option(None, "--chunk-size", help="Strata per batched kernel call (and per cache "
                                    "flush) at most; default 64 (smaller runs are cut into 8 calls)."),
+    settings: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE", help="Set a parameter of the method "
+                                       "over its preset, e.g. --set draws=20000 --set burn_in=5000 (repeatable; "
+                                       "values as in a preset TOML; an unknown NAME lists the valid ones)."),
 ) -> None:
     """Estimate the total population size with an interval."""
     output = standard_output(output)
@@ -126,6 +130,11 @@ def fit(
         interval = interval.strip().lower()  # as --method: HDI, Equal-tailed
     if interval is not None and interval not in ("equal-tailed", "hdi"):
         raise DataError(f"--interval must be equal-tailed or hdi, got {interval!r}")
+    given = parse_settings(settings)
+    for name, option, value in (("seed", "--seed", seed), ("level", "--level", level),
+                                ("interval", "--interval", interval)):
+        if name in given and value is not None:
+            raise DataError(f"{option} and --set {name}=... both set {name}; give one")
     overrides = {"seed": seed} if seed is not None else {}
     overrides = _accepted(method, model, overrides)
     if level is not None:
@@ -135,7 +144,12 @@ def fit(
             raise DataError(f"--interval chooses among credible intervals of Bayesian methods; "
                             f"{method or load_preset(model).method} gives a confidence interval of its own kind")
         overrides["interval"] = interval
-    estimator = make_estimator(method, model, **overrides)
+    estimator = make_estimator(method, model, **overrides, **given)
+    if given:  # a bad value stops here, naming the option, before the data are split or a sampler starts
+        try:
+            estimator.check_params()
+        except ValueError as exc:
+            raise DataError(f"--set: {exc}") from exc
     if netcdf and not estimator.bayesian:
         raise DataError(f"-o {output}: a .nc file holds posterior draws, and {estimator.name} gives none (an "
                         "estimate with a confidence interval); write .json instead")

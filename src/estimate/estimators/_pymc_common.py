@@ -69,19 +69,18 @@ def _quiet_pymc():
 
 def check_sampler_params(method: str, *, draws: int, tune: int, chains: int, target_accept: float,
                          level: float, interval: str, cores: int | None) -> None:
-    checks = {
-        "draws": is_whole(draws) and draws >= 1,
-        "tune": is_whole(tune) and tune >= 0,
-        "chains": is_whole(chains) and chains >= 1,
-        "target_accept": is_real(target_accept) and 0 < target_accept < 1,
-        "level": is_real(level) and 0 < level < 1,
-        "cores": cores is None or (is_whole(cores) and cores >= 1),
+    checks = {  # name: (value, valid, what it must be)
+        "draws": (draws, is_whole(draws) and draws >= 1, "an integer >= 1"),
+        "tune": (tune, is_whole(tune) and tune >= 0, "an integer >= 0"),
+        "chains": (chains, is_whole(chains) and chains >= 1, "an integer >= 1"),
+        "target_accept": (target_accept, is_real(target_accept) and 0 < target_accept < 1, "in (0, 1)"),
+        "level": (level, is_real(level) and 0 < level < 1, "in (0, 1)"),
+        "cores": (cores, cores is None or (is_whole(cores) and cores >= 1), "None or an integer >= 1"),
     }
-    bad = [name for name, ok in checks.items() if not ok]
+    bad = [name for name, (_, ok, _) in checks.items() if not ok]
     if bad:
-        values = {"draws": draws, "tune": tune, "chains": chains, "target_accept": target_accept,
-                  "level": level, "cores": cores}
-        raise ValueError(f"{method}: invalid parameter(s) " + ", ".join(f"{b}={values[b]!r}" for b in bad))
+        raise ValueError(f"{method}: invalid parameter(s) "
+                         + "; ".join(f"{b}={checks[b][0]!r} (must be {checks[b][2]})" for b in bad))
     if interval not in ("equal-tailed", "hdi"):
         raise ValueError(f"{method}: interval must be 'equal-tailed' or 'hdi', got {interval!r}")
 

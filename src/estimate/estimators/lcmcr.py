@@ -131,24 +131,24 @@ class LCMCR(Estimator):
 
     # ------------------------------------------------------------------ helpers
     def _check_params(self) -> None:
-        checks = {
-            "K": is_whole(self.K) and self.K >= 1,
-            "a_alpha": is_real(self.a_alpha) and self.a_alpha > 0,
-            "b_alpha": is_real(self.b_alpha) and self.b_alpha > 0,
-            "burn_in": is_whole(self.burn_in) and self.burn_in >= 0,
-            "draws": is_whole(self.draws) and self.draws >= 1,
-            "thinning": is_whole(self.thinning) and self.thinning >= 1,
-            "chains": is_whole(self.chains) and self.chains >= 1,
-            "level": is_real(self.level) and 0 < self.level < 1,
-            "keep_traces": isinstance(self.keep_traces, (bool, np.bool_)),
-            "n_threads": self.n_threads is None or (is_whole(self.n_threads) and self.n_threads >= 1),
+        checks = {  # name: (valid, what it must be)
+            "K": (is_whole(self.K) and self.K >= 1, "an integer >= 1"),
+            "a_alpha": (is_real(self.a_alpha) and self.a_alpha > 0, "a number > 0"),
+            "b_alpha": (is_real(self.b_alpha) and self.b_alpha > 0, "a number > 0"),
+            "burn_in": (is_whole(self.burn_in) and self.burn_in >= 0, "an integer >= 0"),
+            "draws": (is_whole(self.draws) and self.draws >= 1, "an integer >= 1"),
+            "thinning": (is_whole(self.thinning) and self.thinning >= 1, "an integer >= 1"),
+            "chains": (is_whole(self.chains) and self.chains >= 1, "an integer >= 1"),
+            "level": (is_real(self.level) and 0 < self.level < 1, "in (0, 1)"),
+            "keep_traces": (isinstance(self.keep_traces, (bool, np.bool_)), "True or False"),
+            "n_threads": (self.n_threads is None or (is_whole(self.n_threads) and self.n_threads >= 1),
+                          "None or an integer >= 1"),
         }
-        bad = [name for name, ok in checks.items() if not ok]
+        bad = [name for name, (ok, _) in checks.items() if not ok]
         if bad:
             raise ValueError(
-                "LCMCR: invalid parameter(s) " + ", ".join(f"{b}={getattr(self, b)!r}" for b in bad)
-                + " (K, burn_in, draws, thinning, chains: integers; a_alpha, b_alpha > 0; level in (0, 1); "
-                "keep_traces: True or False; n_threads: None or an integer >= 1)"
+                "LCMCR: invalid parameter(s) "
+                + "; ".join(f"{b}={getattr(self, b)!r} (must be {checks[b][1]})" for b in bad)
             )
         if self.interval not in ("equal-tailed", "hdi"):
             raise ValueError(f"LCMCR: interval must be 'equal-tailed' or 'hdi', got {self.interval!r}")
