@@ -213,3 +213,7 @@ def test_the_preset_record_says_which_values_were_overridden() -> None:
             estimate.datasets.load("kosovo"))
     assert plain.provenance["preset"]["overrides"] == {}
     assert changed.provenance["preset"]["overrides"] == {"level": 0.9, "max_missing": 40_000, "seed": 3}
+    # the printed result names the preset and what was changed (the text said neither: only the model line)
+    assert "  preset: loglinear-aic\n" in str(plain)
+    assert "  preset: dga-default (overridden: max_missing=40000, level=0.9, seed=3)" in str(changed)
+    assert "preset:" not in str(estimate.make_estimator("chao").fit(estimate.datasets.load("kosovo")))

@@ -357,6 +357,7 @@ class Result:
     def __str__(self) -> str:
         lines = [
             f"{self.method}: {self.model}",
+            *self._preset_lines(),
             f"  observed (at least): {self.observed:,}",
             f"  estimate of N ({self.estimate_kind}): {_fmt(self.estimate)}",
             f"  {self.interval.describe()}: {_fmt(self.interval.lower)} – {_fmt(self.interval.upper)}",
@@ -378,6 +379,15 @@ class Result:
             elif np.isscalar(value):
                 lines.append(f"  {key}: {value}")
         return "\n".join(lines)
+
+    def _preset_lines(self) -> list[str]:
+        """The model preset the fit used, and the values it took instead of the preset's (none without one)."""
+        preset = self.provenance.get("preset") if isinstance(self.provenance, dict) else None
+        if not isinstance(preset, dict) or not preset.get("name"):
+            return []
+        overrides = preset.get("overrides") or {}
+        changed = ", ".join(f"{key}={value!r}" for key, value in overrides.items())
+        return [f"  preset: {preset['name']}" + (f" (overridden: {changed})" if changed else "")]
 
     # ---------------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
