@@ -110,14 +110,22 @@ def strata_inference_data(
         raise ValueError(f"strata draws must be shaped (stratum, chain, draw), got {draws.shape}")
     coords: dict[str, Any] = {"chain": np.arange(draws.shape[1]), "draw": np.arange(draws.shape[2]),
                               "stratum": list(labels)}
-    for column, values in (stratum_columns or {}).items():
-        name = column
-        while name in coords or name == "N":  # a stratum column called "stratum", "chain" or "N"
-            name = f"{name}_"
-        coords[name] = ("stratum", list(values))
+    add_stratum_coords(coords, stratum_columns or {}, reserved=("N",))
     posterior = xr.Dataset({"N": (("chain", "draw", "stratum"), np.moveaxis(draws, 0, -1))}, coords=coords,
                            attrs={str(k): v for k, v in (attrs or {}).items()})
     return az.InferenceData(posterior=posterior)
+
+
+def add_stratum_coords(coords: dict[str, Any], stratum_columns: Mapping[str, Sequence[Any]],
+                       reserved: Sequence[str]) -> None:
+    """Add each stratum column's values to ``coords`` as a coordinate along ``stratum``; a column whose name is
+    already a coordinate (a stratum column called "stratum" or "chain") or ``reserved`` (a variable or dimension
+    name, e.g. "N") gets trailing underscores until it is free."""
+    for column, values in stratum_columns.items():
+        name = column
+        while name in coords or name in reserved:
+            name = f"{name}_"
+        coords[name] = ("stratum", list(values))
 
 
 def write_netcdf(idata: az.InferenceData, path: Any, *, posterior_attrs: Mapping[str, str] | None = None) -> None:

@@ -540,14 +540,12 @@ class StrataResult:
         """Posterior draws of N per stratum as an xarray Dataset (dims stratum, sample) for further pooling."""
         import xarray as xr
 
+        from estimate.inference_data import add_stratum_coords
+
         keys, stacked = self._draw_table()
-        labels = stratum_labels(keys)
-        coords: dict[str, Any] = {"stratum": labels}
-        for i, column in enumerate(self.by):
-            name = column
-            while name in coords or name in ("N", "sample"):  # a stratum column called "stratum" or "N"
-                name = f"{name}_"
-            coords[name] = ("stratum", [k[i] for k in keys])
+        coords: dict[str, Any] = {"stratum": stratum_labels(keys)}
+        add_stratum_coords(coords, {column: [k[i] for k in keys] for i, column in enumerate(self.by)},
+                           reserved=("N", "sample"))
         data = xr.Dataset(
             {"N": (("stratum", "sample"), stacked)},
             coords=coords,
