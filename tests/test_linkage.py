@@ -760,3 +760,25 @@ def test_list_files_keep_distinct_names_and_one_file_is_not_two_lists(tmp_path: 
     assert list(frames) == ["A", "A_2", "A_3"]
     with pytest.raises(DataError, match="given twice"):
         read_lists([tmp_path / "A.csv", tmp_path / "A.csv"])
+
+
+def test_pooled_fit_keeps_the_estimators_level_and_kind(linked) -> None:
+    """fit_linkages replaced the estimator's level by 0.95 (its own default), and each linkage's row was an
+    equal-tailed interval beside an HDI pooled row, with no column saying which was which."""
+    from estimate.estimators.lcmcr import LCMCR
+    from estimate.inference_data import interval_from_draws
+
+    fit = fit_linkages(linked.replicates(), linked.lists, estimator=LCMCR(seed=2, level=0.9, interval="hdi",
+                                                                           **FAST_LCMCR), seed=2)
+    table = fit.summary()
+    assert set(table["level"]) == {0.9} and set(table["interval_kind"]) == {"hdi"}
+    assert (fit.level, fit.interval_kind) == (0.9, "hdi")
+    assert "90% highest-density credible interval" in fit.sentence()
+    first = fit.by_linkage.iloc[0]
+    outcome = next(o for reps in fit.strata_result.replicate_outcomes.values() for o in reps
+                   if str(o.key[-1]) == first["replicate"])
+    expected = interval_from_draws(np.asarray(outcome.draws).ravel(), level=0.9, kind="hdi")
+    assert (first["lower"], first["upper"]) == (expected.lower, expected.upper)
+    again = fit_linkages(linked.replicates(), linked.lists, estimator=LCMCR(seed=2, level=0.9, interval="hdi",
+                                                                             **FAST_LCMCR), seed=2, level=0.8)
+    assert set(again.summary()["level"]) == {0.8} and again.total.iloc[0]["lower"] > fit.total.iloc[0]["lower"]

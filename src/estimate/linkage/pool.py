@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from estimate.errors import DataError
-from estimate.results import level_percent
+from estimate.results import interval_name, level_percent
 
 __all__ = ["LinkageFit", "fit_linkages"]
 
@@ -41,7 +41,7 @@ class LinkageFit:
         The :class:`~estimate.strata.StrataResult` of the pooled fit (per-stratum mixtures).
     by_linkage
         One row per linkage: ``replicate``, ``observed`` (resolved individuals), ``estimate`` (posterior median
-        of the total), ``lower``, ``upper``.
+        of the total), ``lower``, ``upper``, ``level``, ``interval_kind`` (those of the pooled total).
     total
         The pooled total: ``observed`` (mean over linkages), ``estimate``, ``lower``, ``upper``, ``level``,
         ``interval_kind``, ``linkages``.
@@ -53,6 +53,7 @@ class LinkageFit:
     method: str
     strata: tuple[str, ...] = ()
     level: float = 0.95
+    interval_kind: str = "equal-tailed"
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -70,14 +71,14 @@ class LinkageFit:
 
     def summary(self) -> pd.DataFrame:
         """Per-linkage rows followed by the pooled row (``replicate == "pooled"``)."""
-        pooled = self.total.assign(replicate="pooled")[["replicate", "observed", "estimate", "lower", "upper"]]
+        pooled = self.total.assign(replicate="pooled")[list(self.by_linkage.columns)]
         return pd.concat([self.by_linkage, pooled], ignore_index=True)
 
     def sentence(self) -> str:
         row = self.total.iloc[0]
         spread = self.spread
         return (f"Pooled over {spread['linkages']} linkages, the estimated total is {row['estimate']:,.0f} "
-                f"({level_percent(self.level)} {row['interval_kind']} interval "
+                f"({level_percent(self.level)} {_interval_words(str(row['interval_kind']))} "
                 f"{row['lower']:,.0f}–{row['upper']:,.0f}, "
                 f"{self.method}); the linkages alone move the estimate between {spread['estimate_min']:,.0f} and "
                 f"{spread['estimate_max']:,.0f} (resolved individuals {spread['observed_min']:,.0f}–"
@@ -86,9 +87,15 @@ class LinkageFit:
     def to_dict(self) -> dict[str, Any]:
         return {
             "method": self.method, "strata": list(self.strata), "level": self.level,
+            "interval_kind": self.interval_kind,
             "total": _records(self.total)[0], "by_linkage": _records(self.by_linkage), "spread": self.spread,
             "details": self.details,
         }
+
+
+def _interval_words(kind: str) -> str:
+    """As in a result's sentence: "credible interval", "highest-density credible interval"."""
+    return ("highest-density credible" if kind == "hdi" else interval_name(kind)) + " interval"
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -108,7 +115,7 @@ def fit_linkages(
     model: str | None = None,
     estimator: Any = None,
     seed: int | None = None,
-    level: float = 0.95,
+    level: float | None = None,
     **kwargs: Any,
 ) -> LinkageFit:
     """Fit each linkage (per stratum when ``strata`` is given) and pool the posterior draws over linkages.
@@ -127,6 +134,9 @@ def fit_linkages(
         ``bayes-loglinear``, ``pymc-lcmcr``) for the pooled interval.
     seed
         Seed of the fits (per stratum and linkage, derived as in :func:`estimate.fit_strata`).
+    level
+        Interval level of every interval (per linkage and pooled); default: the estimator's (preset's) own.
+        The interval kind (equal-tailed or HDI) is the estimator's.
     **kwargs
         Passed on to :func:`estimate.fit_strata` (``min_records``, ``cache_dir``, ``executor`` ...).
     """
@@ -153,6 +163,7 @@ def fit_linkages(
         raise DataError(f"method {fitted.method!r} gives no posterior draws, so linkages cannot be pooled as a "
                         "mixture; use a Bayesian method (lcmcr, dga, bayes-loglinear)")
 
+    level, kind = fitted.level, fitted.interval_kind
     # per-linkage totals: sum aligned draws over strata within each linkage
     per_linkage: dict[str, list[Any]] = {}
     for reps in fitted.replicate_outcomes.values():
@@ -166,17 +177,17 @@ def fit_linkages(
         observed = sum(o.observed for o in outcomes)
         if ok:
             draws = np.sum(ok, axis=0) + floor
-            interval = interval_from_draws(draws, level=level)
+            interval = interval_from_draws(draws, level=level, kind=kind)
             rows.append({"replicate": label, "observed": observed, "estimate": float(np.median(draws)),
-                         "lower": interval.lower, "upper": interval.upper})
+                         "lower": interval.lower, "upper": interval.upper, "level": level, "interval_kind": kind})
         else:
             rows.append({"replicate": label, "observed": observed, "estimate": math.nan, "lower": math.nan,
-                         "upper": math.nan})
+                         "upper": math.nan, "level": level, "interval_kind": kind})
     by_linkage = pd.DataFrame(rows)
-    total = fitted.total(level=level)
+    total = fitted.total(level=level, kind=kind)
     if not by:
         total = total.drop(columns=[c for c in (_ALL,) if c in total.columns])
     total = total.assign(linkages=len(by_linkage))
     return LinkageFit(strata_result=fitted, by_linkage=by_linkage, total=total, method=fitted.method,
-                      strata=tuple(by), level=level,
+                      strata=tuple(by), level=level, interval_kind=kind,
                       details={"not_estimated": fitted.counts})
