@@ -203,6 +203,11 @@ def test_interval_level_outside_0_1_is_refused_by_every_method(method: str) -> N
 
 def test_levels_are_shown_without_misleading_rounding() -> None:
     assert str(Interval(1.0, 2.0, level=0.999, kind="hdi")).endswith("(99.9% credible interval (hdi))")
+    # two decimals of a percent printed 0.99999 as "100%" and 1e-5 as "0%"
+    assert str(Interval(1.0, 2.0, level=0.99999, kind="profile-likelihood")).endswith(
+        "(99.999% confidence interval (profile-likelihood))")
+    assert str(Interval(1.0, 2.0, level=1e-5, kind="hdi")).endswith("(0.001% credible interval (hdi))")
+    assert str(Interval(1.0, 2.0, level=0.95, kind="hdi")).endswith("(95% credible interval (hdi))")
 
 
 def test_settings_for_a_method_not_compared_are_refused(kosovo) -> None:

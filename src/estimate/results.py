@@ -114,8 +114,9 @@ def interval_label(level: float, kind: str) -> str:
 
 
 def level_percent(level: float) -> str:
-    """An interval level as a percentage without misleading rounding: 0.95 → "95%", 0.999 → "99.9%"."""
-    return f"{round(float(level) * 100, 2):g}%"
+    """An interval level as a percentage without misleading rounding: 0.95 → "95%", 0.999 → "99.9%",
+    0.99999 → "99.999%" (not "100%"); ten significant digits hide only binary noise (0.95 × 100 = 95.00000000000001)."""
+    return f"{float(level) * 100:.10g}%"
 
 
 def _jsonable(value: Any) -> Any:

@@ -52,7 +52,7 @@ from estimate.estimators.poisson_newton import (
     score_statistics,
     wald_statistics,
 )
-from estimate.results import Interval, Result
+from estimate.results import Interval, Result, level_percent
 
 __all__ = ["LogLinear", "fit_poisson_glm", "full_table", "profile_interval"]
 
@@ -158,7 +158,7 @@ def warn_if_no_upper_limit(label: str, estimate: float, upper: float, level: flo
     if math.isfinite(estimate) and not math.isfinite(upper):
         warnings.warn(
             f"{label}: the profile likelihood of N does not fall far enough below its maximum (N = {estimate:,.0f}) "
-            f"up to N = {_PROFILE_CEILING:.0e}: the data give no upper limit at the {level:.0%} level, reported "
+            f"up to N = {_PROFILE_CEILING:.0e}: the data give no upper limit at the {level_percent(level)} level, reported "
             "as infinite",
             UninformativeDataWarning,
             stacklevel=stacklevel + 1,
