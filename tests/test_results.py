@@ -73,6 +73,13 @@ def test_bayesian_result_has_draws_and_recomputes_intervals() -> None:
     inside = int(np.floor(0.9 * ordered.size))
     start = int(np.floor(0.05 * ordered.size))
     assert hdi.kind == "hdi" and hdi.upper - hdi.lower <= ordered[start + inside] - ordered[start] + 1e-9
+    # without arguments: the fit's own level and kind (was always 95% equal-tailed, whatever the fit reported)
+    assert result.credible_interval() == result.interval
+    own = LCMCR(burn_in=500, draws=400, thinning=2, chains=2, seed=3, level=0.8, interval="hdi").fit(
+        datasets.load("kosovo"))
+    assert own.credible_interval() == own.interval and own.interval.level == 0.8 and own.interval.kind == "hdi"
+    assert own.credible_interval(kind="equal-tailed").level == 0.8
+    assert own.credible_interval(0.95).kind == "hdi"
 
 
 def test_sentence_of_a_lower_bound_and_of_an_hdi_says_what_they_are() -> None:

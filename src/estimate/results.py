@@ -242,10 +242,15 @@ class Result:
                              "read from .json, which keeps summaries only: its .nc file keeps the draws)")
         return np.asarray(self.posterior.posterior["N"].values)
 
-    def credible_interval(self, level: float = 0.95, kind: str = "equal-tailed") -> Interval:
+    def credible_interval(self, level: float | None = None, kind: str | None = None) -> Interval:
         """Credible interval of N at another level or kind (``"equal-tailed"`` or ``"hdi"``): from the exact
-        posterior pmf when the result carries one (dga), else from the posterior draws."""
+        posterior pmf when the result carries one (dga), else from the posterior draws.  ``level`` and ``kind``
+        default to those of the fit's own interval (``result.interval``), equal-tailed when it has none."""
         from estimate.inference_data import interval_from_draws
+
+        level = self.interval.level if level is None else level
+        if kind is None:
+            kind = self.interval.kind if self.interval.kind in ("equal-tailed", "hdi") else "equal-tailed"
 
         if "pmf" in self.details and "pmf_first_N" in self.details:
             from estimate.estimators.dga import credible_interval
