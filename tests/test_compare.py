@@ -326,3 +326,17 @@ def test_a_rows_own_seed_in_its_preset_or_parameters_is_kept(tmp_path, kosovo) -
     assert first.provenance["params"]["seed"] == second.provenance["params"]["seed"] == 7
     assert first.estimate == second.estimate
     assert next(iter(by_params.results.values())).provenance["params"]["seed"] == 7
+
+
+def test_interval_kind_reaches_every_bayesian_method(kosovo: CaptureData) -> None:
+    """compare and report took a level for every method but no interval kind: an HDI needed a preset per method."""
+    comparison = _quiet_compare(kosovo, ["loglinear", "lcmcr"], seed=3, level=0.9, interval="HDI",
+                                models={"lcmcr": QUICK_LCMCR})
+    kinds = dict(zip(comparison.table["method"], comparison.table["interval_kind"], strict=True))
+    assert kinds == {"loglinear": "profile-likelihood", "lcmcr": "hdi"}
+    lcmcr = comparison.results["lcmcr"]
+    assert lcmcr.interval == lcmcr.credible_interval(0.9, "hdi")
+    with pytest.raises(estimate.DataError, match="interval must be 'equal-tailed' or 'hdi'"):
+        estimate.compare(kosovo, ["lcmcr"], interval="shortest")
+    result = CliRunner().invoke(app, ["compare", "--example", "kosovo", "--methods", "chao", "--interval", "x"])
+    assert result.exit_code == 2 and "--interval must be" in result.output

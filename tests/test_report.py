@@ -219,3 +219,14 @@ def test_comparison_table_marks_lower_bounds_and_unbounded_intervals() -> None:
         html = _section_comparison(compare(apart, ["chapman"], seed=1))
     assert "no upper limit" in html and "confidence (none)" not in html
 
+
+
+def test_report_interval_kind_reaches_bayesian_methods(kosovo) -> None:
+    from estimate.estimators.rcapture import Mt
+    from estimate.report import make_report
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        html = make_report(kosovo, [Mt(), "dga"], seed=1, interval="hdi")
+    assert "95% credible (hdi)" in html and "95% confidence (profile-likelihood)" in html
+    assert "credible (equal-tailed)" not in html

@@ -75,6 +75,19 @@ def check_seed(seed: Any, owner: str) -> None:
                      f"got {seed!r}{hint}")
 
 
+def check_interval_kind(kind: Any, option: str = "interval") -> str | None:
+    """A requested credible-interval kind, ``"equal-tailed"`` or ``"hdi"`` in any case and spacing ("HDI"), or
+    None for "each method's own"; a DataError naming ``option`` otherwise."""
+    from estimate.errors import DataError
+
+    if kind is None:
+        return None
+    normalised = kind.strip().lower() if isinstance(kind, str) else kind
+    if normalised not in ("equal-tailed", "hdi"):
+        raise DataError(f"{option} must be 'equal-tailed' or 'hdi', got {kind!r}")
+    return normalised
+
+
 def as_seed_sequence(seed: Any) -> np.random.SeedSequence:
     """``seed`` (None, int or SeedSequence) as a SeedSequence that has spawned nothing yet.
 

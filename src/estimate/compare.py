@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from estimate._checks import check_seed, is_real, seed_record
+from estimate._checks import check_interval_kind, check_seed, is_real, seed_record
 from estimate.data import CaptureData
 from estimate.errors import DataError
 from estimate.estimators.base import Estimator, NotApplicable, method_names
@@ -157,9 +157,11 @@ def _parse_method(spec: str | Estimator, models: Mapping[str, Any] | None) -> tu
     return text, name, preset
 
 
-def _configure(name: str | None, preset: Any, seed: int, level: float | None) -> Estimator:
+def _configure(name: str | None, preset: Any, seed: int, level: float | None,
+               interval: str | None = None) -> Estimator:
     """The estimator for one row: from the registry (and preset or parameter dict), or a given object.  ``level``
-    (when not None) replaces the estimator's or preset's own level.  A seed the row sets itself (an object's, a
+    (when not None) replaces the estimator's or preset's own level, and ``interval`` the credible-interval kind
+    of a Bayesian method (a frequentist one keeps its own kind of interval).  A seed the row sets itself (an object's, a
     preset's ``seed = 7``, a parameter dict's) is kept; otherwise the row gets ``seed``."""
     from estimate.presets import make_estimator
 
@@ -168,6 +170,8 @@ def _configure(name: str | None, preset: Any, seed: int, level: float | None) ->
         preset = make_estimator(name, None if isinstance(preset, Mapping) else preset, **params)
     valid = set(preset._param_names())
     changes: dict[str, Any] = {"level": level} if "level" in valid and level is not None else {}
+    if "interval" in valid and interval is not None:
+        changes["interval"] = interval
     if "seed" in valid and getattr(preset, "seed", None) is None:
         changes["seed"] = seed
     return preset.clone(**changes) if changes else preset
@@ -227,6 +231,7 @@ def compare(
     seed: int | np.random.SeedSequence | None = None,
     level: float | None = None,
     models: Mapping[str, str | Path | Mapping[str, Any]] | None = None,
+    interval: str | None = None,
 ) -> Comparison:
     """Fit every method to ``data``; rows for methods that do not apply or fail say why instead of raising.
 
@@ -249,6 +254,9 @@ def compare(
     level
         Interval level given to every method that has a ``level`` parameter; by default each method keeps its own
         (0.95, or its preset's).
+    interval
+        Credible-interval kind, ``"equal-tailed"`` or ``"hdi"``, for every Bayesian method; frequentist methods keep
+        their own kind of confidence interval.  By default each method keeps its own (its preset's).
     models
         Preset (name or TOML path) or a dict of parameters per method name, used when a method is given without
         ``:preset``; e.g. ``{"lcmcr": "lcmcr-long", "bayes-loglinear": {"chains": 2}}``.
@@ -268,6 +276,7 @@ def compare(
         )
     if level is not None and not (is_real(level) and 0 < level < 1):
         raise DataError(f"level must be between 0 and 1, got {level!r}")
+    interval = check_interval_kind(interval)
     if isinstance(methods, str):
         methods = [m for m in methods.split(",") if m.strip()]
     if not methods:
@@ -298,7 +307,8 @@ def compare(
             suffix = f"#{seen[label]}"
         else:
             seen[label] = 1
-        estimator = _configure(name, preset, _method_seed(root, _seed_label(label, name, preset) + suffix), level)
+        estimator = _configure(name, preset, _method_seed(root, _seed_label(label, name, preset) + suffix), level,
+                               interval)
         label += suffix
         estimator.check_params()
         configured.append((label, estimator))

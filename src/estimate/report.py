@@ -179,6 +179,7 @@ def make_report(
     *,
     seed: int | None = None,
     level: float | None = None,
+    interval: str | None = None,
     title: str | None = None,
     population: str | None = None,
     command: Sequence[str] | None = None,
@@ -191,6 +192,7 @@ def make_report(
     multiple-imputation replicates (one of the stratum columns): they differ only in imputed stratum fields, so
     pooled over strata every replicate holds the same lists and the report uses one — summing them as strata
     would count everyone once per replicate.  Replicates whose capture histories differ are refused.
+    ``level`` and ``interval`` (``"equal-tailed"`` or ``"hdi"``) are passed to :func:`estimate.compare`.
     ``population`` names who is counted in the sentences ("deaths").  With ``output`` the HTML is also written
     there atomically.  Returns the HTML.
     """
@@ -218,7 +220,7 @@ def make_report(
             raise DataError(f"none of the default methods {list(DEFAULT_METHODS)} applies to {data.n_lists} lists; "
                             "give --methods")
     started = provenance.now()
-    comparison = compare(data, methods, seed=seed, level=level)
+    comparison = compare(data, methods, seed=seed, level=level, interval=interval)
     record = provenance.collect(seed=comparison.seed, data=data, command=command, started=started,
                                 finished=provenance.now(), source=source)
     page = render_report(data, comparison, title=title, provenance=record, population=population,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from estimate._checks import check_interval_kind
 from estimate.cli import app
 from estimate.cli._common import (
     check_output_path,
@@ -37,6 +38,9 @@ def compare(
     seed: int = typer.Option(None, "--seed", help="Root random seed; each method gets its own seed from it."),
     level: float = typer.Option(None, "--level", help="Interval level for every method (default: each method's "
                                 "own, 0.95 unless its preset says otherwise)."),
+    interval: str = typer.Option(None, "--interval", help="Credible interval of every Bayesian method: "
+                                 "equal-tailed or hdi (default: each method's own; frequentist methods keep "
+                                 "their own kind)."),
     fmt: str = typer.Option(None, "--format", help="table, json, csv or parquet (default: from the --output "
                            "extension, else table)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write the comparison to this file (atomically)."),
@@ -57,6 +61,7 @@ def compare(
     refuse_clobbering({"--output": output, "--plot": plot}, [data])
     if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise DataError(f"--plot {str(plot)!r}: give a .png, .svg or .pdf file")
+    interval = check_interval_kind(interval, "--interval")
     capture = load_input(data, example, lists=lists, count=count, strict=strict)
     if methods is None:  # chapman never applies to 3+ lists, nor a latent-class model to 2: the report's choice
         from estimate.report import default_methods
@@ -64,7 +69,7 @@ def compare(
         chosen = default_methods(capture)
         if not chosen:
             raise DataError(f"none of the default methods applies to {capture.n_lists} lists; give --methods")
-    comparison = run_compare(capture, chosen, seed=seed, level=level)
+    comparison = run_compare(capture, chosen, seed=seed, level=level, interval=interval)
     if plot is not None:
         figure = comparison.plot()
         suffix = plot.suffix.lower().lstrip(".")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from estimate._checks import check_interval_kind
 from estimate.cli import app
 from estimate.cli._common import (
     announce_drawn_seed,
@@ -126,10 +127,7 @@ def fit(
     capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict)
     if level is not None and not 0 < level < 1:
         raise DataError(f"--level must be in (0, 1), e.g. 0.95; got {level:g}")
-    if interval is not None:
-        interval = interval.strip().lower()  # as --method: HDI, Equal-tailed
-    if interval is not None and interval not in ("equal-tailed", "hdi"):
-        raise DataError(f"--interval must be equal-tailed or hdi, got {interval!r}")
+    interval = check_interval_kind(interval, "--interval")  # as --method: HDI, Equal-tailed
     given = parse_settings(settings)
     for name, option, value in (("seed", "--seed", seed), ("level", "--level", level),
                                 ("interval", "--interval", interval)):

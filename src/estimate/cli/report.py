@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from estimate._checks import check_interval_kind
 from estimate.cli import app
 from estimate.cli._common import check_output_path, handles_errors, load_input, refuse_clobbering, split_option
 from estimate.errors import DataError
@@ -30,6 +31,9 @@ def report(
     seed: int = typer.Option(None, "--seed", help="Root random seed; each method gets its own seed from it."),
     level: float = typer.Option(None, "--level", help="Interval level for every method (default: each "
                                 "method's or preset's own, 0.95 unless a preset says otherwise)."),
+    interval: str = typer.Option(None, "--interval", help="Credible interval of every Bayesian method: "
+                                 "equal-tailed or hdi (default: each method's own; frequentist methods keep "
+                                 "their own kind)."),
     title: str = typer.Option(None, "--title", help="Report title (default: the dataset's title)."),
     population: str = typer.Option(None, "--population",
                                    help="Who is counted, for the sentences (e.g. 'deaths', 'victims')."),
@@ -50,8 +54,9 @@ def report(
     if replicate is not None and replicate in (split_option(strata) or []):
         raise DataError(f"column {replicate!r} cannot be both a --strata column and the --replicate column")
     all_strata = ",".join(filter(None, [strata, replicate])) or None
+    interval = check_interval_kind(interval, "--interval")
     capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict)
-    make_report(capture, chosen, seed=seed, level=level, title=title, population=population,
+    make_report(capture, chosen, seed=seed, level=level, interval=interval, title=title, population=population,
                 command=command_line(), output=output, replicate=replicate)
     typer.echo(f"wrote {output}", err=True)
 

@@ -158,8 +158,8 @@ def warn_if_no_upper_limit(label: str, estimate: float, upper: float, level: flo
     if math.isfinite(estimate) and not math.isfinite(upper):
         warnings.warn(
             f"{label}: the profile likelihood of N does not fall far enough below its maximum (N = {estimate:,.0f}) "
-            f"up to N = {_PROFILE_CEILING:.0e}: the data give no upper limit at the {level_percent(level)} level, reported "
-            "as infinite",
+            f"up to N = {_PROFILE_CEILING:.0e}: the data give no upper limit at the {level_percent(level)} level, "
+            "reported as infinite",
             UninformativeDataWarning,
             stacklevel=stacklevel + 1,
         )
