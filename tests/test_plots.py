@@ -319,5 +319,10 @@ def test_the_strata_plot_gives_a_reason_whole_and_dga_draws_are_called_independe
         fitted = estimate.fit_strata(data, by="region", method="loglinear")
         texts = [t.get_text() for t in fitted.plot().axes[0].texts]
         assert "no one is on two or more lists" in texts
+        # the totals of profile-likelihood strata are log-normal: the totals panel says so (it named no kind)
+        both = CaptureData.from_aggregated(pd.concat([pd.DataFrame(rows[:6]), pd.DataFrame(rows[:6]).assign(
+            region="again")]), lists=["A", "B", "C"], count="count", strata="region")
+        title = estimate.fit_strata(both, by="region", method="loglinear").plot().axes[1].get_title()
+        assert "log-normal intervals" in title, title
         html = make_report(estimate.datasets.load("kosovo"), methods=["dga"], seed=1)
     assert "dga: independent draws from the exact posterior" in html

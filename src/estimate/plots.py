@@ -486,7 +486,10 @@ def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_b
     not_estimated = int(totals["strata_not_estimated"].iloc[-1]) if "strata_not_estimated" in totals else 0
     note = (f"; {not_estimated} strata not estimated count as their documented number, so no upper limit"
             if not_estimated else "")
-    ax_totals.set_title(f"Totals (summed over strata{note}{'; sums of lower bounds' if bound else ''})", fontsize=9)
+    total_kinds = totals["interval_kind"].astype(str).unique() if "interval_kind" in totals else []
+    total_kind = f", {total_kinds[0]} intervals" if len(total_kinds) == 1 and total_kinds[0] != kind else ""
+    ax_totals.set_title(f"Totals (summed over strata{total_kind}{note}{'; sums of lower bounds' if bound else ''})",
+                        fontsize=9)
     ax_totals.set_xlabel("total number of people N", fontsize=8)
     return fig
 

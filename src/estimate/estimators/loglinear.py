@@ -410,9 +410,9 @@ def _check_existence(X: np.ndarray, y: np.ndarray, fit: Any) -> bool:
 #: What a searched model's interval leaves out (measured by simulation: 3 independent lists, N = 1,000: 87%
 #: coverage of the 95% interval, 94% with the true model fixed; 4 lists with two interactions: 85% against 96%)
 SELECTION_NOTE = ("the interval is the chosen model's, as if it had been fixed in advance: it leaves out the "
-                  "uncertainty of choosing the model, and in simulations a 95% interval after the search covered "
-                  "85–90% of the time; compare the candidate models (details['candidates']) or average over models "
-                  "(dga)")
+                  "uncertainty of choosing the model, and in simulations a nominal 95% interval after the search "
+                  "covered 85–90% of the time (measured at the 95% level); compare the candidate models "
+                  "(details['candidates']) or average over models (dga)")
 
 
 @register
