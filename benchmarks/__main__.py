@@ -46,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(BENCHMARKS[name])
         path = C.results_dir(args.quick) / f"{FILE_NAMES[name]}.json"
         if args.render:
+            if not path.exists():  # e.g. --render --quick after a quick run of some benchmarks only
+                log(f"{name}: no {path} to render; skipped")
+                continue
             written = C.render(path, module.markdown, getattr(module, "plot", None))
         else:
             log(f"{name}: start ({'quick' if args.quick else 'full'} run)")

@@ -261,3 +261,13 @@ class Stopwatch:
     def __exit__(self, *exc: Any) -> None:
         self.wall = time.perf_counter() - self.wall0
         self.cpu = time.process_time() - self.cpu0
+
+
+def band_miss_probability(replicates: int, low: float = 0.93, high: float = 0.97, nominal: float = 0.95) -> float:
+    """The chance that a perfectly calibrated interval's measured coverage over ``replicates`` independent
+    replicates falls outside [low, high]: the Monte Carlo error a met / not met verdict cannot see."""
+    from scipy import stats
+
+    below = stats.binom.cdf(math.ceil(low * replicates - 1e-9) - 1, replicates, nominal)
+    above = stats.binom.sf(math.floor(high * replicates + 1e-9), replicates, nominal)
+    return float(below + above)

@@ -30,7 +30,22 @@ NAME = "strata_scale"
 # R LCMCR's own algorithm (plain Gibbs), so that cost per sweep compares like with like; the estimator's default
 # "collapsed" sampler costs ≈ 2.4× as much per sweep and gives ≈ 2.6× the ESS of N per CPU-second (speed.md)
 SAMPLER = "gibbs"
-R_US_PER_SWEEP_5_LISTS = 15.0  # shared/data/README.md: R LCMCR 0.4.14, ≈ 15 µs per sweep for 5 lists
+# shared/data/README.md: R LCMCR 0.4.14, ≈ 15 µs per sweep for 5 lists (copied into reference.json)
+R_US_PER_SWEEP_5_LISTS = float(C.reference()["r_lcmcr_us_per_sweep_5_lists"]["value"])
+
+
+def r_measured_costs() -> list[tuple[str, int, int, float]]:
+    """(dataset, lists, observed patterns, µs per sweep) of R LCMCR's reference runs on the bundled datasets
+    (reference.json), fewest lists first."""
+    from estimate import datasets
+
+    out = []
+    for name, runs in C.reference()["datasets_r"].items():
+        for key, run in (runs.items() if isinstance(runs, dict) else ()):
+            if key.startswith("lcmcr") and isinstance(run, dict) and "us_per_sweep" in run:
+                data = datasets.load(name)
+                out.append((name, data.n_lists, int(len(data.counts)), float(run["us_per_sweep"])))
+    return sorted(out, key=lambda row: (row[1], row[3]))
 
 
 DESIGNS = {
@@ -290,9 +305,10 @@ def markdown(r: dict) -> str:
         f"The R figure: shared/data/README.md gives ≈ {R_US_PER_SWEEP_5_LISTS:g} µs per sweep for 5 lists with "
         f"about 30 observed patterns as the figure for this benchmark; these strata have {patterns['mean']:.1f} "
         f"observed patterns on average ({patterns['mean_5_lists']:.1f} in the 5-list ones). R's cost per sweep "
-        "grows with the patterns: at its 10.7 µs measured on a 5-list dataset with 13 patterns the speed-up would "
-        f"be {10.7 * per_us / r['wall_seconds']:.1f}×, at its 16.9 µs on 8 lists with 19 patterns "
-        f"{16.9 * per_us / r['wall_seconds']:.1f}×.",
+        "grows with the patterns; at its cost measured on the bundled datasets the speed-up would be "
+        + "; ".join(f"{us:.1f} µs ({name}, {lists} lists, {n_patterns} patterns): "
+                    f"{us * per_us / r['wall_seconds']:.1f}×" for name, lists, n_patterns, us in r_measured_costs())
+        + ".",
         "",
     ]
     cal = r.get("calibration")
@@ -300,7 +316,9 @@ def markdown(r: dict) -> str:
         lines += [
             "Calibration check: the same strata fitted with K = 1 (lists independent, one class: the model that "
             "generated them) against the run above (K = 10)"
-            + (", and with what `estimate fit --strata` runs by default (K = 10, `collapsed` sampler)"
+            + (", and with the default model and sampler of `estimate fit --strata` (K = 10, `collapsed`) at the "
+               f"same chain lengths ({r['settings']['burn_in']:,} burn-in, {r['settings']['draws']:,} draws × "
+               f"{r['settings']['thinning']}, not the preset's 10,000 + 2,500 × 100)"
                if r.get("default_sampler") else "")
             + ". Per-stratum intervals of the K = 10 model are wider "
             "because its Dirichlet-process prior keeps heterogeneity of catchability that these data cannot rule "
@@ -318,7 +336,7 @@ def markdown(r: dict) -> str:
         sampler = r["settings"].get("sampler", "gibbs")
         rows = [(f"{r['settings']['K']}, `{sampler}`", r), (f"1, `{sampler}`", cal)]
         if r.get("default_sampler"):
-            rows.append(("10, `collapsed` (default)", r["default_sampler"]))
+            rows.append(("10, `collapsed` (the default model and sampler)", r["default_sampler"]))
         for name, u in rows:
             lines.append(
                 f"| {name} | {u['per_stratum_coverage']:.3f} ± {u['per_stratum_coverage_se']:.3f} | "
