@@ -9,6 +9,7 @@ registry) and, where one exists, the figure of the corresponding R package measu
 from __future__ import annotations
 
 import math
+import re
 import time
 import warnings
 from pathlib import Path
@@ -33,10 +34,14 @@ def references(dataset: str, method: str, ref: dict[str, Any]) -> str:
     r = ref["datasets_r"].get(dataset, {})
     if method == "lcmcr" and "lcmcr_k10_burn10000_5000x50_seed11" in r:
         x = r["lcmcr_k10_burn10000_5000x50_seed11"]
-        return f"R LCMCR: {x['median']:,.0f} [{x['lo']:,.0f}, {x['hi']:,.0f}]"
+        unconverged = ", below 400: not converged" if x["ess"] < 400 else ""
+        return (f"R LCMCR (seed 11, burn-in 10,000, 5,000 draws × 50; ESS {x['ess']:,.0f}{unconverged}): "
+                f"{x['median']:,.0f} [{x['lo']:,.0f}, {x['hi']:,.0f}]")
     if method == "pymc-lcmcr" and dataset == "kosovo":
         x = ref["lcmcr_kosovo"]
-        return f"R LCMCR (pooled 30,000 draws): {x['median']:,} [{x['q025']:,}, {x['q975']:,}]"
+        return (f"R LCMCR (seeds {', '.join(str(s) for s in x['settings']['seeds'])}, pooled "
+                f"{len(x['settings']['seeds']) * x['settings']['samples']:,} draws): "
+                f"{x['median']:,} [{x['q025']:,}, {x['q975']:,}]")
     if method == "loglinear" and "sparsemse_stepwise_bca" in r:
         x = r["sparsemse_stepwise_bca"]
         out = f"SparseMSE stepwise (another selection rule): {x['point']:,.0f} [{x['bca_lo']:,.0f}, {x['bca_hi']:,.0f}]"
@@ -51,8 +56,9 @@ def references(dataset: str, method: str, ref: dict[str, Any]) -> str:
         label = _RCAPTURE[method]
         x = k["rcapture_closedp_t"][label]
         ci = k["rcapture_profile_ci_95"].get(label)
-        extra = f" [{ci['lower']:,.0f}, {ci['upper']:,.0f}]" if ci else f" (se {x['stderr']:,.0f})"
-        return f"Rcapture: {x['abundance']:,.0f}{extra}"
+        extra = (f"; closedpCI.t profile interval [{ci['lower']:,.0f}, {ci['upper']:,.0f}]" if ci
+                 else f" (se {x['stderr']:,.0f})")
+        return f"Rcapture closedp.t: {x['abundance']:,.0f}{extra}"
     if method == "dga":
         x = k["dga_bma"]["delta_0.0625"]
         return f"R dga (δ = 0.0625): {x['median']:,} [{x['q025']:,}, {x['q975']:,}]"
@@ -96,6 +102,29 @@ def run(quick: bool, log=print) -> dict[str, Any]:
     return result
 
 
+def _first_sentence(text: str) -> str:
+    """The first sentence of a reason (not cut mid-phrase, as a fixed number of characters was)."""
+    line = text.splitlines()[0] if text else ""
+    match = re.search(r"\.\s+(?=[A-Z])", line)
+    return line[: match.start()] if match else line.rstrip(".")
+
+
+def _warning_gist(warnings_text: str) -> str:
+    """What a convergence warning flags, in a few words (the tail ESS, which the row does not show, with its
+    value), else the warning's first sentence."""
+    flags = []
+    if re.search(r"R-hat of N is [\d.]+ \(>", warnings_text):
+        flags.append("R-hat > 1.01")
+    if re.search(r"bulk ESS of N is [\d.]+ \(<", warnings_text):
+        flags.append("bulk ESS < 400")
+    tail = re.search(r"tail ESS of N is ([\d.]+) \(<", warnings_text)
+    if tail:
+        flags.append(f"tail ESS {float(tail[1]):,.0f} < 400")
+    if re.search(r"NUTS transitions diverged", warnings_text):
+        flags.append("divergences")
+    return ", ".join(flags) if flags else _first_sentence(warnings_text)
+
+
 def markdown(result: dict[str, Any]) -> str:
     lines = ["# Real data: every bundled dataset × every applicable estimator", ""]
     if result["mode"] == "quick":
@@ -105,8 +134,9 @@ def markdown(result: dict[str, Any]) -> str:
     lines += ["Point estimates with their 95% intervals (kind in the table); each method's seed is derived from "
               "the dataset's root seed by `estimate.compare`. R figures: " + result["reference_source"], ""]
     if result.get("pymc_settings"):
-        lines += [f"PyMC methods ran with {result['pymc_settings']} (otherwise their defaults: 1,000 tune + 1,000 "
-                  "draws per chain).", ""]
+        settings = ", ".join(f"{k} = {v}" for k, v in result["pymc_settings"].items())
+        lines += [f"PyMC methods ran with {settings} (otherwise their defaults: 1,000 tune + 1,000 draws per "
+                  "chain).", ""]
     for d in result["datasets"]:
         pub = d.get("published")
         pub_text = (f"published: {pub['estimate']:,} [{pub['lower']:,}, {pub['upper']:,}] — {pub['source']}"
@@ -118,7 +148,7 @@ def markdown(result: dict[str, Any]) -> str:
         refs = result["references"][d["dataset"]]
         for r in d["rows"]:
             if r["status"] != "ok":
-                reason = (r.get("reason") or "").splitlines()[0][:110]
+                reason = _first_sentence(r.get("reason") or "")
                 rows.append([r["method"], r["status"], "", "", "", "", reason])
                 continue
             conv = ""
@@ -126,6 +156,8 @@ def markdown(result: dict[str, Any]) -> str:
                 conv = f"R-hat {r['r_hat']:.3f}, ESS {C.fmt(r.get('ess_bulk'))}"
                 if r.get("divergences"):
                     conv += f", {r['divergences']:.0f} divergences"
+            if r.get("warnings"):  # a converged-looking row must not hide a tail-ESS or divergence warning
+                conv += "; warned: " + _warning_gist(r["warnings"])
             upper = C.fmt(r["upper"]) if r["upper"] is not None else "unbounded"
             rows.append([r["method"], "ok", C.fmt(r["estimate"]),
                          f"[{C.fmt(r['lower'])}, {upper}] {r.get('interval_kind') or ''}",
