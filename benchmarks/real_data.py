@@ -34,7 +34,7 @@ def references(dataset: str, method: str, ref: dict[str, Any]) -> str:
     r = ref["datasets_r"].get(dataset, {})
     if method == "lcmcr" and "lcmcr_k10_burn10000_5000x50_seed11" in r:
         x = r["lcmcr_k10_burn10000_5000x50_seed11"]
-        unconverged = ", below 400: not converged" if x["ess"] < 400 else ""
+        unconverged = " < 400, the least this package asks of a fit" if x["ess"] < 400 else ""
         return (f"R LCMCR (seed 11, burn-in 10,000, 5,000 draws × 50; ESS {x['ess']:,.0f}{unconverged}): "
                 f"{x['median']:,.0f} [{x['lo']:,.0f}, {x['hi']:,.0f}]")
     if method == "pymc-lcmcr" and dataset == "kosovo":

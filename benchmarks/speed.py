@@ -70,6 +70,19 @@ def _lcmcr_defaults() -> dict[str, int]:
             "collapsed": params["sampler"] == "collapsed"}
 
 
+def _sampler_moves() -> dict[str, dict[str, Any]]:
+    """The kernel settings of each of the estimator's samplers (LCMCRSettings fields beyond the chain lengths)."""
+    from dataclasses import asdict
+
+    from estimate.estimators.lcmcr import SAMPLERS
+    from estimate.samplers.lcmcr_kernel import LCMCRSettings
+
+    lengths = ("K", "a_alpha", "b_alpha", "burn_in", "n_draws", "thinning", "keep_traces")
+    return {("plain" if name == "gibbs" else name): {k: v for k, v in asdict(LCMCRSettings(**moves)).items()
+                                                     if k not in lengths}
+            for name, moves in SAMPLERS.items()}
+
+
 PLAN: dict[str, dict[str, Any]] = {
     "full": {
         "kernel_sweeps": 300_000,
@@ -143,6 +156,7 @@ def run(quick: bool, log=print) -> dict[str, Any]:
         "plan": plan,
         "threads": threads,
         "default_sampler": "collapsed" if collapsed else "plain",
+        "sampler_moves": _sampler_moves(),  # what "plain" and "collapsed" ran: the kernel settings of each
         "targets": TARGETS,
         "reference": {k: v for k, v in C.reference().items() if k in ("lcmcr_kosovo", "pymc_kosovo_readme",
                                                                          "r_lcmcr_us_per_sweep_5_lists",
@@ -336,7 +350,10 @@ def markdown(result: dict[str, Any]) -> str:
     if "ess_4_chains_plain" in c:  # results before the replicated comparison below
         rows.append(lcmcr_row(f"estimate LCMCR plain Gibbs (no collapsed moves), 4 chains, {result['threads']} "
                               "threads", "ess_4_chains_plain"))
-    rows.append(lcmcr_row(f"estimate LCMCR default settings, 4 chains, {result['threads']} threads",
+    same_seed = (c.get("ess_default_4_chains") or {}).get("seed") == (c.get("ess_4_chains") or {}).get("seed")
+    rows.append(lcmcr_row(f"estimate LCMCR default settings, 4 chains, {result['threads']} threads"
+                          + (" (same seed as the row above: the start of those chains, not another run)"
+                             if same_seed and "seed" in (c.get("ess_4_chains") or {}) else ""),
                           "ess_default_4_chains"))
     pr = ref["pymc_kosovo_readme"]
     rows.append(["PyMC 5.28.5 hand-written (reference, README), 2 chains", "1,000 tune + 1,000", "—",
