@@ -340,3 +340,31 @@ def test_interval_kind_reaches_every_bayesian_method(kosovo: CaptureData) -> Non
         estimate.compare(kosovo, ["lcmcr"], interval="shortest")
     result = CliRunner().invoke(app, ["compare", "--example", "kosovo", "--methods", "chao", "--interval", "x"])
     assert result.exit_code == 2 and "--interval must be" in result.output
+
+
+def test_a_comparison_saves_and_loads_back_equal(kosovo: CaptureData, tmp_path) -> None:
+    """A comparison had no save and load_result could not read what `estimate compare -o x.json` wrote."""
+    comparison = _quiet_compare(kosovo, ["chapman", "loglinear", "chao", "lcmcr"], models={"lcmcr": QUICK_LCMCR})
+    back = estimate.load_result(comparison.save(tmp_path / "cmp.json"))
+    assert isinstance(back, Comparison) and back == comparison and back.seed == comparison.seed
+    assert back.table.dtypes.equals(comparison.table.dtypes)
+    assert back.table.set_index("method").loc["chapman", "status"] == "not applicable"
+    assert math.isnan(back.table.set_index("method").loc["chapman", "estimate"])
+    assert back.results["lcmcr"] == comparison.results["lcmcr"]  # summaries; the draws stay out of JSON
+    again = _quiet_compare(kosovo, ["chapman", "loglinear", "chao", "lcmcr"], seed=back.seed,
+                           models={"lcmcr": QUICK_LCMCR})
+    assert again == comparison  # the recorded seed repeats it
+    table = pd.read_csv(comparison.save(tmp_path / "cmp.csv"))
+    assert list(table.columns) == list(comparison.table.columns)
+    with pytest.raises(estimate.DataError, match=r"\.json, \.csv or \.parquet"):
+        comparison.save(tmp_path / "cmp.txt")
+    written = CliRunner().invoke(app, ["compare", "--example", "kosovo", "--methods", "loglinear,chao", "--seed", "1",
+                                       "-o", str(tmp_path / "cli.json")])
+    assert written.exit_code == 0, written.output
+    assert estimate.load_result(tmp_path / "cli.json").table["method"].tolist() == ["loglinear", "chao"]
+    # reproduce re-runs one result: a comparison's rows can be, the comparison itself is refused with directions
+    from estimate.reproduce import reproduce
+
+    assert reproduce(back.results["loglinear"]).matches
+    with pytest.raises(estimate.DataError, match="comparison of several methods"):
+        reproduce(tmp_path / "cli.json")

@@ -36,7 +36,7 @@ from estimate._checks import check_interval_kind, check_seed, is_real, seed_reco
 from estimate.data import CaptureData
 from estimate.errors import DataError
 from estimate.estimators.base import Estimator, NotApplicable, method_names
-from estimate.results import Result, _jsonable, interval_label, is_timing_key, level_percent
+from estimate.results import Result, _from_json_float, _jsonable, interval_label, is_timing_key, level_percent
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -64,6 +64,8 @@ TABLE_COLUMNS = (
 )
 
 OK, NOT_APPLICABLE, FAILED = "ok", "not applicable", "failed"
+#: numeric columns of the table (NaN is written to JSON as null and read back as NaN)
+_NUMERIC_COLUMNS = ("estimate", "lower", "upper", "level", "r_hat", "ess_bulk", "divergences", "seconds")
 
 
 @dataclass(eq=False)
@@ -119,7 +121,40 @@ class Comparison:
             result = self.results.get(row["method"])
             if result is not None:
                 row["result"] = result.to_dict()
-        return _jsonable({"observed": self.observed, "lists": list(self.lists), "seed": self.seed, "methods": rows})
+        return _jsonable({"kind": "Comparison", "observed": self.observed, "lists": list(self.lists),
+                          "seed": self.seed, "methods": rows})
+
+    @classmethod
+    def from_dict(cls, payload: Mapping[str, Any]) -> Comparison:
+        """Inverse of :meth:`to_dict` (the results without posterior draws, as :meth:`Result.from_dict`)."""
+        rows, results = [], {}
+        for record in payload["methods"]:
+            row = {column: record.get(column) for column in TABLE_COLUMNS}
+            for column in _NUMERIC_COLUMNS:
+                row[column] = math.nan if row[column] is None else _from_json_float(row[column])
+            rows.append(row)
+            if record.get("result") is not None:
+                results[row["method"]] = Result.from_dict(record["result"])
+        return cls(table=pd.DataFrame(rows, columns=list(TABLE_COLUMNS)), results=results,
+                   observed=int(payload["observed"]), lists=tuple(payload.get("lists", ())),
+                   seed=payload.get("seed"))
+
+    def save(self, path: Any) -> Path:
+        """Write atomically, format by suffix: ``.json`` (the table with every result and the seed; read back with
+        :func:`estimate.load_result`), ``.csv`` or ``.parquet`` (the table).  Returns the path."""
+        from estimate.atomic import atomic_write_text, atomic_write_with
+
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix == ".json":
+            atomic_write_text(path, self.to_json() + "\n")
+        elif suffix == ".csv":
+            atomic_write_with(path, lambda tmp: self.table.to_csv(tmp, index=False))
+        elif suffix == ".parquet":
+            atomic_write_with(path, lambda tmp: self.table.to_parquet(tmp, index=False))
+        else:
+            raise DataError(f"cannot save a comparison as {path.name!r}: give a .json, .csv or .parquet file")
+        return path
 
     def to_json(self, **kwargs: Any) -> str:
         """:meth:`to_dict` as JSON text (``kwargs`` go to :func:`json.dumps`; indented by 2 by default)."""

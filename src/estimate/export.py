@@ -36,6 +36,7 @@ from estimate.results import Result, _jsonable
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from estimate.compare import Comparison
     from estimate.strata import StrataResult
 
 __all__ = ["save_result", "save_strata_result", "load_result", "RESULT_ATTR", "STRATA_ATTR"]
@@ -201,9 +202,11 @@ def save_strata_result(strata: StrataResult, path: str | Path, fmt: str | None =
 
 
 # ---------------------------------------------------------------------------------------------------- loading
-def load_result(path: str | Path) -> Result | StrataResult:
-    """Read a result saved as ``.json`` or ``.nc`` (by :meth:`Result.save`, ``estimate fit --format json`` or
-    :meth:`StrataResult.save`); returns a :class:`Result` or :class:`StrataResult` equal to the one saved."""
+def load_result(path: str | Path) -> Result | StrataResult | Comparison:
+    """Read a result saved as ``.json`` or ``.nc`` (by :meth:`Result.save`, ``estimate fit --format json``,
+    :meth:`StrataResult.save`, or as ``.json`` by :meth:`Comparison.save` and ``estimate compare -o x.json``);
+    returns a :class:`Result`, :class:`StrataResult` or :class:`~estimate.compare.Comparison` equal to the one
+    saved (a comparison's results without their posterior draws)."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"result file {str(path)!r} does not exist")
@@ -225,7 +228,7 @@ def load_result(path: str | Path) -> Result | StrataResult:
     raise DataError(f"cannot load {path.name!r}: results are loaded from .json or .nc files")
 
 
-def _from_payload(payload: Any, path: Path) -> Result | StrataResult:
+def _from_payload(payload: Any, path: Path) -> Result | StrataResult | Comparison:
     if isinstance(payload, list) and all(isinstance(row, dict) and "status" in row for row in payload):
         raise DataError(
             f"{str(path)!r} is a per-stratum summary table (what `estimate fit --strata --output x.json` writes: one "
@@ -234,6 +237,14 @@ def _from_payload(payload: Any, path: Path) -> Result | StrataResult:
             "'x.nc'))")
     if not isinstance(payload, dict):
         raise DataError(f"{str(path)!r} does not hold an estimate result (expected a JSON object)")
+    if payload.get("kind") == "Comparison" or ("methods" in payload and "observed" in payload
+                                               and "method" not in payload):  # also files written before "kind"
+        from estimate.compare import Comparison
+
+        try:
+            return Comparison.from_dict(payload)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(f"{str(path)!r} is not a readable comparison: {exc}") from exc
     stratified = payload.get("kind") == "StrataResult"
     if not stratified:
         missing = [k for k in ("method", "model", "estimate", "interval", "observed") if k not in payload]

@@ -30,6 +30,8 @@ def reproduce(
     from estimate.reproduce import reproduce as run
 
     saved = load_result(result_file)
+    if not hasattr(saved, "provenance"):  # a comparison: reproduce() says what to do instead
+        run(saved)
     capture = None
     if data is not None or example is not None:
         record = (saved.provenance or {}).get("data") or {}
