@@ -267,7 +267,7 @@ def test_fit_takes_the_interval_level_and_kind(tmp_path: Path) -> None:
     payload = json.loads(done.stdout)
     assert payload["interval"]["level"] == 0.9 and payload["interval"]["kind"] == "hdi"
     for args, words in ((["-m", "chapman", "--interval", "hdi"], "Bayesian"), (["--level", "95"], "(0, 1)"),
-                        (["--interval", "widest"], "equal-tailed or hdi")):
+                        (["--interval", "widest"], "--interval must be 'equal-tailed' or 'hdi'")):
         done = run_cli("fit", "--example", "kosovo", *args, cwd=tmp_path)
         assert done.returncode == 2 and words in done.stderr, done.stderr
 

@@ -368,3 +368,9 @@ def test_a_comparison_saves_and_loads_back_equal(kosovo: CaptureData, tmp_path) 
     assert reproduce(back.results["loglinear"]).matches
     with pytest.raises(estimate.DataError, match="comparison of several methods"):
         reproduce(tmp_path / "cli.json")
+
+
+def test_comparison_repr_is_short(kosovo: CaptureData) -> None:
+    comparison = _quiet_compare(kosovo, ["chapman", "loglinear"], seed=7)
+    assert repr(comparison) == ("Comparison(methods=['chapman', 'loglinear'], ok=1, not_applicable=1, failed=0, "
+                                "observed=4400, seed=7)")

@@ -166,3 +166,40 @@ def test_reported_numbers_read_as_printed_and_round_halves_up() -> None:
     assert "23,603" in html and "1.000" in html and "10,000" in html and "e+0" not in html
     assert "Estimated total: 12,350 (95% credible interval 12,230–12,460)" in Result(
         "x", "m", 12345, Interval(12225, 12455), 4000).sentence()
+
+
+@pytest.mark.filterwarnings("ignore::estimate.ConvergenceWarning")
+def test_draws_are_read_only_and_a_replaced_interval_drops_the_stored_other_kind() -> None:
+    """result.draws() was a writeable view of the posterior (writing into it changed credible_interval()), and a
+    result whose interval was replaced printed the fit's stored 95% pair labelled with the new level."""
+    import dataclasses
+
+    result = LCMCR(burn_in=200, draws=100, thinning=2, chains=2, seed=1).fit(datasets.load("kosovo"))
+    draws = result.draws()
+    with pytest.raises(ValueError, match="read-only"):
+        draws[0, 0] = -5
+    assert "95% credible interval (hdi)" in str(result)  # the other kind, stored at the fit's level
+    replaced = dataclasses.replace(result, interval=Interval(1.0, 2.0, level=0.9, kind="hdi"))
+    assert "(equal-tailed)" not in str(replaced) and "90% credible interval (hdi): 1 – 2" in str(replaced)
+
+
+def test_capture_data_stays_read_only_through_pickle_and_deepcopy() -> None:
+    import copy
+    import pickle
+
+    data = datasets.load("kosovo")
+    for copied in (pickle.loads(pickle.dumps(data)), copy.deepcopy(data)):
+        assert copied == data
+        with pytest.raises(ValueError, match="read-only"):
+            copied.counts[0] = 10**6
+
+
+def test_a_bad_parameter_is_named_before_the_data_are_judged() -> None:
+    """fit validated the data first: dga(delta=-1) on two lists said only that dga needs three lists."""
+    from estimate import CaptureData, make_estimator
+
+    two = CaptureData([[1, 0], [0, 1], [1, 1]], [30, 20, 5], ["A", "B"])
+    with pytest.raises(ValueError, match="delta"):
+        make_estimator("dga", delta=-1).fit(two)
+    with pytest.raises(ValueError, match="^m0: "):
+        make_estimator("m0", list_effects="yes").fit(datasets.load("kosovo"))

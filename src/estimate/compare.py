@@ -99,6 +99,13 @@ class Comparison:
     def __str__(self) -> str:
         return format_table(self.table)
 
+    def __repr__(self) -> str:  # the dataclass default printed the whole table and every result (≈ 6,000 characters)
+        status = self.table["status"].value_counts()
+        counts = ", ".join(f"{name.replace(' ', '_')}={int(status.get(name, 0))}"
+                           for name in (OK, NOT_APPLICABLE, FAILED))
+        return (f"Comparison(methods={list(self.table['method'])}, {counts}, observed={self.observed}, "
+                f"seed={self.seed!r})")
+
     def __eq__(self, other: object) -> bool:
         """Equal when the rows, results, documented count, lists and seed are; run times are not compared (two
         comparisons with the same seed are equal)."""

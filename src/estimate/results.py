@@ -236,11 +236,15 @@ class Result:
         return self.posterior is not None
 
     def draws(self) -> np.ndarray:
-        """Posterior draws of N, shape (chain, draw). Raises for non-Bayesian results."""
+        """Posterior draws of N, shape (chain, draw), as a read-only view (``.copy()`` to change them: writing
+        into the view would change the result's posterior and every interval computed from it). Raises for
+        non-Bayesian results."""
         if self.posterior is None:
             raise ValueError(f"the {self.method!r} result has no posterior draws (a non-Bayesian method, or a result "
                              "read from .json, which keeps summaries only: its .nc file keeps the draws)")
-        return np.asarray(self.posterior.posterior["N"].values)
+        view = np.asarray(self.posterior.posterior["N"].values).view()
+        view.setflags(write=False)
+        return view
 
     def credible_interval(self, level: float | None = None, kind: str | None = None) -> Interval:
         """Credible interval of N at another level or kind (``"equal-tailed"`` or ``"hdi"``): from the exact
@@ -370,6 +374,10 @@ class Result:
         ]
         other = {"equal-tailed": "hdi", "hdi": "equal-tailed"}.get(self.interval.kind)
         bounds = self.details.get(f"interval_{other.replace('-', '_')}") if other else None
+        own = self.details.get(f"interval_{self.interval.kind.replace('-', '_')}")
+        if own is not None and len(own) == 2 and (float(own[0]), float(own[1])) != (self.interval.lower,
+                                                                                    self.interval.upper):
+            bounds = None  # the interval was replaced after the fit: the stored pair is at another level
         if bounds is not None and len(bounds) == 2:  # a posterior's other credible interval (dga, LCMCR, PyMC)
             alternative = Interval(float(bounds[0]), float(bounds[1]), level=self.interval.level, kind=other)
             lines.append(f"  {alternative.describe()}: {_fmt(alternative.lower)} – {_fmt(alternative.upper)}")

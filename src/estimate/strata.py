@@ -151,6 +151,11 @@ class StratumOutcome:
     # the warnings the stratum's own fit gave (silenced one by one in a run; summarised once for the run)
     warnings: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        if self.draws is not None:  # read-only: totals sum these, and a user's write would change them silently
+            self.draws = np.asarray(self.draws).view()
+            self.draws.setflags(write=False)
+
     def to_bytes(self, cache_key: str = "") -> bytes:
         """Serialise (result summary as JSON, draws as .npy) for the cache, which names the entry ``cache_key``."""
         buffer = io.BytesIO()

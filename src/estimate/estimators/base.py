@@ -113,6 +113,7 @@ class Estimator(ABC):
 
     def fit(self, data: CaptureData | pd.DataFrame) -> Result:
         """Validate ``data`` and fit the model; returns a :class:`~estimate.results.Result`."""
+        self.check_params()  # first: a bad parameter is named even when the data would not suit the method
         checked = self._validated(data)
         no_overlap = self.bayesian and warn_if_lists_never_overlap(checked, self.name or type(self).__name__,
                                                                    stacklevel=2)
