@@ -552,3 +552,29 @@ def test_a_stratum_code_read_as_missing_is_explained_and_can_be_kept(tmp_path) -
         CaptureData.read_csv(path, strata="region")
     data = CaptureData.read_csv(path, strata="region", keep_default_na=False, na_values=[""])
     assert sorted(data.pattern_table(include_strata=True)["region"].unique()) == ["NA", "ZA"]
+
+
+def test_messy_spreadsheet_exports_are_read_right_or_refused(tmp_path) -> None:
+    """Silent misreads found by feeding spreadsheet exports: a stratum header with spaces lost its codes' leading
+    zeros (01 and 1 merged), a categorical stratum skipped the space check, 2.000 in a tab-separated file was read
+    as 2, and a record-level id column named N was taken for counts."""
+    import io
+
+    spaced = " region ,A,B,count\n01,1,0,10\n01,0,1,5\n01,1,1,3\n1,1,0,7\n1,0,1,4\n1,1,1,2\n"
+    data = CaptureData.read_csv(io.StringIO(spaced), strata=["region"])
+    assert sorted(data.strata["region"].unique()) == ["01", "1"] and data.observed == 31
+    categorical = pd.DataFrame({"A": [1, 0, 1, 1, 0, 1], "B": [0, 1, 1, 1, 1, 0],
+                                "region": pd.Categorical(["N", "N", "N", "S ", "S", "S"])})
+    with pytest.raises(DataError, match="differ only in spaces"):
+        CaptureData.from_records(categorical, lists=["A", "B"], strata=["region"])
+    with pytest.raises(DataError, match="groups thousands"):
+        CaptureData.read_csv(io.StringIO("A\tB\tcount\n1\t0\t2.000\n0\t1\t30\n1\t1\t5\n"))
+    fixed = CaptureData.read_csv(io.StringIO("A,B,count\n1,0,30.000\n0,1,20.000\n1,1,5.000\n"))
+    assert fixed.observed == 55  # every number written with three decimals: decimals, not thousands
+    with pytest.raises(DataError, match="record identifiers"):
+        CaptureData.read_csv(io.StringIO("N,A,B\n1,1,0\n2,0,1\n4,1,1\n7,1,0\n8,0,1\n"))
+    with pytest.warns(DataWarning, match="duplicate capture pattern"):  # one repeated row of a table: summed
+        assert CaptureData.read_csv(io.StringIO("N,A,B\n10,1,0\n20,0,1\n4,1,1\n7,1,0\n")).observed == 41
+    totals = "region,A,B,count\nN,1,0,10\nN,0,1,5\nN,1,1,3\nS,1,0,7\nS,0,1,4\nTotal,1,0,17\nTotal,0,1,9\n"
+    with pytest.warns(DataWarning, match="'Total': if its rows are totals"):
+        CaptureData.read_csv(io.StringIO(totals), strata=["region"])

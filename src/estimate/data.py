@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import re
 import shlex
 import sys
 import warnings
@@ -259,8 +260,16 @@ def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     return values.astype(np.int64)
 
 
+#: stratum values that usually label a spreadsheet's totals rows (compared without case and outer spaces)
+_TOTAL_LABELS = frozenset({"total", "totals", "grand total", "sum", "all", "overall", "subtotal"})
+
+
 def _is_text_column(series: pd.Series) -> bool:
-    """Object or string dtype: the stratum columns whose values are checked for spaces and case, and stripped."""
+    """Object or string dtype, or categorical with text categories (Parquet's dictionary-encoded columns): the
+    stratum columns whose values are checked for spaces and case, and stripped."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        categories = series.dtype.categories
+        return categories.dtype == object or pd.api.types.is_string_dtype(categories.dtype)
     return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
 
 
@@ -280,6 +289,12 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
         if _is_text_column(frame[column]):
             # e.g. 1 and "1", or "North" and "North ": two strata that print alike in every table
             values = pd.unique(frame[column])
+            totals = [v for v in values if str(v).strip().casefold() in _TOTAL_LABELS]
+            if totals and len(values) > 1:  # a spreadsheet's totals rows, fitted as one more stratum
+                warnings.warn(
+                    f"stratum column {column!r} has the value {totals[0]!r}: if its rows are totals of the other "
+                    "strata, remove them — fitted as a stratum of its own, its people are counted a second time in "
+                    "every total over strata", DataWarning, stacklevel=_outside_caller_stacklevel())
             by_text: dict[str, object] = {}
             for value in values:
                 other = by_text.setdefault(str(value).strip(), value)
@@ -344,7 +359,8 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
             raise DataError(f"file {str(path)!r} does not exist")
         if not source.is_file():
             raise DataError(f"{str(path)!r} is not a file (a directory?); give the path of a CSV file")
-    if text_columns and "dtype" not in read_kwargs:
+    text_dtype = bool(text_columns) and "dtype" not in read_kwargs
+    if text_dtype:
         read_kwargs = {**read_kwargs, "dtype": {column: str for column in text_columns}}
     try:
         if "header" not in read_kwargs and "names" not in read_kwargs:
@@ -365,7 +381,12 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
                     cells = [str(v) for v in header.iloc[0]]
             # pandas renames a repeated column name ("A", "A.1"); the header as written must name each once
             _check_unique_columns(cells, where=f"the header of {str(path)!r}")
-        if read_kwargs.get("sep") == ";" and "decimal" not in read_kwargs and "thousands" not in read_kwargs:
+            if text_dtype:  # " region " is the stratum column region (the spaces go later): read it as text too,
+                # or its codes 01 and 1 become one number
+                wanted = set(text_columns)
+                read_kwargs["dtype"] = {**read_kwargs["dtype"],
+                                        **{cell: str for cell in cells if cell.strip() in wanted}}
+        if "decimal" not in read_kwargs and "thousands" not in read_kwargs:
             _refuse_ambiguous_thousands(source, read_kwargs, text_columns, str(path))
         frame = pd.read_csv(source, **read_kwargs)
         if "index_col" not in read_kwargs and not isinstance(frame.index, pd.RangeIndex):
@@ -583,6 +604,15 @@ class CaptureData:
         self._counts.setflags(write=False)
         self._warn_isolated_lists()
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickling and ``copy.deepcopy`` rebuild the arrays writeable: make them read-only again, as the
+        constructor does (a process pool or dask worker must not get a CaptureData whose counts can change)."""
+        self.__dict__.update(state)
+        for name in ("_patterns", "_counts"):
+            array = self.__dict__.get(name)
+            if isinstance(array, np.ndarray):
+                array.setflags(write=False)
+
     def _warn_isolated_lists(self) -> None:
         """With 3 or more lists, some overlapping: warn about a list that shares nobody with any other list."""
         if len(self._lists) < 3:
@@ -751,14 +781,21 @@ class CaptureData:
                         f"column {count!r} holds only 0 and 1: it could be a list or the count column. Say which: "
                         f"count={count!r} (CLI: --count {shell_word(count)}) for aggregated data, or lists=[...] "
                         "naming the list columns (CLI: --lists)")
+                say_which = (f"Say which: count={count!r} (CLI: --count {shell_word(count)}) for aggregated data, "
+                             "or " + ("rename or drop that column for one row per person" if lists is not None else
+                                      "lists=[...] naming the list columns (CLI: --lists)"))
                 if len(values) > 2 and values.notna().all() and np.array_equal(values.to_numpy(dtype=float),
                                                                                np.arange(1.0, len(values) + 1)):
                     raise DataError(
                         f"column {count!r} numbers the rows 1, 2, …, {len(values)}: it looks like a row number, not "
-                        f"the number of people with each pattern. Say which: count={count!r} (CLI: --count "
-                        f"{shell_word(count)}) for aggregated data, or "
-                        + ("rename or drop that column for one row per person" if lists is not None else
-                           "lists=[...] naming the list columns (CLI: --lists)"))
+                        f"the number of people with each pattern. {say_which}")
+                repeated = int(frame.drop(columns=[count]).duplicated().sum())  # rows repeating an earlier pattern
+                if len(values) > 2 and values.notna().all() and values.is_unique and \
+                        repeated >= max(2, 0.25 * len(values)):  # not an aggregated table with one row repeated
+                    raise DataError(
+                        f"column {count!r} holds a different value on every row while rows repeat the same capture "
+                        "pattern: it looks like record identifiers (one row per person), not the number of people "
+                        f"with each pattern. {say_which}")
         if count is not None:
             return cls.from_aggregated(frame, lists=lists, count=count, strata=strata, strict=strict)
         return cls.from_records(frame, lists=lists, strata=strata, strict=strict)
@@ -1031,22 +1068,39 @@ _THOUSANDS_WITH_POINTS = r"\d{1,3}(?:\.\d{3})+"
 
 
 def _refuse_ambiguous_thousands(source: Any, read_kwargs: dict[str, Any], strata: list[str], path: str) -> None:
-    """A ';'-separated file (as spreadsheets write where the decimal mark is the comma) whose numbers look like
-    2.000 or 1.131: the point may group thousands (two thousand) or mark decimals (two); refuse rather than guess."""
+    """Numbers like 2.000 or 1.131 where the point may group thousands (two thousand) or mark decimals (two):
+    refuse rather than guess.  In a ';'-separated file (as spreadsheets write where the decimal mark is the comma)
+    any such number is refused; with another separator, a column that also holds whole numbers written without
+    a point (30 beside 2.000: the pattern of thousands separators, small numbers having none)."""
+    if not re.search(r"\d\.\d{3}(?!\d)", _source_text(source, read_kwargs)):
+        return  # nothing that looks like it: the file is not read a second time
+    semicolon = read_kwargs.get("sep") == ";"
     raw = pd.read_csv(source, **{**read_kwargs, "dtype": str, "keep_default_na": False})
     _rewind(source)
     for column in raw.columns:
-        if column in strata:
+        if str(column).strip() in strata:
             continue
         text = raw[column].astype(str).str.strip()
         hits = text.str.fullmatch(_THOUSANDS_WITH_POINTS)
-        if hits.any():
+        if hits.any() and (semicolon or text.str.fullmatch(r"\d+").any()):
             value = text[hits].iloc[0]
+            written = "files written with ';'" if semicolon else "a column whose other numbers have no point"
             raise DataError(
-                f"column {str(column)!r} of the ';'-separated file {path!r} holds {value!r}: in files written with "
-                f"';' the point often groups thousands ({value} = {value.replace('.', '')}), but it would be read as "
-                "a decimal mark; write the numbers without thousands separators (or read the file with pandas and "
-                "pass the DataFrame)")
+                f"column {str(column)!r} of {path!r} holds {value!r}: in {written} the point often groups "
+                f"thousands ({value} = {value.replace('.', '')}), but it would be read as a decimal mark; write the "
+                "numbers without thousands separators (or read the file with pandas and pass the DataFrame)")
+
+
+def _source_text(source: Any, read_kwargs: dict[str, Any]) -> str:
+    """The text of a CSV source (standard input or a buffer read into memory, or a file), for a quick scan."""
+    if isinstance(source, io.StringIO):
+        return source.getvalue()
+    if isinstance(source, Path) and source.suffix.lower() == ".gz":
+        import gzip
+
+        with gzip.open(source, "rt", encoding=read_kwargs.get("encoding") or "utf-8", errors="replace") as handle:
+            return handle.read()
+    return Path(source).read_text(encoding=read_kwargs.get("encoding") or "utf-8", errors="replace")
 
 
 def _tidy_spreadsheet_export(frame: pd.DataFrame, cells: list[str], path: str) -> pd.DataFrame:
