@@ -536,11 +536,15 @@ def test_buffers_in_other_encodings_parquet_long_tables_and_categorical_strata(t
     long = pd.DataFrame({"id": [1, 1, 2, 3], "list": ["a", "b", "b", "a"], "region": ["n", "n", "s", "s"]})
     long.set_index("id").to_parquet(tmp_path / "long.parquet")
     assert CaptureData.read_long(tmp_path / "long.parquet", strata="region").observed == 3
-    # a categorical stratum column is neither checked for spaces nor stripped: its categories stay as they are
+    # a categorical stratum column (as Parquet's dictionary-encoded text comes back) is checked as text is:
+    # "East" and "East " are refused, not fitted as two strata
     frame = pd.DataFrame({"A": [1, 0, 1, 1], "B": [0, 1, 1, 1],
                           "region": pd.Categorical(["East", "East ", "East", "West"])})
+    with pytest.raises(DataError, match="differ only in spaces"):
+        CaptureData.from_records(frame, strata="region")
+    frame["region"] = pd.Categorical(["East", "East", "East", "West"], categories=["West", "East", "North"])
     regions = CaptureData.from_records(frame, strata="region").pattern_table(include_strata=True)["region"]
-    assert sorted(set(map(str, regions))) == ["East", "East ", "West"]
+    assert sorted(set(map(str, regions))) == ["East", "West"]
 
 
 def test_a_stratum_code_read_as_missing_is_explained_and_can_be_kept(tmp_path) -> None:
@@ -578,3 +582,22 @@ def test_messy_spreadsheet_exports_are_read_right_or_refused(tmp_path) -> None:
     totals = "region,A,B,count\nN,1,0,10\nN,0,1,5\nN,1,1,3\nS,1,0,7\nS,0,1,4\nTotal,1,0,17\nTotal,0,1,9\n"
     with pytest.warns(DataWarning, match="'Total': if its rows are totals"):
         CaptureData.read_csv(io.StringIO(totals), strata=["region"])
+
+
+def test_spreadsheet_artefacts_get_errors_that_say_what_to_fix(tmp_path) -> None:
+    """Trailing empty columns gave "more than one column named ['']"; a comment or title line, a number with
+    thousands separators and a UTF-16 file (Excel's "Unicode Text") gave errors that did not say what was wrong."""
+    import io
+
+    trailing = "A,B,C,count,,\n1,0,0,30,,\n0,1,0,20,,\n1,1,0,5,,\n0,0,1,7,,\n1,0,1,3,,\n"
+    assert CaptureData.read_csv(io.StringIO(trailing)).observed == 65
+    for text, words in (("# exported 2024\nA,B,count\n1,0,3\n0,1,2\n1,1,1\n", "starts with '#'"),
+                        ("Casualty lists,,\nA,B,count\n1,0,3\n0,1,2\n1,1,1\n", "a title over the table"),
+                        ('A,B,count\n1,0,"1,234"\n0,1,20\n1,1,5\n', "1234 written with thousands separators")):
+        with pytest.raises(DataError, match=re.escape(words)):
+            CaptureData.read_csv(io.StringIO(text))
+    path = tmp_path / "unicode.txt"
+    path.write_bytes("A\tB\tcount\n1\t0\t3\n0\t1\t2\n1\t1\t1\n".encode("utf-16"))
+    assert CaptureData.read_csv(path).observed == 6
+    with pytest.raises(DataError, match="not UTF-8 text"):
+        CaptureData.read_csv(io.BytesIO(b"A,B,count\n1,0,3\n0,1,\xe9\n"))

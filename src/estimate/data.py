@@ -188,7 +188,8 @@ def other_separator(header: str) -> str | None:
 #: answers and markers a 0/1 or count column may hold by mistake: shown in messages (they are not personal)
 _ANSWER_WORDS = frozenset({"maybe", "unknown", "unk", "missing", "none", "null", "nan", "n/a", "na", "-", "--",
                            "?", "??", "x", "si", "sí", "oui", "non", "ja", "nein", "da", "nyet", "empty",
-                           "blank", "tbd", "pending", "unsure", "not sure", "don't know", "dk"})
+                           "blank", "tbd", "pending", "unsure", "not sure", "don't know", "dk", "total", "totals",
+                           "sum", "vrai", "faux", "wahr", "falsch", "verdadero", "falso", "waar", "onwaar"})
 
 
 def _shown_value(value: object) -> str:
@@ -229,9 +230,18 @@ def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
         converted = pd.to_numeric(series, errors="coerce")
         if converted.isna().any():
             position = int(np.flatnonzero(converted.isna().to_numpy())[0])
+            value = _plain(series.iloc[position])
+            text = str(value).strip()
+            hint = ""
+            if re.fullmatch(r"\d{1,3}(?:[,\u00a0\u202f ]\d{3})+", text):
+                hint = f"; it looks like {text.replace(',', '').replace(' ', '')} written with thousands " \
+                       "separators: write counts as plain digits"
+            elif re.fullmatch(r"\d+,\d+", text):
+                hint = "; a decimal comma? counts are whole numbers, written as plain digits"
+            elif text.casefold() in ("total", "totals", "sum"):
+                hint = "; a totals row? remove it (its people are in the other rows already)"
             raise DataError(
-                f"count column {column!r} is not numeric: value {_plain(series.iloc[position])!r} at "
-                f"{_row_label(frame, position)}"
+                f"count column {column!r} is not numeric: value {value!r} at {_row_label(frame, position)}{hint}"
             )
         series = converted
     values = series.to_numpy(dtype=float)
@@ -339,26 +349,27 @@ def _read_parquet_frame(path: str | Path) -> pd.DataFrame:
 def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, Any]) -> pd.DataFrame:
     """A CSV file (path, open file or buffer, ``"-"`` for standard input) as a DataFrame, ``text_columns`` read as
     text: the separator recognised by the header, spreadsheet and R export artefacts undone (see read_csv)."""
-    if hasattr(path, "read"):  # an open file or buffer, as pandas takes
-        text = path.read()
+    stdin = not hasattr(path, "read") and str(path) == "-"
+    if hasattr(path, "read") or stdin:  # an open file or buffer, as pandas takes, or standard input
+        stream = (sys.stdin.buffer if hasattr(sys.stdin, "buffer") else sys.stdin) if stdin else path
+        text = stream.read()
         if isinstance(text, bytes):  # a binary buffer or a file opened 'rb': decoded as read_csv(encoding=) says
-            encoding = read_kwargs.get("encoding") or "UTF-8"
-            try:
-                text = text.decode("utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8")
-                                   else encoding)
-            except UnicodeDecodeError as exc:
-                raise DataError(f"cannot read the buffer as CSV: it is not {encoding} text ({exc.reason}); name its "
-                                "encoding, e.g. CaptureData.read_csv(buffer, encoding='cp1252')") from exc
+            text = _decoded(text, read_kwargs.get("encoding"), "standard input" if stdin else "the buffer")
             read_kwargs = {k: v for k, v in read_kwargs.items() if k != "encoding"}  # decoded already
         source: Any = io.StringIO(text)
-    elif str(path) == "-":
-        source = io.StringIO(sys.stdin.read())
     else:
         source = Path(path)
         if not source.exists():
             raise DataError(f"file {str(path)!r} does not exist")
         if not source.is_file():
             raise DataError(f"{str(path)!r} is not a file (a directory?); give the path of a CSV file")
+        if "encoding" not in read_kwargs:
+            with open(source, "rb") as handle:
+                start = handle.read(4)
+            if start.startswith(b"PAR1"):
+                raise DataError(f"{str(path)!r} is a Parquet file; name it with the .parquet extension")
+            if start[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode Text": UTF-16 with a byte-order mark
+                read_kwargs = {**read_kwargs, "encoding": "utf-16"}
     text_dtype = bool(text_columns) and "dtype" not in read_kwargs
     if text_dtype:
         read_kwargs = {**read_kwargs, "dtype": {column: str for column in text_columns}}
@@ -379,6 +390,7 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
                                          **header_kwargs, sep=separator)
                     _rewind(source)
                     cells = [str(v) for v in header.iloc[0]]
+            _refuse_title_line(cells, str(path))
             # pandas renames a repeated column name ("A", "A.1"); the header as written must name each once
             _check_unique_columns(cells, where=f"the header of {str(path)!r}")
             if text_dtype:  # " region " is the stratum column region (the spaces go later): read it as text too,
@@ -1091,6 +1103,37 @@ def _refuse_ambiguous_thousands(source: Any, read_kwargs: dict[str, Any], strata
                 "numbers without thousands separators (or read the file with pandas and pass the DataFrame)")
 
 
+def _decoded(raw: bytes, encoding: str | None, what: str) -> str:
+    """Bytes of a CSV (a binary buffer, standard input) as text: UTF-8 (a byte-order mark dropped) unless
+    ``encoding`` names another, UTF-16 when its byte-order mark says so; a DataError naming the problem else."""
+    if raw.startswith(b"PAR1"):
+        raise DataError(f"{what} holds a Parquet file; give it as a file named .parquet (CSV only is read from "
+                        f"{what})")
+    if encoding is None and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"
+    encoding = encoding or "UTF-8"
+    try:
+        return raw.decode("utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"cannot read {what} as CSV: it is not {encoding} text ({exc.reason}); save it as UTF-8 "
+                        "(in Excel: 'CSV UTF-8'), or in Python name its encoding, e.g. "
+                        "CaptureData.read_csv(buffer, encoding='cp1252')") from exc
+
+
+def _refuse_title_line(cells: list[str], path: str) -> None:
+    """A first line that cannot be the header: a comment (``# exported …``) or a title over the table (one
+    named cell, the rest empty), which would be read as column names."""
+    named = [cell for cell in cells if cell.strip()]
+    if named and named[0].lstrip().startswith("#"):
+        raise DataError(f"the first line of {path!r} starts with '#' ({named[0].strip()[:40]!r}): a comment, not the "
+                        "column names; remove it so the first line names the columns (Python: "
+                        "CaptureData.read_csv(path, comment='#'))")
+    if len(cells) > 2 and len(named) == 1:
+        raise DataError(f"the first line of {path!r} names one column only ({named[0].strip()[:40]!r}, the other "
+                        f"{len(cells) - 1} cells empty): a title over the table? remove it so the first line names "
+                        "the columns (Python: CaptureData.read_csv(path, skiprows=1))")
+
+
 def _source_text(source: Any, read_kwargs: dict[str, Any]) -> str:
     """The text of a CSV source (standard input or a buffer read into memory, or a file), for a quick scan."""
     if isinstance(source, io.StringIO):
@@ -1149,7 +1192,8 @@ def _require_frame(frame: Any) -> pd.DataFrame:
 
 
 def _check_unique_columns(names: list[str], where: str = "the data") -> None:
-    duplicated = sorted({name for name in names if names.count(name) > 1})
+    # empty header cells (trailing separators of a spreadsheet export) are not names: empty columns are dropped
+    duplicated = sorted({name for name in names if names.count(name) > 1 and str(name).strip()})
     if duplicated:
         raise DataError(f"{where} has more than one column named {duplicated}; every list, count and stratum "
                         "column needs its own name")
