@@ -234,8 +234,8 @@ def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
             text = str(value).strip()
             hint = ""
             if re.fullmatch(r"\d{1,3}(?:[,\u00a0\u202f ]\d{3})+", text):
-                hint = f"; it looks like {text.replace(',', '').replace(' ', '')} written with thousands " \
-                       "separators: write counts as plain digits"
+                digits = re.sub(r"\D", "", text)
+                hint = f"; it looks like {digits} written with thousands separators: write counts as plain digits"
             elif re.fullmatch(r"\d+,\d+", text):
                 hint = "; a decimal comma? counts are whole numbers, written as plain digits"
             elif text.casefold() in ("total", "totals", "sum"):
@@ -828,7 +828,11 @@ class CaptureData:
 
         Stratum columns are read as text, so codes keep their spelling (``"01"`` and ``"1"`` stay different
         strata); empty cells and the usual missing-value markers (``NA``, as R writes them) are missing values.
-        A file separated by semicolons or tabs is recognised by its header.
+        A file separated by semicolons or tabs is recognised by its header, UTF-16 by its byte-order mark.
+        Spreadsheet artefacts are undone (spaces around header names, trailing empty columns and rows, R's row
+        names); numbers that may carry a thousands separator (``2.000`` beside plain ``30``, or any in a
+        ';'-separated file), a comment or title line above the header, and stratum labels that differ only in
+        spaces are refused with a message saying what to fix, rather than read one way by guess.
         """
         strata_cols = _as_list(strata)
         frame = _read_csv_frame(path, strata_cols, read_kwargs)
