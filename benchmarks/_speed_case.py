@@ -3,8 +3,7 @@
     python -m benchmarks._speed_case CASE '{"json": "arguments"}'
 
 prints one JSON object (the measurements plus ``peak_rss_mb``, the process's maximum resident set size) as the last
-line of stdout.  Used by :mod:`benchmarks.speed`; the cases reuse the code of the former standalone script
-``benchmarks/lcmcr_kernel_speed.py``.
+line of stdout.  Used by :mod:`benchmarks.speed`.
 """
 
 from __future__ import annotations

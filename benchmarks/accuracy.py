@@ -545,8 +545,9 @@ def markdown(result: dict[str, Any]) -> str:
     lines += C.table(["scenario", "estimator", "cell", "replicates", "median rel. bias", "interval below N",
                       "interval above N", "s per fit", "note"], rows)
     lines += ["", "## Scenarios", ""]
-    rows = [[s, f"{i['N']:,}", i["lists"], i["observed_replicate_0"], C.fmt(i.get("p_missed_design"), 1, pct=True),
-             i["description"], i["source"]] for s, i in result["scenarios"].items()]
+    rows = [[s, f"{i['N']:,}", i["lists"], C.fmt(i["observed_replicate_0"]),
+             C.fmt(i.get("p_missed_design"), 1, pct=True), i["description"], i["source"]]
+            for s, i in result["scenarios"].items()]
     lines += C.table(["scenario", "N", "lists", "observed (replicate 0)", "P(on no list) by design", "design",
                       "source"], rows)
     lines += ["", "A large share of people on no list (e.g. a big class with capture probabilities ≈ 0.05) leaves "

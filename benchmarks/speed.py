@@ -483,7 +483,7 @@ def markdown(result: dict[str, Any]) -> str:
             rows.append([e["strata"], "failed: " + e["failed"], "", "", "", "", ""])
             continue
         rows.append([f"{e['strata']:,}", f"{e['chains']} × ({e['burn_in']:,} + {e['draws']:,} × {e['thinning']})",
-                     f"{e['wall_seconds']:.1f} s", f"{e['wall_per_stratum_ms']:.0f} ms",
+                     f"{e['wall_seconds']:.1f} s", f"{e['wall_per_stratum_ms']:,.0f} ms",
                      f"{e['chain_sweeps_per_second']:,.0f}", C.fmt(e["overhead_cpu_share"], 0, pct=True, sign=True),
                      C.fmt(e["peak_rss_mb"])])
     lines += C.table(["strata", "chains × sweeps", "wall", "wall per stratum", "chain-sweeps/s",
