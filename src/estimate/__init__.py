@@ -24,6 +24,9 @@ compare, Comparison
     Fit several methods to the same data: ``compare(data, ["chapman", "loglinear", "lcmcr"], seed=1)`` gives a
     table (estimate, interval and kind, diagnostics, run time; "not applicable"/"failed" rows say why) and a
     forest plot ``.plot()`` (:mod:`estimate.compare`).
+posterior_predictive_check
+    Does data replicated from a latent-class fit look like the lists? Each list size and pairwise overlap against
+    its posterior predictive distribution, with p-values (:mod:`estimate.checks`).
 load_result
     Read a result saved with ``Result.save`` / ``StrataResult.save`` (``.json`` or ``.nc``) back into an equal
     object; every result's ``provenance`` (versions, seed, preset, data hash, command line, times) is made by
@@ -34,6 +37,7 @@ DataError, EstimateWarning, ConvergenceWarning, DataWarning, UninformativeDataWa
 """
 
 from estimate import datasets, simulate
+from estimate.checks import posterior_predictive_check
 from estimate.compare import Comparison, compare
 from estimate.data import CaptureData
 from estimate.errors import (
@@ -82,4 +86,5 @@ __all__ = [
     "compare",
     "Comparison",
     "load_result",
+    "posterior_predictive_check",
 ]

@@ -1,0 +1,67 @@
+"""Posterior predictive checks of latent-class fits (estimate.checks)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import estimate
+from estimate import DataError, posterior_predictive_check
+from estimate.estimators import LCMCR
+
+SHORT = {"burn_in": 2000, "draws": 500, "thinning": 20, "keep_traces": True}
+
+
+@pytest.fixture(scope="module")
+def kosovo_fits():
+    data = estimate.datasets.load("kosovo")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return data, LCMCR(seed=1, **SHORT).fit(data), LCMCR(seed=1, K=1, **SHORT).fit(data)
+
+
+def test_independence_fails_the_overlaps_the_latent_classes_reproduce(kosovo_fits) -> None:
+    """On Kosovo, one class (lists independent) cannot reproduce the overlaps of ABA, OSCE and HRW (p ≈ 0 with
+    200 replicates: no replicate reaches them), while the default ten classes reproduce every statistic (all
+    p > 0.5 at this seed; the resolution of a p-value is 1/200)."""
+    data, ten, one = kosovo_fits
+    table_ten = posterior_predictive_check(ten, data, seed=1).set_index("statistic")
+    table_one = posterior_predictive_check(one, data, seed=1).set_index("statistic")
+    assert table_one.loc["overlap ABA & OSCE", "p_value"] < 0.01
+    assert table_one.loc["overlap OSCE & HRW", "p_value"] < 0.01
+    assert (table_ten["p_value"] > 0.5).all(), table_ten
+    assert table_ten.attrs["draws"] == 200 and table_ten.attrs["seed"] == 1
+
+
+def test_observed_statistics_are_the_list_sizes_and_overlaps(kosovo_fits) -> None:
+    data, ten, _ = kosovo_fits
+    table = posterior_predictive_check(ten, data, draws=20, seed=2).set_index("statistic")
+    assert table.loc["observed total", "observed"] == data.observed
+    for name, size in data.list_sizes.items():
+        assert table.loc[f"size {name}", "observed"] == size
+    overlaps = data.overlaps()
+    assert table.loc["overlap EXH & ABA", "observed"] == overlaps.loc["EXH", "ABA"]
+    assert len(table) == 1 + 4 + 6
+    assert (table["lower"] <= table["predictive_mean"]).all() and (table["predictive_mean"] <= table["upper"]).all()
+
+
+def test_same_seed_same_table_and_inputs_that_cannot_be_checked(kosovo_fits) -> None:
+    data, ten, _ = kosovo_fits
+    a = posterior_predictive_check(ten, data, draws=30, seed=5)
+    b = posterior_predictive_check(ten, data, draws=30, seed=5)
+    np.testing.assert_array_equal(a.drop(columns="statistic").to_numpy(), b.drop(columns="statistic").to_numpy())
+    plain = LCMCR(seed=1, burn_in=200, draws=50, thinning=2, chains=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        no_traces = plain.fit(data)
+    with pytest.raises(DataError, match="keep_traces=True"):
+        posterior_predictive_check(no_traces, data)
+    with pytest.raises(DataError, match="keep_traces=True"):
+        posterior_predictive_check(estimate.make_estimator("loglinear").fit(data), data)
+    other = estimate.CaptureData([[1, 0, 0, 0], [0, 1, 0, 0], [1, 1, 1, 1]], [5, 5, 5], list(data.lists))
+    with pytest.raises(DataError, match="fitted to"):
+        posterior_predictive_check(ten, other)
+    with pytest.raises(DataError, match="draws must be"):
+        posterior_predictive_check(ten, data, draws=0)
