@@ -418,6 +418,8 @@ def test_set_reads_values_as_a_preset_toml_would() -> None:
                            'lists=["A", "B"]', "screen=none", "interval= hdi "]) == {
         "draws": 20000, "a_alpha": 0.5, "keep_traces": True, "sampler": "gibbs", "terms": "A:B,B:C",
         "lists": ["A", "B"], "screen": None, "interval": "hdi"}
+    assert parse_settings(["interval=HDI", "sampler=Gibbs", "criterion=AIC", "terms=A:B"]) == {
+        "interval": "hdi", "sampler": "gibbs", "criterion": "aic", "terms": "A:B"}  # choices read as a preset does
     assert parse_settings(None) == {}
     for bad, words in ((["draws"], "NAME=VALUE"), (["=5"], "NAME=VALUE"), (["draws="], "NAME=VALUE"),
                        (["burn-in=5"], "not a parameter name"), (["K=2", "K=3"], "more than once")):
@@ -443,3 +445,23 @@ def test_set_overrides_sampler_settings_and_is_recorded(tmp_path: Path) -> None:
         assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
         for word in words:
             assert word in refused.stderr, (word, refused.stderr)
+
+
+def test_cli_and_python_files_agree(tmp_path: Path) -> None:
+    """`fit -o x.json` lacked Result.save's "kind" tag; a seed a method cannot use vanished in silence; compare's
+    file did not record its command; a file read in Python left no source, so its fits could not be reproduced."""
+    done = run_cli("fit", "--example", "kosovo", "-m", "loglinear", "--seed", "5", "-o", "fit.json", cwd=tmp_path)
+    assert done.returncode == 0 and "--seed has no effect" in done.stderr
+    assert json.loads((tmp_path / "fit.json").read_text())["kind"] == "Result"
+    done = run_cli("compare", "--example", "kosovo", "--methods", "loglinear,chao", "-o", "c.json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads((tmp_path / "c.json").read_text())["methods"]
+    assert all(row["result"]["provenance"]["command"][:2] == ["estimate", "compare"] for row in rows)
+    from estimate.reproduce import reproduce
+
+    (tmp_path / "lists.csv").write_text("region,A,B,C,count\nn,1,0,0,30\nn,0,1,0,20\nn,1,1,0,8\nn,0,0,1,9\n"
+                                        "n,1,0,1,4\ns,1,0,0,25\ns,0,1,0,21\ns,1,1,0,6\ns,0,0,1,7\ns,0,1,1,5\n")
+    data = estimate.CaptureData.read(tmp_path / "lists.csv", strata=["region"])
+    assert data.pattern_table().shape[0] == 10 and data.pattern_table(include_strata=False).shape[0] == 6
+    saved = estimate.fit_strata(data, by="region", method="chao").save(tmp_path / "strata.json")
+    assert reproduce(saved).matches  # it said "the result does not say where its data came from"

@@ -836,7 +836,10 @@ class CaptureData:
         """
         strata_cols = _as_list(strata)
         frame = _read_csv_frame(path, strata_cols, read_kwargs)
-        return cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
+        data = cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
+        if not read_kwargs:  # a file read as `estimate reproduce` would read it again: fits record where it lies
+            _note_file_source(data, path, lists=lists, count=count, strata=strata_cols, strict=strict)
+        return data
 
     @classmethod
     def read_parquet(
@@ -849,7 +852,9 @@ class CaptureData:
         strict: bool = False,
     ) -> CaptureData:
         """Read a Parquet file in record-level or aggregated layout."""
-        return cls.from_frame(_read_parquet_frame(path), lists=lists, count=count, strata=strata, strict=strict)
+        data = cls.from_frame(_read_parquet_frame(path), lists=lists, count=count, strata=strata, strict=strict)
+        _note_file_source(data, path, lists=lists, count=count, strata=_as_list(strata), strict=strict)
+        return data
 
     @classmethod
     def read_long(
@@ -965,13 +970,21 @@ class CaptureData:
         matrix = (x * self._counts[:, None]).T @ x
         return pd.DataFrame(matrix, index=list(self._lists), columns=list(self._lists))
 
-    def pattern_table(self, include_strata: bool = False) -> pd.DataFrame:
-        """The observed patterns as a DataFrame (list columns, then ``count``)."""
+    def pattern_table(self, include_strata: bool | None = None) -> pd.DataFrame:
+        """The observed patterns as a DataFrame (list columns, then ``count``).
+
+        For stratified data, by default one row per (stratum, pattern) with the stratum columns first;
+        ``include_strata=False`` pools the strata (one row per pattern, counts added up).  Without strata the two
+        are the same table.
+        """
         table = pd.DataFrame(self._patterns.astype(np.int64), columns=list(self._lists))
-        if include_strata and self._strata is not None:
-            table = pd.concat([self._strata.reset_index(drop=True), table], axis=1)
         table[RESERVED_COUNT_NAME] = self._counts
-        return table
+        if self._strata is None:
+            return table
+        if include_strata is False:  # rows of different strata with the same pattern were unlabelled repeats
+            pooled = table.groupby(list(self._lists), sort=False)[RESERVED_COUNT_NAME].sum().reset_index()
+            return pooled.sort_values(list(self._lists), ascending=False, kind="stable").reset_index(drop=True)
+        return pd.concat([self._strata.reset_index(drop=True), table], axis=1)
 
     def describe(self) -> dict[str, Any]:
         """Descriptive summary: observed total, list sizes, pairwise overlaps, number of patterns, and with strata
@@ -1105,6 +1118,19 @@ def _refuse_ambiguous_thousands(source: Any, read_kwargs: dict[str, Any], strata
                 f"column {str(column)!r} of {path!r} holds {value!r}: in {written} the point often groups "
                 f"thousands ({value} = {value.replace('.', '')}), but it would be read as a decimal mark; write the "
                 "numbers without thousands separators (or read the file with pandas and pass the DataFrame)")
+
+
+def _note_file_source(data: CaptureData, path: Any, *, lists: Any, count: str | None, strata: list[str],
+                      strict: bool) -> None:
+    """Remember the file ``data`` was read from, with the options, so that its fits record it (provenance) and
+    ``estimate reproduce`` reads it again; not for standard input or an open file."""
+    if not isinstance(path, (str, Path)) or str(path) == "-":
+        return
+    from estimate import provenance
+
+    names = [lists] if isinstance(lists, str) else (list(lists) if lists is not None else None)
+    provenance.note_source(data, provenance.file_source(path, lists=names, count=count, strata=strata or None,
+                                                        strict=strict))
 
 
 def _decoded(raw: bytes, encoding: str | None, what: str) -> str:

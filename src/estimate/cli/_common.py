@@ -110,6 +110,8 @@ def parse_settings(items: list[str] | None) -> dict[str, Any]:
     """
     import tomllib
 
+    from estimate.presets import _CHOICE_KEYS
+
     settings: dict[str, Any] = {}
     for item in items or []:
         name, sep, raw = item.partition("=")
@@ -127,6 +129,8 @@ def parse_settings(items: list[str] | None) -> dict[str, Any]:
             settings[name] = tomllib.loads(f"value = {raw}")["value"]
         except tomllib.TOMLDecodeError:
             settings[name] = raw
+        if name in _CHOICE_KEYS and isinstance(settings[name], str):  # HDI, Gibbs, AIC: as a preset reads them
+            settings[name] = settings[name].strip().lower()
     return settings
 
 

@@ -20,6 +20,7 @@ from estimate.cli._common import (
     standard_output,
 )
 from estimate.errors import DataError
+from estimate.provenance import command_line
 
 DEFAULT_METHODS = "chapman,loglinear,dga,lcmcr"  # the report's (estimate.report.DEFAULT_METHODS), as they apply
 
@@ -70,6 +71,8 @@ def compare(
         if not chosen:
             raise DataError(f"none of the default methods applies to {capture.n_lists} lists; give --methods")
     comparison = run_compare(capture, chosen, seed=seed, level=level, interval=interval)
+    for result in comparison.results.values():  # as `estimate fit` records it
+        result.provenance["command"] = command_line()
     if plot is not None:
         figure = comparison.plot()
         suffix = plot.suffix.lower().lstrip(".")

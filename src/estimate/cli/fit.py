@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from estimate.cli._common import (
     standard_output,
 )
 from estimate.errors import DataError
-from estimate.export import NETCDF_SUFFIXES
+from estimate.export import NETCDF_SUFFIXES, result_payload
 from estimate.presets import load_preset, make_estimator, preset_estimator_class, preset_names
 from estimate.provenance import command_line
 
@@ -135,6 +136,9 @@ def fit(
             raise DataError(f"{option} and --set {name}=... both set {name}; give one")
     overrides = {"seed": seed} if seed is not None else {}
     overrides = _accepted(method, model, overrides)
+    if seed is not None and "seed" not in overrides:  # accepted, as compare and fit_strata do, but not in silence
+        typer.echo(f"note: --seed has no effect: {method or load_preset(model).method} draws no random numbers",
+                   err=True)
     if level is not None:
         overrides["level"] = level  # every method takes one
     if interval is not None:
@@ -171,7 +175,7 @@ def fit(
         result.save(output)
         typer.echo(f"wrote {output}", err=True)
     elif fmt == "json":
-        emit(result.to_json(), output)
+        emit(json.dumps(result_payload(result), indent=2), output)  # the document Result.save writes
     elif fmt in ("csv", "parquet"):  # resolve_format: a .parquet output is fmt "parquet"
         emit_frame(result.summary(), fmt, output)
     else:
