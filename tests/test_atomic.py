@@ -111,3 +111,20 @@ def test_writing_to_a_pipe_streams_into_it_instead_of_replacing_it(tmp_path: Pat
     reader.join(timeout=30)
     assert received == [b"estimate,lower\n1,2\n"]
     assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_long_names_loops_and_set_id_bits(tmp_path) -> None:
+    """A valid 240-byte name failed (the temporary's name passed 255 bytes); a symlink loop raised RuntimeError;
+    a set-uid bit of the old file was copied onto the new one."""
+    long = tmp_path / ("z" * 240 + ".csv")
+    atomic_write_text(long, "x\n")
+    assert long.read_text() == "x\n" and [p.name for p in tmp_path.iterdir()] == [long.name]
+    (tmp_path / "l1").symlink_to(tmp_path / "l2")
+    (tmp_path / "l2").symlink_to(tmp_path / "l1")
+    with pytest.raises(OSError, match="symlink loop"):
+        atomic_write_text(tmp_path / "l1", "x\n")
+    old = tmp_path / "old.json"
+    old.write_text("{}")
+    os.chmod(old, 0o4755)
+    atomic_write_text(old, "[]")
+    assert old.stat().st_mode & 0o7777 == 0o755

@@ -465,3 +465,24 @@ def test_cli_and_python_files_agree(tmp_path: Path) -> None:
     assert data.pattern_table().shape[0] == 10 and data.pattern_table(include_strata=False).shape[0] == 6
     saved = estimate.fit_strata(data, by="region", method="chao").save(tmp_path / "strata.json")
     assert reproduce(saved).matches  # it said "the result does not say where its data came from"
+
+
+def test_outputs_that_cannot_work_stop_before_any_work(tmp_path: Path) -> None:
+    """simulate-lists overwrote lists already in the folder (and a set half written stayed behind, exit 3, when
+    one name was a folder); a --cache-dir named like an output, and an output that is a symlink loop, failed with
+    exit 3 after fitting."""
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "A.csv").write_text("mine\n")
+    refused = run_cli("simulate-lists", "lists", "--people", "100", cwd=tmp_path)
+    assert refused.returncode == 2 and "already holds A.csv" in refused.stderr, refused.stderr
+    assert (tmp_path / "lists" / "A.csv").read_text() == "mine\n"
+    done = run_cli("simulate-lists", "lists", "--people", "100", "--overwrite", cwd=tmp_path)
+    assert done.returncode == 0 and (tmp_path / "lists" / "truth.json").exists()
+    (tmp_path / "d.csv").write_text("region,A,B,count\nn,1,0,3\nn,0,1,2\nn,1,1,1\ns,1,0,4\ns,0,1,2\ns,1,1,2\n")
+    clash = run_cli("fit", "d.csv", "-m", "chapman", "--strata", "region", "-o", "x.csv", "--cache-dir", "x.csv",
+                    cwd=tmp_path)
+    assert clash.returncode == 2 and "both name" in clash.stderr, clash.stderr
+    (tmp_path / "l1").symlink_to("l2")
+    (tmp_path / "l2").symlink_to("l1")
+    loop = run_cli("fit", "d.csv", "-m", "chapman", "--strata", "region", "-o", "l1", cwd=tmp_path)
+    assert loop.returncode == 2 and "symlink loop" in loop.stderr, loop.stderr

@@ -30,23 +30,42 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             yield tmp
         return
     if target.is_symlink():  # write the file the link points to, and keep the link
-        target = target.resolve()
+        try:
+            target = target.resolve()
+        except RuntimeError as exc:  # Python 3.11 reports a symlink loop so
+            raise OSError(f"{str(path)!r} is a symlink loop") from exc
     target.parent.mkdir(parents=True, exist_ok=True)
     # the writer's process id in the name: a later run removes only the leftovers of processes that are gone
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=_temporary_prefix(target), suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
-        # mkstemp makes 0600: an existing file keeps its permissions, a new one gets the usual umask ones
-        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else _default_mode())
+        # mkstemp makes 0600: an existing file keeps its permissions (not a set-id bit), a new one gets the usual
+        # umask ones
+        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else _default_mode())
         os.replace(tmp, target)
         _fsync_folder(target.parent)  # the rename itself survives a power cut
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _temporary_prefix(target: Path) -> str:
+    """``.NAME.PID.`` for the temporary of ``target`` — NAME cut short when the whole temporary name (with
+    mkstemp's eight characters and ``.tmp``) would pass the folder's limit on name length, usually 255 bytes."""
+    pid = f".{os.getpid()}."
+    try:
+        limit = os.pathconf(target.parent if target.parent.exists() else ".", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    room = limit - len(os.fsencode(pid)) - 1 - 8 - len(".tmp")
+    name = os.fsencode(target.name)
+    if len(name) > room:
+        name = name[:room]
+    return "." + name.decode("utf-8", "ignore") + pid  # a character cut in two is dropped
 
 
 @contextlib.contextmanager

@@ -170,8 +170,20 @@ def check_output_path(path: Path | None, option: str) -> None:
     that refuses a file).  An existing device or pipe (``-o /dev/null``) is written into, as it is."""
     if path is None:
         return
+    if path.is_symlink():  # the file written is the link's target: check where that lies
+        try:
+            target = path.resolve()
+        except RuntimeError as exc:  # Python 3.11 reports a symlink loop so
+            raise DataError(f"{option} {str(path)!r} is a symlink loop") from exc
+        if not target.parent.is_dir():
+            raise DataError(f"{option} {str(path)!r} links to {str(target)!r}, whose folder does not exist")
+        if not target.is_dir():
+            path = target
     if path.is_dir():
         raise DataError(f"{option} {str(path)!r} is a directory; give a file name")
+    if len(os.fsencode(path.name)) > 255:
+        raise DataError(f"{option}: the file name is {len(os.fsencode(path.name))} bytes long; file systems take "
+                        "at most 255")
     if path.exists() and not path.is_file():
         if not os.access(path, os.W_OK):
             raise DataError(f"{option} {str(path)!r} cannot be written")
@@ -197,7 +209,7 @@ def refuse_clobbering(outputs: Mapping[str, Path | None], inputs: Sequence[str |
     def same(a: Path, b: Path) -> bool:
         try:
             return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11's resolve)
             return False
 
     named = [(option, Path(path)) for option, path in outputs.items() if path is not None]

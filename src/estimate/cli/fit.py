@@ -106,7 +106,7 @@ def fit(
                         "pipe: give a file name (or leave --output out to print both tables)")
     totals_output = output.with_name(f"{output.stem}.totals{output.suffix}") if totals and output else None
     refuse_clobbering({"--output": output, "--totals (its table)": totals_output, "--draws-output": draws_output,
-                       "--result-output": result_output}, [data])
+                       "--result-output": result_output, "--cache-dir": cache_dir}, [data])
     if draws_output is not None and draws_output.suffix.lower() not in NETCDF_SUFFIXES:
         raise DataError(f"--draws-output {str(draws_output)!r}: the draws are written as netCDF; give a .nc file")
     if draws_output is not None and not (strata or replicate):

@@ -115,12 +115,13 @@ def simulate_lists(
     directory: Path = typer.Argument(..., help="Directory for A.csv ... D.csv and truth.json."),
     people: int = typer.Option(5000, "--people", help="True population size."),
     seed: int = typer.Option(1, "--seed", help="Seed of the population and the lists."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace lists and truth.json already in DIRECTORY."),
 ) -> None:
     """Write synthetic victim lists (names, sex, age, date and place of death, region) with known truth."""
     from estimate.linkage import synthetic_lists
 
     sim = synthetic_lists(people, seed=seed)
-    paths = sim.write(directory)
+    paths = sim.write(directory, overwrite=overwrite)
     sizes = ", ".join(f"{p.name}: {len(sim.lists[p.stem])} records" for p in paths)
     typer.echo(f"wrote {sizes}; {sim.observed} of {sim.N} people are on at least one list "
                f"(truth in {Path(directory) / 'truth.json'})", err=True)  # messages on stderr, as elsewhere

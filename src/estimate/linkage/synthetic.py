@@ -179,16 +179,32 @@ class SyntheticLists:
         frame["region"] = [regions[i] for i in frame.index]
         return frame.reset_index(drop=True)
 
-    def write(self, directory: str | Path) -> list[Path]:
-        """Write one CSV per list (``A.csv`` ...) and ``truth.json`` (N, per-region N, person ids) atomically."""
+    def write(self, directory: str | Path, *, overwrite: bool = False) -> list[Path]:
+        """Write one CSV per list (``A.csv`` ...) and ``truth.json`` (N, per-region N, person ids), each atomically.
+
+        Files of those names already in the folder are refused unless ``overwrite`` (a set mixing an earlier
+        simulation's lists with this one's truth would be wrong without a sign of it); every check is made before
+        the first file is written.
+        """
         import json
+        import os
 
         from estimate.atomic import atomic_write_text
 
         directory = Path(directory)
         if directory.exists() and not directory.is_dir():
             raise DataError(f"{str(directory)!r} is a file, not a folder for the lists")
+        targets = [directory / f"{name}.csv" for name in self.lists] + [directory / "truth.json"]
+        taken = [p.name for p in targets if p.exists() or p.is_symlink()]
+        folders = [p.name for p in targets if p.is_dir()]
+        if folders:
+            raise DataError(f"{str(directory)!r} holds folders named {folders}, where the lists go; use another folder")
+        if taken and not overwrite:
+            raise DataError(f"{str(directory)!r} already holds {', '.join(taken)}: write the lists into a new or "
+                            "empty folder (or overwrite them: CLI --overwrite, Python write(..., overwrite=True))")
         directory.mkdir(parents=True, exist_ok=True)
+        if not os.access(directory, os.W_OK | os.X_OK):
+            raise DataError(f"the folder {str(directory)!r} is not writable")
         paths = []
         for name, frame in self.lists.items():
             path = directory / f"{name}.csv"
