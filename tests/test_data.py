@@ -601,3 +601,14 @@ def test_spreadsheet_artefacts_get_errors_that_say_what_to_fix(tmp_path) -> None
     assert CaptureData.read_csv(path).observed == 6
     with pytest.raises(DataError, match="not UTF-8 text"):
         CaptureData.read_csv(io.BytesIO(b"A,B,count\n1,0,3\n0,1,\xe9\n"))
+
+
+def test_a_three_decimal_measurement_beside_the_lists_is_no_count() -> None:
+    """The thousands check, extended to every separator, must look at the count column only: a measurement with
+    three decimals beside whole numbers (33.512 and 34) is no count written with a thousands point."""
+    import io
+
+    data = CaptureData.read_csv(io.StringIO("A,B,lat\n1,0,33.512\n0,1,34\n1,1,35\n"), lists=["A", "B"])
+    assert data.observed == 3
+    with pytest.raises(DataError, match="column 'people' of 'the buffer' holds '2.000'"):
+        CaptureData.read_csv(io.StringIO("A,B,people\n1,0,2.000\n0,1,30\n1,1,5\n"), count="people")

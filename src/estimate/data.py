@@ -346,10 +346,13 @@ def _read_parquet_frame(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, Any]) -> pd.DataFrame:
+def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, Any],
+                    count: str | None = None) -> pd.DataFrame:
     """A CSV file (path, open file or buffer, ``"-"`` for standard input) as a DataFrame, ``text_columns`` read as
     text: the separator recognised by the header, spreadsheet and R export artefacts undone (see read_csv)."""
     stdin = not hasattr(path, "read") and str(path) == "-"
+    # how messages name the source: the path, or what a buffer is (its repr names no file)
+    shown = "standard input" if stdin else ("the buffer" if hasattr(path, "read") else str(path))
     if hasattr(path, "read") or stdin:  # an open file or buffer, as pandas takes, or standard input
         stream = (sys.stdin.buffer if hasattr(sys.stdin, "buffer") else sys.stdin) if stdin else path
         text = stream.read()
@@ -390,29 +393,29 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
                                          **header_kwargs, sep=separator)
                     _rewind(source)
                     cells = [str(v) for v in header.iloc[0]]
-            _refuse_title_line(cells, str(path))
+            _refuse_title_line(cells, shown)
             # pandas renames a repeated column name ("A", "A.1"); the header as written must name each once
-            _check_unique_columns(cells, where=f"the header of {str(path)!r}")
+            _check_unique_columns(cells, where=f"the header of {shown!r}")
             if text_dtype:  # " region " is the stratum column region (the spaces go later): read it as text too,
                 # or its codes 01 and 1 become one number
                 wanted = set(text_columns)
                 read_kwargs["dtype"] = {**read_kwargs["dtype"],
                                         **{cell: str for cell in cells if cell.strip() in wanted}}
         if "decimal" not in read_kwargs and "thousands" not in read_kwargs:
-            _refuse_ambiguous_thousands(source, read_kwargs, text_columns, str(path))
+            _refuse_ambiguous_thousands(source, read_kwargs, text_columns, shown, count)
         frame = pd.read_csv(source, **read_kwargs)
         if "index_col" not in read_kwargs and not isinstance(frame.index, pd.RangeIndex):
             # a row has one field more than the header: pandas took the first column as row names
-            frame = _one_field_more(frame, source, read_kwargs, str(path))
+            frame = _one_field_more(frame, source, read_kwargs, shown)
         elif "header" not in read_kwargs and "names" not in read_kwargs and len(cells) == frame.shape[1]:
-            frame = _tidy_spreadsheet_export(frame, cells, str(path))
+            frame = _tidy_spreadsheet_export(frame, cells, shown)
     except UnicodeDecodeError as exc:
         raise DataError(
-            f"cannot read {str(path)!r} as CSV: it is not UTF-8 text ({exc.reason}). Save it as "
+            f"cannot read {shown!r} as CSV: it is not UTF-8 text ({exc.reason}). Save it as "
             "UTF-8 (in Excel: 'CSV UTF-8'), or read it in Python naming its encoding, e.g. "
             "CaptureData.read_csv(path, encoding='cp1252')") from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read {str(path)!r} as CSV: {exc}") from exc
+        raise DataError(f"cannot read {shown!r} as CSV: {exc}") from exc
     return frame
 
 
@@ -835,7 +838,7 @@ class CaptureData:
         spaces are refused with a message saying what to fix, rather than read one way by guess.
         """
         strata_cols = _as_list(strata)
-        frame = _read_csv_frame(path, strata_cols, read_kwargs)
+        frame = _read_csv_frame(path, strata_cols, read_kwargs, count)
         data = cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
         if not read_kwargs:  # a file read as `estimate reproduce` would read it again: fits record where it lies
             _note_file_source(data, path, lists=lists, count=count, strata=strata_cols, strict=strict)
@@ -1096,11 +1099,13 @@ def _one_field_more(frame: pd.DataFrame, source: Any, read_kwargs: dict[str, Any
 _THOUSANDS_WITH_POINTS = r"\d{1,3}(?:\.\d{3})+"
 
 
-def _refuse_ambiguous_thousands(source: Any, read_kwargs: dict[str, Any], strata: list[str], path: str) -> None:
+def _refuse_ambiguous_thousands(source: Any, read_kwargs: dict[str, Any], strata: list[str], path: str,
+                                count: str | None = None) -> None:
     """Numbers like 2.000 or 1.131 where the point may group thousands (two thousand) or mark decimals (two):
     refuse rather than guess.  In a ';'-separated file (as spreadsheets write where the decimal mark is the comma)
-    any such number is refused; with another separator, a column that also holds whole numbers written without
-    a point (30 beside 2.000: the pattern of thousands separators, small numbers having none)."""
+    any such number is refused; with another separator, one in the count column (``count``, or named like one)
+    that also holds whole numbers written without a point (30 beside 2.000: the pattern of thousands
+    separators, small numbers having none) — other columns (a measurement with three decimals) are no counts."""
     if not re.search(r"\d\.\d{3}(?!\d)", _source_text(source, read_kwargs)):
         return  # nothing that looks like it: the file is not read a second time
     semicolon = read_kwargs.get("sep") == ";"
@@ -1108,6 +1113,8 @@ def _refuse_ambiguous_thousands(source: Any, read_kwargs: dict[str, Any], strata
     _rewind(source)
     for column in raw.columns:
         if str(column).strip() in strata:
+            continue
+        if not semicolon and not (str(column).strip() == count or (count is None and is_count_name(column))):
             continue
         text = raw[column].astype(str).str.strip()
         hits = text.str.fullmatch(_THOUSANDS_WITH_POINTS)
