@@ -782,3 +782,9 @@ def test_pooled_fit_keeps_the_estimators_level_and_kind(linked) -> None:
     again = fit_linkages(linked.replicates(), linked.lists, estimator=LCMCR(seed=2, level=0.9, interval="hdi",
                                                                              **FAST_LCMCR), seed=2, level=0.8)
     assert set(again.summary()["level"]) == {0.8} and again.total.iloc[0]["lower"] > fit.total.iloc[0]["lower"]
+
+
+def test_a_name_that_folds_to_a_placeholder_is_missing_at_once() -> None:
+    """Hypothesis found "NAA": folded to "na", which standardising again read as the missing-value marker NA."""
+    assert standardize_name("NAA") == standardize_name(standardize_name("NAA")) == ""
+    assert standardize_name(standardize_name("Naa Mensah")) == standardize_name("Naa Mensah") == "na mensa"

@@ -170,7 +170,9 @@ def check_output_path(path: Path | None, option: str) -> None:
     that refuses a file).  An existing device or pipe (``-o /dev/null``) is written into, as it is."""
     if path is None:
         return
-    if path.is_symlink():  # the file written is the link's target: check where that lies
+    if path.is_symlink() and not (path.exists() and not path.is_file() and not path.is_dir()):
+        # the file written is the link's target: check where that lies (a link to a device or pipe, as
+        # /dev/stdout, is written into as it is)
         try:
             target = path.resolve()
         except RuntimeError as exc:  # Python 3.11 reports a symlink loop so

@@ -240,7 +240,9 @@ def _name_tokens(text: object, drop: frozenset[str] = frozenset(), *, given_firs
     tokens = _without_particles([t for t in _NON_ALNUM.sub(" ", lowered).split() if not t.isdigit()], drop,
                                 given_first)
     # a folded token can itself be a particle ("ell" -> "el"): drop it too, so standardising is idempotent
-    return _without_particles([_fold_token(t) for t in tokens], drop, given_first)
+    folded = _without_particles([_fold_token(t) for t in tokens], drop, given_first)
+    # and the folded name can be a placeholder ("Naa" -> "na", read as NA): missing then, as it is read again
+    return [] if " ".join(folded) in _PLACEHOLDERS else folded
 
 
 def _without_particles(tokens: list[str], drop: frozenset[str], given_first: bool) -> list[str]:
