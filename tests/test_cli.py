@@ -486,3 +486,17 @@ def test_outputs_that_cannot_work_stop_before_any_work(tmp_path: Path) -> None:
     (tmp_path / "l2").symlink_to("l1")
     loop = run_cli("fit", "d.csv", "-m", "chapman", "--strata", "region", "-o", "l1", cwd=tmp_path)
     assert loop.returncode == 2 and "symlink loop" in loop.stderr, loop.stderr
+
+
+def test_review_of_the_new_output_checks(tmp_path: Path) -> None:
+    """A --totals table whose name passes the file system's limit failed with exit 3; a --set value with a
+    newline lost what followed it."""
+    from estimate.cli._common import parse_settings
+
+    (tmp_path / "d.csv").write_text("region,A,B,count\nn,1,0,3\nn,0,1,2\nn,1,1,1\ns,1,0,4\ns,0,1,2\ns,1,1,2\n")
+    long = run_cli("fit", "d.csv", "-m", "chapman", "--strata", "region", "-o", "y" * 250 + ".csv", "--totals",
+                   "all", cwd=tmp_path)
+    assert long.returncode == 2 and "bytes long" in long.stderr, long.stderr
+    with pytest.raises(estimate.DataError, match="one value on one line"):
+        parse_settings(["draws=5\nx=3"])
+    assert parse_settings(["draws=5 # five"]) == {"draws": "5 # five"}  # text, refused by the method's check

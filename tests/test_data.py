@@ -573,8 +573,9 @@ def test_messy_spreadsheet_exports_are_read_right_or_refused(tmp_path) -> None:
         CaptureData.from_records(categorical, lists=["A", "B"], strata=["region"])
     with pytest.raises(DataError, match="groups thousands"):
         CaptureData.read_csv(io.StringIO("A\tB\tcount\n1\t0\t2.000\n0\t1\t30\n1\t1\t5\n"))
-    fixed = CaptureData.read_csv(io.StringIO("A,B,count\n1,0,30.000\n0,1,20.000\n1,1,5.000\n"))
-    assert fixed.observed == 55  # every number written with three decimals: decimals, not thousands
+    with pytest.warns(DataWarning, match="a thousand times larger"):  # all with three decimals: read so, said so
+        fixed = CaptureData.read_csv(io.StringIO("A,B,count\n1,0,30.000\n0,1,20.000\n1,1,5.000\n"))
+    assert fixed.observed == 55
     with pytest.raises(DataError, match="record identifiers"):
         CaptureData.read_csv(io.StringIO("N,A,B\n1,1,0\n2,0,1\n4,1,1\n7,1,0\n8,0,1\n"))
     with pytest.warns(DataWarning, match="duplicate capture pattern"):  # one repeated row of a table: summed
@@ -612,3 +613,17 @@ def test_a_three_decimal_measurement_beside_the_lists_is_no_count() -> None:
     assert data.observed == 3
     with pytest.raises(DataError, match="column 'people' of 'the buffer' holds '2.000'"):
         CaptureData.read_csv(io.StringIO("A,B,people\n1,0,2.000\n0,1,30\n1,1,5\n"), count="people")
+
+
+def test_review_of_the_new_input_checks() -> None:
+    """The new checks must not refuse what was read before: a '#' column of row numbers, and aggregated tables
+    stacked one under another (their counts do not rise row by row as identifiers do)."""
+    import io
+
+    with pytest.warns(DataWarning):
+        numbered = CaptureData.read_csv(io.StringIO("#,A,B,count\n1,1,0,3\n2,0,1,2\n3,1,1,1\n"), lists=["A", "B"],
+                                        count="count")
+    assert numbered.observed == 6
+    with pytest.warns(DataWarning, match="duplicate capture pattern"):
+        stacked = CaptureData.read_csv(io.StringIO("n,A,B\n10,1,0\n20,0,1\n4,1,1\n11,1,0\n21,0,1\n5,1,1\n"))
+    assert stacked.observed == 71

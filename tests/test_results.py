@@ -203,3 +203,21 @@ def test_a_bad_parameter_is_named_before_the_data_are_judged() -> None:
         make_estimator("dga", delta=-1).fit(two)
     with pytest.raises(ValueError, match="^m0: "):
         make_estimator("m0", list_effects="yes").fit(datasets.load("kosovo"))
+
+
+def test_outcome_draws_stay_read_only_through_copies_and_a_null_stored_bound_prints(tmp_path) -> None:
+    import copy
+    import math
+    import pickle
+
+    from estimate import load_result
+    from estimate.strata import StratumOutcome
+
+    outcome = StratumOutcome(("a",), 5, "ok", draws=np.arange(6).reshape(2, 3))
+    for copied in (pickle.loads(pickle.dumps(outcome)), copy.deepcopy(outcome)):
+        assert not copied.draws.flags.writeable
+    result = Result(method="lcmcr", model="m", estimate=60.0, interval=Interval(50, math.nan), observed=40,
+                    lists=("A", "B"), estimate_kind="posterior median",
+                    details={"interval_equal_tailed": [50, math.nan], "interval_hdi": [45, 140]})
+    back = load_result(result.save(tmp_path / "r.json"))  # NaN is null in JSON: str() raised TypeError
+    assert "95% credible interval (hdi): 45 – 140" in str(back)

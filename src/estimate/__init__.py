@@ -28,9 +28,10 @@ posterior_predictive_check
     Does data replicated from a latent-class fit look like the lists? Each list size and pairwise overlap against
     its posterior predictive distribution, with p-values (:mod:`estimate.checks`).
 load_result
-    Read a result saved with ``Result.save`` / ``StrataResult.save`` (``.json`` or ``.nc``) back into an equal
-    object; every result's ``provenance`` (versions, seed, preset, data hash, command line, times) is made by
-    :mod:`estimate.provenance` and ``estimate reproduce RESULT.json`` re-runs it (:mod:`estimate.export`).
+    Read a result saved with ``Result.save`` / ``StrataResult.save`` (``.json`` or ``.nc``) or a comparison saved
+    with ``Comparison.save`` (``.json``) back into an equal object; every result's ``provenance`` (versions,
+    seed, preset, data hash, command line, times) is made by :mod:`estimate.provenance` and
+    ``estimate reproduce RESULT.json`` re-runs it (:mod:`estimate.export`).
 DataError, EstimateWarning, ConvergenceWarning, DataWarning, UninformativeDataWarning
     The exception raised for bad input and the warnings issued for valid but problematic data or fits
     (``EstimateWarning`` is the base class of the others: filter it to silence them all).

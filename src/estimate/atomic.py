@@ -7,6 +7,7 @@ one, nothing in between.
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import os
 import re
@@ -15,7 +16,32 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "atomic_path", "remove_stale_temporaries"]
+__all__ = ["atomic_write_text", "atomic_write_bytes", "atomic_path", "remove_stale_temporaries", "link_target",
+           "name_limit"]
+
+
+def link_target(path: Path) -> Path:
+    """Where the symlink ``path`` finally points (the target may not exist); ``OSError`` for a symlink loop —
+    raised as RuntimeError by Python 3.11's ``resolve``, as OSError (ELOOP) by ``resolve(strict=True)`` on
+    3.13, whose non-strict ``resolve`` returns a path inside the loop instead."""
+    try:
+        return path.resolve(strict=True)
+    except FileNotFoundError:  # a dangling link: its target's path, followed without strictness
+        return path.resolve()
+    except RuntimeError as exc:
+        raise OSError(f"{str(path)!r} is a symlink loop") from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(f"{str(path)!r} is a symlink loop") from exc
+        raise
+
+
+def name_limit(folder: Path) -> int:
+    """The longest file name, in bytes, the file system of ``folder`` takes (255 where it does not say)."""
+    try:
+        return int(os.pathconf(folder if folder.exists() else ".", "PC_NAME_MAX"))
+    except (OSError, ValueError):
+        return 255
 
 
 @contextlib.contextmanager
@@ -30,10 +56,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             yield tmp
         return
     if target.is_symlink():  # write the file the link points to, and keep the link
-        try:
-            target = target.resolve()
-        except RuntimeError as exc:  # Python 3.11 reports a symlink loop so
-            raise OSError(f"{str(path)!r} is a symlink loop") from exc
+        target = link_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     # the writer's process id in the name: a later run removes only the leftovers of processes that are gone
     fd, tmp_name = tempfile.mkstemp(prefix=_temporary_prefix(target), suffix=".tmp", dir=target.parent)
@@ -54,18 +77,16 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 
 def _temporary_prefix(target: Path) -> str:
-    """``.NAME.PID.`` for the temporary of ``target`` — NAME cut short when the whole temporary name (with
-    mkstemp's eight characters and ``.tmp``) would pass the folder's limit on name length, usually 255 bytes."""
-    pid = f".{os.getpid()}."
-    try:
-        limit = os.pathconf(target.parent if target.parent.exists() else ".", "PC_NAME_MAX")
-    except (OSError, ValueError):
-        limit = 255
-    room = limit - len(os.fsencode(pid)) - 1 - 8 - len(".tmp")
-    name = os.fsencode(target.name)
-    if len(name) > room:
-        name = name[:room]
-    return "." + name.decode("utf-8", "ignore") + pid  # a character cut in two is dropped
+    """``.NAME.PID.`` for the temporary of ``target`` (see :func:`_temporary_name`)."""
+    return f".{_temporary_name(target.parent, target.name)}.{os.getpid()}."
+
+
+def _temporary_name(folder: Path, name: str) -> str:
+    """The NAME of a temporary ``.NAME.PID.XXXXXXXX.tmp``: the target's name, cut short when the whole would pass
+    the folder's limit on name length (usually 255 bytes); a character cut in two is dropped."""
+    room = name_limit(folder) - len(f"..{2 ** 22}.") - 8 - len(".tmp")  # process ids reach 2^22 on Linux
+    encoded = os.fsencode(name)
+    return name if len(encoded) <= room else encoded[:room].decode("utf-8", "ignore")
 
 
 @contextlib.contextmanager
@@ -102,7 +123,8 @@ def remove_stale_temporaries(folder: str | Path, name: str | None = None) -> int
     when the process that wrote it (its id is in the name) no longer runs: another run writing to the same folder
     keeps its half-written files."""
     removed = 0
-    for leftover in Path(folder).glob(f".{glob.escape(name)}.*.tmp" if name else ".*.tmp"):
+    pattern = f".{glob.escape(_temporary_name(Path(folder), name))}.*.tmp" if name else ".*.tmp"
+    for leftover in Path(folder).glob(pattern):
         parts = leftover.name[:-len(".tmp")].split(".")
         pid = parts[-2] if len(parts) >= 3 else ""
         if not (pid.isdigit() and _MKSTEMP_PART.fullmatch(parts[-1])) or _process_alive(int(pid)):

@@ -186,10 +186,13 @@ def other_separator(header: str) -> str | None:
 
 
 #: answers and markers a 0/1 or count column may hold by mistake: shown in messages (they are not personal)
-_ANSWER_WORDS = frozenset({"maybe", "unknown", "unk", "missing", "none", "null", "nan", "n/a", "na", "-", "--",
-                           "?", "??", "x", "si", "sí", "oui", "non", "ja", "nein", "da", "nyet", "empty",
-                           "blank", "tbd", "pending", "unsure", "not sure", "don't know", "dk", "total", "totals",
-                           "sum", "vrai", "faux", "wahr", "falsch", "verdadero", "falso", "waar", "onwaar"})
+#: labels of a spreadsheet's totals rows (compared without case and outer spaces): in a stratum column a warning,
+#: in a count or list column an error that says so
+_TOTAL_LABELS = frozenset({"total", "totals", "grand total", "sum", "all", "overall", "subtotal"})
+_ANSWER_WORDS = _TOTAL_LABELS | frozenset({
+    "maybe", "unknown", "unk", "missing", "none", "null", "nan", "n/a", "na", "-", "--", "?", "??", "x", "si", "sí",
+    "oui", "non", "ja", "nein", "da", "nyet", "empty", "blank", "tbd", "pending", "unsure", "not sure", "don't know",
+    "dk", "vrai", "faux", "wahr", "falsch", "verdadero", "falso", "waar", "onwaar"})
 
 
 def _shown_value(value: object) -> str:
@@ -238,7 +241,7 @@ def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
                 hint = f"; it looks like {digits} written with thousands separators: write counts as plain digits"
             elif re.fullmatch(r"\d+,\d+", text):
                 hint = "; a decimal comma? counts are whole numbers, written as plain digits"
-            elif text.casefold() in ("total", "totals", "sum"):
+            elif text.casefold() in _TOTAL_LABELS:
                 hint = "; a totals row? remove it (its people are in the other rows already)"
             raise DataError(
                 f"count column {column!r} is not numeric: value {value!r} at {_row_label(frame, position)}{hint}"
@@ -268,10 +271,6 @@ def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
             "misread identifier or unit?)"
         )
     return values.astype(np.int64)
-
-
-#: stratum values that usually label a spreadsheet's totals rows (compared without case and outer spaces)
-_TOTAL_LABELS = frozenset({"total", "totals", "grand total", "sum", "all", "overall", "subtotal"})
 
 
 def _is_text_column(series: pd.Series) -> bool:
@@ -805,8 +804,10 @@ class CaptureData:
                         f"column {count!r} numbers the rows 1, 2, …, {len(values)}: it looks like a row number, not "
                         f"the number of people with each pattern. {say_which}")
                 repeated = int(frame.drop(columns=[count]).duplicated().sum())  # rows repeating an earlier pattern
-                if len(values) > 2 and values.notna().all() and values.is_unique and \
-                        repeated >= max(2, 0.25 * len(values)):  # not an aggregated table with one row repeated
+                # identifiers: distinct, rising down the file, and rows repeat patterns (not a table with a row
+                # repeated, nor tables stacked one under another, whose counts do not rise row by row)
+                if len(values) > 2 and values.notna().all() and values.is_monotonic_increasing and \
+                        values.is_unique and repeated >= max(2, 0.25 * len(values)):
                     raise DataError(
                         f"column {count!r} holds a different value on every row while rows repeat the same capture "
                         "pattern: it looks like record identifiers (one row per person), not the number of people "
@@ -1118,6 +1119,15 @@ def _refuse_ambiguous_thousands(source: Any, read_kwargs: dict[str, Any], strata
             continue
         text = raw[column].astype(str).str.strip()
         hits = text.str.fullmatch(_THOUSANDS_WITH_POINTS)
+        filled = text != ""
+        if not semicolon and filled.any() and hits[filled].all() and text[filled].str.endswith(".000").all():
+            # 30.000, 20.000, 5.000: three decimal zeros throughout, or every count a multiple of a thousand
+            example = text[filled].iloc[0]
+            warnings.warn(
+                f"every count in column {str(column)!r} of {path!r} is written with three decimals ({example!r}): "
+                "they are read as decimals; if the point groups thousands there, the counts are a thousand times "
+                "larger — write them without the point", DataWarning, stacklevel=_outside_caller_stacklevel())
+            continue
         if hits.any() and (semicolon or text.str.fullmatch(r"\d+").any()):
             value = text[hits].iloc[0]
             written = "files written with ';'" if semicolon else "a column whose other numbers have no point"
@@ -1161,10 +1171,12 @@ def _refuse_title_line(cells: list[str], path: str) -> None:
     """A first line that cannot be the header: a comment (``# exported …``) or a title over the table (one
     named cell, the rest empty), which would be read as column names."""
     named = [cell for cell in cells if cell.strip()]
-    if named and named[0].lstrip().startswith("#"):
-        raise DataError(f"the first line of {path!r} starts with '#' ({named[0].strip()[:40]!r}): a comment, not the "
-                        "column names; remove it so the first line names the columns (Python: "
-                        "CaptureData.read_csv(path, comment='#'))")
+    first = named[0].strip() if named else ""
+    # "# exported 2024-01-01": a comment; a bare "#" (or "#id") heading a column of row numbers is a name
+    if first.startswith("#") and (" " in first or len(named) == 1) and first.strip("#"):
+        raise DataError(f"the first line of {path!r} starts with '#' ({first[:40]!r}): a comment, not the column "
+                        "names; remove it so the first line names the columns (Python: "
+                        "CaptureData.read_csv(path, skiprows=1))")
     if len(cells) > 2 and len(named) == 1:
         raise DataError(f"the first line of {path!r} names one column only ({named[0].strip()[:40]!r}, the other "
                         f"{len(cells) - 1} cells empty): a title over the table? remove it so the first line names "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +99,15 @@ def _format_diagnostic(key: str, value: float) -> str:
     if abs(value) < 1e-9:
         return "0"
     return f"{value:.4g}"
+
+
+def _same_pair(stored: Sequence[Any], bounds: tuple[float, float]) -> bool:
+    """Whether a stored [lower, upper] (JSON: null for NaN) is ``bounds``, NaN equal to NaN."""
+    def number(value: Any) -> float:
+        return math.nan if value is None else float(value)
+
+    return all(number(a) == b or (math.isnan(number(a)) and math.isnan(b)) for a, b in zip(stored, bounds,
+                                                                                          strict=True))
 
 
 def _fmt(value: float) -> str:
@@ -375,8 +384,7 @@ class Result:
         other = {"equal-tailed": "hdi", "hdi": "equal-tailed"}.get(self.interval.kind)
         bounds = self.details.get(f"interval_{other.replace('-', '_')}") if other else None
         own = self.details.get(f"interval_{self.interval.kind.replace('-', '_')}")
-        if own is not None and len(own) == 2 and (float(own[0]), float(own[1])) != (self.interval.lower,
-                                                                                    self.interval.upper):
+        if own is not None and len(own) == 2 and not _same_pair(own, (self.interval.lower, self.interval.upper)):
             bounds = None  # the interval was replaced after the fit: the stored pair is at another level
         if bounds is not None and len(bounds) == 2:  # a posterior's other credible interval (dga, LCMCR, PyMC)
             alternative = Interval(float(bounds[0]), float(bounds[1]), level=self.interval.level, kind=other)

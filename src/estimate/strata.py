@@ -156,6 +156,11 @@ class StratumOutcome:
             self.draws = np.asarray(self.draws).view()
             self.draws.setflags(write=False)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickling and ``copy.deepcopy`` rebuild the draws writeable: read-only again, as made."""
+        self.__dict__.update(state)
+        self.__post_init__()
+
     def to_bytes(self, cache_key: str = "") -> bytes:
         """Serialise (result summary as JSON, draws as .npy) for the cache, which names the entry ``cache_key``."""
         buffer = io.BytesIO()

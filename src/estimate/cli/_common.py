@@ -122,11 +122,13 @@ def parse_settings(items: list[str] | None) -> dict[str, Any]:
             raise DataError(f"--set {item!r}: {name!r} is not a parameter name (e.g. burn_in, draws, K)")
         if name in settings:
             raise DataError(f"--set gives {name!r} more than once")
+        if "\n" in raw or "\r" in raw:  # TOML would read a second key from the next line, and drop it
+            raise DataError(f"--set {name}: one value on one line, got {raw!r}")
         if raw.lower() in ("none", "null"):
             settings[name] = None
             continue
-        try:
-            settings[name] = tomllib.loads(f"value = {raw}")["value"]
+        try:  # a '#' would start a TOML comment and cut the value short: such a value is text as written
+            settings[name] = raw if "#" in raw else tomllib.loads(f"value = {raw}")["value"]
         except tomllib.TOMLDecodeError:
             settings[name] = raw
         if name in _CHOICE_KEYS and isinstance(settings[name], str):  # HDI, Gibbs, AIC: as a preset reads them
@@ -170,22 +172,26 @@ def check_output_path(path: Path | None, option: str) -> None:
     that refuses a file).  An existing device or pipe (``-o /dev/null``) is written into, as it is."""
     if path is None:
         return
-    if path.is_symlink() and not (path.exists() and not path.is_file() and not path.is_dir()):
+    from estimate.atomic import name_limit
+
+    if len(os.fsencode(path.name)) > name_limit(path.parent):  # first: the file system cannot look it up
+        raise DataError(f"{option}: the file name is {len(os.fsencode(path.name))} bytes long; the folder's file "
+                        f"system takes at most {name_limit(path.parent)}")
+    if path.is_symlink() and not _is_device(path):
         # the file written is the link's target: check where that lies (a link to a device or pipe, as
         # /dev/stdout, is written into as it is)
+        from estimate.atomic import link_target
+
         try:
-            target = path.resolve()
-        except RuntimeError as exc:  # Python 3.11 reports a symlink loop so
-            raise DataError(f"{option} {str(path)!r} is a symlink loop") from exc
+            target = link_target(path)
+        except OSError as exc:
+            raise DataError(f"{option} {exc}") from exc
         if not target.parent.is_dir():
             raise DataError(f"{option} {str(path)!r} links to {str(target)!r}, whose folder does not exist")
         if not target.is_dir():
             path = target
     if path.is_dir():
         raise DataError(f"{option} {str(path)!r} is a directory; give a file name")
-    if len(os.fsencode(path.name)) > 255:
-        raise DataError(f"{option}: the file name is {len(os.fsencode(path.name))} bytes long; file systems take "
-                        "at most 255")
     if path.exists() and not path.is_file():
         if not os.access(path, os.W_OK):
             raise DataError(f"{option} {str(path)!r} cannot be written")
@@ -205,6 +211,15 @@ def check_output_path(path: Path | None, option: str) -> None:
     remove_stale_temporaries(parent, path.name)
 
 
+def _is_device(path: Path) -> bool:
+    """An existing device, pipe or socket (``-o /dev/null``, ``/dev/stdout``); False for a path the file system
+    cannot even look up (a name too long, a symlink loop), which the output checks refuse on their own."""
+    try:
+        return path.exists() and not path.is_file() and not path.is_dir()
+    except OSError:
+        return False
+
+
 def refuse_clobbering(outputs: Mapping[str, Path | None], inputs: Sequence[str | Path | None] = ()) -> None:
     """Refuse, before any work, an output file that is one of the input files (the data would be replaced by
     the results) or that another output of the same run would overwrite."""
@@ -216,14 +231,14 @@ def refuse_clobbering(outputs: Mapping[str, Path | None], inputs: Sequence[str |
 
     named = [(option, Path(path)) for option, path in outputs.items() if path is not None]
     for option, path in named:
-        if path.exists() and not path.is_file():
+        if _is_device(path):
             continue  # a device or pipe (-o /dev/null): nothing to lose
         for source in inputs:
             if source is not None and str(source) != "-" and same(path, Path(source)):
                 raise DataError(f"{option} {str(path)!r} is the input file; writing there would replace the data")
     for i, (option, path) in enumerate(named):
         for other, other_path in named[i + 1:]:
-            if same(path, other_path) and not (path.exists() and not path.is_file()):
+            if same(path, other_path) and not _is_device(path):
                 raise DataError(f"{option} and {other} both name {str(path)!r}; one would overwrite the other")
 
 

@@ -105,6 +105,7 @@ def fit(
         raise DataError(f"--totals writes its table beside --output, as OUTPUT.totals; {str(output)!r} is a device or "
                         "pipe: give a file name (or leave --output out to print both tables)")
     totals_output = output.with_name(f"{output.stem}.totals{output.suffix}") if totals and output else None
+    check_output_path(totals_output, "--totals (its table beside --output)")
     refuse_clobbering({"--output": output, "--totals (its table)": totals_output, "--draws-output": draws_output,
                        "--result-output": result_output, "--cache-dir": cache_dir}, [data])
     if draws_output is not None and draws_output.suffix.lower() not in NETCDF_SUFFIXES:
@@ -125,7 +126,6 @@ def fit(
     if replicate is not None and replicate in named:
         raise DataError(f"column {replicate!r} cannot be both a --strata column and the --replicate column")
     all_strata = ",".join(filter(None, [strata, replicate])) or None
-    capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict)
     if level is not None and not 0 < level < 1:
         raise DataError(f"--level must be in (0, 1), e.g. 0.95; got {level:g}")
     interval = check_interval_kind(interval, "--interval")  # as --method: HDI, Equal-tailed
@@ -147,7 +147,7 @@ def fit(
                             f"{method or load_preset(model).method} gives a confidence interval of its own kind")
         overrides["interval"] = interval
     estimator = make_estimator(method, model, **overrides, **given)
-    if given:  # a bad value stops here, naming the option, before the data are split or a sampler starts
+    if given:  # a bad value stops here, naming the option, before the data are read
         try:
             estimator.check_params()
         except ValueError as exc:
@@ -159,6 +159,8 @@ def fit(
         raise DataError(f"--draws-output: {estimator.name} gives no posterior draws (an estimate with a confidence "
                         "interval); use a Bayesian method (lcmcr, dga, bayes-loglinear, pymc-lcmcr), or keep the "
                         "per-stratum results and provenance with --result-output FILE.json")
+    # the data last: every option above is checked before a large file is read
+    capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict)
     strata_cols = [c for c in (split_option(strata) or []) if c != replicate]
     if strata_cols or replicate:  # replicates are pooled by the strata path even without strata
         from estimate.cli._strata import run_strata
