@@ -1107,16 +1107,16 @@ def _refuse_ambiguous_thousands(source: Any, read_kwargs: dict[str, Any], strata
     any such number is refused; with another separator, one in the count column (``count``, or named like one)
     that also holds whole numbers written without a point (30 beside 2.000: the pattern of thousands
     separators, small numbers having none) — other columns (a measurement with three decimals) are no counts."""
-    if not re.search(r"\d\.\d{3}(?!\d)", _source_text(source, read_kwargs)):
-        return  # nothing that looks like it: the file is not read a second time
     semicolon = read_kwargs.get("sep") == ";"
-    raw = pd.read_csv(source, **{**read_kwargs, "dtype": str, "keep_default_na": False})
+    header = list(pd.read_csv(source, **{**read_kwargs, "nrows": 0}).columns)
     _rewind(source)
-    for column in raw.columns:
-        if str(column).strip() in strata:
-            continue
-        if not semicolon and not (str(column).strip() == count or (count is None and is_count_name(column))):
-            continue
+    columns = [c for c in header if str(c).strip() not in strata and (
+        semicolon or str(c).strip() == count or (count is None and is_count_name(c)))]
+    if not columns or not re.search(r"\d\.\d{3}(?!\d)", _source_text(source, read_kwargs)):
+        return  # no column to check, or nothing that looks like it: the file is not read a second time
+    raw = pd.read_csv(source, **{**read_kwargs, "dtype": str, "keep_default_na": False, "usecols": columns})
+    _rewind(source)
+    for column in columns:
         text = raw[column].astype(str).str.strip()
         hits = text.str.fullmatch(_THOUSANDS_WITH_POINTS)
         filled = text != ""
