@@ -500,3 +500,22 @@ def test_review_of_the_new_output_checks(tmp_path: Path) -> None:
     with pytest.raises(estimate.DataError, match="one value on one line"):
         parse_settings(["draws=5\nx=3"])
     assert parse_settings(["draws=5 # five"]) == {"draws": "5 # five"}  # text, refused by the method's check
+
+
+def test_encoding_option_reads_a_cp1252_file_and_reproduces(tmp_path: Path) -> None:
+    """The CLI had no --encoding: a cp1252 file (Köln) could only be read from Python or after re-saving."""
+    rows = "".join(f"{a},{b},{c},{region}\n" for region in ("Köln", "Bonn")
+                   for a, b, c in ((1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1), (0, 1, 1)) * 3)
+    (tmp_path / "cp.csv").write_bytes(("A,B,C,region\n" + rows).encode("cp1252"))
+    refused = run_cli("describe", "cp.csv", "--strata", "region", cwd=tmp_path)
+    assert refused.returncode == 2 and "--encoding cp1252" in refused.stderr, refused.stderr
+    done = run_cli("fit", "cp.csv", "-m", "loglinear", "--strata", "region", "--encoding", "cp1252", "-o", "s.csv",
+                   "--result-output", "r.json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Köln" in (tmp_path / "s.csv").read_text(encoding="utf-8")
+    again = run_cli("reproduce", "r.json", cwd=tmp_path)  # the encoding is recorded with the file
+    assert again.returncode == 0 and "reproduced" in again.stdout, again.stderr
+    for args, words in ((["--encoding", "nope"], "not a text encoding"),
+                        (["--example", "kosovo", "--encoding", "latin-1"], "a bundled example needs none")):
+        bad = run_cli("fit", *(["cp.csv"] if "--example" not in args else []), "-m", "chao", *args, cwd=tmp_path)
+        assert bad.returncode == 2 and words in bad.stderr, bad.stderr

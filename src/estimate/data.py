@@ -411,8 +411,8 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
     except UnicodeDecodeError as exc:
         raise DataError(
             f"cannot read {shown!r} as CSV: it is not UTF-8 text ({exc.reason}). Save it as "
-            "UTF-8 (in Excel: 'CSV UTF-8'), or read it in Python naming its encoding, e.g. "
-            "CaptureData.read_csv(path, encoding='cp1252')") from exc
+            "UTF-8 (in Excel: 'CSV UTF-8'), or name its encoding (CLI: --encoding cp1252; Python: "
+            "CaptureData.read_csv(path, encoding='cp1252'))") from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"cannot read {shown!r} as CSV: {exc}") from exc
     return frame

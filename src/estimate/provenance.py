@@ -167,12 +167,16 @@ def source_of(data: Any) -> dict[str, Any] | None:
 
 
 def file_source(path: str | Path, *, lists: Sequence[str] | None = None, count: str | None = None,
-                strata: Sequence[str] | None = None, strict: bool = False) -> dict[str, Any]:
-    """Source record of a CSV/Parquet file read with these options (``"-"`` is standard input)."""
+                strata: Sequence[str] | None = None, strict: bool = False,
+                encoding: str | None = None) -> dict[str, Any]:
+    """Source record of a CSV/Parquet file read with these options (``"-"`` is standard input); ``encoding`` is
+    recorded when one was named."""
+    extra = {"encoding": encoding} if encoding else {}
     if str(path) == "-":
-        return {"kind": "stdin", "lists": _opt(lists), "count": count, "strata": _opt(strata), "strict": strict}
+        return {"kind": "stdin", "lists": _opt(lists), "count": count, "strata": _opt(strata), "strict": strict,
+                **extra}
     return {"kind": "file", "path": str(Path(path).expanduser().resolve()), "lists": _opt(lists), "count": count,
-            "strata": _opt(strata), "strict": strict}
+            "strata": _opt(strata), "strict": strict, **extra}
 
 
 def example_source(name: str, *, lists: Sequence[str] | None = None, strata: Sequence[str] | None = None,

@@ -171,7 +171,9 @@ def _read_source(source: dict[str, Any]) -> tuple[CaptureData, str]:
             path = Path(source["path"])
             if not path.is_file():
                 raise DataError(f"the recorded data file {str(path)!r} no longer exists; give it with --data FILE")
-            return CaptureData.read(path, count=source.get("count"), **options), f"data file {str(path)!r}"
+            read_options = {"encoding": source["encoding"]} if source.get("encoding") else {}
+            return (CaptureData.read(path, count=source.get("count"), **options, **read_options),
+                    f"data file {str(path)!r}")
     raise DataError(f"the data came from {kind or 'an unknown source'}, which cannot be re-read; give it with --data")
 
 

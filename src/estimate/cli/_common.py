@@ -144,12 +144,16 @@ def load_input(
     count: str | None = None,
     strata: str | None = None,
     strict: bool = False,
+    encoding: str | None = None,
 ) -> CaptureData:
-    """Read DATA (CSV/Parquet path or ``-`` for stdin) or a bundled example into CaptureData."""
+    """Read DATA (CSV/Parquet path or ``-`` for stdin) or a bundled example into CaptureData; ``encoding`` names
+    a CSV file's text encoding (e.g. cp1252), UTF-8 by default."""
     from estimate import datasets, provenance
 
     if example and data:
         raise DataError("give either a DATA file or --example, not both")
+    if example and encoding is not None:
+        raise DataError("--encoding applies to a DATA file; a bundled example needs none")
     if example:
         frame = datasets.load_frame(example)
         capture = CaptureData.from_frame(frame, lists=split_option(lists), count="count",
@@ -159,12 +163,30 @@ def load_input(
     elif not data:
         raise DataError("no input: give a DATA file (CSV or Parquet, '-' for stdin) or --example NAME")
     else:
+        if encoding is not None:
+            _check_encoding(encoding, data)
         capture = CaptureData.read(data, lists=split_option(lists), count=count, strata=split_option(strata),
-                                   strict=strict)
+                                   strict=strict, **({"encoding": encoding} if encoding else {}))
         source = provenance.file_source(data, lists=split_option(lists), count=count, strata=split_option(strata),
-                                        strict=strict)
+                                        strict=strict, encoding=encoding)
     provenance.note_source(capture, source)  # fits of this data record where it came from (estimate reproduce)
     return capture
+
+
+#: the --encoding option of the commands that read a data file
+ENCODING_HELP = "Text encoding of a CSV file, e.g. cp1252 or latin-1 (default: UTF-8; UTF-16 is recognised)."
+
+
+def _check_encoding(encoding: str, data: str) -> None:
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError as exc:
+        raise DataError(f"--encoding {encoding!r} is not a text encoding Python knows (e.g. utf-8, cp1252, "
+                        "latin-1)") from exc
+    if Path(str(data)).suffix.lower() in (".parquet", ".pq"):
+        raise DataError("--encoding applies to CSV files; a Parquet file carries its own")
 
 
 def check_output_path(path: Path | None, option: str) -> None:

@@ -9,6 +9,7 @@ import typer
 from estimate._checks import check_interval_kind
 from estimate.cli import app
 from estimate.cli._common import (
+    ENCODING_HELP,
     check_output_path,
     emit,
     emit_frame,
@@ -36,6 +37,7 @@ def compare(
     example: str = typer.Option(None, "--example", help="Use a bundled dataset, e.g. kosovo."),
     lists: str = typer.Option(None, "--lists", help="Comma-separated list columns."),
     count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
+    encoding: str = typer.Option(None, "--encoding", help=ENCODING_HELP),
     seed: int = typer.Option(None, "--seed", help="Root random seed; each method gets its own seed from it."),
     level: float = typer.Option(None, "--level", help="Interval level for every method (default: each method's "
                                 "own, 0.95 unless its preset says otherwise)."),
@@ -63,7 +65,7 @@ def compare(
     if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise DataError(f"--plot {str(plot)!r}: give a .png, .svg or .pdf file")
     interval = check_interval_kind(interval, "--interval")
-    capture = load_input(data, example, lists=lists, count=count, strict=strict)
+    capture = load_input(data, example, lists=lists, count=count, strict=strict, encoding=encoding)
     if methods is None:  # chapman never applies to 3+ lists, nor a latent-class model to 2: the report's choice
         from estimate.report import default_methods
 

@@ -9,6 +9,7 @@ import typer
 
 from estimate.cli import app
 from estimate.cli._common import (
+    ENCODING_HELP,
     check_output_path,
     emit,
     format_of_suffix,
@@ -28,6 +29,7 @@ def describe(
     example: str = typer.Option(None, "--example", help="Use a bundled dataset (see `estimate datasets`)."),
     lists: str = typer.Option(None, "--lists", help="Comma-separated list columns (default: all but count/strata)."),
     count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
+    encoding: str = typer.Option(None, "--encoding", help=ENCODING_HELP),
     strata: str = typer.Option(None, "--strata", help="Comma-separated stratum columns."),
     fmt: str = typer.Option(None, "--format", help="table or json (default: json if --output ends in .json, else "
                             "table)."),
@@ -48,7 +50,7 @@ def describe(
         raise DataError(f"--format table and --output {output} disagree; leave --format out to write JSON")
     check_output_path(output, "--output")
     refuse_clobbering({"--output": output}, [data])
-    capture = load_input(data, example, lists=lists, count=count, strata=strata)
+    capture = load_input(data, example, lists=lists, count=count, strata=strata, encoding=encoding)
     info = capture.describe()
     if fmt == "json":
         payload = {

@@ -11,6 +11,7 @@ import typer
 from estimate._checks import check_interval_kind
 from estimate.cli import app
 from estimate.cli._common import (
+    ENCODING_HELP,
     announce_drawn_seed,
     check_output_path,
     emit,
@@ -39,6 +40,7 @@ def fit(
     example: str = typer.Option(None, "--example", help="Use a bundled dataset, e.g. kosovo."),
     lists: str = typer.Option(None, "--lists", help="Comma-separated list columns."),
     count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
+    encoding: str = typer.Option(None, "--encoding", help=ENCODING_HELP),
     strata: str = typer.Option(None, "--strata", help="Comma-separated stratum columns: fit each stratum."),
     seed: int = typer.Option(None, "--seed", help="Random seed (Bayesian methods)."),
     level: float = typer.Option(None, "--level", help="Interval level, e.g. 0.9 (default: the method's own, 0.95 "
@@ -160,7 +162,8 @@ def fit(
                         "interval); use a Bayesian method (lcmcr, dga, bayes-loglinear, pymc-lcmcr), or keep the "
                         "per-stratum results and provenance with --result-output FILE.json")
     # the data last: every option above is checked before a large file is read
-    capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict)
+    capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict,
+                         encoding=encoding)
     strata_cols = [c for c in (split_option(strata) or []) if c != replicate]
     if strata_cols or replicate:  # replicates are pooled by the strata path even without strata
         from estimate.cli._strata import run_strata

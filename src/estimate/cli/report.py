@@ -8,7 +8,14 @@ import typer
 
 from estimate._checks import check_interval_kind
 from estimate.cli import app
-from estimate.cli._common import check_output_path, handles_errors, load_input, refuse_clobbering, split_option
+from estimate.cli._common import (
+    ENCODING_HELP,
+    check_output_path,
+    handles_errors,
+    load_input,
+    refuse_clobbering,
+    split_option,
+)
 from estimate.errors import DataError
 
 
@@ -23,6 +30,7 @@ def report(
     example: str = typer.Option(None, "--example", help="Use a bundled dataset, e.g. kosovo."),
     lists: str = typer.Option(None, "--lists", help="Comma-separated list columns."),
     count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
+    encoding: str = typer.Option(None, "--encoding", help=ENCODING_HELP),
     strata: str = typer.Option(None, "--strata", help="Stratum columns of the input (pooled in the report)."),
     replicate: str = typer.Option(None, "--replicate",
                                   help="Column of multiple-imputation replicates (differing only in imputed "
@@ -55,7 +63,8 @@ def report(
         raise DataError(f"column {replicate!r} cannot be both a --strata column and the --replicate column")
     all_strata = ",".join(filter(None, [strata, replicate])) or None
     interval = check_interval_kind(interval, "--interval")
-    capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict)
+    capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict,
+                         encoding=encoding)
     make_report(capture, chosen, seed=seed, level=level, interval=interval, title=title, population=population,
                 command=command_line(), output=output, replicate=replicate)
     typer.echo(f"wrote {output}", err=True)
