@@ -515,6 +515,9 @@ def test_encoding_option_reads_a_cp1252_file_and_reproduces(tmp_path: Path) -> N
     assert "Köln" in (tmp_path / "s.csv").read_text(encoding="utf-8")
     again = run_cli("reproduce", "r.json", cwd=tmp_path)  # the encoding is recorded with the file
     assert again.returncode == 0 and "reproduced" in again.stdout, again.stderr
+    (tmp_path / "moved.csv").write_bytes((tmp_path / "cp.csv").read_bytes())
+    again = run_cli("reproduce", "r.json", "--data", "moved.csv", cwd=tmp_path)  # and used for --data too
+    assert again.returncode == 0 and "reproduced" in again.stdout, again.stderr
     for args, words in ((["--encoding", "nope"], "not a text encoding"),
                         (["--example", "kosovo", "--encoding", "latin-1"], "a bundled example needs none")):
         bad = run_cli("fit", *(["cp.csv"] if "--example" not in args else []), "-m", "chao", *args, cwd=tmp_path)

@@ -42,7 +42,8 @@ def reproduce(
         strata = source.get("strata") or (record.get("strata_columns") if not source else None)
         capture = load_input(data, example, lists=",".join(lists) if lists else None,
                              count=source.get("count") if data is not None else None,
-                             strata=",".join(strata) if strata else None, strict=bool(source.get("strict")))
+                             strata=",".join(strata) if strata else None, strict=bool(source.get("strict")),
+                             encoding=source.get("encoding") if data is not None else None)
     outcome = run(saved, data=capture, rtol=rtol)
     typer.echo(outcome.verdict())
     if not outcome.matches:
