@@ -518,6 +518,10 @@ def test_encoding_option_reads_a_cp1252_file_and_reproduces(tmp_path: Path) -> N
     (tmp_path / "moved.csv").write_bytes((tmp_path / "cp.csv").read_bytes())
     again = run_cli("reproduce", "r.json", "--data", "moved.csv", cwd=tmp_path)  # and used for --data too
     assert again.returncode == 0 and "reproduced" in again.stdout, again.stderr
+    (tmp_path / "long.csv").write_bytes("id,list,region\n1,A,Köln\n1,B,Köln\n2,A,Bonn\n".encode("cp1252"))
+    widened = run_cli("widen", "long.csv", "--id", "id", "--list", "list", "--strata", "region", "--encoding",
+                      "cp1252", cwd=tmp_path)
+    assert widened.returncode == 0 and "Köln" in widened.stdout, widened.stderr
     for args, words in ((["--encoding", "nope"], "not a text encoding"),
                         (["--example", "kosovo", "--encoding", "latin-1"], "a bundled example needs none")):
         bad = run_cli("fit", *(["cp.csv"] if "--example" not in args else []), "-m", "chao", *args, cwd=tmp_path)

@@ -164,7 +164,7 @@ def load_input(
         raise DataError("no input: give a DATA file (CSV or Parquet, '-' for stdin) or --example NAME")
     else:
         if encoding is not None:
-            _check_encoding(encoding, data)
+            check_encoding(encoding, data)
         capture = CaptureData.read(data, lists=split_option(lists), count=count, strata=split_option(strata),
                                    strict=strict, **({"encoding": encoding} if encoding else {}))
         source = provenance.file_source(data, lists=split_option(lists), count=count, strata=split_option(strata),
@@ -177,7 +177,8 @@ def load_input(
 ENCODING_HELP = "Text encoding of a CSV file, e.g. cp1252 or latin-1 (default: UTF-8; UTF-16 is recognised)."
 
 
-def _check_encoding(encoding: str, data: str) -> None:
+def check_encoding(encoding: str, data: str) -> None:
+    """Refuse an --encoding Python does not know, or one given for a Parquet file."""
     import codecs
 
     try:

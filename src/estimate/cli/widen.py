@@ -9,6 +9,8 @@ import typer
 
 from estimate.cli import app
 from estimate.cli._common import (
+    ENCODING_HELP,
+    check_encoding,
     check_output_path,
     emit_frame,
     handles_errors,
@@ -32,6 +34,7 @@ def widen(
                             "extension, else table)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write the pattern table to this file (atomically)."),
     strict: bool = typer.Option(False, "--strict", help="Reject lists with no records instead of dropping them."),
+    encoding: str = typer.Option(None, "--encoding", help=ENCODING_HELP),
 ) -> None:
     """Turn one row per sighting into the pattern table (one 0/1 column per list, the strata and the number of
     people with each pattern): `estimate widen s.csv --id record_id --list source -o patterns.csv`, then
@@ -40,8 +43,11 @@ def widen(
     fmt = resolve_format(fmt, output)
     check_output_path(output, "--output")
     refuse_clobbering({"--output": output}, [data])
+    if encoding is not None:
+        check_encoding(encoding, data)
     capture = CaptureData.read_long(data, id=id, list=list_column, strata=split_option(strata),
-                                    lists=split_option(lists), strict=strict)
+                                    lists=split_option(lists), strict=strict,
+                                    **({"encoding": encoding} if encoding else {}))
     table = capture.pattern_table(include_strata=True)
     emit_frame(table, fmt, output)  # lists, strata and the count column, as fit reads it
     typer.echo(f"{capture.observed:,} people on {capture.n_lists} lists, {capture.n_patterns} patterns", err=True)
