@@ -310,3 +310,22 @@ def test_a_hand_edited_stratified_json_is_a_data_error(tmp_path) -> None:
         path.write_text(json.dumps(broken))
         with pytest.raises(estimate.DataError, match="not a well-formed stratified result"):
             estimate.load_result(path)
+
+
+def test_a_result_is_not_saved_over_its_data_file(tmp_path) -> None:
+    """result.save("lists.csv") replaced the data it was fitted from with a summary row (the CLI refuses -o onto
+    its input; the Python API did not)."""
+    import estimate
+
+    path = tmp_path / "lists.csv"
+    path.write_text("region,A,B,C,count\n" + "".join(f"{r},{row}\n" for r in "ns" for row in (
+        "1,0,0,30", "0,1,0,20", "0,0,1,25", "1,1,0,8", "1,0,1,6", "0,1,1,5", "1,1,1,2")))
+    data = estimate.CaptureData.read(path, lists=["A", "B", "C"], count="count")  # pooled over the regions
+    result = estimate.make_estimator("chao").fit(data)
+    strata = estimate.fit_strata(estimate.CaptureData.read(path, strata=["region"]), by="region", method="chao")
+    comparison = estimate.compare(data, ["chao"], seed=1)
+    for saved in (result, strata, comparison):
+        with pytest.raises(estimate.DataError, match="is the data file"):
+            saved.save(path)
+    assert path.read_text().startswith("region,A,B,C,count")
+    assert result.save(tmp_path / "result.csv").exists()

@@ -83,10 +83,28 @@ def result_payload(result: Result) -> dict[str, Any]:
     return {"kind": "Result", **result.to_dict()}
 
 
+def refuse_writing_over_data(provenance: Any, path: Path) -> None:
+    """Refuse to write a result onto the data file it was fitted from (``result.save("lists.csv")`` replaced the
+    lists with a summary row; the CLI refuses the same for ``-o``), as the provenance records that file."""
+    record = provenance.get("data") if isinstance(provenance, dict) else None
+    source = record.get("source") if isinstance(record, dict) else None
+    if not isinstance(source, dict) or source.get("kind") != "file" or not source.get("path"):
+        return
+    data_file = Path(source["path"])
+    try:
+        same = path.resolve() == data_file.resolve() or (path.exists() and path.samefile(data_file))
+    except (OSError, RuntimeError):
+        return
+    if same:
+        raise DataError(f"{str(path)!r} is the data file this result was fitted from; writing there would replace "
+                        "the data: give another file name")
+
+
 def save_result(result: Result, path: str | Path, fmt: str | None = None) -> Path:
     """Write ``result`` to ``path`` (format ``fmt`` or by suffix: json, csv, parquet, nc); returns the path."""
     path = Path(path)
     suffix = _format(path, fmt)
+    refuse_writing_over_data(result.provenance, path)
     if suffix in _JSON:
         atomic_write_text(path, json.dumps(result_payload(result), indent=2) + "\n")
     elif suffix in _CSV + _PARQUET:
@@ -183,6 +201,7 @@ def save_strata_result(strata: StrataResult, path: str | Path, fmt: str | None =
     """Write a :class:`StrataResult` (format ``fmt`` or by suffix: json, csv, parquet, nc); returns the path."""
     path = Path(path)
     suffix = _format(path, fmt)
+    refuse_writing_over_data(strata.provenance, path)
     if suffix in _JSON:
         atomic_write_text(path, json.dumps(strata_payload(strata), indent=2) + "\n")
     elif suffix in _CSV + _PARQUET:
