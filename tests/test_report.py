@@ -230,3 +230,11 @@ def test_report_interval_kind_reaches_bayesian_methods(kosovo) -> None:
         html = make_report(kosovo, [Mt(), "dga"], seed=1, interval="hdi")
     assert "95% credible (hdi)" in html and "95% confidence (profile-likelihood)" in html
     assert "credible (equal-tailed)" not in html
+
+
+def test_a_maximum_likelihood_figure_is_not_called_a_posterior(kosovo) -> None:
+    from estimate.report import make_report
+
+    html = make_report(kosovo, ["loglinear"], seed=1)
+    assert "loglinear: estimate and confidence interval of N" in html
+    assert "loglinear: posterior of N" not in html

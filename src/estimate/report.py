@@ -419,7 +419,9 @@ def _section_method(label: str, result: Result, row: Mapping[str, Any], populati
         parts.append("<details open><summary>Diagnostics</summary>" + _key_values(diag) + "</details>")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        parts.append(_figure_html(plots.plot_posterior(result), f"{label}: posterior of N"))
+        what = "posterior of N" if result.posterior is not None or "pmf" in result.details else \
+            "estimate and confidence interval of N"  # a maximum-likelihood fit has no posterior
+        parts.append(_figure_html(plots.plot_posterior(result), f"{label}: {what}"))
         if result.posterior is not None:
             kind = ("independent draws from the exact posterior: trace and rank plots of N" if name == "dga"
                     else "trace and rank plots of N")
