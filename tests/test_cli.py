@@ -518,6 +518,11 @@ def test_encoding_option_reads_a_cp1252_file_and_reproduces(tmp_path: Path) -> N
     (tmp_path / "moved.csv").write_bytes((tmp_path / "cp.csv").read_bytes())
     again = run_cli("reproduce", "r.json", "--data", "moved.csv", cwd=tmp_path)  # and used for --data too
     assert again.returncode == 0 and "reproduced" in again.stdout, again.stderr
+    python_fit = estimate.fit_strata(estimate.CaptureData.read_csv(tmp_path / "cp.csv", strata="region",
+                                                                   encoding="cp1252"), by="region", method="chao")
+    from estimate.reproduce import reproduce
+
+    assert reproduce(python_fit.save(tmp_path / "py.json")).matches  # read_csv(encoding=) records it too
     (tmp_path / "long.csv").write_bytes("id,list,region\n1,A,Köln\n1,B,Köln\n2,A,Bonn\n".encode("cp1252"))
     widened = run_cli("widen", "long.csv", "--id", "id", "--list", "list", "--strata", "region", "--encoding",
                       "cp1252", cwd=tmp_path)

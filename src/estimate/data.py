@@ -841,8 +841,9 @@ class CaptureData:
         strata_cols = _as_list(strata)
         frame = _read_csv_frame(path, strata_cols, read_kwargs, count)
         data = cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
-        if not read_kwargs:  # a file read as `estimate reproduce` would read it again: fits record where it lies
-            _note_file_source(data, path, lists=lists, count=count, strata=strata_cols, strict=strict)
+        if set(read_kwargs) <= {"encoding"}:  # a file `estimate reproduce` can read again: fits record it
+            _note_file_source(data, path, lists=lists, count=count, strata=strata_cols, strict=strict,
+                              encoding=read_kwargs.get("encoding"))
         return data
 
     @classmethod
@@ -1138,7 +1139,7 @@ def _refuse_ambiguous_thousands(source: Any, read_kwargs: dict[str, Any], strata
 
 
 def _note_file_source(data: CaptureData, path: Any, *, lists: Any, count: str | None, strata: list[str],
-                      strict: bool) -> None:
+                      strict: bool, encoding: str | None = None) -> None:
     """Remember the file ``data`` was read from, with the options, so that its fits record it (provenance) and
     ``estimate reproduce`` reads it again; not for standard input or an open file."""
     if not isinstance(path, (str, Path)) or str(path) == "-":
@@ -1147,7 +1148,7 @@ def _note_file_source(data: CaptureData, path: Any, *, lists: Any, count: str | 
 
     names = [lists] if isinstance(lists, str) else (list(lists) if lists is not None else None)
     provenance.note_source(data, provenance.file_source(path, lists=names, count=count, strata=strata or None,
-                                                        strict=strict))
+                                                        strict=strict, encoding=encoding))
 
 
 def _decoded(raw: bytes, encoding: str | None, what: str) -> str:
