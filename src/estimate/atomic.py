@@ -17,7 +17,25 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 __all__ = ["atomic_write_text", "atomic_write_bytes", "atomic_path", "remove_stale_temporaries", "link_target",
-           "name_limit"]
+           "name_limit", "is_device", "same_file"]
+
+
+def is_device(path: Path) -> bool:
+    """An existing device, pipe or socket (``-o /dev/null``, ``/dev/stdout``), written into as it is; False for a
+    path the file system cannot even look up (a name too long, a symlink loop)."""
+    try:
+        return path.exists() and not path.is_file() and not path.is_dir()
+    except OSError:
+        return False
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (spelt differently, through a symlink or a hard link); False when either
+    cannot be looked up."""
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11's resolve)
+        return False
 
 
 def link_target(path: Path) -> Path:
@@ -48,7 +66,7 @@ def name_limit(folder: Path) -> int:
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Context manager yielding a temporary path; on success it is renamed onto ``path``."""
     target = Path(path)
-    if target.exists() and not target.is_file() and not target.is_dir():
+    if is_device(target):
         # a device, FIFO or socket (-o /dev/null, a named pipe, /dev/stdout — tested before resolving it, as
         # /proc/self/fd/1 of a pipe resolves to no path): renaming a file onto it would replace it with a regular
         # file (as root, /dev/null itself); there is nothing to keep atomic, so stream into it

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from estimate.atomic import atomic_write_text, atomic_write_with
+from estimate.atomic import atomic_write_text, atomic_write_with, same_file
 from estimate.errors import DataError
 from estimate.results import Result, _jsonable
 
@@ -90,12 +90,7 @@ def refuse_writing_over_data(provenance: Any, path: Path) -> None:
     source = record.get("source") if isinstance(record, dict) else None
     if not isinstance(source, dict) or source.get("kind") != "file" or not source.get("path"):
         return
-    data_file = Path(source["path"])
-    try:
-        same = path.resolve() == data_file.resolve() or (path.exists() and path.samefile(data_file))
-    except (OSError, RuntimeError):
-        return
-    if same:
+    if same_file(path, Path(source["path"])):
         raise DataError(f"{str(path)!r} is the data file this result was fitted from; writing there would replace "
                         "the data: give another file name")
 

@@ -116,6 +116,12 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def interval_words(kind: str) -> str:
+    """How a sentence names an interval of this kind: "credible interval", "highest-density credible interval",
+    "confidence interval"."""
+    return ("highest-density credible" if kind == "hdi" else interval_name(kind)) + " interval"
+
+
 def interval_label(level: float, kind: str) -> str:
     """A table's short name of an interval: "95% credible (hdi)", "95% confidence (log-normal)", or "no upper
     limit" for kind "none"."""
@@ -332,9 +338,8 @@ class Result:
                 return (text + f" — but {self.details['prior_driven']}, so the estimate comes from the model's "
                         "priors, not the data.")
         else:
-            name = "highest-density credible" if interval.kind == "hdi" else interval_name(interval.kind)
             ends = f"{rounded(interval.lower)}–{rounded(interval.upper)}"
-            text += f" ({level_percent(interval.level)} {name} interval {ends})"
+            text += f" ({level_percent(interval.level)} {interval_words(interval.kind)} {ends})"
             if self.details.get("prior_driven"):  # a finite interval the data did not make
                 return (text + f" — but {self.details['prior_driven']}, so this comes from the model's priors, not "
                         "the data: treat the total as unbounded above.")

@@ -195,16 +195,14 @@ def check_output_path(path: Path | None, option: str) -> None:
     that refuses a file).  An existing device or pipe (``-o /dev/null``) is written into, as it is."""
     if path is None:
         return
-    from estimate.atomic import name_limit
+    from estimate.atomic import is_device, link_target, name_limit
 
     if len(os.fsencode(path.name)) > name_limit(path.parent):  # first: the file system cannot look it up
         raise DataError(f"{option}: the file name is {len(os.fsencode(path.name))} bytes long; the folder's file "
                         f"system takes at most {name_limit(path.parent)}")
-    if path.is_symlink() and not _is_device(path):
+    if path.is_symlink() and not is_device(path):
         # the file written is the link's target: check where that lies (a link to a device or pipe, as
         # /dev/stdout, is written into as it is)
-        from estimate.atomic import link_target
-
         try:
             target = link_target(path)
         except OSError as exc:
@@ -234,34 +232,21 @@ def check_output_path(path: Path | None, option: str) -> None:
     remove_stale_temporaries(parent, path.name)
 
 
-def _is_device(path: Path) -> bool:
-    """An existing device, pipe or socket (``-o /dev/null``, ``/dev/stdout``); False for a path the file system
-    cannot even look up (a name too long, a symlink loop), which the output checks refuse on their own."""
-    try:
-        return path.exists() and not path.is_file() and not path.is_dir()
-    except OSError:
-        return False
-
-
 def refuse_clobbering(outputs: Mapping[str, Path | None], inputs: Sequence[str | Path | None] = ()) -> None:
     """Refuse, before any work, an output file that is one of the input files (the data would be replaced by
     the results) or that another output of the same run would overwrite."""
-    def same(a: Path, b: Path) -> bool:
-        try:
-            return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
-        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11's resolve)
-            return False
+    from estimate.atomic import is_device, same_file
 
     named = [(option, Path(path)) for option, path in outputs.items() if path is not None]
     for option, path in named:
-        if _is_device(path):
+        if is_device(path):
             continue  # a device or pipe (-o /dev/null): nothing to lose
         for source in inputs:
-            if source is not None and str(source) != "-" and same(path, Path(source)):
+            if source is not None and str(source) != "-" and same_file(path, Path(source)):
                 raise DataError(f"{option} {str(path)!r} is the input file; writing there would replace the data")
     for i, (option, path) in enumerate(named):
         for other, other_path in named[i + 1:]:
-            if same(path, other_path) and not _is_device(path):
+            if same_file(path, other_path) and not is_device(path):
                 raise DataError(f"{option} and {other} both name {str(path)!r}; one would overwrite the other")
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from estimate.errors import DataError
-from estimate.results import interval_name, level_percent
+from estimate.results import interval_words, level_percent
 
 __all__ = ["LinkageFit", "fit_linkages"]
 
@@ -78,7 +78,7 @@ class LinkageFit:
         row = self.total.iloc[0]
         spread = self.spread
         return (f"Pooled over {spread['linkages']} linkages, the estimated total is {row['estimate']:,.0f} "
-                f"({level_percent(self.level)} {_interval_words(str(row['interval_kind']))} "
+                f"({level_percent(self.level)} {interval_words(str(row['interval_kind']))} "
                 f"{row['lower']:,.0f}–{row['upper']:,.0f}, "
                 f"{self.method}); the linkages alone move the estimate between {spread['estimate_min']:,.0f} and "
                 f"{spread['estimate_max']:,.0f} (resolved individuals {spread['observed_min']:,.0f}–"
@@ -91,11 +91,6 @@ class LinkageFit:
             "total": _records(self.total)[0], "by_linkage": _records(self.by_linkage), "spread": self.spread,
             "details": self.details,
         }
-
-
-def _interval_words(kind: str) -> str:
-    """As in a result's sentence: "credible interval", "highest-density credible interval"."""
-    return ("highest-density credible" if kind == "hdi" else interval_name(kind)) + " interval"
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
