@@ -531,3 +531,29 @@ def test_encoding_option_reads_a_cp1252_file_and_reproduces(tmp_path: Path) -> N
                         (["--example", "kosovo", "--encoding", "latin-1"], "a bundled example needs none")):
         bad = run_cli("fit", *(["cp.csv"] if "--example" not in args else []), "-m", "chao", *args, cwd=tmp_path)
         assert bad.returncode == 2 and words in bad.stderr, bad.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["fit", "--example", "kosovo", "--method", "chao", "-o", "newdir/"],
+        ["fit", "--example", "kosovo", "--method", "chao", "--strata", "x", "--draws-output", "newdir/"],
+        ["compare", "--example", "kosovo", "-m", "chao", "--plot", "newdir/"],
+        ["describe", "--example", "kosovo", "-o", "newdir/"],
+        ["simulate", "independent", "--seed", "1", "--truth", "newdir/"],
+        ["report", "--example", "kosovo", "-o", "newdir/"],
+    ],
+)
+def test_an_output_that_names_a_folder_is_refused_not_written_as_a_file(tmp_path: Path, monkeypatch,
+                                                                         args: list[str]) -> None:
+    """``-o results/`` (a folder that does not exist yet): pathlib drops the slash, so the file ``results`` was
+    written; it is refused with the name as typed, and nothing is written."""
+    from typer.testing import CliRunner
+
+    from estimate.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "'newdir/' names a folder; give a file name" in " ".join(result.output.split()).replace("│ ", "")
+    assert list(tmp_path.iterdir()) == []

@@ -61,6 +61,14 @@ def resolve_format(fmt: str | None, output: Path | None) -> str:
     return fmt
 
 
+def output_file(value: str) -> Path:
+    """Parser of the options that name a file to write: ``results/`` names a folder, and pathlib would drop the
+    slash (writing a file called ``results``), so it is refused here, while the text is still as typed."""
+    if value.endswith(("/", os.sep)) or (os.altsep is not None and value.endswith(os.altsep)):
+        raise typer.BadParameter(f"{value!r} names a folder; give a file name (e.g. {value}results.csv)")
+    return Path(value)
+
+
 def standard_output(output: Path | None) -> Path | None:
     """``-o -`` means standard output (as DATA ``-`` means standard input), not a file named '-'."""
     return None if output is not None and str(output) == "-" else output

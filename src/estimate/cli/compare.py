@@ -15,6 +15,7 @@ from estimate.cli._common import (
     emit_frame,
     handles_errors,
     load_input,
+    output_file,
     refuse_clobbering,
     resolve_format,
     split_option,
@@ -46,8 +47,10 @@ def compare(
                                  "their own kind)."),
     fmt: str = typer.Option(None, "--format", help="table, json, csv or parquet (default: from the --output "
                            "extension, else table)."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write the comparison to this file (atomically)."),
-    plot: Path = typer.Option(None, "--plot", help="Save a forest plot of the estimates (PNG, SVG or PDF)."),
+    output: Path = typer.Option(None, "--output", "-o", parser=output_file,
+                                help="Write the comparison to this file (atomically)."),
+    plot: Path = typer.Option(None, "--plot", parser=output_file,
+                              help="Save a forest plot of the estimates (PNG, SVG or PDF)."),
     strict: bool = typer.Option(False, "--strict", help="Reject lists with no records instead of dropping them."),
 ) -> None:
     """Fit several methods to the same data; methods that do not apply say why."""

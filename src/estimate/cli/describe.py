@@ -15,6 +15,7 @@ from estimate.cli._common import (
     format_of_suffix,
     handles_errors,
     load_input,
+    output_file,
     refuse_clobbering,
     standard_output,
 )
@@ -33,7 +34,8 @@ def describe(
     strata: str = typer.Option(None, "--strata", help="Comma-separated stratum columns."),
     fmt: str = typer.Option(None, "--format", help="table or json (default: json if --output ends in .json, else "
                             "table)."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+    output: Path = typer.Option(None, "--output", "-o", parser=output_file,
+                                help="Write to this file instead of stdout."),
 ) -> None:
     """Describe capture-history data: observed total, list sizes, overlaps, patterns."""
     output = standard_output(output)

@@ -18,6 +18,7 @@ from estimate.cli._common import (
     emit_frame,
     handles_errors,
     load_input,
+    output_file,
     parse_settings,
     refuse_clobbering,
     resolve_format,
@@ -50,7 +51,8 @@ def fit(
                                  "otherwise)."),
     fmt: str = typer.Option(None, "--format", help="table, json, csv or parquet (default: from the --output "
                            "extension, else table)."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write results to this file (atomically)."),
+    output: Path = typer.Option(None, "--output", "-o", parser=output_file,
+                                help="Write results to this file (atomically)."),
     strict: bool = typer.Option(False, "--strict", help="Reject lists with no records instead of dropping them."),
     replicate: str = typer.Option(None, "--replicate", help="Imputation replicate column: fit each, pool draws."),
     resume: bool = typer.Option(False, "--resume", help="Reuse finished strata from the cache: --cache-dir, or "
@@ -62,9 +64,11 @@ def fit(
     dask_workers: int = typer.Option(None, "--dask-workers", help="Start a local dask cluster with N workers."),
     totals: str = typer.Option(None, "--totals", help="Also print totals by these stratum columns, or 'all' "
                                "(alone) for the overall total."),
-    draws_output: Path = typer.Option(None, "--draws-output", help="Write per-stratum posterior draws "
+    draws_output: Path = typer.Option(None, "--draws-output", parser=output_file,
+                                      help="Write per-stratum posterior draws "
                                       "(netCDF, ArviZ InferenceData: N by chain, draw, stratum)."),
-    result_output: Path = typer.Option(None, "--result-output", help="Write the whole stratified result with its "
+    result_output: Path = typer.Option(None, "--result-output", parser=output_file,
+                                       help="Write the whole stratified result with its "
                                        "provenance (.json, or .nc with the draws), for `estimate reproduce` and "
                                        "estimate.load_result; any method."),
     chunk_size: int = typer.Option(None, "--chunk-size", help="Strata per batched kernel call (and per cache "

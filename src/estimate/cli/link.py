@@ -15,6 +15,7 @@ from estimate.cli._common import (
     check_output_path,
     emit,
     handles_errors,
+    output_file,
     refuse_clobbering,
     split_option,
     standard_output,
@@ -30,7 +31,8 @@ def link(
                                    help="Identifying fields among name,sex,age,date,place; 'role=column' when "
                                    "the column is named differently (e.g. name=full_name,date=date_of_death)."),
     strata: str = typer.Option(None, "--strata", help="Stratum columns to carry into the histories (e.g. region)."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write the histories CSV here (default: stdout)."),
+    output: Path = typer.Option(None, "--output", "-o", parser=output_file,
+                                help="Write the histories CSV here (default: stdout)."),
     replicates: int = typer.Option(0, "--replicates",
                                    help="Write N plausible linkages with a 'replicate' column (0: one linkage)."),
     replicate_method: str = typer.Option("thresholds", "--replicate-method",

@@ -13,6 +13,7 @@ from estimate.cli._common import (
     check_output_path,
     handles_errors,
     load_input,
+    output_file,
     refuse_clobbering,
     split_option,
 )
@@ -23,7 +24,7 @@ from estimate.errors import DataError
 @handles_errors
 def report(
     data: str = typer.Argument(None, help="CSV/Parquet file (record-level or aggregated), '-' for stdin."),
-    output: Path = typer.Option(..., "--output", "-o", help="The HTML file to write (atomically)."),
+    output: Path = typer.Option(..., "--output", "-o", parser=output_file, help="The HTML file to write (atomically)."),
     methods: str = typer.Option(None, "--methods", "-m",
                                 help="Comma-separated methods, each a name or name:preset (default: those of "
                                      "chapman, loglinear, dga, lcmcr that apply to the data)."),

@@ -12,7 +12,14 @@ from pathlib import Path
 import typer
 
 from estimate.cli import app
-from estimate.cli._common import check_output_path, emit, emit_frame, handles_errors, refuse_clobbering
+from estimate.cli._common import (
+    check_output_path,
+    emit,
+    emit_frame,
+    handles_errors,
+    output_file,
+    refuse_clobbering,
+)
 from estimate.errors import DataError
 
 SIM_FORMATS = ("records", "aggregated")
@@ -24,8 +31,10 @@ def simulate(
     scenario: str = typer.Argument(None, help="Scenario name (see --list), e.g. mv2016-two-class."),
     population: int = typer.Option(None, "--N", "-N", help="True population size (default: the scenario's)."),
     seed: int = typer.Option(None, "--seed", help="Random seed (same seed, same data on every machine)."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write the CSV here (atomically) instead of stdout."),
-    truth: Path = typer.Option(None, "--truth", help="Write the truth (N, strata sizes, parameters, seed) as JSON."),
+    output: Path = typer.Option(None, "--output", "-o", parser=output_file,
+                                help="Write the CSV here (atomically) instead of stdout."),
+    truth: Path = typer.Option(None, "--truth", parser=output_file,
+                               help="Write the truth (N, strata sizes, parameters, seed) as JSON."),
     fmt: str = typer.Option("records", "--format", help="records (one row per person) or aggregated (patterns "
                             "with a count column)."),
     list_scenarios: bool = typer.Option(False, "--list", help="List the scenarios and exit."),

@@ -14,6 +14,7 @@ from estimate.cli._common import (
     check_output_path,
     emit_frame,
     handles_errors,
+    output_file,
     refuse_clobbering,
     resolve_format,
     split_option,
@@ -32,7 +33,8 @@ def widen(
     strata: str = typer.Option(None, "--strata", help="Comma-separated stratum columns (one value per id)."),
     fmt: str = typer.Option(None, "--format", help="table, csv, json or parquet (default: from the --output "
                             "extension, else table)."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write the pattern table to this file (atomically)."),
+    output: Path = typer.Option(None, "--output", "-o", parser=output_file,
+                                help="Write the pattern table to this file (atomically)."),
     strict: bool = typer.Option(False, "--strict", help="Reject lists with no records instead of dropping them."),
     encoding: str = typer.Option(None, "--encoding", help=ENCODING_HELP),
 ) -> None:
