@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import estimate
@@ -65,3 +66,34 @@ def test_same_seed_same_table_and_inputs_that_cannot_be_checked(kosovo_fits) -> 
         posterior_predictive_check(ten, other)
     with pytest.raises(DataError, match="draws must be"):
         posterior_predictive_check(ten, data, draws=0)
+
+
+def test_the_data_must_be_the_fitted_patterns_and_a_stratum_result_says_why_it_cannot_be_checked(
+        kosovo_fits) -> None:
+    data, ten, _ = kosovo_fits
+    # same lists and the same total, other overlaps: refused (it had returned p = 0 for every statistic)
+    moved = np.asarray(data.counts).copy()
+    moved[0] -= 1
+    moved[1] += 1
+    other = estimate.CaptureData(data.patterns, moved, list(data.lists))
+    assert other.observed == data.observed
+    with pytest.raises(DataError, match="capture patterns and counts are not those the fit recorded"):
+        posterior_predictive_check(ten, other, draws=5, seed=1)
+    # the same data with its patterns in another order is the same data
+    order = np.arange(len(data.counts))[::-1]
+    same = estimate.CaptureData(np.asarray(data.patterns)[order], np.asarray(data.counts)[order], list(data.lists))
+    assert len(posterior_predictive_check(ten, same, draws=5, seed=1)) == 11
+    # a stratum's result keeps only N's draws: the error says so instead of asking for keep_traces=True again
+    sim = estimate.simulate.latent_class(300, [[0.3, 0.4, 0.5]], [1.0], seed=2)
+    frame = sim.data.pattern_table()
+    frame = pd.concat([frame.assign(region="a"), frame.assign(region="b")], ignore_index=True)
+    stratified = estimate.CaptureData.from_frame(frame, lists=list(sim.data.lists), count="count",
+                                                 strata="region")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = estimate.fit_strata(stratified, by="region",
+                                  estimator=LCMCR(seed=1, burn_in=50, draws=20, thinning=1, chains=2,
+                                                  keep_traces=True))
+    stratum = fit.outcomes[("a",)].result
+    with pytest.raises(DataError, match="keeps only the draws of N"):
+        posterior_predictive_check(stratum, sim.data)  # stratum "a" holds exactly sim.data

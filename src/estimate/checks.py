@@ -10,9 +10,12 @@ pairwise overlap.  The posterior predictive p-value of a statistic (Gelman, Meng
 
 estimated over the draws used.  A p-value near 0 says the model does not reproduce that feature of the lists
 (e.g. an overlap far larger than any replicate has: dependence between two lists that the classes do not
-capture).  Posterior predictive p-values are conservative — the data were used to fit the model, so they pile
-up near 0.5 rather than spreading uniformly — and with many statistics a few small values arise by chance:
-read them as a screen, not as tests at a level.
+capture).  Posterior predictive p-values are conservative — the data were used to fit the model, so the
+replicates resemble the data more than fresh data would: for a model that fits, these two-sided p-values gather
+near 1 (one-sided ones near 0.5) rather than spreading uniformly — and with many statistics a few small values
+arise by chance: read them as a screen, not as tests at a level.  A p-value of 0 means no replicate reached the
+observed value: p < 1/draws, the check's resolution.  Ties count on both sides (conservative).  With two lists the
+statistics are the observed counts themselves, recoded, so the check cannot find a misfit.
 
 Available for fits that keep the class parameters: ``LCMCR(keep_traces=True)`` and ``pymc-lcmcr``.
 """
@@ -75,6 +78,12 @@ def posterior_predictive_check(result: Result, data: CaptureData, *, draws: int 
         check_seed(seed, "posterior_predictive_check")
     except ValueError as exc:
         raise DataError(str(exc)) from exc
+    if result.posterior is None and result.method in ("lcmcr", "pymc-lcmcr"):
+        raise DataError(
+            f"the {result.method!r} result carries no posterior: a result read from .json keeps summaries only "
+            "(its .nc keeps the draws), and a stratum's result from fit_strata or estimate fit --strata keeps "
+            "only the draws of N on its outcome, whatever keep_traces says. Fit that data alone with "
+            "LCMCR(keep_traces=True) to check it")
     posterior = result.posterior.posterior if result.posterior is not None else None
     if posterior is None or not {"N", "pi", "lambda"} <= set(posterior.data_vars):
         raise DataError(
@@ -86,6 +95,9 @@ def posterior_predictive_check(result: Result, data: CaptureData, *, draws: int 
     if int(data.observed) != int(result.observed):
         raise DataError(f"the data document {data.observed:,} people, the fit {result.observed:,}: check a fit "
                         "against the data it was fitted to")
+    if not _same_patterns(result, data):
+        raise DataError("the data's capture patterns and counts are not those the fit recorded (same lists and "
+                        "total, other overlaps): check a fit against the data it was fitted to")
 
     n_all = np.asarray(posterior["N"].values, dtype=np.int64).reshape(-1)
     pi_all = np.asarray(posterior["pi"].transpose("chain", "draw", "latent_class").values, dtype=float)
@@ -116,6 +128,26 @@ def posterior_predictive_check(result: Result, data: CaptureData, *, draws: int 
     table.attrs.update({"draws": int(chosen.size), "level": float(level),
                         "seed": seed_record(seed, sequence), "method": result.method})
     return table
+
+
+def _same_patterns(result: Result, data: CaptureData) -> bool:
+    """Whether ``data`` has the pattern counts the fit recorded in its ``observed_data`` (True when it recorded
+    none)."""
+    observed = getattr(result.posterior, "observed_data", None)
+    if observed is None or "pattern_counts" not in observed or "capture_patterns" not in observed:
+        return True
+    recorded = np.asarray(observed["capture_patterns"].values, dtype=np.int64)
+    recorded_counts = np.asarray(observed["pattern_counts"].values, dtype=np.int64)
+
+    def by_pattern(patterns: np.ndarray, counts: np.ndarray) -> dict[tuple[int, ...], int]:
+        table: dict[tuple[int, ...], int] = {}
+        for row, count in zip(map(tuple, patterns.tolist()), counts.tolist(), strict=True):
+            if count:
+                table[row] = table.get(row, 0) + int(count)
+        return table
+
+    return by_pattern(recorded, recorded_counts) == by_pattern(np.asarray(data.patterns, dtype=np.int64),
+                                                               np.asarray(data.counts, dtype=np.int64))
 
 
 def _statistic_names(lists: tuple[str, ...]) -> list[str]:
