@@ -133,6 +133,19 @@ def test_replicates_are_pooled_as_mixture() -> None:
     assert np.isfinite(row["r_hat"]) and np.isfinite(row["ess_bulk"])
 
 
+def test_replicates_too_short_for_an_ess_warn_as_one_fit_does() -> None:
+    """Pooled replicates whose ESS could not be computed (3 draws per chain) are reported as not converged, as
+    the same run without replicates is; the pooling had dropped the NaN diagnostics and warned of nothing."""
+    frame, _ = simulated_records(2, seed=3)
+    reps = pd.concat([frame.assign(replicate=r) for r in range(2)], ignore_index=True)
+    data = CaptureData.from_records(reps, lists=[f"L{j}" for j in range(4)], strata=["region", "replicate"])
+    short = LCMCR(seed=1, burn_in=100, draws=3, thinning=1, chains=2)
+    with pytest.warns(estimate.ConvergenceWarning, match="ESS of N could not be computed"):
+        result = fit_strata(data, by="region", replicate="replicate", estimator=short)
+    assert len(result.not_converged) == 2
+    assert result.summary()["converged"].tolist() == [False, False]
+
+
 def test_cache_resume_reuses_results(stratified: CaptureData, tmp_path: Path) -> None:
     first = fit(stratified, cache_dir=tmp_path)
     files = sorted(tmp_path.glob("*.npz"))

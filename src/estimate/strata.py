@@ -1054,13 +1054,18 @@ def _warn_not_converged(fitted: StrataResult) -> None:
 def _worst_replicate_diagnostics(diagnostics: list[dict[str, Any]]) -> dict[str, float]:
     """Convergence of a mixture over imputation replicates: the largest R-hat and smallest bulk/tail ESS of the
     replicates, each from that replicate's own chains.  R-hat over the pooled draws would compare different
-    posteriors (the replicates differ on purpose) and say nothing about convergence.  A diagnostic that could not
-    be computed (too few draws; a result re-read from the cache keeps it as None) is left out."""
+    posteriors (the replicates differ on purpose) and say nothing about convergence.  A diagnostic that some
+    replicate could not compute (too few draws: NaN, or None in a result re-read from the cache) is NaN for the
+    mixture too, so that the convergence check reports it as not computed, as for one fit; constant draws (every
+    draw of N the same, recorded as ``constant_draws``) are not a failure."""
     worst: dict[str, float] = {}
     for key, pick in (("r_hat", max), ("ess_bulk", min), ("ess_tail", min)):
-        values = [float(d[key]) for d in diagnostics
-                  if d.get(key) is not None and is_real(d[key]) and math.isfinite(float(d[key]))]
-        if values:
+        present = [d for d in diagnostics if key in d]
+        values = [float(d[key]) for d in present if is_real(d[key])]  # is_real: a finite number
+        not_computed = [d for d in present if not is_real(d[key]) and not d.get("constant_draws")]
+        if not_computed:
+            worst[key] = math.nan
+        elif values:
             worst[key] = pick(values)
     return worst
 
