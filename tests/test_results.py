@@ -221,3 +221,19 @@ def test_outcome_draws_stay_read_only_through_copies_and_a_null_stored_bound_pri
                     details={"interval_equal_tailed": [50, math.nan], "interval_hdi": [45, 140]})
     back = load_result(result.save(tmp_path / "r.json"))  # NaN is null in JSON: str() raised TypeError
     assert "95% credible interval (hdi): 45 – 140" in str(back)
+
+
+def test_a_one_chain_r_hat_says_it_compares_the_chain_s_halves() -> None:
+    """With one chain R-hat is the split R-hat of its halves, not ArviZ's between-chain R-hat: the printout says so."""
+    import warnings
+
+    import estimate
+    from estimate.estimators import LCMCR
+
+    data = estimate.datasets.load("kosovo")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = LCMCR(seed=1, chains=1, burn_in=100, draws=50, thinning=1).fit(data)
+        two = LCMCR(seed=1, chains=2, burn_in=100, draws=50, thinning=1).fit(data)
+    assert "(one chain: its two halves compared)" in str(one)
+    assert "r_hat: " in str(two) and "halves" not in str(two)

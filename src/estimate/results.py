@@ -402,10 +402,17 @@ class Result:
             lines.append(f"  note: {self.details['interval_note']}")
         for key, value in self.diagnostics.items():
             if isinstance(value, float):
-                lines.append(f"  {key}: {_format_diagnostic(key, value)}")
+                note = " (one chain: its two halves compared)" if key == "r_hat" and self._chains() == 1 else ""
+                lines.append(f"  {key}: {_format_diagnostic(key, value)}{note}")
             elif np.isscalar(value):
                 lines.append(f"  {key}: {value}")
         return "\n".join(lines)
+
+    def _chains(self) -> int | None:
+        """Number of chains of the posterior draws (None without draws)."""
+        if self.posterior is None or "posterior" not in self.posterior.groups():
+            return None
+        return int(self.posterior.posterior.sizes.get("chain", 0)) or None
 
     def _preset_lines(self) -> list[str]:
         """The model preset the fit used, and the values it took instead of the preset's (none without one)."""
