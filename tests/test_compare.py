@@ -374,3 +374,21 @@ def test_comparison_repr_is_short(kosovo: CaptureData) -> None:
     comparison = _quiet_compare(kosovo, ["chapman", "loglinear"], seed=7)
     assert repr(comparison) == ("Comparison(methods=['chapman', 'loglinear'], ok=1, not_applicable=1, failed=0, "
                                 "observed=4400, seed=7)")
+
+
+def test_the_table_and_printouts_show_tail_ess_which_can_fail_alone(kosovo: CaptureData) -> None:
+    """The convergence warning fires on bulk or tail ESS: the comparison table and the printed stratified result
+    show both (tail ESS was missing, so a warning could name a figure the user could not see)."""
+    short = estimate.make_estimator("lcmcr", seed=1, burn_in=200, draws=60, thinning=1, chains=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        comparison = estimate.compare(kosovo, {"lcmcr": short}, seed=1)
+        strata = estimate.fit_strata(
+            CaptureData.from_frame(pd.concat([kosovo.pattern_table().assign(region=r) for r in "ab"]),
+                                   lists=list(kosovo.lists), count="count", strata="region"),
+            by="region", estimator=short)
+    row = comparison.table.iloc[0]
+    assert row["ess_tail"] == pytest.approx(comparison.results["lcmcr"].diagnostics["ess_tail"])
+    assert "ess_tail" in str(comparison) and "ess_tail" in str(strata)
+    again = Comparison.from_dict(json.loads(json.dumps(comparison.to_dict())))
+    assert again.table.iloc[0]["ess_tail"] == pytest.approx(row["ess_tail"])

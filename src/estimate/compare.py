@@ -56,6 +56,7 @@ TABLE_COLUMNS = (
     "observed",
     "r_hat",
     "ess_bulk",
+    "ess_tail",
     "divergences",
     "seconds",
     "model",
@@ -65,7 +66,8 @@ TABLE_COLUMNS = (
 
 OK, NOT_APPLICABLE, FAILED = "ok", "not applicable", "failed"
 #: numeric columns of the table (NaN is written to JSON as null and read back as NaN)
-_NUMERIC_COLUMNS = ("estimate", "lower", "upper", "level", "r_hat", "ess_bulk", "divergences", "seconds")
+_NUMERIC_COLUMNS = ("estimate", "lower", "upper", "level", "r_hat", "ess_bulk", "ess_tail", "divergences",
+                    "seconds")
 
 
 @dataclass(eq=False)
@@ -249,7 +251,8 @@ def _row(label: str, status: str, *, result: Result | None = None, reason: str =
         observed = result.observed
     row.update({"method": label, "status": status, "observed": observed, "seconds": seconds, "reason": reason,
                 "warnings": "; ".join(caught), "estimate": math.nan, "lower": math.nan, "upper": math.nan,
-                "r_hat": math.nan, "ess_bulk": math.nan, "divergences": math.nan, "level": math.nan})
+                "r_hat": math.nan, "ess_bulk": math.nan, "ess_tail": math.nan, "divergences": math.nan,
+                "level": math.nan})
     if result is not None:
         diag = result.diagnostics
         row.update(
@@ -263,6 +266,7 @@ def _row(label: str, status: str, *, result: Result | None = None, reason: str =
                 "estimate_kind": result.estimate_kind,
                 "r_hat": float(diag.get("r_hat", math.nan) if diag.get("r_hat") is not None else math.nan),
                 "ess_bulk": float(diag.get("ess_bulk", math.nan) if diag.get("ess_bulk") is not None else math.nan),
+                "ess_tail": float(diag.get("ess_tail", math.nan) if diag.get("ess_tail") is not None else math.nan),
                 "divergences": float(diag["divergences"]) if diag.get("divergences") is not None else math.nan,
             }
         )
@@ -414,6 +418,7 @@ def format_table(table: pd.DataFrame) -> str:
                      in zip(table["level"], table["interval_kind"], table["status"], strict=True)],
             "r_hat": table["r_hat"].map(lambda v: "" if v is None or math.isnan(v) else f"{v:.3f}"),
             "ess_bulk": table["ess_bulk"].map(lambda v: "" if v is None or math.isnan(v) else f"{v:,.0f}"),
+            "ess_tail": table["ess_tail"].map(lambda v: "" if v is None or math.isnan(v) else f"{v:,.0f}"),
             "seconds": table["seconds"].map(lambda v: "" if v is None or math.isnan(v) else f"{v:.1f}"),
             "status": table["status"],
         }

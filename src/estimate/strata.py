@@ -303,10 +303,11 @@ class StrataResult:
         shown = table
         if len(table) > 20:
             shown = table.nlargest(20, "observed").sort_index()
-        columns = [*self.by, "observed", "estimate", "lower", "upper", "r_hat", "ess_bulk", "status"]
-        columns = [c for c in columns if c in shown.columns and not (c in ("r_hat", "ess_bulk")
+        columns = [*self.by, "observed", "estimate", "lower", "upper", "r_hat", "ess_bulk", "ess_tail", "status"]
+        columns = [c for c in columns if c in shown.columns and not (c in ("r_hat", "ess_bulk", "ess_tail")
                                                                    and shown[c].isna().all())]
-        formats = {c: (lambda v: "" if v != v else f"{v:,.0f}") for c in ("estimate", "lower", "upper", "ess_bulk")}
+        formats = {c: (lambda v: "" if v != v else f"{v:,.0f}")
+                   for c in ("estimate", "lower", "upper", "ess_bulk", "ess_tail")}
         formats["r_hat"] = lambda v: "" if v != v else f"{v:.3f}"
         with pd.option_context("display.width", 160, "display.max_columns", 20):
             lines.append(shown[columns].to_string(index=False, formatters=formats))
