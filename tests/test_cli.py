@@ -557,3 +557,40 @@ def test_an_output_that_names_a_folder_is_refused_not_written_as_a_file(tmp_path
     assert result.exit_code == 2, result.output
     assert "'newdir/' names a folder; give a file name" in " ".join(result.output.split()).replace("│ ", "")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_optional_dependency_is_named_before_any_work(tmp_path: Path, monkeypatch) -> None:
+    """dask (--dask-workers, --scheduler) and splink (link) missing: exit 2 with the pip command, before the data
+    are read (the files here do not exist) or a cache folder is made; link had exited 3, "internal error"."""
+    from typer.testing import CliRunner
+
+    from estimate.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import dask.distributed raises ImportError
+    monkeypatch.setitem(sys.modules, "splink", None)
+    for args, extra in ((["fit", "absent.csv", "--strata", "region", "--dask-workers", "2", "-o", "out.csv",
+                          "--resume"], "dask"),
+                        (["fit", "absent.csv", "--strata", "region", "--scheduler", "tcp://127.0.0.1:1"], "dask"),
+                        (["link", "a.csv", "b.csv", "--id-columns", "name"], "link")):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert f"pip install 'estimate[{extra}]'" in result.output and "ImportError" not in result.output
+        assert list(tmp_path.iterdir()) == []  # no out.csv.cache folder
+
+
+def test_a_file_the_machine_refuses_mid_run_exits_2_not_3(tmp_path: Path, monkeypatch) -> None:
+    """A folder made read-only or a full disk while a run writes is the machine's problem, not a bug: one line and
+    exit 2 (it was exit 3, 'internal error', with a PermissionError repr)."""
+    from typer.testing import CliRunner
+
+    import estimate.cli._common as common
+    from estimate.cli import app
+
+    def refuse(path, text):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(common, "atomic_write_text", refuse)
+    result = CliRunner().invoke(app, ["describe", "--example", "kosovo", "-o", str(tmp_path / "d.json")])
+    assert result.exit_code == 2, result.output
+    assert f"error: cannot read or write a file ({tmp_path / 'd.json'}): Permission denied" in result.output

@@ -845,3 +845,11 @@ def test_a_totals_documented_count_over_replicates_is_rounded_once() -> None:
                             ("B",): [outcome(("B", 0), 13), outcome(("B", 1), 12)]})
     assert strata.total().loc[0, "observed"] == 23
     assert strata.total("region").set_index("region")["observed"].to_dict() == {"A": 10, "B": 12}
+
+
+def test_the_dask_executor_without_dask_raises_missing_dependency_before_fitting(stratified: CaptureData,
+                                                                                  monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    with pytest.raises(estimate.MissingDependencyError, match=r"pip install 'estimate\[dask\]'") as caught:
+        fit_strata(stratified, by="region", method="chapman", executor="dask")
+    assert isinstance(caught.value, ImportError)

@@ -32,9 +32,11 @@ load_result
     with ``Comparison.save`` (``.json``) back into an equal object; every result's ``provenance`` (versions,
     seed, preset, data hash, command line, times) is made by :mod:`estimate.provenance` and
     ``estimate reproduce RESULT.json`` re-runs it (:mod:`estimate.export`).
-DataError, EstimateWarning, ConvergenceWarning, DataWarning, UninformativeDataWarning
-    The exception raised for bad input and the warnings issued for valid but problematic data or fits
-    (``EstimateWarning`` is the base class of the others: filter it to silence them all).
+DataError, MissingDependencyError, EstimateWarning, ConvergenceWarning, DataWarning, UninformativeDataWarning
+    The exception raised for bad input, the one raised when a feature needs an optional dependency that is not
+    installed (an ImportError: dask for ``executor="dask"``, splink for record linkage; it names the
+    ``pip install``), and the warnings issued for valid but problematic data or fits (``EstimateWarning`` is the
+    base class of the others: filter it to silence them all).
 """
 
 from estimate import datasets, simulate
@@ -46,6 +48,7 @@ from estimate.errors import (
     DataError,
     DataWarning,
     EstimateWarning,
+    MissingDependencyError,
     UninformativeDataWarning,
 )
 from estimate.estimators import (
@@ -78,6 +81,7 @@ __all__ = [
     "method_names",
     "get_estimator_class",
     "DataError",
+    "MissingDependencyError",
     "EstimateWarning",
     "DataWarning",
     "UninformativeDataWarning",

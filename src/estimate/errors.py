@@ -1,13 +1,15 @@
 """Exceptions and warnings raised by :mod:`estimate`.
 
-One exception type for bad input (:class:`DataError`, a :class:`ValueError`) and a small family of warnings
-whose messages say what the statistical consequence is.
+One exception type for bad input (:class:`DataError`, a :class:`ValueError`), one for an optional dependency a
+feature needs and that is not installed (:class:`MissingDependencyError`, an :class:`ImportError`), and a small
+family of warnings whose messages say what the statistical consequence is.
 """
 
 from __future__ import annotations
 
 __all__ = [
     "DataError",
+    "MissingDependencyError",
     "EstimateWarning",
     "DataWarning",
     "UninformativeDataWarning",
@@ -17,6 +19,11 @@ __all__ = [
 
 class DataError(ValueError):
     """Input data cannot be used: the message names the column/row that is wrong and how to fix it."""
+
+
+class MissingDependencyError(ImportError):
+    """A feature needs an optional dependency that is not installed (dask.distributed for the dask executor,
+    splink for record linkage): the message names it and the ``pip install`` that adds it."""
 
 
 class EstimateWarning(UserWarning):

@@ -44,6 +44,7 @@ from estimate.errors import (
     DataError,
     DataWarning,
     EstimateWarning,
+    MissingDependencyError,
     UninformativeDataWarning,
 )
 from estimate.results import Interval, Result, _fmt
@@ -821,6 +822,8 @@ def fit_strata(
     if level is None:
         level = params.get("level", 0.95)
     _check_run_options(data, columns, replicate, estimator, seed, executor, chunk_size, level)
+    if executor == "dask" or scheduler is not None or dask_workers is not None:
+        require_dask()  # before any stratum is split off or a cache entry read
     if "level" in params and params["level"] != level:
         estimator = estimator.clone(level=level)  # per-stratum intervals at the level of the totals
     estimator.check_params()  # a bad preset stops here, not as a 'failed' row for every stratum
@@ -948,6 +951,16 @@ def _observed_by_key(data: CaptureData, columns: list[str]) -> dict[tuple[Any, .
     return {(k if isinstance(k, tuple) else (k,)): int(v) for k, v in sums.items()}
 
 
+def require_dask() -> None:
+    """Raise :class:`MissingDependencyError` unless dask.distributed can be imported (the dask executor)."""
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "the dask executor needs the optional dependency dask.distributed: pip install 'estimate[dask]' "
+            "(in a source checkout: pip install -e '.[dask]')") from exc
+
+
 def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
     """Yield (chunk, serialised outcomes) as chunks finish, in submission order."""
     if not chunks:
@@ -956,10 +969,9 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
         for chunk in chunks:
             yield chunk, _fit_chunk(estimator, [c[1] for c in chunk], [c[2] for c in chunk])
         return
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError as exc:  # pragma: no cover - optional dependency
-        raise DataError("the dask executor needs dask.distributed: pip install 'estimate[dask]'") from exc
+    require_dask()
+    from dask.distributed import Client, LocalCluster
+
     cluster = None
     if scheduler is not None:
         try:

@@ -20,7 +20,7 @@ import typer
 
 from estimate.atomic import atomic_write_text, atomic_write_with
 from estimate.data import CaptureData
-from estimate.errors import DataError
+from estimate.errors import DataError, MissingDependencyError
 from estimate.export import NETCDF_SUFFIXES
 from estimate.results import _jsonable
 
@@ -81,8 +81,9 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def handles_errors(func: F) -> F:
-    """Turn bad input into one line on stderr and exit code 2 (``--debug`` shows the traceback); any other error
-    (a bug) exits with 3, apart from the 1 by which ``reproduce`` says the numbers differ."""
+    """Turn bad input, a missing optional dependency or a file the machine refuses (permissions, a full disk) into
+    one line on stderr and exit code 2 (``--debug`` shows the traceback); any other error (a bug) exits with 3,
+    apart from the 1 by which ``reproduce`` says the numbers differ."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -90,11 +91,16 @@ def handles_errors(func: F) -> F:
             return func(*args, **kwargs)
         except typer.Exit:
             raise
-        except (DataError, ValueError, FileNotFoundError, KeyError) as exc:
+        except (DataError, ValueError, FileNotFoundError, KeyError, MissingDependencyError) as exc:
             if STATE["debug"]:
                 traceback.print_exc()
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             fail(message, 2)
+        except OSError as exc:  # the machine's, not a bug: a folder made read-only, a full disk, a file removed
+            if STATE["debug"]:
+                traceback.print_exc()
+            where = f" ({exc.filename})" if exc.filename else ""
+            fail(f"cannot read or write a file{where}: {exc.strerror or exc}", 2)
         except Exception as exc:  # pragma: no cover - last resort, still no traceback by default
             if STATE["debug"]:
                 traceback.print_exc()

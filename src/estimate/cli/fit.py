@@ -60,8 +60,10 @@ def fit(
     cache_dir: Path = typer.Option(None, "--cache-dir", help="Per-stratum result cache; finished strata found there "
                                    "are reused (with or without --resume). An unseeded run keeps its drawn seed "
                                    "there, so runs sharing the folder share it."),
-    scheduler: str = typer.Option(None, "--scheduler", help="dask.distributed scheduler address for strata."),
-    dask_workers: int = typer.Option(None, "--dask-workers", help="Start a local dask cluster with N workers."),
+    scheduler: str = typer.Option(None, "--scheduler", help="dask.distributed scheduler address for strata "
+                                  "(needs the dask extra: pip install 'estimate[dask]')."),
+    dask_workers: int = typer.Option(None, "--dask-workers", help="Start a local dask cluster with N workers "
+                                     "(needs the dask extra)."),
     totals: str = typer.Option(None, "--totals", help="Also print totals by these stratum columns, or 'all' "
                                "(alone) for the overall total."),
     draws_output: Path = typer.Option(None, "--draws-output", parser=output_file,
@@ -90,6 +92,10 @@ def fit(
             raise DataError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to stratified runs; "
                             "add --strata (or --replicate), or leave "
                             f"{'it' if len(given) == 1 else 'them'} out")
+    if scheduler is not None or dask_workers is not None:
+        from estimate.strata import require_dask
+
+        require_dask()  # before the data are read or a cache folder made
     netcdf = output is not None and output.suffix.lower() in NETCDF_SUFFIXES
     if netcdf:
         if stratified:

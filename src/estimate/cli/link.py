@@ -48,9 +48,18 @@ def link(
     monthfirst: bool = typer.Option(False, "--monthfirst", help="Read dates like 03/05/2012 as month/day."),
     date_format: str = typer.Option(None, "--date-format", help="strftime format of the dates, if all the same."),
 ) -> None:
-    """Link record-level victim lists and write capture histories: 0/1 per list plus strata, one row per person."""
-    from estimate.linkage import DEFAULT_THRESHOLD, DEFAULT_THRESHOLDS, link_lists, read_lists, replicate_thresholds
+    """Link record-level victim lists and write capture histories: 0/1 per list plus strata, one row per person
+    (needs the link extra: pip install 'estimate[link]')."""
+    from estimate.linkage import (
+        DEFAULT_THRESHOLD,
+        DEFAULT_THRESHOLDS,
+        link_lists,
+        read_lists,
+        replicate_thresholds,
+        require_splink,
+    )
 
+    require_splink()  # before any list is read: the linkage cannot run without it
     output = standard_output(output)
     if output is not None and output.suffix.lower() in (".nc", ".json", ".parquet", ".zarr"):
         raise DataError(f"--output {str(output)!r}: link writes capture histories as CSV; give a .csv file")

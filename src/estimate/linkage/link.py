@@ -65,7 +65,7 @@ import numpy as np
 import pandas as pd
 
 from estimate.data import is_count_name, other_separator
-from estimate.errors import DataError, DataWarning
+from estimate.errors import DataError, DataWarning, MissingDependencyError
 from estimate.linkage.standardize import ROLES, _as_role_map, standardize_frame
 
 __all__ = ["LinkageResult", "link_lists", "read_lists", "require_splink", "replicate_thresholds", "DEFAULT_THRESHOLDS",
@@ -108,16 +108,18 @@ def replicate_thresholds(n: int, low: float = 0.5, high: float = 0.95) -> list[f
 DEFAULT_THRESHOLDS = tuple(replicate_thresholds(5))
 DEFAULT_THRESHOLD = 0.8
 
-_INSTALL_HINT = "record linkage needs the optional dependency splink: pip install 'estimate[link]'"
+_INSTALL_HINT = ("record linkage needs the optional dependency splink: pip install 'estimate[link]' (in a source "
+                 "checkout: pip install -e '.[link]')")
 
 
 def require_splink() -> Any:
-    """Import splink (lazily: the rest of the package works without it) or raise a clear ImportError."""
+    """Import splink (lazily: the rest of the package works without it) or raise
+    :class:`~estimate.errors.MissingDependencyError` (an ImportError) that says how to install it."""
     try:
         import splink
         import splink.comparison_library  # noqa: F401
     except ImportError as exc:
-        raise ImportError(_INSTALL_HINT) from exc
+        raise MissingDependencyError(_INSTALL_HINT) from exc
     return splink
 
 
