@@ -19,7 +19,7 @@ import estimate.strata as strata_module
 from estimate import CaptureData, DataError
 from estimate.estimators.lcmcr import LCMCR
 from estimate.estimators.loglinear import LogLinear
-from estimate.strata import fit_strata, stratum_seed
+from estimate.strata import StrataResult, fit_strata, stratum_seed
 
 FAST = {"burn_in": 300, "draws": 100, "thinning": 2, "chains": 2}
 
@@ -853,3 +853,27 @@ def test_the_dask_executor_without_dask_raises_missing_dependency_before_fitting
     with pytest.raises(estimate.MissingDependencyError, match=r"pip install 'estimate\[dask\]'") as caught:
         fit_strata(stratified, by="region", method="chapman", executor="dask")
     assert isinstance(caught.value, ImportError)
+
+
+def test_fits_in_two_threads_leave_the_warning_filters_as_they_were(stratified: CaptureData) -> None:
+    """warnings.catch_warnings is not thread-safe: two fit_strata calls in two threads could leave an 'ignore'
+    filter installed for good (every later warning of the process silenced).  The package serialises its
+    catch_warnings blocks, so the filters come back unchanged and a later warning is shown."""
+    import threading
+
+    before = list(warnings.filters)
+    results: list[StrataResult] = []
+
+    def run(seed: int) -> None:
+        results.append(fit_strata(stratified, by="region", method="chapman", seed=seed))
+
+    for _ in range(4):
+        threads = [threading.Thread(target=run, args=(seed,)) for seed in (1, 2, 3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(results) == 12
+    assert warnings.filters == before
+    with pytest.warns(UserWarning, match="still heard"):
+        warnings.warn("still heard", UserWarning, stacklevel=1)

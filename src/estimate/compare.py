@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from estimate._checks import check_interval_kind, check_seed, is_real, seed_record
+from estimate._warning_state import catch_warnings
 from estimate.data import CaptureData
 from estimate.errors import DataError
 from estimate.estimators.base import Estimator, NotApplicable, method_names
@@ -365,7 +366,7 @@ def compare(
         start = time.perf_counter()
         result: Result | None = None
         status, reason = OK, ""
-        with warnings.catch_warnings(record=True) as caught:
+        with catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 result = estimator.fit(data)

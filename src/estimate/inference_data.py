@@ -21,6 +21,7 @@ with warnings.catch_warnings():  # ArviZ 0.23 announces its 1.0 refactor on impo
     warnings.simplefilter("ignore", FutureWarning)
     import arviz as az
 
+from estimate._warning_state import catch_warnings
 from estimate.errors import ConvergenceWarning
 from estimate.results import Interval
 
@@ -76,7 +77,7 @@ def to_inference_data(
         coords["pattern"] = ["".join(str(int(v)) for v in row) for row in patterns]
         coords["list"] = list(data.lists)
         attrs["lists"] = json.dumps(list(data.lists), ensure_ascii=False)
-    with warnings.catch_warnings():
+    with catch_warnings():
         # "More chains than draws": a short run is reported by this package's own ConvergenceWarning
         warnings.filterwarnings("ignore", message="More chains", category=UserWarning)
         idata = az.from_dict(
@@ -179,7 +180,7 @@ def convergence_diagnostics(draws: np.ndarray) -> dict[str, float]:
     values = np.asarray(draws, dtype=float)
     if values.ndim != 2:
         raise ValueError(f"draws must be shaped (chain, draw), got {values.shape}")
-    with warnings.catch_warnings():
+    with catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         if values.shape[1] < 4:  # ArviZ's minimum (it would log "Shape validation failed" and return NaN)
             return {"r_hat": math.nan, "ess_bulk": math.nan, "ess_tail": math.nan}
@@ -324,7 +325,7 @@ def plot_trace_rank(idata: az.InferenceData, axes: Sequence[Any], *, var_name: s
     if var_name not in idata.posterior:
         raise ValueError(f"the posterior has no variable {var_name!r}; it has {list(idata.posterior.data_vars)}")
     dataset = idata.posterior[[var_name]].astype(float)
-    with warnings.catch_warnings():
+    with catch_warnings():
         # ArviZ 0.23's matplotlib backend uses APIs matplotlib 3.11 deprecates; nothing a user can act on
         warnings.simplefilter("ignore", (FutureWarning, RuntimeWarning, UserWarning, DeprecationWarning))
         az.plot_trace(dataset, var_names=[var_name], axes=np.array([[axes[0], axes[1]]]), compact=False,

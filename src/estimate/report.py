@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from estimate._warning_state import catch_warnings
 from estimate.data import RESERVED_COUNT_NAME, CaptureData
 from estimate.errors import DataError
 from estimate.results import _format_diagnostic, interval_label
@@ -304,7 +305,7 @@ def _one_replicate(data: CaptureData, replicate: str) -> tuple[CaptureData, str]
     if replicate not in data.strata_columns:
         raise DataError(f"replicate column {replicate!r} is not among the data's stratum columns "
                         f"{list(data.strata_columns)}")
-    with warnings.catch_warnings():
+    with catch_warnings():
         warnings.simplefilter("ignore")  # a list empty in one replicate's stratum is not news here
         pooled = {label: part.without_strata() for label, part in data.by(replicate).items()}
     hashes = {label: part.content_hash() for label, part in pooled.items()}
@@ -417,7 +418,7 @@ def _section_method(label: str, result: Result, row: Mapping[str, Any], populati
     diag = _diagnostics_pairs(result)
     if diag:
         parts.append("<details open><summary>Diagnostics</summary>" + _key_values(diag) + "</details>")
-    with warnings.catch_warnings():
+    with catch_warnings():
         warnings.simplefilter("ignore")
         what = "posterior of N" if result.posterior is not None or "pmf" in result.details else \
             "estimate and confidence interval of N"  # a maximum-likelihood fit has no posterior
@@ -463,7 +464,7 @@ def _section_comparison(comparison: Comparison) -> str:
                  "other (see <a href=\"#assumptions\">Assumptions</a>). When estimates differ by more than their "
                  "intervals, the choice of model matters more than sampling error.</p>")
     parts.append(_table(shown, numeric=("estimate", "lower", "upper", "bulk ESS")))
-    with warnings.catch_warnings():
+    with catch_warnings():
         warnings.simplefilter("ignore")
         parts.append(_figure_html(plots.plot_forest(comparison), "forest plot of the estimates of every method"))
     parts.append("</section>")
@@ -632,7 +633,7 @@ def render_report(
     if items:
         body.append(f'<ul class="headline">{"".join(items)}</ul>')
     body.append(_section_summary(data, info, pooled_from, replicate_note))
-    with warnings.catch_warnings():
+    with catch_warnings():
         warnings.simplefilter("ignore")
         overlap = _figure_html(plots.plot_overlap(data), "which lists document whom")
     kind = "Venn diagram" if data.n_lists <= 3 else "UpSet plot: one bar per observed combination of lists"

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from estimate._warning_state import catch_warnings
 from estimate.data import CaptureData
 from estimate.errors import DataError
 from estimate.provenance import seed_from_record, versions
@@ -162,7 +163,7 @@ def _read_source(source: dict[str, Any]) -> tuple[CaptureData, str]:
 
     kind = source.get("kind")
     options = {"lists": source.get("lists"), "strata": source.get("strata"), "strict": bool(source.get("strict"))}
-    with warnings.catch_warnings():
+    with catch_warnings():
         warnings.simplefilter("ignore")
         if kind == "example":
             frame = datasets.load_frame(source["name"])
@@ -233,7 +234,7 @@ def reproduce(saved: Result | Any | str | Path, *, data: CaptureData | None = No
     _check_provenance(provenance)
     data = load_recorded_data(provenance, data)
     estimator = rebuild_estimator(provenance)
-    with warnings.catch_warnings():
+    with catch_warnings():
         warnings.simplefilter("ignore")
         if isinstance(saved, StrataResult):
             refit, compared = _refit_strata(saved, provenance, data, estimator, rtol)

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from estimate._checks import check_seed, is_real, is_whole
+from estimate._warning_state import catch_warnings
 from estimate.atomic import atomic_write_bytes, atomic_write_text, remove_stale_temporaries
 from estimate.data import RESERVED_COUNT_NAME, CaptureData, stratum_order_key
 from estimate.errors import (
@@ -668,7 +669,7 @@ def _split(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], Captu
     for key, group in table.groupby(columns, sort=True):
         key = key if isinstance(key, tuple) else (key,)
         try:
-            with warnings.catch_warnings():
+            with catch_warnings():
                 warnings.simplefilter("ignore")
                 parts[key] = CaptureData.from_aggregated(
                     # row numbers within the stratum, so an error's "row 7 (data line 1)" reads "row 0 (line 1)"
@@ -717,13 +718,13 @@ def _fit_chunk(estimator: Any, problems: list[CaptureData], seeds: list[Any]) ->
 
     seeds = seeds if estimator.takes_seed else None
     if type(estimator).fit_many is not Estimator.fit_many:
-        with warnings.catch_warnings():
+        with catch_warnings():
             warnings.simplefilter("ignore")
             fitted = estimator.fit_many(problems, seeds)
         return [_outcome_from((), d, f).to_bytes() for d, f in zip(problems, fitted, strict=True)]
     blobs = []
     for i, problem in enumerate(problems):
-        with warnings.catch_warnings(record=True) as caught:
+        with catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             [fitted] = estimator.fit_many([problem], None if seeds is None else [seeds[i]])
         outcome = _outcome_from((), problem, fitted)

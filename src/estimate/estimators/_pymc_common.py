@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from estimate._checks import is_real, is_whole
+from estimate._warning_state import catch_warnings
 from estimate.data import CaptureData
 from estimate.errors import ConvergenceWarning
 from estimate.results import Result
@@ -101,7 +102,7 @@ def run_nuts(
 
     chain_seeds = [int(s) for s in sequence.generate_state(chains, dtype=np.uint32)]
     start = time.perf_counter()
-    with _quiet_pymc(), warnings.catch_warnings():
+    with _quiet_pymc(), catch_warnings():
         # PyMC's own convergence summary is replaced by ours (R-hat/ESS of N, divergences); its
         # "MultiTrace is deprecated" style notices are not actionable for users.
         warnings.simplefilter("ignore", FutureWarning)

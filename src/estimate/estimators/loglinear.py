@@ -43,6 +43,7 @@ from scipy import optimize, stats
 from scipy.special import gammaln
 
 from estimate._checks import check_terms, is_whole
+from estimate._warning_state import catch_warnings
 from estimate.data import CaptureData
 from estimate.errors import DataError, UninformativeDataWarning
 from estimate.estimators.base import Estimator, NotApplicable, register
@@ -90,7 +91,7 @@ def fit_poisson_glm(X: np.ndarray, y: np.ndarray, start: np.ndarray | None = Non
     """Poisson regression with log link, fitted by statsmodels' IRLS."""
     import statsmodels.api as sm
 
-    with warnings.catch_warnings():
+    with catch_warnings():
         warnings.simplefilter("ignore")
         model = sm.GLM(y, X, family=sm.families.Poisson())
         # deviance change below 1e-10 absolute or 1e-13 relative: with millions of people the deviance itself is
