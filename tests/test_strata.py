@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -652,7 +653,6 @@ def test_two_runs_with_the_same_seed_compare_equal(stratified: CaptureData) -> N
 @pytest.mark.filterwarnings("ignore::estimate.ConvergenceWarning")
 def test_a_run_seed_file_that_holds_no_seed_is_replaced_with_a_warning(stratified: CaptureData,
                                                                         tmp_path: Path) -> None:
-    import json
 
     cache = tmp_path / "cache"
     cache.mkdir()
@@ -877,3 +877,27 @@ def test_fits_in_two_threads_leave_the_warning_filters_as_they_were(stratified: 
     assert warnings.filters == before
     with pytest.warns(UserWarning, match="still heard"):
         warnings.warn("still heard", UserWarning, stacklevel=1)
+
+
+def test_two_unseeded_runs_racing_on_one_cache_share_the_seed_kept_first(stratified: CaptureData, tmp_path: Path,
+                                                                       monkeypatch) -> None:
+    """The seed file is created, not overwritten: a run that finds it taken between its look and its write uses
+    the seed kept there (both runs then share their strata), instead of fitting everything with a seed the
+    folder does not keep."""
+    import estimate.atomic as atomic_module
+
+    create = atomic_module.atomic_create_text
+
+    def other_run_first(path, text, encoding="utf-8"):  # another run keeps its seed just before this one writes
+        create(path, json.dumps({"seed": 4242}) + "\n")
+        return create(path, text, encoding)
+
+    monkeypatch.setattr(strata_module, "atomic_create_text", other_run_first)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = fit_strata(stratified, by="region", estimator=LCMCR(**FAST), cache_dir=tmp_path)
+    assert result.provenance["seed"] == 4242
+    assert json.loads((tmp_path / "run-seed.json").read_text()) == {"seed": 4242}
+    assert atomic_module.atomic_create_text(tmp_path / "run-seed.json", "{}") is False  # taken: not replaced
+    assert json.loads((tmp_path / "run-seed.json").read_text()) == {"seed": 4242}
+    assert not list(tmp_path.glob(".run-seed.json.*.tmp"))

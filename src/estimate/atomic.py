@@ -201,6 +201,35 @@ def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> N
     atomic_write_bytes(path, text.encode(encoding))
 
 
+def atomic_create_text(path: str | Path, text: str, encoding: str = "utf-8") -> bool:
+    """Create ``path`` with ``text`` atomically unless it exists; False (nothing written) when it does, e.g.
+    because another process created it first.  The complete file is hard-linked into place, which fails when the
+    name is taken, so two processes racing to create the same file cannot both win; on a file system without hard
+    links it is renamed into place (the last writer wins)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=_temporary_prefix(target), suffix=".tmp", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode(encoding))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, _default_mode())
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            return False
+        except OSError:  # no hard links here (some network or FAT file systems)
+            if target.exists():
+                return False
+            os.replace(tmp, target)
+        _fsync_folder(target.parent)
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def atomic_write_with(path: str | Path, writer: Callable[[Path], None]) -> None:
     """Atomically create ``path`` with ``writer(tmp_path)`` (e.g. ``frame.to_parquet``)."""
     with atomic_path(path) as tmp:

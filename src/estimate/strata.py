@@ -38,7 +38,7 @@ import pandas as pd
 
 from estimate._checks import check_seed, is_real, is_whole
 from estimate._warning_state import catch_warnings
-from estimate.atomic import atomic_write_bytes, atomic_write_text, remove_stale_temporaries
+from estimate.atomic import atomic_create_text, atomic_write_bytes, atomic_write_text, remove_stale_temporaries
 from estimate.data import RESERVED_COUNT_NAME, CaptureData, stratum_order_key
 from estimate.errors import (
     ConvergenceWarning,
@@ -133,8 +133,18 @@ def _fresh_run_seed(cache: Path | None) -> int:
         warnings.warn(f"{cache / _RUN_SEED_FILE} does not hold a seed; this run draws a new one", DataWarning,
                       stacklevel=3)
     seed = int(np.random.SeedSequence().entropy)
-    if cache is not None:
-        atomic_write_text(cache / _RUN_SEED_FILE, json.dumps({"seed": seed}) + "\n")
+    if cache is None:
+        return seed
+    text = json.dumps({"seed": seed}) + "\n"
+    if (cache / _RUN_SEED_FILE).exists():  # not a seed (warned above): replace it
+        atomic_write_text(cache / _RUN_SEED_FILE, text)
+    elif not atomic_create_text(cache / _RUN_SEED_FILE, text):
+        # another run sharing the folder kept its seed between our look and our write: use that one, so that
+        # the two runs share their strata instead of each fitting all of them with its own seed
+        kept = kept_run_seed(cache)
+        if kept is not None:
+            return kept
+        atomic_write_text(cache / _RUN_SEED_FILE, text)
     return seed
 
 
