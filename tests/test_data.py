@@ -627,3 +627,27 @@ def test_review_of_the_new_input_checks() -> None:
     with pytest.warns(DataWarning, match="duplicate capture pattern"):
         stacked = CaptureData.read_csv(io.StringIO("n,A,B\n10,1,0\n20,0,1\n4,1,1\n11,1,0\n21,0,1\n5,1,1\n"))
     assert stacked.observed == 71
+
+
+def test_errors_name_the_file_line_and_a_stray_field_on_some_rows_is_refused(tmp_path) -> None:
+    """A bad value is named by its line in the file (what an editor shows; 'row 2 (data line 3)' named neither),
+    and a file where some rows have one field more than the header (pandas takes the first column as row names
+    and moves every value left) is refused naming the line, instead of blaming another column."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("A,B,C,count\n1,0,0,10\n0,1,0,12\n1,2,0,3\n0,0,1,8\n")
+    with pytest.raises(DataError, match=r"value 2 at line 4 of the file \(data row 3\)"):
+        CaptureData.read_csv(bad)
+    gap = tmp_path / "gap.csv"  # a blank line: pandas skips it, so file lines are not data rows + 1
+    gap.write_text("A,B,C,count\n1,0,0,10\n\n0,1,0,12\n1,2,0,3\n")
+    with pytest.raises(DataError, match=r"value 2 at row 2 \(data row 3\)"):
+        CaptureData.read_csv(gap)
+    stray = tmp_path / "stray.csv"
+    stray.write_text("A,B,C,count\n1,0,0,10,5\n0,1,0,12\n1,1,0,3\n")
+    with pytest.raises(DataError, match=r"line 2 has 5 fields where the header names 4 \(line 3 has 4\)"):
+        CaptureData.read_csv(stray)
+    named = tmp_path / "rownames.csv"  # every row one field more: R's row names, kept as the index
+    named.write_text("A,B,C\n1,1,0,1\n2,0,1,1\n3,1,1,0\n")
+    assert CaptureData.read_csv(named).observed == 3
+    frame = pd.DataFrame({"A": [1, 2], "B": [0, 1]}, index=[10, 11])
+    with pytest.raises(DataError, match=r"value 2 at row 11 \(data row 2\)"):
+        CaptureData.from_frame(frame)

@@ -67,10 +67,17 @@ def _unused_name(name: str, taken: Iterable[str]) -> str:
     return name
 
 
+#: attribute of a frame read from a CSV file whose data rows are the file's lines 2, 3, ... (see _row_label)
+_FILE_LINES = "estimate_file_lines"
+
+
 def _row_label(frame: pd.DataFrame, position: int) -> str:
-    """Human-readable row reference: the DataFrame index label and the 1-based data line."""
+    """Human-readable row reference: for a frame read from a CSV file with a one-line header, the line of the
+    file (what an editor shows); otherwise the DataFrame index label and the 1-based data row."""
+    if frame.attrs.get(_FILE_LINES) and frame.index.equals(pd.RangeIndex(len(frame))):
+        return f"line {position + 2} of the file (data row {position + 1})"
     label = frame.index[position]
-    return f"row {_plain(label)!r} (data line {position + 1})"
+    return f"row {_plain(label)!r} (data row {position + 1})"
 
 
 def _check_columns_exist(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
@@ -403,7 +410,8 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
         if "decimal" not in read_kwargs and "thousands" not in read_kwargs:
             _refuse_ambiguous_thousands(source, read_kwargs, text_columns, shown, count)
         frame = pd.read_csv(source, **read_kwargs)
-        if "index_col" not in read_kwargs and not isinstance(frame.index, pd.RangeIndex):
+        # (pandas makes row names 1, 0 a RangeIndex too: compare with the default index, not its type)
+        if "index_col" not in read_kwargs and not frame.index.equals(pd.RangeIndex(len(frame))):
             # a row has one field more than the header: pandas took the first column as row names
             frame = _one_field_more(frame, source, read_kwargs, shown)
         elif "header" not in read_kwargs and "names" not in read_kwargs and len(cells) == frame.shape[1]:
@@ -415,7 +423,21 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
             "CaptureData.read_csv(path, encoding='cp1252'))") from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"cannot read {shown!r} as CSV: {exc}") from exc
+    if "header" not in read_kwargs and "skiprows" not in read_kwargs and not _has_blank_lines(source, read_kwargs):
+        frame.attrs[_FILE_LINES] = True  # data row i is line i + 1 of the file: errors name the line
     return frame
+
+
+def _has_blank_lines(source: Any, read_kwargs: dict[str, Any]) -> bool:
+    """Whether the CSV text has an empty line before its last data line (pandas skips it, so data rows and
+    file lines no longer correspond); True when the source cannot be scanned again."""
+    try:
+        text = _source_text(source, read_kwargs)
+    except (OSError, TypeError, ValueError):
+        return True
+    finally:
+        _rewind(source)
+    return bool(re.search(r"\n[ \t]*\r?\n[^\r\n]", text)) or text.startswith(("\n", "\r\n"))
 
 
 class CaptureData:
@@ -1092,10 +1114,37 @@ def _one_field_more(frame: pd.DataFrame, source: Any, read_kwargs: dict[str, Any
     if frame.shape[1] and frame.iloc[:, -1].isna().all():
         _rewind(source)
         return pd.read_csv(source, **{**read_kwargs, "index_col": False})
+    _refuse_some_rows_one_field_more(source, read_kwargs, path, frame.shape[1])
     if frame.index.is_unique:
         return frame
     raise DataError(f"cannot read {path!r} as CSV: its rows have one more field than the header names "
                     f"({frame.shape[1]} columns); check the separators")
+
+
+def _refuse_some_rows_one_field_more(source: Any, read_kwargs: dict[str, Any], path: str, columns: int) -> None:
+    """Refuse a file where some rows, not all, have one field more than the header: pandas then takes the first
+    column as row names and every value of every row moves one column to the left (an error would blame the
+    wrong column, or the data be read shifted).  R's row names give every row the extra field."""
+    import csv
+
+    try:
+        text = _source_text(source, read_kwargs)
+    except (OSError, TypeError, ValueError):  # a source that cannot be scanned twice: pandas' reading stands
+        return
+    finally:
+        _rewind(source)
+    separator = read_kwargs.get("sep") or read_kwargs.get("delimiter") or ","
+    if len(separator) != 1:
+        return
+    lengths = [(number, len(row)) for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=separator),
+                                                                start=1) if row and any(cell.strip() for cell in row)]
+    body = lengths[1:]  # below the header
+    longer = [number for number, length in body if length == columns + 1]
+    plain = [number for number, length in body if length <= columns]
+    if longer and plain:
+        raise DataError(f"cannot read {path!r} as CSV: line {longer[0]} has {columns + 1} fields where the header "
+                        f"names {columns} (line {plain[0]} has {columns}); remove the extra field (a stray "
+                        "separator?)")
 
 
 _THOUSANDS_WITH_POINTS = r"\d{1,3}(?:\.\d{3})+"

@@ -682,7 +682,7 @@ def _split(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], Captu
             with catch_warnings():
                 warnings.simplefilter("ignore")
                 parts[key] = CaptureData.from_aggregated(
-                    # row numbers within the stratum, so an error's "row 7 (data line 1)" reads "row 0 (line 1)"
+                    # row numbers within the stratum, so an error's "row 7 (data row 8)" reads "row 0 (data row 1)"
                     group.drop(columns=columns).reset_index(drop=True), lists=list(data.lists),
                     count=RESERVED_COUNT_NAME, strata=rest or None
                 )
