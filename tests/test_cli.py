@@ -28,7 +28,8 @@ def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> su
 
 BAD_INPUTS = {
     # file name: (content, extra args, words the message must contain)
-    "nonbinary.csv": ("A,B,C\n1,0,1\n2,1,0\n0,1,1\n", [], ["'A'", "not binary", "value 2", "line 3 of the file (data row 2)"]),
+    "nonbinary.csv": ("A,B,C\n1,0,1\n2,1,0\n0,1,1\n", [],
+                      ["'A'", "not binary", "value 2", "line 3 of the file (data row 2)"]),
     "negative.csv": ("A,B,C,count\n1,0,1,5\n0,1,0,-3\n1,1,0,2\n", [], ["'count'", "negative", "-3"]),
     "nonint.csv": ("A,B,C,count\n1,0,1,5\n0,1,0,2.5\n1,1,0,2\n", [], ["'count'", "non-integer", "2.5"]),
     "onelist.csv": ("A\n1\n1\n", [], ["at least 2 lists", "got 1"]),

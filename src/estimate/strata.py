@@ -29,7 +29,7 @@ import json
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -502,7 +502,8 @@ class StrataResult:
             key, mass = cut[0]
             share = "an unbounded share" if mass >= 1.0 else f"{mass:.2g}"
             warnings.warn(
-                f"{len(cut)} of {len(keys)} estimated strata have posterior mass beyond their grid of N (e.g. {key}: "
+                f"{len(cut)} of {len(keys)} estimated strata have posterior mass beyond their grid of N (e.g. "
+                f"{stratum_label(key, self.by)}: "
                 f"{share}); their draws "
                 "stop at the grid's end, so totals that include them are understated (their upper limits are given "
                 "as ∞ where a stratum's own is). Refit with a larger max_missing",
@@ -671,24 +672,47 @@ RESULT_COLUMNS = ("observed", "estimate", "estimate_kind", "lower", "upper", "le
                   "strata_not_estimated", "upper_estimated_strata")
 
 
-def _split(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], CaptureData | str]:
-    """Split into strata, keeping per-stratum problems (e.g. < 2 usable lists) as reason strings."""
+def _split(data: CaptureData, columns: list[str]) -> tuple[dict[tuple[Any, ...], CaptureData | str],
+                                                            dict[tuple[Any, ...], tuple[str, ...]]]:
+    """Split into strata, keeping per-stratum problems (e.g. < 2 usable lists) as reason strings, and what a
+    stratum's own data warn about its estimate (a list that shares nobody with the others there), which the run
+    reports with the stratum's fit warnings; the other data warnings (a list with no records there) are
+    summarised for the run where the strata are fitted."""
     table = data.pattern_table(include_strata=True)
     rest = [c for c in data.strata_columns if c not in columns]
     parts: dict[tuple[Any, ...], CaptureData | str] = {}
+    data_warnings: dict[tuple[Any, ...], tuple[str, ...]] = {}
     for key, group in table.groupby(columns, sort=True):
         key = key if isinstance(key, tuple) else (key,)
         try:
-            with catch_warnings():
-                warnings.simplefilter("ignore")
+            with catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 parts[key] = CaptureData.from_aggregated(
                     # row numbers within the stratum, so an error's "row 7 (data row 8)" reads "row 0 (data row 1)"
                     group.drop(columns=columns).reset_index(drop=True), lists=list(data.lists),
                     count=RESERVED_COUNT_NAME, strata=rest or None
                 )
+            data_warnings[key] = tuple(dict.fromkeys(str(w.message) for w in caught
+                                                     if issubclass(w.category, UninformativeDataWarning)))
         except DataError as exc:
             parts[key] = str(exc)
-    return dict(sorted(parts.items(), key=lambda item: stratum_order_key(item[0])))
+    return dict(sorted(parts.items(), key=lambda item: stratum_order_key(item[0]))), data_warnings
+
+
+def stratum_label(key: tuple[Any, ...], columns: Sequence[str]) -> str:
+    """A stratum as warnings name it: ``region=north, period=2`` (its values alone when the columns do not
+    match the key)."""
+    values = [value.item() if isinstance(value, np.generic) else value for value in key]
+    if len(columns) == len(key):
+        return ", ".join(f"{column}={value}" for column, value in zip(columns, values, strict=True))
+    return ", ".join(map(str, values))
+
+
+def _with_data_warnings(outcome: StratumOutcome, data_warnings: tuple[str, ...]) -> StratumOutcome:
+    """An estimated stratum's outcome with what its data warned about (first) among its warnings."""
+    if outcome.status != STATUS_OK or not data_warnings:
+        return outcome
+    return replace(outcome, warnings=tuple(dict.fromkeys((*data_warnings, *outcome.warnings))))
 
 
 def _cache_key(estimator: Any, data: CaptureData, seed: np.random.SeedSequence | None) -> str:
@@ -849,7 +873,7 @@ def fit_strata(
     if not (is_whole(min_records) and min_records >= 1):
         raise DataError(f"min_records must be an integer >= 1, got {min_records!r}")
 
-    parts = _split(data, split_cols)
+    parts, data_warnings = _split(data, split_cols)
     outcomes: dict[tuple[Any, ...], StratumOutcome] = {}
     todo: list[tuple[tuple[Any, ...], CaptureData, np.random.SeedSequence, str]] = []
     cache = Path(cache_dir) if cache_dir is not None else None
@@ -897,18 +921,18 @@ def fit_strata(
         if progress:
             progress(done, total)
 
-    ordered = {key: outcomes[key] for key in parts}
+    ordered = {key: _with_data_warnings(outcomes[key], data_warnings.get(key, ())) for key in parts}
     if not estimator.bayesian:
         interval_kind = _confidence_kind(ordered)
     fits = f"fits (stratum × {replicate})" if replicate else "strata"  # with replicates, each is fitted apart
-    _warn_lists_dropped(ordered, tuple(data.lists), fits)
-    _warn_latent_class_on_two_lists(ordered, estimator.name, fits)
-    _warn_strata_warned(ordered, fits)
+    _warn_lists_dropped(ordered, tuple(data.lists), fits, split_cols)
+    _warn_latent_class_on_two_lists(ordered, estimator.name, fits, split_cols)
+    _warn_strata_warned(ordered, fits, split_cols)
     method_name = estimator.name
     if replicate:
         fitted = _pool_replicates(ordered, columns, method_name, level, interval_kind, replicate)
     else:
-        _warn_not_estimable(ordered)
+        _warn_not_estimable(ordered, split_cols)
         fitted = StrataResult(by=columns, method=method_name, outcomes=ordered, level=level,
                               interval_kind=interval_kind)
     _warn_not_converged(fitted)
@@ -1005,7 +1029,7 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
 
 
 def _warn_lists_dropped(outcomes: dict[tuple[Any, ...], StratumOutcome], lists: tuple[str, ...],
-                        fits: str = "strata") -> None:
+                        fits: str, columns: Sequence[str]) -> None:
     """One DataWarning for the strata fitted without some list (it has no records there, so it is dropped, as
     CaptureData drops an empty list): their estimates rest on fewer lists than the others'."""
     fewer = [(key, [name for name in lists if name not in outcome.result.lists])
@@ -1016,7 +1040,8 @@ def _warn_lists_dropped(outcomes: dict[tuple[Any, ...], StratumOutcome], lists: 
         key, missing = fewer[0]
         warnings.warn(
             f"in {len(fewer)} of {len(outcomes)} {fits} some lists have no records and were left out of the fit "
-            f"(e.g. {key}: {', '.join(map(str, missing))}); those strata are estimated from the other lists only "
+            f"(e.g. {stratum_label(key, columns)}: {', '.join(map(str, missing))}); those strata are estimated from "
+            "the other lists only "
             "(the summary's lists_used column says how many), so a list that did not cover a stratum cannot help "
             "estimate it",
             DataWarning,
@@ -1025,14 +1050,15 @@ def _warn_lists_dropped(outcomes: dict[tuple[Any, ...], StratumOutcome], lists: 
 
 
 def _warn_latent_class_on_two_lists(outcomes: dict[tuple[Any, ...], StratumOutcome], method: str,
-                                    fits: str = "strata") -> None:
+                                    fits: str, columns: Sequence[str]) -> None:
     """The per-stratum fits' own warning, once for the run (fit() warns; a batch of strata silenced it): with
     min_lists=2 a latent-class model is fitted where it is not identified well."""
     two = [key for key, outcome in outcomes.items() if outcome.status == STATUS_OK and outcome.result is not None
            and outcome.result.lists and len(outcome.result.lists) < 3]
     if method in ("lcmcr", "pymc-lcmcr") and two:
         warnings.warn(
-            f"{method}: {len(two)} of {len(outcomes)} {fits} were fitted with only 2 lists (e.g. {two[0]}); the "
+            f"{method}: {len(two)} of {len(outcomes)} {fits} were fitted with only 2 lists "
+            f"(e.g. {stratum_label(two[0], columns)}); the "
             "latent-class model is not identified well there (with two lists heterogeneity and dependence cannot be "
             "separated from the data), so their posteriors of N are driven by the prior",
             UninformativeDataWarning,
@@ -1040,25 +1066,27 @@ def _warn_latent_class_on_two_lists(outcomes: dict[tuple[Any, ...], StratumOutco
         )
 
 
-def _warn_strata_warned(outcomes: dict[tuple[Any, ...], StratumOutcome], fits: str = "strata") -> None:
+def _warn_strata_warned(outcomes: dict[tuple[Any, ...], StratumOutcome], fits: str, columns: Sequence[str]) -> None:
     """One EstimateWarning for the estimated strata whose own fit warned (the fits run with their warnings
     silenced, so that a thousand strata do not print a thousand warnings): how many, and the first one's."""
     warned = [o for o in outcomes.values() if o.status == STATUS_OK and o.warnings]
     if warned:
         first = warned[0]
         warnings.warn(
-            f"{len(warned)} of {len(outcomes)} {fits} warned when fitted (e.g. {first.key}: {first.warnings[0]}); "
+            f"{len(warned)} of {len(outcomes)} {fits} warned when fitted (e.g. {stratum_label(first.key, columns)}: "
+            f"{first.warnings[0]}); "
             "the summary's warnings column gives each stratum's",
             EstimateWarning,
             stacklevel=3,
         )
 
 
-def _warn_not_estimable(outcomes: dict[tuple[Any, ...], StratumOutcome]) -> None:
+def _warn_not_estimable(outcomes: dict[tuple[Any, ...], StratumOutcome], columns: Sequence[str]) -> None:
     bad = [o for o in outcomes.values() if o.status != STATUS_OK]
     if bad:
         warnings.warn(
-            f"{len(bad)} of {len(outcomes)} strata were not estimated (e.g. {bad[0].key}: {bad[0].reason}); they "
+            f"{len(bad)} of {len(outcomes)} strata were not estimated (e.g. {stratum_label(bad[0].key, columns)}: "
+            f"{bad[0].reason}); they "
             "are reported with their observed counts and enter totals only as observed floors",
             UninformativeDataWarning,
             stacklevel=3,
@@ -1070,7 +1098,8 @@ def _warn_not_converged(fitted: StrataResult) -> None:
     their own warnings silenced, so that a thousand strata do not print a thousand warnings)."""
     from estimate.inference_data import longer_run_advice, warn_if_some_not_converged
 
-    warn_if_some_not_converged(fitted.method, fitted.not_converged, fitted.counts[STATUS_OK], "estimated strata",
+    failed = {stratum_label(key, fitted.by): problems for key, problems in fitted.not_converged.items()}
+    warn_if_some_not_converged(fitted.method, failed, fitted.counts[STATUS_OK], "estimated strata",
                                ". The summary's r_hat, ess_bulk and ess_tail columns show which; "
                                f"{longer_run_advice(fitted.method)}.", stacklevel=3)
 
@@ -1159,13 +1188,14 @@ def _pool_replicates(
         pooled[key] = StratumOutcome(key, observed, STATUS_OK, "", result, draws, warned)
     if absent:
         warnings.warn(
-            f"{len(absent)} strata are missing from some imputation replicates (e.g. {absent[0][0]}: absent from "
+            f"{len(absent)} strata are missing from some imputation replicates "
+            f"(e.g. {stratum_label(absent[0][0], columns)}: absent from "
             f"{absent[0][1]} of {len(replicates)}); there they count as N = 0 — the imputation placed their people "
             "in other strata — so their pooled posterior has an atom at 0 and totals stay within one replicate",
             UninformativeDataWarning,
             stacklevel=4,
         )
-    _warn_not_estimable(pooled)
+    _warn_not_estimable(pooled, columns)
     return StrataResult(by=columns, method=method, outcomes=pooled, level=level, replicate=replicate,
                         replicate_outcomes={k: list(v.values()) for k, v in by_stratum.items()},
                         interval_kind=kind)
