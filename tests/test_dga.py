@@ -278,7 +278,7 @@ def test_the_automatic_grid_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dga, "AUTO_MAX_GRID", 20_000)
     patterns = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1], [0, 1, 1]])
     data = CaptureData(patterns, np.array([40, 30, 20, 10, 7, 5]) * 10**4, ["A", "B", "C"])
-    with pytest.warns(EstimateWarning, match=r"at most 20,000 values of n0"):
+    with pytest.warns(EstimateWarning, match=r"n0 at least 10,000, at most 20,000"):
         fit = DecomposableGraphBMA(seed=1, draws=50).fit(data)
     assert fit.diagnostics["max_missing"] <= 20_000
 

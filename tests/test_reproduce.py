@@ -92,7 +92,26 @@ def test_changed_numbers_exit_1(tmp_path: Path) -> None:
     assert output.startswith("NOT reproduced: m0: interval.upper saved")
     # a tolerance wide enough accepts the difference
     code, output = _invoke("reproduce", str(out), "--rtol", "1e-3")
-    assert code == 0 and "within rtol 0.001" in output
+    assert code == 0 and "within a relative tolerance of 0.001" in output
+    code, output = _invoke("reproduce", str(out))
+    assert output.rstrip().endswith("compared exactly")  # not "tolerance exactly"
+
+
+def test_edited_list_names_and_parameters_are_caught(tmp_path: Path) -> None:
+    """The list names are compared too (an edited "lists" field was reported reproduced), and a parameter the
+    method does not have, in a file made by this very version, is called a changed file, not a version change."""
+    out = tmp_path / "r.json"
+    assert _invoke("fit", "--example", "kosovo", "--method", "m0", "--format", "json", "-o", str(out))[0] == 0
+    payload = json.loads(out.read_text())
+    out.write_text(json.dumps({**payload, "lists": ["A", "B", "C", "D"]}))
+    code, output = _invoke("reproduce", str(out))
+    assert code == 1 and "lists saved [A, B, C, D], re-fitted [EXH, ABA, OSCE, HRW]" in output, output
+    payload["provenance"]["params"]["foo"] = 1
+    out.write_text(json.dumps(payload))
+    code, output = _invoke("reproduce", str(out))
+    assert code == 2 and "which 'm0' does not have" in output and "the file was changed" in output, output
+    code, output = _invoke("reproduce", str(out), "--data", "x.csv", "--example", "kosovo")
+    assert code == 2 and "give either --data or --example" in output
 
 
 @pytest.mark.parametrize(("field", "value"), [("level", 0.9), ("kind", "wald")])

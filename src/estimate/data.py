@@ -612,7 +612,7 @@ class CaptureData:
             if strict:
                 raise DataError(
                     f"list(s) {empty_lists} document nobody; an empty list carries no information about "
-                    "overlaps (pass strict=False to drop them)"
+                    "overlaps (to drop them: CLI, leave out --strict; Python, strict=False)"
                 )
             warnings.warn(
                 f"list(s) {empty_lists} document nobody and were dropped: an empty list says nothing about "
@@ -1083,7 +1083,8 @@ class CaptureData:
         unknown = [c for c in columns if c not in self.strata_columns]
         if unknown:
             raise DataError(
-                f"unknown stratum column(s) {unknown}; the data has strata {list(self.strata_columns)}"
+                f"unknown stratum column(s) {unknown}; " + (f"the data has stratum columns {list(self.strata_columns)}"
+                                             if self.strata_columns else "the data has no stratum columns")
             )
         rest = [c for c in self.strata_columns if c not in columns]
         table = self.pattern_table(include_strata=True)

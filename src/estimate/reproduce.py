@@ -51,7 +51,7 @@ class Reproduction:
 
     def verdict(self) -> str:
         """One line: what was compared and whether it matched."""
-        tolerance = "exactly" if self.rtol == 0 else f"within rtol {self.rtol:g}"
+        tolerance = "exactly" if self.rtol == 0 else f"within a relative tolerance of {self.rtol:g}"
         changed = ""
         if self.version_changes:
             changed = " (versions now differ: " + ", ".join(
@@ -63,7 +63,8 @@ class Reproduction:
                           f"{_fmt(row['refit'], exact=True)}{_difference(row['saved'], row['refit'])}"
                           for row in bad[:3])
         more = f" (+{len(bad) - 3} more)" if len(bad) > 3 else ""
-        return f"NOT reproduced: {self.method}: {shown}{more}; tolerance {tolerance}{changed}"
+        compared = "compared exactly" if self.rtol == 0 else f"compared {tolerance}"
+        return f"NOT reproduced: {self.method}: {shown}{more}; {compared}{changed}"
 
 
 def _fmt(value: Any, *, exact: bool = False) -> str:
@@ -75,6 +76,8 @@ def _fmt(value: Any, *, exact: bool = False) -> str:
         if math.isinf(value):
             return "∞" if value > 0 else "-∞"
         return f"{value:,.15g}" if exact else f"{value:,.1f}"
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(map(str, value)) + "]"
     return str(value)
 
 
@@ -96,6 +99,8 @@ def _close(a: Any, b: Any, rtol: float) -> bool:
         return _missing_number(a) and _missing_number(b)
     if isinstance(a, str) or isinstance(b, str):
         return a == b
+    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):  # the list names
+        return isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)) and list(a) == list(b)
     a, b = float(a), float(b)
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
@@ -192,8 +197,12 @@ def rebuild_estimator(provenance: dict[str, Any]) -> Any:
         params["seed"] = seed_from_record(provenance.get("seed", params["seed"]))
     unknown = sorted(set(params) - set(cls._param_names()))
     if unknown:
+        made, this = provenance.get("estimate"), versions()["estimate"]
+        if made == this:
+            raise DataError(f"the recorded parameters of {method!r} include {unknown}, which {method!r} does not have "
+                            f"(the result was made by this version, estimate {this}): the file was changed")
         raise DataError(f"method {method!r} no longer has parameter(s) {unknown}: the result was made by estimate "
-                        f"{provenance.get('estimate')}, this is {versions()['estimate']}")
+                        f"{made}, this is {this}")
     return cls(**params)
 
 
@@ -215,7 +224,7 @@ def reproduce(saved: Result | Any | str | Path, *, data: CaptureData | None = No
     from estimate.strata import StrataResult
 
     if not rtol >= 0:
-        raise DataError(f"rtol must be a number ≥ 0, got {rtol}")
+        raise DataError(f"rtol (CLI: --rtol) must be a number ≥ 0, got {rtol}")
     if isinstance(saved, (str, Path)):
         saved = load_result(saved)
     from estimate.compare import Comparison
@@ -241,7 +250,7 @@ def reproduce(saved: Result | Any | str | Path, *, data: CaptureData | None = No
         else:
             refit = estimator.fit(data)
             compared = [_row(name, getattr_path(saved, name), getattr_path(refit, name), rtol)
-                        for name in (*_COMPARED, "observed")]
+                        for name in (*_COMPARED, "observed", "lists")]
     if isinstance(saved, StrataResult):
         what = f"{len(saved.outcomes)} strata (status, estimate, interval)"
     else:

@@ -12,6 +12,7 @@ import typer
 
 from estimate.cli import app
 from estimate.cli._common import handles_errors, load_input
+from estimate.errors import DataError
 
 
 @app.command()
@@ -33,6 +34,8 @@ def reproduce(
     if not hasattr(saved, "provenance"):  # a comparison: reproduce() says what to do instead
         run(saved)
     capture = None
+    if data is not None and example is not None:
+        raise DataError("give either --data or --example, not both")
     if data is not None or example is not None:
         record = (saved.provenance or {}).get("data") or {}
         source = record.get("source") or {}

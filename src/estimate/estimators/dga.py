@@ -651,9 +651,9 @@ class DecomposableGraphBMA(Estimator):
             return
         bound = posterior.observed + posterior.max_missing
         advice = ("raise max_missing" if not posterior.automatic_bound
-                  else f"the automatic grid stops at {AUTO_CAP_FACTOR} times the observed count (at most "
-                       f"{AUTO_MAX_GRID:,} values of n0): the data hardly bound N from above; give a larger "
-                       "max_missing to see how far the tail reaches")
+                  else f"the automatic grid stops at {AUTO_CAP_FACTOR} times the observed count (n0 at least "
+                       f"{AUTO_MIN_CAP:,}, at most {AUTO_MAX_GRID:,}): the data hardly bound N from above; give a "
+                       "larger max_missing to see how far the tail reaches")
         share = ("an unbounded share (the tail is still rising or decays no faster than 1/N)"
                  if posterior.tail_mass >= 1.0 else f"about {posterior.tail_mass:.2g}")
         warnings.warn(

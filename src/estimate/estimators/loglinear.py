@@ -570,7 +570,7 @@ class LogLinear(Estimator):
         unbounded = fit_is_unbounded(chosen.fit.converged, f0, n, chosen.exists)
         if not chosen.exists and not unbounded:
             warnings.warn(
-                f"log-linear model {self._describe(chosen.terms)}: the maximum-likelihood estimate does not exist "
+                f"{self._warning_prefix(chosen.terms)}: the maximum-likelihood estimate does not exist "
                 "for these counts (patterns with no one on them force fitted counts to 0 and coefficients to ±∞), "
                 "so the estimate and its interval depend on where the iterations stopped; "
                 + ("choose a model with fewer interactions" + (" — no model of the search has an MLE" if candidates
@@ -583,7 +583,7 @@ class LogLinear(Estimator):
             )
         if unbounded:
             warnings.warn(
-                f"log-linear model {self._describe(chosen.terms)}: the estimate of the unobserved count is "
+                f"{self._warning_prefix(chosen.terms)}: the estimate of the unobserved count is "
                 f"unstable (exp(β0) = {f0:.3g}); the data do not bound N under this model (the maximum-likelihood "
                 "estimate lies at infinity), so the estimate and the upper limit are reported as infinite",
                 UninformativeDataWarning,
@@ -600,7 +600,7 @@ class LogLinear(Estimator):
             identified = chosen.exists or missing_cell_identified(X_full, y[1:])
             if not identified:
                 warnings.warn(
-                    f"log-linear model {self._describe(chosen.terms)}: these counts leave the number of people on "
+                    f"{self._warning_prefix(chosen.terms)}: these counts leave the number of people on "
                     "no list undetermined under this model (the patterns with no one on them force the fit to a "
                     "boundary on which the unobserved cell is a free parameter, e.g. two lists that never overlap "
                     "under an interaction between them): any N from the observed count up fits them equally well, "
@@ -618,7 +618,7 @@ class LogLinear(Estimator):
                 interval = Interval(float(n), math.inf, level=self.level, kind="none")
             elif outside_profile_interval(estimate, profile_n, lower, upper, n):
                 warnings.warn(
-                    f"log-linear model {self._describe(chosen.terms)}: N = {estimate:,.1f} from where the fit "
+                    f"{self._warning_prefix(chosen.terms)}: N = {estimate:,.1f} from where the fit "
                     f"stopped lies outside its own profile-likelihood interval; reporting the profile maximum "
                     f"{profile_n:,.1f}",
                     UninformativeDataWarning,
@@ -626,7 +626,7 @@ class LogLinear(Estimator):
                 )
                 boundary_estimate, estimate, std_error = estimate, profile_n, None
             if identified:
-                warn_if_no_upper_limit(f"log-linear model {self._describe(chosen.terms)}", estimate, upper,
+                warn_if_no_upper_limit(f"{self._warning_prefix(chosen.terms)}", estimate, upper,
                                        self.level, stacklevel=4)
         deviance = 2 * float(np.sum(np.where(y[1:] > 0, y[1:] * np.log(np.where(y[1:] > 0, y[1:], 1)
                                                                         / chosen.fit.mu), 0) - (y[1:] - chosen.fit.mu)))
@@ -668,6 +668,11 @@ class LogLinear(Estimator):
         if not terms:
             return "Poisson log-linear model, independent lists"
         return "Poisson log-linear model with interactions " + ", ".join(":".join(t) for t in terms)
+
+    @staticmethod
+    def _warning_prefix(terms: Sequence[Term]) -> str:
+        """How a warning names the model: "log-linear model (independent lists)", "log-linear model (A:B, B:C)"."""
+        return f"log-linear model ({', '.join(':'.join(t) for t in terms) if terms else 'independent lists'})"
 
 
 def candidates_frame(result: Result) -> pd.DataFrame:
