@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -332,3 +333,19 @@ def test_strata_draw_from_the_seed_sequences_own_pool_size() -> None:
     assert default.data.content_hash() != other.data.content_hash()
     again = simulate.stratified(sizes, [0.3, 0.4], seed=other.seed)
     assert again.data.content_hash() == other.data.content_hash()
+
+
+def test_no_overlap_warning_is_uninformative_data_and_points_at_the_caller() -> None:
+    """As every other 'the data cannot tell' warning: an UninformativeDataWarning, reported at the user's line
+    (it pointed inside simulate.py when reached through independent())."""
+    for seed in range(50):  # a seed whose lists all document someone and never overlap
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            estimate.simulate.independent(60, [0.03, 0.03, 0.03], seed=seed)
+        if caught and all("no person in the simulated data" in str(w.message) for w in caught):
+            break
+    else:
+        pytest.fail("no seed gave lists without overlaps")
+    [warning] = caught
+    assert issubclass(warning.category, estimate.UninformativeDataWarning)
+    assert warning.filename == __file__

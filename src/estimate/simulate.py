@@ -74,8 +74,8 @@ import numpy as np
 import pandas as pd
 
 from estimate._checks import DEFAULT_POOL_SIZE, as_seed_sequence, check_seed, entropy_as_json, is_real
-from estimate.data import RESERVED_COUNT_NAME, CaptureData
-from estimate.errors import DataError, DataWarning, UninformativeDataWarning
+from estimate.data import RESERVED_COUNT_NAME, CaptureData, _outside_caller_stacklevel
+from estimate.errors import DataError, UninformativeDataWarning
 from estimate.provenance import seed_from_record
 
 __all__ = [
@@ -301,8 +301,8 @@ def _warn_if_unidentifiable(sim: SimulatedPopulation) -> None:
         warnings.warn(
             "no person in the simulated data is on two lists: the data carry no information about the number "
             "missed (every estimator is undefined or driven by its prior)",
-            DataWarning,
-            stacklevel=3,
+            UninformativeDataWarning,
+            stacklevel=_outside_caller_stacklevel(),
         )
 
 
@@ -563,7 +563,7 @@ def stratified(
             f"stratified: nobody in stratum(s) {empty} is on any list, so the data have no rows for them (their "
             "N still counts in N_by_stratum and in the total); a fit of these data cannot see those strata",
             UninformativeDataWarning,
-            stacklevel=2,
+            stacklevel=_outside_caller_stacklevel(),
         )
     return sim
 
