@@ -595,3 +595,25 @@ def test_a_file_the_machine_refuses_mid_run_exits_2_not_3(tmp_path: Path, monkey
     result = CliRunner().invoke(app, ["describe", "--example", "kosovo", "-o", str(tmp_path / "d.json")])
     assert result.exit_code == 2, result.output
     assert f"error: cannot read or write a file ({tmp_path / 'd.json'}): Permission denied" in result.output
+
+
+def test_a_long_lcmcr_fit_says_how_long_it_will_take(monkeypatch) -> None:
+    """A single LCMCR fit shows no progress; one expected to run long says so on stderr before it starts."""
+    from typer.testing import CliRunner
+
+    import estimate.cli.fit as fit_module
+    from estimate.cli import app
+
+    args = ["fit", "--example", "kosovo", "--seed", "1", "--set", "burn_in=100", "--set", "draws=20",
+            "--set", "thinning=1"]
+    quiet = CliRunner().invoke(app, args)
+    assert quiet.exit_code == 0 and "this fit will take about" not in quiet.output
+    monkeypatch.setattr(fit_module, "LONG_FIT_SECONDS", 0.0)
+    told = CliRunner().invoke(app, args)
+    assert told.exit_code == 0, told.output
+    assert "lcmcr: this fit will take about" in told.output and "4 chains × 120 sweeps on 15 observed" in told.output
+    # the estimate of the time runs on a throwaway generator: the draws are those of the quiet run
+    def numbers(output: str) -> list[str]:
+        return [line for line in output.splitlines() if "estimate of N" in line or "credible interval" in line]
+
+    assert numbers(quiet.stdout) == numbers(told.stdout) and numbers(quiet.stdout)

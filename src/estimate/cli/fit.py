@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -25,6 +26,7 @@ from estimate.cli._common import (
     split_option,
     standard_output,
 )
+from estimate.data import CaptureData
 from estimate.errors import DataError
 from estimate.export import NETCDF_SUFFIXES, result_payload
 from estimate.presets import load_preset, make_estimator, preset_estimator_class, preset_names
@@ -184,6 +186,7 @@ def fit(
                    cache_dir=cache_dir, scheduler=scheduler, dask_workers=dask_workers, totals=totals,
                    draws_output=draws_output, result_output=result_output, chunk_size=chunk_size)
         return
+    _announce_long_fit(estimator, capture)
     result = estimator.fit(capture)
     result.provenance["command"] = command_line()
     if fmt == "netcdf":  # the draws and, in its attributes, the whole result: `estimate reproduce` reads it
@@ -226,3 +229,21 @@ def methods() -> None:
 
 
 __all__ = ["fit", "methods"]
+
+
+#: a single fit expected to take longer than this many seconds is announced on stderr (it shows no progress)
+LONG_FIT_SECONDS = 30.0
+
+
+def _announce_long_fit(estimator: Any, capture: CaptureData) -> None:
+    """On stderr, how long an LCMCR fit will take when that is long: its cost per sweep grows with the observed
+    patterns, and a fit of many lists can take minutes with nothing on the screen."""
+    if getattr(estimator, "name", None) != "lcmcr":
+        return
+    seconds = estimator.expected_seconds(capture)
+    if seconds > LONG_FIT_SECONDS:
+        when = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+        settings = estimator.get_params()
+        typer.echo(f"lcmcr: this fit will take about {when} ({settings['chains']} chains × "
+                   f"{estimator._settings().sweeps_per_chain:,} sweeps on {capture.n_patterns:,} observed patterns; "
+                   "fewer draws or a smaller thinning, e.g. --set thinning=20, run faster)", err=True)
