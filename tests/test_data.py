@@ -651,3 +651,22 @@ def test_errors_name_the_file_line_and_a_stray_field_on_some_rows_is_refused(tmp
     frame = pd.DataFrame({"A": [1, 2], "B": [0, 1]}, index=[10, 11])
     with pytest.raises(DataError, match=r"value 2 at row 11 \(data row 2\)"):
         CaptureData.from_frame(frame)
+
+
+def test_values_that_read_alike_are_refused_in_ids_and_strata_and_periods_are_no_counts() -> None:
+    """Silent misreads of Python frames: ids 1 and "1" were two people (the overlap lost), strata True and 1 one
+    stratum (pandas: True == 1), "café" in two Unicode forms two strata that print alike, and a Period count
+    column its years since 1970."""
+    long = pd.DataFrame({"id": [1, 2, 3, "1", "2", "4"], "list": ["A"] * 3 + ["B"] * 3})
+    with pytest.raises(DataError, match=r"record id column 'id' holds 1 and '1'"):
+        CaptureData.from_long(long)
+    assert CaptureData.from_long(long.assign(id=long["id"].astype(str))).observed == 4
+    base = pd.DataFrame({"A": [1, 0, 1, 1], "B": [0, 1, 1, 0], "C": [1, 1, 0, 0], "count": [5, 6, 7, 8]})
+    with pytest.raises(DataError, match="True/False beside numbers"):
+        CaptureData.from_frame(base.assign(region=[1, True, 1, True]), strata="region")
+    with pytest.raises(DataError, match="two Unicode forms"):
+        CaptureData.from_frame(base.assign(region=["caf\u00e9", "cafe\u0301", "x", "x"]), strata="region")
+    with pytest.raises(DataError, match="differ only in spaces"):
+        CaptureData.from_frame(base.assign(region=["N", "N ", "x", "x"]), strata="region")
+    with pytest.raises(DataError, match=r"has values of type period"):
+        CaptureData.from_frame(base.assign(count=pd.period_range("2020", periods=4, freq="Y")))

@@ -329,3 +329,24 @@ def test_a_result_is_not_saved_over_its_data_file(tmp_path) -> None:
             saved.save(path)
     assert path.read_text().startswith("region,A,B,C,count")
     assert result.save(tmp_path / "result.csv").exists()
+
+
+def test_period_and_mixed_type_strata_are_saved_in_every_format(tmp_path: Path) -> None:
+    """Strata of pandas Periods (months) fitted fine but .json/.nc saving raised a TypeError; strata 1 and "a" (a
+    frame built in Python) made .parquet raise ArrowInvalid.  Periods are written as their text ("2021-01"),
+    mixed columns as text in Parquet."""
+    import warnings
+
+    cells = {(1, 0, 0): 30, (0, 1, 0): 25, (0, 0, 1): 20, (1, 1, 0): 10, (1, 0, 1): 8, (0, 1, 1): 6, (1, 1, 1): 4}
+    rows = [dict(A=a, B=b, C=c, count=n, month=m) for m in pd.period_range("2021-01", periods=2, freq="M")
+            for (a, b, c), n in cells.items()]
+    frame = pd.DataFrame(rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        months = estimate.fit_strata(frame, by="month", method="loglinear")
+        mixed = estimate.fit_strata(frame.assign(month=[1] * 7 + ["a"] * 7), by="month", method="loglinear")
+    for name in ("m.json", "m.nc"):
+        months.save(tmp_path / name)
+        assert estimate.load_result(tmp_path / name).summary()["month"].tolist() == ["2021-01", "2021-02"]
+    mixed.save(tmp_path / "x.parquet")
+    assert pd.read_parquet(tmp_path / "x.parquet")["month"].tolist() == ["1", "a"]

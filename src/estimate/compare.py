@@ -153,7 +153,7 @@ class Comparison:
         """Write atomically, format by suffix: ``.json`` (the table with every result and the seed; read back with
         :func:`estimate.load_result`), ``.csv`` or ``.parquet`` (the table).  Returns the path."""
         from estimate.atomic import atomic_write_text, atomic_write_with
-        from estimate.export import refuse_writing_over_data
+        from estimate.export import parquet_ready, refuse_writing_over_data
 
         path = Path(path)
         suffix = path.suffix.lower()
@@ -164,7 +164,7 @@ class Comparison:
         elif suffix == ".csv":
             atomic_write_with(path, lambda tmp: self.table.to_csv(tmp, index=False))
         elif suffix == ".parquet":
-            atomic_write_with(path, lambda tmp: self.table.to_parquet(tmp, index=False))
+            atomic_write_with(path, lambda tmp: parquet_ready(self.table).to_parquet(tmp, index=False))
         else:
             raise DataError(f"cannot save a comparison as {path.name!r}: give a .json, .csv or .parquet file")
         return path

@@ -25,6 +25,7 @@ import math
 import re
 import shlex
 import sys
+import unicodedata
 import warnings
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -229,7 +230,10 @@ def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
         position = int(np.flatnonzero(missing)[0])
         raise DataError(f"count column {column!r} has a missing value at {_row_label(frame, position)}")
     kind = getattr(series.dtype, "kind", "")
-    if kind in "cmM" and kind:  # complex (the imaginary part would be dropped), timedelta, datetime
+    periods = isinstance(series.dtype, (pd.PeriodDtype, pd.IntervalDtype)) or (
+        series.dtype == object and series.map(lambda v: isinstance(v, (pd.Period, pd.Interval))).any())
+    if (kind in "cmM" and kind) or periods:  # complex (the imaginary part would be dropped), timedelta, datetime,
+        # periods (pandas reads a year as its distance from 1970)
         raise DataError(f"count column {column!r} has values of type {series.dtype}; counts must be whole numbers "
                         ">= 0")
     if pd.api.types.is_bool_dtype(series.dtype) or (
@@ -280,6 +284,35 @@ def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     return values.astype(np.int64)
 
 
+def _refuse_booleans_among_numbers(series: pd.Series, what: str) -> None:
+    """True/False beside numbers in one column: pandas groups True with 1 and False with 0 (they are equal), so the
+    records of two different values would be counted as one, labelled by whichever comes first."""
+    if series.dtype != object:
+        return
+    kinds = {type(value) for value in series.dropna()}
+    booleans = {bool, np.bool_} & kinds
+    numbers = [kind for kind in kinds if issubclass(kind, (int, float, np.integer, np.floating))
+               and not issubclass(kind, (bool, np.bool_))]
+    if booleans and numbers:
+        raise DataError(f"{what} holds True/False beside numbers; pandas takes True for 1 and False for 0, so their "
+                        "records would be merged: make the column one type (e.g. all text)")
+
+
+def _refuse_ids_that_read_alike(ids: pd.Series, column: str) -> None:
+    """Record ids 1 and "1" (two sources, one with numeric ids) would be two people who print alike: the overlap
+    between the lists would be lost without a word."""
+    if ids.dtype != object:
+        return
+    _refuse_booleans_among_numbers(ids, f"record id column {column!r}")
+    seen: dict[str, object] = {}
+    for value in pd.unique(ids):
+        other = seen.setdefault(str(value).strip(), value)
+        if other is not value and type(other) is not type(value):
+            raise DataError(f"record id column {column!r} holds {other!r} and {value!r}, which read alike but are "
+                            "different values, so they would be two people; make the ids one type (e.g. "
+                            f"frame[{column!r}].astype(str))")
+
+
 def _is_text_column(series: pd.Series) -> bool:
     """Object or string dtype, or categorical with text categories (Parquet's dictionary-encoded columns): the
     stratum columns whose values are checked for spaces and case, and stripped."""
@@ -311,18 +344,27 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
                     f"stratum column {column!r} has the value {totals[0]!r}: if its rows are totals of the other "
                     "strata, remove them — fitted as a stratum of its own, its people are counted a second time in "
                     "every total over strata", DataWarning, stacklevel=_outside_caller_stacklevel())
+            _refuse_booleans_among_numbers(frame[column], f"stratum column {column!r}")
             by_text: dict[str, object] = {}
             for value in values:
-                other = by_text.setdefault(str(value).strip(), value)
+                # the same text in another Unicode form ("café" as é or as e + accent) prints alike too
+                other = by_text.setdefault(unicodedata.normalize("NFC", str(value).strip()), value)
                 if other is not value and type(other) is not type(value):
                     raise DataError(
                         f"stratum column {column!r} holds {other!r} and {value!r}, different values that read alike; "
                         "make the column one type (e.g. all text)"
                     )
-                if other is not value and str(other) != str(value):  # "North" and "North ": one stratum, surely
+                if other is not value and str(other).strip() == str(value).strip():  # "North" and "North "
                     raise DataError(
                         f"stratum column {column!r} holds {other!r} and {value!r}, which differ only in spaces "
                         "around them and would be fitted as two strata; remove the spaces"
+                    )
+                if other is not value:
+                    raise DataError(
+                        f"stratum column {column!r} holds {other!r} and {value!r}, the same text in two Unicode "
+                        "forms (an accented letter as one character or as a letter and an accent): they print "
+                        "alike and would be fitted as two strata; normalise the text (Python: "
+                        "unicodedata.normalize('NFC', value))"
                     )
             by_case: dict[str, list[object]] = {}
             for value in values:
@@ -767,6 +809,7 @@ class CaptureData:
             if missing.any():
                 position = int(np.flatnonzero(missing)[0])
                 raise DataError(f"column {column!r} has a missing value at {_row_label(frame, position)}")
+        _refuse_ids_that_read_alike(frame[id], id)
         if strata_cols:
             per_id = frame.groupby(id)[strata_cols].nunique()
             inconsistent = per_id[(per_id > 1).any(axis=1)]

@@ -68,13 +68,26 @@ def _format(path: Path, fmt: str | None) -> str:
     return suffix
 
 
+def parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every column Parquet can store: a column of mixed Python types (strata 1 and "a", which
+    pandas holds as objects) is written as text, as a CSV file would hold it; missing values stay missing."""
+    mixed = [column for column in frame.columns if frame[column].dtype == object
+             and len({type(v) for v in frame[column] if v is not None and v == v}) > 1]
+    if not mixed:
+        return frame
+    frame = frame.copy()
+    for column in mixed:
+        frame[column] = [v if v is None or v != v else str(v) for v in frame[column]]
+    return frame
+
+
 def _write_table(frame: pd.DataFrame, path: Path, suffix: str) -> None:
     if suffix in _CSV:
         buffer = io.StringIO()
         frame.to_csv(buffer, index=False)
         atomic_write_text(path, buffer.getvalue())
     else:
-        atomic_write_with(path, lambda tmp: frame.to_parquet(tmp, index=False))
+        atomic_write_with(path, lambda tmp: parquet_ready(frame).to_parquet(tmp, index=False))
 
 
 # ---------------------------------------------------------------------------------------------------- Result

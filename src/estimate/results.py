@@ -159,6 +159,8 @@ def _jsonable(value: Any) -> Any:
         return None
     if isinstance(value, (pd.Timestamp, datetime.date)):  # e.g. a month stratum read from Parquet
         return value.isoformat()
+    if isinstance(value, (pd.Period, pd.Timedelta, pd.Interval)):  # a month stratum as a pandas Period: "2021-01"
+        return str(value)
     if isinstance(value, np.datetime64):
         return str(value)
     return value

@@ -21,7 +21,7 @@ import typer
 from estimate.atomic import atomic_write_text, atomic_write_with
 from estimate.data import CaptureData
 from estimate.errors import DataError, MissingDependencyError
-from estimate.export import NETCDF_SUFFIXES
+from estimate.export import NETCDF_SUFFIXES, parquet_ready
 from estimate.results import _jsonable
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -304,7 +304,7 @@ _TABLE_FORMATS = {"estimate": _fixed("{:,.1f}"), "lower": _fixed("{:,.1f}"), "up
 def emit_frame(frame: pd.DataFrame, fmt: str, output: Path | None, *, extra_json: Any = None) -> None:
     """Write a summary table as table / json / csv / parquet (Parquet also when ``output`` ends in .parquet)."""
     if output is not None and (fmt == "parquet" or output.suffix.lower() in PARQUET_SUFFIXES):
-        atomic_write_with(output, lambda tmp: frame.to_parquet(tmp, index=False))
+        atomic_write_with(output, lambda tmp: parquet_ready(frame).to_parquet(tmp, index=False))
         typer.echo(f"wrote {output}", err=True)
         return
     if fmt == "json":
