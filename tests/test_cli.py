@@ -617,3 +617,19 @@ def test_a_long_lcmcr_fit_says_how_long_it_will_take(monkeypatch) -> None:
         return [line for line in output.splitlines() if "estimate of N" in line or "credible interval" in line]
 
     assert numbers(quiet.stdout) == numbers(told.stdout) and numbers(quiet.stdout)
+
+
+def test_simulate_writes_minus_to_standard_output(tmp_path: Path, monkeypatch) -> None:
+    """simulate -o - wrote a file called '-' (every other command means standard output), and --truth - too."""
+    from typer.testing import CliRunner
+
+    from estimate.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    data = CliRunner().invoke(app, ["simulate", "independent", "--seed", "1", "-o", "-"])
+    assert data.exit_code == 0 and data.stdout.startswith("A,B,C,D\n")
+    truth = CliRunner().invoke(app, ["simulate", "independent", "--seed", "1", "-o", "s.csv", "--truth", "-"])
+    assert truth.exit_code == 0 and json.loads(truth.stdout)["N"] == 2000
+    both = CliRunner().invoke(app, ["simulate", "independent", "--seed", "1", "--truth", "-"])
+    assert both.exit_code == 2 and "both on standard output" in both.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.csv"]

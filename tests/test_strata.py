@@ -594,7 +594,9 @@ def test_totals_of_non_bayesian_strata_are_named_for_what_they_are(stratified: C
     assert "credible" not in text
     with pytest.raises(DataError, match="sum of estimates with a log-normal interval"):
         fitted.total(kind="hdi")
-    assert "estimate_kind" not in fitted.total()
+    # every method's totals have the same columns: estimate_kind says what the total is (it was there for Chao only)
+    assert fitted.total()["estimate_kind"].tolist() == ["mle"]
+    assert list(fitted.total().columns) == list(chao.total().columns)
     # Chao's estimates are lower bounds; so is their sum
     total = chao.total().iloc[0]
     assert total["estimate_kind"] == "lower bound"
@@ -906,3 +908,29 @@ def test_two_unseeded_runs_racing_on_one_cache_share_the_seed_kept_first(stratif
     assert atomic_module.atomic_create_text(tmp_path / "run-seed.json", "{}") is False  # taken: not replaced
     assert json.loads((tmp_path / "run-seed.json").read_text()) == {"seed": 4242}
     assert not list(tmp_path.glob(".run-seed.json.*.tmp"))
+
+
+def test_summary_columns_keep_their_types_whatever_the_method_and_strata(stratified: CaptureData,
+                                                                        tmp_path: Path) -> None:
+    """A not-estimable stratum made lists_used a float column (3.0 in CSV), and converged was a null column in
+    Parquet for methods without MCMC diagnostics: tables of two runs could not be concatenated."""
+    import pyarrow.parquet as pq
+
+    frame = stratified.pattern_table()
+    small = frame[frame["region"] == frame["region"].iloc[0]].assign(region="tiny", count=1).head(3)
+    data = CaptureData.from_aggregated(pd.concat([frame, small], ignore_index=True),
+                                       lists=list(stratified.lists), count="count", strata="region")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = fit_strata(data, by="region", method="loglinear")
+        bayes = fit(stratified)
+    table = fitted.summary()
+    assert (table["status"] == "not estimable").any()
+    assert str(table["lists_used"].dtype) == "Int64" and str(bayes.summary()["lists_used"].dtype) == "Int64"
+    assert str(table["converged"].dtype) == "boolean" and str(bayes.summary()["converged"].dtype) == "boolean"
+    fitted.save(tmp_path / "a.parquet")
+    bayes.save(tmp_path / "b.parquet")
+    schema_a, schema_b = pq.read_schema(tmp_path / "a.parquet"), pq.read_schema(tmp_path / "b.parquet")
+    assert schema_a.field("lists_used").type == schema_b.field("lists_used").type
+    assert schema_a.field("converged").type == schema_b.field("converged").type
+    assert bayes.total()["estimate_kind"].tolist() == ["posterior median"]

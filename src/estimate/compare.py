@@ -163,10 +163,10 @@ class Comparison:
             atomic_write_text(path, self.to_json() + "\n")
         elif suffix == ".csv":
             atomic_write_with(path, lambda tmp: self.table.to_csv(tmp, index=False))
-        elif suffix == ".parquet":
+        elif suffix in (".parquet", ".pq"):
             atomic_write_with(path, lambda tmp: parquet_ready(self.table).to_parquet(tmp, index=False))
         else:
-            raise DataError(f"cannot save a comparison as {path.name!r}: give a .json, .csv or .parquet file")
+            raise DataError(f"cannot save a comparison as {path.name!r}: give a .json, .csv or .parquet (.pq) file")
         return path
 
     def to_json(self, **kwargs: Any) -> str:

@@ -149,7 +149,7 @@ def _jsonable(value: Any) -> Any:
         if math.isnan(v):
             return None
         if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
+            return "Inf" if v > 0 else "-Inf"  # R's jsonlite reads these as numbers; JSON has no infinity
         return v
     if isinstance(value, (np.bool_,)):
         return bool(value)
@@ -166,24 +166,26 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+#: how an infinite number is spelt in JSON: "Inf"/"-Inf" (R's jsonlite convention), "inf"/"-inf" before 2026-12
+_INFINITIES = {"Inf": math.inf, "-Inf": -math.inf, "inf": math.inf, "-inf": -math.inf}
+
+
 def _from_json_float(value: Any) -> float:
     if value is None:
         return math.nan
-    if value == "inf":
-        return math.inf
-    if value == "-inf":
-        return -math.inf
+    if isinstance(value, str) and value in _INFINITIES:
+        return _INFINITIES[value]
     return float(value)
 
 
 def _restore_non_finite(value: Any, *, none_is_nan: bool = False) -> Any:
-    """Undo :func:`_jsonable`'s spelling of non-finite numbers: "inf"/"-inf" back to floats, recursively; with
+    """Undo :func:`_jsonable`'s spelling of non-finite numbers: "Inf"/"-Inf" back to floats, recursively; with
     ``none_is_nan`` a top-level None (how NaN is written) back to NaN (diagnostics are numbers)."""
     if isinstance(value, dict):
         return {k: _restore_non_finite(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_restore_non_finite(v) for v in value]
-    if value in ("inf", "-inf"):
+    if isinstance(value, str) and value in _INFINITIES:
         return _from_json_float(value)
     if value is None and none_is_nan:
         return math.nan

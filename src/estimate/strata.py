@@ -379,7 +379,12 @@ class StrataResult:
             row["warnings"] = " | ".join(outcome.warnings)  # what the stratum's own fit warned (not convergence)
             row["method"] = self.method
             rows.append(row)
-        return pd.DataFrame(rows)
+        frame = pd.DataFrame(rows)
+        if len(frame):  # the same column types for every method and run (NaN made lists_used a float column,
+            # and converged was all None, a null column in Parquet, for methods without MCMC diagnostics)
+            frame["lists_used"] = frame["lists_used"].astype("Int64")
+            frame["converged"] = frame["converged"].astype("boolean")
+        return frame
 
     def _draw_stack(self) -> tuple[list[tuple[Any, ...]], np.ndarray]:
         """The strata with draws and their draws of N, shaped (stratum, chain, draw)."""
@@ -444,6 +449,8 @@ class StrataResult:
         index = {k: i for i, k in enumerate(keys)}
         bound = any(o.result is not None and o.result.estimate_kind == "lower bound"
                     for o in self.outcomes.values() if o.status == STATUS_OK)
+        kinds = {o.result.estimate_kind for o in self.outcomes.values() if o.status == STATUS_OK and o.result}
+        own_kind = kinds.pop() if len(kinds) == 1 else ""  # a sum of maximum-likelihood estimates ("mle")
         groups: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
         for key in self.outcomes:
             label = tuple(key[self.by.index(c)] for c in group_cols)
@@ -476,8 +483,9 @@ class StrataResult:
             if len(ok) < len(members):
                 row["upper"] = math.inf  # the missed people of the strata not estimated are unbounded
             row.update(strata=len(members), strata_not_estimated=len(members) - len(ok))
-            if bound:
-                row["estimate_kind"] = "lower bound"
+            # in every table (a fixed set of columns whatever the method): what the total's estimate is
+            row["estimate_kind"] = "lower bound" if bound else (("posterior median" if keys else own_kind)
+                                                                if ok else "")
             rows.append(row)
         return pd.DataFrame(rows)
 

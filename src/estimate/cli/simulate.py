@@ -19,6 +19,7 @@ from estimate.cli._common import (
     handles_errors,
     output_file,
     refuse_clobbering,
+    standard_output,
 )
 from estimate.errors import DataError
 
@@ -56,13 +57,20 @@ def simulate(
     if output is not None and output.suffix.lower() not in ("", ".csv", ".txt", ".parquet", ".pq"):
         raise DataError(f"--output {str(output)!r}: simulate writes CSV (.csv) or Parquet (.parquet); --format "
                         "chooses records or aggregated patterns")
+    output = standard_output(output)  # -o - is standard output (it wrote a file called '-')
+    truth_to_stdout = truth is not None and str(truth) == "-"  # as -o -: standard output, not a file named '-'
+    if truth_to_stdout:
+        if output is None:
+            raise DataError("--truth - and the data both on standard output: give one of them a file "
+                            "(-o FILE.csv or --truth FILE.json)")
+        truth = None
     check_output_path(output, "--output")
     check_output_path(truth, "--truth")
     refuse_clobbering({"--output": output, "--truth": truth})
     sim = sim_module.scenario(scenario, N=population, seed=seed)
     frame = sim.records() if fmt == "records" else sim.data.pattern_table(include_strata=True)
     emit_frame(frame, "csv", output)
-    if truth is not None:
+    if truth is not None or truth_to_stdout:
         emit(json.dumps(sim.truth(), indent=2), truth)
     if output is not None:
         hint = " (fit with --strata stratum)" if sim.N_by_stratum else ""
