@@ -872,7 +872,7 @@ def test_fits_in_two_threads_leave_the_warning_filters_as_they_were(stratified: 
     results: list[StrataResult] = []
 
     def run(seed: int) -> None:
-        results.append(fit_strata(stratified, by="region", method="chapman", seed=seed))
+        results.append(fit_strata(stratified, by="region", method="chao", seed=seed))
 
     for _ in range(4):
         threads = [threading.Thread(target=run, args=(seed,)) for seed in (1, 2, 3)]
