@@ -68,14 +68,18 @@ def _unused_name(name: str, taken: Iterable[str]) -> str:
     return name
 
 
-#: attribute of a frame read from a CSV file whose data rows are the file's lines 2, 3, ... (see _row_label)
+#: attribute of a frame read from a CSV file with a one-line header: where to read its text again (a path and
+#: encoding, or standard input's text), so that an error can name the file's line (see _row_label)
 _FILE_LINES = "estimate_file_lines"
 
 
 def _row_label(frame: pd.DataFrame, position: int) -> str:
-    """Human-readable row reference: for a frame read from a CSV file with a one-line header, the line of the
-    file (what an editor shows); otherwise the DataFrame index label and the 1-based data row."""
-    if frame.attrs.get(_FILE_LINES) and frame.index.equals(pd.RangeIndex(len(frame))):
+    """Human-readable row reference: for a frame read from a CSV file with a one-line header and no blank lines
+    (pandas skips those, so data rows and lines part), the line of the file, what an editor shows; otherwise the
+    DataFrame index label and the 1-based data row.  The file is scanned for blank lines only here, when an error
+    is being worded."""
+    source = frame.attrs.get(_FILE_LINES)
+    if source and frame.index.equals(pd.RangeIndex(len(frame))) and not _has_blank_lines(source):
         return f"line {position + 2} of the file (data row {position + 1})"
     label = frame.index[position]
     return f"row {_plain(label)!r} (data row {position + 1})"
@@ -465,20 +469,24 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
             "CaptureData.read_csv(path, encoding='cp1252'))") from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"cannot read {shown!r} as CSV: {exc}") from exc
-    if "header" not in read_kwargs and "skiprows" not in read_kwargs and not _has_blank_lines(source, read_kwargs):
-        frame.attrs[_FILE_LINES] = True  # data row i is line i + 1 of the file: errors name the line
+    if "header" not in read_kwargs and "skiprows" not in read_kwargs and "comment" not in read_kwargs:
+        # data row i is line i + 1 of the file, unless it has blank lines: errors name the line
+        if isinstance(source, io.StringIO):
+            frame.attrs[_FILE_LINES] = {"text": source.getvalue()}
+        elif isinstance(source, (str, Path)):
+            frame.attrs[_FILE_LINES] = {"path": str(source), "encoding": read_kwargs.get("encoding")}
     return frame
 
 
-def _has_blank_lines(source: Any, read_kwargs: dict[str, Any]) -> bool:
-    """Whether the CSV text has an empty line before its last data line (pandas skips it, so data rows and
-    file lines no longer correspond); True when the source cannot be scanned again."""
+def _has_blank_lines(source: Mapping[str, Any]) -> bool:
+    """Whether the CSV text (``{"text": ...}`` or ``{"path": ..., "encoding": ...}``) has an empty line before its
+    last data line (pandas skips it, so data rows and file lines no longer correspond); True when it cannot be
+    read again."""
     try:
-        text = _source_text(source, read_kwargs)
-    except (OSError, TypeError, ValueError):
+        text = source["text"] if "text" in source else _source_text(Path(source["path"]),
+                                                                    {"encoding": source.get("encoding")})
+    except (OSError, TypeError, ValueError, KeyError):
         return True
-    finally:
-        _rewind(source)
     return bool(re.search(r"\n[ \t]*\r?\n[^\r\n]", text)) or text.startswith(("\n", "\r\n"))
 
 
