@@ -633,3 +633,27 @@ def test_simulate_writes_minus_to_standard_output(tmp_path: Path, monkeypatch) -
     both = CliRunner().invoke(app, ["simulate", "independent", "--seed", "1", "--truth", "-"])
     assert both.exit_code == 2 and "both on standard output" in both.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.csv"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_stops_a_long_fit_at_once() -> None:
+    """Ctrl-C during a long LCMCR fit waited for every chain to finish (the compiled loops cannot be stopped, and
+    the queued chains still ran); now the command exits at once with 130 and says that nothing was half-written."""
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "estimate", "fit", "--example", "kosovo", "--seed", "1",
+                             "--set", "burn_in=3000000", "--set", "thinning=100"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(8)  # importing, reading the data, starting the chains (a fit of minutes)
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=30)  # the chains alone would take minutes more
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("Ctrl-C did not stop the fit")
+    assert proc.returncode == 130, err
+    assert "interrupted (files are written whole or not at all" in err and out == ""

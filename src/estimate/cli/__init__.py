@@ -5,6 +5,9 @@ Commands live one per module (``describe``, ``fit`` ...) and register themselves
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 import warnings
 
 import typer
@@ -46,4 +49,20 @@ from estimate.cli import widen as _widen  # noqa: E402,F401
 
 def main() -> None:
     """Console-script entry point."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when the shell made us ignore it
+        signal.signal(signal.SIGINT, _interrupted)
     app()
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    """Ctrl-C: stop now.  A sampler's chains cannot be stopped inside its compiled loop, and waiting for them took
+    as long as the rest of the fit; every file is written atomically (a temporary renamed into place), so nothing
+    half-written is left under its name, and finished strata stay in the cache for --resume."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    typer.echo("\ninterrupted (files are written whole or not at all; a stratified run with --resume continues "
+               "from the strata it finished)", err=True)
+    os._exit(130)

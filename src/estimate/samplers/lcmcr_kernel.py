@@ -1221,14 +1221,19 @@ def sample_lcmcr_batch(
     threads = n_threads if n_threads is not None else (os.cpu_count() or 1)
     threads = max(1, min(threads, len(jobs)))
     outputs: list[tuple | None] = [None] * len(jobs)
-    if threads == 1:
-        for j, job in enumerate(jobs):
-            outputs[j] = _run_job(job)
-    else:
-        dispatch = sorted(range(len(jobs)), key=lambda j: -cost[j])
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            for j, out in zip(dispatch, pool.map(_run_job, [jobs[j] for j in dispatch]), strict=True):
-                outputs[j] = out
+    dispatch = sorted(range(len(jobs)), key=lambda j: -cost[j]) if threads > 1 else list(range(len(jobs)))
+    # the chains run in worker threads even with one thread: the calling thread only waits, so Ctrl-C
+    # (KeyboardInterrupt) reaches it at once instead of when a chain ends
+    pool = ThreadPoolExecutor(max_workers=threads)
+    try:
+        for j, out in zip(dispatch, pool.map(_run_job, [jobs[j] for j in dispatch]), strict=True):
+            outputs[j] = out
+    except BaseException:
+        # interrupted, or a chain failed: chains not started are dropped at once; running ones cannot be stopped
+        # (compiled code) and end in the background (the command line exits without waiting for them)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     elapsed = time.perf_counter() - start
     by_problem: list[list[tuple]] = [[] for _ in problems]
     for j, out in enumerate(outputs):
