@@ -237,3 +237,16 @@ def test_a_one_chain_r_hat_says_it_compares_the_chain_s_halves() -> None:
         two = LCMCR(seed=1, chains=2, burn_in=100, draws=50, thinning=1).fit(data)
     assert "(one chain: its two halves compared)" in str(one)
     assert "r_hat: " in str(two) and "halves" not in str(two)
+
+
+def test_repr_is_one_short_line_even_for_results_read_back_from_json(tmp_path) -> None:
+    """The dataclass repr printed every detail: a log-linear fit's candidate models (4,400 characters) and dga's
+    posterior pmf once read back from JSON (690,000), on the last line of a notebook cell."""
+    import estimate
+
+    data = datasets.load("kosovo")
+    fitted = estimate.make_estimator("dga", seed=1).fit(data)
+    fitted.save(tmp_path / "d.json")
+    for result in (estimate.make_estimator("loglinear").fit(data), fitted, estimate.load_result(tmp_path / "d.json")):
+        text = repr(result)
+        assert len(text) < 200 and "\n" not in text and text.startswith(f"Result(method={result.method!r}")

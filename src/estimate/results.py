@@ -412,6 +412,14 @@ class Result:
                 lines.append(f"  {key}: {value}")
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        """One line (the dataclass default printed every detail: a log-linear fit's candidate models, dga's whole
+        posterior pmf once read back from JSON — 690,000 characters); ``str()`` gives the readable summary."""
+        return (f"Result(method={self.method!r}, estimate={_fmt(self.estimate)}, "
+                f"interval=[{_fmt(self.interval.lower)}, {_fmt(self.interval.upper)}] "
+                f"({level_percent(self.interval.level)} {self.interval.kind}), "
+                f"observed={self.observed:,}, lists={list(self.lists)})")
+
     def _chains(self) -> int | None:
         """Number of chains of the posterior draws (None without draws)."""
         if self.posterior is None or "posterior" not in self.posterior.groups():
