@@ -392,3 +392,11 @@ def test_the_table_and_printouts_show_tail_ess_which_can_fail_alone(kosovo: Capt
     assert "ess_tail" in str(comparison) and "ess_tail" in str(strata)
     again = Comparison.from_dict(json.loads(json.dumps(comparison.to_dict())))
     assert again.table.iloc[0]["ess_tail"] == pytest.approx(row["ess_tail"])
+
+
+def test_the_drawn_seed_is_printed_only_when_a_method_used_one() -> None:
+    """'Seed: …' was printed under every unseeded comparison, also of methods that draw no random numbers."""
+    plain = CliRunner().invoke(app, ["compare", "--example", "kosovo", "--methods", "chao,loglinear"])
+    assert plain.exit_code == 0 and "Seed:" not in plain.stdout
+    random = CliRunner().invoke(app, ["compare", "--example", "kosovo", "--methods", "chao,dga"])
+    assert random.exit_code == 0 and "\nSeed: " in random.stdout

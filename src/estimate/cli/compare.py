@@ -82,6 +82,9 @@ def compare(
         figure = comparison.plot()
         suffix = plot.suffix.lower().lstrip(".")
         atomic_write_with(plot, lambda tmp: figure.savefig(tmp, format=suffix, dpi=150))
+    # a drawn root seed matters only when some method drew random numbers (not for chapman, loglinear ...)
+    seeded = any(isinstance(result.provenance, dict) and result.provenance.get("seed") is not None
+                 for result in comparison.results.values())
     if fmt == "parquet":  # resolve_format: a .parquet output is fmt "parquet"
         emit_frame(comparison.table, "parquet", output)
     elif fmt == "json":
@@ -89,8 +92,8 @@ def compare(
     elif fmt == "csv":
         emit_frame(comparison.table, "csv", output)
     else:
-        emit(str(comparison) + (f"\nSeed: {comparison.seed}" if seed is None else ""), output)
-    if seed is None and fmt in ("csv", "parquet"):  # the table holds no seed: say which one repeats the run
+        emit(str(comparison) + (f"\nSeed: {comparison.seed}" if seed is None and seeded else ""), output)
+    if seed is None and seeded and fmt in ("csv", "parquet"):  # the table holds no seed: say which repeats the run
         typer.echo(f"seed: {comparison.seed}", err=True)
     if plot is not None:  # emit / emit_frame announced the --output file
         typer.echo(f"wrote {plot}", err=True)

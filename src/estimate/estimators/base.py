@@ -103,7 +103,7 @@ class Estimator(ABC):
         valid = set(self._param_names())
         for key, value in params.items():
             if key not in valid:
-                raise ValueError(f"{type(self).__name__} has no parameter {key!r}; valid: {sorted(valid)}")
+                raise ValueError(f"{self.name} has no parameter {key!r}; valid: {sorted(valid)}")
             setattr(self, key, value)
         return self
 
@@ -193,7 +193,7 @@ class Estimator(ABC):
         unknown name is a ValueError, as in :meth:`set_params`."""
         unknown = sorted(set(params) - set(self._param_names()))
         if unknown:
-            raise ValueError(f"{type(self).__name__} has no parameter(s) {unknown}; valid: "
+            raise ValueError(f"{self.name} has no parameter(s) {unknown}; valid: "
                              f"{sorted(self._param_names())}")
         merged = copy.deepcopy(self.get_params())
         merged.update(params)
