@@ -350,3 +350,16 @@ def test_period_and_mixed_type_strata_are_saved_in_every_format(tmp_path: Path) 
         assert estimate.load_result(tmp_path / name).summary()["month"].tolist() == ["2021-01", "2021-02"]
     mixed.save(tmp_path / "x.parquet")
     assert pd.read_parquet(tmp_path / "x.parquet")["month"].tolist() == ["1", "a"]
+
+
+def test_a_missing_field_of_a_hand_edited_result_is_named(tmp_path: Path) -> None:
+    """'KeyError: 'kind'' named neither the problem nor a field a user would recognise as such."""
+    import json
+
+    result = estimate.make_estimator("chao").fit(estimate.datasets.load("kosovo"))
+    result.save(tmp_path / "r.json")
+    payload = json.loads((tmp_path / "r.json").read_text())
+    del payload["interval"]["kind"]
+    (tmp_path / "r.json").write_text(json.dumps(payload))
+    with pytest.raises(estimate.DataError, match=r"not a well-formed estimate result: the field 'kind' is missing"):
+        estimate.load_result(tmp_path / "r.json")

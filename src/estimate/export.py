@@ -283,8 +283,9 @@ def _from_payload(payload: Any, path: Path) -> Result | StrataResult | Compariso
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:  # e.g. a file edited by hand
         what = "stratified result" if stratified else "estimate result"
-        raise DataError(f"{str(path)!r} is not a well-formed {what}: {type(exc).__name__}: {exc} "
-                        "(a field is missing or has the wrong type or form)") from exc
+        problem = (f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) and exc.args
+                   else f"a field is missing or has the wrong type or form ({exc})")
+        raise DataError(f"{str(path)!r} is not a well-formed {what}: {problem}") from exc
 
 
 def _load_netcdf(path: Path) -> Result | StrataResult:

@@ -125,7 +125,7 @@ def _check_provenance(provenance: dict[str, Any]) -> None:
         seed_from_record(seed)
     except (KeyError, TypeError, ValueError) as exc:
         raise DataError(f"the result's recorded seed {seed!r} is not a seed record (an integer, or entropy and "
-                        f"spawn_key): {exc!r}") from exc
+                        "spawn_key)") from exc
 
 
 # ---------------------------------------------------------------------------------------------------- pieces
