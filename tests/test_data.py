@@ -670,3 +670,22 @@ def test_values_that_read_alike_are_refused_in_ids_and_strata_and_periods_are_no
         CaptureData.from_frame(base.assign(region=["N", "N ", "x", "x"]), strata="region")
     with pytest.raises(DataError, match=r"has values of type period"):
         CaptureData.from_frame(base.assign(count=pd.period_range("2020", periods=4, freq="Y")))
+
+
+def test_file_lines_are_named_only_where_rows_are_lines_and_compressed_files_are_scanned(tmp_path) -> None:
+    """A quoted field with a line break, or names=, parts data rows and file lines: no line is claimed then.  An
+    .xz file (R's row names: every row one field more) was scanned as raw bytes and refused."""
+    import lzma
+
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('A,B,note\n1,0,"two\nlines"\n0,1,x\n1,2,y\n')
+    with pytest.raises(DataError, match=r"value 2 at row 2 \(data row 3\)"):
+        CaptureData.read_csv(quoted, lists=["A", "B"])
+    named = tmp_path / "named.csv"
+    named.write_text("1,0\n0,1\n1,2\n")
+    with pytest.raises(DataError, match=r"value 2 at row 2 \(data row 3\)"):
+        CaptureData.read_csv(named, names=["A", "B"])
+    rows = "A,B,C\n" + "".join(f"{i},{i % 2},{(i + 1) % 2},1\n" for i in range(1, 300))
+    with lzma.open(tmp_path / "rownames.csv.xz", "wt") as handle:
+        handle.write(rows)
+    assert CaptureData.read_csv(tmp_path / "rownames.csv.xz").observed == 299

@@ -934,3 +934,23 @@ def test_summary_columns_keep_their_types_whatever_the_method_and_strata(stratif
     assert schema_a.field("lists_used").type == schema_b.field("lists_used").type
     assert schema_a.field("converged").type == schema_b.field("converged").type
     assert bayes.total()["estimate_kind"].tolist() == ["posterior median"]
+
+
+def test_a_seed_kept_by_another_run_between_look_and_read_is_not_called_invalid(stratified: CaptureData,
+                                                                                tmp_path: Path, monkeypatch) -> None:
+    """The other run's seed appearing after this run looked for the file (and found none) is used, with no false
+    'does not hold a seed' warning and without overwriting it."""
+    read = strata_module.kept_run_seed
+
+    def appears_while_looking(cache):
+        if not (cache / "run-seed.json").exists():
+            (cache / "run-seed.json").write_text(json.dumps({"seed": 4242}) + "\n")
+        return read(cache)
+
+    monkeypatch.setattr(strata_module, "kept_run_seed", appears_while_looking)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", estimate.DataWarning)
+        warnings.filterwarnings("ignore", category=estimate.ConvergenceWarning)
+        result = fit_strata(stratified, by="region", estimator=LCMCR(**FAST), cache_dir=tmp_path)
+    assert result.provenance["seed"] == 4242
+    assert json.loads((tmp_path / "run-seed.json").read_text()) == {"seed": 4242}

@@ -79,7 +79,7 @@ def _row_label(frame: pd.DataFrame, position: int) -> str:
     DataFrame index label and the 1-based data row.  The file is scanned for blank lines only here, when an error
     is being worded."""
     source = frame.attrs.get(_FILE_LINES)
-    if source and frame.index.equals(pd.RangeIndex(len(frame))) and not _has_blank_lines(source):
+    if source and frame.index.equals(pd.RangeIndex(len(frame))) and not _lines_and_rows_part(source):
         return f"line {position + 2} of the file (data row {position + 1})"
     label = frame.index[position]
     return f"row {_plain(label)!r} (data row {position + 1})"
@@ -469,25 +469,39 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
             "CaptureData.read_csv(path, encoding='cp1252'))") from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"cannot read {shown!r} as CSV: {exc}") from exc
-    if "header" not in read_kwargs and "skiprows" not in read_kwargs and "comment" not in read_kwargs:
-        # data row i is line i + 1 of the file, unless it has blank lines: errors name the line
+    if not {"header", "names", "skiprows", "comment"} & set(read_kwargs):
+        # data row i is line i + 1 of the file, unless blank lines or quoted line breaks part them: errors name
+        # the line
+        where = {"sep": read_kwargs.get("sep") or read_kwargs.get("delimiter") or ","}
         if isinstance(source, io.StringIO):
-            frame.attrs[_FILE_LINES] = {"text": source.getvalue()}
+            frame.attrs[_FILE_LINES] = {"text": source.getvalue(), **where}
         elif isinstance(source, (str, Path)):
-            frame.attrs[_FILE_LINES] = {"path": str(source), "encoding": read_kwargs.get("encoding")}
+            frame.attrs[_FILE_LINES] = {"path": str(source), "encoding": read_kwargs.get("encoding"), **where}
     return frame
 
 
-def _has_blank_lines(source: Mapping[str, Any]) -> bool:
-    """Whether the CSV text (``{"text": ...}`` or ``{"path": ..., "encoding": ...}``) has an empty line before its
-    last data line (pandas skips it, so data rows and file lines no longer correspond); True when it cannot be
-    read again."""
+def _lines_and_rows_part(source: Mapping[str, Any]) -> bool:
+    """Whether the data rows of the CSV text (``{"text": ...}`` or ``{"path": ..., "encoding": ...}``, with its
+    ``sep``) are not the file's lines 2, 3, ...: an empty line before the last record (pandas skips it) or a quoted
+    field with a line break (one record over two lines); True when the text cannot be read again."""
+    import csv
+
     try:
         text = source["text"] if "text" in source else _source_text(Path(source["path"]),
                                                                     {"encoding": source.get("encoding")})
-    except (OSError, TypeError, ValueError, KeyError):
+        reader = csv.reader(io.StringIO(text), delimiter=source.get("sep", ","))
+        records, blank_seen = 0, False
+        for row in reader:
+            records += 1
+            if reader.line_num != records:
+                return True  # a record over several lines
+            if not row:
+                blank_seen = True
+            elif blank_seen:
+                return True  # a record after a skipped empty line
+    except (OSError, TypeError, ValueError, KeyError, csv.Error):
         return True
-    return bool(re.search(r"\n[ \t]*\r?\n[^\r\n]", text)) or text.startswith(("\n", "\r\n"))
+    return False
 
 
 class CaptureData:
@@ -1214,7 +1228,11 @@ def _refuse_ambiguous_thousands(source: Any, read_kwargs: dict[str, Any], strata
     _rewind(source)
     columns = [c for c in header if str(c).strip() not in strata and (
         semicolon or str(c).strip() == count or (count is None and is_count_name(c)))]
-    if not columns or not re.search(r"\d\.\d{3}(?!\d)", _source_text(source, read_kwargs)):
+    try:
+        text = _source_text(source, read_kwargs) if columns else ""
+    except ValueError:  # an archive the scan does not open
+        text = ""
+    if not columns or not re.search(r"\d\.\d{3}(?!\d)", text):
         return  # no column to check, or nothing that looks like it: the file is not read a second time
     raw = pd.read_csv(source, **{**read_kwargs, "dtype": str, "keep_default_na": False, "usecols": columns})
     _rewind(source)
@@ -1289,12 +1307,19 @@ def _source_text(source: Any, read_kwargs: dict[str, Any]) -> str:
     """The text of a CSV source (standard input or a buffer read into memory, or a file), for a quick scan."""
     if isinstance(source, io.StringIO):
         return source.getvalue()
-    if isinstance(source, Path) and source.suffix.lower() == ".gz":
+    encoding = read_kwargs.get("encoding") or "utf-8"
+    suffix = Path(source).suffix.lower()
+    if suffix in (".gz", ".bz2", ".xz"):  # compressed as pandas reads them (compression="infer")
+        import bz2
         import gzip
+        import lzma
 
-        with gzip.open(source, "rt", encoding=read_kwargs.get("encoding") or "utf-8", errors="replace") as handle:
+        opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[suffix]
+        with opener(source, "rt", encoding=encoding, errors="replace") as handle:
             return handle.read()
-    return Path(source).read_text(encoding=read_kwargs.get("encoding") or "utf-8", errors="replace")
+    if suffix in (".zip", ".zst", ".tar"):
+        raise ValueError(f"{suffix} archive: not scanned")  # the callers then leave the check to pandas' reading
+    return Path(source).read_text(encoding=encoding, errors="replace")
 
 
 def _tidy_spreadsheet_export(frame: pd.DataFrame, cells: list[str], path: str) -> pd.DataFrame:

@@ -124,10 +124,13 @@ def _fresh_run_seed(cache: Path | None) -> int:
     """Seed of an unseeded run: fresh entropy (as an unseeded ``Estimator.fit`` draws), recorded in the result's
     provenance.  With a cache directory it is kept there, so that resuming the run reuses it (and the strata
     already done) instead of starting over with other seeds."""
+    # whether a file was there is looked at before it is read: one that another run creates (whole: it is
+    # hard-linked into place) between the two is then read as its seed, never taken for an invalid file
+    existed = cache is not None and (cache / _RUN_SEED_FILE).is_file()
     kept = kept_run_seed(cache)
     if kept is not None:
         return kept
-    if cache is not None and (cache / _RUN_SEED_FILE).is_file():
+    if existed:
         # unreadable or not a seed (1.5 was used as 1, -3 failed later without naming the file): draw a new one —
         # the strata cached under the old seed are then not reused
         warnings.warn(f"{cache / _RUN_SEED_FILE} does not hold a seed; this run draws a new one", DataWarning,
@@ -136,7 +139,7 @@ def _fresh_run_seed(cache: Path | None) -> int:
     if cache is None:
         return seed
     text = json.dumps({"seed": seed}) + "\n"
-    if (cache / _RUN_SEED_FILE).exists():  # not a seed (warned above): replace it
+    if existed:  # not a seed (warned above): replace it
         atomic_write_text(cache / _RUN_SEED_FILE, text)
     elif not atomic_create_text(cache / _RUN_SEED_FILE, text):
         # another run sharing the folder kept its seed between our look and our write: use that one, so that
