@@ -608,7 +608,7 @@ def test_a_long_lcmcr_fit_says_how_long_it_will_take(monkeypatch) -> None:
             "--set", "thinning=1"]
     quiet = CliRunner().invoke(app, args)
     assert quiet.exit_code == 0 and "this fit will take about" not in quiet.output
-    monkeypatch.setattr(fit_module, "LONG_FIT_SECONDS", 0.0)
+    monkeypatch.setattr(fit_module, "LONG_FIT_SECONDS", -1.0)  # announced even if the pilot reads 0 s
     told = CliRunner().invoke(app, args)
     assert told.exit_code == 0, told.output
     assert "lcmcr: this fit will take about" in told.output and "4 chains × 120 sweeps on 15 observed" in told.output
@@ -657,3 +657,14 @@ def test_ctrl_c_stops_a_long_fit_at_once() -> None:
         pytest.fail("Ctrl-C did not stop the fit")
     assert proc.returncode == 130, err
     assert "interrupted (files are written whole or not at all" in err and out == ""
+
+
+def test_the_screen_table_shows_nan_not_na_for_nullable_columns(tmp_path: Path) -> None:
+    """lists_used and converged are nullable columns: pandas printed <NA> for a not-estimable stratum."""
+    rows = "A,B,C,region\n" + "".join(f"{a},{b},{c},big\n" for a, b, c in
+                                        [(1, 0, 1), (0, 1, 1), (1, 1, 0), (1, 0, 0), (0, 0, 1), (1, 1, 1)] * 5)
+    rows += "1,0,0,tiny\n0,1,0,tiny\n"
+    (tmp_path / "rec.csv").write_text(rows)
+    proc = run_cli("fit", "rec.csv", "--strata", "region", "--method", "chao", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "not estimable" in proc.stdout and "<NA>" not in proc.stdout

@@ -363,3 +363,15 @@ def test_a_missing_field_of_a_hand_edited_result_is_named(tmp_path: Path) -> Non
     (tmp_path / "r.json").write_text(json.dumps(payload))
     with pytest.raises(estimate.DataError, match=r"not a well-formed estimate result: the field 'kind' is missing"):
         estimate.load_result(tmp_path / "r.json")
+
+
+def test_parquet_ready_converts_only_text_mixed_with_other_values() -> None:
+    """Numbers of several Python types stay numbers (they had become text); pd.NA no longer raises."""
+    from estimate.export import parquet_ready
+
+    frame = pd.DataFrame({"numbers": [1, 2.5, None], "mixed": [1, "a", pd.NA], "text": ["x", "y", None]},
+                         dtype=object)
+    ready = parquet_ready(frame)
+    assert ready["numbers"].tolist()[:2] == [1, 2.5]
+    assert ready["mixed"].tolist()[:2] == ["1", "a"] and pd.isna(ready["mixed"].iloc[2])
+    assert ready["text"].tolist()[:2] == ["x", "y"]

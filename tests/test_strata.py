@@ -954,3 +954,44 @@ def test_a_seed_kept_by_another_run_between_look_and_read_is_not_called_invalid(
         result = fit_strata(stratified, by="region", estimator=LCMCR(**FAST), cache_dir=tmp_path)
     assert result.provenance["seed"] == 4242
     assert json.loads((tmp_path / "run-seed.json").read_text()) == {"seed": 4242}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
+def test_a_process_forked_while_a_thread_holds_the_warning_lock_can_still_fit() -> None:
+    """The child of a fork made while another thread was inside a package catch_warnings block inherited a held
+    lock and blocked forever at its first fit."""
+    import threading
+
+    from estimate import _warning_state
+
+    inside, leave = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with _warning_state.catch_warnings():
+            inside.set()
+            leave.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    inside.wait(10)
+    pid = os.fork()
+    if pid == 0:  # the child: one package block, then leave at once
+        try:
+            with _warning_state.catch_warnings():
+                pass
+        finally:
+            os._exit(0)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        leave.set()
+        pytest.fail("the forked child blocked on the warning lock")
+    leave.set()
+    thread.join()
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0

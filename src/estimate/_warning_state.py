@@ -5,17 +5,30 @@
 two ``fit_strata`` calls in two threads could leave an "ignore everything" filter installed for good (Python 3.11
 has no per-thread warning state).  Every such block in this package goes through :func:`catch_warnings`, which
 holds one process-wide re-entrant lock for its duration, so such blocks run one at a time; the compiled samplers'
-own threads never enter one.
+own threads never enter one.  The price: package fits in several threads of one process run one at a time
+(the LCMCR kernel still uses every core inside one fit); for parallel fits of other methods use processes, such
+as dask workers with one thread each (what ``--dask-workers`` starts).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import warnings
 from collections.abc import Iterator
 
 _LOCK = threading.RLock()
+
+
+def _new_lock_in_child() -> None:
+    """A process forked while another thread held the lock would wait for it forever: the child gets its own."""
+    global _LOCK
+    _LOCK = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 @contextlib.contextmanager

@@ -28,14 +28,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from estimate.atomic import atomic_write_text, atomic_write_with, same_file
 from estimate.errors import DataError
 from estimate.results import Result, _jsonable
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
-
     from estimate.compare import Comparison
     from estimate.strata import StrataResult
 
@@ -71,14 +70,25 @@ def _format(path: Path, fmt: str | None) -> str:
 def parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every column Parquet can store: a column of mixed Python types (strata 1 and "a", which
     pandas holds as objects) is written as text, as a CSV file would hold it; missing values stay missing."""
-    mixed = [column for column in frame.columns if frame[column].dtype == object
-             and len({type(v) for v in frame[column] if v is not None and v == v}) > 1]
+    def text_and_other(column: pd.Series) -> bool:
+        kinds = {isinstance(v, str) for v in column if not _missing(v)}
+        return len(kinds) > 1  # numbers of several types (1 and 2.5) Parquet stores as numbers itself
+
+    mixed = [column for column in frame.columns if frame[column].dtype == object and text_and_other(frame[column])]
     if not mixed:
         return frame
     frame = frame.copy()
     for column in mixed:
-        frame[column] = [v if v is None or v != v else str(v) for v in frame[column]]
+        frame[column] = [None if _missing(v) else str(v) for v in frame[column]]
     return frame
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN, NaT or pd.NA (``pd.isna`` of one value; a list or array is not missing)."""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _write_table(frame: pd.DataFrame, path: Path, suffix: str) -> None:

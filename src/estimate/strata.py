@@ -487,8 +487,9 @@ class StrataResult:
                 row["upper"] = math.inf  # the missed people of the strata not estimated are unbounded
             row.update(strata=len(members), strata_not_estimated=len(members) - len(ok))
             # in every table (a fixed set of columns whatever the method): what the total's estimate is
+            # (none when strata not estimated enter as their observed floors: a sum of two kinds of number)
             row["estimate_kind"] = "lower bound" if bound else (("posterior median" if keys else own_kind)
-                                                                if ok else "")
+                                                                if len(ok) == len(members) else "")
             rows.append(row)
         return pd.DataFrame(rows)
 

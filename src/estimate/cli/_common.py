@@ -96,11 +96,18 @@ def handles_errors(func: F) -> F:
                 traceback.print_exc()
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             fail(message, 2)
+        except BrokenPipeError:  # `estimate ... | head`: the reader left; stop quietly, as a killed writer would
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except OSError:
+                pass
+            raise typer.Exit(141) from None
         except OSError as exc:  # the machine's, not a bug: a folder made read-only, a full disk, a file removed
             if STATE["debug"]:
                 traceback.print_exc()
-            where = f" ({exc.filename})" if exc.filename else ""
-            fail(f"cannot read or write a file{where}: {exc.strerror or exc}", 2)
+            if exc.filename:
+                fail(f"cannot read or write a file ({exc.filename}): {exc.strerror or exc}", 2)
+            fail(f"{type(exc).__name__}: {exc.strerror or exc}", 2)
         except Exception as exc:  # pragma: no cover - last resort, still no traceback by default
             if STATE["debug"]:
                 traceback.print_exc()
@@ -316,6 +323,13 @@ def emit_frame(frame: pd.DataFrame, fmt: str, output: Path | None, *, extra_json
         frame.to_csv(buffer, index=False)
         emit(buffer.getvalue(), output)
     elif fmt == "table":
+        # pandas prints a nullable column's missing value as <NA> without calling the formatter: show NaN, as for
+        # the float columns beside it
+        nullable = [c for c in frame.columns if isinstance(frame[c].dtype, (pd.Int64Dtype, pd.BooleanDtype))]
+        if nullable:
+            frame = frame.astype({c: object for c in nullable})
+            for column in nullable:
+                frame[column] = [math.nan if v is pd.NA else v for v in frame[column]]
         formatters = {column: _TABLE_FORMATS[column] for column in frame.columns if column in _TABLE_FORMATS}
         with pd.option_context("display.width", 200, "display.max_columns", 50):
             emit(frame.to_string(index=False, formatters=formatters), output)
