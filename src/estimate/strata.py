@@ -998,6 +998,11 @@ def _observed_by_key(data: CaptureData, columns: list[str]) -> dict[tuple[Any, .
     return {(k if isinstance(k, tuple) else (k,)): int(v) for k, v in sums.items()}
 
 
+#: dask runs in progress in this process: the command line's Ctrl-C then lets them close their cluster (the work
+#: is in the workers; nothing in this process needs waiting for) instead of ending the process at once
+DASK_RUNNING = 0
+
+
 def require_dask() -> None:
     """Raise :class:`MissingDependencyError` unless dask.distributed can be imported (the dask executor)."""
     try:
@@ -1029,12 +1034,15 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
         cluster = LocalCluster(n_workers=dask_workers or 2, threads_per_worker=1, host="127.0.0.1",
                                dashboard_address=None, processes=True)
         client = Client(cluster)
+    global DASK_RUNNING
+    DASK_RUNNING += 1
     try:
         futures = [client.submit(_fit_chunk, estimator, [c[1] for c in chunk], [c[2] for c in chunk], pure=False)
                    for chunk in chunks]
         for chunk, future in zip(chunks, futures, strict=True):
             yield chunk, future.result()
     finally:
+        DASK_RUNNING -= 1
         client.close()
         if cluster is not None:
             cluster.close()

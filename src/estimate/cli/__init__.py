@@ -57,7 +57,11 @@ def main() -> None:
 def _interrupted(signum: int, frame: object) -> None:
     """Ctrl-C: stop now.  A sampler's chains cannot be stopped inside its compiled loop, and waiting for them took
     as long as the rest of the fit; every file is written atomically (a temporary renamed into place), so nothing
-    half-written is left under its name, and finished strata stay in the cache for --resume."""
+    half-written is left under its name, and finished strata stay in the cache for --resume.  A dask run is
+    interrupted as Python does it (KeyboardInterrupt), so that it closes its cluster and workers."""
+    strata = sys.modules.get("estimate.strata")
+    if strata is not None and getattr(strata, "DASK_RUNNING", 0):
+        signal.default_int_handler(signum, frame)  # raises KeyboardInterrupt
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
