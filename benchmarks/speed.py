@@ -109,6 +109,10 @@ PLAN: dict[str, dict[str, Any]] = {
 }
 
 
+#: the two samplers as the tables name them, plain first
+SAMPLER_LABELS = {"plain": "plain Gibbs (R's algorithm)", "collapsed": "plus collapsed θ, n0 and label-switching moves"}
+
+
 def _case(name: str, args: dict[str, Any], log) -> dict[str, Any]:
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "benchmarks._speed_case", name, json.dumps(args)],
@@ -401,12 +405,11 @@ def markdown(result: dict[str, Any]) -> str:
     if "plain" in k:
         lines += ["## Kernel cost per sweep, Kosovo, one chain", ""]
         lines += C.table(["sampler", "µs/sweep (thread CPU)", "µs/sweep (wall)", "R LCMCR"], [
-            ["plain Gibbs (R's algorithm)" + (" (default)" if result.get("default_sampler") == "plain" else ""),
+            [SAMPLER_LABELS["plain"] + (" (default)" if result.get("default_sampler") == "plain" else ""),
              f"{k['plain']['us_per_sweep_cpu']:.2f}",
              f"{k['plain']['us_per_sweep_wall']:.2f}", r_us],
-            ["plus collapsed θ, n0 and label-switching moves" + (" (default)" if result.get("default_sampler",
-                                                                                               "collapsed")
-                                                                  == "collapsed" else ""),
+            [SAMPLER_LABELS["collapsed"]
+             + (" (default)" if result.get("default_sampler", "collapsed") == "collapsed" else ""),
              f"{k['collapsed']['us_per_sweep_cpu']:.2f}",
              f"{k['collapsed']['us_per_sweep_wall']:.2f}", "—"]])
         lines += ["", f"{k['sweeps']:,} sweeps each.", ""]
@@ -420,8 +423,7 @@ def markdown(result: dict[str, Any]) -> str:
                   f"({settings['burn_in']:,} burn-in + {settings['draws']:,} × {settings['thinning']}) on Kosovo; "
                   "mean ± standard error over runs (one run's ESS varies by tens of percent between seeds).", ""]
         rows = []
-        for key, label in (("plain", "plain Gibbs (R's algorithm)"),
-                           ("collapsed", "plus collapsed θ, n0 and label-switching moves")):
+        for key, label in SAMPLER_LABELS.items():
             e = cc[key]
             rows.append([label, f"{e['ess']:,.0f} ± {e['ess_se']:,.0f}", f"{e['tail']:,.0f} ± {e['tail_se']:,.0f}",
                          f"{e['coda']:,.0f} ± {e['coda_se']:,.0f}" if np.isfinite(e.get("coda", np.nan)) else "—",
@@ -450,8 +452,7 @@ def markdown(result: dict[str, Any]) -> str:
                   f"AR estimate is left out here: on {one['draws']:,} strongly correlated draws per chain its AR "
                   "model (of order ≤ 10 log₁₀ n) misses most of the autocorrelation.", ""]
         rows = []
-        for key, label in (("plain", "plain Gibbs (R's algorithm)"),
-                           ("collapsed", "plus collapsed θ, n0 and label-switching moves")):
+        for key, label in SAMPLER_LABELS.items():
             e = full[key]
             rows.append([label, "every sweep", f"{e['ess_bulk']:,.0f}", f"{e['ess_tail']:,.0f}",
                          f"{e['ess_per_second_wall']:,.0f}", f"{e['wall_seconds']:.1f} s",
