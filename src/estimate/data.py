@@ -27,7 +27,7 @@ import shlex
 import sys
 import unicodedata
 import warnings
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -302,16 +302,24 @@ def _refuse_booleans_among_numbers(series: pd.Series, what: str) -> None:
                         "records would be merged: make the column one type (e.g. all text)")
 
 
+def _pairs_that_read_alike(values: Iterable[object]) -> Iterator[tuple[object, object]]:
+    """(first seen, later) pairs of distinct values whose text is the same once stripped of surrounding spaces and
+    put in one Unicode form (NFC: "café" as é or as e + accent): 1 and "1", "North" and "North "."""
+    seen: dict[str, object] = {}
+    for value in values:
+        other = seen.setdefault(unicodedata.normalize("NFC", str(value).strip()), value)
+        if other is not value:
+            yield other, value
+
+
 def _refuse_ids_that_read_alike(ids: pd.Series, column: str) -> None:
     """Record ids 1 and "1" (two sources, one with numeric ids) would be two people who print alike: the overlap
     between the lists would be lost without a word."""
     if ids.dtype != object:
         return
     _refuse_booleans_among_numbers(ids, f"record id column {column!r}")
-    seen: dict[str, object] = {}
-    for value in pd.unique(ids):
-        other = seen.setdefault(str(value).strip(), value)
-        if other is not value and type(other) is not type(value):
+    for other, value in _pairs_that_read_alike(pd.unique(ids)):
+        if type(other) is not type(value):
             raise DataError(f"record id column {column!r} holds {other!r} and {value!r}, which read alike but are "
                             "different values, so they would be two people; make the ids one type (e.g. "
                             f"frame[{column!r}].astype(str))")
@@ -349,27 +357,23 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
                     "strata, remove them — fitted as a stratum of its own, its people are counted a second time in "
                     "every total over strata", DataWarning, stacklevel=_outside_caller_stacklevel())
             _refuse_booleans_among_numbers(frame[column], f"stratum column {column!r}")
-            by_text: dict[str, object] = {}
-            for value in values:
-                # the same text in another Unicode form ("café" as é or as e + accent) prints alike too
-                other = by_text.setdefault(unicodedata.normalize("NFC", str(value).strip()), value)
-                if other is not value and type(other) is not type(value):
+            for other, value in _pairs_that_read_alike(values):
+                if type(other) is not type(value):
                     raise DataError(
                         f"stratum column {column!r} holds {other!r} and {value!r}, different values that read alike; "
                         "make the column one type (e.g. all text)"
                     )
-                if other is not value and str(other).strip() == str(value).strip():  # "North" and "North "
+                if str(other).strip() == str(value).strip():  # "North" and "North "
                     raise DataError(
                         f"stratum column {column!r} holds {other!r} and {value!r}, which differ only in spaces "
                         "around them and would be fitted as two strata; remove the spaces"
                     )
-                if other is not value:
-                    raise DataError(
-                        f"stratum column {column!r} holds {other!r} and {value!r}, the same text in two Unicode "
-                        "forms (an accented letter as one character or as a letter and an accent): they print "
-                        "alike and would be fitted as two strata; normalise the text (Python: "
-                        "unicodedata.normalize('NFC', value))"
-                    )
+                raise DataError(
+                    f"stratum column {column!r} holds {other!r} and {value!r}, the same text in two Unicode "
+                    "forms (an accented letter as one character or as a letter and an accent): they print "
+                    "alike and would be fitted as two strata; normalise the text (Python: "
+                    "unicodedata.normalize('NFC', value))"
+                )
             by_case: dict[str, list[object]] = {}
             for value in values:
                 by_case.setdefault(str(value).strip().casefold(), []).append(value)
