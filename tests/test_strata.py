@@ -995,3 +995,46 @@ def test_a_process_forked_while_a_thread_holds_the_warning_lock_can_still_fit() 
     leave.set()
     thread.join()
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def test_a_stratum_with_only_zero_counts_is_reported_not_dropped() -> None:
+    """An aggregated table naming region "b" with every count 0: the stratum used to vanish from the run without a
+    word (zero-count rows are discarded); it is now a not-estimable row with 0 observed, as the issue asks of
+    strata that cannot be estimated, and describe() lists it with zeros."""
+    patterns = [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1), (0, 1, 1), (1, 1, 1)]
+    rows = [dict(region=region, A=a, B=b, C=c, count=0 if region == "b" else 10 + 5 * (a + b + c))
+            for region in ("a", "b", "c") for a, b, c in patterns]
+    data = CaptureData.from_aggregated(pd.DataFrame(rows), count="count", strata="region")
+    assert data.strata_without_records["region"].tolist() == ["b"]
+    assert data.describe()["by_stratum"].set_index("region").loc["b"].tolist() == [0, 0, 0, 0]
+    with pytest.warns(estimate.UninformativeDataWarning, match="region=b: nobody documented"):
+        result = fit_strata(data, by="region", method="loglinear")
+    table = result.summary().set_index("region")
+    assert list(table.index) == ["a", "b", "c"]
+    assert table.loc["b", "status"] == "not estimable" and table.loc["b", "observed"] == 0
+    assert result.counts == {"ok": 2, "not estimable": 1, "failed": 0}
+    # the data without the empty stratum is other data (a cache must not mistake one for the other)
+    without = CaptureData.from_aggregated(pd.DataFrame(rows).query("region != 'b'"), count="count", strata="region")
+    assert without.strata_without_records.empty and without != data
+    assert without.content_hash() != data.content_hash()
+    # people only on a list left out: the stratum has nobody on the lists kept
+    assert data.select_lists(["A", "B"]).strata_without_records["region"].tolist() == ["b"]
+
+
+def test_a_stratum_empty_in_one_replicate_only_stays_absent_there() -> None:
+    """With replicates, zero-count rows of a stratum in one replicate are that replicate's N = 0 (as a stratum the
+    replicate does not name), not a not-estimable replicate; empty in every replicate, it is reported."""
+    frame, _ = simulated_records(2, seed=3)
+    table = CaptureData.from_records(frame, lists=[f"L{j}" for j in range(4)], strata="region").to_frame()
+    zero_r00 = table.assign(count=np.where(table["region"] == "r00", 0, table["count"]))
+    empty_r02 = table.query("region == 'r00'").assign(region="r02", count=0)
+    reps = pd.concat([table.assign(replicate=0), zero_r00.assign(replicate=1), empty_r02.assign(replicate=0),
+                      empty_r02.assign(replicate=1)], ignore_index=True)
+    data = CaptureData.from_aggregated(reps, count="count", strata=["region", "replicate"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = fit_strata(data, by="region", replicate="replicate", estimator=LCMCR(seed=2, **FAST))
+    assert result.outcomes[("r00",)].status == "ok"
+    assert (result.outcomes[("r00",)].draws[:, FAST["draws"]:] == 0).all()
+    assert result.outcomes[("r02",)].status == "not estimable" and result.outcomes[("r02",)].observed == 0
+    assert "nobody documented" in result.outcomes[("r02",)].reason

@@ -387,6 +387,17 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
                     DataWarning, stacklevel=_outside_caller_stacklevel())
 
 
+def _labels_missing_from(labels: pd.DataFrame, present: pd.DataFrame) -> pd.DataFrame:
+    """The distinct stratum label rows of ``labels`` that ``present`` lacks, in the strata's order (the strata
+    the input names where nobody was documented: only zero counts, or people only on lists not chosen)."""
+    seen = set(present.itertuples(index=False, name=None))
+    distinct = labels.drop_duplicates()
+    missing = [i for i, row in zip(distinct.index, distinct.itertuples(index=False, name=None), strict=True)
+               if row not in seen]
+    missing.sort(key=lambda i: stratum_order_key(tuple(distinct.loc[i])))
+    return distinct.loc[missing].reset_index(drop=True)
+
+
 def _read_parquet_frame(path: str | Path) -> pd.DataFrame:
     """A Parquet file as a DataFrame, columns kept in its index (``groupby(...).size()``) restored as columns."""
     if not Path(path).exists():
@@ -526,8 +537,9 @@ class CaptureData:
         dropped with a :class:`~estimate.errors.DataWarning`.
 
     Rows with a zero count are discarded and repeated (stratum, pattern) rows are merged, so the stored table
-    is always one row per observed pattern (per stratum).  A row that puts people on no list at all is an error:
-    nobody can be observed without being on a list.
+    is always one row per observed pattern (per stratum); a stratum whose rows all have count 0 is kept in
+    :attr:`strata_without_records`.  A row that puts people on no list at all is an error: nobody can be observed
+    without being on a list.
 
     Examples
     --------
@@ -648,12 +660,14 @@ class CaptureData:
         keep = (counts > 0) & ~empty_rows
         table = pd.DataFrame(patterns[keep], columns=lists)
         n = _unused_name("__count__", lists + strata)  # the count column of the merged table
+        labels = pd.DataFrame(index=range(len(frame)))
         for column in strata:
-            values = frame[column].to_numpy()[keep]
+            values = frame[column].to_numpy()
             # "East " is "East" (values that differ only in spaces were refused by _check_strata)
-            if _is_text_column(frame[column]) and all(isinstance(v, str) for v in values):
-                values = np.array([v.strip() for v in values], dtype=object)
-            table[column] = values
+            if _is_text_column(frame[column]) and all(isinstance(v, str) for v in values[keep]):
+                values = np.array([v.strip() if isinstance(v, str) else v for v in values], dtype=object)
+            labels[column] = values
+            table[column] = values[keep]
         table[n] = counts[keep]
         if counts.sum() == 0:
             raise DataError("the data has zero records (all counts are 0); there is nothing to estimate from")
@@ -704,6 +718,7 @@ class CaptureData:
         self._patterns = np.ascontiguousarray(table[lists].to_numpy(dtype=np.uint8))
         self._counts = table[n].to_numpy(dtype=np.int64)
         self._strata = table[strata].reset_index(drop=True) if strata else None
+        self._empty_strata = _labels_missing_from(labels, self._strata) if strata else None
         self._patterns.setflags(write=False)
         self._counts.setflags(write=False)
         self._warn_isolated_lists()
@@ -712,6 +727,8 @@ class CaptureData:
         """Unpickling and ``copy.deepcopy`` rebuild the arrays writeable: make them read-only again, as the
         constructor does (a process pool or dask worker must not get a CaptureData whose counts can change)."""
         self.__dict__.update(state)
+        self.__dict__.setdefault("_empty_strata", None if self.__dict__.get("_strata") is None
+                                 else self.__dict__["_strata"].iloc[:0])
         for name in ("_patterns", "_counts"):
             array = self.__dict__.get(name)
             if isinstance(array, np.ndarray):
@@ -1034,6 +1051,16 @@ class CaptureData:
         """Stratum labels of each pattern row, or None."""
         return None if self._strata is None else self._strata.copy()
 
+    @property
+    def strata_without_records(self) -> pd.DataFrame | None:
+        """Strata the input names where nobody was documented (their rows have count 0, or their people are only
+        on lists left out), one row of labels each; None if the data is not stratified.
+
+        They have no pattern rows, so :meth:`by` has no part for them; :func:`~estimate.fit_strata` reports them
+        as not estimable with 0 observed, and :meth:`describe` lists them with zeros.
+        """
+        return None if self._empty_strata is None else self._empty_strata.copy()
+
     def __repr__(self) -> str:
         strata = f", strata={list(self.strata_columns)}" if self._strata is not None else ""
         return (
@@ -1044,7 +1071,9 @@ class CaptureData:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CaptureData):
             return NotImplemented
-        return self.pattern_table(include_strata=True).equals(other.pattern_table(include_strata=True))
+        return (self.pattern_table(include_strata=True).equals(other.pattern_table(include_strata=True))
+                and (self._empty_strata is None) == (other._empty_strata is None)
+                and (self._empty_strata is None or self._empty_strata.equals(other._empty_strata)))
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -1105,6 +1134,11 @@ class CaptureData:
         weighted = table[lists].mul(table[RESERVED_COUNT_NAME], axis=0)
         weighted.insert(0, _unused_name("observed", lists + columns), table[RESERVED_COUNT_NAME])  # (may be taken)
         grouped = pd.concat([table[columns], weighted], axis=1).groupby(columns, sort=False).sum().reset_index()
+        if self._empty_strata is not None and len(self._empty_strata):  # named by the input, nobody documented
+            zeros = self._empty_strata.reset_index(drop=True).copy()
+            for column in grouped.columns[len(columns):]:
+                zeros[column] = np.zeros(len(zeros), dtype=grouped[column].dtype)
+            grouped = pd.concat([grouped, zeros], ignore_index=True)
         order = sorted(range(len(grouped)), key=lambda i: stratum_order_key(tuple(grouped.loc[i, columns])))
         return grouped.iloc[order].reset_index(drop=True)
 
@@ -1118,6 +1152,8 @@ class CaptureData:
         """SHA-256 of the canonical pattern table (for caching and provenance)."""
         table = self.pattern_table(include_strata=True)
         buffer = table.to_csv(index=False).encode()
+        if self._empty_strata is not None and len(self._empty_strata):  # (absent: the hash of earlier versions)
+            buffer += b"strata without records\n" + self._empty_strata.to_csv(index=False).encode()
         return hashlib.sha256(buffer).hexdigest()
 
     # ------------------------------------------------------------------ transformations
@@ -1129,9 +1165,13 @@ class CaptureData:
             raise DataError(f"unknown list(s) {unknown}; the data has lists {list(self._lists)}")
         table = self.pattern_table(include_strata=True)
         table = table[table[list(lists)].sum(axis=1) > 0]
-        return CaptureData._from_frame(
+        selected = CaptureData._from_frame(
             table, list(lists), RESERVED_COUNT_NAME, list(self.strata_columns), strict=strict, warn_duplicates=False
         )
+        if self._strata is not None:  # strata documented only by the lists left out have nobody now
+            labels = pd.concat([self._strata, self._empty_strata], ignore_index=True)
+            selected._empty_strata = _labels_missing_from(labels, selected._strata)
+        return selected
 
     def without_strata(self) -> CaptureData:
         """Collapse all strata into one table (patterns merged across strata)."""

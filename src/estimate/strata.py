@@ -55,6 +55,9 @@ __all__ = ["fit_strata", "StrataResult", "StratumOutcome", "stratum_seed"]
 STATUS_OK = "ok"
 STATUS_NOT_ESTIMABLE = "not estimable"
 STATUS_FAILED = "failed"
+# the reason given for a stratum that the input names but where nobody was documented
+NO_RECORDS = ("nobody documented: the input gives this stratum only zero counts (or people on lists left out), "
+              "so there is nothing to estimate from")
 
 
 def _package_version() -> str:
@@ -684,12 +687,13 @@ RESULT_COLUMNS = ("observed", "estimate", "estimate_kind", "lower", "upper", "le
                   "strata_not_estimated", "upper_estimated_strata")
 
 
-def _split(data: CaptureData, columns: list[str]) -> tuple[dict[tuple[Any, ...], CaptureData | str],
-                                                            dict[tuple[Any, ...], tuple[str, ...]]]:
+def _split(data: CaptureData, columns: list[str], replicate: bool = False
+           ) -> tuple[dict[tuple[Any, ...], CaptureData | str], dict[tuple[Any, ...], tuple[str, ...]]]:
     """Split into strata, keeping per-stratum problems (e.g. < 2 usable lists) as reason strings, and what a
     stratum's own data warn about its estimate (a list that shares nobody with the others there), which the run
     reports with the stratum's fit warnings; the other data warnings (a list with no records there) are
-    summarised for the run where the strata are fitted."""
+    summarised for the run where the strata are fitted.  Strata the input names with only zero counts are parts
+    too, with the reason :data:`NO_RECORDS` (``replicate``: the last column is the imputation replicate)."""
     table = data.pattern_table(include_strata=True)
     rest = [c for c in data.strata_columns if c not in columns]
     parts: dict[tuple[Any, ...], CaptureData | str] = {}
@@ -708,6 +712,14 @@ def _split(data: CaptureData, columns: list[str]) -> tuple[dict[tuple[Any, ...],
                                                      if issubclass(w.category, UninformativeDataWarning)))
         except DataError as exc:
             parts[key] = str(exc)
+    empty = data.strata_without_records
+    if empty is not None and not rest:
+        fitted = {key[:-1] for key in parts} if replicate else set()
+        for row in empty[columns].itertuples(index=False, name=None):
+            # with replicates, a stratum that is empty in some replicates only is absent there (N = 0 in them,
+            # see _pool_replicates); one empty in every replicate is reported, as a stratum is without them
+            if row not in parts and not (replicate and row[:-1] in fitted):
+                parts[row] = NO_RECORDS
     return dict(sorted(parts.items(), key=lambda item: stratum_order_key(item[0]))), data_warnings
 
 
@@ -885,7 +897,7 @@ def fit_strata(
     if not (is_whole(min_records) and min_records >= 1):
         raise DataError(f"min_records must be an integer >= 1, got {min_records!r}")
 
-    parts, data_warnings = _split(data, split_cols)
+    parts, data_warnings = _split(data, split_cols, replicate=replicate is not None)
     outcomes: dict[tuple[Any, ...], StratumOutcome] = {}
     todo: list[tuple[tuple[Any, ...], CaptureData, np.random.SeedSequence, str]] = []
     cache = Path(cache_dir) if cache_dir is not None else None
@@ -995,7 +1007,11 @@ def _check_run_options(data: CaptureData, columns: list[str], replicate: str | N
 def _observed_by_key(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], int]:
     table = data.pattern_table(include_strata=True)
     sums = table.groupby(columns, sort=True)[RESERVED_COUNT_NAME].sum()
-    return {(k if isinstance(k, tuple) else (k,)): int(v) for k, v in sums.items()}
+    observed = {(k if isinstance(k, tuple) else (k,)): int(v) for k, v in sums.items()}
+    empty = data.strata_without_records
+    if empty is not None and set(columns) == set(data.strata_columns):
+        observed.update({row: 0 for row in empty[columns].itertuples(index=False, name=None)})
+    return observed
 
 
 #: dask runs in progress in this process: the command line's Ctrl-C then lets them close their cluster (the work
