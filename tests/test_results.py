@@ -37,6 +37,15 @@ def test_summary_is_one_row_with_interval_and_undocumented_share() -> None:
     assert row["undocumented_fraction"] == pytest.approx((10_321.4 - 4_400) / 10_321.4)
 
 
+def test_summary_of_an_mcmc_fit_says_whether_n_converged() -> None:
+    """A single fit's CSV/Parquet row carried R-hat and ESS but not the verdict that fit_strata's rows carry."""
+    good = {"r_hat": 1.001, "ess_bulk": 4_000.0, "ess_tail": 3_000.0, "chains": 4}
+    row = make_result(diagnostics=good).summary()
+    assert list(row.columns[-3:]) == ["ess_tail", "converged", "chains"] and bool(row.loc[0, "converged"])
+    assert not make_result(diagnostics={**good, "ess_tail": 120.0}).summary().loc[0, "converged"]
+    assert "converged" not in make_result().summary()  # no MCMC diagnostics, no verdict
+
+
 def test_sentence_says_documented_estimate_interval_kind_and_share() -> None:
     text = make_result().sentence()
     assert text.startswith("Documented: at least 4,400. Estimated total: ")

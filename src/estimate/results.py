@@ -283,7 +283,10 @@ class Result:
 
     # ---------------------------------------------------------------- presentation
     def summary(self) -> pd.DataFrame:
-        """One-row DataFrame: method, model, observed, estimate, interval, undocumented share, diagnostics."""
+        """One-row DataFrame: method, model, observed, estimate, interval, undocumented share, diagnostics, and for
+        MCMC fits whether N passed the convergence checks (``converged``: R-hat ≤ 1.01, bulk and tail ESS ≥ 400)."""
+        from estimate.inference_data import convergence_problems
+
         row: dict[str, Any] = {
             "method": self.method,
             "model": self.model,
@@ -301,6 +304,8 @@ class Result:
         for key, value in self.diagnostics.items():
             if np.isscalar(value) or value is None:
                 row[key] = value
+            if key == "ess_tail" and "r_hat" in self.diagnostics:  # beside the checks it sums up, as fit_strata's
+                row["converged"] = not convergence_problems(self.diagnostics)
         return pd.DataFrame([row])
 
     def sentence(self, population: str | None = None) -> str:
