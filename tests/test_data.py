@@ -689,3 +689,17 @@ def test_file_lines_are_named_only_where_rows_are_lines_and_compressed_files_are
     with lzma.open(tmp_path / "rownames.csv.xz", "wt") as handle:
         handle.write(rows)
     assert CaptureData.read_csv(tmp_path / "rownames.csv.xz").observed == 299
+
+
+def test_pandas_arguments_with_different_indexes_are_refused() -> None:
+    """CaptureData(patterns, counts, strata=) pairs rows by position: a counts Series sorted apart from the patterns
+    gave every pattern another's count without a word."""
+    patterns = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1]}, index=[10, 11, 12])
+    counts = pd.Series([30, 20, 10], index=[10, 11, 12])
+    assert CaptureData(patterns, counts, ["A", "B"]).observed == 60  # same index: fine
+    with pytest.raises(DataError, match="patterns and counts have different pandas indexes"):
+        CaptureData(patterns, counts.sort_values(), ["A", "B"])
+    with pytest.raises(DataError, match="patterns and strata have different pandas indexes"):
+        CaptureData(patterns, counts, ["A", "B"], strata=pd.Series(["n", "s", "n"], name="region"))
+    # numpy arrays and lists carry no index: matched by position, as before
+    assert CaptureData(patterns.to_numpy(), counts.sort_values(), ["A", "B"]).observed == 60

@@ -387,6 +387,21 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
                     DataWarning, stacklevel=_outside_caller_stacklevel())
 
 
+def _refuse_misaligned_indexes(**arguments: Any) -> None:
+    """Rows of ``CaptureData(patterns, counts, strata=...)`` are matched by position, as numpy arrays are; two pandas
+    arguments whose indexes differ (one sorted, one shuffled; a filtered Series) would pair one pattern's row with
+    another's count or stratum without a word."""
+    indexed = {name: value.index for name, value in arguments.items() if isinstance(value, (pd.Series, pd.DataFrame))}
+    names = list(indexed)
+    for name in names[1:]:
+        if not indexed[name].equals(indexed[names[0]]):
+            raise DataError(
+                f"{names[0]} and {name} have different pandas indexes; their rows are matched by position, so "
+                "they would pair rows that do not belong together. Align them first (e.g. counts.loc[patterns.index]) "
+                "or pass .reset_index(drop=True) of each"
+            )
+
+
 def _labels_missing_from(labels: pd.DataFrame, present: pd.DataFrame) -> pd.DataFrame:
     """The distinct stratum label rows of ``labels`` that ``present`` lacks, in the strata's order (the strata
     the input names where nobody was documented: only zero counts, or people only on lists not chosen)."""
@@ -563,6 +578,7 @@ class CaptureData:
         strict: bool = False,
     ) -> None:
         lists = [str(name) for name in _as_list(lists)]
+        _refuse_misaligned_indexes(patterns=patterns, counts=counts, strata=strata)
         try:
             array = np.asarray(patterns)
         except ValueError as exc:  # ragged rows
