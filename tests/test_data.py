@@ -703,3 +703,15 @@ def test_pandas_arguments_with_different_indexes_are_refused() -> None:
         CaptureData(patterns, counts, ["A", "B"], strata=pd.Series(["n", "s", "n"], name="region"))
     # numpy arrays and lists carry no index: matched by position, as before
     assert CaptureData(patterns.to_numpy(), counts.sort_values(), ["A", "B"]).observed == 60
+
+
+def test_a_list_left_out_is_recognised_when_written_yes_no() -> None:
+    """lists=['A', 'B'] of data whose third list C is written yes/no: its people on C alone were an error ('on none
+    of the lists') and C was warned about as a possible stratum; 0/1 C was already a list left out."""
+    frame = pd.DataFrame({"A": ["yes", "no", "yes", "no"], "B": ["no", "yes", "yes", "no"],
+                          "C": ["no", "no", "yes", "yes"], "count": [10, 10, 5, 7]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = CaptureData.from_frame(frame, lists=["A", "B"], count="count")
+    messages = [str(w.message) for w in caught]
+    assert data.observed == 25 and len(messages) == 1 and "only on other lists of the data (['C'])" in messages[0]

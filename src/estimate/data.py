@@ -132,6 +132,21 @@ def _binary_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     return values.astype(np.uint8)
 
 
+def _list_flags_or_none(frame: pd.DataFrame, column: str) -> np.ndarray | None:
+    """A column that is not a chosen list, as 0/1 if it reads as a list column would (0/1, True/False, yes/no),
+    else None.  Text columns with many distinct values (names, ids) are not parsed at all."""
+    series = frame[column]
+    if series.isna().any():
+        return None
+    if not (pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)) \
+            and series.nunique() > 12:
+        return None
+    try:
+        return _binary_column(frame, column)
+    except DataError:
+        return None
+
+
 LONG_LAYOUT_HINT = ("A table with one row per sighting (a record id and the name of its list) is the long layout: "
                     "turn it into the pattern table with `estimate widen FILE --id ID --list LIST -o patterns.csv` "
                     "(Python: CaptureData.read_long(path, id=..., list=...))")
@@ -161,12 +176,8 @@ def _warn_summed_over(frame: pd.DataFrame, unused: list[Any]) -> None:
     """Aggregated data with ``lists=`` given: warn about unused columns that are not 0/1 (lists left out, whose
     rows are rightly merged): their rows are added together, which double-counts people if such a column is a
     stratum or an imputation replicate."""
-    summed = []
-    for column in unused:
-        values = pd.to_numeric(frame[column], errors="coerce") if not pd.api.types.is_bool_dtype(frame[column]) \
-            else frame[column].astype(float)
-        if not (values.notna().all() and values.isin([0, 1]).all()) and frame[column].nunique(dropna=False) > 1:
-            summed.append(column)
+    summed = [column for column in unused
+              if _list_flags_or_none(frame, column) is None and frame[column].nunique(dropna=False) > 1]
     if summed:
         warnings.warn(
             f"column(s) {[_plain(c) for c in summed]} are neither lists, the count nor strata: the counts of rows that "
@@ -654,10 +665,10 @@ class CaptureData:
 
         empty_rows = (patterns.sum(axis=1) == 0) & (counts > 0)
         # people on none of the chosen lists but on another 0/1 column of the data (a chosen subset of its lists)
-        numeric = {c: pd.to_numeric(frame[c], errors="coerce") for c in frame.columns
-                   if c not in lists and c not in strata and c != count}
-        others = [c for c, values in numeric.items() if values.isin([0, 1]).all()]
-        on_other = (np.column_stack([numeric[c].to_numpy() == 1 for c in others]).any(axis=1) if others
+        flags = {c: _list_flags_or_none(frame, c) for c in frame.columns
+                 if c not in lists and c not in strata and c != count}
+        others = [c for c, values in flags.items() if values is not None]
+        on_other = (np.column_stack([flags[c] == 1 for c in others]).any(axis=1) if others
                     else np.zeros(len(frame), dtype=bool))
         if (empty_rows & ~on_other).any():
             position = int(np.flatnonzero(empty_rows & ~on_other)[0])
