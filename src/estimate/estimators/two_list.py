@@ -106,6 +106,9 @@ class LincolnPetersen(_TwoListEstimator):
 
     name = "lincoln-petersen"
 
+    def __init__(self, lists: tuple[str, str] | None = None, level: float = 0.95) -> None:
+        super().__init__(lists=lists, level=level)  # its own, so that a wrong keyword's TypeError names this class
+
     def _fit(self, data: CaptureData) -> Result:
         pair, n1, n2, m = self._two_lists(data)
         n = pair.observed
@@ -142,6 +145,9 @@ class Chapman(_TwoListEstimator):
     """
 
     name = "chapman"
+
+    def __init__(self, lists: tuple[str, str] | None = None, level: float = 0.95) -> None:
+        super().__init__(lists=lists, level=level)  # its own, so that a wrong keyword's TypeError names this class
 
     def _fit(self, data: CaptureData) -> Result:
         pair, n1, n2, m = self._two_lists(data)
