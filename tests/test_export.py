@@ -222,6 +222,35 @@ def test_strata_with_replicates_round_trip(tmp_path: Path) -> None:
     assert {k: len(v) for k, v in loaded.replicate_outcomes.items()} == {("east",): 2, ("west",): 2}
 
 
+def test_strata_draws_file_says_replicates_documented_counts_and_strata_left_out(tmp_path: Path) -> None:
+    """The draws file pooled replicates along draw with nothing saying which draw is which (ArviZ's R-hat over them
+    read 1.34 where each replicate's is 1.01), held no documented counts, did not name the strata without draws
+    (a total summed from it lacked them), lacked ArviZ's created_at attribute, and stored a year as text."""
+    import arviz as az
+
+    data = _strata_data(replicates=2).to_frame()
+    data["year"] = 2020
+    tiny = pd.DataFrame({"A": [1, 0], "B": [0, 1], "C": [0, 0], "count": [2, 1], "region": ["north"] * 2,
+                         "replicate": [0, 1], "year": [2020] * 2})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = estimate.fit_strata(pd.concat([data, tiny]), by=["region", "year"], replicate="replicate",
+                                     estimator=LCMCR(K=3, seed=2, **FAST))
+    idata = az.from_netcdf(fitted.save(tmp_path / "s.nc"))
+    posterior = idata.posterior
+    draws = FAST["draws"]
+    assert posterior["replicate"].dims == ("draw",)
+    assert list(posterior["replicate"].values) == [0] * draws + [1] * draws
+    east = fitted.outcomes[("east", 2020)]
+    np.testing.assert_array_equal(posterior["N"].sel(draw=posterior["replicate"] == 1).isel(stratum=0).values,
+                                  east.draws[:, draws:])
+    assert list(idata.constant_data["observed"].values) == [east.observed, fitted.outcomes[("west", 2020)].observed]
+    assert json.loads(posterior.attrs["strata_without_draws"]) == [
+        {"stratum": "region=north, year=2020", "status": "not estimable", "observed": 2}]
+    assert posterior["year"].dtype.kind == "i" and posterior["N"].where(posterior["year"] == 2020).notnull().all()
+    assert posterior.attrs["inference_library"] == "estimate" and "created_at" in posterior.attrs
+
+
 # ---------------------------------------------------------------------------------------------------- CLI
 def test_cli_json_output_loads_as_the_python_result(fitted: dict, tmp_path: Path) -> None:
     out = tmp_path / "r.json"

@@ -37,6 +37,14 @@ def test_summary_is_one_row_with_interval_and_undocumented_share() -> None:
     assert row["undocumented_fraction"] == pytest.approx((10_321.4 - 4_400) / 10_321.4)
 
 
+def test_a_single_result_gives_its_inference_data_as_a_stratified_one_does() -> None:
+    fit = LCMCR(burn_in=100, draws=50, thinning=1, chains=2, seed=1).fit(datasets.load("kosovo"))
+    idata = fit.to_inference_data()
+    assert idata is fit.posterior and idata.posterior["N"].dims == ("chain", "draw")
+    with pytest.raises(ValueError, match="no posterior draws"):
+        make_result().to_inference_data()
+
+
 def test_summary_of_an_mcmc_fit_says_whether_n_converged() -> None:
     """A single fit's CSV/Parquet row carried R-hat and ESS but not the verdict that fit_strata's rows carry."""
     good = {"r_hat": 1.001, "ess_bulk": 4_000.0, "ess_tail": 3_000.0, "chains": 4}

@@ -229,8 +229,9 @@ def save_strata_result(strata: StrataResult, path: str | Path, fmt: str | None =
 
         idata = strata.to_inference_data()
         posterior = idata.posterior
-        for name in list(posterior.coords):  # the stratum columns' values, as text (the labels already are)
-            if name not in ("stratum", "chain", "draw"):
+        for name in list(posterior.coords):  # numbers, booleans and dates as they are (a year selects as a
+            # number); other values (text, mixed types, pandas Periods) as text, which netCDF can store
+            if name not in ("stratum", "chain", "draw") and posterior[name].dtype.kind not in "biufM":
                 posterior[name] = posterior[name].astype(str)
         write_netcdf(idata, path, posterior_attrs={STRATA_ATTR: json.dumps(strata_payload(strata))})
     else:

@@ -96,25 +96,41 @@ def strata_inference_data(
     labels: Sequence[str],
     stratum_columns: Mapping[str, Sequence[Any]] | None = None,
     attrs: Mapping[str, Any] | None = None,
+    *,
+    observed: Sequence[int] | None = None,
+    draw_replicates: Sequence[Any] | None = None,
 ) -> az.InferenceData:
     """Posterior draws of N per stratum as InferenceData: ``posterior.N`` with dims (chain, draw, stratum).
 
     ``draws`` is shaped (stratum, chain, draw); ``labels`` label the strata ("region=north, period=2020"), and
     ``stratum_columns`` adds each stratum column's values as a coordinate along ``stratum`` (a name that clashes
     with a dimension or with ``N`` gets a trailing underscore).  ArviZ's functions (``az.summary``,
-    ``az.plot_forest``, ``az.rhat``) then work per stratum.
+    ``az.plot_forest``, ``az.rhat``) then work per stratum.  ``observed`` (each stratum's documented count) goes
+    to the ``constant_data`` group; ``draw_replicates`` (pooled imputation replicates) labels each draw with the
+    replicate it comes from, a coordinate ``replicate`` along ``draw``.  The posterior carries ArviZ's usual
+    ``created_at`` / ``arviz_version`` attributes and the package's name and version.
     """
     import xarray as xr
+    from arviz.data.base import make_attrs
+
+    from estimate import __version__
 
     draws = np.asarray(draws)
     if draws.ndim != 3:
         raise ValueError(f"strata draws must be shaped (stratum, chain, draw), got {draws.shape}")
     coords: dict[str, Any] = {"chain": np.arange(draws.shape[1]), "draw": np.arange(draws.shape[2]),
                               "stratum": list(labels)}
+    if draw_replicates is not None:
+        coords["replicate"] = ("draw", list(draw_replicates))
     add_stratum_coords(coords, stratum_columns or {}, reserved=("N",))
     posterior = xr.Dataset({"N": (("chain", "draw", "stratum"), np.moveaxis(draws, 0, -1))}, coords=coords,
-                           attrs={str(k): v for k, v in (attrs or {}).items()})
-    return az.InferenceData(posterior=posterior)
+                           attrs=make_attrs({str(k): v for k, v in (attrs or {}).items()}))
+    posterior.attrs.update(inference_library="estimate", inference_library_version=__version__)
+    groups = {"posterior": posterior}
+    if observed is not None:
+        groups["constant_data"] = xr.Dataset({"observed": (("stratum",), np.asarray(observed, dtype=np.int64))},
+                                             coords={"stratum": list(labels)})
+    return az.InferenceData(**groups)
 
 
 def add_stratum_coords(coords: dict[str, Any], stratum_columns: Mapping[str, Sequence[Any]],

@@ -258,12 +258,22 @@ class Result:
         """Posterior draws of N, shape (chain, draw), as a read-only view (``.copy()`` to change them: writing
         into the view would change the result's posterior and every interval computed from it). Raises for
         non-Bayesian results."""
+        view = np.asarray(self._required_posterior().posterior["N"].values).view()
+        view.setflags(write=False)
+        return view
+
+    def to_inference_data(self) -> az.InferenceData:
+        """The posterior as ArviZ InferenceData (the object ``posterior`` holds, not a copy): ``posterior.N`` with
+        dims (chain, draw), the sampler's settings and seed in its attributes, and the capture patterns in
+        ``observed_data``; as :meth:`StrataResult.to_inference_data` gives it per stratum.  Raises for
+        non-Bayesian results and for results read from ``.json`` (their ``.nc`` keeps the draws)."""
+        return self._required_posterior()
+
+    def _required_posterior(self) -> az.InferenceData:
         if self.posterior is None:
             raise ValueError(f"the {self.method!r} result has no posterior draws (a non-Bayesian method, or a result "
                              "read from .json, which keeps summaries only: its .nc file keeps the draws)")
-        view = np.asarray(self.posterior.posterior["N"].values).view()
-        view.setflags(write=False)
-        return view
+        return self.posterior
 
     def credible_interval(self, level: float | None = None, kind: str | None = None) -> Interval:
         """Credible interval of N at another level or kind (``"equal-tailed"`` or ``"hdi"``): from the exact

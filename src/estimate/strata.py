@@ -594,14 +594,35 @@ class StrataResult:
 
     def to_inference_data(self):
         """Posterior draws of N per stratum as ArviZ InferenceData: ``posterior.N`` with dims (chain, draw,
-        stratum), the stratum columns as coordinates along ``stratum`` (imputation replicates pooled along
-        ``draw``).  Strata without draws (not estimable, failed, or a method without draws) are left out."""
+        stratum), the stratum columns as coordinates along ``stratum``; each stratum's documented count as
+        ``constant_data.observed``.
+
+        Strata without draws (not estimable, failed, or a method without draws) are left out; the posterior's
+        attribute ``strata_without_draws`` (JSON) names them with their status and documented count, which a
+        total from this object alone must add (as :meth:`total` does: a floor, with no upper limit).
+        Imputation replicates are pooled along ``draw``, replicate after replicate, and the coordinate
+        ``replicate`` says which replicate each draw comes from: ArviZ's R-hat and ESS over the pooled draws
+        compare posteriors that differ on purpose (the summary's are the worst replicate's, from its own chains);
+        ``posterior.N.groupby("replicate")`` takes them apart.
+        """
         from estimate.inference_data import strata_inference_data
 
         keys, draws = self._draw_stack()
+        left_out = [{"stratum": stratum_label(k, self.by), "status": o.status, "observed": o.observed}
+                    for k, o in self.outcomes.items() if k not in set(keys)]
+        replicates = None
+        if self.replicate and keys:
+            labels = list(self.outcomes[keys[0]].result.details.get("replicate_labels") or [])
+            if labels and draws.shape[-1] % len(labels) == 0:
+                labels = labels if len({type(v) for v in labels}) == 1 else [str(v) for v in labels]
+                replicates = np.repeat(np.asarray(labels), draws.shape[-1] // len(labels))
         return strata_inference_data(draws, stratum_labels(keys),
                                      {column: [k[i] for k in keys] for i, column in enumerate(self.by)},
-                                     attrs={"method": self.method, "by": ",".join(self.by)})
+                                     attrs={"method": self.method, "by": ",".join(self.by),
+                                            "strata_without_draws": json.dumps(left_out, ensure_ascii=False,
+                                                                               default=str)},
+                                     observed=[self.outcomes[k].observed for k in keys],
+                                     draw_replicates=replicates)
 
     def to_netcdf(self, path: str | Path) -> None:
         """Write the per-stratum draws (atomically) as netCDF, with the full result in its attributes: an
