@@ -715,3 +715,15 @@ def test_a_list_left_out_is_recognised_when_written_yes_no() -> None:
         data = CaptureData.from_frame(frame, lists=["A", "B"], count="count")
     messages = [str(w.message) for w in caught]
     assert data.observed == 25 and len(messages) == 1 and "only on other lists of the data (['C'])" in messages[0]
+
+
+def test_long_layout_gives_each_stratum_warning_once() -> None:
+    """from_long checked the strata of the long table and again of the wide one: every warning came twice."""
+    long = pd.DataFrame({"id": [1, 1, 2, 3, 3, 4], "src": ["A", "B", "B", "A", "C", "C"],
+                         "reg": ["East", "East", "Total", "east", "east", "East"]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        CaptureData.from_long(long, id="id", list="src", strata=["reg"])
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 2 and "'Total'" in messages[0] and "letter case" in messages[1]
+    assert all(w.filename == __file__ for w in caught)

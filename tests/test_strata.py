@@ -1038,3 +1038,22 @@ def test_a_stratum_empty_in_one_replicate_only_stays_absent_there() -> None:
     assert (result.outcomes[("r00",)].draws[:, FAST["draws"]:] == 0).all()
     assert result.outcomes[("r02",)].status == "not estimable" and result.outcomes[("r02",)].observed == 0
     assert "nobody documented" in result.outcomes[("r02",)].reason
+
+
+def test_lists_left_out_by_the_estimator_are_not_called_empty() -> None:
+    """Chapman(lists=('A', 'B')) on 3-list strata: 'some lists have no records and were left out (C)' was said of
+    every stratum, though C had records everywhere but in one; only that one is such a stratum."""
+    rng = np.random.default_rng(4)
+    frames = []
+    for region in ("good", "noC"):
+        x = (rng.random((600, 3)) < 0.4).astype(int)
+        if region == "noC":
+            x[:, 2] = 0
+        frame = pd.DataFrame(x[x.sum(1) > 0], columns=["A", "B", "C"])
+        frames.append(frame.assign(region=region))
+    data = CaptureData.from_records(pd.concat(frames), lists=["A", "B", "C"], strata="region")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit_strata(data, by="region", estimator=estimate.Chapman(lists=("A", "B")))
+    dropped = [str(w.message) for w in caught if "have no records" in str(w.message)]
+    assert len(dropped) == 1 and dropped[0].startswith("in 1 of 2 strata") and "region=noC: C" in dropped[0]

@@ -34,6 +34,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from estimate._warning_state import catch_warnings
 from estimate.errors import DataError, DataWarning, UninformativeDataWarning
 
 __all__ = ["CaptureData"]
@@ -873,7 +874,9 @@ class CaptureData:
         if id == list or id in strata_cols or list in strata_cols:
             raise DataError(f"the record id ({id!r}), the list ({list!r}) and the strata ({strata_cols}) must be "
                             "different columns")
-        _check_strata(frame, strata_cols)
+        with catch_warnings():  # its refusals name rows of this table; its warnings come once, from the wide one
+            warnings.simplefilter("ignore", DataWarning)
+            _check_strata(frame, strata_cols)
         for column in (id, list):
             missing = frame[column].isna().to_numpy()
             if missing.any():

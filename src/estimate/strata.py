@@ -28,7 +28,7 @@ import io
 import json
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -970,7 +970,7 @@ def fit_strata(
     if not estimator.bayesian:
         interval_kind = _confidence_kind(ordered)
     fits = f"fits (stratum × {replicate})" if replicate else "strata"  # with replicates, each is fitted apart
-    _warn_lists_dropped(ordered, tuple(data.lists), fits, split_cols)
+    _warn_lists_dropped(ordered, parts, tuple(data.lists), fits, split_cols)
     _warn_latent_class_on_two_lists(ordered, estimator.name, fits, split_cols)
     _warn_strata_warned(ordered, fits, split_cols)
     method_name = estimator.name
@@ -1085,14 +1085,16 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
             cluster.close()
 
 
-def _warn_lists_dropped(outcomes: dict[tuple[Any, ...], StratumOutcome], lists: tuple[str, ...],
-                        fits: str, columns: Sequence[str]) -> None:
+def _warn_lists_dropped(outcomes: dict[tuple[Any, ...], StratumOutcome], parts: Mapping[tuple[Any, ...], Any],
+                        lists: tuple[str, ...], fits: str, columns: Sequence[str]) -> None:
     """One DataWarning for the strata fitted without some list (it has no records there, so it is dropped, as
-    CaptureData drops an empty list): their estimates rest on fewer lists than the others'."""
-    fewer = [(key, [name for name in lists if name not in outcome.result.lists])
+    CaptureData drops an empty list): their estimates rest on fewer lists than the others'.  Judged from each
+    stratum's data, not from the lists its fit used: an estimator told to use some lists (``Chapman(lists=...)``)
+    leaves the others out by choice, which its own warning says."""
+    fewer = [(key, [name for name in lists if name not in parts[key].lists])
              for key, outcome in outcomes.items()
-             if outcome.status == STATUS_OK and outcome.result is not None and outcome.result.lists
-             and len(outcome.result.lists) < len(lists)]
+             if outcome.status == STATUS_OK and isinstance(parts.get(key), CaptureData)
+             and len(parts[key].lists) < len(lists)]
     if fewer:
         key, missing = fewer[0]
         warnings.warn(
