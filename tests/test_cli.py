@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -595,6 +596,16 @@ def test_a_file_the_machine_refuses_mid_run_exits_2_not_3(tmp_path: Path, monkey
     result = CliRunner().invoke(app, ["describe", "--example", "kosovo", "-o", str(tmp_path / "d.json")])
     assert result.exit_code == 2, result.output
     assert f"error: cannot read or write a file ({tmp_path / 'd.json'}): Permission denied" in result.output
+
+
+def test_a_warning_made_an_error_exits_2_not_3(tmp_path: Path) -> None:
+    """PYTHONWARNINGS=error turns a package warning into an exception; the CLI called it an internal error (3)."""
+    (tmp_path / "nover.csv").write_text("A,B,count\n1,0,10\n0,1,5\n")
+    run = subprocess.run([sys.executable, "-m", "estimate", "fit", str(tmp_path / "nover.csv"), "--method", "chao"],
+                         capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "error"}, timeout=300)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.startswith("error: UninformativeDataWarning (a warning, made an error by PYTHONWARNINGS")
+    assert "Traceback" not in run.stderr
 
 
 def test_a_long_lcmcr_fit_says_how_long_it_will_take(monkeypatch) -> None:

@@ -81,9 +81,10 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def handles_errors(func: F) -> F:
-    """Turn bad input, a missing optional dependency or a file the machine refuses (permissions, a full disk) into
-    one line on stderr and exit code 2 (``--debug`` shows the traceback); any other error (a bug) exits with 3,
-    apart from the 1 by which ``reproduce`` says the numbers differ."""
+    """Turn bad input, a missing optional dependency, a file the machine refuses (permissions, a full disk) or a
+    warning made an error (``PYTHONWARNINGS=error``) into one line on stderr and exit code 2 (``--debug`` shows
+    the traceback); any other error (a bug) exits with 3, apart from the 1 by which ``reproduce`` says the numbers
+    differ."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -96,6 +97,10 @@ def handles_errors(func: F) -> F:
                 traceback.print_exc()
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             fail(message, 2)
+        except Warning as exc:  # PYTHONWARNINGS=error made a warning an exception: the user's choice, not a bug
+            if STATE["debug"]:
+                traceback.print_exc()
+            fail(f"{type(exc).__name__} (a warning, made an error by PYTHONWARNINGS or -W): {exc}", 2)
         except BrokenPipeError:  # `estimate ... | head`: the reader left; stop quietly, as a killed writer would
             try:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
