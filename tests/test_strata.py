@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -1057,3 +1058,17 @@ def test_lists_left_out_by_the_estimator_are_not_called_empty() -> None:
         fit_strata(data, by="region", estimator=estimate.Chapman(lists=("A", "B")))
     dropped = [str(w.message) for w in caught if "have no records" in str(w.message)]
     assert len(dropped) == 1 and dropped[0].startswith("in 1 of 2 strata") and "region=noC: C" in dropped[0]
+
+
+@pytest.mark.filterwarnings("ignore::estimate.ConvergenceWarning")
+def test_a_cache_entry_holding_pickled_objects_is_refitted_without_advice_to_load_it(
+        stratified: CaptureData, tmp_path: Path) -> None:
+    """numpy's error for pickled data goes on to advise loading it 'unsafely'; the warning repeated that advice."""
+    cache = tmp_path / "cache"
+    fit(stratified, cache_dir=cache)
+    entry = sorted(cache.glob("*.npz"))[0]
+    entry.write_bytes(pickle.dumps({"draws": [1, 2, 3]}))  # a pickle where the entry was
+    with pytest.warns(estimate.DataWarning, match="could not be read") as caught:
+        fit_strata(stratified, by="region", estimator=LCMCR(seed=1, **FAST), cache_dir=cache)
+    message = next(str(w.message) for w in caught if "could not be read" in str(w.message))
+    assert "pickled" in message and "allow_pickle" not in message and "unsafely" not in message

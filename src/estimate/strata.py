@@ -232,8 +232,10 @@ def _read_cache_entry(path: Path, key: tuple[Any, ...]) -> StratumOutcome | None
     try:
         return StratumOutcome.from_bytes(path.read_bytes(), key, cache_key=path.stem)
     except Exception as exc:  # noqa: BLE001 - any unreadable entry is a cache miss, never a crash
-        warnings.warn(f"cache entry {path} could not be read ({type(exc).__name__}: {exc}); fitting that stratum "
-                      "again", DataWarning, stacklevel=3)
+        # the first sentence only: numpy's goes on to advise loading pickled data "unsafely", which a cache never does
+        reason = str(exc).split(". ")[0]
+        warnings.warn(f"cache entry {path} could not be read ({type(exc).__name__}: {reason}); it is not a cache "
+                      "file this version wrote whole: fitting that stratum again", DataWarning, stacklevel=3)
         return None
 
 
