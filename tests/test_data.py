@@ -727,3 +727,17 @@ def test_long_layout_gives_each_stratum_warning_once() -> None:
     messages = [str(w.message) for w in caught]
     assert len(messages) == 2 and "'Total'" in messages[0] and "letter case" in messages[1]
     assert all(w.filename == __file__ for w in caught)
+
+
+def test_split_by_stratum_names_the_stratum_in_its_warnings_and_errors() -> None:
+    table = pd.DataFrame({"A": [1, 0, 1, 1, 0], "B": [0, 1, 1, 0, 1], "C": [0, 0, 0, 1, 1],
+                          "count": [5, 4, 3, 2, 1], "reg": ["east", "east", "east", "west", "west"]})
+    data = CaptureData.from_aggregated(table, count="count", strata="reg")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        parts = data.by("reg")
+    assert list(parts) == ["east", "west"]
+    assert [str(w.message)[:42] for w in caught] == ["stratum reg=east: list(s) ['C'] document n"]
+    assert caught[0].filename == __file__
+    with pytest.raises(DataError, match=r"^stratum reg=east: list\(s\) \['C'\] document nobody"):
+        data.by("reg", strict=True)

@@ -1231,14 +1231,23 @@ class CaptureData:
         groups = table.groupby(columns if len(columns) > 1 else columns[0], sort=True)
         for key, group in sorted(groups, key=lambda item: stratum_order_key(
                 item[0] if isinstance(item[0], tuple) else (item[0],))):
-            parts[key] = CaptureData._from_frame(
-                group.drop(columns=columns).reset_index(drop=True),
-                list(self._lists),
-                RESERVED_COUNT_NAME,
-                rest,
-                strict=strict,
-                warn_duplicates=False,
-            )
+            values = key if isinstance(key, tuple) else (key,)
+            label = ", ".join(f"{column}={_plain(value)}" for column, value in zip(columns, values, strict=True))
+            with catch_warnings(record=True) as caught:  # said again below, naming the stratum
+                warnings.simplefilter("always")
+                try:
+                    parts[key] = CaptureData._from_frame(
+                        group.drop(columns=columns).reset_index(drop=True),
+                        list(self._lists),
+                        RESERVED_COUNT_NAME,
+                        rest,
+                        strict=strict,
+                        warn_duplicates=False,
+                    )
+                except DataError as exc:
+                    raise DataError(f"stratum {label}: {exc}") from exc
+            for caught_warning in caught:
+                warnings.warn(f"stratum {label}: {caught_warning.message}", caught_warning.category, stacklevel=2)
         return parts
 
     def to_frame(self) -> pd.DataFrame:
