@@ -27,7 +27,13 @@ class MissingDependencyError(ImportError):
 
 
 class EstimateWarning(UserWarning):
-    """Base class of every warning issued by :mod:`estimate`."""
+    """Base class of every warning issued by :mod:`estimate` (filter this one to silence them all).
+
+    Also issued itself where no subclass fits: a dga posterior whose mass runs past its grid of N (a limit of the
+    computation, neither the data's nor a sampler's), totals over such strata, and the one warning a stratified
+    run gives for the warnings of its strata's fits, whatever their kinds (each stratum's own messages are in the
+    summary's ``warnings`` column).
+    """
 
 
 class DataWarning(EstimateWarning):
