@@ -103,6 +103,12 @@ def test_smoke_result_posterior_and_determinism(smoke, kosovo: CaptureData) -> N
         assert key in result.diagnostics
     # NUTS's own health: E-BFMI and the share of trajectories cut at the maximum tree depth (never warned before)
     assert 0.3 < result.diagnostics["e_bfmi_min"] < 3 and 0 <= result.diagnostics["max_tree_depth_share"] <= 1
+    # every draw's NUTS statistics in sample_stats (az.bfmi / az.plot_energy had nothing to read)
+    stats = result.posterior.sample_stats
+    assert {"diverging", "energy", "tree_depth", "step_size", "lp"} <= set(stats.data_vars)
+    assert stats["energy"].shape == (2, 150) and int(stats["diverging"].sum()) == result.diagnostics["divergences"]
+    import arviz as az
+    assert float(az.bfmi(result.posterior).min()) == pytest.approx(result.diagnostics["e_bfmi_min"])
     assert result.details["seed"] == 11
     np.testing.assert_array_equal(draws, again.draws())  # same seed, same draws
     # the posterior sits where the all-two-way maximum-likelihood fit does (N̂ = 14,402, R glm) — a sanity check

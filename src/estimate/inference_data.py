@@ -53,6 +53,7 @@ def to_inference_data(
     observed: Mapping[str, np.ndarray] | None = None,
     attrs: Mapping[str, Any] | None = None,
     data: Any = None,
+    sample_stats: Mapping[str, np.ndarray] | None = None,
 ) -> az.InferenceData:
     """Build InferenceData from arrays shaped ``(chain, draw, *shape)``.
 
@@ -60,7 +61,8 @@ def to_inference_data(
     posterior group.  With ``data`` (the fitted :class:`~estimate.data.CaptureData`) the observed data are its
     capture patterns: ``pattern_counts`` (dim ``pattern``, labelled by the 0/1 pattern as text, e.g. "1010" in list
     order) and ``capture_patterns`` (dims ``pattern`` × ``list``, the list names as coordinate), and the posterior
-    attribute ``lists`` is the list names as a JSON array (names may contain commas).
+    attribute ``lists`` is the list names as a JSON array (names may contain commas).  ``sample_stats`` (a
+    sampler's statistics of every draw, (chain, draw) each) goes to the ``sample_stats`` group.
     """
     arrays = {name: np.asarray(values) for name, values in posterior.items()}
     for name, values in arrays.items():
@@ -82,6 +84,7 @@ def to_inference_data(
         warnings.filterwarnings("ignore", message="More chains", category=UserWarning)
         idata = az.from_dict(
             posterior=arrays,
+            sample_stats=dict(sample_stats) if sample_stats else None,
             observed_data=observed or None,
             dims=dims or None,
             coords=coords or None,

@@ -20,7 +20,7 @@ import time
 import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,8 @@ class SamplerRun:
     max_tree_depth_share: float = math.nan
     #: smallest per-chain E-BFMI (Betancourt 2016): below 0.3 the momentum resampling explores the energy poorly
     e_bfmi_min: float = math.nan
+    #: NUTS's statistics of every draw, (chain, draw) each, under ArviZ's names (diverging, energy, tree_depth …)
+    sample_stats: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @contextmanager
@@ -131,6 +133,11 @@ def run_nuts(
     at_max = (per_chain(trace.get_sampler_stats, "reached_max_treedepth").astype(float)
               if "reached_max_treedepth" in stats else np.full(depth.shape, np.nan))
     energy = per_chain(trace.get_sampler_stats, "energy") if "energy" in stats else None
+    # every draw's statistics under ArviZ's names, so that az.plot_energy and az.bfmi work on the result
+    sample_stats = {"diverging": diverging.astype(bool), "step_size": step_size, "tree_depth": depth}
+    for ours, theirs in _NUTS_STATS.items():
+        if theirs in stats:
+            sample_stats[ours] = per_chain(trace.get_sampler_stats, theirs)
     report = getattr(trace, "report", None)
     sampling = float(getattr(report, "t_sampling", math.nan) or math.nan) if report is not None else math.nan
     return SamplerRun(
@@ -142,7 +149,14 @@ def run_nuts(
         tree_depth_max=int(depth.max()),
         max_tree_depth_share=float(np.mean(at_max)),
         e_bfmi_min=float(np.min(e_bfmi(energy))) if energy is not None else math.nan,
+        sample_stats=sample_stats,
     )
+
+
+#: ArviZ's name of a NUTS statistic → PyMC's (the three always present are read apart)
+_NUTS_STATS = {"energy": "energy", "lp": "model_logp", "acceptance_rate": "mean_tree_accept",
+               "n_steps": "n_steps", "max_energy_error": "max_energy_error",
+               "reached_max_treedepth": "reached_max_treedepth"}
 
 
 def e_bfmi(energy: np.ndarray) -> np.ndarray:
@@ -213,6 +227,7 @@ def bayes_result(
         coords=coords,
         data=data,
         attrs={"method": method, "seed": json.dumps(seed, default=int), **attrs},
+        sample_stats=run.sample_stats,
     )
     diagnostics: dict[str, Any] = convergence_diagnostics(n_draws)
     chains, draws = n_draws.shape
