@@ -313,7 +313,9 @@ def compare(
 
     A method raising :class:`~estimate.estimators.base.NotApplicable` (e.g. Chapman with more than two lists)
     gives a ``"not applicable"`` row with the reason; any other exception gives a ``"failed"`` row with the
-    message; the other methods still run.  Warnings issued by a method are recorded in its row and re-issued.
+    message; the other methods still run.  Warnings issued by a method are recorded in its row and re-issued
+    with its label in front (``[chapman] chapman: only …``), so a ``message=`` filter must allow for the prefix
+    (``message=r".*chapman: only"``; category filters work as they are).
     """
     if isinstance(data, pd.DataFrame):
         data = CaptureData.from_frame(data)

@@ -69,7 +69,7 @@ class ChaoLowerBound(Estimator):
                 )
             elif f1 > 0:  # f1 = f2 = 0: everyone is on three or more lists, N̂ = n exactly
                 warnings.warn(
-                    "no one is documented by exactly two lists (f2 = 0); Chao's bound uses the bias-corrected "
+                    "chao: no one is documented by exactly two lists (f2 = 0); Chao's bound uses the bias-corrected "
                     "form (J − 1)/J · f1(f1 − 1)/2, which is very imprecise, and its interval understates that: it "
                     "can be narrower than with one person on exactly two lists (f1 = 60: [775, 2,010] at f2 = 0 "
                     "against [287, 6,438] at f2 = 1), so read it as a rough indication",

@@ -73,18 +73,18 @@ class _TwoListEstimator(Estimator):
         m = int(c[(x[:, 0] == 1) & (x[:, 1] == 1)].sum())
         if m == 0:
             warnings.warn(
-                f"lists {list(pair.lists)} never overlap (no one is on both): the data cannot bound the population "
-                "size from above, so the estimate and the upper limit of the interval are infinite",
+                f"{self.name}: lists {list(pair.lists)} never overlap (no one is on both): the data cannot bound the "
+                "population size from above, so the estimate and the upper limit of the interval are infinite",
                 UninformativeDataWarning,
                 stacklevel=4,
             )
         elif m == n1 or m == n2:
             inner, outer = (pair.lists[0], pair.lists[1]) if m == n1 else (pair.lists[1], pair.lists[0])
             warnings.warn(
-                f"everyone on list {inner!r} is also on list {outer!r}: the estimated variance is 0, so N̂ equals "
-                "the documented count and its interval has no width. That is the model's answer under independent "
-                "lists, not certainty: one list inside another more likely means the lists are dependent (e.g. one "
-                "drew on the other), which two lists cannot show",
+                f"{self.name}: everyone on list {inner!r} is also on list {outer!r}: the estimated variance is 0, "
+                "so N̂ equals the documented count and its interval has no width. That is the model's answer under "
+                "independent lists, not certainty: one list inside another more likely means the lists are dependent "
+                "(e.g. one drew on the other), which two lists cannot show",
                 UninformativeDataWarning,
                 stacklevel=4,
             )
