@@ -84,6 +84,7 @@ def test_not_estimable_strata_are_reported_not_dropped(stratified: CaptureData) 
     result = fit(data)
     rows = result.summary().set_index("region")
     assert rows.loc["zz", "status"] == "not estimable" and rows.loc["zz", "observed"] == 5
+    assert rows.loc["zz", "reason"] == "only 5 people documented (need 10, min_records)"  # people, not table rows
     assert rows.loc["yy", "status"] == "not estimable" and "usable list" in rows.loc["yy", "reason"]
     assert result.counts == {"ok": 6, "not estimable": 2, "failed": 0}
     total = result.total()

@@ -244,7 +244,9 @@ def _check_estimable(data: CaptureData, min_lists: int, min_records: int) -> str
     if data.n_lists < min_lists:
         return f"only {data.n_lists} usable list{'' if data.n_lists == 1 else 's'} (need {min_lists})"
     if data.observed < min_records:
-        return f"only {data.observed} record{'' if data.observed == 1 else 's'} (need {min_records})"
+        # people, not table rows: aggregated data has one row per pattern ("records" read as rows there)
+        return (f"only {data.observed} {'person' if data.observed == 1 else 'people'} documented (need "
+                f"{min_records}, min_records)")
     if not data.lists_overlap:
         return "no one is on two or more lists: the lists never overlap, so the total is unbounded"
     return ""
