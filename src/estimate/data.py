@@ -414,6 +414,20 @@ def _refuse_misaligned_indexes(**arguments: Any) -> None:
             )
 
 
+def presence_table(rows: pd.Series | np.ndarray, columns: pd.Series | np.ndarray, names: Sequence[str]
+                   ) -> pd.DataFrame:
+    """0/1 table (uint8): one row per distinct value of ``rows`` (sorted), one column per name in ``names``, 1
+    where some pair (row value, column value) occurs — the capture histories of (record id, list) sightings.
+    Values of ``columns`` not in ``names`` are ignored.  Vectorised (``pd.crosstab`` counts in a Python loop over
+    groups: 19 s for 1.5 million sightings, against well under a second here)."""
+    row_codes, row_values = pd.factorize(rows, sort=True)
+    column_codes = pd.Index(list(names)).get_indexer(np.asarray(columns))
+    known = column_codes >= 0
+    matrix = np.zeros((len(row_values), len(names)), dtype=np.uint8)
+    matrix[row_codes[known], column_codes[known]] = 1
+    return pd.DataFrame(matrix, index=pd.Index(row_values), columns=list(names))
+
+
 def _labels_missing_from(labels: pd.DataFrame, present: pd.DataFrame) -> pd.DataFrame:
     """The distinct stratum label rows of ``labels`` that ``present`` lacks, in the strata's order (the strata
     the input names where nobody was documented: only zero counts, or people only on lists not chosen)."""
@@ -895,8 +909,9 @@ class CaptureData:
         unknown = sorted(set(frame[list].astype(str)) - set(names))
         if unknown:
             raise DataError(f"column {list!r} names lists {unknown} that are not among lists={names}")
-        wide = pd.crosstab(frame[id], frame[list].astype(str)).reindex(columns=names, fill_value=0)
-        wide = (wide > 0).astype(np.uint8)
+        if len(set(names)) != len(names):
+            raise DataError(f"list names must be unique; got {names}")
+        wide = presence_table(frame[id], frame[list].astype(str), names)
         if strata_cols:
             wide = wide.join(frame.drop_duplicates(id).set_index(id)[strata_cols])
         count = _unused_name("__count__", names + strata_cols)
@@ -1169,7 +1184,8 @@ class CaptureData:
             for column in grouped.columns[len(columns):]:
                 zeros[column] = np.zeros(len(zeros), dtype=grouped[column].dtype)
             grouped = pd.concat([grouped, zeros], ignore_index=True)
-        order = sorted(range(len(grouped)), key=lambda i: stratum_order_key(tuple(grouped.loc[i, columns])))
+        labels = list(grouped[columns].itertuples(index=False, name=None))  # (a .loc per stratum took seconds)
+        order = sorted(range(len(grouped)), key=lambda i: stratum_order_key(labels[i]))
         return grouped.iloc[order].reset_index(drop=True)
 
     def to_records(self) -> pd.DataFrame:
@@ -1225,30 +1241,64 @@ class CaptureData:
                 f"unknown stratum column(s) {unknown}; " + (f"the data has stratum columns {list(self.strata_columns)}"
                                              if self.strata_columns else "the data has no stratum columns")
             )
-        rest = [c for c in self.strata_columns if c not in columns]
-        table = self.pattern_table(include_strata=True)
         parts: dict[Hashable, CaptureData] = {}
-        groups = table.groupby(columns if len(columns) > 1 else columns[0], sort=True)
-        for key, group in sorted(groups, key=lambda item: stratum_order_key(
-                item[0] if isinstance(item[0], tuple) else (item[0],))):
-            values = key if isinstance(key, tuple) else (key,)
-            label = ", ".join(f"{column}={_plain(value)}" for column, value in zip(columns, values, strict=True))
-            with catch_warnings(record=True) as caught:  # said again below, naming the stratum
+        for key, part, caught in self.split_parts(columns, strict=strict):
+            label = ", ".join(f"{column}={_plain(value)}" for column, value in zip(columns, key, strict=True))
+            if isinstance(part, DataError):
+                raise DataError(f"stratum {label}: {part}") from part
+            for caught_warning in caught:  # said again, naming the stratum
+                warnings.warn(f"stratum {label}: {caught_warning.message}", caught_warning.category, stacklevel=2)
+            parts[key if len(columns) > 1 else key[0]] = part
+        return parts
+
+    def split_parts(self, columns: list[str], *, strict: bool = False
+                    ) -> Iterator[tuple[tuple[Any, ...], CaptureData | DataError, list[warnings.WarningMessage]]]:
+        """(stratum key as a tuple, its CaptureData or the DataError that refuses it, the warnings it gave), for
+        every stratum of ``columns`` with records, in the strata's order (:meth:`by` and ``fit_strata`` build on it).
+
+        The table is valid already, so a part is cut from its arrays without validating it again (a few
+        hundred µs, not the constructor's 5 ms): a stratum's rows keep the stored order, which is the order the
+        constructor sorts them into.  Only a stratum where some list documents nobody goes through the
+        constructor, which drops (or, ``strict``, refuses) that list with its warning.
+        """
+        rest = [c for c in self.strata_columns if c not in columns]
+        groups = self._strata.groupby(columns, sort=False).indices
+        keys = {(key if isinstance(key, tuple) else (key,)): rows for key, rows in groups.items()}
+        for key in sorted(keys, key=stratum_order_key):
+            with catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 try:
-                    parts[key] = CaptureData._from_frame(
-                        group.drop(columns=columns).reset_index(drop=True),
-                        list(self._lists),
-                        RESERVED_COUNT_NAME,
-                        rest,
-                        strict=strict,
-                        warn_duplicates=False,
-                    )
+                    part: CaptureData | DataError = self._part(keys[key], rest, strict)
                 except DataError as exc:
-                    raise DataError(f"stratum {label}: {exc}") from exc
-            for caught_warning in caught:
-                warnings.warn(f"stratum {label}: {caught_warning.message}", caught_warning.category, stacklevel=2)
-        return parts
+                    part = exc
+            if rest and isinstance(part, CaptureData):  # the stratum's own strata without records, if any
+                empty = self._empty_strata
+                inside = empty[(empty[columns] == pd.Series(key, index=columns)).all(axis=1)] if len(empty) else empty
+                part._empty_strata = inside[rest].reset_index(drop=True)
+            yield key, part, list(caught)
+
+    def _part(self, rows: np.ndarray, rest: list[str], strict: bool) -> CaptureData:
+        patterns = self._patterns[rows]
+        counts = self._counts[rows]
+        strata = self._strata[rest].iloc[rows].reset_index(drop=True) if rest else None
+        if ((patterns.astype(np.int64) * counts[:, None]).sum(axis=0) == 0).any():
+            # a list with nobody in this stratum: the constructor drops (or refuses) it, with its warning
+            frame = pd.DataFrame(patterns, columns=list(self._lists))
+            for column in rest:
+                frame[column] = strata[column].to_numpy()
+            frame[RESERVED_COUNT_NAME] = counts
+            return CaptureData._from_frame(frame, list(self._lists), RESERVED_COUNT_NAME, rest, strict=strict,
+                                           warn_duplicates=False)
+        part = CaptureData.__new__(CaptureData)
+        part._lists = self._lists
+        part._patterns = np.ascontiguousarray(patterns)
+        part._counts = np.ascontiguousarray(counts)
+        part._patterns.setflags(write=False)
+        part._counts.setflags(write=False)
+        part._strata = strata
+        part._empty_strata = strata.iloc[:0] if rest else None
+        part._warn_isolated_lists()
+        return part
 
     def to_frame(self) -> pd.DataFrame:
         """Alias of :meth:`pattern_table` with stratum columns (aggregated layout, ready for ``from_frame``)."""

@@ -719,24 +719,16 @@ def _split(data: CaptureData, columns: list[str], replicate: bool = False
     reports with the stratum's fit warnings; the other data warnings (a list with no records there) are
     summarised for the run where the strata are fitted.  Strata the input names with only zero counts are parts
     too, with the reason :data:`NO_RECORDS` (``replicate``: the last column is the imputation replicate)."""
-    table = data.pattern_table(include_strata=True)
     rest = [c for c in data.strata_columns if c not in columns]
     parts: dict[tuple[Any, ...], CaptureData | str] = {}
     data_warnings: dict[tuple[Any, ...], tuple[str, ...]] = {}
-    for key, group in table.groupby(columns, sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        try:
-            with catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                parts[key] = CaptureData.from_aggregated(
-                    # row numbers within the stratum, so an error's "row 7 (data row 8)" reads "row 0 (data row 1)"
-                    group.drop(columns=columns).reset_index(drop=True), lists=list(data.lists),
-                    count=RESERVED_COUNT_NAME, strata=rest or None
-                )
-            data_warnings[key] = tuple(dict.fromkeys(str(w.message) for w in caught
-                                                     if issubclass(w.category, UninformativeDataWarning)))
-        except DataError as exc:
-            parts[key] = str(exc)
+    for key, part, caught in data.split_parts(columns):
+        if isinstance(part, DataError):
+            parts[key] = str(part)
+            continue
+        parts[key] = part
+        data_warnings[key] = tuple(dict.fromkeys(str(w.message) for w in caught
+                                                 if issubclass(w.category, UninformativeDataWarning)))
     empty = data.strata_without_records
     if empty is not None and not rest:
         fitted = {key[:-1] for key in parts} if replicate else set()

@@ -64,7 +64,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from estimate.data import is_count_name, other_separator
+from estimate.data import is_count_name, other_separator, presence_table
 from estimate.errors import DataError, DataWarning, MissingDependencyError
 from estimate.linkage.standardize import ROLES, _as_role_map, standardize_frame
 
@@ -281,9 +281,7 @@ class LinkageResult:
         """
         labels = self.clusters(threshold) if labels is None else np.asarray(labels)
         records = self.records
-        onehot = pd.crosstab(labels, records["list"].to_numpy()).reindex(columns=list(self.lists), fill_value=0)
-        table = (onehot > 0).astype(np.uint8)
-        table.columns = list(self.lists)
+        table = presence_table(labels, records["list"].to_numpy(), list(self.lists))
         for column in self.strata:
             table[column] = _consensus(labels, records[column]).reindex(table.index).to_numpy()
         keys = [*self.strata, *self.lists]
