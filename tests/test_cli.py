@@ -679,3 +679,21 @@ def test_the_screen_table_shows_nan_not_na_for_nullable_columns(tmp_path: Path) 
     proc = run_cli("fit", "rec.csv", "--strata", "region", "--method", "chao", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "not estimable" in proc.stdout and "<NA>" not in proc.stdout
+
+
+def test_describe_text_shows_the_first_pattern_rows_and_says_how_many_more(tmp_path: Path) -> None:
+    """A million records in 2,000 strata printed 480,000 lines of patterns; JSON keeps every row."""
+    from typer.testing import CliRunner
+
+    from estimate.cli import app
+    from estimate.cli.describe import SHOWN_PATTERN_ROWS
+
+    rows = [{"region": f"r{i:03d}", "A": 1, "B": 1, "count": 2} for i in range(150)]
+    rows += [{"region": f"r{i:03d}", "A": 1, "B": 0, "count": 3} for i in range(150)]
+    pd.DataFrame(rows).to_csv(tmp_path / "d.csv", index=False)
+    run = CliRunner().invoke(app, ["describe", str(tmp_path / "d.csv"), "--strata", "region"])
+    assert run.exit_code == 0, run.output
+    hidden = 300 - SHOWN_PATTERN_ROWS
+    assert f"… and {hidden:,} more rows ({5 * hidden // 2:,} people); --format json lists them all" in run.output
+    full = CliRunner().invoke(app, ["describe", str(tmp_path / "d.csv"), "--strata", "region", "--format", "json"])
+    assert len(json.loads(full.output)["patterns"]) == 300

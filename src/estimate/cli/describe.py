@@ -19,8 +19,12 @@ from estimate.cli._common import (
     refuse_clobbering,
     standard_output,
 )
+from estimate.data import RESERVED_COUNT_NAME
 from estimate.errors import DataError
 from estimate.results import _jsonable
+
+#: rows of the capture-pattern table the text output shows (JSON lists every row)
+SHOWN_PATTERN_ROWS = 200
 
 
 @app.command()
@@ -37,7 +41,8 @@ def describe(
     output: Path = typer.Option(None, "--output", "-o", parser=output_file,
                                 help="Write to this file instead of stdout."),
 ) -> None:
-    """Describe capture-history data: observed total, list sizes, overlaps, patterns."""
+    """Describe capture-history data: observed total, list sizes, overlaps, patterns (the text shows the first
+    200 pattern rows; JSON lists them all)."""
     output = standard_output(output)
     named = format_of_suffix(output)
     if fmt is None:
@@ -80,7 +85,12 @@ def describe(
     ]
     if "by_stratum" in info:
         parts += ["People documented and list sizes by stratum:", info["by_stratum"].to_string(index=False), ""]
-    parts += ["Capture patterns:", info["patterns"].to_string(index=False)]
+    patterns = info["patterns"]
+    parts += ["Capture patterns:", patterns.head(SHOWN_PATTERN_ROWS).to_string(index=False)]
+    if len(patterns) > SHOWN_PATTERN_ROWS:  # a million records in 2,000 strata made 480,000 lines of text
+        hidden = patterns.iloc[SHOWN_PATTERN_ROWS:]
+        parts.append(f"… and {len(hidden):,} more rows ({int(hidden[RESERVED_COUNT_NAME].sum()):,} people); "
+                     "--format json lists them all")
     emit("\n".join(parts), output)
 
 
