@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from estimate._blas import one_blas_thread
 from estimate._checks import as_seed_sequence, check_seed, is_real
 from estimate.data import CaptureData
 from estimate.errors import DataError, UninformativeDataWarning
@@ -118,7 +119,9 @@ class Estimator(ABC):
         no_overlap = self.bayesian and warn_if_lists_never_overlap(checked, self.name or type(self).__name__,
                                                                    stacklevel=2)
         estimator, started = self._start()
-        result = estimator._recorded(estimator._fit(checked), checked, started)
+        with one_blas_thread():  # small least-squares problems: BLAS threads only wait for busy cores (_blas)
+            fitted = estimator._fit(checked)
+        result = estimator._recorded(fitted, checked, started)
         if no_overlap:  # the warning is gone once the result is saved or shared: the result says it too
             result.details["prior_driven"] = "the lists never overlap"
         return result
