@@ -281,6 +281,8 @@ def test_date_strata_round_trip_and_results_compare_equal(tmp_path: Path) -> Non
         if suffix == ".nc":
             for key, outcome in strata.outcomes.items():
                 np.testing.assert_array_equal(loaded.outcomes[key].draws, outcome.draws)
+    # a day is written as the CSV tables write it, "2020-01-01" (it was "2020-01-01T00:00:00" in JSON only)
+    assert json.loads((tmp_path / "s.json").read_text())["outcomes"][0]["key"] == ["2020-01-01"]
     other = estimate.load_result(tmp_path / "s.nc")
     first = next(iter(other.outcomes))
     other.outcomes[first].observed += 1

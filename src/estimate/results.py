@@ -158,6 +158,8 @@ def _jsonable(value: Any) -> Any:
     if value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, (pd.Timestamp, datetime.date)):  # e.g. a month stratum read from Parquet
+        if isinstance(value, datetime.datetime) and value.tzinfo is None and value.time() == datetime.time():
+            return value.date().isoformat()  # a day, written as the CSV tables write it ("2024-01-01")
         return value.isoformat()
     if isinstance(value, (pd.Period, pd.Timedelta, pd.Interval)):  # a month stratum as a pandas Period: "2021-01"
         return str(value)
