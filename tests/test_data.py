@@ -767,3 +767,46 @@ def test_split_parts_equal_the_parts_the_constructor_builds(seed: int) -> None:
                                                     count="count", strata=rest or None)
                 assert parts[key] == built and parts[key].content_hash() == built.content_hash()
                 assert parts[key].lists == built.lists and not parts[key].counts.flags.writeable
+
+
+def test_stratum_columns_mixing_types_that_cannot_be_ordered_are_refused() -> None:
+    """A date beside a Timestamp (frames from two sources) or beside 0 crashed with pandas' TypeError from the sort;
+    text beside numbers, which pandas orders, stays accepted."""
+    import datetime as dt
+
+    for values, kinds in (([dt.date(2020, 1, 1), 0], "date, int"),
+                          ([pd.Timestamp("2020-01-01"), dt.date(2020, 1, 2)], "Timestamp, date")):
+        frame = pd.DataFrame({"A": [1, 0], "B": [1, 1], "count": [1, 1], "s": values})
+        with pytest.raises(DataError, match=rf"stratum column 's' mixes values of types that cannot be ordered "
+                                            rf"\({kinds}\)"):
+            CaptureData.from_aggregated(frame, strata="s")
+    mixed = pd.DataFrame({"A": [1, 0], "B": [1, 1], "count": [1, 1], "s": ["a", 5]})
+    assert CaptureData.from_aggregated(mixed, strata="s").strata["s"].tolist() == [5, "a"]
+
+
+def test_text_labels_are_stripped_whatever_else_the_column_holds() -> None:
+    """'north ' was stripped only while every stratum with records held text: a record in stratum 7 changed
+    stratum north's label (and the data's hash)."""
+    frame = pd.DataFrame({"A": [1, 1, 1, 0], "B": [1, 0, 1, 1], "count": [1, 2, 0, 0], "s": ["north ", "north ", 7, 7]})
+    alone = CaptureData.from_aggregated(frame, strata="s")
+    both = CaptureData.from_aggregated(frame.assign(count=[1, 2, 3, 0]), strata="s")
+    assert "north" in alone.strata["s"].tolist() and "north" in both.strata["s"].tolist()
+
+
+def test_equality_ignores_label_column_types_and_to_frame_keeps_strata_without_records() -> None:
+    frame = pd.DataFrame({"A": [1, 0, 1, 1], "B": [0, 1, 1, 1], "count": [3, 2, 1, 4], "s": [1, 1, 1, 2]})
+    data = CaptureData.from_aggregated(frame, strata="s")
+    # the same people in the same strata: equal, as their content hashes already were
+    assert data == CaptureData.from_aggregated(frame.assign(s=frame["s"].astype("int32")), strata="s")
+    assert data != CaptureData.from_aggregated(frame.assign(s=frame["s"].astype(str)), strata="s")
+    with_empty = CaptureData.from_aggregated(frame.assign(count=[3, 2, 1, 0]), strata="s")
+    assert with_empty.strata_without_records["s"].tolist() == [2]
+    back = CaptureData.from_aggregated(with_empty.to_frame(), strata="s")
+    assert back == with_empty and back.content_hash() == with_empty.content_hash()
+
+
+def test_tuple_stratum_labels_split_as_one_column() -> None:
+    """by('s') took a tuple label for a key of several columns (ValueError from zip)."""
+    data = CaptureData.from_aggregated(pd.DataFrame({"A": [1, 1], "B": [1, 1], "count": [1, 1],
+                                                     "s": [(1, 2), (1, 3)]}), strata="s")
+    assert list(data.by("s")) == [(1, 2), (1, 3)]

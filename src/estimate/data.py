@@ -359,6 +359,16 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
                 "Namibia) needs another spelling, or CaptureData.read_csv(path, keep_default_na=False, "
                 "na_values=[''])"
             )
+        if frame[column].dtype == object:  # e.g. a date beside a Timestamp (frames from two sources), or beside 0
+            distinct = pd.unique(frame[column])
+            try:  # as the pattern table is sorted (by several keys: text beside numbers is ordered there)
+                pd.DataFrame({"value": pd.Series(distinct, dtype=object), "next": 0}).sort_values(["value", "next"])
+            except TypeError:
+                kinds = sorted({type(value).__name__ for value in distinct})
+                raise DataError(
+                    f"stratum column {column!r} mixes values of types that cannot be ordered ({', '.join(kinds)}); "
+                    "make the column one type (e.g. all dates, or all text)"
+                ) from None
         if _is_text_column(frame[column]):
             # e.g. 1 and "1", or "North" and "North ": two strata that print alike in every table
             values = pd.unique(frame[column])
@@ -426,6 +436,15 @@ def presence_table(rows: pd.Series | np.ndarray, columns: pd.Series | np.ndarray
     matrix = np.zeros((len(row_values), len(names)), dtype=np.uint8)
     matrix[row_codes[known], column_codes[known]] = 1
     return pd.DataFrame(matrix, index=pd.Index(row_values), columns=list(names))
+
+
+def _same_labels(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
+    """Stratum label tables hold the same values, whatever their column types (int32 or int64, category or text:
+    the same people in the same strata), as :meth:`CaptureData.content_hash` sees them."""
+    if a is None or b is None:
+        return a is b
+    return list(a.columns) == list(b.columns) and len(a) == len(b) and all(
+        a[column].tolist() == b[column].tolist() for column in a.columns)
 
 
 def _labels_missing_from(labels: pd.DataFrame, present: pd.DataFrame) -> pd.DataFrame:
@@ -706,8 +725,10 @@ class CaptureData:
         for column in strata:
             values = frame[column].to_numpy()
             # "East " is "East" (values that differ only in spaces were refused by _check_strata)
-            if _is_text_column(frame[column]) and all(isinstance(v, str) for v in values[keep]):
-                values = np.array([v.strip() if isinstance(v, str) else v for v in values], dtype=object)
+            if _is_text_column(frame[column]):  # every text value, whatever else the column holds (np.array would
+                # make a column of tuples two-dimensional)
+                values = pd.Series(values, dtype=object).map(
+                    lambda v: v.strip() if isinstance(v, str) else v).to_numpy(dtype=object)
             labels[column] = values
             table[column] = values[keep]
         table[n] = counts[keep]
@@ -1116,9 +1137,9 @@ class CaptureData:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CaptureData):
             return NotImplemented
-        return (self.pattern_table(include_strata=True).equals(other.pattern_table(include_strata=True))
-                and (self._empty_strata is None) == (other._empty_strata is None)
-                and (self._empty_strata is None or self._empty_strata.equals(other._empty_strata)))
+        return (self._lists == other._lists and np.array_equal(self._patterns, other._patterns)
+                and np.array_equal(self._counts, other._counts) and _same_labels(self._strata, other._strata)
+                and _same_labels(self._empty_strata, other._empty_strata))
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -1262,8 +1283,10 @@ class CaptureData:
         constructor, which drops (or, ``strict``, refuses) that list with its warning.
         """
         rest = [c for c in self.strata_columns if c not in columns]
-        groups = self._strata.groupby(columns, sort=False).indices
-        keys = {(key if isinstance(key, tuple) else (key,)): rows for key, rows in groups.items()}
+        if len(columns) == 1:  # by the column itself: its values are the keys, tuples among them (a label may be one)
+            keys = {(key,): rows for key, rows in self._strata.groupby(columns[0], sort=False).indices.items()}
+        else:
+            keys = dict(self._strata.groupby(columns, sort=False).indices)
         for key in sorted(keys, key=stratum_order_key):
             with catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
@@ -1301,8 +1324,17 @@ class CaptureData:
         return part
 
     def to_frame(self) -> pd.DataFrame:
-        """Alias of :meth:`pattern_table` with stratum columns (aggregated layout, ready for ``from_frame``)."""
-        return self.pattern_table(include_strata=True)
+        """:meth:`pattern_table` with stratum columns (aggregated layout, ready for ``from_frame``), plus a row with
+        count 0 for each of :attr:`strata_without_records`, so that reading it back gives equal data."""
+        table = self.pattern_table(include_strata=True)
+        empty = self._empty_strata
+        if empty is None or not len(empty):
+            return table
+        zeros = empty.reset_index(drop=True).copy()
+        for j, name in enumerate(self._lists):  # a pattern on the first list: one nobody has here
+            zeros[name] = np.full(len(zeros), 1 if j == 0 else 0, dtype=table[name].dtype)
+        zeros[RESERVED_COUNT_NAME] = np.zeros(len(zeros), dtype=table[RESERVED_COUNT_NAME].dtype)
+        return pd.concat([table, zeros[table.columns]], ignore_index=True)
 
 
 def _one_field_more(frame: pd.DataFrame, source: Any, read_kwargs: dict[str, Any], path: str) -> pd.DataFrame:

@@ -1023,8 +1023,12 @@ def _check_run_options(data: CaptureData, columns: list[str], replicate: str | N
 
 def _observed_by_key(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], int]:
     table = data.pattern_table(include_strata=True)
-    sums = table.groupby(columns, sort=True)[RESERVED_COUNT_NAME].sum()
-    observed = {(k if isinstance(k, tuple) else (k,)): int(v) for k, v in sums.items()}
+    if len(columns) == 1:  # its values are the keys, tuples among them (a label may be one)
+        sums = table.groupby(columns[0], sort=True)[RESERVED_COUNT_NAME].sum()
+        observed = {(k,): int(v) for k, v in sums.items()}
+    else:
+        sums = table.groupby(columns, sort=True)[RESERVED_COUNT_NAME].sum()
+        observed = {tuple(k): int(v) for k, v in sums.items()}
     empty = data.strata_without_records
     if empty is not None and set(columns) == set(data.strata_columns):
         observed.update({row: 0 for row in empty[columns].itertuples(index=False, name=None)})
