@@ -363,20 +363,45 @@ def test_identifiability_of_the_unobserved_cell_on_the_boundary() -> None:
 
 def test_a_fit_runs_with_one_blas_thread(kosovo: CaptureData, monkeypatch) -> None:
     """OpenBLAS spread every small least-squares solve over all cores; on busy cores a 10-list fit took 4-12×
-    longer than with one thread.  Inside a fit the BLAS libraries run one thread; after it, as many as before."""
-    from threadpoolctl import threadpool_info
+    longer than with one thread.  Inside a fit the BLAS libraries run one thread; after it, as many as before —
+    also when fits overlap in two threads (each restoring its own left BLAS at one thread for good)."""
+    import threading
+
+    from threadpoolctl import threadpool_info, threadpool_limits
 
     def blas_threads() -> set[int]:
         return {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
 
-    before = blas_threads()
-    seen: set[int] = set()
+    seen: list[set[int]] = []
     original = LogLinear._fit
+    first_inside, second_inside, first_done = threading.Event(), threading.Event(), threading.Event()
 
     def spy(self, data):
-        seen.update(blas_threads())
+        if threading.current_thread().name == "first":
+            first_inside.set()
+            second_inside.wait(30)
+        elif threading.current_thread().name == "second":
+            second_inside.set()
+            first_done.wait(30)
+        seen.append(blas_threads())
         return original(self, data)
 
     monkeypatch.setattr(LogLinear, "_fit", spy)
-    LogLinear().fit(kosovo)
-    assert seen == {1} and blas_threads() == before
+    with threadpool_limits(2, user_api="blas"):  # two threads to start from, whatever the machine's default
+        LogLinear().fit(kosovo)
+        assert seen == [{1}] and blas_threads() == {2}
+
+        def first() -> None:
+            LogLinear().fit(kosovo)
+            first_done.set()
+
+        def second() -> None:
+            first_inside.wait(30)
+            LogLinear().fit(kosovo)
+
+        threads = [threading.Thread(target=first, name="first"), threading.Thread(target=second, name="second")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert seen[1:] == [{1}, {1}] and blas_threads() == {2}
