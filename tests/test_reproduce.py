@@ -324,3 +324,20 @@ def test_cli_reproduce_reads_a_python_runs_data_with_its_recorded_lists_and_stra
     fitted.save(tmp_path / "python.json")
     code, output = _invoke("reproduce", str(tmp_path / "python.json"), "--data", str(tmp_path / "records.csv"))
     assert code == 0 and output.startswith("reproduced: lcmcr 2 strata"), output
+
+
+def test_a_result_recorded_before_strata_without_records_were_hashed_still_reproduces_its_data() -> None:
+    """Since 2026-12-06 a stratum with only zero counts enters the content hash; the hash recorded by earlier
+    versions (without it) still identifies the same data."""
+    import hashlib
+
+    import pandas as pd
+
+    from estimate import CaptureData
+
+    frame = pd.DataFrame({"A": [1, 0, 1, 1], "B": [0, 1, 1, 1], "count": [3, 2, 1, 0], "s": [1, 1, 1, 2]})
+    data = CaptureData.from_aggregated(frame, strata="s")
+    earlier = hashlib.sha256(data.pattern_table(include_strata=True).to_csv(index=False).encode()).hexdigest()
+    assert earlier != data.content_hash()
+    assert data._matches_recorded_hash(earlier) and data._matches_recorded_hash(data.content_hash())
+    assert not data._matches_recorded_hash("0" * 64)

@@ -365,9 +365,11 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
                 pd.DataFrame({"value": pd.Series(distinct, dtype=object), "next": 0}).sort_values(["value", "next"])
             except TypeError:
                 kinds = sorted({type(value).__name__ for value in distinct})
+                shown = (", ".join(kinds) if len(kinds) > 1  # one type that cannot order itself: show two values
+                         else f"{kinds[0]}s such as {distinct[0]!r} and {distinct[1]!r}")
                 raise DataError(
-                    f"stratum column {column!r} mixes values of types that cannot be ordered ({', '.join(kinds)}); "
-                    "make the column one type (e.g. all dates, or all text)"
+                    f"stratum column {column!r} mixes values that cannot be ordered ({shown}); make the column one "
+                    "type (e.g. all dates, or all text), or all with a time zone or all without"
                 ) from None
         if _is_text_column(frame[column]):
             # e.g. 1 and "1", or "North" and "North ": two strata that print alike in every table
@@ -439,12 +441,17 @@ def presence_table(rows: pd.Series | np.ndarray, columns: pd.Series | np.ndarray
 
 
 def _same_labels(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
-    """Stratum label tables hold the same values, whatever their column types (int32 or int64, category or text:
-    the same people in the same strata), as :meth:`CaptureData.content_hash` sees them."""
+    """Stratum label tables hold the same values, whatever the columns' storage (int32 or int64, category or
+    text); values of different kinds differ, as they do in :meth:`CaptureData.content_hash` (1 and 1.0, True and 1,
+    1 and "1": Python alone would call the first two pairs equal)."""
     if a is None or b is None:
         return a is b
+
+    def typed(frame: pd.DataFrame, column: str) -> list[tuple[type, Any]]:
+        return [(type(value), value) for value in frame[column].tolist()]
+
     return list(a.columns) == list(b.columns) and len(a) == len(b) and all(
-        a[column].tolist() == b[column].tolist() for column in a.columns)
+        typed(a, column) == typed(b, column) for column in a.columns)
 
 
 def _labels_missing_from(labels: pd.DataFrame, present: pd.DataFrame) -> pd.DataFrame:
@@ -452,10 +459,10 @@ def _labels_missing_from(labels: pd.DataFrame, present: pd.DataFrame) -> pd.Data
     the input names where nobody was documented: only zero counts, or people only on lists not chosen)."""
     seen = set(present.itertuples(index=False, name=None))
     distinct = labels.drop_duplicates()
-    missing = [i for i, row in zip(distinct.index, distinct.itertuples(index=False, name=None), strict=True)
+    missing = [(position, row) for position, row in enumerate(distinct.itertuples(index=False, name=None))
                if row not in seen]
-    missing.sort(key=lambda i: stratum_order_key(tuple(distinct.loc[i])))
-    return distinct.loc[missing].reset_index(drop=True)
+    missing.sort(key=lambda item: stratum_order_key(item[1]))
+    return distinct.iloc[[position for position, _ in missing]].reset_index(drop=True)
 
 
 def _read_parquet_frame(path: str | Path) -> pd.DataFrame:
@@ -668,7 +675,10 @@ class CaptureData:
         *,
         strict: bool,
         warn_duplicates: bool,
+        labels_checked: bool = False,
     ) -> None:
+        """``labels_checked``: the stratum labels come from a CaptureData, which checked them and warned about them
+        (a stratum cut from it must not warn about the whole column again)."""
         if len(set(lists)) != len(lists):
             raise DataError(f"list names must be unique; got {lists}")
         if len(set(strata)) != len(strata):
@@ -693,7 +703,8 @@ class CaptureData:
             )
         if len(frame) == 0:
             raise DataError("the data has zero records; there is nothing to estimate from")
-        _check_strata(frame, strata)
+        if not labels_checked:
+            _check_strata(frame, strata)
         patterns = np.column_stack([_binary_column(frame, c) for c in lists])
         counts = _count_column(frame, count)
 
@@ -825,10 +836,11 @@ class CaptureData:
         *,
         strict: bool,
         warn_duplicates: bool,
+        labels_checked: bool = False,
     ) -> CaptureData:
         obj = cls.__new__(cls)
         obj._init_from_validated_frame(
-            frame, lists, count, strata, strict=strict, warn_duplicates=warn_duplicates
+            frame, lists, count, strata, strict=strict, warn_duplicates=warn_duplicates, labels_checked=labels_checked
         )
         return obj
 
@@ -1217,11 +1229,18 @@ class CaptureData:
 
     def content_hash(self) -> str:
         """SHA-256 of the canonical pattern table (for caching and provenance)."""
-        table = self.pattern_table(include_strata=True)
-        buffer = table.to_csv(index=False).encode()
+        buffer = self._pattern_csv()
         if self._empty_strata is not None and len(self._empty_strata):  # (absent: the hash of earlier versions)
             buffer += b"strata without records\n" + self._empty_strata.to_csv(index=False).encode()
         return hashlib.sha256(buffer).hexdigest()
+
+    def _pattern_csv(self) -> bytes:
+        return self.pattern_table(include_strata=True).to_csv(index=False).encode()
+
+    def _matches_recorded_hash(self, recorded: str) -> bool:
+        """Whether a content hash recorded with a result is this data's: :meth:`content_hash`, or the hash versions
+        before 2026-12-06 gave data with :attr:`strata_without_records` (they were left out of it)."""
+        return recorded in (self.content_hash(), hashlib.sha256(self._pattern_csv()).hexdigest())
 
     # ------------------------------------------------------------------ transformations
     def select_lists(self, lists: Sequence[str], *, strict: bool = False) -> CaptureData:
@@ -1249,9 +1268,12 @@ class CaptureData:
     def by(self, columns: str | Sequence[str] | None = None, *, strict: bool = False) -> dict[Hashable, CaptureData]:
         """Split by stratum columns: mapping stratum key → CaptureData of that stratum.
 
-        Keys are scalars when splitting by one column, tuples otherwise.  Stratum columns not used for
-        splitting are kept on each part.  Lists that document nobody *in a stratum* are dropped from that
-        stratum (with a warning) or, with ``strict=True``, raise.
+        Keys are scalars when splitting by one column, tuples otherwise (plain Python values: 2020, not a NumPy
+        integer).  Stratum columns not used for splitting are kept on each part.  Lists that document nobody *in a
+        stratum* are dropped from that stratum (with a warning) or, with ``strict=True``, raise.  A part's warnings
+        and errors begin with the stratum they concern (``stratum region=north: …``; a ``message=`` warning filter
+        must allow for it, e.g. ``message=r".*document nobody"``).  Strata without records have no part
+        (:attr:`strata_without_records`).
         """
         columns = _as_list(columns) if columns is not None else list(self.strata_columns)
         if not columns:
@@ -1263,7 +1285,7 @@ class CaptureData:
                                              if self.strata_columns else "the data has no stratum columns")
             )
         parts: dict[Hashable, CaptureData] = {}
-        for key, part, caught in self.split_parts(columns, strict=strict):
+        for key, part, caught in self._split_parts(columns, strict=strict):
             label = ", ".join(f"{column}={_plain(value)}" for column, value in zip(columns, key, strict=True))
             if isinstance(part, DataError):
                 raise DataError(f"stratum {label}: {part}") from part
@@ -1272,7 +1294,7 @@ class CaptureData:
             parts[key if len(columns) > 1 else key[0]] = part
         return parts
 
-    def split_parts(self, columns: list[str], *, strict: bool = False
+    def _split_parts(self, columns: list[str], *, strict: bool = False
                     ) -> Iterator[tuple[tuple[Any, ...], CaptureData | DataError, list[warnings.WarningMessage]]]:
         """(stratum key as a tuple, its CaptureData or the DataError that refuses it, the warnings it gave), for
         every stratum of ``columns`` with records, in the strata's order (:meth:`by` and ``fit_strata`` build on it).
@@ -1284,9 +1306,16 @@ class CaptureData:
         """
         rest = [c for c in self.strata_columns if c not in columns]
         if len(columns) == 1:  # by the column itself: its values are the keys, tuples among them (a label may be one)
-            keys = {(key,): rows for key, rows in self._strata.groupby(columns[0], sort=False).indices.items()}
+            groups = {(key,): rows for key, rows in self._strata.groupby(columns[0], sort=False).indices.items()}
         else:
-            keys = dict(self._strata.groupby(columns, sort=False).indices)
+            groups = self._strata.groupby(columns, sort=False).indices
+        keys = {tuple(_plain(value) for value in key): rows for key, rows in groups.items()}  # 2020, not np.int64
+        empty = self._empty_strata
+        empty_by_key = {}
+        if rest and empty is not None and len(empty):
+            for key, group in empty.groupby(columns if len(columns) > 1 else columns[0], sort=False):
+                key = key if len(columns) > 1 else (key,)
+                empty_by_key[tuple(_plain(value) for value in key)] = group[rest].reset_index(drop=True)
         for key in sorted(keys, key=stratum_order_key):
             with catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
@@ -1295,9 +1324,7 @@ class CaptureData:
                 except DataError as exc:
                     part = exc
             if rest and isinstance(part, CaptureData):  # the stratum's own strata without records, if any
-                empty = self._empty_strata
-                inside = empty[(empty[columns] == pd.Series(key, index=columns)).all(axis=1)] if len(empty) else empty
-                part._empty_strata = inside[rest].reset_index(drop=True)
+                part._empty_strata = empty_by_key.get(key, self._strata[rest].iloc[:0])
             yield key, part, list(caught)
 
     def _part(self, rows: np.ndarray, rest: list[str], strict: bool) -> CaptureData:
@@ -1311,7 +1338,7 @@ class CaptureData:
                 frame[column] = strata[column].to_numpy()
             frame[RESERVED_COUNT_NAME] = counts
             return CaptureData._from_frame(frame, list(self._lists), RESERVED_COUNT_NAME, rest, strict=strict,
-                                           warn_duplicates=False)
+                                           warn_duplicates=False, labels_checked=True)
         part = CaptureData.__new__(CaptureData)
         part._lists = self._lists
         part._patterns = np.ascontiguousarray(patterns)

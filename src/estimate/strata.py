@@ -612,8 +612,9 @@ class StrataResult:
         from estimate.inference_data import strata_inference_data
 
         keys, draws = self._draw_stack()
+        with_draws = set(keys)
         left_out = [{"stratum": stratum_label(k, self.by), "status": o.status, "observed": o.observed}
-                    for k, o in self.outcomes.items() if k not in set(keys)]
+                    for k, o in self.outcomes.items() if k not in with_draws]
         replicates = None
         if self.replicate and keys:
             labels = list(self.outcomes[keys[0]].result.details.get("replicate_labels") or [])
@@ -722,7 +723,7 @@ def _split(data: CaptureData, columns: list[str], replicate: bool = False
     rest = [c for c in data.strata_columns if c not in columns]
     parts: dict[tuple[Any, ...], CaptureData | str] = {}
     data_warnings: dict[tuple[Any, ...], tuple[str, ...]] = {}
-    for key, part, caught in data.split_parts(columns):
+    for key, part, caught in data._split_parts(columns):
         if isinstance(part, DataError):
             parts[key] = str(part)
             continue
