@@ -454,6 +454,28 @@ def _same_labels(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
         typed(a, column) == typed(b, column) for column in a.columns)
 
 
+def _lists_without_empty(lists: list[str], empty: list[str], strict: bool) -> list[str]:
+    """The lists left once ``empty`` ones (nobody on them) are dropped, with the warning that says so; ``strict``
+    refuses them instead, and fewer than 2 lists left is an error."""
+    if strict:
+        raise DataError(
+            f"list(s) {empty} document nobody; an empty list carries no information about "
+            "overlaps (to drop them: CLI, leave out --strict; Python, strict=False)"
+        )
+    warnings.warn(
+        f"list(s) {empty} document nobody and were dropped: an empty list says nothing about the overlap between lists",
+        DataWarning,
+        stacklevel=_outside_caller_stacklevel(),
+    )
+    left = [name for name in lists if name not in empty]
+    if len(left) < 2:
+        raise DataError(
+            f"after dropping empty list(s) {empty} fewer than 2 lists remain ({left}); "
+            "multiple-systems estimation needs at least 2 lists"
+        )
+    return left
+
+
 def _labels_missing_from(labels: pd.DataFrame, present: pd.DataFrame) -> pd.DataFrame:
     """The distinct stratum label rows of ``labels`` that ``present`` lacks, in the strata's order (the strata
     the input names where nobody was documented: only zero counts, or people only on lists not chosen)."""
@@ -675,10 +697,7 @@ class CaptureData:
         *,
         strict: bool,
         warn_duplicates: bool,
-        labels_checked: bool = False,
     ) -> None:
-        """``labels_checked``: the stratum labels come from a CaptureData, which checked them and warned about them
-        (a stratum cut from it must not warn about the whole column again)."""
         if len(set(lists)) != len(lists):
             raise DataError(f"list names must be unique; got {lists}")
         if len(set(strata)) != len(strata):
@@ -703,8 +722,7 @@ class CaptureData:
             )
         if len(frame) == 0:
             raise DataError("the data has zero records; there is nothing to estimate from")
-        if not labels_checked:
-            _check_strata(frame, strata)
+        _check_strata(frame, strata)
         patterns = np.column_stack([_binary_column(frame, c) for c in lists])
         counts = _count_column(frame, count)
 
@@ -765,23 +783,7 @@ class CaptureData:
         sizes = (table[lists].to_numpy(dtype=np.int64) * table[n].to_numpy()[:, None]).sum(axis=0)
         empty_lists = [name for name, size in zip(lists, sizes, strict=True) if size == 0]
         if empty_lists:
-            if strict:
-                raise DataError(
-                    f"list(s) {empty_lists} document nobody; an empty list carries no information about "
-                    "overlaps (to drop them: CLI, leave out --strict; Python, strict=False)"
-                )
-            warnings.warn(
-                f"list(s) {empty_lists} document nobody and were dropped: an empty list says nothing about "
-                "the overlap between lists",
-                DataWarning,
-                stacklevel=_outside_caller_stacklevel(),
-            )
-            lists = [name for name in lists if name not in empty_lists]
-            if len(lists) < 2:
-                raise DataError(
-                    f"after dropping empty list(s) {empty_lists} fewer than 2 lists remain ({lists}); "
-                    "multiple-systems estimation needs at least 2 lists"
-                )
+            lists = _lists_without_empty(lists, empty_lists, strict)
             keep_rows = table[lists].to_numpy().sum(axis=1) > 0
             table = table.loc[keep_rows].groupby(strata + lists, sort=False, as_index=False)[n].sum()
 
@@ -836,11 +838,10 @@ class CaptureData:
         *,
         strict: bool,
         warn_duplicates: bool,
-        labels_checked: bool = False,
     ) -> CaptureData:
         obj = cls.__new__(cls)
         obj._init_from_validated_frame(
-            frame, lists, count, strata, strict=strict, warn_duplicates=warn_duplicates, labels_checked=labels_checked
+            frame, lists, count, strata, strict=strict, warn_duplicates=warn_duplicates
         )
         return obj
 
@@ -1301,8 +1302,8 @@ class CaptureData:
 
         The table is valid already, so a part is cut from its arrays without validating it again (a few
         hundred µs, not the constructor's 5 ms): a stratum's rows keep the stored order, which is the order the
-        constructor sorts them into.  Only a stratum where some list documents nobody goes through the
-        constructor, which drops (or, ``strict``, refuses) that list with its warning.
+        constructor sorts them into.  A list that documents nobody in the stratum is dropped (or, ``strict``,
+        refused) with the constructor's warning.
         """
         rest = [c for c in self.strata_columns if c not in columns]
         if len(columns) == 1:  # by the column itself: its values are the keys, tuples among them (a label may be one)
@@ -1331,16 +1332,15 @@ class CaptureData:
         patterns = self._patterns[rows]
         counts = self._counts[rows]
         strata = self._strata[rest].iloc[rows].reset_index(drop=True) if rest else None
-        if ((patterns.astype(np.int64) * counts[:, None]).sum(axis=0) == 0).any():
-            # a list with nobody in this stratum: the constructor drops (or refuses) it, with its warning
-            frame = pd.DataFrame(patterns, columns=list(self._lists))
-            for column in rest:
-                frame[column] = strata[column].to_numpy()
-            frame[RESERVED_COUNT_NAME] = counts
-            return CaptureData._from_frame(frame, list(self._lists), RESERVED_COUNT_NAME, rest, strict=strict,
-                                           warn_duplicates=False, labels_checked=True)
+        lists = list(self._lists)
+        empty = (patterns.astype(np.int64) * counts[:, None]).sum(axis=0) == 0
+        if empty.any():
+            # a list with nobody in this stratum is dropped (or refused), as the constructor does.  Every row has 0
+            # there, so the rows stay distinct and in the constructor's order without it
+            lists = _lists_without_empty(lists, [name for name, e in zip(lists, empty, strict=True) if e], strict)
+            patterns = patterns[:, ~empty]
         part = CaptureData.__new__(CaptureData)
-        part._lists = self._lists
+        part._lists = tuple(lists)
         part._patterns = np.ascontiguousarray(patterns)
         part._counts = np.ascontiguousarray(counts)
         part._patterns.setflags(write=False)

@@ -79,19 +79,38 @@ def to_inference_data(
         coords["pattern"] = ["".join(str(int(v)) for v in row) for row in patterns]
         coords["list"] = list(data.lists)
         attrs["lists"] = json.dumps(list(data.lists), ensure_ascii=False)
-    with catch_warnings():
-        # "More chains than draws": a short run is reported by this package's own ConvergenceWarning
-        warnings.filterwarnings("ignore", message="More chains", category=UserWarning)
-        idata = az.from_dict(
-            posterior=arrays,
-            sample_stats=dict(sample_stats) if sample_stats else None,
-            observed_data=observed or None,
-            dims=dims or None,
-            coords=coords or None,
-        )
-    if attrs:  # az.from_dict(attrs=) would put them on every group but not reliably on the posterior's
-        idata.posterior.attrs.update({str(k): v for k, v in attrs.items()})
-    return idata
+    # the groups as az.from_dict lays them out (a dimension without a name is "<variable>_dim_<i>"), built with
+    # xarray directly: az.from_dict took 2.5 ms of the 5.5 ms a stratum's result costs beside its sampling
+    groups = {"posterior": _dataset(arrays, dims, coords, sampled=True)}
+    if sample_stats:
+        groups["sample_stats"] = _dataset({k: np.asarray(v) for k, v in sample_stats.items()}, dims, coords,
+                                          sampled=True)
+    if observed:
+        groups["observed_data"] = _dataset({k: np.asarray(v) for k, v in observed.items()}, dims, coords,
+                                           sampled=False)
+    groups["posterior"].attrs.update({str(k): v for k, v in attrs.items()})
+    return az.InferenceData(**groups)
+
+
+def _dataset(arrays: Mapping[str, np.ndarray], dims: Mapping[str, Sequence[str]], coords: Mapping[str, Sequence[Any]],
+             *, sampled: bool) -> Any:
+    """One InferenceData group: each array with its named dimensions (``chain``, ``draw`` first if ``sampled``),
+    the coordinates of those dimensions (a range where none is given), and ArviZ's ``created_at`` and
+    ``arviz_version`` attributes."""
+    import xarray as xr
+    from arviz.data.base import make_attrs
+
+    variables = {}
+    used: dict[str, int] = {}
+    for name, values in arrays.items():
+        lead = ["chain", "draw"] if sampled else []
+        rest = list(dims.get(name, []))
+        rest += [f"{name}_dim_{i}" for i in range(len(rest), values.ndim - len(lead))]
+        names = (*lead, *rest)
+        variables[name] = (names, values)
+        used.update({dim: size for dim, size in zip(names, values.shape, strict=True)})
+    group_coords = {dim: (coords[dim] if dim in coords else np.arange(size)) for dim, size in used.items()}
+    return xr.Dataset(variables, coords=group_coords, attrs=make_attrs())
 
 
 def strata_inference_data(
