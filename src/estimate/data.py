@@ -442,8 +442,9 @@ def presence_table(rows: pd.Series | np.ndarray, columns: pd.Series | np.ndarray
 
 def _same_labels(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
     """Stratum label tables hold the same values, whatever the columns' storage (int32 or int64, category or
-    text); values of different kinds differ, as they do in :meth:`CaptureData.content_hash` (1 and 1.0, True and 1,
-    1 and "1": Python alone would call the first two pairs equal)."""
+    text).  Values of different kinds differ: 1 and 1.0, True and 1 (which Python alone calls equal; the content
+    hash, built from CSV text, tells them apart too), and 1 and "1" (which the hash does not: both are written 1,
+    and a stratum's seed, made from its label's text, is the same for both)."""
     if a is None or b is None:
         return a is b
 
