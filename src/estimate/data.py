@@ -1287,7 +1287,7 @@ class CaptureData:
                                              if self.strata_columns else "the data has no stratum columns")
             )
         parts: dict[Hashable, CaptureData] = {}
-        for key, part, caught in self._split_parts(columns, strict=strict):
+        for key, part, caught, _documented in self._split_parts(columns, strict=strict):
             label = ", ".join(f"{column}={_plain(value)}" for column, value in zip(columns, key, strict=True))
             if isinstance(part, DataError):
                 raise DataError(f"stratum {label}: {part}") from part
@@ -1297,9 +1297,10 @@ class CaptureData:
         return parts
 
     def _split_parts(self, columns: list[str], *, strict: bool = False
-                    ) -> Iterator[tuple[tuple[Any, ...], CaptureData | DataError, list[warnings.WarningMessage]]]:
-        """(stratum key as a tuple, its CaptureData or the DataError that refuses it, the warnings it gave), for
-        every stratum of ``columns`` with records, in the strata's order (:meth:`by` and ``fit_strata`` build on it).
+                    ) -> Iterator[tuple[tuple[Any, ...], CaptureData | DataError, list[warnings.WarningMessage], int]]:
+        """(stratum key as a tuple, its CaptureData or the DataError that refuses it, the warnings it gave, the
+        people documented there), for every stratum of ``columns`` with records, in the strata's order (:meth:`by`
+        and ``fit_strata`` build on it).
 
         The table is valid already, so a part is cut from its arrays without validating it again (a few
         hundred µs, not the constructor's 5 ms): a stratum's rows keep the stored order, which is the order the
@@ -1327,7 +1328,7 @@ class CaptureData:
                     part = exc
             if rest and isinstance(part, CaptureData):  # the stratum's own strata without records, if any
                 part._empty_strata = empty_by_key.get(key, self._strata[rest].iloc[:0])
-            yield key, part, list(caught)
+            yield key, part, list(caught), int(self._counts[keys[key]].sum())
 
     def _part(self, rows: np.ndarray, rest: list[str], strict: bool) -> CaptureData:
         patterns = self._patterns[rows]

@@ -39,7 +39,7 @@ import pandas as pd
 from estimate._checks import check_seed, is_real, is_whole
 from estimate._warning_state import catch_warnings
 from estimate.atomic import atomic_create_text, atomic_write_bytes, atomic_write_text, remove_stale_temporaries
-from estimate.data import RESERVED_COUNT_NAME, CaptureData, stratum_order_key
+from estimate.data import CaptureData, stratum_order_key
 from estimate.errors import (
     ConvergenceWarning,
     DataError,
@@ -714,16 +714,20 @@ RESULT_COLUMNS = ("observed", "estimate", "estimate_kind", "lower", "upper", "le
 
 
 def _split(data: CaptureData, columns: list[str], replicate: bool = False
-           ) -> tuple[dict[tuple[Any, ...], CaptureData | str], dict[tuple[Any, ...], tuple[str, ...]]]:
+           ) -> tuple[dict[tuple[Any, ...], CaptureData | str], dict[tuple[Any, ...], tuple[str, ...]],
+                      dict[tuple[Any, ...], int]]:
     """Split into strata, keeping per-stratum problems (e.g. < 2 usable lists) as reason strings, and what a
     stratum's own data warn about its estimate (a list that shares nobody with the others there), which the run
     reports with the stratum's fit warnings; the other data warnings (a list with no records there) are
-    summarised for the run where the strata are fitted.  Strata the input names with only zero counts are parts
-    too, with the reason :data:`NO_RECORDS` (``replicate``: the last column is the imputation replicate)."""
+    summarised for the run where the strata are fitted, and the people documented in each stratum.  Strata the
+    input names with only zero counts are parts too, with the reason :data:`NO_RECORDS` and 0 documented
+    (``replicate``: the last column is the imputation replicate)."""
     rest = [c for c in data.strata_columns if c not in columns]
     parts: dict[tuple[Any, ...], CaptureData | str] = {}
     data_warnings: dict[tuple[Any, ...], tuple[str, ...]] = {}
-    for key, part, caught in data._split_parts(columns):
+    documented: dict[tuple[Any, ...], int] = {}
+    for key, part, caught, people in data._split_parts(columns):
+        documented[key] = people
         if isinstance(part, DataError):
             parts[key] = str(part)
             continue
@@ -738,7 +742,8 @@ def _split(data: CaptureData, columns: list[str], replicate: bool = False
             # see _pool_replicates); one empty in every replicate is reported, as a stratum is without them
             if row not in parts and not (replicate and row[:-1] in fitted):
                 parts[row] = NO_RECORDS
-    return dict(sorted(parts.items(), key=lambda item: stratum_order_key(item[0]))), data_warnings
+                documented[row] = 0
+    return dict(sorted(parts.items(), key=lambda item: stratum_order_key(item[0]))), data_warnings, documented
 
 
 def stratum_label(key: tuple[Any, ...], columns: Sequence[str]) -> str:
@@ -915,7 +920,7 @@ def fit_strata(
     if not (is_whole(min_records) and min_records >= 1):
         raise DataError(f"min_records must be an integer >= 1, got {min_records!r}")
 
-    parts, data_warnings = _split(data, split_cols, replicate=replicate is not None)
+    parts, data_warnings, documented = _split(data, split_cols, replicate=replicate is not None)
     outcomes: dict[tuple[Any, ...], StratumOutcome] = {}
     todo: list[tuple[tuple[Any, ...], CaptureData, np.random.SeedSequence, str]] = []
     cache = Path(cache_dir) if cache_dir is not None else None
@@ -924,11 +929,10 @@ def fit_strata(
         remove_stale_temporaries(cache)  # half-written entries of a run killed by a signal
     if seed is None and estimator.takes_seed:
         seed = _fresh_run_seed(cache)
-    observed_by_key = _observed_by_key(data, split_cols)
     reused = 0  # fits read back from cache_dir
     for key, part in parts.items():
         if isinstance(part, str):
-            outcomes[key] = StratumOutcome(key, observed_by_key[key], STATUS_NOT_ESTIMABLE, part)
+            outcomes[key] = StratumOutcome(key, documented[key], STATUS_NOT_ESTIMABLE, part)
             continue
         reason = _check_estimable(part, min_lists, min_records)
         if reason:
@@ -1020,20 +1024,6 @@ def _check_run_options(data: CaptureData, columns: list[str], replicate: str | N
     if not (is_real(level) and 0 < level < 1):
         raise DataError(f"level must be in (0, 1), got {level!r}")
     check_seed(seed, "fit_strata")
-
-
-def _observed_by_key(data: CaptureData, columns: list[str]) -> dict[tuple[Any, ...], int]:
-    table = data.pattern_table(include_strata=True)
-    if len(columns) == 1:  # its values are the keys, tuples among them (a label may be one)
-        sums = table.groupby(columns[0], sort=True)[RESERVED_COUNT_NAME].sum()
-        observed = {(k,): int(v) for k, v in sums.items()}
-    else:
-        sums = table.groupby(columns, sort=True)[RESERVED_COUNT_NAME].sum()
-        observed = {tuple(k): int(v) for k, v in sums.items()}
-    empty = data.strata_without_records
-    if empty is not None and set(columns) == set(data.strata_columns):
-        observed.update({row: 0 for row in empty[columns].itertuples(index=False, name=None)})
-    return observed
 
 
 #: dask runs in progress in this process: the command line's Ctrl-C then lets them close their cluster (the work
