@@ -359,21 +359,20 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
                 "Namibia) needs another spelling, or CaptureData.read_csv(path, keep_default_na=False, "
                 "na_values=[''])"
             )
-        if frame[column].dtype == object:  # e.g. a date beside a Timestamp (frames from two sources), or beside 0
-            distinct = pd.unique(frame[column])
-            try:  # as the pattern table is sorted (by several keys: text beside numbers is ordered there)
-                pd.DataFrame({"value": pd.Series(distinct, dtype=object), "next": 0}).sort_values(["value", "next"])
-            except TypeError:
-                kinds = sorted({type(value).__name__ for value in distinct})
-                shown = (", ".join(kinds) if len(kinds) > 1  # one type that cannot order itself: show two values
-                         else f"{kinds[0]}s such as {distinct[0]!r} and {distinct[1]!r}")
-                raise DataError(
-                    f"stratum column {column!r} mixes values that cannot be ordered ({shown}); make the column one "
-                    "type (e.g. all dates, or all text), or all with a time zone or all without"
-                ) from None
-        if _is_text_column(frame[column]):
-            # e.g. 1 and "1", or "North" and "North ": two strata that print alike in every table
+        if _is_text_column(frame[column]):  # (every object column is one)
             values = pd.unique(frame[column])
+            if frame[column].dtype == object:  # e.g. a date beside a Timestamp (frames from two sources), or beside 0
+                try:  # as the pattern table is sorted (by several keys: text beside numbers is ordered there)
+                    pd.DataFrame({"value": pd.Series(values, dtype=object), "next": 0}).sort_values(["value", "next"])
+                except TypeError:
+                    kinds = sorted({type(value).__name__ for value in values})
+                    shown = (", ".join(kinds) if len(kinds) > 1  # one type that cannot order itself: two values
+                             else f"{kinds[0]}s such as {values[0]!r} and {values[1]!r}")
+                    raise DataError(
+                        f"stratum column {column!r} mixes values that cannot be ordered ({shown}); make the column "
+                        "one type (e.g. all dates, or all text), or all with a time zone or all without"
+                    ) from None
+            # e.g. 1 and "1", or "North" and "North ": two strata that print alike in every table
             totals = [v for v in values if str(v).strip().casefold() in _TOTAL_LABELS]
             if totals and len(values) > 1:  # a spreadsheet's totals rows, fitted as one more stratum
                 warnings.warn(
