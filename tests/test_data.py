@@ -455,6 +455,8 @@ def test_read_csv_takes_an_open_file_or_a_buffer(tmp_path) -> None:
     for source in (io.StringIO(text), io.BytesIO(text.encode())):
         data = CaptureData.read_csv(source, strata="region")
         assert data.observed == 3 and data.content_hash() == from_handle.content_hash()
+    with path.open() as handle:  # read() too: a buffer has no file extension to choose the format by
+        assert CaptureData.read(handle, strata="region").content_hash() == from_handle.content_hash()
 
 
 def test_column_arguments_that_are_not_names_and_clashing_long_columns_are_refused() -> None:

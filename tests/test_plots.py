@@ -118,6 +118,16 @@ def test_venn_for_two_lists_and_overlap_with_a_given_ax(kosovo: estimate.Capture
         plots.plot_venn(kosovo)
 
 
+def test_plots_drawn_on_a_subfigure_return_the_figure_that_can_be_saved(lcmcr_result, kosovo, tmp_path) -> None:
+    user_fig = Figure()
+    left, right = user_fig.subfigures(1, 2)
+    assert plots.plot_posterior(lcmcr_result, left.add_subplot()) is user_fig
+    assert plots.plot_trace(lcmcr_result, right.add_subplot()) is user_fig  # a multi-panel plot, split in place
+    assert plots.plot_overlap(kosovo.select_lists(["EXH", "HRW"]), left.add_subplot()) is user_fig
+    user_fig.savefig(tmp_path / "both.png")  # a SubFigure has no savefig: the plots return the Figure
+    assert (tmp_path / "both.png").stat().st_size > 0
+
+
 def test_strata_plot_has_a_dot_per_stratum_and_the_total(strata_result: estimate.StrataResult) -> None:
     fig = strata_result.plot()
     summary = strata_result.summary()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import os
 import re
 import shlex
 import sys
@@ -1077,10 +1078,13 @@ class CaptureData:
         return cls.from_long(frame, id=id, list=list, strata=strata, lists=lists, strict=strict)
 
     @classmethod
-    def read(cls, path: str | Path, **kwargs: Any) -> CaptureData:
+    def read(cls, path: str | Path | IO[str] | IO[bytes], **kwargs: Any) -> CaptureData:
         """Read CSV or Parquet, chosen by the file extension (any other than .parquet/.pq is read as CSV, except
-        the formats that are clearly not CSV: JSON, spreadsheets, netCDF, Feather — refused with a DataError)."""
-        suffix = Path(str(path)).suffix.lower()
+        the formats that are clearly not CSV: JSON, spreadsheets, netCDF, Feather — refused with a DataError).
+        An open file or buffer is read as CSV."""
+        if not isinstance(path, (str, os.PathLike)):
+            return cls.read_csv(path, **kwargs)
+        suffix = Path(path).suffix.lower()
         if suffix in (".parquet", ".pq"):
             return cls.read_parquet(path, **kwargs)
         if suffix in _NOT_CSV_SUFFIXES:

@@ -92,6 +92,12 @@ def _figure_and_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figur
     return fig, fig.add_subplot()
 
 
+def _root(fig: Any) -> Figure:
+    """The top-level Figure of ``fig`` (itself, or the Figure a SubFigure belongs to): what a plot returns, so
+    that ``fig.savefig`` works when the plot was drawn on an ``ax`` of a subfigure."""
+    return fig.get_figure(root=True)
+
+
 def _grid(ax: Axes | None, figsize: tuple[float, float], nrows: int, ncols: int,
           **gridspec_kw: Any) -> tuple[Figure, GridSpecBase]:
     """A grid for a multi-panel figure: a new figure's, or the given ``ax``'s cell split up (``ax`` removed)."""
@@ -187,7 +193,7 @@ def plot_posterior(result: Result, ax: Axes | None = None, *, bins: int | None =
     ax.legend(loc="upper left", bbox_to_anchor=(0, 0), bbox_transform=below, fontsize=8, frameon=False, ncols=1)
     ax.set_title(title, fontsize=10)
     ax.spines[["top", "right", "left"]].set_visible(False)
-    return fig
+    return _root(fig)
 
 
 # ------------------------------------------------------------------------------------------------ diagnostics
@@ -227,7 +233,7 @@ def plot_trace(result: Result, ax: Axes | None = None, *, var_name: str = "N") -
     chains, draws = result.posterior.posterior.sizes["chain"], result.posterior.posterior.sizes["draw"]
     fig.suptitle(f"{result.method}: {chains} chains × {draws:,} draws" + (f" — {', '.join(parts)}" if parts else ""),
                  fontsize=10)
-    return fig
+    return _root(fig)
 
 
 # ------------------------------------------------------------------------------------------------ overlaps
@@ -313,7 +319,7 @@ def plot_venn(data: CaptureData, ax: Axes | None = None) -> Figure:
     # a name wrapped over two lines reaches above the circles: keep the title clear of it
     ax.set_title(f"People on each combination of lists (documented: {data.observed:,})", fontsize=10,
                  pad=18 if any("\n" in shown for shown in shown_names) else 6)
-    return fig
+    return _root(fig)
 
 
 @_literal_text
@@ -390,7 +396,7 @@ def plot_upset(data: CaptureData, ax: Axes | None = None, *, max_patterns: int =
     ax_sizes.xaxis.set_major_locator(MaxNLocator(2))
     _thousands(ax_sizes.xaxis)
     ax_sizes.spines[["top", "left", "right"]].set_visible(False)
-    return fig
+    return _root(fig)
 
 
 def _wrapped(name: str, width: int, max_lines: int = 3) -> str:
@@ -491,7 +497,7 @@ def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_b
     ax_totals.set_title(f"Totals (summed over strata{total_kind}{note}{'; sums of lower bounds' if bound else ''})",
                         fontsize=9)
     ax_totals.set_xlabel("total number of people N", fontsize=8)
-    return fig
+    return _root(fig)
 
 
 # ------------------------------------------------------------------------------------------------ methods
@@ -583,4 +589,4 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
     level_text = f"{level_percent(levels[0])} intervals" if len(levels) == 1 else "intervals"
     ax.set_title(title or f"Estimates of the total with {level_text} (dashed: documented count)", fontsize=11)
     _thousands(ax.xaxis)
-    return fig
+    return _root(fig)

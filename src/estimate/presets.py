@@ -22,9 +22,12 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from estimate.errors import DataError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from estimate.estimators.base import Estimator
 
 __all__ = ["Preset", "load_preset", "preset_names", "make_estimator"]
 
@@ -153,7 +156,7 @@ def preset_estimator_class(preset: Preset) -> type:
         raise DataError(f"preset {preset.name!r} ({preset.path}): {exc}") from exc
 
 
-def make_estimator(method: str | None = None, model: str | Path | None = None, **overrides: Any):
+def make_estimator(method: str | None = None, model: str | Path | None = None, **overrides: Any) -> Estimator:
     """Build an estimator from a method name and/or a preset, with keyword overrides.
 
     ``make_estimator(model="lcmcr-default", seed=1)`` or ``make_estimator("chapman")``.  Every override is passed

@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -508,7 +510,7 @@ class Result:
         :func:`estimate.load_result`)."""
         return cls.from_dict(json.loads(text))
 
-    def save(self, path: Any) -> Any:
+    def save(self, path: str | os.PathLike[str]) -> Path:
         """Write atomically, format by suffix: ``.json`` (full result with provenance), ``.csv``/``.parquet``
         (summary row), ``.nc`` (netCDF: posterior draws, the result in attributes).  Read back with
         :func:`estimate.load_result`."""
