@@ -46,6 +46,21 @@ def test_collect_records_versions_without_importing_heavy_libraries() -> None:
     assert out["version"] == estimate.__version__
 
 
+def test_closed_form_strata_do_not_import_arviz_and_its_import_warning_stays_hidden() -> None:
+    """ArviZ (about a second to import: it compiles numba code) is imported when draws need it, not for a
+    closed-form stratified fit; its FutureWarning about ArviZ 1.0 stays hidden when a Bayesian fit imports it."""
+    code = (
+        "import sys, warnings; warnings.simplefilter('error', FutureWarning); import estimate; "
+        "sim = estimate.simulate.stratified({'a': 300, 'b': 300}, [0.3, 0.4, 0.5], seed=1); "
+        "estimate.fit_strata(sim.data, 'stratum', method='chao', seed=1); before = 'arviz' in sys.modules; "
+        "r = estimate.make_estimator('lcmcr', burn_in=50, draws=20, thinning=1, chains=2, seed=1)"
+        ".fit(estimate.datasets.load('kosovo')); "
+        "print(before, 'arviz' in sys.modules, r.diagnostics['r_hat'] > 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
+    assert out == ["False", "True", "True"]
+
+
 def test_every_fit_records_method_params_data_and_times(kosovo: estimate.CaptureData) -> None:
     result = estimate.make_estimator("loglinear").fit(kosovo)
     record = result.provenance

@@ -9,21 +9,21 @@ Every Bayesian estimator hands its raw draws (NumPy arrays shaped ``(chain, draw
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
-with warnings.catch_warnings():  # ArviZ 0.23 announces its 1.0 refactor on import; not actionable for users
-    warnings.simplefilter("ignore", FutureWarning)
-    import arviz as az
 
 from estimate._warning_state import catch_warnings
 from estimate.errors import ConvergenceWarning
 from estimate.results import Interval
+
+if TYPE_CHECKING:  # pragma: no cover
+    import arviz as az
 
 __all__ = [
     "RHAT_MAX",
@@ -38,6 +38,17 @@ __all__ = [
     "warn_if_some_not_converged",
     "plot_trace_rank",
 ]
+
+
+@functools.cache
+def _arviz() -> Any:
+    """ArviZ, imported on first use: the import costs about a second (it compiles numba code), which fits that
+    need none of it (closed forms, the warnings helpers below) should not pay."""
+    with warnings.catch_warnings():  # ArviZ 0.23 announces its 1.0 refactor on import; not actionable for users
+        warnings.simplefilter("ignore", FutureWarning)
+        import arviz
+
+    return arviz
 
 #: R-hat above this (Vehtari et al. 2021 recommend 1.01) triggers a ConvergenceWarning.
 RHAT_MAX = 1.01
@@ -89,7 +100,7 @@ def to_inference_data(
         groups["observed_data"] = _dataset({k: np.asarray(v) for k, v in observed.items()}, dims, coords,
                                            sampled=False)
     groups["posterior"].attrs.update({str(k): v for k, v in attrs.items()})
-    return az.InferenceData(**groups)
+    return _arviz().InferenceData(**groups)
 
 
 def _dataset(arrays: Mapping[str, np.ndarray], dims: Mapping[str, Sequence[str]], coords: Mapping[str, Sequence[Any]],
@@ -98,7 +109,7 @@ def _dataset(arrays: Mapping[str, np.ndarray], dims: Mapping[str, Sequence[str]]
     the coordinates of those dimensions (a range where none is given), and ArviZ's ``created_at`` and
     ``arviz_version`` attributes."""
     import xarray as xr
-    from arviz.data.base import make_attrs
+    make_attrs = _arviz().data.base.make_attrs
 
     variables = {}
     used: dict[str, int] = {}
@@ -133,7 +144,7 @@ def strata_inference_data(
     ``created_at`` / ``arviz_version`` attributes and the package's name and version.
     """
     import xarray as xr
-    from arviz.data.base import make_attrs
+    make_attrs = _arviz().data.base.make_attrs
 
     from estimate import __version__
 
@@ -152,7 +163,7 @@ def strata_inference_data(
     if observed is not None:
         groups["constant_data"] = xr.Dataset({"observed": (("stratum",), np.asarray(observed, dtype=np.int64))},
                                              coords={"stratum": list(labels)})
-    return az.InferenceData(**groups)
+    return _arviz().InferenceData(**groups)
 
 
 def add_stratum_coords(coords: dict[str, Any], stratum_columns: Mapping[str, Sequence[Any]],
@@ -177,12 +188,13 @@ def write_netcdf(idata: az.InferenceData, path: Any, *, posterior_attrs: Mapping
     groups = {name: getattr(idata, name) for name in idata.groups()}
     if posterior_attrs:
         groups["posterior"] = groups["posterior"].assign_attrs(**posterior_attrs)
-    out = az.InferenceData(**groups)
+    out = _arviz().InferenceData(**groups)
     atomic_write_with(path, lambda tmp: out.to_netcdf(str(tmp), engine="h5netcdf"))
 
 
 def read_netcdf(path: Any) -> az.InferenceData:
     """Read InferenceData written by :func:`write_netcdf`, fully into memory (the file is closed on return)."""
+    az = _arviz()
     with az.rc_context({"data.load": "eager"}):
         return az.from_netcdf(str(path), engine="h5netcdf")
 
@@ -196,7 +208,7 @@ def interval_from_draws(draws: np.ndarray, level: float = 0.95, kind: str = "equ
         alpha = (1 - level) / 2
         lower, upper = np.quantile(values.ravel(), [alpha, 1 - alpha])
     elif kind == "hdi":
-        bounds = np.asarray(az.hdi(values.ravel(), hdi_prob=level)).ravel()
+        bounds = np.asarray(_arviz().hdi(values.ravel(), hdi_prob=level)).ravel()
         lower, upper = float(bounds[0]), float(bounds[1])
     else:
         raise ValueError(f"unknown credible interval kind {kind!r}; use 'equal-tailed' or 'hdi'")
@@ -218,6 +230,7 @@ def convergence_diagnostics(draws: np.ndarray) -> dict[str, float]:
     values = np.asarray(draws, dtype=float)
     if values.ndim != 2:
         raise ValueError(f"draws must be shaped (chain, draw), got {values.shape}")
+    az = _arviz()
     with catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         if values.shape[1] < 4:  # ArviZ's minimum (it would log "Shape validation failed" and return NaN)
@@ -363,6 +376,7 @@ def plot_trace_rank(idata: az.InferenceData, axes: Sequence[Any], *, var_name: s
     if var_name not in idata.posterior:
         raise ValueError(f"the posterior has no variable {var_name!r}; it has {list(idata.posterior.data_vars)}")
     dataset = idata.posterior[[var_name]].astype(float)
+    az = _arviz()
     with catch_warnings():
         # ArviZ 0.23's matplotlib backend uses APIs matplotlib 3.11 deprecates; nothing a user can act on
         warnings.simplefilter("ignore", (FutureWarning, RuntimeWarning, UserWarning, DeprecationWarning))
