@@ -61,7 +61,8 @@ approximately n0/n ~ BetaPrime(δ, A − δ). With four lists δ = 1 (A = 16) pu
 small δ favours sparse graphs, large δ dense ones. On Kosovo δ = 1 puts 97.6% of the posterior on the saturated
 graph and gives N ≈ 4,616 (barely above the 4,400 observed), whereas dga's suggested default δ = 2^-J = 0.0625 puts
 98.6% on a graph with five edges and gives N ≈ 12,595. Report the δ used, and check the sensitivity of any
-conclusion to it.
+conclusion to it.  Large counts push the same way as a large δ: with Kosovo's counts × 100 every dependence is
+decisive and the saturated graph takes ≈ 100%.  A warning says when it carries more than half the posterior.
 
 References: Madigan, D. & York, J. C. (1997) Bayesian methods for estimation of the size of a closed population,
 *Biometrika* 84(1), 19–31; Dawid, A. P. & Lauritzen, S. L. (1993) Hyper Markov laws in the statistical analysis
@@ -121,6 +122,9 @@ PROBE_POINTS = 4000
 PROBE_REACH = 1000
 #: Warn when the estimated posterior mass beyond the grid exceeds this share.
 WARN_TAIL_MASS = 1e-4
+#: Warn when the saturated graph (every list dependent on every other) carries more than this posterior share: under
+#: it the data say nothing about the unobserved cell, so that part of the posterior of N is the prior δ's.
+WARN_SATURATED = 0.5
 #: The stored pmf drops at most this much mass on either side (exact for credible levels up to 1 − 2·10⁻⁸).
 PMF_TRIM = 1e-8
 
@@ -592,6 +596,7 @@ class DecomposableGraphBMA(Estimator):
         if heaviest >= -3.0:
             sd = math.inf
         self._warn_truncation(posterior)
+        self._warn_saturated(posterior, delta, J)
 
         sequence = as_seed_sequence(self.seed)
         seed_value = seed_record(self.seed, sequence)
@@ -663,6 +668,23 @@ class DecomposableGraphBMA(Estimator):
             "allow for the estimated tail and an interval end beyond the grid is given as ∞"
             + (", and with a tail of unknown size the median is only a lower bound" if posterior.tail_mass >= 1.0
                else "") + f". {advice[0].upper()}{advice[1:]}.",
+            EstimateWarning,
+            stacklevel=4,
+        )
+
+
+    def _warn_saturated(self, posterior: GraphPosterior, delta: float, n_lists: int) -> None:
+        complete = ((1 << n_lists) - 1,)  # the saturated graph's one clique: every list
+        share = float(sum(posterior.model_probability[g] for g, graph in enumerate(decomposable_graphs(n_lists))
+                          if graph.cliques == complete))
+        if share <= WARN_SATURATED:
+            return
+        warnings.warn(
+            f"{self.name}: the saturated model (every list dependent on every other) carries {share:.0%} of the "
+            "posterior; under it the data say nothing about how many people no list recorded, so that part of the "
+            f"posterior of N is the prior's (δ = {delta:.3g}), not the data's (large counts, which make any "
+            "dependence between lists decisive, or a large δ favour this model). Check how the estimate moves with delta, and compare with a "
+            "method that models dependence with fewer parameters (lcmcr, loglinear)",
             EstimateWarning,
             stacklevel=4,
         )
