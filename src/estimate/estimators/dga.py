@@ -683,8 +683,8 @@ class DecomposableGraphBMA(Estimator):
             f"{self.name}: the saturated model (every list dependent on every other) carries {share:.0%} of the "
             "posterior; under it the data say nothing about how many people no list recorded, so that part of the "
             f"posterior of N is the prior's (δ = {delta:.3g}), not the data's (large counts, which make any "
-            "dependence between lists decisive, or a large δ favour this model). Check how the estimate moves with delta, and compare with a "
-            "method that models dependence with fewer parameters (lcmcr, loglinear)",
+            "dependence between lists decisive, or a large δ favour this model). Check how the estimate moves "
+            "with delta, and compare with a method that models dependence with fewer parameters (lcmcr, loglinear)",
             EstimateWarning,
             stacklevel=4,
         )
