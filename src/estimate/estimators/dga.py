@@ -42,12 +42,15 @@ variance only if every c_G < −3; otherwise ``details["posterior_mean"]`` and `
 standard deviation of the grid-truncated posterior, which R's dga reports and which grow with the grid bound,
 are kept as ``posterior_mean_grid`` and ``posterior_sd_grid``).  The median and the intervals are unaffected.
 The mass beyond the grid is estimated per graph from the power law through the last grid point (exponent the
-larger of the local slope and c_G).  With ``max_missing=None`` the grid grows, in chunks, until that estimate is
+larger of the local slope and c_G), a rough upper bound; when it is not negligible, the joint posterior is
+integrated beyond the grid instead (4,000 points spaced geometrically from the grid's end, then the power law).
+With ``max_missing=None`` the grid grows, in chunks, until the power-law estimate is
 below 10⁻⁵ of the total or n0 reaches 100 n (at least 10,000, at most 10⁷); with an explicit bound, or when the cap
 is hit, a warning is issued if more than 10⁻⁴ of the posterior mass lies beyond the grid: the posterior mean and the
 weights of heavy-tailed graphs are then understated, and a larger bound should be tried.  The quantiles then take the
-tail's estimated share into account: the q-quantile is the grid's q / (1 − tail) quantile, and an interval end that
-lies beyond the grid is reported as ∞ rather than as the grid's last values.  Where the cap of 10⁷ points binds
+tail's estimated share into account: the q-quantile is the grid's q / (1 − tail) quantile; an upper interval end
+beyond the grid is reported as ∞ rather than as the grid's last values, and a median or lower end beyond it as the
+grid's end (a lower bound: the estimate is then marked as one).  Where the cap of 10⁷ points binds
 (10⁵ observed and more), a coarse probe of the posterior (a few thousand geometrically spaced n0) runs first: if
 the posterior median of n0 lies beyond the cap the fit is refused at once as not applicable, with the approximate
 median and the ``max_missing`` that would reach it, instead of spending minutes to report the observed count.
@@ -120,6 +123,11 @@ AUTO_MAX_GRID = 10_000_000
 PROBE_POINTS = 4000
 #: ... spread geometrically up to this many times the observed count.
 PROBE_REACH = 1000
+#: The mass beyond a grid whose power-law estimate is not negligible is integrated numerically at this many points
+#: n0 = end + d, d spaced geometrically from 1 to ``TAIL_REACH`` times N at the grid's end (dense next to the end,
+#: where a posterior peak cut by the grid lies), and continued as a power law beyond.
+TAIL_POINTS = 4000
+TAIL_REACH = 1000
 #: Warn when the estimated posterior mass beyond the grid exceeds this share.
 WARN_TAIL_MASS = 1e-4
 #: Warn when the saturated graph (every list dependent on every other) carries more than this posterior share: under
@@ -226,6 +234,26 @@ def _log_tail(log_weights: np.ndarray, end_n0: float, terms: _MarginalTerms, exp
     return _log_power_law_tail(log_weights[:, -1], total, np.maximum(slope, exponents))
 
 
+def _log_tail_integrated(terms: _MarginalTerms, coefficients: np.ndarray, exponents: np.ndarray,
+                         end_n0: float) -> float:
+    """log of the posterior mass beyond n0 = ``end_n0``, summed over graphs: the joint posterior evaluated at
+    ``TAIL_POINTS`` values n0 = end + d (d geometric from 1 to ``TAIL_REACH`` × N_end), the trapezoid rule between
+    them (exact to within a grid point's mass for a pmf smooth on that spacing: the spacing is one person next
+    to the grid's end and 0.35% of the distance beyond), then each graph's power law beyond the farthest point
+    (exponent the larger of the local slope and c_G, as in :func:`_log_tail`).  ∞ when a tail is improper."""
+    reach = TAIL_REACH * (terms.n + end_n0)
+    n0 = end_n0 + np.unique(np.round(np.geomspace(1.0, reach, TAIL_POINTS)))
+    log_weights = coefficients @ terms.terms(n0) + terms.base(n0)[None, :]
+    log_cells = (np.logaddexp(log_weights[:, :-1], log_weights[:, 1:]) - math.log(2.0)
+                 + np.log(np.diff(n0))[None, :])
+    # the local slope over the last factor of two in N (neighbours this far out differ by rounding only)
+    last = terms.n + n0[-1]
+    before = int(np.searchsorted(terms.n + n0, last / 2.0))
+    slope = (log_weights[:, -1] - log_weights[:, before]) / (math.log(last) - math.log(terms.n + n0[before]))
+    log_beyond = _log_power_law_tail(log_weights[:, -1], last, np.maximum(slope, exponents))
+    return float(np.logaddexp(logsumexp(log_cells), log_beyond))
+
+
 def _log_power_law_tail(log_last: np.ndarray, total: float, exponent: np.ndarray) -> float:
     """log Σ_G w_G(N_B) N_B / (−e_G − 1): the mass beyond N_B = ``total`` of pmfs continued as power laws N^e_G
     from their log-weights ``log_last`` there (∞ if some e_G ≥ −1: still rising, or an improper tail)."""
@@ -267,6 +295,12 @@ def graph_posterior(data: CaptureData, delta: float, max_missing: int | None = N
         previous = log_weights[:, -1].copy()
         if automatic and log_tail - log_total < math.log(AUTO_TAIL_TOLERANCE):
             break
+    if log_tail - log_total > math.log(PMF_TRIM):
+        # the power law from the last point is a rough upper bound (a posterior peak that the grid cuts, decaying
+        # fast beyond it, counted as a power-law tail: 98% "beyond" where 21% was; a pmf still rising at the end
+        # counted as an unbounded tail); integrate instead
+        end_n0 = float(sum(chunk.size for chunk in column_lse) - 1)
+        log_tail = min(log_tail, _log_tail_integrated(terms, coefficients, exponents, end_n0))
     log_pmf = np.concatenate(column_lse)
     pmf = np.exp(log_pmf - log_total)
     log_model = logsumexp(np.stack(row_lse, axis=1), axis=1)
@@ -426,7 +460,8 @@ def _summaries(values: np.ndarray, pmf: np.ndarray, level: float,
     quantile, and ∞ (somewhere beyond the grid) when that exceeds 1; the HDI holds level / (1 − tail_mass) of
     the grid's mass (the tail, decreasing as a power law, is less dense than the grid's end), with an upper end
     of ∞ when it reaches the grid's end (and the grid's first value as its lower end when even the whole grid
-    holds less than ``level``).  When the tail's share is unbounded (1), the grid's median and lower end are
+    holds less than ``level``).  A median or lower end beyond the grid is given as the grid's end, a lower bound
+    of the posterior's.  When the tail's share is unbounded (1), the grid's median and lower end are
     kept as lower bounds and the upper ends are ∞."""
     if tail_mass <= WARN_TAIL_MASS:
         median, lower, upper = pmf_quantile(values, pmf, [0.5, (1 - level) / 2, (1 + level) / 2])
@@ -437,8 +472,8 @@ def _summaries(values: np.ndarray, pmf: np.ndarray, level: float,
         median, lower = pmf_quantile(values, pmf, [0.5, (1 - level) / 2])
         return float(median), float(lower), math.inf, (float(values[0]), math.inf)
 
-    def quantile(q: float) -> float:
-        return float(pmf_quantile(values, pmf, q / on_grid)) if q < on_grid else math.inf
+    def quantile(q: float, beyond: float) -> float:
+        return float(pmf_quantile(values, pmf, q / on_grid)) if q < on_grid else beyond
 
     grid_level = level / on_grid
     if grid_level < 1.0:
@@ -449,7 +484,11 @@ def _summaries(values: np.ndarray, pmf: np.ndarray, level: float,
         # anywhere below the grid's end, so the interval given is the whole grid onwards (wide, not wrong)
         hdi_lower = float(values[0])
         hdi_upper = math.inf
-    return quantile(0.5), quantile((1 - level) / 2), quantile((1 + level) / 2), (hdi_lower, hdi_upper)
+    # a median or lower end beyond the grid is only known to exceed its end: that end is given (a lower bound;
+    # the interval is then wider than the posterior's, not narrower); an upper end beyond the grid is ∞
+    end = float(values[-1])
+    return (quantile(0.5, end), quantile((1 - level) / 2, end), quantile((1 + level) / 2, math.inf),
+            (hdi_lower, hdi_upper))
 
 
 def credible_interval(result: Result, level: float = 0.95, kind: str = "equal-tailed") -> Interval:
@@ -624,7 +663,8 @@ class DecomposableGraphBMA(Estimator):
             observed=data.observed,
             lists=data.lists,
             # a tail beyond the grid of unknown size: the grid's median only bounds the posterior's from below
-            estimate_kind="lower bound" if posterior.tail_mass >= 1.0 else "posterior median",
+            # (or the median lies beyond the grid, where only the grid's end is known to be below it)
+            estimate_kind="lower bound" if posterior.tail_mass >= 0.5 else "posterior median",
             std_error=sd,
             diagnostics={
                 "seconds": time.perf_counter() - started,
@@ -666,8 +706,8 @@ class DecomposableGraphBMA(Estimator):
             f"(n0 = {posterior.max_missing:,}); the posterior is truncated there: the posterior mean, the model "
             "probabilities and the draws (which come from the grid) are understated or distorted, the quantiles "
             "allow for the estimated tail and an interval end beyond the grid is given as ∞"
-            + (", and with a tail of unknown size the median is only a lower bound" if posterior.tail_mass >= 1.0
-               else "") + f". {advice[0].upper()}{advice[1:]}.",
+            + (", and with half the posterior or more beyond the grid the median is only a lower bound"
+               if posterior.tail_mass >= 0.5 else "") + f". {advice[0].upper()}{advice[1:]}.",
             EstimateWarning,
             stacklevel=4,
         )
