@@ -390,6 +390,13 @@ def test_a_posterior_beyond_the_automatic_grid_is_refused_at_once() -> None:
     with pytest.raises(NotApplicable, match=r"median of n0 lies about 10,\d{3},\d{3} .*max_missing of at least about"):
         DecomposableGraphBMA(seed=1).fit(data)
     assert missing > dga.AUTO_MAX_GRID
+    # a heavier tail: the grid that would reach it is not suggested (following "about 400,000,000" took 19 GB
+    # before it was stopped), the cost is named instead
+    heavy = CaptureData(np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 1]]),
+                        np.array([1, 10**6, 10**6, 10**5]), ["A", "B", "C"])
+    with pytest.raises(NotApplicable, match=r"would take max_missing of about 400,000,000, which needs about 40 GB"
+                                            r" of memory and 40 minutes; use a method whose cost does not grow"):
+        DecomposableGraphBMA(seed=1).fit(heavy)
 
 
 def test_the_coarse_probe_agrees_with_the_exact_grid(kosovo: CaptureData) -> None:

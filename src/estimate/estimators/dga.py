@@ -119,6 +119,8 @@ AUTO_MIN_CAP = 10_000
 #: grow with the grid (≈ 1 GB and a minute at 10^7 points); at 10^5 observed and more the cap is this, not 100 n,
 #: and the truncation warning says how much mass lies beyond.  An explicit ``max_missing`` is not capped.
 AUTO_MAX_GRID = 10_000_000
+#: Past this many grid points (≈ 5 GB, 5 minutes) a refusal no longer suggests a larger ``max_missing``.
+PRACTICAL_GRID = 50_000_000
 #: Before an automatic grid capped at AUTO_MAX_GRID, the posterior is probed at this many points of n0 ...
 PROBE_POINTS = 4000
 #: ... spread geometrically up to this many times the observed count.
@@ -350,13 +352,19 @@ def _refuse_out_of_reach(terms: _MarginalTerms, coefficients: np.ndarray, expone
         return
     where = ("beyond any grid (the posterior's tail decays no faster than 1/N)" if math.isinf(median)
              else f"about {median:,.0f}")
-    advice = (f"give max_missing of at least about {_round_up(1.1 * upper):,} (every integer n0 up to it is "
-              f"evaluated: about a minute and 1 GB per {AUTO_MAX_GRID:,})" if math.isfinite(upper)
-              else "the data do not bound N")
+    if not math.isfinite(upper):
+        advice = "the data do not bound N;"
+    else:
+        needed = _round_up(1.1 * upper)
+        cost = needed / AUTO_MAX_GRID  # about a minute and 1 GB of memory per AUTO_MAX_GRID grid points
+        advice = (f"give max_missing of at least about {needed:,} (every integer n0 up to it is evaluated: about "
+                  f"{cost:,.0f} minutes and {cost:,.0f} GB of memory), or" if needed <= PRACTICAL_GRID
+                  else f"reaching it would take max_missing of about {needed:,}, which needs about {cost:,.0f} GB "
+                       f"of memory and {cost:,.0f} minutes;")
     raise NotApplicable(
         f"dga evaluates the posterior at every integer number of missing people n0, and its automatic grid "
         f"stops at n0 = {AUTO_MAX_GRID:,}; here the posterior median of n0 lies {where} ({terms.n:,.0f} "
-        f"observed), so the grid cannot reach it: {advice}, or use a method whose cost does not grow with N "
+        f"observed), so the grid cannot reach it: {advice} use a method whose cost does not grow with N "
         "(loglinear, lcmcr)"
     )
 
