@@ -11,6 +11,7 @@ from scipy import stats
 
 from estimate import CaptureData, ChaoLowerBound, Chapman, LincolnPetersen, datasets
 from estimate.errors import DataWarning, UninformativeDataWarning
+from estimate.estimators import chao as chao_module
 from estimate.estimators.base import NotApplicable
 
 
@@ -135,19 +136,37 @@ def test_chao_without_doubletons_warns_and_uses_bias_corrected_form() -> None:
     _assert_log_normal_interval(result, estimate=36, observed=12, variance=variance)
 
 
-def test_chao_says_when_lists_never_overlap_and_stays_quiet_when_everyone_is_on_three() -> None:
+def test_chao_says_when_lists_never_overlap_and_what_a_zero_width_bound_means() -> None:
     """Two disjoint lists gave a finite 95% interval (757–2,171) and only an "imprecise" warning; everyone on
-    three lists (N̂ = n exactly) warned "very imprecise"."""
+    three lists (N̂ = n exactly) warned "very imprecise", and then nothing: the zero-width [n, n] now says it is
+    only N ≥ n, as the two-list estimators say of theirs."""
     import estimate
 
     disjoint = estimate.CaptureData([[1, 0], [0, 1]], [30, 40], ["A", "B"])
     with pytest.warns(estimate.UninformativeDataWarning, match="never overlap"):
         result = estimate.make_estimator("chao").fit(disjoint)
     assert result.interval.upper == math.inf and result.interval.kind == "none"
-    everyone = estimate.CaptureData([[1, 1, 1]], [25], ["A", "B", "C"])
+    for everyone in (estimate.CaptureData([[1, 1, 1]], [25], ["A", "B", "C"]),
+                     estimate.CaptureData([[1, 1]], [25], ["A", "B"])):  # f2 = 0 and f2 = n
+        with pytest.warns(estimate.UninformativeDataWarning, match=r"f1 = 0.*no width. That says only N ≥ 25") \
+                as caught:
+            fit = estimate.make_estimator("chao").fit(everyone)
+        assert (fit.estimate, fit.interval.lower, fit.interval.upper, len(caught)) == (25, 25, 25, 1)
+
+
+def test_chao_warns_when_its_bound_rests_on_a_handful_seen_twice() -> None:
+    """f1 = 999,999, f2 = 1 on two lists gave 2.5·10¹¹ — 250,000 times Lincoln–Petersen's — without a word."""
+    import estimate
+
+    data = estimate.CaptureData([[0, 1], [1, 1]], [999_999, 1], ["A", "B"])
+    with pytest.warns(estimate.UninformativeDataWarning,
+                      match=r"only 1 person is documented by exactly two lists .* from 250,000,500,000 to "
+                            r"125,000,750,000"):
+        estimate.make_estimator("chao").fit(data)
+    enough = estimate.CaptureData([[1, 0], [0, 1], [1, 1]], [30, 30, chao_module.FEW_DOUBLETONS], ["A", "B"])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert estimate.make_estimator("chao").fit(everyone).estimate == 25
+        estimate.make_estimator("chao").fit(enough)
 
 
 def test_two_list_names_given_as_one_string_are_refused() -> None:

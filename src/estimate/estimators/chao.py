@@ -30,6 +30,20 @@ from estimate.results import Interval, Result
 
 __all__ = ["ChaoLowerBound"]
 
+#: Fewer people than this on exactly two lists (f2) get a warning: the bound divides by f2 (as Chapman's
+#: threshold for people on both of two lists)
+FEW_DOUBLETONS = 7
+
+
+def _warn_no_singletons(n: int) -> None:
+    warnings.warn(
+        "chao: no one is documented by exactly one list (f1 = 0), so the bound equals the documented count "
+        f"({n:,}) and its interval has no width. That says only N ≥ {n:,}: a lower bound with nothing to add, not "
+        "certainty that nobody was missed",
+        UninformativeDataWarning,
+        stacklevel=4,
+    )
+
 
 @register
 class ChaoLowerBound(Estimator):
@@ -57,6 +71,17 @@ class ChaoLowerBound(Estimator):
             estimate = n + A * f1**2 / (2 * f2)
             variance = f2 * (A * ratio**2 / 2 + A**2 * ratio**3 + A**2 * ratio**4 / 4)
             form = "(J−1)/J · f1²/(2 f2)"
+            if f1 == 0:
+                _warn_no_singletons(n)
+            elif f2 < FEW_DOUBLETONS:
+                one_more = n + A * f1**2 / (2 * (f2 + 1))
+                warnings.warn(
+                    f"chao: only {f2} {'person is' if f2 == 1 else 'people are'} documented by exactly two lists "
+                    f"(f2); the bound divides f1² = {f1:,}² by it, so it rests on that handful: one more such person "
+                    f"would move it from {estimate:,.0f} to {one_more:,.0f}. Read it and its interval as unstable",
+                    UninformativeDataWarning,
+                    stacklevel=3,
+                )
         else:
             if not data.lists_overlap:
                 warnings.warn(
@@ -67,7 +92,9 @@ class ChaoLowerBound(Estimator):
                     UninformativeDataWarning,
                     stacklevel=3,
                 )
-            elif f1 > 0:  # f1 = f2 = 0: everyone is on three or more lists, N̂ = n exactly
+            elif f1 == 0:  # f1 = f2 = 0: everyone is on three or more lists, N̂ = n exactly
+                _warn_no_singletons(n)
+            else:
                 warnings.warn(
                     "chao: no one is documented by exactly two lists (f2 = 0); Chao's bound uses the bias-corrected "
                     "form (J − 1)/J · f1(f1 − 1)/2, which is very imprecise, and its interval understates that: it "
