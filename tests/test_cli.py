@@ -667,7 +667,7 @@ def test_ctrl_c_stops_a_long_fit_at_once() -> None:
         proc.communicate()
         pytest.fail("Ctrl-C did not stop the fit")
     assert proc.returncode == 130, err
-    assert "interrupted (files are written whole or not at all" in err and out == ""
+    assert "interrupted by Ctrl-C (files are written whole or not at all" in err and out == ""
 
 
 def test_the_screen_table_shows_nan_not_na_for_nullable_columns(tmp_path: Path) -> None:

@@ -200,7 +200,8 @@ def test_kill_and_resume_gives_byte_identical_output(tmp_path: Path) -> None:
     while time.time() < deadline and len(list(cache.glob("*.npz"))) < 4:
         time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=60)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM and b"interrupted by SIGTERM (files are written whole" in err
     done_before = len(list(cache.glob("*.npz")))
     assert 0 < done_before < 16, "the run should have been interrupted mid-way"
     assert not out.exists()
@@ -220,6 +221,89 @@ def test_kill_and_resume_gives_byte_identical_output(tmp_path: Path) -> None:
           xr.open_dataset(tmp_path / "clean.nc", group="posterior") as clean_draws):
         assert resumed["N"].shape == (2, 500, 16)
         xr.testing.assert_identical(resumed["N"], clean_draws["N"])
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (Linux /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signals, /proc")
+def test_ctrl_c_on_a_dask_run_closes_the_cluster_and_says_so(tmp_path: Path) -> None:
+    """The dask path let Ctrl-C's KeyboardInterrupt reach typer, which exited 130 without a word."""
+    pytest.importorskip("dask.distributed")
+    frame, _ = simulated_records(4, seed=5)
+    source = tmp_path / "records.csv"
+    frame.to_csv(source, index=False)
+    preset = tmp_path / "long.toml"
+    preset.write_text('method = "lcmcr"\n[sampler]\nchains = 2\nburn_in = 3000000\ndraws = 100\nthinning = 1\n')
+    proc = subprocess.Popen(_cli("fit", str(source), "--model", str(preset), "--strata", "region", "--seed", "1",
+                                 "--dask-workers", "2", "--output", str(tmp_path / "out.csv")),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.time() + 90
+    while time.time() < deadline and proc.poll() is None and len(_children(proc.pid)) < 2:
+        time.sleep(0.2)  # until the cluster's two worker processes run
+    time.sleep(3)  # and fit (a fit of minutes)
+    workers = _children(proc.pid)
+    assert proc.poll() is None and len(workers) >= 2
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("Ctrl-C did not stop the dask run")
+    assert proc.returncode == 130, err
+    assert "interrupted by Ctrl-C (files are written whole or not at all" in err
+    assert not (tmp_path / "out.csv").exists()
+    deadline = time.time() + 15
+    while time.time() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.2)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers), "worker processes left behind"
+
+
+def test_a_dask_cluster_that_fails_or_loses_its_workers_is_reported_as_such(stratified, monkeypatch) -> None:
+    """A worker killed while the cluster started gave "RuntimeError: Nanny failed to start" as an internal error
+    (exit 3); dask giving up on a chunk whose workers died is the machine's doing too."""
+    distributed = pytest.importorskip("dask.distributed")
+    from types import SimpleNamespace
+
+    from distributed import KilledWorker
+
+    def no_cluster(**kwargs):
+        raise RuntimeError("Nanny failed to start.")
+
+    monkeypatch.setattr(distributed, "LocalCluster", no_cluster)
+    with pytest.raises(DataError, match=r"local dask cluster \(2 worker processes\) did not start: RuntimeError: "
+                                        "Nanny failed"):
+        fit(stratified, executor="dask", dask_workers=2)
+
+    class Lost:
+        def result(self):
+            raise KilledWorker("_fit_chunk-1", SimpleNamespace(address="tcp://127.0.0.1:1"), 3)
+
+    class Client:
+        def __init__(self, *args, **kwargs):
+            self.closed = False
+
+        def submit(self, *args, **kwargs):
+            return Lost()
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(distributed, "Client", Client)
+    with pytest.raises(DataError, match=r"dask workers died while fitting \d+ strata .* kept in the cache"):
+        fit(stratified, scheduler="tcp://127.0.0.1:1")
 
 
 def test_dask_executor_matches_local(stratified: CaptureData) -> None:

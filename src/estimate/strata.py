@@ -1051,6 +1051,7 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
         return
     require_dask()
     from dask.distributed import Client, LocalCluster
+    from distributed import KilledWorker
 
     cluster = None
     if scheduler is not None:
@@ -1059,8 +1060,12 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
         except OSError as exc:  # the user's address (a typo, a scheduler not started): bad input, not a bug
             raise DataError(f"cannot reach the dask scheduler at {scheduler!r}: {exc}") from exc
     else:
-        cluster = LocalCluster(n_workers=dask_workers or 2, threads_per_worker=1, host="127.0.0.1",
-                               dashboard_address=None, processes=True)
+        try:
+            cluster = LocalCluster(n_workers=dask_workers or 2, threads_per_worker=1, host="127.0.0.1",
+                                   dashboard_address=None, processes=True)
+        except Exception as exc:  # a worker process that could not start (killed, no memory, no ports): the machine
+            raise DataError(f"the local dask cluster ({dask_workers or 2} worker processes) did not start: "
+                            f"{type(exc).__name__}: {exc}") from exc
         client = Client(cluster)
     global DASK_RUNNING
     DASK_RUNNING += 1
@@ -1068,7 +1073,14 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
         futures = [client.submit(_fit_chunk, estimator, [c[1] for c in chunk], [c[2] for c in chunk], pure=False)
                    for chunk in chunks]
         for chunk, future in zip(chunks, futures, strict=True):
-            yield chunk, future.result()
+            try:
+                result = future.result()
+            except KilledWorker as exc:  # dask gave up after workers died on this chunk: the machine, not the data
+                raise DataError(
+                    f"dask workers died while fitting {len(chunk)} strata (killed, or out of memory), and dask gave "
+                    f"up on them: {exc}. Strata finished before are kept in the cache (--cache-dir / --resume)"
+                ) from exc
+            yield chunk, result
     finally:
         DASK_RUNNING -= 1
         client.close()

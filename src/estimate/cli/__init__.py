@@ -12,7 +12,7 @@ import warnings
 
 import typer
 
-from estimate.cli._common import STATE
+from estimate.cli._common import STATE, interrupted_message
 
 app = typer.Typer(
     name="estimate",
@@ -51,22 +51,27 @@ def main() -> None:
     """Console-script entry point."""
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when the shell made us ignore it
         signal.signal(signal.SIGINT, _interrupted)
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # `kill PID`, a job scheduler's time limit
+        signal.signal(signal.SIGTERM, _interrupted)
     app()
 
 
 def _interrupted(signum: int, frame: object) -> None:
-    """Ctrl-C: stop now.  A sampler's chains cannot be stopped inside its compiled loop, and waiting for them took
-    as long as the rest of the fit; every file is written atomically (a temporary renamed into place), so nothing
-    half-written is left under its name, and finished strata stay in the cache for --resume.  A dask run is
-    interrupted as Python does it (KeyboardInterrupt), so that it closes its cluster and workers."""
+    """Ctrl-C or SIGTERM: stop now, with exit code 128 + the signal's number (130, 143).
+
+    A sampler's chains cannot be stopped inside its compiled loop, and waiting for them took as long as the rest
+    of the fit; every file is written atomically (a temporary renamed into place), so nothing half-written is
+    left under its name, and finished strata stay in the cache for --resume.  A dask run is interrupted as
+    Python does it (KeyboardInterrupt), so that it closes its cluster and workers; the command's error handler
+    then says so."""
     strata = sys.modules.get("estimate.strata")
+    STATE["signal"] = signum
     if strata is not None and getattr(strata, "DASK_RUNNING", 0):
-        signal.default_int_handler(signum, frame)  # raises KeyboardInterrupt
+        raise KeyboardInterrupt  # handles_errors reports it once the cluster is closed
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):
             pass
-    typer.echo("\ninterrupted (files are written whole or not at all; a stratified run with --resume continues "
-               "from the strata it finished)", err=True)
-    os._exit(130)
+    typer.echo(interrupted_message(signum), err=True)
+    os._exit(128 + signum)

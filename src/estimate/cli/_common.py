@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+import signal
 import sys
 import tempfile
 import traceback
@@ -80,6 +81,13 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def interrupted_message(signum: int) -> str:
+    """What the command line says when Ctrl-C or SIGTERM stops it."""
+    name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C" if signum == signal.SIGINT else f"signal {signum}"
+    return (f"\ninterrupted by {name} (files are written whole or not at all; a stratified run with --resume "
+            "continues from the strata it finished)")
+
+
 def handles_errors(func: F) -> F:
     """Turn bad input, a missing optional dependency, a file the machine refuses (permissions, a full disk) or a
     warning made an error (``PYTHONWARNINGS=error``) into one line on stderr and exit code 2 (``--debug`` shows
@@ -101,6 +109,10 @@ def handles_errors(func: F) -> F:
             if STATE["debug"]:
                 traceback.print_exc()
             fail(f"{type(exc).__name__} (a warning, made an error by PYTHONWARNINGS or -W): {exc}", 2)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM during a dask run, raised once its cluster was closed
+            signum = STATE.get("signal") or signal.SIGINT
+            typer.echo(interrupted_message(signum), err=True)
+            raise typer.Exit(128 + signum) from None
         except BrokenPipeError:  # `estimate ... | head`: the reader left; stop quietly, as a killed writer would
             try:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
