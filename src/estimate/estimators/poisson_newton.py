@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import linalg
+from scipy.linalg import lapack
 from scipy.special import gammaln
 
 __all__ = ["NewtonFit", "fit_poisson_newton", "score_statistics", "wald_statistics"]
@@ -61,14 +61,21 @@ def _loglik(y: np.ndarray, eta: np.ndarray, log_fact: float) -> tuple[float, np.
     return float(y @ eta - mu.sum() - log_fact), mu
 
 
+def _cholesky_solve(H: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """H⁻¹ b for a symmetric positive definite H, or None if H is not: LAPACK's dpotrf and dpotrs, which
+    ``scipy.linalg.cho_factor`` / ``cho_solve`` call (the same numbers) without their Python-level checks — those
+    took three quarters of the 18 µs of a solve on the 11 × 11 matrices of a stratum's model search."""
+    factor, info = lapack.dpotrf(H, lower=0, clean=0, overwrite_a=0)
+    if info != 0:
+        return None
+    solution, info = lapack.dpotrs(factor, b, lower=0, overwrite_b=0)
+    return solution if info == 0 else None
+
+
 def _solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
-    try:
-        c = linalg.cho_factor(H, check_finite=False)
-        step = linalg.cho_solve(c, g, check_finite=False)
-        if np.all(np.isfinite(step)):
-            return step
-    except linalg.LinAlgError:
-        pass
+    step = _cholesky_solve(H, g)
+    if step is not None and np.all(np.isfinite(step)):
+        return step
     return np.linalg.lstsq(H, g, rcond=None)[0]
 
 
@@ -130,10 +137,8 @@ def score_statistics(X: np.ndarray, y: np.ndarray, fit: NewtonFit, Z: np.ndarray
     mu = fit.mu
     WZ = Z * mu[:, None]
     A = X.T @ WZ
-    try:
-        c = linalg.cho_factor(fit.information, check_finite=False)
-        S = linalg.cho_solve(c, A, check_finite=False)
-    except linalg.LinAlgError:
+    S = _cholesky_solve(fit.information, A)
+    if S is None:
         S = np.linalg.lstsq(fit.information, A, rcond=None)[0]
     V = np.einsum("ij,ij->j", Z, WZ) - np.einsum("ij,ij->j", A, S)
     U = Z.T @ (y - mu)
