@@ -191,3 +191,15 @@ def test_unseen_draws_survive_p0_rounding_to_one() -> None:
     assert n0[0] > 1e17 and n0[1] > 1e15 and n0[3] == 0
     usual = draw_unobserved(np.full(10, 0.3), 100, np.random.default_rng(2))
     np.testing.assert_array_equal(usual, np.random.default_rng(2).negative_binomial(100, np.full(10, 0.7)))
+
+
+@pytest.mark.slow
+def test_numpy_overflow_inside_nuts_adaptation_is_not_passed_on(kosovo: CaptureData) -> None:
+    """Kosovo's counts × 100 made PyMC's mass-matrix adaptation emit numpy's "overflow encountered in dot", a
+    traceback from inside PyMC under PYTHONWARNINGS=error; the convergence warnings say what matters."""
+    scaled = CaptureData(kosovo.patterns, kosovo.counts * 100, list(kosovo.lists))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit = PyMCLCMCR(chains=1, tune=200, draws=200, seed=1).fit(scaled)
+    assert fit.estimate > scaled.observed

@@ -109,6 +109,9 @@ def run_nuts(
         # "MultiTrace is deprecated" style notices are not actionable for users.
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", UserWarning)
+        # numpy's "overflow encountered in dot" from NUTS' mass-matrix adaptation (Kosovo's counts × 100): a
+        # symptom the divergence and R-hat/ESS warnings report in terms a user can act on
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"(pymc|pytensor)(\.|$)")
         trace = pm.sample(
             draws=draws,
             tune=tune,
