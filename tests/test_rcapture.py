@@ -161,3 +161,13 @@ def test_a_named_model_refuses_parameters_that_would_fit_another(kosovo: Capture
 
     direct = HeterogeneityModel(list_effects=True, heterogeneity="darroch").fit(kosovo)
     assert direct.method == "mth-darroch"  # was ''
+
+
+@pytest.mark.parametrize("method", ["mh-darroch", "mth-poisson2"])
+def test_a_missing_mle_is_explained_by_what_the_data_show(method: str) -> None:
+    """With everyone on every list the warning gave "e.g. nobody is on every list" as the reason."""
+    everyone = CaptureData([[1, 1, 1]], [1_000], ["A", "B", "C"])
+    with pytest.warns(UninformativeDataWarning, match=r"does not exist for these counts \(here everyone is on every "
+                                                      r"list\)|the boundary of what the model can fit: here everyone"):
+        fit = estimate.make_estimator(method).fit(everyone)
+    assert fit.interval.upper == math.inf

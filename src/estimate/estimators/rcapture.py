@@ -198,6 +198,10 @@ class HeterogeneityModel(Estimator):
             # claimed.  (Without a heterogeneity term the boundary is a list that has everyone, and N̂ = n with its
             # narrow interval is the model's answer: the last case below)
             no_upper_limit = not exists and kind in ("poisson2", "darroch")
+            on_every_list = int(data.counts[data.patterns.all(axis=1)].sum())
+            boundary = ("here everyone is on every list" if on_every_list == data.observed
+                        else "here nobody is on every list" if on_every_list == 0
+                        else "e.g. nobody on every list, or everyone")
             no_interval = (f"the upper limit is reported as ∞ (the boundary fit's profile interval, [{lower:,.1f}, "
                            f"{upper:,.1f}], is kept in details). Use a model without the heterogeneity term or a "
                            "log-linear model")
@@ -209,8 +213,8 @@ class HeterogeneityModel(Estimator):
                     f"{self.label()}: the model's fit ran to a boundary of its parameter space (coefficients "
                     f"{max(abs(float(b)) for b in fit.params):.3g} in size) and its N = {estimate:,.1f} lies "
                     f"outside its own profile-likelihood interval; reporting the profile maximum {profile_n:,.1f}"
-                    + ("; the maximum-likelihood estimate does not exist for these counts (e.g. nobody is on every "
-                       f"list), so the profile likelihood gives no valid interval: {no_interval}"
+                    + (f"; the maximum-likelihood estimate does not exist for these counts ({boundary}), so the "
+                       f"profile likelihood gives no valid interval: {no_interval}"
                        if no_upper_limit else ""),
                     UninformativeDataWarning,
                     stacklevel=3,
@@ -220,7 +224,7 @@ class HeterogeneityModel(Estimator):
             elif no_upper_limit:
                 warnings.warn(
                     f"{self.label()}: the maximum-likelihood estimate does not exist for these counts (the "
-                    "observed table lies on the boundary of what the model can fit, e.g. nobody is on every list), "
+                    f"observed table lies on the boundary of what the model can fit: {boundary}), "
                     f"so N = {estimate:,.1f} depends on where the iterations stopped (coefficients "
                     f"{max(abs(float(b)) for b in fit.params):.3g} in size) and the profile likelihood gives no "
                     f"valid interval: {no_interval}",
