@@ -128,3 +128,17 @@ def test_long_names_loops_and_set_id_bits(tmp_path) -> None:
     os.chmod(old, 0o4755)
     atomic_write_text(old, "[]")
     assert old.stat().st_mode & 0o7777 == 0o755
+
+
+def test_a_write_that_fails_names_the_file(tmp_path: Path) -> None:
+    """A full disk said "OSError: No space left on device" without saying which file."""
+    import errno
+
+    def full_disk(path: Path) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    target = tmp_path / "result.csv"
+    with pytest.raises(OSError) as raised:
+        atomic_write_with(target, full_disk)
+    assert raised.value.filename == str(target) and raised.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []

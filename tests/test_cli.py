@@ -389,6 +389,11 @@ def test_a_resumed_unseeded_run_says_where_its_seed_came_from(tmp_path: Path) ->
     (tmp_path / "c" / "run-seed.json").write_text('{"seed": "oops"}')  # not a seed: a new one is drawn
     third = run_cli(*args)
     assert "does not hold a seed" in third.stderr and "(drawn;" in third.stderr and "kept in" not in third.stderr
+    # a new seed: none of the entries fits this run, and the last line says why nothing was reused
+    done = int(re.search(r"done: (\d+)", first.stderr).group(1))
+    assert f"({done} strata reused from {tmp_path / 'c'})" in second.stderr
+    assert (f"(0 strata reused from {tmp_path / 'c'}; {done} other entries there did not match: written for other "
+            "data, model, seed or package version)") in third.stderr
 
 
 def test_output_to_standard_output_by_name_and_totals_beside_a_pipe(tmp_path: Path) -> None:

@@ -89,6 +89,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else _default_mode())
         os.replace(tmp, target)
         _fsync_folder(target.parent)  # the rename itself survives a power cut
+    except OSError as exc:
+        if exc.filename is None and exc.errno is not None:  # a full disk while writing: say which file it was
+            exc.filename = str(target)
+        raise
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -234,6 +234,8 @@ def _read_cache_entry(path: Path, key: tuple[Any, ...]) -> StratumOutcome | None
     except Exception as exc:  # noqa: BLE001 - any unreadable entry is a cache miss, never a crash
         # the first sentence only: numpy's goes on to advise loading pickled data "unsafely", which a cache never does
         reason = str(exc).split(". ")[0]
+        if "pickled" in reason:  # numpy's reading of a truncated or overwritten array inside the file
+            reason = "its arrays are damaged (truncated or overwritten)"
         warnings.warn(f"cache entry {path} could not be read ({type(exc).__name__}: {reason}); it is not a cache "
                       "file this version wrote whole: fitting that stratum again", DataWarning, stacklevel=3)
         return None

@@ -75,6 +75,7 @@ def run_strata(
     from estimate.strata import _RUN_SEED_FILE, kept_run_seed
 
     seed_kept = kept_run_seed(cache_dir)  # an earlier unseeded run's, which this one reuses if it is unseeded too
+    entries_before = len(list(cache_dir.glob("*.npz"))) if cache_dir is not None and cache_dir.is_dir() else 0
     try:
         fitted = fit_strata(capture, by=strata_cols, estimator=estimator, replicate=replicate,
                             cache_dir=cache_dir, executor=executor, scheduler=scheduler,
@@ -112,7 +113,16 @@ def run_strata(
     reused = fitted.provenance["strata"].get("reused_from_cache", 0)
     typer.echo(f"done: {counts['ok']}  not estimable: {counts['not estimable']}  failed: {counts['failed']}"
                + (f"  (not converged: {unconverged} of the {counts['ok']} done)" if unconverged else "")
-               + (f"  ({reused} {label} reused from {cache_dir})" if cache_dir is not None else ""), err=True)
+               + (f"  ({reused} {label} reused from {cache_dir}{_others(entries_before - reused)})"
+                  if cache_dir is not None else ""), err=True)
+
+
+def _others(entries: int) -> str:
+    """Why cache entries found were not reused: each is keyed by the data, model, seed and package version."""
+    if entries <= 0:
+        return ""
+    return (f"; {entries:,} other {'entry' if entries == 1 else 'entries'} there did not match: written for other "
+            "data, model, seed or package version")
 
 
 #: --totals words for the overall total (alone, not beside stratum columns)
