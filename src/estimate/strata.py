@@ -1085,9 +1085,24 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
             yield chunk, result
     finally:
         DASK_RUNNING -= 1
-        client.close()
+        _close_within(client.close, "the dask client")
         if cluster is not None:
-            cluster.close()
+            _close_within(cluster.close, "the local dask cluster")
+
+
+#: Seconds to wait for a dask client or local cluster to close: one whose workers were killed repeatedly was seen
+#: to hang there, after the run had already failed
+_DASK_CLOSE_SECONDS = 30
+
+
+def _close_within(close: Any, what: str) -> None:
+    """Call a dask ``close(timeout=...)``; a close that does not finish in time is warned about, never raised (it
+    would hide the error that ended the run)."""
+    try:
+        close(timeout=_DASK_CLOSE_SECONDS)
+    except Exception as exc:  # noqa: BLE001 - a cluster that cannot close cleanly must not mask the run's outcome
+        warnings.warn(f"{what} did not close within {_DASK_CLOSE_SECONDS} s ({type(exc).__name__}: {exc}); its "
+                      "worker processes may still be running", EstimateWarning, stacklevel=2)
 
 
 def _warn_lists_dropped(outcomes: dict[tuple[Any, ...], StratumOutcome], parts: Mapping[tuple[Any, ...], Any],
