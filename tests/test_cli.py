@@ -675,6 +675,26 @@ def test_ctrl_c_stops_a_long_fit_at_once() -> None:
     assert "interrupted by Ctrl-C (files are written whole or not at all" in err and out == ""
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
+def test_a_forked_worker_ends_quietly_on_sigterm() -> None:
+    """PyMC's chain processes are forked from the command and inherit its handlers: SIGTERM to the process group
+    printed "interrupted by SIGTERM" once per chain."""
+    code = (
+        "import os, signal, time\n"
+        "from estimate import cli\n"
+        "cli._MAIN_PID = os.getpid()\n"
+        "signal.signal(signal.SIGTERM, cli._interrupted)\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    time.sleep(5)\n"
+        "    os._exit(0)\n"
+        "print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (proc.stdout.strip(), proc.stderr) == ("143", "")
+
+
 def test_the_screen_table_shows_nan_not_na_for_nullable_columns(tmp_path: Path) -> None:
     """lists_used and converged are nullable columns: pandas printed <NA> for a not-estimable stratum."""
     rows = "A,B,C,region\n" + "".join(f"{a},{b},{c},big\n" for a, b, c in

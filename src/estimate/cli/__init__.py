@@ -46,9 +46,14 @@ from estimate.cli import reproduce as _reproduce  # noqa: E402,F401
 from estimate.cli import simulate as _simulate  # noqa: E402,F401
 from estimate.cli import widen as _widen  # noqa: E402,F401
 
+#: The command's own process: a process forked from it (PyMC's chains) inherits the signal handlers below
+_MAIN_PID = os.getpid()
+
 
 def main() -> None:
     """Console-script entry point."""
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when the shell made us ignore it
         signal.signal(signal.SIGINT, _interrupted)
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # `kill PID`, a job scheduler's time limit
@@ -64,6 +69,8 @@ def _interrupted(signum: int, frame: object) -> None:
     left under its name, and finished strata stay in the cache for --resume.  A dask run is interrupted as
     Python does it (KeyboardInterrupt), so that it closes its cluster and workers; the command's error handler
     then says so."""
+    if os.getpid() != _MAIN_PID:  # a forked worker (a PyMC chain): end as the signal would, without a word
+        os._exit(128 + signum)
     strata = sys.modules.get("estimate.strata")
     STATE["signal"] = signum
     if strata is not None and getattr(strata, "DASK_RUNNING", 0):
