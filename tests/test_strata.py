@@ -303,7 +303,7 @@ def test_a_dask_cluster_that_fails_or_loses_its_workers_is_reported_as_such(stra
 
     monkeypatch.setattr(distributed, "Client", Client)
     # the run's own error is the one raised; the close that timed out is a warning beside it
-    with pytest.raises(DataError, match=r"dask workers died while fitting \d+ strata .* kept in the cache"), \
+    with pytest.raises(DataError, match=r"dask workers died while fitting \d+ strata .* finished before are kept"), \
             pytest.warns(estimate.EstimateWarning, match=r"the dask client did not close within 30 s \(TimeoutError: "
                                                          r"closing took more than 30 s\)"):
         fit_strata(stratified, by="region", estimator=LCMCR(seed=1, **FAST), scheduler="tcp://127.0.0.1:1")
@@ -926,6 +926,25 @@ def test_each_strata_warnings_are_kept_and_dga_totals_past_the_grid_are_unbounde
     assert math.isinf(pooled.summary().set_index("region").loc["sparse", "upper"])
     with pytest.warns(estimate.EstimateWarning, match="beyond their grid"):
         assert math.isinf(pooled.total().iloc[0]["upper"])
+
+
+def test_only_a_group_holding_a_lower_bound_is_totalled_as_one(kosovo: CaptureData) -> None:
+    """One dga stratum with half its posterior past the grid marked every group's total a lower bound (the flag
+    was taken over all strata, when only Chao gave lower bounds and then every stratum did)."""
+    rows = [dict(zip(kosovo.lists, map(int, pattern), strict=True), count=int(c), region="small")
+            for pattern, c in zip(kosovo.patterns, kosovo.counts, strict=True)]
+    rows += [dict(EXH=a, ABA=b, OSCE=c, HRW=0, count=n, region="big")
+             for (a, b, c), n in {(1, 1, 1): 1, (0, 1, 0): 10**5, (0, 0, 1): 10**5, (0, 1, 1): 10**4}.items()]
+    data = CaptureData.from_aggregated(pd.DataFrame(rows), lists=list(kosovo.lists), count="count", strata="region")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = fit_strata(data, by="region", estimator=estimate.make_estimator("dga", max_missing=30_000, seed=1,
+                                                                                draws=200))
+        kinds = fitted.total("region").set_index("region")["estimate_kind"]
+        overall = fitted.total()["estimate_kind"].iloc[0]
+    own = fitted.summary().set_index("region")["estimate_kind"]
+    assert (own["big"], own["small"]) == ("lower bound", "posterior median")
+    assert (kinds["big"], kinds["small"], overall) == ("lower bound", "posterior median", "lower bound")
 
 
 def test_a_totals_documented_count_over_replicates_is_rounded_once() -> None:

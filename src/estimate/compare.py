@@ -409,7 +409,7 @@ def format_table(table: pd.DataFrame) -> str:
     shown = pd.DataFrame(
         {
             "method": table["method"],
-            # a lower bound (Chao's) is not an estimate of N: "≥ 12,299" says so where the table is read
+            # a lower bound (Chao's; dga's past its grid) is not an estimate of N: "≥ 12,299" says so where read
             "estimate": [("≥ " if kind == "lower bound" and status == OK and math.isfinite(value) else "")
                          + _fmt(value) for value, kind, status
                          in zip(table["estimate"], table["estimate_kind"], table["status"], strict=True)],
@@ -431,7 +431,8 @@ def format_table(table: pd.DataFrame) -> str:
     observed = int(table["observed"].max()) if len(table) else 0  # the data's (a row on fewer lists has fewer)
     lines.append(f"\nDocumented (on at least one list): {observed:,}")
     if ((table["estimate_kind"] == "lower bound") & (table["status"] == OK)).any():
-        lines.append("≥: the method estimates a lower bound of the total (Chao's), not the total itself")
+        lines.append("≥: the method's estimate is only a lower bound of the total (Chao's bound, or a dga posterior "
+                     "reaching past its grid), not the total itself")
     for _, row in table[table["status"] != OK].iterrows():
         lines.append(f"{row['method']}: {row['status']}: {row['reason']}")
     for _, row in table[(table["status"] == OK) & (table["warnings"].fillna("") != "")].iterrows():

@@ -483,8 +483,12 @@ def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_b
     draw(ax_totals, totals, TOTAL_COLOR, "total")
     kinds = table.loc[table["interval_kind"].astype(str) != "", "interval_kind"].unique()
     kind = str(kinds[0]) if len(kinds) == 1 else strata_result.interval_kind
-    bound = "lower bound" in set(table.get("estimate_kind", pd.Series(dtype=str)).astype(str))  # Chao's
-    title = (f"{strata_result.method} by {' × '.join(by)}: {'lower bound' if bound else 'estimate'} (dot), "
+    # Chao's estimates are all lower bounds; dga's only where its posterior runs past the grid
+    bounds = table.get("estimate_kind", pd.Series("", index=table.index)).astype(str) == "lower bound"
+    estimated = table["interval_kind"].astype(str) != ""
+    what = ("lower bound" if estimated.any() and bounds[estimated].all()
+            else "estimate (some only lower bounds)" if bounds.any() else "estimate")
+    title = (f"{strata_result.method} by {' × '.join(by)}: {what} (dot), "
              f"{level_percent(level)} {interval_name(kind)} interval ({kind}, line), documented count (|)")
     if left_out:
         title += f"\n{left_out} smaller strata not shown (they are in the totals)"
@@ -494,8 +498,9 @@ def plot_strata(strata_result: StrataResult, ax: Axes | None = None, *, totals_b
             if not_estimated else "")
     total_kinds = totals["interval_kind"].astype(str).unique() if "interval_kind" in totals else []
     total_kind = f", {total_kinds[0]} intervals" if len(total_kinds) == 1 and total_kinds[0] != kind else ""
-    ax_totals.set_title(f"Totals (summed over strata{total_kind}{note}{'; sums of lower bounds' if bound else ''})",
-                        fontsize=9)
+    bound_note = ("; sums of lower bounds" if what == "lower bound"
+                  else "; some sums include lower bounds" if bounds.any() else "")
+    ax_totals.set_title(f"Totals (summed over strata{total_kind}{note}{bound_note})", fontsize=9)
     ax_totals.set_xlabel("total number of people N", fontsize=8)
     return _root(fig)
 

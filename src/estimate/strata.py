@@ -431,8 +431,9 @@ class StrataResult:
         one stratum keeps that stratum's own interval); a stratum whose interval is unbounded makes the total's
         upper limit infinite, its lower limit the sum of the strata's lower limits.  So does a stratum with draws
         whose own interval is unbounded (dga's posterior running past its grid), at any ``level``: its draws stop
-        at the grid and cannot say how far the tail reaches.  When the strata's estimates are lower bounds
-        (Chao's), so is their sum: ``estimate_kind`` says so.
+        at the grid and cannot say how far the tail reaches.  When a group's strata include an estimate that is
+        only a lower bound (Chao's; dga's with half its posterior past the grid), so is the group's sum:
+        ``estimate_kind`` says so.
         """
         from estimate.inference_data import interval_from_draws
 
@@ -459,8 +460,8 @@ class StrataResult:
             raise DataError(f"kind={kind!r} applies to totals summed from posterior draws; the {self.method} strata "
                             "have none, and their total is a sum of estimates with a log-normal interval")
         index = {k: i for i, k in enumerate(keys)}
-        bound = any(o.result is not None and o.result.estimate_kind == "lower bound"
-                    for o in self.outcomes.values() if o.status == STATUS_OK)
+        bounds = {k for k, o in self.outcomes.items()
+                  if o.status == STATUS_OK and o.result is not None and o.result.estimate_kind == "lower bound"}
         kinds = {o.result.estimate_kind for o in self.outcomes.values() if o.status == STATUS_OK and o.result}
         own_kind = kinds.pop() if len(kinds) == 1 else ""  # a sum of maximum-likelihood estimates ("mle")
         groups: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
@@ -497,6 +498,9 @@ class StrataResult:
             row.update(strata=len(members), strata_not_estimated=len(members) - len(ok))
             # in every table (a fixed set of columns whatever the method): what the total's estimate is
             # (none when strata not estimated enter as their observed floors: a sum of two kinds of number)
+            # a group holding a stratum whose estimate is only a lower bound (Chao's; dga's past its grid) sums to
+            # one; the other groups do not
+            bound = any(k in bounds for k in members)
             row["estimate_kind"] = "lower bound" if bound else (("posterior median" if keys else own_kind)
                                                                 if len(ok) == len(members) else "")
             rows.append(row)
@@ -1068,7 +1072,11 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
         except Exception as exc:  # a worker process that could not start (killed, no memory, no ports): the machine
             raise DataError(f"the local dask cluster ({dask_workers or 2} worker processes) did not start: "
                             f"{type(exc).__name__}: {exc}") from exc
-        client = Client(cluster)
+        try:
+            client = Client(cluster)
+        except BaseException:
+            _close_within(cluster.close, "the local dask cluster")
+            raise
     global DASK_RUNNING
     DASK_RUNNING += 1
     try:
@@ -1080,14 +1088,17 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
             except KilledWorker as exc:  # dask gave up after workers died on this chunk: the machine, not the data
                 raise DataError(
                     f"dask workers died while fitting {len(chunk)} strata (killed, or out of memory), and dask gave "
-                    f"up on them: {exc}. Strata finished before are kept in the cache (--cache-dir / --resume)"
+                    f"up on them: {exc}. With a cache folder (--cache-dir, cache_dir=) the strata finished before "
+                    "are kept, and --resume continues from them"
                 ) from exc
             yield chunk, result
     finally:
-        DASK_RUNNING -= 1
-        _close_within(client.close, "the dask client")
-        if cluster is not None:
-            _close_within(cluster.close, "the local dask cluster")
+        try:
+            _close_within(client.close, "the dask client")
+            if cluster is not None:
+                _close_within(cluster.close, "the local dask cluster")
+        finally:  # only now: a second Ctrl-C while closing still interrupts the close, not the process at once
+            DASK_RUNNING -= 1
 
 
 #: Seconds to wait for a dask client or local cluster to close: one whose workers were killed repeatedly was seen

@@ -297,7 +297,7 @@ def graph_posterior(data: CaptureData, delta: float, max_missing: int | None = N
         previous = log_weights[:, -1].copy()
         if automatic and log_tail - log_total < math.log(AUTO_TAIL_TOLERANCE):
             break
-    if log_tail - log_total > math.log(PMF_TRIM):
+    if log_tail - log_total > math.log(WARN_TAIL_MASS):  # below it the summaries ignore the tail: no need
         # the power law from the last point is a rough upper bound (a posterior peak that the grid cuts, decaying
         # fast beyond it, counted as a power-law tail: 98% "beyond" where 21% was; a pmf still rising at the end
         # counted as an unbounded tail); integrate instead
@@ -358,7 +358,7 @@ def _refuse_out_of_reach(terms: _MarginalTerms, coefficients: np.ndarray, expone
         needed = _round_up(1.1 * upper)
         cost = needed / AUTO_MAX_GRID  # about a minute and 1 GB of memory per AUTO_MAX_GRID grid points
         advice = (f"give max_missing of at least about {needed:,} (every integer n0 up to it is evaluated: about "
-                  f"{cost:,.0f} minutes and {cost:,.0f} GB of memory), or" if needed <= PRACTICAL_GRID
+                  f"{max(cost, 1):,.0f} minute(s) and {max(cost, 1):,.0f} GB of memory), or" if needed <= PRACTICAL_GRID
                   else f"reaching it would take max_missing of about {needed:,}, which needs about {cost:,.0f} GB "
                        f"of memory and {cost:,.0f} minutes;")
     raise NotApplicable(
@@ -713,7 +713,8 @@ class DecomposableGraphBMA(Estimator):
             f"{self.name}: {share} of the posterior mass of N lies beyond the grid's upper end N = {bound:,} "
             f"(n0 = {posterior.max_missing:,}); the posterior is truncated there: the posterior mean, the model "
             "probabilities and the draws (which come from the grid) are understated or distorted, the quantiles "
-            "allow for the estimated tail and an interval end beyond the grid is given as ∞"
+            "allow for the estimated tail, an upper interval end beyond the grid is given as ∞ and a lower end as "
+            "the grid's end"
             + (", and with half the posterior or more beyond the grid the median is only a lower bound"
                if posterior.tail_mass >= 0.5 else "") + f". {advice[0].upper()}{advice[1:]}.",
             EstimateWarning,
