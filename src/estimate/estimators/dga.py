@@ -713,8 +713,8 @@ class DecomposableGraphBMA(Estimator):
             f"{self.name}: {share} of the posterior mass of N lies beyond the grid's upper end N = {bound:,} "
             f"(n0 = {posterior.max_missing:,}); the posterior is truncated there: the posterior mean, the model "
             "probabilities and the draws (which come from the grid) are understated or distorted, the quantiles "
-            "allow for the estimated tail, an upper interval end beyond the grid is given as ∞ and a lower end as "
-            "the grid's end"
+            "allow for the estimated tail, an upper interval end beyond the grid is given as ∞ and a lower end "
+            "beyond it as the grid's end"
             + (", and with half the posterior or more beyond the grid the median is only a lower bound"
                if posterior.tail_mass >= 0.5 else "") + f". {advice[0].upper()}{advice[1:]}.",
             EstimateWarning,
