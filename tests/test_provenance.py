@@ -61,6 +61,32 @@ def test_closed_form_strata_do_not_import_arviz_and_its_import_warning_stays_hid
     assert out == ["False", "True", "True"]
 
 
+def test_first_uses_in_several_threads_leave_warning_filters_and_log_levels_as_they_were() -> None:
+    """Two threads' first fits imported ArviZ each inside warnings.catch_warnings, which is not thread-safe: the
+    'ignore FutureWarning' filter stayed for good; overlapping PyMC fits left PyMC's loggers at ERROR."""
+    code = """
+import logging, threading, warnings
+from concurrent.futures import ThreadPoolExecutor
+import estimate
+from estimate.estimators import _pymc_common
+from estimate.inference_data import _arviz
+filters = list(warnings.filters)
+names = ("pymc", "pymc.sampling", "pymc.sampling.mcmc", "pytensor.tensor.blas")
+levels = [logging.getLogger(n).level for n in names]
+start, quiet = threading.Barrier(4), threading.Barrier(4)
+def first_use(i):
+    start.wait()
+    _arviz()
+    with _pymc_common._quiet_pymc():
+        quiet.wait()
+with ThreadPoolExecutor(4) as pool:
+    list(pool.map(first_use, range(4)))
+print(list(warnings.filters) == filters, [logging.getLogger(n).level for n in names] == levels)
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
+    assert out == ["True", "True"]
+
+
 def test_every_fit_records_method_params_data_and_times(kosovo: estimate.CaptureData) -> None:
     result = estimate.make_estimator("loglinear").fit(kosovo)
     record = result.provenance

@@ -48,21 +48,33 @@ os.register_at_fork(after_in_child=_reset_after_fork)
 def one_blas_thread() -> Iterator[None]:
     """Limit the BLAS libraries of NumPy and SciPy to one thread inside the block (≈ 15 µs to enter and leave)."""
     global _holders, _limiter
-    with _lock:
-        if _holders == 0:
-            _clear_openblas_control()
-            _limiter = _controller().limit(limits=1, user_api="blas")
-        _holders += 1
-    try:
+    entered = False
+    try:  # entered inside the try: a KeyboardInterrupt between the count and the try left the limit held for good
+        with _lock:
+            if _holders == 0:
+                _restore_locked()  # a limit whose release an interrupt cut short: its original numbers first
+                _clear_openblas_control()
+                _limiter = _controller().limit(limits=1, user_api="blas")
+            _holders += 1
+            entered = True  # no call between these two statements: an asynchronous exception cannot land there
         yield
     finally:
         with _lock:
-            _holders -= 1
-            if _holders == 0 and _limiter is not None:
-                _clear_openblas_control()
-                _limiter.restore_original_limits()
-                _limiter = None
-                _clear_openblas_control()
+            if entered:
+                _holders -= 1
+            if _holders == 0:  # also a limit set by an entry interrupted before it counted itself
+                _restore_locked()
+
+
+def _restore_locked() -> None:
+    """Lift the limit, if one is set (caller holds ``_lock``); ``_limiter`` is cleared only once it is lifted, so
+    a release cut short by an interrupt is completed by the next fit."""
+    global _limiter
+    if _limiter is not None:
+        _clear_openblas_control()
+        _limiter.restore_original_limits()
+        _limiter = None
+        _clear_openblas_control()
 
 
 def _clear_openblas_control() -> None:

@@ -44,7 +44,9 @@ __all__ = [
 def _arviz() -> Any:
     """ArviZ, imported on first use: the import costs about a second (it compiles numba code), which fits that
     need none of it (closed forms, the warnings helpers below) should not pay."""
-    with warnings.catch_warnings():  # ArviZ 0.23 announces its 1.0 refactor on import; not actionable for users
+    # ArviZ 0.23 announces its 1.0 refactor on import; not actionable for users.  Under the package's warning
+    # lock: warnings.catch_warnings alone, entered by two threads' first fits at once, left the filter for good
+    with catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         import arviz
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -58,16 +59,34 @@ def _quiet_pymc():
 
     A library call should not print; our own warnings say what matters for the estimate.
     """
+    global _quiet_depth, _saved_levels
     names = ("pymc", "pymc.sampling", "pymc.sampling.mcmc", "pytensor.tensor.blas")
     loggers = [logging.getLogger(name) for name in names]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.ERROR)
+    entered = False
     try:
+        # fits in several threads share it: the first to enter saves the levels, the last to leave restores them
+        # (each saving and restoring its own left the loggers at ERROR for good when two overlapped)
+        with _quiet_lock:
+            if _quiet_depth == 0:
+                _saved_levels = [logger.level for logger in loggers]
+                for logger in loggers:
+                    logger.setLevel(logging.ERROR)
+            _quiet_depth += 1
+            entered = True
         yield
     finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
+        with _quiet_lock:
+            if entered:
+                _quiet_depth -= 1
+            if _quiet_depth == 0 and _saved_levels:
+                for logger, level in zip(loggers, _saved_levels, strict=True):
+                    logger.setLevel(level)
+                _saved_levels = []
+
+
+_quiet_lock = threading.Lock()
+_quiet_depth = 0
+_saved_levels: list[int] = []
 
 
 def check_sampler_params(method: str, *, draws: int, tune: int, chains: int, target_accept: float,
