@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 
 import numpy as np
@@ -405,3 +406,35 @@ def test_a_fit_runs_with_one_blas_thread(kosovo: CaptureData, monkeypatch) -> No
         for thread in threads:
             thread.join(60)
         assert seen[1:] == [{1}, {1}] and blas_threads() == {2}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_while_a_fit_waits_to_lift_the_blas_limit_still_lifts_it() -> None:
+    """A KeyboardInterrupt cut short the wait for the lock in the release: the fit was never uncounted, and BLAS
+    stayed at one thread for the rest of the process."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from estimate import _blas
+
+    block = _blas.one_blas_thread()
+    block.__enter__()
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_lock() -> None:  # another fit entering or leaving at that moment
+        with _blas._lock:
+            held.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    held.wait(5)
+    threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    threading.Timer(0.5, release.set).start()
+    with pytest.raises(KeyboardInterrupt):
+        block.__exit__(None, None, None)
+    holder.join()
+    time.sleep(0.05)
+    assert (_blas._holders, _blas._limiter) == (0, None)

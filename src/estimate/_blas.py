@@ -59,11 +59,28 @@ def one_blas_thread() -> Iterator[None]:
             entered = True  # no call between these two statements: an asynchronous exception cannot land there
         yield
     finally:
-        with _lock:
+        interrupted = _acquire_through_interrupts(_lock)  # a Ctrl-C while waiting skipped the release for good
+        try:
             if entered:
                 _holders -= 1
             if _holders == 0:  # also a limit set by an entry interrupted before it counted itself
                 _restore_locked()
+        finally:
+            _lock.release()
+        if interrupted is not None:
+            raise interrupted
+
+
+def _acquire_through_interrupts(lock: Any) -> KeyboardInterrupt | None:
+    """Acquire ``lock``, waiting again if a KeyboardInterrupt cuts the wait short; return that interrupt (to raise
+    once the work under the lock is done) or None."""
+    interrupted = None
+    while True:
+        try:
+            lock.acquire()
+            return interrupted
+        except KeyboardInterrupt as exc:
+            interrupted = exc
 
 
 def _restore_locked() -> None:

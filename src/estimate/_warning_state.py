@@ -5,9 +5,12 @@
 two ``fit_strata`` calls in two threads could leave an "ignore everything" filter installed for good (Python 3.11
 has no per-thread warning state).  Every such block in this package goes through :func:`catch_warnings`, which
 holds one process-wide re-entrant lock for its duration, so such blocks run one at a time; the compiled samplers'
-own threads never enter one.  The price: package fits in several threads of one process run one at a time
-(the LCMCR kernel still uses every core inside one fit); for parallel fits of other methods use processes, such
-as dask workers with one thread each (what ``--dask-workers`` starts).
+own threads never enter one.  The price: those blocks of fits in several threads of one process run one at a
+time (a PyMC fit's sampling is one such block, so an LCMCR fit in another thread can wait for it), while the
+rest of a fit runs alongside.  Warnings themselves stay process-wide: a warning a fit raises while another
+thread records warnings (``compare``, or a user's ``catch_warnings(record=True)``) can be recorded there instead
+of shown to its caller.  For parallel fits whose warnings matter, use processes, such as dask workers with one
+thread each (what ``--dask-workers`` starts).
 """
 
 from __future__ import annotations
