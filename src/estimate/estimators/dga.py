@@ -185,6 +185,12 @@ class _MarginalTerms:
         total = self.n + n0
         return gammaln(total + 1) - gammaln(n0 + 1) - self.log_y_factorials - np.log(total)
 
+    def log_joint(self, coefficients: np.ndarray, n0: np.ndarray) -> np.ndarray:
+        """Unnormalised log p(G, n0 | y): one row per graph's clique/separator coefficients, one column per n0."""
+        log_weights = coefficients @ self.terms(n0)
+        log_weights += self.base(n0)[None, :]  # in place: a chunk's matrix is large
+        return log_weights
+
 
 @dataclass(frozen=True)
 class GraphPosterior:
@@ -211,7 +217,7 @@ class GraphPosterior:
     def graph_log_weights(self, graphs: np.ndarray, n0: np.ndarray) -> np.ndarray:
         """Unnormalised log p(G, n0 | y) for the given graph indices (rows) and n0 values (columns)."""
         n0 = np.asarray(n0, dtype=float)
-        return self.coefficients[graphs] @ self.terms.terms(n0) + self.terms.base(n0)[None, :]
+        return self.terms.log_joint(self.coefficients[graphs], n0)
 
 
 def _log_tail(log_weights: np.ndarray, end_n0: float, terms: _MarginalTerms, exponents: np.ndarray,
@@ -245,7 +251,7 @@ def _log_tail_integrated(terms: _MarginalTerms, coefficients: np.ndarray, expone
     (exponent the larger of the local slope and c_G, as in :func:`_log_tail`).  ∞ when a tail is improper."""
     reach = TAIL_REACH * (terms.n + end_n0)
     n0 = end_n0 + np.unique(np.round(np.geomspace(1.0, reach, TAIL_POINTS)))
-    log_weights = coefficients @ terms.terms(n0) + terms.base(n0)[None, :]
+    log_weights = terms.log_joint(coefficients, n0)
     log_cells = (np.logaddexp(log_weights[:, :-1], log_weights[:, 1:]) - math.log(2.0)
                  + np.log(np.diff(n0))[None, :])
     # the local slope over the last factor of two in N (neighbours this far out differ by rounding only)
@@ -287,8 +293,7 @@ def graph_posterior(data: CaptureData, delta: float, max_missing: int | None = N
     previous = None  # the last column of the previous chunk
     for start, stop in _chunks(bound, coefficients.shape[0]):
         n0 = np.arange(start, stop, dtype=float)
-        log_weights = coefficients @ terms.terms(n0)
-        log_weights += terms.base(n0)[None, :]
+        log_weights = terms.log_joint(coefficients, n0)
         columns, rows = _log_sums(log_weights)
         column_lse.append(columns)
         row_lse.append(rows)
@@ -326,7 +331,7 @@ def _probe_missing_quantiles(terms: _MarginalTerms, coefficients: np.ndarray, ex
     """
     top = max(PROBE_REACH * terms.n, 10.0 * AUTO_MAX_GRID)
     n0 = np.unique(np.concatenate([[0.0], np.round(np.geomspace(1.0, top, PROBE_POINTS))]))
-    log_weights = coefficients @ terms.terms(n0) + terms.base(n0)[None, :]
+    log_weights = terms.log_joint(coefficients, n0)
     log_columns = logsumexp(log_weights, axis=0)
     log_mass = np.logaddexp(log_columns[:-1], log_columns[1:]) - math.log(2.0) + np.log(np.diff(n0))
     # beyond the last point each graph's pmf continues as a power law N^e (as in _log_tail, with the local slope
