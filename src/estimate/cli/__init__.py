@@ -12,7 +12,7 @@ import warnings
 
 import typer
 
-from estimate.cli._common import STATE, interrupted_message
+from estimate.cli._common import STATE, end_by_signal, interrupted_message
 
 app = typer.Typer(
     name="estimate",
@@ -62,7 +62,8 @@ def main() -> None:
 
 
 def _interrupted(signum: int, frame: object) -> None:
-    """Ctrl-C or SIGTERM: stop now, with exit code 128 + the signal's number (130, 143).
+    """Ctrl-C or SIGTERM: stop now, ended by the signal itself (a shell sees exit code 130 or 143 and stops
+    its loop or script; see :func:`estimate.cli._common.end_by_signal`).
 
     A sampler's chains cannot be stopped inside its compiled loop, and waiting for them took as long as the rest
     of the fit; every file is written atomically (a temporary renamed into place), so nothing half-written is
@@ -70,15 +71,14 @@ def _interrupted(signum: int, frame: object) -> None:
     Python does it (KeyboardInterrupt), so that it closes its cluster and workers; the command's error handler
     then says so."""
     if os.getpid() != _MAIN_PID:  # a forked worker (a PyMC chain): end as the signal would, without a word
-        os._exit(128 + signum)
+        end_by_signal(signum, flush=False)
     strata = sys.modules.get("estimate.strata")
     STATE["signal"] = signum
     if strata is not None and getattr(strata, "DASK_RUNNING", 0):
         raise KeyboardInterrupt  # handles_errors reports it once the cluster is closed
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
     typer.echo(interrupted_message(signum), err=True)
-    os._exit(128 + signum)
+    end_by_signal(signum)

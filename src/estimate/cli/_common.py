@@ -13,7 +13,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -88,6 +88,28 @@ def interrupted_message(signum: int) -> str:
             "continues from the strata it finished)")
 
 
+def end_by_signal(signum: int, *, flush: bool = True) -> NoReturn:
+    """End the process as ``signum`` (SIGINT, SIGTERM) would have: killed by it, so that whatever started the
+    command knows it was interrupted — a shell loop or script stops there, as after any other command stopped by
+    Ctrl-C, and the shell's ``$?`` reads 128 + signum (130, 143).  Python itself ends this way on an uncaught
+    KeyboardInterrupt.  An exit code of 130 alone looks like a program that handled Ctrl-C and carried on, and
+    a ``for`` loop in bash goes on to its next command.  Standard streams are flushed first; no other clean-up
+    runs, as with the signal's default action (``flush=False`` for a forked process, whose buffers hold its
+    parent's unwritten output).  Exits with 128 + signum if the signal cannot end the process."""
+    for stream in (sys.stdout, sys.stderr) if flush else ():
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    try:
+        signal.signal(signum, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signum})
+        signal.raise_signal(signum)  # delivered to this thread before raise() returns
+    except (OSError, ValueError):
+        pass
+    os._exit(128 + signum)
+
+
 def handles_errors(func: F) -> F:
     """Turn bad input, a missing optional dependency, a file the machine refuses (permissions, a full disk) or a
     warning made an error (``PYTHONWARNINGS=error``) into one line on stderr and exit code 2 (``--debug`` shows
@@ -112,7 +134,7 @@ def handles_errors(func: F) -> F:
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM during a dask run, raised once its cluster was closed
             signum = STATE.get("signal") or signal.SIGINT
             typer.echo(interrupted_message(signum), err=True)
-            raise typer.Exit(128 + signum) from None
+            end_by_signal(signum)
         except BrokenPipeError:  # `estimate ... | head`: the reader left; stop quietly, as a killed writer would
             try:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
