@@ -142,3 +142,13 @@ def test_a_write_that_fails_names_the_file(tmp_path: Path) -> None:
         atomic_write_with(target, full_disk)
     assert raised.value.filename == str(target) and raised.value.errno == errno.ENOSPC
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="Linux /dev/full")
+def test_a_device_that_refuses_the_write_is_named() -> None:
+    """``-o /dev/full`` (a device is written into as it is, not replaced) said "No space left on device" alone."""
+    import errno
+
+    with pytest.raises(OSError) as raised:
+        atomic_write_text("/dev/full", "x" * 100_000)
+    assert raised.value.filename == "/dev/full" and raised.value.errno == errno.ENOSPC

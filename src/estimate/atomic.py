@@ -120,8 +120,13 @@ def _streamed_into(target: Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
-        with open(tmp, "rb") as source, open(target, "wb") as sink:
-            shutil.copyfileobj(source, sink)
+        try:
+            with open(tmp, "rb") as source, open(target, "wb") as sink:
+                shutil.copyfileobj(source, sink)
+        except OSError as exc:
+            if exc.filename is None and exc.errno is not None:  # -o /dev/full, a pipe whose reader left: name it
+                exc.filename = str(target)
+            raise
     finally:
         tmp.unlink(missing_ok=True)
 
