@@ -164,9 +164,14 @@ def test_chao_warns_when_its_bound_rests_on_a_handful_seen_twice() -> None:
                             r"125,000,750,000"):
         estimate.make_estimator("chao").fit(data)
     enough = estimate.CaptureData([[1, 0], [0, 1], [1, 1]], [30, 30, chao_module.FEW_DOUBLETONS], ["A", "B"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        estimate.make_estimator("chao").fit(enough)
+    # few seen twice but a bound that adds about one person (f1 = 4, f2 = 4 on 3 lists: one more such person
+    # moves it by 0.27) — the warning had read "would move it from 10 to 10"
+    immaterial = estimate.CaptureData([[1, 1, 1], [1, 1, 0], [1, 0, 1], [1, 0, 0], [0, 1, 1], [0, 1, 0]],
+                                      [1, 1, 1, 3, 2, 1], ["A", "B", "C"])
+    for data in (enough, immaterial):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            estimate.make_estimator("chao").fit(data)
 
 
 def test_two_list_names_given_as_one_string_are_refused() -> None:

@@ -31,8 +31,11 @@ from estimate.results import Interval, Result
 __all__ = ["ChaoLowerBound"]
 
 #: Fewer people than this on exactly two lists (f2) get a warning: the bound divides by f2 (as Chapman's
-#: threshold for people on both of two lists)
+#: threshold for people on both of two lists) ...
 FEW_DOUBLETONS = 7
+#: ... when one more such person would move the bound by at least this share of it (and by one person or more):
+#: a bound that adds a person or two to the documented count is not unstable in any way that matters
+MATERIAL_SHIFT = 0.01
 
 
 def _warn_no_singletons(n: int) -> None:
@@ -73,8 +76,8 @@ class ChaoLowerBound(Estimator):
             form = "(J−1)/J · f1²/(2 f2)"
             if f1 == 0:
                 _warn_no_singletons(n)
-            elif f2 < FEW_DOUBLETONS:
-                one_more = n + A * f1**2 / (2 * (f2 + 1))
+            elif f2 < FEW_DOUBLETONS and estimate - (
+                    one_more := n + A * f1**2 / (2 * (f2 + 1))) >= max(1.0, MATERIAL_SHIFT * estimate):
                 warnings.warn(
                     f"chao: only {f2} {'person is' if f2 == 1 else 'people are'} documented by exactly two lists "
                     f"(f2); the bound divides f1² = {f1:,}² by it, so it rests on that handful: one more such person "
