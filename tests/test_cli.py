@@ -343,6 +343,17 @@ def test_widen_turns_sightings_into_the_pattern_table_fit_reads(tmp_path: Path) 
     assert estimate.CaptureData.read(out, strata="region").content_hash() == direct.content_hash()
     hint = run_cli("fit", str(path), "--lists", "source")
     assert hint.returncode == 2 and "estimate widen" in hint.stderr
+    # as JSON: `fit` refused the file widen wrote ('.json files are not supported as input')
+    as_json = tmp_path / "patterns.json"
+    done = run_cli("widen", str(path), "--id", "record_id", "--list", "source", "--strata", "region",
+                   "-o", str(as_json))
+    assert done.returncode == 0, done.stderr
+    assert estimate.CaptureData.read(as_json, strata="region").content_hash() == direct.content_hash()
+    fitted = run_cli("fit", str(as_json), "--strata", "region", "--method", "chao",
+                     "--result-output", str(tmp_path / "r.json"))
+    assert fitted.returncode == 0, fitted.stderr
+    again = run_cli("reproduce", str(tmp_path / "r.json"))
+    assert again.returncode == 0 and "match exactly" in again.stdout, again.stdout + again.stderr
 
 
 def test_outputs_never_replace_the_input_or_each_other(tmp_path: Path) -> None:

@@ -322,9 +322,44 @@ def test_duplicate_header_found_with_any_separator(tmp_path, separator: str) -> 
 
 
 def test_formats_that_are_not_csv_are_refused_by_name(tmp_path) -> None:
+    path = tmp_path / "lists.xlsx"
+    path.write_bytes(b"PK\x03\x04")
+    with pytest.raises(DataError, match=r"\.xlsx files are not supported"):
+        CaptureData.read(path)
+
+
+def test_json_records_are_read_as_a_table(tmp_path) -> None:
+    """`estimate widen --format json` wrote a pattern table that `fit` refused (.json was not an input format)."""
+    table = pd.DataFrame({"A": [1, 0, 1, 1], "B": [0, 1, 1, 1], "region": ["01", "02", "01", "02"],
+                          "count": [3, 4, 5, 2]})
+    expected = CaptureData.from_frame(table, strata="region")
+    array = tmp_path / "patterns.json"
+    array.write_text(table.to_json(orient="records"))
+    lines = tmp_path / "patterns.jsonl"
+    lines.write_text(table.to_json(orient="records", lines=True))
+    for path in (array, lines):
+        data = CaptureData.read(path, strata="region")
+        assert data.pattern_table(include_strata=True).equals(expected.pattern_table(include_strata=True))
+        assert sorted(data.by("region")) == ["01", "02"]  # text stays text
+    records = tmp_path / "records.json"  # booleans, one object per person
+    records.write_text('[{"A": true, "B": false}, {"A": true, "B": true}, {"A": false, "B": true}]')
+    assert CaptureData.read(records).observed == 3
+    records.write_text('[{"A": true, "B": null}, {"A": true, "B": true}]')
+    with pytest.raises(DataError, match="list column 'B' has a missing value"):
+        CaptureData.read(records)
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("[1, 2]", "not a table of records: expected an array of objects"),
+    ('{"A": [1, 0], "B": [0, 1]}', "not a table of records"),
+    ('[{"A": [1], "B": 0}]', "record 1 has a nested list in column 'A'"),
+    ('[{"A": 1,', r"cannot read .* as JSON: Expecting"),
+    ("[]", "holds no records"),
+])
+def test_json_that_is_not_a_table_of_records_is_refused_by_name(tmp_path, text: str, problem: str) -> None:
     path = tmp_path / "lists.json"
-    path.write_text('[{"A": 1, "B": 0, "count": 3}]')
-    with pytest.raises(DataError, match=r"\.json files are not supported"):
+    path.write_text(text)
+    with pytest.raises(DataError, match=problem):
         CaptureData.read(path)
 
 

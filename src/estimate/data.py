@@ -10,8 +10,8 @@ Constructors
 * :meth:`CaptureData.from_records` — one row per individual, a 0/1 or boolean column per list.
 * :meth:`CaptureData.from_aggregated` — pattern columns plus a count column.
 * :meth:`CaptureData.from_long` — one row per (record id, list) sighting.
-* :meth:`CaptureData.from_frame`, :meth:`CaptureData.read_csv`, :meth:`CaptureData.read_parquet` — pick the
-  layout from the columns (a count column means aggregated).
+* :meth:`CaptureData.from_frame`, :meth:`CaptureData.read_csv`, :meth:`CaptureData.read_parquet`,
+  :meth:`CaptureData.read_json` — pick the layout from the columns (a count column means aggregated).
 
 Optional stratum columns (region, period, victim group, imputation replicate ...) are carried along and
 :meth:`CaptureData.by` splits the data into one :class:`CaptureData` per stratum.
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import math
 import os
 import re
@@ -41,7 +42,8 @@ from estimate.errors import DataError, DataWarning, UninformativeDataWarning
 __all__ = ["CaptureData"]
 
 _COUNT_CANDIDATES = ("count", "counts", "freq", "frequency", "n")  # matched without case and outer spaces
-_NOT_CSV_SUFFIXES = (".json", ".jsonl", ".ndjson", ".xlsx", ".xls", ".ods", ".nc", ".feather", ".arrow", ".zarr")
+_JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+_NOT_CSV_SUFFIXES = (".xlsx", ".xls", ".ods", ".nc", ".feather", ".arrow", ".zarr")
 #: the people-count column of :meth:`CaptureData.pattern_table` (so no list or stratum may take this name)
 RESERVED_COUNT_NAME = "count"
 #: Largest count (per pattern and in total) accepted: 10^11 — more people than have ever lived, so a larger count
@@ -500,6 +502,40 @@ def _read_parquet_frame(path: str | Path) -> pd.DataFrame:
         raise DataError(f"cannot read {str(path)!r} as Parquet: {exc}") from exc
     if any(name is not None for name in frame.index.names):
         frame = frame.reset_index()
+    return frame
+
+
+def _read_json_frame(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
+    """A JSON file of records (an array of objects; one object per line for .jsonl/.ndjson) as a DataFrame."""
+    if not Path(path).exists():
+        raise DataError(f"file {str(path)!r} does not exist")
+    if not Path(path).is_file():
+        raise DataError(f"{str(path)!r} is not a file (a directory?); give the path of a JSON file")
+    lines = Path(path).suffix.lower() in (".jsonl", ".ndjson")
+    try:
+        text = Path(path).read_bytes().decode(encoding or "utf-8-sig")
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise DataError(f"cannot read {str(path)!r} as JSON: it is not {encoding or 'UTF-8'} text ({exc})") from exc
+    try:
+        if lines:
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            rows = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"cannot read {str(path)!r} as JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+                        ) from exc
+    layout = "one object per line" if lines else "an array of objects, one per row"
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise DataError(f"{str(path)!r} is JSON but not a table of records: expected {layout}, such as "
+                        '{"A": 1, "B": 0, "count": 12}')
+    for number, row in enumerate(rows, start=1):
+        for column, value in row.items():
+            if isinstance(value, (list, dict)):
+                raise DataError(f"{str(path)!r}: record {number} has a nested {type(value).__name__} in column "
+                                f"{column!r}; every value must be a number, true/false, text or null")
+    frame = pd.DataFrame.from_records(rows)
+    if not len(frame.columns):
+        raise DataError(f"{str(path)!r} holds no records")
     return frame
 
 
@@ -1050,6 +1086,27 @@ class CaptureData:
         return data
 
     @classmethod
+    def read_json(
+        cls,
+        path: str | Path,
+        lists: Sequence[str] | None = None,
+        count: str | None = None,
+        strata: str | Sequence[str] | None = None,
+        *,
+        strict: bool = False,
+        encoding: str | None = None,
+    ) -> CaptureData:
+        """Read a JSON file of records in record-level or aggregated layout: an array of objects, one per row
+        (``[{"A": 1, "B": 0, "count": 12}, ...]``, as ``estimate widen --format json`` and pandas'
+        ``to_json(orient="records")`` write it), or one object per line for ``.jsonl`` / ``.ndjson``.  Values
+        must be numbers, booleans, text or null (a missing value); nested arrays or objects are refused."""
+        frame = _read_json_frame(path, encoding)
+        data = cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
+        _note_file_source(data, path, lists=lists, count=count, strata=_as_list(strata), strict=strict,
+                          encoding=encoding)
+        return data
+
+    @classmethod
     def read_long(
         cls,
         path: str | Path,
@@ -1079,18 +1136,20 @@ class CaptureData:
 
     @classmethod
     def read(cls, path: str | Path | IO[str] | IO[bytes], **kwargs: Any) -> CaptureData:
-        """Read CSV or Parquet, chosen by the file extension (any other than .parquet/.pq is read as CSV, except
-        the formats that are clearly not CSV: JSON, spreadsheets, netCDF, Feather — refused with a DataError).
-        An open file or buffer is read as CSV."""
+        """Read CSV, Parquet or JSON records, chosen by the file extension (.parquet/.pq, .json/.jsonl/.ndjson;
+        any other is read as CSV, except the formats that are clearly not CSV: spreadsheets, netCDF, Feather —
+        refused with a DataError).  An open file or buffer is read as CSV."""
         if not isinstance(path, (str, os.PathLike)):
             return cls.read_csv(path, **kwargs)
         suffix = Path(path).suffix.lower()
         if suffix in (".parquet", ".pq"):
             return cls.read_parquet(path, **kwargs)
+        if suffix in _JSON_SUFFIXES:
+            return cls.read_json(path, **kwargs)
         if suffix in _NOT_CSV_SUFFIXES:
-            raise DataError(f"cannot read {str(path)!r}: {suffix} files are not supported as input; give a CSV or "
-                            "Parquet file (e.g. convert it with pandas: pandas.read_excel(path).to_csv('lists.csv', "
-                            "index=False), or read_json for JSON)")
+            raise DataError(f"cannot read {str(path)!r}: {suffix} files are not supported as input; give a CSV, "
+                            "Parquet or JSON file (e.g. convert it with pandas: "
+                            "pandas.read_excel(path).to_csv('lists.csv', index=False))")
         return cls.read_csv(path, **kwargs)
 
     # ------------------------------------------------------------------ basic properties

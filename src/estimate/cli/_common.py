@@ -206,7 +206,7 @@ def load_input(
     strict: bool = False,
     encoding: str | None = None,
 ) -> CaptureData:
-    """Read DATA (CSV/Parquet path or ``-`` for stdin) or a bundled example into CaptureData; ``encoding`` names
+    """Read DATA (CSV/Parquet/JSON path or ``-`` for stdin) or a bundled example into CaptureData; ``encoding`` names
     a CSV file's text encoding (e.g. cp1252), UTF-8 by default."""
     from estimate import datasets, provenance
 
@@ -221,7 +221,7 @@ def load_input(
         source = provenance.example_source(example, lists=split_option(lists), strata=split_option(strata),
                                            strict=strict)
     elif not data:
-        raise DataError("no input: give a DATA file (CSV or Parquet, '-' for stdin) or --example NAME")
+        raise DataError("no input: give a DATA file (CSV, Parquet or JSON; '-' for CSV on stdin) or --example NAME")
     else:
         if encoding is not None:
             check_encoding(encoding, data)
@@ -247,7 +247,7 @@ def check_encoding(encoding: str, data: str) -> None:
         raise DataError(f"--encoding {encoding!r} is not a text encoding Python knows (e.g. utf-8, cp1252, "
                         "latin-1)") from exc
     if Path(str(data)).suffix.lower() in (".parquet", ".pq"):
-        raise DataError("--encoding applies to CSV files; a Parquet file carries its own")
+        raise DataError("--encoding applies to text files (CSV, JSON); a Parquet file carries its own")
 
 
 def check_output_path(path: Path | None, option: str) -> None:

@@ -30,7 +30,7 @@ DEFAULT_METHODS = "chapman,loglinear,dga,lcmcr"  # the report's (estimate.report
 @app.command()
 @handles_errors
 def compare(
-    data: str = typer.Argument(None, help="CSV/Parquet file (record-level or aggregated), '-' for stdin."),
+    data: str = typer.Argument(None, help="CSV/Parquet/JSON file (record-level or aggregated), '-' for stdin (CSV)."),
     methods: str = typer.Option(None, "--methods", "-m",
                                 help="Comma-separated methods, each a name or name:preset "
                                      "(e.g. chapman,loglinear,dga,lcmcr:lcmcr-long,bayes-loglinear); default: "

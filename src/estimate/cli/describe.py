@@ -30,7 +30,7 @@ SHOWN_PATTERN_ROWS = 200
 @app.command()
 @handles_errors
 def describe(
-    data: str = typer.Argument(None, help="CSV/Parquet file (record-level or aggregated), '-' for stdin."),
+    data: str = typer.Argument(None, help="CSV/Parquet/JSON file (record-level or aggregated), '-' for stdin (CSV)."),
     example: str = typer.Option(None, "--example", help="Use a bundled dataset (see `estimate datasets`)."),
     lists: str = typer.Option(None, "--lists", help="Comma-separated list columns (default: all but count/strata)."),
     count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),

@@ -36,7 +36,7 @@ from estimate.provenance import command_line
 @app.command()
 @handles_errors
 def fit(
-    data: str = typer.Argument(None, help="CSV/Parquet file (record-level or aggregated), '-' for stdin."),
+    data: str = typer.Argument(None, help="CSV/Parquet/JSON file (record-level or aggregated), '-' for stdin (CSV)."),
     method: str = typer.Option(None, "--method", "-m", help="Estimator name (see `estimate methods`); default: "
                                "lcmcr with the lcmcr-default preset."),
     model: str = typer.Option(None, "--model", help="Model preset name or TOML file (e.g. lcmcr-default)."),

@@ -23,7 +23,7 @@ from estimate.errors import DataError
 @app.command()
 @handles_errors
 def report(
-    data: str = typer.Argument(None, help="CSV/Parquet file (record-level or aggregated), '-' for stdin."),
+    data: str = typer.Argument(None, help="CSV/Parquet/JSON file (record-level or aggregated), '-' for stdin (CSV)."),
     output: Path = typer.Option(..., "--output", "-o", parser=output_file, help="The HTML file to write (atomically)."),
     methods: str = typer.Option(None, "--methods", "-m",
                                 help="Comma-separated methods, each a name or name:preset (default: those of "
