@@ -28,6 +28,7 @@ from estimate.samplers.variates import (
     rng_handle,
     standard_gamma,
     standard_normal,
+    stick_beta,
     uniform,
 )
 
@@ -137,6 +138,48 @@ def test_beta(a: float, b: float) -> None:
     x = _continuous_draws(np.random.default_rng(int(a * 10 + b)), 2, a, b, 200_000)
     assert np.all((x >= 0.0) & (x <= 1.0))
     assert stats.kstest(x, "beta", args=(a, b)).pvalue > LEVEL
+
+
+@njit
+def _stick_draws(gen, a, b, size):
+    rh = rng_handle(gen)
+    out = np.empty((size, 3))
+    for i in range(size):
+        out[i, 0], out[i, 1], out[i, 2] = stick_beta(rh, a, b)
+    return out
+
+
+@pytest.mark.parametrize(("a", "b"), [(1.0, 1.0), (1.0, 7.5), (3.0, 1.0), (2.0, 5.0), (4.0, 0.3), (1.0, 0.004),
+                                    (40.0, 0.004), (3.0, 1e-5)])
+def test_stick_beta_keeps_the_complement_and_its_logarithm_exact(a: float, b: float) -> None:
+    """LCMCR's sticks: (V, 1 − V, log(1 − V)) with V ~ Beta(a, b).  1 − V ~ Beta(b, a), so log(1 − V) has mean
+    ψ(b) − ψ(a + b) and, for small b, b·(−log(1 − V)) is nearly Exponential(1): with b = 1e-5, 1 − V is below
+    1e-300 in about 99% of draws, which V clipped below 1 − 1e-12 had turned into log(1 − V) ≥ −27.6."""
+    from scipy.special import polygamma, psi
+
+    x = _stick_draws(np.random.default_rng(int(a * 10 + 1 / b)), a, b, 200_000)
+    v, w, log_w = x.T
+    assert np.all(np.isfinite(log_w)) and np.all(log_w < 0.0) and np.all((w >= 0.0) & (v <= 1.0))
+    representable = w > 1e-12
+    assert representable.mean() < 0.02 if b == 1e-5 else True  # the draws the clip had distorted
+    np.testing.assert_allclose(v[representable] + w[representable], 1.0, rtol=0, atol=4e-16)
+    np.testing.assert_allclose(np.log(w[w > 1e-290]), log_w[w > 1e-290], rtol=1e-13, atol=3e-16)
+    mean, sd = psi(b) - psi(a + b), np.sqrt(polygamma(1, b) - polygamma(1, a + b))
+    assert abs(log_w.mean() - mean) < 5 * sd / np.sqrt(len(log_w)), (log_w.mean(), mean)
+    if b >= 0.3:  # the whole distribution (for tiny b, 1 − V below the smallest double has no other record)
+        assert stats.kstest(w, "beta", args=(b, a)).pvalue > LEVEL
+        assert stats.kstest(v, "beta", args=(a, b)).pvalue > LEVEL
+    else:  # log(1 − V) = log of Beta(b, a): P(log(1 − V) ≤ t) compared at quantiles of its exact law
+        from scipy.special import gammaln
+
+        for q in (0.1, 0.5, 0.9):
+            quantile = stats.beta.ppf(q, b, a)
+            # below 1e-300 (scipy stops at the smallest normal double): P(X ≤ x) = C x^b (1 + O(x)),
+            # C = Γ(a + b)/(Γ(b + 1) Γ(a))
+            t = (np.log(quantile) if quantile > 1e-300
+                 else (np.log(q) - gammaln(a + b) + gammaln(b + 1) + gammaln(a)) / b)
+            share = (log_w <= t).mean()
+            assert abs(share - q) < 5 * np.sqrt(q * (1 - q) / len(log_w)), (q, share)
 
 
 @pytest.mark.parametrize(("n", "p"), [(12, 0.3), (40, 0.9), (1131, 0.37), (500, 0.02), (30, 0.5), (1000, 0.0099),

@@ -92,8 +92,12 @@ One Gibbs sweep (data augmentation, as in the R package LCMCR):
     The stick-breaking prior makes the classes only weakly ordered by size and plain Gibbs moves between
     orderings slowly; the swaps let the class structure, hence p0 and N, mix faster (Hastie et al. 2015);
 3. λ_jk ~ Beta(1 + s_jk, 1 + f_jk + u_k);
-4. V_k ~ Beta(1 + n_k, α + Σ_{l>k} n_l) for k < K, n_k = m_k + u_k (V clipped below 1 − 1e−12);
-5. α ~ Gamma(a_α + K − 1, rate b_α − Σ_{k<K} log(1 − V_k)).
+4. V_k ~ Beta(1 + n_k, α + Σ_{l>k} n_l) for k < K, n_k = m_k + u_k, drawn with 1 − V_k and log(1 − V_k) kept
+   accurate (:func:`estimate.samplers.variates.stick_beta`): when α is small and the later classes are empty,
+   1 − V_k lies far below 1e-300 with real probability;
+5. α ~ Gamma(a_α + K − 1, rate b_α − Σ_{k<K} log(1 − V_k)), from those logarithms (clipping V below 1 − 1e−12,
+   as this sampler did until December 2026, capped every term at 27.6 and biased α, hence N, upward: see
+   ``tests/test_lcmcr_kernel.py``'s exact K = 2 posterior).
 
 N = n + n0.  The cost of a sweep is O(P·K·J) in the observed patterns, never O(2^J).  Pattern weights are
 computed as products of odds λ/(1 − λ) scaled by max_k π_k q_k; a pattern whose total weight under/overflows
@@ -129,6 +133,7 @@ from estimate.samplers.variates import (
     rng_handle,
     standard_gamma,
     standard_normal,
+    stick_beta,
     uniform,
 )
 
@@ -143,6 +148,8 @@ __all__ = [
 
 _TINY = 1e-300
 _LAM_MAX = 1.0 - 2.0**-52
+# the Metropolis moves of the sticks (θ stick moves, the weight swap) act only where every V they touch is at most
+# this, before and after (a condition on the pair of states, so exact); the Gibbs step 4 has no such limit
 _V_MAX = 1.0 - 1e-12
 _W_LOW = 1e-250
 _W_HIGH = 1e250
@@ -320,21 +327,27 @@ def _lambda_shift_move(rh, k, h, J, K, P, n, counts, psize, odds, lam, g, pi, wm
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
-def _stick_move(rh, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before, p0, log1m_p0):
+def _stick_move(rh, k, h, K, P, n, counts, alpha, V, one_m_V, log1m_V, pi, g, wmat, Wp, Wn, before, p0, log1m_p0):
     """MH move logit V_k → logit V_k + ε, ε ~ N(0, h²), under p(λ, V | α, data) (module docstring), k < K − 1.
 
     π_k scales by r = V'_k/V_k and π_l (l > k) by t = (1 − V'_k)/(1 − V_k).  Log acceptance ratio:
     Σ_p c_p log(P'_p/P_p) − n log((1 − p0')/(1 − p0)) + log r + α log t (prior (1 − V)^{α−1} times the Jacobian
     V(1 − V)).  ``before[p]`` = Σ_{l<k} π_l φ_l(x_p) (unchanged by this move); ``log1m_p0`` = log(1 − p0), carried
-    from move to move.  Returns (accepted, p0, log(1 − p0)).
+    from move to move.  With d = 1 − V + V e^ε: r = e^ε/d, t = 1/d, computed from the accurate 1 − V (``one_m_V``).
+    The move runs only where 1 − V ≥ 1 − _V_MAX = 1e-12 both before and after (a condition on the pair of states,
+    so detailed balance holds; the Gibbs step of V covers the rest).  Returns (accepted, p0, log(1 − p0)).
     """
     v_old = V[k]
-    e = math.exp(h * standard_normal(rh))
-    v_new = v_old * e / (1.0 - v_old + v_old * e)
-    if not (v_new > 0.0 and v_new < _V_MAX and v_old > 0.0):
+    w_old = one_m_V[k]
+    z = h * standard_normal(rh)
+    e = math.exp(z)
+    d = w_old + v_old * e
+    v_new = v_old * e / d
+    w_new = w_old / d
+    if not (v_old > 0.0 and v_new > 0.0 and w_old >= 1.0 - _V_MAX and w_new >= 1.0 - _V_MAX):
         return False, p0, log1m_p0
-    r = v_new / v_old
-    t = (1.0 - v_new) / (1.0 - v_old)
+    r = e / d
+    t = 1.0 / d
     p0_new = 0.0
     for l in range(K):
         p0_new += g[l] * (1.0 if l < k else (r if l == k else t))
@@ -359,7 +372,8 @@ def _stick_move(rh, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before
         low += counts[p] * (1.0 - 1.0 / rho)
         high += counts[p] * (rho - 1.0)
     log1m_p0_new = math.log1p(-p0_new)
-    rest = -n * (log1m_p0_new - log1m_p0) + math.log(r) + alpha * math.log(t)
+    log_d = math.log(d)
+    rest = -n * (log1m_p0_new - log1m_p0) + (z - log_d) - alpha * log_d  # log r + α log t
     if low + rest > _BOUND_MARGIN:
         pass  # log_a > 0: accepted, no uniform drawn
     else:
@@ -387,6 +401,8 @@ def _stick_move(rh, k, h, K, P, n, counts, alpha, V, pi, g, wmat, Wp, Wn, before
             wmat[p, l] *= t
         Wp[p] = Wn[p]
     V[k] = v_new
+    one_m_V[k] = w_new
+    log1m_V[k] -= log_d
     g[k] *= r
     pi[k] *= r
     for l in range(k + 1, K):
@@ -587,28 +603,25 @@ def _adapt_log_steps(log_h, acc, prop, gain, target, low, high):
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
-def _stick_weights(V, pi, K):
-    """π_k = V_k ∏_{l<k} (1 − V_l), written into ``pi``."""
+def _stick_weights(V, one_m_V, pi, K):
+    """π_k = V_k ∏_{l<k} (1 − V_l), written into ``pi`` (with 1 − V_l from ``one_m_V``, accurate near V_l = 1)."""
     left = 1.0
     for k in range(K):
         pi[k] = V[k] * left
-        left *= 1.0 - V[k]
+        left *= one_m_V[k]
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
-def _alpha_given_sticks(rh, V, K, a_alpha, b_alpha):
+def _alpha_given_sticks(rh, log1m_V, K, a_alpha, b_alpha):
     """α | V ~ Gamma(a_α + K − 1, rate b_α − Σ_{k<K} log(1 − V_k)) (step 5), floored at 1e-300.
 
-    The sum is the logarithm of the product ∏ (1 − V_k), taken once (or again whenever the running product falls
-    below 1e-280, long before it could underflow: each factor is ≥ 1 − _V_MAX = 1e-12)."""
+    The logarithms are carried with the sticks (``log1m_V``), exact where 1 − V_k underflows: a small α makes the
+    empty classes' 1 − V_k ~ Beta(α, 1) astronomically small, and that is what keeps α small.  Clipping V below
+    1 − 1e-12, as before, capped each term at 27.6 and drew α too large: with K = 2 the posterior mean of N was
+    0.8% too high (about 7 Monte Carlo standard errors against the exact enumeration in the tests)."""
     log_sum = 0.0
-    left = 1.0
     for k in range(K - 1):
-        left *= 1.0 - V[k]
-        if left < 1e-280:
-            log_sum += math.log(left)
-            left = 1.0
-    log_sum += math.log(left)
+        log_sum += log1m_V[k]
     alpha = standard_gamma(rh, a_alpha + K - 1.0) / (b_alpha - log_sum)
     return 1e-300 if alpha < 1e-300 else alpha
 
@@ -616,14 +629,18 @@ def _alpha_given_sticks(rh, V, K, a_alpha, b_alpha):
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
 def _tail_sums_and_sticks(pi, K, tail_sum, V_out):
     """tail_sum[k] = R_k = Σ_{l≥k} π_l and V_out[k] = π_k / R_k (k < K − 1); returns whether every such V_k lies in
-    (0, _V_MAX]."""
+    (0, _V_MAX].  The weights of the last classes may underflow to 0 (their sticks' 1 − V below 1e-308): a tail
+    sum of 0 leaves V_k out of range."""
     acc = 0.0
     for k in range(K - 1, -1, -1):
         acc += pi[k]
         tail_sum[k] = acc
     in_range = True
     for k in range(K - 1):
-        V_out[k] = pi[k] / tail_sum[k]
+        if tail_sum[k] > 0.0:
+            V_out[k] = pi[k] / tail_sum[k]
+        else:
+            V_out[k] = 0.0
         if not (V_out[k] > 0.0 and V_out[k] <= _V_MAX):
             in_range = False
     return in_range
@@ -665,6 +682,20 @@ def _distinct_pair(rh, K):
     if l >= j:
         l += 1
     return j, l
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _swap_sticks(a, b, V, one_m_V, log1m_V):
+    """Exchange the stick-breaking fractions V_a and V_b (with their 1 − V and its logarithm)."""
+    t = V[a]
+    V[a] = V[b]
+    V[b] = t
+    t = one_m_V[a]
+    one_m_V[a] = one_m_V[b]
+    one_m_V[b] = t
+    t = log1m_V[a]
+    log1m_V[a] = log1m_V[b]
+    log1m_V[b] = t
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
@@ -737,6 +768,8 @@ def lcmcr_chain_kernel(
     w = np.empty(K)
     sfx = np.empty(K)
     V = np.empty(K)
+    one_m_V = np.empty(K)  # 1 − V_k, accurate near V_k = 1 (it may underflow to 0)
+    log1m_V = np.empty(K)  # log(1 − V_k), exact even then: what the α update needs
     pi = np.empty(K)
     pi_new = np.empty(K)  # label move (iii): the swapped weights, their V and tail sums
     v_new = np.empty(K)
@@ -797,9 +830,14 @@ def lcmcr_chain_kernel(
     for j in range(J):
         for k in range(K):
             lam[j, k] = 0.05 + 0.9 * uniform(rh)
-    for k in range(K):
-        V[k] = min(uniform(rh), _V_MAX) if k < K - 1 else 1.0
-    _stick_weights(V, pi, K)
+    for k in range(K - 1):
+        V[k] = min(uniform(rh), _V_MAX)
+        one_m_V[k] = 1.0 - V[k]
+        log1m_V[k] = math.log(one_m_V[k])
+    V[K - 1] = 1.0
+    one_m_V[K - 1] = 0.0
+    log1m_V[K - 1] = -np.inf  # V_K = 1; never summed
+    _stick_weights(V, one_m_V, pi, K)
     h0 = math.log(1.0 + math.sqrt(float(n)))
     for k in range(K):
         log_h[k] = h0
@@ -865,8 +903,9 @@ def lcmcr_chain_kernel(
                     for k in range(K - 1):
                         if left < _THETA_MIN_WEIGHT:
                             break  # depends on V_l, l < k only, which this move leaves unchanged
-                        ok, p0, log1m_p0 = _stick_move(rh, k, h_theta[K + k], K, P, n, counts, alpha,
-                                                       V, pi, g, wmat, Wp, Wn, before, p0, log1m_p0)
+                        ok, p0, log1m_p0 = _stick_move(rh, k, h_theta[K + k], K, P, n, counts, alpha, V,
+                                                       one_m_V, log1m_V, pi, g, wmat, Wp, Wn, before, p0,
+                                                       log1m_p0)
                         for p in range(P):
                             before[p] += wmat[p, k]
                         if sweep < burn_in:
@@ -875,7 +914,7 @@ def lcmcr_chain_kernel(
                         else:
                             th_proposed += 1
                             th_accepted += ok
-                        left *= 1.0 - V[k]
+                        left *= one_m_V[k]
                 gmax = 0.0
                 for k in range(K):
                     if g[k] > gmax:
@@ -1002,13 +1041,11 @@ def lcmcr_chain_kernel(
                 if K >= 3:
                     k2 = int(uniform(rh) * (K - 2))
                     if nk[k2] != nk[k2 + 1]:
-                        la = nk[k2] * math.log1p(-V[k2 + 1]) - nk[k2 + 1] * math.log1p(-V[k2])
+                        la = nk[k2] * log1m_V[k2 + 1] - nk[k2 + 1] * log1m_V[k2]  # k2 + 1 ≤ K − 2: finite
                         if la >= 0.0 or math.log(uniform(rh) + 1e-300) < la:
                             _swap_classes(k2, k2 + 1, J, m, u, nk, s)
-                            vt = V[k2]
-                            V[k2] = V[k2 + 1]
-                            V[k2 + 1] = vt
-                            _stick_weights(V, pi, K)
+                            _swap_sticks(k2, k2 + 1, V, one_m_V, log1m_V)
+                            _stick_weights(V, one_m_V, pi, K)
             # (iii) once per sweep: swap the weights π_j ↔ π_l (and the contents) of two classes with α integrated
             # out, then α | V; V follows from the new π.  Accepted only if both weights are > 0 and the V of both π
             # and the swapped π lie in (0, _V_MAX] (a condition on the unordered pair {π, π'}: an involution)
@@ -1024,9 +1061,11 @@ def lcmcr_chain_kernel(
                     _swap_classes(j1, l1, J, m, u, nk, s)
                     for k in range(K - 1):
                         V[k] = v_new[k]
-                    V[K - 1] = 1.0
-                    _stick_weights(V, pi, K)
-                    alpha = _alpha_given_sticks(rh, V, K, a_alpha, b_alpha)
+                        # 1 − V_k = R_{k+1}/R_k, ≥ 1e-12 here (valid)
+                        one_m_V[k] = tail_new[k + 1] / tail_new[k]
+                        log1m_V[k] = math.log(one_m_V[k])
+                    _stick_weights(V, one_m_V, pi, K)
+                    alpha = _alpha_given_sticks(rh, log1m_V, K, a_alpha, b_alpha)
 
         # ---- 3. λ | m, u
         for k in range(K):
@@ -1044,14 +1083,13 @@ def lcmcr_chain_kernel(
         tail = 0
         for k in range(K - 1, -1, -1):
             if k < K - 1:
-                V[k] = min(beta(rh, 1.0 + nk[k], alpha + tail), _V_MAX)
+                V[k], one_m_V[k], log1m_V[k] = stick_beta(rh, 1.0 + nk[k], alpha + tail)
             tail += nk[k]
-        V[K - 1] = 1.0
-        _stick_weights(V, pi, K)
+        _stick_weights(V, one_m_V, pi, K)
 
         # ---- 5. α | V
         if K > 1:
-            alpha = _alpha_given_sticks(rh, V, K, a_alpha, b_alpha)
+            alpha = _alpha_given_sticks(rh, log1m_V, K, a_alpha, b_alpha)
 
         # ---- keep
         if sweep >= burn_in and (sweep - burn_in + 1) % thinning == 0:

@@ -43,6 +43,7 @@ __all__ = [
     "poisson",
     "random_bits",
     "rng_handle",
+    "stick_beta",
     "standard_gamma",
     "standard_normal",
     "uniform",
@@ -213,6 +214,46 @@ def beta(rh, a: float, b: float) -> float:
         return math.exp(math.log(1.0 - uniform(rh)) / a)  # (1 − U)^{1/a}
     x = standard_gamma(rh, a)
     return x / (x + standard_gamma(rh, b))
+
+
+#: a stick drawn as exactly 1 (a uniform of 0, probability 2^-53) is taken as 1 − 2^-60: log(1 − V) stays finite
+_STICK_LOG_FLOOR = 2.0**-60
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def stick_beta(rh, a: float, b: float):
+    """V ~ Beta(a, b) for a ≥ 1, returned as (V, 1 − V, log(1 − V)) with 1 − V and its logarithm accurate however
+    close V is to 1 (the stick-breaking weights of LCMCR: b = α + Σ_{l>k} n_l falls far below 1 when α is small and
+    the later classes are empty, and 1 − V then lies below 1e-300 with real probability).
+
+    The same variates as :func:`beta`, in the same order: a = 1 by inversion, 1 − V = (1 − U)^{1/b}; b = 1 by
+    inversion, V = (1 − U)^{1/a}; else X/(X + Y) with X ~ Γ(a), Y ~ Γ(b) — Y for b < 1 as Γ(b + 1)·U^{1/b}, whose
+    logarithm is kept, so that log(1 − V) = log Y − log(X + Y) is exact even where Y underflows.  (1 − V itself may
+    then be 0: only its logarithm enters the α update.)"""
+    if a == 1.0:
+        if b == 1.0:
+            u = uniform(rh)
+            return u, 1.0 - u, math.log(1.0 - u)
+        log_w = math.log(1.0 - uniform(rh)) / b
+        return -math.expm1(log_w), math.exp(log_w), log_w
+    if b == 1.0:
+        log_v = min(math.log(1.0 - uniform(rh)) / a, -_STICK_LOG_FLOOR)
+        w = -math.expm1(log_v)
+        return math.exp(log_v), w, math.log(w)
+    x = standard_gamma(rh, a)
+    if b >= 1.0:
+        y = _gamma_at_least_one(rh, b)
+        log_y = math.log(y) if y <= 1e-290 else 0.0  # only needed for a Y that small
+    else:
+        log_boost = math.log(1.0 - uniform(rh)) / b
+        g = _gamma_at_least_one(rh, b + 1.0)
+        y = g * math.exp(log_boost)
+        log_y = math.log(g) + log_boost
+    total = x + y
+    if y > 1e-290:
+        w = y / total
+        return x / total, w, math.log(w)
+    return x / total, y / total, log_y - math.log(x)  # log(y/(x + y)) = log y − log x − log1p(y/x), y/x < 1e-290
 
 
 # ----------------------------------------------------------------------------------------------------------
