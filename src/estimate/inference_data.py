@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from estimate._user_caches import ensure_writable_caches
 from estimate._warning_state import catch_warnings
 from estimate.errors import ConvergenceWarning
 from estimate.results import Interval
@@ -46,6 +47,7 @@ def _arviz() -> Any:
     need none of it (closed forms, the warnings helpers below) should not pay."""
     # ArviZ 0.23 announces its 1.0 refactor on import; not actionable for users.  Under the package's warning
     # lock: warnings.catch_warnings alone, entered by two threads' first fits at once, left the filter for good
+    ensure_writable_caches()  # its import writes to ~/.cache and fails with an OSError where it cannot
     with catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         import arviz

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from estimate._checks import is_real, is_whole
+from estimate._user_caches import ensure_writable_caches
 from estimate._warning_state import catch_warnings
 from estimate.data import CaptureData
 from estimate.errors import ConvergenceWarning
@@ -119,6 +120,7 @@ def run_nuts(
     sequence: np.random.SeedSequence,
 ) -> SamplerRun:
     """Run PyMC's NUTS on ``model``; chain c is seeded with the c-th word of ``sequence``'s state."""
+    ensure_writable_caches()
     import pymc as pm
 
     chain_seeds = [int(s) for s in sequence.generate_state(chains, dtype=np.uint32)]

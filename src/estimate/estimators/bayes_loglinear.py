@@ -64,6 +64,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from estimate._checks import as_seed_sequence, check_terms, is_real, seed_record
+from estimate._user_caches import ensure_writable_caches
 from estimate.data import CaptureData
 from estimate.errors import DataError
 from estimate.estimators._pymc_common import (
@@ -197,6 +198,7 @@ class BayesLogLinear(Estimator):
 
     def build_model(self, data: CaptureData, terms: Sequence[Term]):
         """The PyMC model of β given the observed table (N already integrated out)."""
+        ensure_writable_caches()  # PyTensor compiles into ~/.pytensor, ArviZ (imported by PyMC) writes ~/.cache
         import pymc as pm
         import pytensor.tensor as pt
 

@@ -50,6 +50,7 @@ from typing import ClassVar
 import numpy as np
 
 from estimate._checks import as_seed_sequence, is_real, is_whole, seed_record
+from estimate._user_caches import ensure_writable_caches
 from estimate.data import CaptureData
 from estimate.errors import UninformativeDataWarning
 from estimate.estimators._pymc_common import (
@@ -137,6 +138,7 @@ class PyMCLCMCR(Estimator):
 
     def build_model(self, data: CaptureData):
         """The PyMC model of (α, V, λ) given the observed patterns (classes marginalised, N summed out)."""
+        ensure_writable_caches()  # PyTensor compiles into ~/.pytensor, ArviZ (imported by PyMC) writes ~/.cache
         import pymc as pm
         import pytensor.tensor as pt
 

@@ -34,6 +34,10 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from estimate._user_caches import ensure_writable_caches
+
+ensure_writable_caches()  # before the first @njit(cache=True) below: it fails where numba has nowhere to write
+
 __all__ = [
     "beta",
     "binomial",

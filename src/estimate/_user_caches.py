@@ -1,0 +1,98 @@
+"""A writable place for the on-disk caches of numba, ArviZ and PyTensor.
+
+Three libraries the package uses write to the user's cache folders, and none of them copes when it cannot:
+
+* numba (the compiled samplers, ``cache=True``) writes beside the installed sources, else in
+  ``$XDG_CACHE_HOME/numba`` (``~/.cache``); with neither writable the decorators raise "cannot cache function …:
+  no locator available" as the sampler modules are imported;
+* ArviZ 0.23 creates ``~/.cache/arviz`` when it is imported (a once-a-day notice) and the import fails with an
+  OSError otherwise — after a sampler has run, so its work was lost;
+* PyTensor (the PyMC models) compiles into ``~/.pytensor``.
+
+A read-only installation with a read-only or missing home folder is common: containers run as another user, HPC
+nodes, system-wide installs.  :func:`ensure_writable_caches`, called before any of these libraries is imported,
+leaves everything alone when the folders in use can be written (``XDG_CACHE_HOME`` or ``~/.cache``, and
+``~/.pytensor`` unless ``PYTENSOR_FLAGS`` names a ``base_compiledir``); otherwise it points them to a folder of this
+user in the system's temporary directory (``XDG_CACHE_HOME`` for numba and ArviZ, ``base_compiledir`` for
+PyTensor), so fits run — compiled code is then kept only as long as that folder.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+__all__ = ["ensure_writable_caches"]
+
+_LOCK = threading.Lock()
+_DONE = False
+_REDIRECTED: Path | None = None
+
+
+def ensure_writable_caches() -> Path | None:
+    """Make sure numba, ArviZ and PyTensor have somewhere to write (see the module docstring).
+
+    Returns the private folder the caches were redirected to, or None when the usual ones are writable.  Checked
+    once per process; safe from several threads."""
+    global _DONE, _REDIRECTED
+    with _LOCK:
+        if _DONE:
+            return _REDIRECTED
+        _DONE = True
+        home = _home()
+        cache_home = Path(os.environ["XDG_CACHE_HOME"]) if os.environ.get("XDG_CACHE_HOME") else (
+            home / ".cache" if home is not None else None)
+        if cache_home is None or not _writable(cache_home):
+            _REDIRECTED = _private_folder()
+            os.environ["XDG_CACHE_HOME"] = str(_REDIRECTED)  # numba's user-wide cache and ArviZ read it
+        flags = os.environ.get("PYTENSOR_FLAGS", "")
+        if "pytensor" not in sys.modules and "base_compiledir" not in flags and (
+                home is None or not _writable(home / ".pytensor")):
+            _REDIRECTED = _REDIRECTED or _private_folder()
+            os.environ["PYTENSOR_FLAGS"] = ",".join(
+                part for part in (flags, f"base_compiledir={_REDIRECTED / 'pytensor'}") if part)
+        return _REDIRECTED
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home()
+    except (RuntimeError, KeyError, OSError):  # no HOME and no password-database entry
+        return None
+
+
+def _writable(folder: Path) -> bool:
+    """Whether files can be made in ``folder``, or it can be made in its nearest existing parent: asked of the
+    system (``access``, which also says no on a read-only file system), so that nothing is created here."""
+    try:
+        for candidate in (folder, *folder.parents):
+            if candidate.exists():
+                return candidate.is_dir() and os.access(candidate, os.W_OK | os.X_OK)
+    except OSError:
+        pass
+    return False
+
+
+def _private_folder() -> Path:
+    """``estimate-caches-UID`` in the temporary directory, kept between runs when it is this user's alone (cached
+    compiled code is loaded with pickle, so a folder someone else could write is never used); else a fresh one."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    if uid is not None:
+        folder = Path(tempfile.gettempdir()) / f"estimate-caches-{uid}"
+        try:
+            folder.mkdir(mode=0o700, exist_ok=True)
+            info = folder.lstat()
+            if (stat.S_ISDIR(info.st_mode) and info.st_uid == uid and not info.st_mode & 0o022
+                    and _writable(folder)):
+                return folder
+        except OSError:
+            pass
+    folder = Path(tempfile.mkdtemp(prefix="estimate-caches-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # of this process alone: not reused, so removed
+    return folder
