@@ -1067,8 +1067,10 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
             raise DataError(f"cannot reach the dask scheduler at {scheduler!r}: {exc}") from exc
     else:
         try:
+            # the scheduler's HTTP server on a free port of 127.0.0.1: None still took 8787, the port of the user's
+            # own dask dashboard
             cluster = LocalCluster(n_workers=dask_workers or 2, threads_per_worker=1, host="127.0.0.1",
-                                   dashboard_address=None, processes=True)
+                                   dashboard_address="127.0.0.1:0", processes=True)
         except Exception as exc:  # a worker process that could not start (killed, no memory, no ports): the machine
             raise DataError(f"the local dask cluster ({dask_workers or 2} worker processes) did not start: "
                             f"{type(exc).__name__}: {exc}") from exc
@@ -1094,9 +1096,11 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
             yield chunk, result
     finally:
         try:
-            _close_within(client.close, "the dask client")
-            if cluster is not None:
-                _close_within(cluster.close, "the local dask cluster")
+            try:
+                _close_within(client.close, "the dask client")
+            finally:  # a Ctrl-C while the client closes (up to 30 s) left the cluster, its workers and ports running
+                if cluster is not None:
+                    _close_within(cluster.close, "the local dask cluster")
         finally:  # only now: a second Ctrl-C while closing still interrupts the close, not the process at once
             DASK_RUNNING -= 1
 
