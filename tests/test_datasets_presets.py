@@ -213,3 +213,24 @@ def test_choice_values_in_a_preset_are_case_insensitive_as_on_the_command_line(t
     estimator = make_estimator(model=path)
     estimator.check_params()
     assert (estimator.interval, estimator.sampler) == ("hdi", "gibbs")
+
+
+def test_a_models_folder_beside_a_vendored_install_is_not_taken_for_the_bundled_presets(tmp_path, monkeypatch) -> None:
+    """Installed with ``pip install --target proj/vendor``, the package's grandparent is the user's ``proj``: every
+    ``proj/models/*.toml`` (a broken one too) was listed as a bundled preset.  The source tree's ``models/`` counts
+    only beside this project's pyproject.toml."""
+    from estimate import presets
+
+    vendored = tmp_path / "proj" / "vendor" / "estimate"
+    vendored.mkdir(parents=True)
+    (tmp_path / "proj" / "models").mkdir()
+    (tmp_path / "proj" / "models" / "my-experiment.toml").write_text('method = "chao"\n')
+    monkeypatch.setattr(presets, "__file__", str(vendored / "presets.py"))
+    monkeypatch.setattr(presets.resources, "files", lambda package: tmp_path / "nowhere")
+    assert presets._models_dirs() == []
+    (tmp_path / "proj" / "vendor" / "pyproject.toml").write_text('[project]\nname = "estimate"\n')  # not beside it
+    assert presets._models_dirs() == []
+    (tmp_path / "proj" / "pyproject.toml").write_text('[project]\nname = "someone-else"\n')
+    assert presets._models_dirs() == []
+    (tmp_path / "proj" / "pyproject.toml").write_text('[project]\nname = "estimate"\n')  # a checkout of ours
+    assert presets._models_dirs() == [tmp_path / "proj" / "models"]

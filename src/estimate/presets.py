@@ -52,15 +52,24 @@ _CHOICE_KEYS = frozenset({"interval", "sampler", "criterion"})
 
 
 def _models_dirs() -> list[Path]:
-    """Where presets live: the package copy (installed wheels) and the source tree's ``models/``."""
+    """Where presets live: the package copy (installed wheels) and the source tree's ``models/`` (an editable
+    install) — only if it sits beside the project's pyproject.toml: installed with ``pip install --target
+    proj/vendor``, the package's grandparent is the user's own folder, whose ``models/`` is not ours."""
     dirs: list[Path] = []
     packaged = resources.files("estimate").joinpath("models")
     if packaged.is_dir():
         dirs.append(Path(str(packaged)))
-    source_tree = Path(__file__).resolve().parents[2] / "models"
-    if source_tree.is_dir():
-        dirs.append(source_tree)
+    root = Path(__file__).resolve().parents[2]
+    if (root / "models").is_dir() and _is_this_project(root / "pyproject.toml"):
+        dirs.append(root / "models")
     return dirs
+
+
+def _is_this_project(pyproject: Path) -> bool:
+    try:
+        return tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {}).get("name") == "estimate"
+    except (OSError, ValueError):  # none, unreadable, or not TOML
+        return False
 
 
 def preset_names() -> list[str]:
