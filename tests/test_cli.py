@@ -738,3 +738,17 @@ def test_describe_text_shows_the_first_pattern_rows_and_says_how_many_more(tmp_p
     assert f"… and {hidden:,} more rows ({5 * hidden // 2:,} people); --format json lists them all" in run.output
     full = CliRunner().invoke(app, ["describe", str(tmp_path / "d.csv"), "--strata", "region", "--format", "json"])
     assert len(json.loads(full.output)["patterns"]) == 300
+
+
+def test_version_and_the_extras_named_in_help_texts() -> None:
+    """`estimate --version` was "No such option"; rich markup took '[dask]' and '[link]' in help texts for styles,
+    so they read "pip install 'estimate'"."""
+    from typer.testing import CliRunner
+
+    from estimate.cli import app
+
+    version = CliRunner().invoke(app, ["--version"])
+    assert version.exit_code == 0 and version.stdout.strip() == f"estimate {estimate.__version__}"
+    for command, extra in (("fit", "estimate[dask]"), ("link", "estimate[link]")):
+        shown = CliRunner().invoke(app, [command, "--help"], terminal_width=200)
+        assert shown.exit_code == 0 and extra in shown.stdout, shown.stdout

@@ -63,7 +63,7 @@ def fit(
                                    "are reused (with or without --resume). An unseeded run keeps its drawn seed "
                                    "there, so runs sharing the folder share it."),
     scheduler: str = typer.Option(None, "--scheduler", help="dask.distributed scheduler address for strata "
-                                  "(needs the dask extra: pip install 'estimate[dask]')."),
+                                  "(needs the dask extra: pip install 'estimate\\[dask]')."),
     dask_workers: int = typer.Option(None, "--dask-workers", help="Start a local dask cluster with N workers "
                                      "(needs the dask extra)."),
     totals: str = typer.Option(None, "--totals", help="Also print totals by these stratum columns, or 'all' "

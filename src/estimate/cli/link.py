@@ -49,7 +49,7 @@ def link(
     date_format: str = typer.Option(None, "--date-format", help="strftime format of the dates, if all the same."),
 ) -> None:
     """Link record-level victim lists and write capture histories: 0/1 per list plus strata, one row per person
-    (needs the link extra: pip install 'estimate[link]')."""
+    (needs the link extra: pip install 'estimate\\[link]')."""
     from estimate.linkage import (
         DEFAULT_THRESHOLD,
         DEFAULT_THRESHOLDS,
