@@ -386,9 +386,11 @@ def test_strata_that_did_not_converge_are_warned_about_once(stratified: CaptureD
     assert sum(isinstance(w.message, estimate.ConvergenceWarning) for w in seen) == 1
     assert set(short.not_converged) == {("r00",), ("r01",)}
     assert any("R-hat of N" in p or "ESS of N" in p for p in short.not_converged[("r00",)])
+    # long enough for every seed, not one: over seeds 1–10 thinning 40 gives R-hat ≤ 1.008 and bulk ESS ≥ 1,256 here
+    # (thinning 10 failed 3 of them once the α update stopped clipping the sticks, seed 1 at R-hat 1.014)
     with warnings.catch_warnings():
         warnings.simplefilter("error", estimate.ConvergenceWarning)
-        long = fit_strata(two, by="region", estimator=LCMCR(seed=1, burn_in=2_000, draws=1_000, thinning=10, chains=4))
+        long = fit_strata(two, by="region", estimator=LCMCR(seed=1, burn_in=2_000, draws=1_000, thinning=40, chains=4))
     assert long.not_converged == {}
     assert (long.summary()["r_hat"] < 1.01).all() and (long.summary()["ess_bulk"] >= 400).all()
 
