@@ -752,3 +752,20 @@ def test_version_and_the_extras_named_in_help_texts() -> None:
     for command, extra in (("fit", "estimate[dask]"), ("link", "estimate[link]")):
         shown = CliRunner().invoke(app, [command, "--help"], terminal_width=200)
         assert shown.exit_code == 0 and extra in shown.stdout, shown.stdout
+
+
+def test_an_interrupt_inside_another_program_ends_the_command_not_the_program() -> None:
+    """Run in-process (a test's CliRunner, a notebook), the app raised its own process's SIGINT on a
+    KeyboardInterrupt, ending the host; only the console script ends by the signal."""
+    import typer
+
+    from estimate.cli._common import STATE, handles_errors
+
+    @handles_errors
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    assert STATE["console"] is False
+    with pytest.raises(typer.Exit) as ended:
+        interrupted()
+    assert ended.value.exit_code == 130

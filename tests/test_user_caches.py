@@ -78,3 +78,43 @@ def test_arviz_loads_where_the_home_cache_cannot_be_written(tmp_path: Path) -> N
     code = "from estimate.inference_data import _arviz; print(_arviz().__name__)"
     ours = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert ours.returncode == 0 and ours.stdout.strip() == "arviz", ours.stderr
+
+
+def test_a_library_folder_left_by_another_user_counts_as_unwritable(fresh: Path, monkeypatch) -> None:
+    """~/.cache writable but ~/.cache/numba not (left by a run as root): numba still had nowhere to write."""
+    monkeypatch.setenv("HOME", str(fresh))
+    cache = fresh / "cache"
+    cache.mkdir()
+    (cache / "numba").write_text("")  # not a folder: as unusable as one of another user
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    folder = _user_caches.ensure_writable_caches()
+    assert folder is not None and os.environ["XDG_CACHE_HOME"] == str(folder)
+
+
+def test_a_pytensor_folder_chosen_in_pytensorrc_is_kept(fresh: Path, monkeypatch) -> None:
+    blocker = fresh / "a-file"
+    blocker.write_text("")
+    rc = fresh / "pytensorrc"
+    rc.write_text("[global]\nbase_compiledir = /somewhere/of/mine\n")
+    monkeypatch.setenv("HOME", str(blocker))
+    monkeypatch.setenv("XDG_CACHE_HOME", "")
+    monkeypatch.setenv("PYTENSORRC", str(rc))
+    _user_caches.ensure_writable_caches()
+    assert os.environ["PYTENSOR_FLAGS"] == ""  # PYTENSOR_FLAGS would have overridden the user's choice
+
+
+def test_the_fallback_folder_of_one_process_is_removed(fresh: Path, monkeypatch) -> None:
+    """A fresh folder (the shared one is not safe) is this process's alone: removed at exit, and by a command that
+    ends by a signal (no atexit then)."""
+    blocker = fresh / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("HOME", str(blocker))
+    monkeypatch.setenv("XDG_CACHE_HOME", "")
+    monkeypatch.setattr(_user_caches, "_TEMPORARY", None)
+    shared = fresh / "tmp" / f"estimate-caches-{os.getuid()}"
+    shared.mkdir()
+    shared.chmod(0o777)
+    folder = _user_caches.ensure_writable_caches()
+    assert folder.is_dir() and folder != shared
+    _user_caches.discard_temporary_folder()
+    assert not folder.exists()

@@ -28,11 +28,12 @@ import tempfile
 import threading
 from pathlib import Path
 
-__all__ = ["ensure_writable_caches"]
+__all__ = ["discard_temporary_folder", "ensure_writable_caches"]
 
 _LOCK = threading.Lock()
 _DONE = False
 _REDIRECTED: Path | None = None
+_TEMPORARY: Path | None = None
 
 
 def ensure_writable_caches() -> Path | None:
@@ -48,16 +49,41 @@ def ensure_writable_caches() -> Path | None:
         home = _home()
         cache_home = Path(os.environ["XDG_CACHE_HOME"]) if os.environ.get("XDG_CACHE_HOME") else (
             home / ".cache" if home is not None else None)
-        if cache_home is None or not _writable(cache_home):
+        # the folders the libraries write (one left by a run as root or another user is as bad as a read-only home)
+        if cache_home is None or not all(_writable(folder) for folder in (cache_home / "numba", cache_home / "arviz")):
             _REDIRECTED = _private_folder()
             os.environ["XDG_CACHE_HOME"] = str(_REDIRECTED)  # numba's user-wide cache and ArviZ read it
         flags = os.environ.get("PYTENSOR_FLAGS", "")
-        if "pytensor" not in sys.modules and "base_compiledir" not in flags and (
-                home is None or not _writable(home / ".pytensor")):
+        if "pytensor" not in sys.modules and "base_compiledir" not in flags and not _pytensorrc_names_a_folder(
+                home) and (home is None or not _writable(home / ".pytensor")):
             _REDIRECTED = _REDIRECTED or _private_folder()
             os.environ["PYTENSOR_FLAGS"] = ",".join(
                 part for part in (flags, f"base_compiledir={_REDIRECTED / 'pytensor'}") if part)
         return _REDIRECTED
+
+
+def discard_temporary_folder() -> None:
+    """Remove the folder made for this process alone (the fallback of :func:`_private_folder`) now: a command ended
+    by a signal runs no atexit functions."""
+    global _TEMPORARY
+    if _TEMPORARY is not None:
+        shutil.rmtree(_TEMPORARY, ignore_errors=True)
+        _TEMPORARY = None
+
+
+def _pytensorrc_names_a_folder(home: Path | None) -> bool:
+    """Whether the user's PyTensor configuration files (``$PYTENSORRC``, else ``~/.pytensorrc``) set
+    ``base_compiledir``: a choice to keep (PYTENSOR_FLAGS would override it)."""
+    import configparser
+
+    names = os.environ.get("PYTENSORRC", "").split(os.pathsep) if os.environ.get("PYTENSORRC") else (
+        [str(home / ".pytensorrc"), str(home / ".pytensorrc.txt")] if home is not None else [])
+    parser = configparser.ConfigParser()
+    try:
+        parser.read([os.path.expanduser(name) for name in names if name])
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return False
+    return any(parser.has_option(section, "base_compiledir") for section in parser.sections())
 
 
 def _home() -> Path | None:
@@ -93,6 +119,8 @@ def _private_folder() -> Path:
                 return folder
         except OSError:
             pass
+    global _TEMPORARY
     folder = Path(tempfile.mkdtemp(prefix="estimate-caches-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # of this process alone: not reused, so removed
+    _TEMPORARY = folder
+    atexit.register(discard_temporary_folder)  # of this process alone: not reused, so removed
     return folder

@@ -64,6 +64,7 @@ def main() -> None:
     """Console-script entry point."""
     global _MAIN_PID
     _MAIN_PID = os.getpid()
+    STATE["console"] = True
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when the shell made us ignore it
         signal.signal(signal.SIGINT, _interrupted)
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # `kill PID`, a job scheduler's time limit
@@ -88,7 +89,7 @@ def _interrupted(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # handles_errors reports it once the cluster is closed
     try:
         sys.stdout.flush()
-    except (OSError, ValueError):
+    except Exception:  # noqa: BLE001 - a broken stream, or a flush this signal interrupted (re-entrant call)
         pass
     typer.echo(interrupted_message(signum), err=True)
     end_by_signal(signum)

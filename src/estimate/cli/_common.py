@@ -27,7 +27,9 @@ from estimate.results import _jsonable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-STATE: dict[str, Any] = {"debug": False}
+#: ``console``: set by the console script (:func:`estimate.cli.main`); the app run inside another program (a test's
+#: CliRunner, a notebook) must not end that program's process
+STATE: dict[str, Any] = {"debug": False, "console": False}
 
 FORMATS = ("table", "json", "csv", "parquet")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -99,11 +101,15 @@ def end_by_signal(signum: int, *, flush: bool = True) -> NoReturn:
     for stream in (sys.stdout, sys.stderr) if flush else ():
         try:
             stream.flush()
-        except (OSError, ValueError):
+        except Exception:  # noqa: BLE001 - a closed or broken stream, or a flush re-entered from a signal handler
             pass
+    caches = sys.modules.get("estimate._user_caches")
+    if caches is not None:
+        caches.discard_temporary_folder()  # atexit, which would remove it, does not run
     try:
         signal.signal(signum, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signum})
+        if hasattr(signal, "pthread_sigmask"):  # not on Windows
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signum})
         signal.raise_signal(signum)  # delivered to this thread before raise() returns
     except (OSError, ValueError):
         pass
@@ -134,7 +140,9 @@ def handles_errors(func: F) -> F:
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM during a dask run, raised once its cluster was closed
             signum = STATE.get("signal") or signal.SIGINT
             typer.echo(interrupted_message(signum), err=True)
-            end_by_signal(signum)
+            if STATE.get("console"):  # the `estimate` command itself, not the app run inside another program
+                end_by_signal(signum)
+            raise typer.Exit(128 + signum) from None
         except BrokenPipeError:  # `estimate ... | head`: the reader left; stop quietly, as a killed writer would
             try:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
