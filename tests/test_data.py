@@ -355,11 +355,25 @@ def test_json_records_are_read_as_a_table(tmp_path) -> None:
     ('[{"A": [1], "B": 0}]', "record 1 has a nested list in column 'A'"),
     ('[{"A": 1,', r"cannot read .* as JSON: Expecting"),
     ("[]", "holds no records"),
+    ('[{"A": 1, "B": 0, "count": 3, "count": 4}]', "names 'count' more than once"),
+    ('[{"A": 1, "B": NaN}]', "holds NaN, which is not a JSON value"),
 ])
 def test_json_that_is_not_a_table_of_records_is_refused_by_name(tmp_path, text: str, problem: str) -> None:
     path = tmp_path / "lists.json"
     path.write_text(text)
     with pytest.raises(DataError, match=problem):
+        CaptureData.read(path)
+
+
+def test_json_lines_name_the_line_at_fault_and_keep_line_separators_inside_strings(tmp_path) -> None:
+    """Each line was parsed alone, so every error said "line 1"; str.splitlines also cut at U+2028, which JSON
+    allows inside a string."""
+    path = tmp_path / "lists.jsonl"
+    path.write_text('{"A": 1, "B": 0, "count": 3, "region": "north\u2028x"}\n{"A": 0, "B": 1, "count": 2, '
+                    '"region": "south"}\n{"A": 1, "B": 1, "count": 2, "region": "south"}\n', encoding="utf-8")
+    assert CaptureData.read(path, strata="region").observed == 7
+    path.write_text('{"A": 1, "B": 0, "count": 3}\n\n{"A": 0, "B": 1 "count": 2}\n')
+    with pytest.raises(DataError, match=r"Expecting ',' delimiter \(line 3, column 17\)"):
         CaptureData.read(path)
 
 

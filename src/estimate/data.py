@@ -516,14 +516,29 @@ def _read_json_frame(path: str | Path, encoding: str | None = None) -> pd.DataFr
         text = Path(path).read_bytes().decode(encoding or "utf-8-sig")
     except (UnicodeDecodeError, LookupError) as exc:
         raise DataError(f"cannot read {str(path)!r} as JSON: it is not {encoding or 'UTF-8'} text ({exc})") from exc
-    try:
-        if lines:
-            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-        else:
-            rows = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"cannot read {str(path)!r} as JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-                        ) from exc
+    def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in pairs]
+        if len(set(keys)) < len(keys):
+            twice = next(key for key in keys if keys.count(key) > 1)
+            raise DataError(f"{str(path)!r}: a record names {twice!r} more than once")
+        return dict(pairs)
+
+    def no_constants(name: str) -> None:  # NaN and Infinity are not JSON, though Python writes them
+        raise DataError(f"{str(path)!r} holds {name}, which is not a JSON value; write a missing value as null")
+
+    options = {"object_pairs_hook": unique_keys, "parse_constant": no_constants}
+
+    def parsed(text: str, line: int | None = None) -> Any:
+        try:
+            return json.loads(text, **options)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"cannot read {str(path)!r} as JSON: {exc.msg} (line {line or exc.lineno}, column "
+                            f"{exc.colno})") from exc
+
+    if lines:  # split at newlines only: U+2028 and the like may stand inside a JSON string
+        rows = [parsed(line, number) for number, line in enumerate(text.split("\n"), start=1) if line.strip()]
+    else:
+        rows = parsed(text)
     layout = "one object per line" if lines else "an array of objects, one per row"
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise DataError(f"{str(path)!r} is JSON but not a table of records: expected {layout}, such as "
