@@ -322,7 +322,7 @@ def test_a_ctrl_c_while_the_dask_client_closes_still_closes_the_cluster(stratifi
 
     class Cluster:
         def __init__(self, **kwargs):
-            calls.append(("cluster", kwargs["dashboard_address"]))
+            calls.append(("cluster", kwargs["dashboard_address"], kwargs["scheduler_kwargs"]))
 
         def close(self, timeout=None):
             calls.append("cluster closed")
@@ -344,7 +344,8 @@ def test_a_ctrl_c_while_the_dask_client_closes_still_closes_the_cluster(stratifi
     with pytest.raises(KeyboardInterrupt):
         for _ in strata._run_chunks(LCMCR(seed=1, **FAST), [[("a", None, None)]], "dask", None, 2):
             pass
-    assert calls == [("cluster", "127.0.0.1:0"), "cluster closed"] and strata.DASK_RUNNING == 0
+    assert calls == [("cluster", "127.0.0.1:0", {"dashboard": False}), "cluster closed"]
+    assert strata.DASK_RUNNING == 0
 
 
 def test_dask_executor_matches_local(stratified: CaptureData) -> None:

@@ -1067,10 +1067,11 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
             raise DataError(f"cannot reach the dask scheduler at {scheduler!r}: {exc}") from exc
     else:
         try:
-            # the scheduler's HTTP server on a free port of 127.0.0.1: None still took 8787, the port of the user's
-            # own dask dashboard
+            # the scheduler's HTTP server on a free port of 127.0.0.1 (None still took 8787, the port of the user's
+            # own dask dashboard), and no dashboard on it (an address turns one on where bokeh is installed)
             cluster = LocalCluster(n_workers=dask_workers or 2, threads_per_worker=1, host="127.0.0.1",
-                                   dashboard_address="127.0.0.1:0", processes=True)
+                                   dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                                   processes=True)
         except Exception as exc:  # a worker process that could not start (killed, no memory, no ports): the machine
             raise DataError(f"the local dask cluster ({dask_workers or 2} worker processes) did not start: "
                             f"{type(exc).__name__}: {exc}") from exc

@@ -220,7 +220,8 @@ def beta(rh, a: float, b: float) -> float:
     return x / (x + standard_gamma(rh, b))
 
 
-#: a stick drawn as exactly 1 (a uniform of 0, probability 2^-53) is taken as 1 − 2^-60: log(1 − V) stays finite
+#: b = 1 exactly: log V = log(1 − U)/a is held at or below −2^-60, so that 1 − V and its logarithm stay positive and
+#: finite (it moves only draws with U < a·2^-60: a uniform of 0, probability 2^-53, and nothing else in practice)
 _STICK_LOG_FLOOR = 2.0**-60
 
 
