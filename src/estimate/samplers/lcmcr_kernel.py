@@ -685,31 +685,27 @@ def _distinct_pair(rh, K):
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _swap(values, a, b):
+    """Exchange values[a] and values[b]."""
+    t = values[a]
+    values[a] = values[b]
+    values[b] = t
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
 def _swap_sticks(a, b, V, one_m_V, log1m_V):
     """Exchange the stick-breaking fractions V_a and V_b (with their 1 − V and its logarithm)."""
-    t = V[a]
-    V[a] = V[b]
-    V[b] = t
-    t = one_m_V[a]
-    one_m_V[a] = one_m_V[b]
-    one_m_V[b] = t
-    t = log1m_V[a]
-    log1m_V[a] = log1m_V[b]
-    log1m_V[b] = t
+    _swap(V, a, b)
+    _swap(one_m_V, a, b)
+    _swap(log1m_V, a, b)
 
 
 @njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
 def _swap_classes(a, b, J, m, u, nk, s):
     """Exchange the allocation counts of classes a and b (observed m, unseen u, totals nk, list counts s)."""
-    t = m[a]
-    m[a] = m[b]
-    m[b] = t
-    t = u[a]
-    u[a] = u[b]
-    u[b] = t
-    t = nk[a]
-    nk[a] = nk[b]
-    nk[b] = t
+    _swap(m, a, b)
+    _swap(u, a, b)
+    _swap(nk, a, b)
     for j in range(J):
         t = s[j, a]
         s[j, a] = s[j, b]
