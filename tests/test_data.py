@@ -377,6 +377,22 @@ def test_json_lines_name_the_line_at_fault_and_keep_line_separators_inside_strin
         CaptureData.read(path)
 
 
+def test_json_value_errors_name_the_record_and_its_line(tmp_path) -> None:
+    """Errors in JSON values spoke of CSV rows ("row 1 (data row 2)") though the file has records and, for JSON
+    lines, blank lines that part records from lines."""
+    lines = tmp_path / "lists.jsonl"
+    lines.write_text('{"A": 1, "B": 0, "count": 3}\n\n{"A": 2, "B": 1, "count": 4}\n')
+    with pytest.raises(DataError, match=r"value 2 at record 2 \(line 3 of the file\);"):
+        CaptureData.read(lines)
+    lines.write_text('{"A": 1, "B": 0, "count": 3}\n\n{"A": [1], "B": 1, "count": 4}\n')
+    with pytest.raises(DataError, match=r"record 2 \(line 3\) has a nested list"):
+        CaptureData.read(lines)
+    array = tmp_path / "lists.json"
+    array.write_text('[{"A": 1, "B": 0, "count": 3}, {"A": 1, "B": 1, "count": -4}]')
+    with pytest.raises(DataError, match=r"negative count -4 at record 2;"):
+        CaptureData.read(array)
+
+
 def test_count_name_clashes_and_suspicious_count_columns_are_refused() -> None:
     records = pd.DataFrame({"A": [1, 0, 1], "count": [0, 1, 1], "region": ["x", "y", "x"]})
     with pytest.raises(DataError, match="cannot be named 'count'"):

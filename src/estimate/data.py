@@ -75,6 +75,8 @@ def _unused_name(name: str, taken: Iterable[str]) -> str:
 #: attribute of a frame read from a CSV file with a one-line header: where to read its text again (a path and
 #: encoding, or standard input's text), so that an error can name the file's line (see _row_label)
 _FILE_LINES = "estimate_file_lines"
+#: attribute of a frame read from a JSON file: the file line of each record (JSON lines) or None (an array)
+_JSON_RECORDS = "estimate_json_records"
 
 
 def _row_label(frame: pd.DataFrame, position: int) -> str:
@@ -82,6 +84,9 @@ def _row_label(frame: pd.DataFrame, position: int) -> str:
     (pandas skips those, so data rows and lines part), the line of the file, what an editor shows; otherwise the
     DataFrame index label and the 1-based data row.  The file is scanned for blank lines only here, when an error
     is being worded."""
+    if _JSON_RECORDS in frame.attrs and frame.index.equals(pd.RangeIndex(len(frame))):
+        lines = frame.attrs[_JSON_RECORDS]
+        return f"record {position + 1}" + (f" (line {lines[position]} of the file)" if lines else "")
     source = frame.attrs.get(_FILE_LINES)
     if source and frame.index.equals(pd.RangeIndex(len(frame))) and not _lines_and_rows_part(source):
         return f"line {position + 2} of the file (data row {position + 1})"
@@ -535,8 +540,11 @@ def _read_json_frame(path: str | Path, encoding: str | None = None) -> pd.DataFr
             raise DataError(f"cannot read {str(path)!r} as JSON: {exc.msg} (line {line or exc.lineno}, column "
                             f"{exc.colno})") from exc
 
+    record_lines: list[int] | None = None
     if lines:  # split at newlines only: U+2028 and the like may stand inside a JSON string
-        rows = [parsed(line, number) for number, line in enumerate(text.split("\n"), start=1) if line.strip()]
+        numbered = [(number, line) for number, line in enumerate(text.split("\n"), start=1) if line.strip()]
+        rows = [parsed(line, number) for number, line in numbered]
+        record_lines = [number for number, _ in numbered]
     else:
         rows = parsed(text)
     layout = "one object per line" if lines else "an array of objects, one per row"
@@ -546,11 +554,13 @@ def _read_json_frame(path: str | Path, encoding: str | None = None) -> pd.DataFr
     for number, row in enumerate(rows, start=1):
         for column, value in row.items():
             if isinstance(value, (list, dict)):
-                raise DataError(f"{str(path)!r}: record {number} has a nested {type(value).__name__} in column "
+                where = f" (line {record_lines[number - 1]})" if record_lines else ""
+                raise DataError(f"{str(path)!r}: record {number}{where} has a nested {type(value).__name__} in column "
                                 f"{column!r}; every value must be a number, true/false, text or null")
     frame = pd.DataFrame.from_records(rows)
     if not len(frame.columns):
         raise DataError(f"{str(path)!r} holds no records")
+    frame.attrs[_JSON_RECORDS] = record_lines  # errors name the record (and its line), not a "row"
     return frame
 
 
