@@ -112,13 +112,23 @@ class Estimator(ABC):
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({params})"
 
-    def fit(self, data: CaptureData | pd.DataFrame) -> Result:
-        """Validate ``data`` and fit the model; returns a :class:`~estimate.results.Result`."""
-        self.check_params()  # first: a bad parameter is named even when the data would not suit the method
-        checked = self._validated(data)
-        no_overlap = self.bayesian and warn_if_lists_never_overlap(checked, self.name or type(self).__name__,
-                                                                   stacklevel=2)
-        estimator, started = self._start()
+    def fit(self, data: CaptureData | pd.DataFrame, *, seed: Any = None) -> Result:
+        """Validate ``data`` and fit the model; returns a :class:`~estimate.results.Result`.
+
+        ``seed`` (an int, a ``numpy.random.SeedSequence`` or None) fits with that seed instead of the estimator's
+        own ``seed`` parameter, which is left as it was: ``LCMCR().fit(data, seed=1)`` draws what
+        ``LCMCR(seed=1).fit(data)`` draws.  A method that draws no random numbers (the closed forms, the
+        likelihood models) accepts it and is unaffected, so one loop can fit any method with a seed.
+        """
+        # (one frame, not a call of fit on the copy: warnings' stack levels point at the caller's line)
+        if seed is not None and not self.takes_seed:
+            check_seed(seed, self.name or type(self).__name__)  # unused, but a bad seed is still named
+        model = self.clone(seed=seed) if seed is not None and self.takes_seed else self
+        model.check_params()  # first: a bad parameter is named even when the data would not suit the method
+        checked = model._validated(data)
+        no_overlap = model.bayesian and warn_if_lists_never_overlap(checked, model.name or type(model).__name__,
+                                                                    stacklevel=2)
+        estimator, started = model._start()
         with one_blas_thread():  # small least-squares problems: BLAS threads only wait for busy cores (_blas)
             fitted = estimator._fit(checked)
         result = estimator._recorded(fitted, checked, started)
