@@ -325,6 +325,18 @@ def test_strata_table_rounds_estimates_and_drops_empty_diagnostics(tmp_path: Pat
     assert re.search(r"\s\d[\d,]*\.\d\s", first) and " 3 " in first  # a tenth of a person; three lists used
     csv = run_cli("fit", str(path), "--strata", "region", "--method", "loglinear", "--format", "csv")
     assert {"r_hat", "converged", "method"} <= set(pd.read_csv(io.StringIO(csv.stdout)).columns)
+    # estimate_kind shows on screen only when it says something (a lower bound), in the totals as in the strata
+    # (the totals table showed "mle" / "posterior median" in every run); files keep it
+    totals = run_cli("fit", str(path), "--strata", "region", "--method", "loglinear", "--totals", "all")
+    assert totals.returncode == 0, totals.stderr
+    assert "estimate_kind" not in totals.stdout and "mle" not in totals.stdout
+    bound = run_cli("fit", str(path), "--strata", "region", "--method", "chao", "--totals", "all")
+    assert bound.returncode == 0, bound.stderr
+    assert bound.stdout.count("estimate_kind") == 2 and "lower bound" in bound.stdout
+    written = run_cli("fit", str(path), "--strata", "region", "--method", "loglinear", "--totals", "all", "-o",
+                      str(tmp_path / "out.csv"))
+    assert written.returncode == 0, written.stderr
+    assert "estimate_kind" in pd.read_csv(tmp_path / "out.totals.csv").columns
 
 
 def test_widen_turns_sightings_into_the_pattern_table_fit_reads(tmp_path: Path) -> None:

@@ -84,9 +84,7 @@ def run_strata(
         if bar.live.is_started:
             bar.stop()
     fitted.provenance["command"] = command_line()
-    summary = fitted.summary()
-    if fmt == "table" and set(summary["estimate_kind"]) <= {"posterior median", "mle", ""}:
-        summary = summary.drop(columns="estimate_kind")  # the screen shows it when it matters (lower bounds)
+    summary = _without_plain_estimate_kind(fitted.summary(), fmt)
     if fmt == "table":  # methods without MCMC diagnostics: columns of NaN only say nothing on screen
         empty = [c for c in ("r_hat", "ess_bulk", "ess_tail", "converged") if summary[c].isna().all()]
         if (summary["warnings"] == "").all():
@@ -96,7 +94,7 @@ def run_strata(
         summary = summary.drop(columns=empty)
     emit_frame(summary, fmt, output)
     if totals:
-        table: pd.DataFrame = fitted.total(by=totals_by)
+        table: pd.DataFrame = _without_plain_estimate_kind(fitted.total(by=totals_by), fmt)
         total_path = None if output is None else output.with_name(f"{output.stem}.totals{output.suffix}")
         emit_frame(table, fmt, total_path)
     if draws_output is not None:
@@ -115,6 +113,13 @@ def run_strata(
                + (f"  (not converged: {unconverged} of the {counts['ok']} done)" if unconverged else "")
                + (f"  ({reused} {label} reused from {cache_dir}{_others(entries_before - reused)})"
                   if cache_dir is not None else ""), err=True)
+
+
+def _without_plain_estimate_kind(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
+    """On screen the estimate_kind column shows only when it matters (lower bounds); files keep it."""
+    if fmt == "table" and "estimate_kind" in frame and set(frame["estimate_kind"]) <= {"posterior median", "mle", ""}:
+        return frame.drop(columns="estimate_kind")
+    return frame
 
 
 def _others(entries: int) -> str:
