@@ -116,7 +116,7 @@ def run_strata(
 
 
 def _without_plain_estimate_kind(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
-    """On screen the estimate_kind column shows only when it matters (lower bounds); files keep it."""
+    """On screen the estimate_kind column shows only when it matters (lower bounds); CSV, JSON and Parquet keep it."""
     if fmt == "table" and "estimate_kind" in frame and set(frame["estimate_kind"]) <= {"posterior median", "mle", ""}:
         return frame.drop(columns="estimate_kind")
     return frame
