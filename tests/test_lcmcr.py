@@ -300,6 +300,13 @@ def test_fit_takes_a_seed_that_overrides_the_estimators_own() -> None:
         chapman.fit(data, seed=-1)
     with pytest.raises(ValueError, match="seed"):
         estimator.fit(data, seed="one")
+    # fit_many's seeds are checked as fit's, by every method, before anything is fitted (Chapman took seeds=[-1]
+    # and a short list of seeds failed with an IndexError)
+    for method in (chapman, estimator):
+        with pytest.raises(ValueError, match=r"fit_many: seed must be a non-negative integer"):
+            method.fit_many([data], seeds=[-1])
+        with pytest.raises(ValueError, match="seeds has 1 entries for 2 datasets"):
+            method.fit_many([data, data], seeds=[1])
 
 
 def test_fit_many_validates_like_fit_and_records_fresh_seeds() -> None:

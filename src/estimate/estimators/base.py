@@ -226,6 +226,7 @@ class Estimator(ABC):
         share a random stream.  Estimators with a batched kernel (LCMCR) override this to advance all problems
         in one compiled call.
         """
+        self._check_batch_seeds(seeds, len(datasets))
         if seeds is None and self.takes_seed and self.get_params().get("seed") is not None:
             seeds = per_problem_seeds(self.get_params()["seed"], len(datasets))
         outcomes: list[Result | Exception] = []
@@ -236,6 +237,18 @@ class Estimator(ABC):
             except (ValueError, ArithmeticError, RuntimeError) as exc:  # RuntimeError: e.g. PyMC's SamplingError
                 outcomes.append(exc)
         return outcomes
+
+
+    def _check_batch_seeds(self, seeds: list[Any] | None, n: int) -> None:
+        """fit_many's ``seeds``: one per problem, each valid as :meth:`fit`'s ``seed`` (None: the default), checked
+        before any problem is fitted — also by methods that draw nothing, as :meth:`fit` checks them."""
+        owner = f"{self.name or type(self).__name__}.fit_many"
+        if seeds is None:
+            return
+        if len(seeds) != n:
+            raise ValueError(f"{owner}: seeds has {len(seeds)} entries for {n} datasets")
+        for seed in seeds:
+            check_seed(seed, owner)
 
 
 def per_problem_seeds(seed: Any, n: int) -> list[np.random.SeedSequence]:

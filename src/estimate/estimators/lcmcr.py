@@ -224,8 +224,7 @@ class LCMCR(Estimator):
                 validated.append(self._validated(data))
             except (ValueError, ArithmeticError, RuntimeError) as exc:  # DataError is a ValueError
                 validated.append(exc)
-        if seeds is not None and len(seeds) != len(datasets):
-            raise ValueError(f"LCMCR.fit_many: seeds has {len(seeds)} entries for {len(datasets)} datasets")
+        self._check_batch_seeds(seeds, len(datasets))
         if seeds is None and self.seed is not None:  # one stream per problem, as Estimator.fit_many
             seeds = per_problem_seeds(self.seed, len(datasets))
         seeds = list(seeds) if seeds is not None else [None] * len(datasets)
