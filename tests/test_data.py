@@ -387,6 +387,9 @@ def test_json_value_errors_name_the_record_and_its_line(tmp_path) -> None:
     lines.write_text('{"A": 1, "B": 0, "count": 3}\n\n{"A": [1], "B": 1, "count": 4}\n')
     with pytest.raises(DataError, match=r"record 2 \(line 3\) has a nested list"):
         CaptureData.read(lines)
+    lines.write_text('{"A": 1, "B": 0, "region": "n"}\n{"A": 0, "B": 1}\n')
+    with pytest.raises(DataError, match=r"at record 2 \(line 2 of the file\).*In JSON a missing value is null"):
+        CaptureData.read(lines, strata="region")
     array = tmp_path / "lists.json"
     array.write_text('[{"A": 1, "B": 0, "count": 3}, {"A": 1, "B": 1, "count": -4}]')
     with pytest.raises(DataError, match=r"negative count -4 at record 2;"):

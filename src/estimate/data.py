@@ -360,12 +360,13 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
         missing = frame[column].isna().to_numpy()
         if missing.any():
             position = int(np.flatnonzero(missing)[0])
+            where = ("In JSON a missing value is null (or a key left out of a record)" if _JSON_RECORDS in frame.attrs
+                     else "In a CSV file an empty cell and the texts NA, N/A, null, None, NaN are missing values; a "
+                     "code spelt so (NA for Namibia) needs another spelling, or CaptureData.read_csv(path, "
+                     "keep_default_na=False, na_values=[''])")
             raise DataError(
                 f"stratum column {column!r} has a missing value at {_row_label(frame, position)}; "
-                "drop or impute those records (for imputed replicates, add a replicate column). In a CSV file an "
-                "empty cell and the texts NA, N/A, null, None, NaN are missing values; a code spelt so (NA for "
-                "Namibia) needs another spelling, or CaptureData.read_csv(path, keep_default_na=False, "
-                "na_values=[''])"
+                f"drop or impute those records (for imputed replicates, add a replicate column). {where}"
             )
         if _is_text_column(frame[column]):  # (every object column is one)
             values = pd.unique(frame[column])
