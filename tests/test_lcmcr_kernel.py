@@ -588,6 +588,28 @@ def test_batch_reports_its_elapsed_sampling_time() -> None:
     assert 0 < out[0]["batch_wall_seconds"] <= elapsed
 
 
+def test_finished_problems_are_reported_while_the_batch_runs() -> None:
+    """``on_problem`` gets each problem once, as soon as its chains end (the estimator summarises it then, while the
+    other chains run), with what the batch returns for it; the draws do not depend on it."""
+    X, c = _kosovo()
+    small = (X[:8], c[:8])
+    settings = LCMCRSettings(burn_in=200, n_draws=50, thinning=2)
+    problems = [(X, c), small, (X, c), small, small]
+    seen: dict[int, dict] = {}
+
+    def record(i: int, output: dict) -> None:
+        assert i not in seen and "batch_wall_seconds" not in output
+        seen[i] = output
+
+    out = sample_lcmcr_batch(problems, settings, spawn_generators(4, 5, 3), n_threads=2, on_problem=record)
+    plain = sample_lcmcr_batch(problems, settings, spawn_generators(4, 5, 3), n_threads=1)
+    assert sorted(seen) == list(range(5))
+    for i in range(5):
+        np.testing.assert_array_equal(seen[i]["N"], out[i]["N"])
+        np.testing.assert_array_equal(out[i]["N"], plain[i]["N"])
+        assert seen[i]["cpu_seconds"] == out[i]["cpu_seconds"]
+
+
 def test_low_level_input_checks_and_seed_sequence_copy() -> None:
     """pack_patterns took an all-zero row (people on no list) as observed, sending N to the int64 limit, and cut
     fractional counts silently; spawn_generators advanced a SeedSequence passed to it."""

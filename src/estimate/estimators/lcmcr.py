@@ -59,6 +59,12 @@ SAMPLERS: dict[str, dict[str, Any]] = {
 }
 
 
+def _charge_wall_time(result: Result, wall: float) -> None:
+    """Record a problem's share of its batch's elapsed sampling time, and the ESS of N per second it gives."""
+    result.diagnostics["wall_seconds"] = wall
+    result.diagnostics["ess_bulk_per_second"] = result.diagnostics["ess_bulk"] / wall if wall > 0 else math.nan
+
+
 @register
 class LCMCR(Estimator):
     """Bayesian latent-class capture–recapture model (Manrique-Vallier 2016), compiled Gibbs sampler.
@@ -280,19 +286,30 @@ class LCMCR(Estimator):
             [np.random.Generator(np.random.PCG64(child)) for child in as_seed_sequence(s).spawn(self.chains)]
             for s in seeds
         ]
-        outputs = sample_lcmcr_batch(problems, self._settings(), generators, n_threads=self.n_threads)
+        # each problem's result (its InferenceData and diagnostics: ~10 ms) is made as soon as its chains end,
+        # while the other problems' chains run, so that the cores do not idle while a large batch is summarised
+        finished: dict[int, Result] = {}
+
+        def summarise(i: int, out: dict[str, Any]) -> None:
+            finished[i] = self._result(datasets[i], seeds[i], out)
+
+        outputs = sample_lcmcr_batch(problems, self._settings(), generators, n_threads=self.n_threads,
+                                     on_problem=summarise)
         # sampling time only: the batch excludes compiling (or loading) the kernel in a fresh process; each
         # problem is charged the share of the batch's elapsed time that its chains' CPU time is of the total
         wall = float(outputs[0]["batch_wall_seconds"]) if outputs else 0.0
         cpu = [float(out["cpu_seconds"]) for out in outputs]
         total_cpu = sum(cpu)
         results: list[Result | Exception] = []
-        for data, seed, out, own in zip(datasets, seeds, outputs, cpu, strict=True):
+        for i, (data, seed, out, own) in enumerate(zip(datasets, seeds, outputs, cpu, strict=True)):
             share = own / total_cpu if total_cpu > 0 else 1.0 / len(datasets)
-            results.append(self._result(data, seed, out, wall * share))
+            result = finished[i] if i in finished else self._result(data, seed, out)
+            _charge_wall_time(result, wall * share)
+            results.append(result)
         return results
 
-    def _result(self, data: CaptureData, seed: Any, out: dict[str, Any], wall: float) -> Result:
+    def _result(self, data: CaptureData, seed: Any, out: dict[str, Any]) -> Result:
+        """The Result of one problem's chains; its wall time is charged afterwards (:func:`_charge_wall_time`)."""
         from estimate.inference_data import (
             both_intervals,
             convergence_diagnostics,
@@ -328,7 +345,7 @@ class LCMCR(Estimator):
         )
         diagnostics = convergence_diagnostics(n_draws)
         sweeps = int(out.get("sweeps", self.chains * (self.burn_in + self.draws * self.thinning)))
-        seconds = float(out.get("cpu_seconds", out.get("seconds", wall)))
+        seconds = float(out.get("cpu_seconds", out.get("seconds", math.nan)))
         diagnostics.update(
             {
                 "chains": self.chains,
@@ -336,8 +353,8 @@ class LCMCR(Estimator):
                 "sweeps": sweeps,
                 "us_per_sweep": 1e6 * seconds / sweeps if sweeps else math.nan,
                 "cpu_seconds": seconds,
-                "wall_seconds": wall,
-                "ess_bulk_per_second": diagnostics["ess_bulk"] / wall if wall > 0 else math.nan,
+                "wall_seconds": math.nan,  # (_charge_wall_time, once the batch has ended)
+                "ess_bulk_per_second": math.nan,
             }
         )
         if SAMPLERS[self.sampler].get("collapsed_n0"):

@@ -115,8 +115,8 @@ import math
 import os
 import sys
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -1209,8 +1209,8 @@ def _run_job(job: tuple) -> tuple:
         out_lambda,
         stats,
     )
-    wall = time.perf_counter() - start
-    return out_N, out_alpha, out_pi, out_lambda, stats, wall, time.thread_time() - cpu_start
+    end = time.perf_counter()
+    return out_N, out_alpha, out_pi, out_lambda, stats, end - start, time.thread_time() - cpu_start, end
 
 
 def sample_lcmcr_batch(
@@ -1218,6 +1218,7 @@ def sample_lcmcr_batch(
     settings: LCMCRSettings,
     generators: Sequence[Sequence[np.random.Generator]],
     n_threads: int | None = None,
+    on_problem: Callable[[int, dict[str, np.ndarray | float | int]], None] | None = None,
 ) -> list[dict[str, np.ndarray | float | int]]:
     """Run every chain of every problem on ``n_threads`` threads (default: all cores).
 
@@ -1234,6 +1235,11 @@ def sample_lcmcr_batch(
     the problem's chains inside the kernel), ``cpu_seconds`` (the same in thread CPU time, robust to other load
     on the machine), ``batch_wall_seconds`` (elapsed time of the whole batch, compilation excluded) and ``sweeps``
     (total sweeps run).
+
+    ``on_problem(i, output)``, if given, is called on the calling thread as soon as every chain of problem i has
+    finished, with that problem's dict (without ``batch_wall_seconds``, not known yet), while the other chains
+    run on: work on finished problems (their diagnostics, say) then overlaps with sampling instead of leaving the
+    cores idle after it.  Problems finish in any order; the draws do not depend on it.
     """
     if len(problems) != len(generators):
         raise ValueError(f"{len(problems)} problems but {len(generators)} generator lists")
@@ -1259,41 +1265,54 @@ def sample_lcmcr_batch(
     # the chains run in worker threads even with one thread: the calling thread only waits, so Ctrl-C
     # (KeyboardInterrupt) reaches it at once instead of when a chain ends
     pool = ThreadPoolExecutor(max_workers=threads)
+    chains_left = [len(gens) for gens in generators]
+    jobs_of: list[list[int]] = [[] for _ in problems]
+    for j, i in enumerate(owner):
+        jobs_of[i].append(j)
     try:
-        for j, out in zip(dispatch, pool.map(_run_job, [jobs[j] for j in dispatch]), strict=True):
-            outputs[j] = out
+        futures = {pool.submit(_run_job, jobs[j]): j for j in dispatch}  # queued in dispatch order
+        for future in as_completed(futures):
+            j = futures[future]
+            outputs[j] = future.result()
+            chains_left[owner[j]] -= 1
+            if on_problem is not None and chains_left[owner[j]] == 0:
+                i = owner[j]
+                on_problem(i, _problem_output([outputs[k] for k in jobs_of[i]], settings))
     except BaseException:
         # interrupted, or a chain failed: chains not started are dropped at once; running ones cannot be stopped
         # (compiled code) and end in the background (the command line exits without waiting for them)
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-    elapsed = time.perf_counter() - start
+    # until the last chain ended (in its thread): sampling only, not the caller's work on finished problems
+    elapsed = max((out[7] for out in outputs if out is not None), default=start) - start
     by_problem: list[list[tuple]] = [[] for _ in problems]
     for j, out in enumerate(outputs):
         by_problem[owner[j]].append(out)
-    results: list[dict[str, np.ndarray | float | int]] = []
-    for chains in by_problem:
-        accepted = sum(float(o[4][0]) for o in chains)
-        proposed = sum(float(o[4][1]) for o in chains)
-        th_accepted = sum(float(o[4][3]) for o in chains)
-        th_proposed = sum(float(o[4][4]) for o in chains)
-        res: dict[str, np.ndarray | float | int] = {
-            "N": np.stack([o[0] for o in chains]) if chains else np.empty((0, settings.n_draws), np.int64),
-            "alpha": np.stack([o[1] for o in chains]) if chains else np.empty((0, settings.n_draws)),
-            "accept_rate": accepted / proposed if proposed else float("nan"),
-            "mh_step": np.array([o[4][2] for o in chains]),
-            "theta_accept_rate": th_accepted / th_proposed if th_proposed else float("nan"),
-            "seconds": float(sum(o[5] for o in chains)),
-            "cpu_seconds": float(sum(o[6] for o in chains)),
-            "batch_wall_seconds": elapsed,
-            "sweeps": settings.sweeps_per_chain * len(chains),
-        }
-        if settings.keep_traces and chains:
-            res["pi"] = np.stack([o[2] for o in chains])
-            res["lambda"] = np.stack([o[3] for o in chains])
-        results.append(res)
-    return results
+    return [{**_problem_output(chains, settings), "batch_wall_seconds": elapsed} for chains in by_problem]
+
+
+def _problem_output(chains: list[tuple], settings: LCMCRSettings) -> dict[str, np.ndarray | float | int]:
+    """One problem's chains (outputs of :func:`_run_job`, in chain order) as :func:`sample_lcmcr_batch` returns
+    them, without the batch's elapsed time."""
+    accepted = sum(float(o[4][0]) for o in chains)
+    proposed = sum(float(o[4][1]) for o in chains)
+    th_accepted = sum(float(o[4][3]) for o in chains)
+    th_proposed = sum(float(o[4][4]) for o in chains)
+    res: dict[str, np.ndarray | float | int] = {
+        "N": np.stack([o[0] for o in chains]) if chains else np.empty((0, settings.n_draws), np.int64),
+        "alpha": np.stack([o[1] for o in chains]) if chains else np.empty((0, settings.n_draws)),
+        "accept_rate": accepted / proposed if proposed else float("nan"),
+        "mh_step": np.array([o[4][2] for o in chains]),
+        "theta_accept_rate": th_accepted / th_proposed if th_proposed else float("nan"),
+        "seconds": float(sum(o[5] for o in chains)),
+        "cpu_seconds": float(sum(o[6] for o in chains)),
+        "sweeps": settings.sweeps_per_chain * len(chains),
+    }
+    if settings.keep_traces and chains:
+        res["pi"] = np.stack([o[2] for o in chains])
+        res["lambda"] = np.stack([o[3] for o in chains])
+    return res
 
 
 def sample_lcmcr(
