@@ -22,8 +22,8 @@ def markdown(folder: Path) -> str:
 
     lines = ["# Benchmark summary", "",
              "Generated from the JSON files beside this one by `benchmarks/summary.py`; details in each file's "
-             "Markdown. Re-run with `python -m benchmarks` (full, ≈ 80–100 minutes on 2 cores) or `python -m benchmarks "
-             "--quick` (≤ 5 minutes, written to `results/quick/`).", "",
+             "Markdown. Re-run with `python -m benchmarks` (full, ≈ 80–100 minutes on 2 cores) or "
+             "`python -m benchmarks --quick` (≤ 5 minutes, written to `results/quick/`).", "",
              "Verdicts compare the measured figure with the target as it stands; the ± beside a figure is its "
              "Monte Carlo (or seed-to-seed) standard error, which a verdict does not take into account.", ""]
     sp = _load(folder, "speed")
