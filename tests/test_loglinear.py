@@ -431,10 +431,16 @@ def test_ctrl_c_while_a_fit_waits_to_lift_the_blas_limit_still_lifts_it() -> Non
     holder = threading.Thread(target=hold_the_lock)
     holder.start()
     held.wait(5)
-    threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
-    threading.Timer(0.5, release.set).start()
-    with pytest.raises(KeyboardInterrupt):
-        block.__exit__(None, None, None)
+    # Python's own Ctrl-C handler for the test: a process started in the background by a shell without job control
+    # (`cmd &` in a script, as a CI harness may) inherits SIGINT ignored, and the signal would never arrive
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        threading.Timer(0.5, release.set).start()
+        with pytest.raises(KeyboardInterrupt):
+            block.__exit__(None, None, None)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     holder.join()
     time.sleep(0.05)
     assert (_blas._holders, _blas._limiter) == (0, None)
