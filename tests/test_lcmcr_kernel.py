@@ -605,9 +605,9 @@ def test_finished_problems_are_reported_while_the_batch_runs() -> None:
     plain = sample_lcmcr_batch(problems, settings, spawn_generators(4, 5, 3), n_threads=1)
     assert sorted(seen) == list(range(5))
     for i in range(5):
-        np.testing.assert_array_equal(seen[i]["N"], out[i]["N"])
+        assert seen[i] is out[i]  # one copy of the draws: the reported dict is the one returned (traces can be large)
         np.testing.assert_array_equal(out[i]["N"], plain[i]["N"])
-        assert seen[i]["cpu_seconds"] == out[i]["cpu_seconds"]
+        assert out[i]["batch_wall_seconds"] == out[0]["batch_wall_seconds"] > 0
 
 
 def test_low_level_input_checks_and_seed_sequence_copy() -> None:

@@ -1237,9 +1237,11 @@ def sample_lcmcr_batch(
     (total sweeps run).
 
     ``on_problem(i, output)``, if given, is called on the calling thread as soon as every chain of problem i has
-    finished, with that problem's dict (without ``batch_wall_seconds``, not known yet), while the other chains
-    run on: work on finished problems (their diagnostics, say) then overlaps with sampling instead of leaving the
-    cores idle after it.  Problems finish in any order; the draws do not depend on it.
+    finished, with that problem's dict (the one returned, which gets ``batch_wall_seconds`` when the batch ends),
+    while the other chains run on: work on finished problems (their diagnostics, say) then overlaps with sampling
+    instead of leaving the cores idle after it.  Problems finish in any order; the draws do not depend on it.  (A
+    problem with no chains is never reported.)  If it raises, chains not started are dropped and chains running
+    end in the background, as on Ctrl-C.
     """
     if len(problems) != len(generators):
         raise ValueError(f"{len(problems)} problems but {len(generators)} generator lists")
@@ -1269,15 +1271,22 @@ def sample_lcmcr_batch(
     jobs_of: list[list[int]] = [[] for _ in problems]
     for j, i in enumerate(owner):
         jobs_of[i].append(j)
+    chain_ends = [start] * len(jobs)
+    per_problem: list[dict[str, np.ndarray | float | int] | None] = [None] * len(problems)
     try:
         futures = {pool.submit(_run_job, jobs[j]): j for j in dispatch}  # queued in dispatch order
         for future in as_completed(futures):
             j = futures[future]
             outputs[j] = future.result()
-            chains_left[owner[j]] -= 1
-            if on_problem is not None and chains_left[owner[j]] == 0:
-                i = owner[j]
-                on_problem(i, _problem_output([outputs[k] for k in jobs_of[i]], settings))
+            chain_ends[j] = outputs[j][7]
+            i = owner[j]
+            chains_left[i] -= 1
+            if chains_left[i] == 0:
+                per_problem[i] = _problem_output([outputs[k] for k in jobs_of[i]], settings)
+                for k in jobs_of[i]:
+                    outputs[k] = None  # stacked into per_problem[i]: one copy of the draws, not two
+                if on_problem is not None:
+                    on_problem(i, per_problem[i])
     except BaseException:
         # interrupted, or a chain failed: chains not started are dropped at once; running ones cannot be stopped
         # (compiled code) and end in the background (the command line exits without waiting for them)
@@ -1285,11 +1294,13 @@ def sample_lcmcr_batch(
         raise
     pool.shutdown(wait=True)
     # until the last chain ended (in its thread): sampling only, not the caller's work on finished problems
-    elapsed = max((out[7] for out in outputs if out is not None), default=start) - start
-    by_problem: list[list[tuple]] = [[] for _ in problems]
-    for j, out in enumerate(outputs):
-        by_problem[owner[j]].append(out)
-    return [{**_problem_output(chains, settings), "batch_wall_seconds": elapsed} for chains in by_problem]
+    elapsed = max(chain_ends, default=start) - start
+    results: list[dict[str, np.ndarray | float | int]] = []
+    for output in per_problem:
+        output = output if output is not None else _problem_output([], settings)  # a problem with no chains
+        output["batch_wall_seconds"] = elapsed  # (the dict on_problem had, completed)
+        results.append(output)
+    return results
 
 
 def _problem_output(chains: list[tuple], settings: LCMCRSettings) -> dict[str, np.ndarray | float | int]:
