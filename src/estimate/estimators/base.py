@@ -238,7 +238,6 @@ class Estimator(ABC):
                 outcomes.append(exc)
         return outcomes
 
-
     def _check_batch_seeds(self, seeds: list[Any] | None, n: int) -> None:
         """fit_many's ``seeds``: one per problem, each valid as :meth:`fit`'s ``seed`` (None: the default), checked
         before any problem is fitted — also by methods that draw nothing, as :meth:`fit` checks them."""

@@ -1267,10 +1267,10 @@ def sample_lcmcr_batch(
     # the chains run in worker threads even with one thread: the calling thread only waits, so Ctrl-C
     # (KeyboardInterrupt) reaches it at once instead of when a chain ends
     pool = ThreadPoolExecutor(max_workers=threads)
-    chains_left = [len(gens) for gens in generators]
     jobs_of: list[list[int]] = [[] for _ in problems]
     for j, i in enumerate(owner):
         jobs_of[i].append(j)
+    chains_left = [len(js) for js in jobs_of]
     chain_ends = [start] * len(jobs)
     per_problem: list[dict[str, np.ndarray | float | int] | None] = [None] * len(problems)
     try:
