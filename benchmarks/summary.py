@@ -68,9 +68,22 @@ def markdown(folder: Path) -> str:
         lines += [f"## Strata at scale targets ([strata_scale.md](strata_scale.md), {st['mode']} run "
                   f"{st['date'][:10]}, {st['strata_estimated']:,} strata through the CLI)", ""]
         lo, hi = st["total_lower"], st["total_upper"]
+        five = st.get("five_lists")
+        if five:  # the target's own design (1,000 strata of 5 lists), at the run's own strata's single-chain cost
+            own = five["own_strata_reference"]
+            overhead = [
+                f"wall time ≤ 1.5 × (single-chain µs/sweep × sweeps / cores), {five['strata_estimated']:,} strata "
+                "of 5 lists",
+                f"{own['overhead_ratio']:.2f} × at the mean single-chain cost of {own['strata_sampled']} of its "
+                f"strata ({own['mean_us_per_sweep']:.2f} µs); {five['overhead_ratio']:.2f} × at one representative "
+                f"stratum's ({st['single_chain_us_per_sweep']:.2f} µs); the 4–6-list run: "
+                f"{st['own_strata_reference']['overhead_ratio']:.2f} × and {st['overhead_ratio']:.2f} ×",
+                "met" if own["overhead_ratio"] <= 1.5 else "not met"]
+        else:
+            overhead = ["wall time ≤ 1.5 × (single-chain µs/sweep × sweeps / cores)", f"{st['overhead_ratio']:.2f} ×",
+                        "met" if st["overhead_ratio"] <= 1.5 else "not met"]
         rows = [
-            ["wall time ≤ 1.5 × (single-chain µs/sweep × sweeps / cores)", f"{st['overhead_ratio']:.2f} ×",
-             "met" if st["overhead_ratio"] <= 1.5 else "not met"],
+            overhead,
             [f"≥ 5 × faster than R LCMCR (≈ {strata_scale.R_US_PER_SWEEP_5_LISTS:g} µs/sweep) one stratum after "
              "another",
              f"{st['speedup_vs_r']:.2f} × ({st['wall_seconds']:.1f} s on 2 threads vs "
