@@ -154,10 +154,10 @@ def own_strata_us_per_sweep(records: pd.DataFrame, n_sample: int, sweeps: int, s
     return out
 
 
-def _own_strata_reference(records: pd.DataFrame, run: dict, plan: dict, sweeps_total: int, cores: int,
+def _own_strata_reference(sample: list[dict], run: dict, plan: dict, sweeps_total: int, cores: int,
                           seed: int) -> dict:
-    """The run's wall time against the mean single-chain cost of a sample of its own strata."""
-    sample = own_strata_us_per_sweep(records, plan["own_strata_sample"], plan["own_strata_sweeps"], seed)
+    """The run's wall time against the mean single-chain cost of a sample of its own strata
+    (:func:`own_strata_us_per_sweep`)."""
     costs = np.array([row["us_per_sweep"] for row in sample])
     mean = float(costs.mean())
     ideal = mean * sweeps_total / cores / 1e6
@@ -248,10 +248,20 @@ def run(quick: bool, log=print) -> dict:
     seed = C.ROOT_SEED
     result = C.header(NAME, quick)
     records, truth = simulate(plan["strata"], seed, "independent")
-    main = _cli_fit(records, truth, plan, seed, Path(tempfile.mkdtemp(prefix="strata-bench-")))
-    log(f"strata: CLI run of {plan['strata']} strata took {main['wall']:.0f} s")
     # the speed target's own design: every stratum with 5 lists (the main run's strata have 4–6)
     records5, truth5 = simulate(plan["strata"], seed + 2, "independent", lists=5)
+    # the single-chain references first, right before the timed runs: the machine's speed drifts (one 5-list
+    # stratum read 3.3–5.0 µs within a minute after the long runs below; 3.0–3.4 at the start)
+    load_before_references = C.load_average()
+    us_single_repeats = single_chain_us_per_sweep(plan["single_sweeps"])
+    us_single = float(np.median(us_single_repeats))
+    sample_main = own_strata_us_per_sweep(records, plan["own_strata_sample"], plan["own_strata_sweeps"], seed)
+    sample_five = own_strata_us_per_sweep(records5, plan["own_strata_sample"], plan["own_strata_sweeps"], seed + 2)
+    log(f"strata: single-chain references {us_single:.2f} µs (one stratum), own strata "
+        f"{np.mean([x['us_per_sweep'] for x in sample_main]):.2f} (4–6 lists), "
+        f"{np.mean([x['us_per_sweep'] for x in sample_five]):.2f} µs (5 lists)")
+    main = _cli_fit(records, truth, plan, seed, Path(tempfile.mkdtemp(prefix="strata-bench-")))
+    log(f"strata: CLI run of {plan['strata']} strata took {main['wall']:.0f} s")
     five = _cli_fit(records5, truth5, plan, seed + 2, Path(tempfile.mkdtemp(prefix="strata-bench-")))
     log(f"strata: CLI run of {plan['strata']} 5-list strata took {five['wall']:.0f} s")
     records2, truth2 = simulate(plan["sensitivity_strata"], seed + 1, "two-class")
@@ -275,14 +285,10 @@ def run(quick: bool, log=print) -> dict:
     burn_in, draws, thinning = main["burn_in"], main["draws"], main["thinning"]
     sweeps_total = main["strata_estimated"] * plan["chains"] * (burn_in + draws * thinning)
     cores = os.cpu_count() or 1
-    us_single_repeats = single_chain_us_per_sweep(plan["single_sweeps"])
-    us_single = float(np.median(us_single_repeats))
     ideal = us_single * sweeps_total / cores / 1e6
-    own_main = _own_strata_reference(records, main, plan, sweeps_total, cores, seed)
+    own_main = _own_strata_reference(sample_main, main, plan, sweeps_total, cores, seed)
     sweeps_five = five["strata_estimated"] * plan["chains"] * (burn_in + draws * thinning)
-    own_five = _own_strata_reference(records5, five, plan, sweeps_five, cores, seed + 2)
-    log(f"strata: single-chain cost of the runs' own strata {own_main['mean_us_per_sweep']:.2f} (4–6 lists), "
-        f"{own_five['mean_us_per_sweep']:.2f} µs (5 lists)")
+    own_five = _own_strata_reference(sample_five, five, plan, sweeps_five, cores, seed + 2)
     r_sequential = R_US_PER_SWEEP_5_LISTS * sweeps_total / 1e6
     keep = ("strata_estimated", "strata_not_estimable", "per_stratum_coverage", "per_stratum_coverage_se",
             "mean_relative_error", "mean_relative_width", "misses_below", "misses_above", "true_total",
@@ -300,6 +306,7 @@ def run(quick: bool, log=print) -> dict:
         "chain_sweeps_per_second": sweeps_total / main["wall"],
         "single_chain_us_per_sweep": us_single,
         "single_chain_us_per_sweep_repeats": us_single_repeats,
+        "load_average_before_references": load_before_references,
         "ideal_wall_seconds": ideal,
         "overhead_ratio": main["wall"] / ideal,
         "own_strata_reference": own_main,
@@ -382,7 +389,10 @@ def _five_lists_lines(r: dict) -> list[str]:
         "capture probabilities and settings). The ideal wall time is single-chain µs per sweep × chain-sweeps / "
         "cores; the strata differ in cost (lists, observed patterns), so the single-chain cost is given two ways: "
         "the one 5-list stratum measured above, and the mean over a seeded sample of the run's own strata, each "
-        f"fitted alone with one chain of {own_five['sweeps_each']:,} sweeps on one thread (thread CPU). The second "
+        f"fitted alone with one chain of {own_five['sweeps_each']:,} sweeps on one thread (thread CPU)"
+        + (", both measured right before the timed runs (this shared machine's speed drifts: measured after the "
+           "long runs instead, one stratum read 3.3–5.0 µs within a minute)"
+           if "load_average_before_references" in r else "") + ". The second "
         "is the cost of the strata actually fitted, so its ratio is the one that measures per-stratum overhead; "
         "the summary's verdict uses it, on the 5-list run.",
         "",
