@@ -82,16 +82,18 @@ def markdown(folder: Path) -> str:
         else:
             overhead = ["wall time ≤ 1.5 × (single-chain µs/sweep × sweeps / cores)", f"{st['overhead_ratio']:.2f} ×",
                         "met" if st["overhead_ratio"] <= 1.5 else "not met"]
+        timed = five or st  # the speed targets' run: the 5-list one where it exists
         rows = [
             overhead,
             [f"≥ 5 × faster than R LCMCR (≈ {strata_scale.R_US_PER_SWEEP_5_LISTS:g} µs/sweep) one stratum after "
-             "another",
-             f"{st['speedup_vs_r']:.2f} × ({st['wall_seconds']:.1f} s on 2 threads vs "
-             f"{st['r_lcmcr_sequential_seconds']:.0f} s for one R process; "
+             "another" + (", the 5-list run" if five else ""),
+             f"{timed['speedup_vs_r']:.2f} × ({timed['wall_seconds']:.1f} s on 2 threads vs "
+             f"{timed['r_lcmcr_sequential_seconds']:.0f} s for one R process; "
              + "; ".join(f"at R's {us:.1f} µs measured on {name}, {lists} lists: "
-                         f"{st['speedup_vs_r'] * us / strata_scale.R_US_PER_SWEEP_5_LISTS:.1f} ×"
-                         for name, lists, _, us in strata_scale.r_measured_costs() if lists == 5) + ")",
-             "met" if st["speedup_vs_r"] >= 5 else "not met"],
+                         f"{timed['speedup_vs_r'] * us / strata_scale.R_US_PER_SWEEP_5_LISTS:.1f} ×"
+                         for name, lists, _, us in strata_scale.r_measured_costs() if lists == 5)
+             + (f"; the 4–6-list run: {st['speedup_vs_r']:.2f} ×" if five else "") + ")",
+             "met" if timed["speedup_vs_r"] >= 5 else "not met"],
             ["per-stratum 95% interval coverage in 93–97%",
              f"{st['per_stratum_coverage']:.1%} ± {st['per_stratum_coverage_se']:.1%}",
              "met" if 0.93 <= st["per_stratum_coverage"] <= 0.97 else "not met"],
