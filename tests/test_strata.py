@@ -634,6 +634,50 @@ def test_strata_fitted_without_a_list_are_flagged_and_frames_are_accepted() -> N
         fit_strata(frame.to_dict(), by="region", method="loglinear")
 
 
+def test_a_replicate_run_without_strata_names_its_one_estimate_in_warnings() -> None:
+    """With replicates and no strata the convergence warning read "(e.g. : R-hat of N is ...)" (an audit's find)."""
+    frame, _ = simulated_records(1, seed=4)
+    reps = pd.concat([frame.drop(columns="region").assign(imp=i) for i in (1, 2)], ignore_index=True)
+    with pytest.warns(estimate.ConvergenceWarning, match=r"1 of 1 estimated strata may not have converged \(e\.g\. "
+                      r"all records: "):
+        fit_strata(reps, by=[], replicate="imp", estimator=LCMCR(seed=1, **FAST))
+
+
+def test_strict_makes_a_stratum_without_records_on_a_list_not_estimable(tmp_path: Path) -> None:
+    """--strict / strict=True acted only on lists empty in the whole data: a stratum a list did not cover was still
+    fitted from the other lists (an audit's find).  Now it is reported not estimable, with the reason and its
+    observed count; the other strata are fitted as before, and reproduce repeats the run."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame((rng.random((800, 3)) < 0.4).astype(int), columns=["A", "B", "C"])
+    frame["region"] = np.where(np.arange(len(frame)) % 2, "north", "south")
+    frame.loc[frame["region"] == "south", "C"] = 0
+    frame = frame[frame[["A", "B", "C"]].sum(axis=1) > 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lenient = fit_strata(frame, by="region", method="loglinear").summary().set_index("region")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", estimate.DataWarning)  # nothing is dropped, so nothing to warn about
+        strict = fit_strata(frame, by="region", method="loglinear", strict=True)
+    rows = strict.summary().set_index("region")
+    assert rows.loc["south", "status"] == "not estimable"
+    assert "['C'] document nobody" in rows.loc["south", "reason"]
+    assert rows.loc["south", "observed"] == int((frame["region"] == "south").sum())
+    assert rows.loc["north", "estimate"] == lenient.loc["north", "estimate"]
+    assert strict.provenance["strata"]["strict"] is True
+    data_file = tmp_path / "records.csv"
+    frame.to_csv(data_file, index=False)
+    out = tmp_path / "strata.csv"
+    run = subprocess.run([sys.executable, "-m", "estimate", "fit", str(data_file), "--strata", "region", "--method",
+                          "loglinear", "--strict", "--format", "csv", "-o", str(out), "--result-output",
+                          str(tmp_path / "run.json")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    table = pd.read_csv(out).set_index("region")
+    assert table.loc["south", "status"] == "not estimable" and table.loc["north", "status"] == "ok"
+    again = subprocess.run([sys.executable, "-m", "estimate", "reproduce", str(tmp_path / "run.json")],
+                           capture_output=True, text=True)
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
 def test_printed_strata_result_is_a_readable_report(tmp_path: Path) -> None:
     """print(fit) dumped the whole dataclass (thousands of characters of nested outcomes)."""
     data = estimate.simulate.scenario("strata", seed=1).data

@@ -282,7 +282,8 @@ def _refit_strata(saved: Any, provenance: dict[str, Any], data: CaptureData, est
     options = provenance.get("strata") or {}
     refit = fit_strata(data, by=list(saved.by), estimator=estimator, seed=seed_from_record(provenance.get("seed")),
                        replicate=options.get("replicate", saved.replicate), min_lists=options.get("min_lists"),
-                       min_records=options.get("min_records", 10), level=options.get("level", saved.level))
+                       min_records=options.get("min_records", 10), level=options.get("level", saved.level),
+                       strict=bool(options.get("strict", False)))
     missing = [key for key in saved.outcomes if key not in refit.outcomes]
     if missing and len(refit.outcomes) == len(saved.outcomes):  # same strata, other labels: types, not numbers
         found = next(k for k in refit.outcomes if k not in saved.outcomes)

@@ -719,7 +719,7 @@ RESULT_COLUMNS = ("observed", "estimate", "estimate_kind", "lower", "upper", "le
                   "strata_not_estimated", "upper_estimated_strata")
 
 
-def _split(data: CaptureData, columns: list[str], replicate: bool = False
+def _split(data: CaptureData, columns: list[str], replicate: bool = False, strict: bool = False
            ) -> tuple[dict[tuple[Any, ...], CaptureData | str], dict[tuple[Any, ...], tuple[str, ...]],
                       dict[tuple[Any, ...], int]]:
     """Split into strata, keeping per-stratum problems (e.g. < 2 usable lists) as reason strings, and what a
@@ -727,12 +727,13 @@ def _split(data: CaptureData, columns: list[str], replicate: bool = False
     reports with the stratum's fit warnings; the other data warnings (a list with no records there) are
     summarised for the run where the strata are fitted, and the people documented in each stratum.  Strata the
     input names with only zero counts are parts too, with the reason :data:`NO_RECORDS` and 0 documented
-    (``replicate``: the last column is the imputation replicate)."""
+    (``replicate``: the last column is the imputation replicate; ``strict``: a list with no records in a stratum
+    makes it a problem instead of being dropped)."""
     rest = [c for c in data.strata_columns if c not in columns]
     parts: dict[tuple[Any, ...], CaptureData | str] = {}
     data_warnings: dict[tuple[Any, ...], tuple[str, ...]] = {}
     documented: dict[tuple[Any, ...], int] = {}
-    for key, part, caught, people in data._split_parts(columns):
+    for key, part, caught, people in data._split_parts(columns, strict=strict):
         documented[key] = people
         if isinstance(part, DataError):
             parts[key] = str(part)
@@ -754,7 +755,9 @@ def _split(data: CaptureData, columns: list[str], replicate: bool = False
 
 def stratum_label(key: tuple[Any, ...], columns: Sequence[str]) -> str:
     """A stratum as warnings name it: ``region=north, period=2`` (its values alone when the columns do not
-    match the key)."""
+    match the key; ``all records`` for the one "stratum" of a run with imputation replicates and no strata)."""
+    if not key:
+        return "all records"
     values = [value.item() if isinstance(value, np.generic) else value for value in key]
     if len(columns) == len(key):
         return ", ".join(f"{column}={value}" for column, value in zip(columns, values, strict=True))
@@ -842,6 +845,7 @@ def fit_strata(
     chunk_size: int = 64,
     progress: Callable[[int, int], None] | None = None,
     level: float | None = None,
+    strict: bool = False,
 ) -> StrataResult:
     """Fit ``method`` (or a preset, or a ready ``estimator``) to every stratum of ``data``.
 
@@ -882,6 +886,11 @@ def fit_strata(
     level
         Credible level of every interval, per stratum and of the totals (default: the estimator's, 0.95 unless a
         preset says otherwise).  The kind of interval (equal-tailed or HDI) is the estimator's as well.
+    strict
+        A list with no records in a stratum is dropped from that stratum's fit (default, with one warning for the
+        run), or, ``strict=True``, makes the stratum "not estimable" with that reason: its estimate would rest on
+        fewer lists than the others'.  (Lists with no records in the whole data are the data's business:
+        ``CaptureData(..., strict=True)`` refuses them.)
     """
     from estimate import provenance
     from estimate.estimators.base import Estimator
@@ -926,7 +935,7 @@ def fit_strata(
     if not (is_whole(min_records) and min_records >= 1):
         raise DataError(f"min_records must be an integer >= 1, got {min_records!r}")
 
-    parts, data_warnings, documented = _split(data, split_cols, replicate=replicate is not None)
+    parts, data_warnings, documented = _split(data, split_cols, replicate=replicate is not None, strict=strict)
     outcomes: dict[tuple[Any, ...], StratumOutcome] = {}
     todo: list[tuple[tuple[Any, ...], CaptureData, np.random.SeedSequence, str]] = []
     cache = Path(cache_dir) if cache_dir is not None else None
@@ -991,7 +1000,8 @@ def fit_strata(
     fitted.provenance = provenance.collect(estimator=estimator, seed=seed, data=data, started=started,
                                            finished=provenance.now())
     fitted.provenance["strata"] = {"by": columns, "replicate": replicate, "min_lists": min_lists,
-                                   "min_records": min_records, "level": level, "reused_from_cache": reused}
+                                   "min_records": min_records, "level": level, "strict": strict,
+                                   "reused_from_cache": reused}
     return fitted
 
 

@@ -28,6 +28,7 @@ def run_strata(
     draws_output: Path | None,
     result_output: Path | None = None,
     chunk_size: int = 64,
+    strict: bool = False,
 ) -> None:
     from rich.progress import (
         BarColumn,
@@ -79,7 +80,7 @@ def run_strata(
     try:
         fitted = fit_strata(capture, by=strata_cols, estimator=estimator, replicate=replicate,
                             cache_dir=cache_dir, executor=executor, scheduler=scheduler,
-                            dask_workers=dask_workers, progress=report, chunk_size=chunk_size)
+                            dask_workers=dask_workers, progress=report, chunk_size=chunk_size, strict=strict)
     finally:
         if bar.live.is_started:
             bar.stop()

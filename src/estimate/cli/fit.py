@@ -55,7 +55,8 @@ def fit(
                            "extension, else table)."),
     output: Path = typer.Option(None, "--output", "-o", parser=output_file,
                                 help="Write results to this file (atomically)."),
-    strict: bool = typer.Option(False, "--strict", help="Reject lists with no records instead of dropping them."),
+    strict: bool = typer.Option(False, "--strict", help="Reject lists with no records instead of dropping them; "
+                                "with --strata, a stratum in which a list has none is reported not estimable."),
     replicate: str = typer.Option(None, "--replicate", help="Imputation replicate column: fit each, pool draws."),
     resume: bool = typer.Option(False, "--resume", help="Reuse finished strata from the cache: --cache-dir, or "
                                 "OUTPUT.cache/ (.estimate-cache/ without --output)."),
@@ -184,7 +185,7 @@ def fit(
             cache_dir = Path(f"{output}.cache") if output is not None else Path(".estimate-cache")
         run_strata(capture, strata_cols, estimator, fmt=fmt, output=output, replicate=replicate,
                    cache_dir=cache_dir, scheduler=scheduler, dask_workers=dask_workers, totals=totals,
-                   draws_output=draws_output, result_output=result_output, chunk_size=chunk_size)
+                   draws_output=draws_output, result_output=result_output, chunk_size=chunk_size, strict=strict)
         return
     _announce_long_fit(estimator, capture)
     result = estimator.fit(capture)
