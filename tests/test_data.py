@@ -439,6 +439,11 @@ def test_non_binary_list_column_of_counts_suggests_the_count_option() -> None:
     frame = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "people": [3, 20, 10]})
     with pytest.raises(DataError, match=r"not binary.*count='people'; CLI: --count people"):
         CaptureData.from_frame(frame)
+    # the same values may number imputation replicates: the hint names that reading too (an audit found `estimate
+    # describe` of replicate data pointing at --count only, which would have counted people several times)
+    with pytest.raises(DataError, match=r"if it numbers imputation replicates or strata, name it as a stratum column "
+                       r"\(strata=\[\.\.\., 'people'\]; CLI: --strata, and estimate fit --replicate people\)"):
+        CaptureData.from_frame(frame)
 
 
 def test_yes_no_spellings_of_list_values() -> None:

@@ -133,7 +133,9 @@ def _binary_column(frame: pd.DataFrame, column: str) -> np.ndarray:
                 "A,B,C)")
         if finite.size and np.all(finite >= 0) and np.all(finite == np.round(finite)) and np.any(finite > 1):
             hint += (f"; if it holds the number of people with each pattern, name it as the count column "
-                     f"(count={column!r}; CLI: --count {shell_word(column)})")
+                     f"(count={column!r}; CLI: --count {shell_word(column)}); if it numbers imputation replicates "
+                     f"or strata, name it as a stratum column (strata=[..., {column!r}]; CLI: --strata, and "
+                     f"estimate fit --replicate {shell_word(column)})")
         raise DataError(
             f"list column {column!r} is not binary: {_shown_value(series.iloc[position])} at "
             f"{_row_label(frame, position)}; use 0/1, True/False or yes/no{hint}"
