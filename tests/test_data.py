@@ -442,7 +442,8 @@ def test_non_binary_list_column_of_counts_suggests_the_count_option() -> None:
     # the same values may number imputation replicates: the hint names that reading too (an audit found `estimate
     # describe` of replicate data pointing at --count only, which would have counted people several times)
     with pytest.raises(DataError, match=r"if it numbers imputation replicates or strata, name it as a stratum column "
-                       r"\(strata=\[\.\.\., 'people'\]; CLI: --strata, and estimate fit --replicate people\)"):
+                       r"\(strata=\[\.\.\., 'people'\]; CLI: --strata people; to pool imputation replicates, "
+                       r"estimate fit --replicate people\)"):
         CaptureData.from_frame(frame)
 
 

@@ -660,10 +660,13 @@ def test_strict_makes_a_stratum_without_records_on_a_list_not_estimable(tmp_path
         strict = fit_strata(frame, by="region", method="loglinear", strict=True)
     rows = strict.summary().set_index("region")
     assert rows.loc["south", "status"] == "not estimable"
-    assert "['C'] document nobody" in rows.loc["south", "reason"]
+    assert "['C'] document nobody in this stratum" in rows.loc["south", "reason"]
     assert rows.loc["south", "observed"] == int((frame["region"] == "south").sum())
     assert rows.loc["north", "estimate"] == lenient.loc["north", "estimate"]
     assert strict.provenance["strata"]["strict"] is True
+    # a DataFrame is read with strict too: a list empty in the whole data is refused, not dropped (a reviewer's find)
+    with pytest.raises(DataError, match=r"list\(s\) \['D'\] document nobody;"):
+        fit_strata(frame.assign(D=0), by="region", method="loglinear", strict=True)
     data_file = tmp_path / "records.csv"
     frame.to_csv(data_file, index=False)
     out = tmp_path / "strata.csv"

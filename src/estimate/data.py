@@ -134,8 +134,9 @@ def _binary_column(frame: pd.DataFrame, column: str) -> np.ndarray:
         if finite.size and np.all(finite >= 0) and np.all(finite == np.round(finite)) and np.any(finite > 1):
             hint += (f"; if it holds the number of people with each pattern, name it as the count column "
                      f"(count={column!r}; CLI: --count {shell_word(column)}); if it numbers imputation replicates "
-                     f"or strata, name it as a stratum column (strata=[..., {column!r}]; CLI: --strata, and "
-                     f"estimate fit --replicate {shell_word(column)})")
+                     f"or strata, name it as a stratum column (strata=[..., {column!r}]; CLI: --strata "
+                     f"{shell_word(column)}; to pool imputation replicates, estimate fit --replicate "
+                     f"{shell_word(column)})")
         raise DataError(
             f"list column {column!r} is not binary: {_shown_value(series.iloc[position])} at "
             f"{_row_label(frame, position)}; use 0/1, True/False or yes/no{hint}"
@@ -465,12 +466,12 @@ def _same_labels(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
         typed(a, column) == typed(b, column) for column in a.columns)
 
 
-def _lists_without_empty(lists: list[str], empty: list[str], strict: bool) -> list[str]:
-    """The lists left once ``empty`` ones (nobody on them) are dropped, with the warning that says so; ``strict``
-    refuses them instead, and fewer than 2 lists left is an error."""
+def _lists_without_empty(lists: list[str], empty: list[str], strict: bool, where: str = "") -> list[str]:
+    """The lists left once ``empty`` ones (nobody on them ``where``: "" or " in this stratum") are dropped, with the
+    warning that says so; ``strict`` refuses them instead, and fewer than 2 lists left is an error."""
     if strict:
         raise DataError(
-            f"list(s) {empty} document nobody; an empty list carries no information about "
+            f"list(s) {empty} document nobody{where}; an empty list carries no information about "
             "overlaps (to drop them: CLI, leave out --strict; Python, strict=False)"
         )
     warnings.warn(
@@ -1431,7 +1432,8 @@ class CaptureData:
         if empty.any():
             # a list with nobody in this stratum is dropped (or refused), as the constructor does.  Every row has 0
             # there, so the rows stay distinct and in the constructor's order without it
-            lists = _lists_without_empty(lists, [name for name, e in zip(lists, empty, strict=True) if e], strict)
+            lists = _lists_without_empty(lists, [name for name, e in zip(lists, empty, strict=True) if e], strict,
+                                         " in this stratum")
             patterns = patterns[:, ~empty]
         part = CaptureData.__new__(CaptureData)
         part._lists = tuple(lists)

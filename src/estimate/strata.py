@@ -889,8 +889,8 @@ def fit_strata(
     strict
         A list with no records in a stratum is dropped from that stratum's fit (default, with one warning for the
         run), or, ``strict=True``, makes the stratum "not estimable" with that reason: its estimate would rest on
-        fewer lists than the others'.  (Lists with no records in the whole data are the data's business:
-        ``CaptureData(..., strict=True)`` refuses them.)
+        fewer lists than the others'.  A list with no records in the whole data is refused as the data are
+        read (a DataFrame given here is read with ``strict``; CaptureData built with ``strict=True`` refuses it).
     """
     from estimate import provenance
     from estimate.estimators.base import Estimator
@@ -911,7 +911,7 @@ def fit_strata(
     if not columns and replicate is None:  # before a frame is read (its stratum columns would be taken as lists)
         raise DataError("by= names no stratum column; give at least one (e.g. by=['region'])")
     if isinstance(data, pd.DataFrame):  # as the estimators' fit: a frame is read with the by= columns as strata
-        data = CaptureData.from_frame(data, strata=columns + ([replicate] if replicate else []))
+        data = CaptureData.from_frame(data, strata=columns + ([replicate] if replicate else []), strict=strict)
     elif not isinstance(data, CaptureData):
         raise DataError(f"fit_strata needs CaptureData (built with strata=[...]) or a DataFrame, got "
                         f"{type(data).__name__}")

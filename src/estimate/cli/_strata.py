@@ -128,7 +128,7 @@ def _others(entries: int) -> str:
     if entries <= 0:
         return ""
     return (f"; {entries:,} other {'entry' if entries == 1 else 'entries'} there did not match: written for other "
-            "data, model, seed or package version")
+            "data, model, seed or package version, or for strata this run does not fit (e.g. refused by --strict)")
 
 
 #: --totals words for the overall total (alone, not beside stratum columns)

@@ -56,7 +56,8 @@ def fit(
     output: Path = typer.Option(None, "--output", "-o", parser=output_file,
                                 help="Write results to this file (atomically)."),
     strict: bool = typer.Option(False, "--strict", help="Reject lists with no records instead of dropping them; "
-                                "with --strata, a stratum in which a list has none is reported not estimable."),
+                                "with --strata or --replicate, a stratum (or imputation replicate) in which a list "
+                                "has none is reported not estimable."),
     replicate: str = typer.Option(None, "--replicate", help="Imputation replicate column: fit each, pool draws."),
     resume: bool = typer.Option(False, "--resume", help="Reuse finished strata from the cache: --cache-dir, or "
                                 "OUTPUT.cache/ (.estimate-cache/ without --output)."),
