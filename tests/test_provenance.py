@@ -189,7 +189,7 @@ def test_fit_strata_records_run_level_provenance() -> None:
     assert record["data"]["content_hash"] == data.content_hash()
     assert record["data"]["strata_columns"] == ["region"]
     assert record["strata"] == {"by": ["region"], "replicate": None, "min_lists": 2, "min_records": 10,
-                                "level": 0.95, "reused_from_cache": 0}
+                                "level": 0.95, "strict": False, "reused_from_cache": 0}
     assert "started" not in result.summary().columns  # tables stay byte-identical across runs
 
 
