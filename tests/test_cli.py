@@ -782,3 +782,29 @@ def test_an_interrupt_inside_another_program_ends_the_command_not_the_program() 
     with pytest.raises(typer.Exit) as ended:
         interrupted()
     assert ended.value.exit_code == 130
+
+
+def test_a_missing_replicate_number_is_said_of_the_replicate_column(tmp_path: Path) -> None:
+    """The data layer called the --replicate column a 'stratum column' and suggested adding a replicate column
+    (an audit's find); a missing stratum value is still said of the stratum column."""
+    from typer.testing import CliRunner
+
+    from estimate.cli import app
+
+    rows = ["A,B,C,region,imp"] + [f"{a},{b},{c},north,{i}" for i in (1, 2) for a, b, c in
+                                    ((1, 0, 0), (0, 1, 0), (1, 1, 0), (0, 0, 1), (1, 0, 1))]
+    rows[3] = rows[3].rsplit(",", 1)[0] + ","  # the third record has no imputation number
+    path = tmp_path / "reps.csv"
+    path.write_text("\n".join(rows) + "\n")
+    result = CliRunner().invoke(app, ["fit", str(path), "--strata", "region", "--replicate", "imp",
+                                      "--method", "chapman"])
+    said = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2, result.output
+    assert "replicate column 'imp' has a missing value" in said
+    assert "every record needs the number of the imputation it belongs to" in said
+    assert "add a replicate column" not in said
+    path.write_text(path.read_text().replace("north,1", ",1", 1))
+    result = CliRunner().invoke(app, ["fit", str(path), "--strata", "region", "--replicate", "imp",
+                                      "--method", "chapman"])
+    said = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and "stratum column 'region' has a missing value" in said, result.output

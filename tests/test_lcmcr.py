@@ -416,3 +416,14 @@ def test_posterior_seed_attribute_takes_numpy_integers(kosovo: CaptureData) -> N
         result = LCMCR(burn_in=20, draws=10, thinning=1, chains=2,
                        seed=np.random.SeedSequence(np.int64(5), spawn_key=(np.int64(2),))).fit(kosovo)
     assert json.loads(result.posterior.posterior.attrs["seed"]) == {"entropy": 5, "spawn_key": [2]}
+
+
+def test_model_descriptions_count_one_chain_in_the_singular() -> None:
+    """'1 chains × 500 draws' (an audit's find), in every Bayesian model's description."""
+    from estimate.estimators.bayes_loglinear import BayesLogLinear
+    from estimate.estimators.pymc_lcmcr import PyMCLCMCR
+
+    for cls in (LCMCR, PyMCLCMCR):
+        assert " 1 chain × " in cls(chains=1).describe_model(), cls
+        assert " 2 chains × " in cls(chains=2).describe_model(), cls
+    assert " 1 chain × " in BayesLogLinear(chains=1).describe_model([("A", "B")])

@@ -231,7 +231,8 @@ def plot_trace(result: Result, ax: Axes | None = None, *, var_name: str = "N") -
         if value is not None and isinstance(value, (int, float)) and math.isfinite(value):
             parts.append(f"{label} {form.format(value)}")
     chains, draws = result.posterior.posterior.sizes["chain"], result.posterior.posterior.sizes["draw"]
-    fig.suptitle(f"{result.method}: {chains} chains × {draws:,} draws" + (f" — {', '.join(parts)}" if parts else ""),
+    fig.suptitle(f"{result.method}: {chains} chain{'s' if chains != 1 else ''} × {draws:,} draws"
+                 + (f" — {', '.join(parts)}" if parts else ""),
                  fontsize=10)
     return _root(fig)
 

@@ -213,9 +213,34 @@ def load_input(
     strata: str | None = None,
     strict: bool = False,
     encoding: str | None = None,
+    replicate: str | None = None,
 ) -> CaptureData:
     """Read DATA (CSV/Parquet/JSON path or ``-`` for stdin) or a bundled example into CaptureData; ``encoding`` names
-    a CSV file's text encoding (e.g. cp1252), UTF-8 by default."""
+    a CSV file's text encoding (e.g. cp1252), UTF-8 by default.  ``replicate`` names which of the ``strata``
+    columns holds imputation replicates, so that an error about it says so."""
+    try:
+        return _load_input(data, example, lists=lists, count=count, strata=strata, strict=strict, encoding=encoding)
+    except DataError as exc:
+        renamed = _as_replicate_error(exc, replicate)
+        if renamed is None:
+            raise
+        raise renamed from exc
+
+
+def _as_replicate_error(exc: DataError, replicate: str | None) -> DataError | None:
+    """The data layer calls every --strata and --replicate column a stratum column: its missing-value error, when
+    it is about the replicate column, said of that column (None for any other error)."""
+    said = f"stratum column {replicate!r} has a missing value"
+    text = str(exc)
+    if replicate is None or not text.startswith(said):
+        return None
+    text = f"replicate column {replicate!r}" + text[len(f"stratum column {replicate!r}"):]
+    return DataError(text.replace("drop or impute those records (for imputed replicates, add a replicate column)",
+                                  "every record needs the number of the imputation it belongs to"))
+
+
+def _load_input(data: str | None, example: str | None, *, lists: str | None, count: str | None,
+                strata: str | None, strict: bool, encoding: str | None) -> CaptureData:
     from estimate import datasets, provenance
 
     if example and data:

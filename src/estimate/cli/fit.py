@@ -177,7 +177,7 @@ def fit(
                         "per-stratum results and provenance with --result-output FILE.json")
     # the data last: every option above is checked before a large file is read
     capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict,
-                         encoding=encoding)
+                         encoding=encoding, replicate=replicate)
     strata_cols = [c for c in (split_option(strata) or []) if c != replicate]
     if strata_cols or replicate:  # replicates are pooled by the strata path even without strata
         from estimate.cli._strata import run_strata
@@ -246,6 +246,7 @@ def _announce_long_fit(estimator: Any, capture: CaptureData) -> None:
     if seconds > LONG_FIT_SECONDS:
         when = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
         settings = estimator.get_params()
-        typer.echo(f"lcmcr: this fit will take about {when} ({settings['chains']} chains × "
+        chains = settings["chains"]
+        typer.echo(f"lcmcr: this fit will take about {when} ({chains} chain{'s' if chains != 1 else ''} × "
                    f"{estimator._settings().sweeps_per_chain:,} sweeps on {capture.n_patterns:,} observed patterns; "
                    "fewer draws or a smaller thinning, e.g. --set thinning=20, run faster)", err=True)

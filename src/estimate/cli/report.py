@@ -65,7 +65,7 @@ def report(
     all_strata = ",".join(filter(None, [strata, replicate])) or None
     interval = check_interval_kind(interval, "--interval")
     capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict,
-                         encoding=encoding)
+                         encoding=encoding, replicate=replicate)
     make_report(capture, chosen, seed=seed, level=level, interval=interval, title=title, population=population,
                 command=command_line(), output=output, replicate=replicate)
     typer.echo(f"wrote {output}", err=True)

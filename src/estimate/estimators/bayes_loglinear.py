@@ -193,7 +193,7 @@ class BayesLogLinear(Estimator):
         return (
             f"Bayesian Poisson log-linear model, interactions {interactions}; β_main ~ Normal(0, "
             f"{self.sigma_main:g}²), β_interaction ~ Normal(0, {self.sigma_interaction:g}²), p(N) ∝ 1/N; NUTS "
-            f"{self.chains} chains × {self.draws} draws (tune {self.tune})"
+            f"{self.chains} chain{'s' if self.chains != 1 else ''} × {self.draws} draws (tune {self.tune})"
         )
 
     def build_model(self, data: CaptureData, terms: Sequence[Term]):

@@ -179,7 +179,8 @@ class LCMCR(Estimator):
     def describe_model(self) -> str:
         return (
             f"LCMCR latent-class model (Manrique-Vallier 2016), K={self.K}, α ~ Gamma({self.a_alpha}, "
-            f"{self.b_alpha}), p(N) ∝ 1/N; {self.chains} chains × {self.draws} draws (burn-in {self.burn_in}, "
+            f"{self.b_alpha}), p(N) ∝ 1/N; {self.chains} chain{'s' if self.chains != 1 else ''} × {self.draws} draws "
+            f"(burn-in {self.burn_in}, "
             f"thinning {self.thinning}; {self.sampler} sampler)"
         )
 
