@@ -51,6 +51,13 @@ def test_summary_of_an_mcmc_fit_says_whether_n_converged() -> None:
     row = make_result(diagnostics=good).summary()
     assert list(row.columns[-3:]) == ["ess_tail", "converged", "chains"] and bool(row.loc[0, "converged"])
     assert not make_result(diagnostics={**good, "ess_tail": 120.0}).summary().loc[0, "converged"]
+    # NUTS divergences are a failed check too: a PyMC fit with 19 of them read converged=True (an audit's find)
+    assert bool(make_result(diagnostics={**good, "divergences": 0}).summary().loc[0, "converged"])
+    diverged = make_result(diagnostics={**good, "divergences": 19, "draws_per_chain": 600})
+    assert not diverged.summary().loc[0, "converged"]
+    from estimate.inference_data import convergence_problems
+
+    assert convergence_problems(diverged.diagnostics)[0].startswith("19 of 2,400 NUTS transitions diverged")
     assert "converged" not in make_result().summary()  # no MCMC diagnostics, no verdict
 
 

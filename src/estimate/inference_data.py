@@ -297,8 +297,10 @@ def convergence_problems(
     diagnostics: Mapping[str, float], *, rhat_max: float = RHAT_MAX, ess_min: float = ESS_MIN
 ) -> list[str]:
     """The failed convergence checks of N (R-hat above ``rhat_max``, bulk or tail ESS below ``ess_min``, an ESS
-    that could not be computed), worded for a warning; empty when all pass, when the diagnostics are absent
-    (non-Bayesian methods) or when every draw of N is the same (``constant_draws``)."""
+    that could not be computed, NUTS transitions that diverged), worded for a warning; empty when all pass, when
+    the diagnostics are absent (non-Bayesian methods) or when every draw of N is the same (``constant_draws``).
+    A divergence means the sampler could not follow the posterior somewhere, so it may have missed part of it
+    (Betancourt 2017, "A conceptual introduction to Hamiltonian Monte Carlo"): a failed check, as in Stan."""
     problems: list[str] = []
 
     def number(key: str) -> float:  # anything but a real number (absent, None, text) counts as "not computed"
@@ -319,6 +321,12 @@ def convergence_problems(
     failed = [key for key in ("ess_bulk", "ess_tail") if key in diagnostics and math.isnan(number(key))]
     if failed and not diagnostics.get("constant_draws"):
         problems.append("the ESS of N could not be computed (too few draws per chain)")
+    divergences = number("divergences")
+    if math.isfinite(divergences) and divergences > 0:
+        transitions = number("chains") * number("draws_per_chain")
+        of = f" of {transitions:,.0f}" if math.isfinite(transitions) else ""
+        problems.append(f"{divergences:,.0f}{of} NUTS transitions diverged (the sampler may have missed part of the "
+                        "posterior, so the interval can be biased: raise target_accept, e.g. 0.95, or reparametrise)")
     return problems
 
 

@@ -269,15 +269,7 @@ def bayes_result(
             "ess_bulk_per_second": diagnostics["ess_bulk"] / run.seconds if run.seconds > 0 else math.nan,
         }
     )
-    warn_if_not_converged(diagnostics, method, stacklevel=stacklevel + 1)
-    if run.divergences:
-        warnings.warn(
-            f"{method}: {run.divergences} of {chains * draws} NUTS transitions diverged; the sampler may have "
-            "missed part of the posterior, so the interval for N can be biased. Raise target_accept (e.g. 0.95) "
-            "or reparametrise.",
-            ConvergenceWarning,
-            stacklevel=stacklevel,
-        )
+    warn_if_not_converged(diagnostics, method, stacklevel=stacklevel + 1)  # divergences among its checks
     if run.e_bfmi_min < 0.3:
         warnings.warn(
             f"{method}: the smallest per-chain E-BFMI is {run.e_bfmi_min:.2f} (< 0.3): NUTS explored the energy "
