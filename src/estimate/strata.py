@@ -349,8 +349,8 @@ class StrataResult:
 
     @property
     def not_converged(self) -> dict[tuple[Any, ...], list[str]]:
-        """Estimated strata whose N failed a convergence check (R-hat > 1.01, bulk or tail ESS < 400): key → the
-        failed checks.  Empty for methods without MCMC diagnostics."""
+        """Estimated strata whose N failed a convergence check (R-hat > 1.01, bulk or tail ESS < 400, NUTS
+        divergences): key → the failed checks.  Empty for methods without MCMC diagnostics."""
         from estimate.inference_data import convergence_problems
 
         failed = {}
