@@ -109,6 +109,20 @@ def observed_patterns(records: pd.DataFrame, truth: pd.DataFrame) -> dict[str, f
     return {"mean": float(counts.mean()), "mean_5_lists": float(counts[active[counts.index] == 5].mean())}
 
 
+def _one_chain_us_per_sweep(data, sweeps: int, seed: int) -> float:
+    """Thread-CPU µs per sweep of one chain of ``sweeps`` sweeps (half burn-in) on one thread."""
+    from estimate.estimators.lcmcr import LCMCR
+
+    fit = LCMCR(burn_in=sweeps // 2, draws=sweeps // 2, thinning=1, chains=1, seed=seed, n_threads=1,
+                sampler=SAMPLER).fit(data)
+    return float(fit.diagnostics["us_per_sweep"])
+
+
+def _ideal_seconds(us_per_sweep: float, sweeps: int, cores: int) -> float:
+    """Wall time with no overhead: µs per sweep × sweeps / cores, in seconds."""
+    return us_per_sweep * sweeps / cores / 1e6
+
+
 def single_chain_us_per_sweep(sweeps: int, repeats: int = 5) -> list[float]:
     """µs per sweep of one chain on one representative 5-list stratum (compiled kernel, warm), thread CPU, one
     figure per repeat (seeds 1..repeats): the benchmark uses their median.  (A single run of 20,000 sweeps, 60 ms,
@@ -123,9 +137,7 @@ def single_chain_us_per_sweep(sweeps: int, repeats: int = 5) -> list[float]:
         warnings.simplefilter("ignore")  # the stratum's unused sixth list is dropped (a DataWarning)
         data = CaptureData.from_records(frame.drop(columns=["region", "period"]))
         LCMCR(burn_in=100, draws=10, thinning=1, chains=1, seed=1, sampler=SAMPLER).fit(data)
-        fits = [LCMCR(burn_in=sweeps // 2, draws=sweeps // 2, thinning=1, chains=1, seed=seed, n_threads=1,
-                      sampler=SAMPLER).fit(data) for seed in range(1, repeats + 1)]
-    return [float(fit.diagnostics["us_per_sweep"]) for fit in fits]
+        return [_one_chain_us_per_sweep(data, sweeps, seed) for seed in range(1, repeats + 1)]
 
 
 def own_strata_us_per_sweep(records: pd.DataFrame, n_sample: int, sweeps: int,
@@ -139,7 +151,6 @@ def own_strata_us_per_sweep(records: pd.DataFrame, n_sample: int, sweeps: int,
 
     from estimate import CaptureData
     from estimate.errors import DataError
-    from estimate.estimators.lcmcr import LCMCR
 
     keys = records[["region", "period"]].drop_duplicates().sort_values(["region", "period"])
     rng = np.random.default_rng(seed)
@@ -151,12 +162,11 @@ def own_strata_us_per_sweep(records: pd.DataFrame, n_sample: int, sweeps: int,
             part = records[(records["region"] == region) & (records["period"] == period)]
             try:
                 data = CaptureData.from_records(part.drop(columns=["region", "period"]))
-                fit = LCMCR(burn_in=sweeps // 2, draws=sweeps // 2, thinning=1, chains=1, seed=i + 1, n_threads=1,
-                            sampler=SAMPLER).fit(data)
+                us = _one_chain_us_per_sweep(data, sweeps, i + 1)
             except DataError:
                 continue
             out.append({"region": region, "period": period, "lists": int(data.n_lists),
-                        "patterns": int(len(data.counts)), "us_per_sweep": float(fit.diagnostics["us_per_sweep"])})
+                        "patterns": int(len(data.counts)), "us_per_sweep": us})
     return out
 
 
@@ -166,11 +176,11 @@ def _own_strata_reference(sample: list[dict], run: dict, plan: dict, sweeps_tota
     (:func:`own_strata_us_per_sweep`)."""
     costs = np.array([row["us_per_sweep"] for row in sample])
     mean = float(costs.mean())
-    ideal = mean * sweeps_total / cores / 1e6
+    ideal = _ideal_seconds(mean, sweeps_total, cores)
     median = float(np.median(costs))
     return {"strata_sampled": len(sample), "sweeps_each": plan["own_strata_sweeps"], "seed": C.seed_record(seed),
             "mean_us_per_sweep": mean, "median_us_per_sweep": median,
-            "overhead_ratio_at_median": run["wall"] / (median * sweeps_total / cores / 1e6),
+            "overhead_ratio_at_median": run["wall"] / _ideal_seconds(median, sweeps_total, cores),
             "mean_us_per_sweep_se": float(costs.std(ddof=1) / np.sqrt(len(costs))) if len(costs) > 1 else 0.0,
             "mean_patterns": float(np.mean([row["patterns"] for row in sample])),
             "ideal_wall_seconds": ideal, "overhead_ratio": run["wall"] / ideal, "strata": sample}
@@ -294,7 +304,7 @@ def run(quick: bool, log=print) -> dict:
     burn_in, draws, thinning = main["burn_in"], main["draws"], main["thinning"]
     sweeps_total = main["strata_estimated"] * plan["chains"] * (burn_in + draws * thinning)
     cores = os.cpu_count() or 1
-    ideal = us_single * sweeps_total / cores / 1e6
+    ideal = _ideal_seconds(us_single, sweeps_total, cores)
     own_main = _own_strata_reference(sample_main, main, plan, sweeps_total, cores, seed_main)
     sweeps_five = five["strata_estimated"] * plan["chains"] * (burn_in + draws * thinning)
     own_five = _own_strata_reference(sample_five, five, plan, sweeps_five, cores, seed_five)
@@ -323,8 +333,8 @@ def run(quick: bool, log=print) -> dict:
             "description": "every stratum with 5 lists (the strata target's design), otherwise as the main run",
             "seed": seed, "wall_seconds": five["wall"], "chain_sweeps": sweeps_five,
             "chain_sweeps_per_second": sweeps_five / five["wall"],
-            "ideal_wall_seconds": us_single * sweeps_five / cores / 1e6,
-            "overhead_ratio": five["wall"] / (us_single * sweeps_five / cores / 1e6),
+            "ideal_wall_seconds": _ideal_seconds(us_single, sweeps_five, cores),
+            "overhead_ratio": five["wall"] / _ideal_seconds(us_single, sweeps_five, cores),
             "own_strata_reference": own_five,
             "r_lcmcr_sequential_seconds": R_US_PER_SWEEP_5_LISTS * sweeps_five / 1e6,
             "speedup_vs_r": R_US_PER_SWEEP_5_LISTS * sweeps_five / 1e6 / five["wall"],
@@ -365,11 +375,6 @@ def _distance_from_95(coverage: float, se: float) -> str:
     return f"{abs(coverage - 0.95) / se:.1f} standard errors {'above' if coverage > 0.95 else 'below'} 95%"
 
 
-def _patterns_mean(patterns: dict | float) -> float:
-    """Mean observed patterns per stratum (results of 2026-12-07 08:51 recorded the 5-list run's as a number)."""
-    return patterns["mean"] if isinstance(patterns, dict) else float(patterns)
-
-
 def _five_lists_lines(r: dict) -> list[str]:
     """The wall-time target on its own design (1,000 strata of 5 lists) beside the main run (4–6 lists)."""
     f = r.get("five_lists")
@@ -379,7 +384,7 @@ def _five_lists_lines(r: dict) -> list[str]:
     rows = [
         ("strata estimated", f"{r['strata_estimated']:,}", f"{f['strata_estimated']:,}"),
         ("mean observed patterns per stratum", f"{r['observed_patterns']['mean']:.1f}",
-         f"{_patterns_mean(f['observed_patterns']):.1f}"),
+         f"{f['observed_patterns']['mean']:.1f}"),
         ("wall time", f"{r['wall_seconds']:.1f} s", f"{f['wall_seconds']:.1f} s"),
         ("chain-sweeps per second", f"{r['chain_sweeps_per_second']:,.0f}", f"{f['chain_sweeps_per_second']:,.0f}"),
         ("wall / ideal, one representative 5-list stratum's single-chain cost "
