@@ -427,3 +427,14 @@ def test_model_descriptions_count_one_chain_in_the_singular() -> None:
         assert " 1 chain × " in cls(chains=1).describe_model(), cls
         assert " 2 chains × " in cls(chains=2).describe_model(), cls
     assert " 1 chain × " in BayesLogLinear(chains=1).describe_model([("A", "B")])
+
+
+def test_model_description_at_one_class_names_no_alpha_prior() -> None:
+    """With K = 1 there are no stick-breaking weights, so α plays no part: the description says so instead of
+    naming its prior (an audit's find)."""
+    from estimate.estimators.pymc_lcmcr import PyMCLCMCR
+
+    for cls in (LCMCR, PyMCLCMCR):
+        assert "α ~ Gamma" not in cls(K=1).describe_model(), cls
+        assert "one class (lists independent, no α)" in cls(K=1).describe_model(), cls
+        assert "α ~ Gamma(0.25, 0.25)" in cls(K=10).describe_model(), cls

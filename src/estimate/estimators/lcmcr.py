@@ -178,8 +178,9 @@ class LCMCR(Estimator):
 
     def describe_model(self) -> str:
         return (
-            f"LCMCR latent-class model (Manrique-Vallier 2016), K={self.K}, α ~ Gamma({self.a_alpha}, "
-            f"{self.b_alpha}), p(N) ∝ 1/N; {self.chains} chain{'s' if self.chains != 1 else ''} × {self.draws} draws "
+            f"LCMCR latent-class model (Manrique-Vallier 2016), K={self.K}, "
+            + (f"α ~ Gamma({self.a_alpha}, {self.b_alpha})" if self.K != 1 else "one class (lists independent, no α)")
+            + f", p(N) ∝ 1/N; {self.chains} chain{'s' if self.chains != 1 else ''} × {self.draws} draws "
             f"(burn-in {self.burn_in}, "
             f"thinning {self.thinning}; {self.sampler} sampler)"
         )

@@ -131,8 +131,10 @@ class PyMCLCMCR(Estimator):
 
     def describe_model(self) -> str:
         return (
-            f"LCMCR latent-class model (Manrique-Vallier 2016) in PyMC, K={self.K}, α ~ Gamma({self.a_alpha:g}, "
-            f"{self.b_alpha:g}), λ ~ Beta(1, 1), p(N) ∝ 1/N; NUTS {self.chains} "
+            f"LCMCR latent-class model (Manrique-Vallier 2016) in PyMC, K={self.K}, "
+            + (f"α ~ Gamma({self.a_alpha:g}, {self.b_alpha:g})" if self.K != 1
+               else "one class (lists independent, no α)")
+            + f", λ ~ Beta(1, 1), p(N) ∝ 1/N; NUTS {self.chains} "
             f"chain{'s' if self.chains != 1 else ''} × {self.draws} draws "
             f"(tune {self.tune})"
         )
