@@ -366,8 +366,9 @@ def test_a_comparison_saves_and_loads_back_equal(kosovo: CaptureData, tmp_path) 
     from estimate.reproduce import reproduce
 
     assert reproduce(back.results["loglinear"]).matches
-    with pytest.raises(estimate.DataError, match="comparison of several methods"):
+    with pytest.raises(estimate.DataError, match="comparison of several methods") as refused:
         reproduce(tmp_path / "cli.json")
+    assert "`estimate compare DATA --methods loglinear,chao --seed 1`, with its --level" in str(refused.value)
 
 
 def test_comparison_repr_is_short(kosovo: CaptureData) -> None:

@@ -230,10 +230,11 @@ def reproduce(saved: Result | Any | str | Path, *, data: CaptureData | None = No
     from estimate.compare import Comparison
 
     if isinstance(saved, Comparison):
+        methods = ",".join(str(method) for method in saved.table["method"])
         seed = f" --seed {saved.seed}" if isinstance(saved.seed, int) else ""
         raise DataError("this is a comparison of several methods; reproduce re-runs one result (a fit or a "
-                        "stratified run). Re-run the comparison with `estimate compare` and the same methods, "
-                        f"--level and --interval{seed}, or reproduce one of its results (Python: "
+                        f"stratified run). Re-run the comparison: `estimate compare DATA --methods {methods}{seed}`, "
+                        "with its --level and --interval if it set them; or reproduce one of its results (Python: "
                         "reproduce(comparison.results[name]))")
     if saved.provenance is not None and not isinstance(saved.provenance, dict):
         raise DataError(f"the result's provenance is not a record (a JSON object): {saved.provenance!r}")
