@@ -788,3 +788,37 @@ def test_a_name_that_folds_to_a_placeholder_is_missing_at_once() -> None:
     """Hypothesis found "NAA": folded to "na", which standardising again read as the missing-value marker NA."""
     assert standardize_name("NAA") == standardize_name(standardize_name("NAA")) == ""
     assert standardize_name(standardize_name("Naa Mensah")) == standardize_name("Naa Mensah") == "na mensa"
+
+
+def test_stratum_placement_of_linked_people_is_reported(linked) -> None:
+    """People whose records carry no region went silently into an 'unknown' stratum, and records of one person
+    that disagree on the region were settled silently (an audit's find): both are now counted in a DataWarning,
+    once per call (replicate linkages included), and the placement itself is unchanged."""
+    import dataclasses
+
+    from estimate.errors import DataWarning
+
+    labels = linked.clusters()
+    sizes = np.bincount(labels)
+    singles = np.flatnonzero(sizes == 1)[:3]
+    pairs = np.flatnonzero(sizes == 2)[:2]
+    records = linked.records.copy()
+    records.loc[np.isin(labels, singles), "region"] = None
+    for cluster in pairs:  # two records, two regions: a tie, settled by text order
+        first = np.flatnonzero(labels == cluster)[0]
+        other = "east" if records.loc[first, "region"] != "east" else "west"
+        records.loc[first, "region"] = other
+    edited = dataclasses.replace(linked, records=records)
+    with pytest.warns(DataWarning) as caught:
+        histories = edited.histories()
+    text = " ".join(str(w.message) for w in caught if issubclass(w.category, DataWarning))
+    assert f"3 of {len(sizes)} individuals have no 'region' on any of their records and form the stratum 'unknown'" \
+        in text
+    assert "2 individuals' records give different values of 'region'" in text
+    assert (histories["region"] == "unknown").sum() == 3
+    with pytest.warns(DataWarning, match=r"over the 2 replicate linkages") as caught:
+        edited.replicates([0.5, 0.9])
+    assert sum(issubclass(w.category, DataWarning) for w in caught) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        linked.histories()  # every record of every person has one region: nothing to say

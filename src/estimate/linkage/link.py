@@ -273,9 +273,14 @@ class LinkageResult:
         _, labels = connected_components(graph, directed=False)
         return labels.astype(np.int64)
 
-    def histories(self, threshold: float | None = None, *, labels: np.ndarray | None = None) -> pd.DataFrame:
+    def histories(self, threshold: float | None = None, *, labels: np.ndarray | None = None,
+                  warn: bool = True) -> pd.DataFrame:
         """Capture histories of the linkage at ``threshold``: one row per individual, 0/1 per list, strata.
 
+        An individual's stratum is the value most of their records give (ties: the first in text order), and
+        ``"unknown"`` when none of them gives one; with ``warn`` a :class:`~estimate.errors.DataWarning` says how
+        many individuals were placed so (an ``unknown`` stratum mixes people of every stratum, so its estimate
+        is not one of a region's or a period's).
         Rows are sorted by stratum and capture pattern: in the order of the individuals' records they would tell
         anyone holding one list which of its named people the other lists also hold.
         """
@@ -284,6 +289,8 @@ class LinkageResult:
         table = presence_table(labels, records["list"].to_numpy(), list(self.lists))
         for column in self.strata:
             table[column] = _consensus(labels, records[column]).reindex(table.index).to_numpy()
+        if warn:
+            self._warn_stratum_placement([labels])
         keys = [*self.strata, *self.lists]
         table = table.sort_values(keys, ascending=[True] * len(self.strata) + [False] * len(self.lists),
                                   kind="stable")
@@ -306,8 +313,9 @@ class LinkageResult:
             values = list(self.thresholds if thresholds is None else thresholds)
             if not values:
                 raise DataError("give at least one threshold for the replicate linkages")
-            for t, label in zip(values, replicate_labels(values), strict=True):
-                frame = self.histories(t)
+            every = [self.clusters(t) for t in values]
+            for labels, label in zip(every, replicate_labels(values), strict=True):
+                frame = self.histories(labels=labels, warn=False)
                 frame.insert(0, column, label)
                 frames.append(frame)
         elif method == "sample":
@@ -317,14 +325,41 @@ class LinkageResult:
             p = self.pairs["match_probability"].to_numpy()
             eligible = p >= min_probability
             width = len(str(int(n)))
+            every = []
             for i in range(int(n)):
                 links = eligible & (rng.random(len(p)) < p)
-                frame = self.histories(labels=self.clusters(links=links))
+                every.append(self.clusters(links=links))
+                frame = self.histories(labels=every[-1], warn=False)
                 frame.insert(0, column, f"s{i + 1:0{max(width, 2)}d}")
                 frames.append(frame)
         else:
             raise DataError(f"unknown replicate method {method!r}; use 'thresholds' or 'sample'")
+        self._warn_stratum_placement(every)
         return pd.concat(frames, ignore_index=True)
+
+    def _warn_stratum_placement(self, linkages: Sequence[np.ndarray]) -> None:
+        """One DataWarning per stratum column whose value is missing on every record of some individuals, or
+        given differently by their records, in any of ``linkages`` (cluster labels): how many, in what range."""
+        for column in self.strata:
+            counts = [_stratum_disagreements(labels, self.records[column]) for labels in linkages]
+            unknown = sorted({c[0] for c in counts})
+            conflicting = sorted({c[1] for c in counts})
+            people = sorted({c[2] for c in counts})
+            if unknown[-1] == 0 and conflicting[-1] == 0:
+                continue
+            parts = []
+            if unknown[-1]:
+                verb = "has" if unknown == [1] else "have"
+                parts.append(f"{_span(unknown)} of {_span(people)} individuals {verb} no {column!r} on any of their "
+                             f"records and form the stratum 'unknown': it mixes people of every {column}, so its "
+                             f"estimate is not one {column}'s, and a total by {column} misses them unless it adds "
+                             f"that stratum (impute {column} as replicates, or report them apart)")
+            if conflicting[-1]:
+                people_word = "individual's" if conflicting[-1] == 1 else "individuals'"
+                parts.append(f"{_span(conflicting)} {people_word} records give different values of {column!r}: each "
+                             "was placed by the value most of their records give (ties: the first in text order)")
+            where = "" if len(linkages) == 1 else f" (over the {len(linkages)} replicate linkages)"
+            warnings.warn("; ".join(parts) + where, DataWarning, stacklevel=3)
 
     def capture_data(self, threshold: float | None = None):
         """The point linkage as :class:`~estimate.data.CaptureData` (stratum columns kept)."""
@@ -339,7 +374,7 @@ class LinkageResult:
         for t in (self.thresholds if thresholds is None else thresholds):
             labels = self.clusters(t)
             sizes = np.bincount(labels)
-            histories = self.histories(labels=labels)
+            histories = self.histories(labels=labels, warn=False)
             row: dict[str, Any] = {"threshold": t, "individuals": len(histories),
                                    "records": len(labels), "linked_records": int(sizes[sizes > 1].sum())}
             row.update({f"on_{name}": int(histories[name].sum()) for name in self.lists})
@@ -393,6 +428,20 @@ def _stratum_value(value: Any) -> Any:
         value = value.strip()
         return None if value.casefold() in _MISSING_STRATUM else value
     return value
+
+
+def _span(values: list[int]) -> str:
+    """"7" for one value, "5–9" for the range of several."""
+    return str(values[0]) if len(values) == 1 else f"{values[0]}–{values[-1]}"
+
+
+def _stratum_disagreements(labels: np.ndarray, values: pd.Series) -> tuple[int, int, int]:
+    """(individuals with no value on any record, individuals whose records give two or more values, individuals)."""
+    frame = pd.DataFrame({"cluster": labels, "value": values.to_numpy(dtype=object)})
+    frame = frame[frame["value"].notna() & (frame["value"].astype(str).str.strip() != "")]
+    distinct = frame.assign(value=frame["value"].astype(str)).groupby("cluster")["value"].nunique()
+    people = len(np.unique(labels))
+    return people - len(distinct), int((distinct > 1).sum()), people
 
 
 def _consensus(labels: np.ndarray, values: pd.Series) -> pd.Series:
