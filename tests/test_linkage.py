@@ -467,8 +467,14 @@ def test_linkage_is_deterministic(sim, linked) -> None:
 def test_pooled_fit_over_linkages(linked) -> None:
     from estimate.estimators.lcmcr import LCMCR
 
-    fit = fit_linkages(linked.replicates(), linked.lists, estimator=LCMCR(seed=2, **FAST_LCMCR), seed=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = fit_linkages(linked.replicates(), linked.lists, estimator=LCMCR(seed=2, **FAST_LCMCR), seed=2)
     assert len(fit.by_linkage) == 5
+    # without strata no made-up stratum column ('__all__', named in warnings as "__all__=all") shows anywhere
+    assert not any("__all__" in str(w.message) for w in caught)
+    assert "__all__" not in fit.strata_result.summary().columns and "__all__" not in fit.summary().columns
+    assert list(fit.strata_result.by) == []
     row = fit.total.iloc[0]
     # each linkage's posterior median lies inside the mixture's 95% interval (its CDF there is in [0.1, 0.9])
     assert row["lower"] <= fit.by_linkage["estimate"].min() and fit.by_linkage["estimate"].max() <= row["upper"]

@@ -28,8 +28,6 @@ from estimate.results import interval_words, level_percent
 
 __all__ = ["LinkageFit", "fit_linkages"]
 
-_ALL = "__all__"
-
 
 @dataclass
 class LinkageFit:
@@ -143,12 +141,8 @@ def fit_linkages(
         raise DataError(f"the histories have no replicate column {replicate!r}; make them with "
                         "LinkageResult.replicates() (or `estimate link --replicates N`)")
     by = [strata] if isinstance(strata, str) else list(strata or [])
-    frame = histories.copy()
-    if not by:
-        frame[_ALL] = "all"
-    split = by or [_ALL]
-    data = CaptureData.from_records(frame, lists=list(lists), strata=split + [replicate])
-    fitted = fit_strata(data, by=split, method=method, model=model, estimator=estimator, seed=seed,
+    data = CaptureData.from_records(histories, lists=list(lists), strata=by + [replicate])
+    fitted = fit_strata(data, by=by, method=method, model=model, estimator=estimator, seed=seed,
                         replicate=replicate, level=level, **kwargs)
     if all(o.draws is None for reps in fitted.replicate_outcomes.values() for o in reps):
         reasons = sorted({o.reason for reps in fitted.replicate_outcomes.values() for o in reps
@@ -180,8 +174,6 @@ def fit_linkages(
                          "upper": math.nan, "level": level, "interval_kind": kind})
     by_linkage = pd.DataFrame(rows)
     total = fitted.total(level=level, kind=kind)
-    if not by:
-        total = total.drop(columns=[c for c in (_ALL,) if c in total.columns])
     total = total.assign(linkages=len(by_linkage))
     return LinkageFit(strata_result=fitted, by_linkage=by_linkage, total=total, method=fitted.method,
                       strata=tuple(by), level=level, interval_kind=kind,
