@@ -718,7 +718,13 @@ def test_one_replicate_is_at_the_threshold_and_many_samples_need_no_thresholds(t
     assert set(pd.read_csv(io.StringIO(one.stdout))["replicate"]) == {"p>=0.9"}
     many = run_cli("link", *files, "--replicate-method", "sample", "--replicates", "460", "--seed", "2")
     assert many.returncode == 0, many.stderr
-    assert pd.read_csv(io.StringIO(many.stdout))["replicate"].nunique() == 460
+    written = pd.read_csv(io.StringIO(many.stdout))
+    assert written["replicate"].nunique() == 460
+    # stderr describes the linkages written, not only the p >= 0.8 one that is not among them
+    sizes = written.groupby("replicate").size()
+    several = written[list(sim.lists)[:2]].sum(axis=1).ge(2).groupby(written["replicate"]).sum()
+    assert (f"460 sampled linkages (written; each pair kept with its match probability): {sizes.min()}–{sizes.max()} "
+            f"individuals, {several.min()}–{several.max()} on 2+ lists") in many.stderr
 
 
 def test_list_files_separated_by_semicolons_or_tabs(tmp_path: Path) -> None:

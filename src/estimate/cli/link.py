@@ -111,6 +111,8 @@ def link(
     for row in summary.itertuples():
         typer.echo(f"  p >= {row.threshold:g}: {row.individuals} individuals, {row.on_2plus_lists} on 2+ lists",
                    err=True)
+    if (replicates or chosen) and replicate_method == "sample":
+        typer.echo("  " + _sampled_linkages_line(histories, list(result.lists)), err=True)
     buffer = io.StringIO()
     histories.to_csv(buffer, index=False)
     text = buffer.getvalue()
@@ -118,6 +120,20 @@ def link(
         typer.echo(text, nl=False)
     else:
         emit(text, output)
+
+
+def _sampled_linkages_line(histories, lists: list[str]) -> str:
+    """What the sampled linkages (the replicates written) hold: individuals and people on 2+ lists, as ranges."""
+    by_replicate = histories.groupby("replicate", sort=False)
+    individuals = by_replicate.size()
+    several = histories[lists].sum(axis=1).ge(2).groupby(histories["replicate"], sort=False).sum()
+
+    def span(values) -> str:
+        low, high = int(values.min()), int(values.max())
+        return str(low) if low == high else f"{low}–{high}"
+
+    return (f"{len(individuals)} sampled linkages (written; each pair kept with its match probability): "
+            f"{span(individuals)} individuals, {span(several)} on 2+ lists")
 
 
 @app.command("simulate-lists")

@@ -349,9 +349,9 @@ class LinkageResult:
                 continue
             parts = []
             if unknown[-1]:
-                verb = "has" if unknown == [1] else "have"
-                parts.append(f"{_span(unknown)} of {_span(people)} individuals {verb} no {column!r} on any of their "
-                             f"records and form the stratum 'unknown': it mixes people of every {column}, so its "
+                has, form = ("has", "forms") if unknown == [1] else ("have", "form")
+                parts.append(f"{_span(unknown)} of {_span(people)} individuals {has} no {column!r} on any of their "
+                             f"records and {form} the stratum 'unknown': it mixes people of every {column}, so its "
                              f"estimate is not one {column}'s, and a total by {column} misses them unless it adds "
                              f"that stratum (impute {column} as replicates, or report them apart)")
             if conflicting[-1]:
