@@ -1272,3 +1272,18 @@ def test_a_cache_entry_holding_pickled_objects_is_refitted_without_advice_to_loa
     message = next(str(w.message) for w in caught if "could not be read" in str(w.message))
     # numpy calls what it finds "pickled (object) data", also in a truncated array: the warning says "damaged"
     assert "its arrays are damaged" in message and "allow_pickle" not in message and "unsafely" not in message
+
+
+def test_a_missing_replicate_number_in_a_frame_is_named_as_the_replicate_column() -> None:
+    """fit_strata(frame, replicate="imp") called a missing imputation number a missing value of 'stratum column
+    imp' with the advice to add a replicate column (the CLI's --replicate said it right since stop 38)."""
+    frame = pd.DataFrame({"A": [1, 0, 1, 1, 0, 1], "B": [0, 1, 1, 0, 1, 1], "C": [1, 1, 0, 1, 1, 0],
+                          "region": ["n"] * 6, "imp": [1, 1, 1, 2, None, 2]})
+    with pytest.raises(DataError) as refused:
+        fit_strata(frame, by=["region"], replicate="imp", method="chapman")
+    assert str(refused.value).startswith("replicate column 'imp' has a missing value at row 4 (data row 5)")
+    assert "every record needs the number of the imputation it belongs to" in str(refused.value)
+    assert "add a replicate column" not in str(refused.value)
+    with pytest.raises(DataError, match="stratum column 'region' has a missing value"):
+        fit_strata(frame.assign(imp=[1, 1, 1, 2, 2, 2], region=["n", None, "n", "n", "n", "n"]), by=["region"],
+                   replicate="imp", method="chapman")

@@ -30,6 +30,7 @@ import sys
 import unicodedata
 import warnings
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -357,6 +358,27 @@ def _is_text_column(series: pd.Series) -> bool:
     return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
 
 
+@contextmanager
+def replicate_column_named(replicate: str | None) -> Iterator[None]:
+    """Within it, the readers' missing-value error about column ``replicate`` calls it the imputation replicate
+    column (they take replicate columns as stratum columns, whose advice, "add a replicate column", would be
+    wrong there).  Used by the callers that know which column holds replicates (``fit_strata(replicate=...)``,
+    ``--replicate``); any other error passes unchanged."""
+    try:
+        yield
+    except DataError as exc:
+        said = f"stratum column {replicate!r} has a missing value"
+        text = str(exc)
+        if replicate is None or not text.startswith(said):
+            raise
+        text = f"replicate column {replicate!r}" + text[len(f"stratum column {replicate!r}"):]
+        raise DataError(text.replace(_IMPUTE_ADVICE, "every record needs the number of the imputation it belongs "
+                                     "to")) from exc
+
+
+_IMPUTE_ADVICE = "drop or impute those records (for imputed replicates, add a replicate column)"
+
+
 def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
     _check_columns_exist(frame, strata, "stratum")
     for column in strata:
@@ -369,7 +391,7 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
                      "keep_default_na=False, na_values=[''])")
             raise DataError(
                 f"stratum column {column!r} has a missing value at {_row_label(frame, position)}; "
-                f"drop or impute those records (for imputed replicates, add a replicate column). {where}"
+                f"{_IMPUTE_ADVICE}. {where}"
             )
         if _is_text_column(frame[column]):  # (every object column is one)
             values = pd.unique(frame[column])

@@ -39,7 +39,7 @@ import pandas as pd
 from estimate._checks import check_seed, is_real, is_whole
 from estimate._warning_state import catch_warnings
 from estimate.atomic import atomic_create_text, atomic_write_bytes, atomic_write_text, remove_stale_temporaries
-from estimate.data import CaptureData, stratum_order_key
+from estimate.data import CaptureData, replicate_column_named, stratum_order_key
 from estimate.errors import (
     ConvergenceWarning,
     DataError,
@@ -911,7 +911,8 @@ def fit_strata(
     if not columns and replicate is None:  # before a frame is read (its stratum columns would be taken as lists)
         raise DataError("by= names no stratum column; give at least one (e.g. by=['region'])")
     if isinstance(data, pd.DataFrame):  # as the estimators' fit: a frame is read with the by= columns as strata
-        data = CaptureData.from_frame(data, strata=columns + ([replicate] if replicate else []), strict=strict)
+        with replicate_column_named(replicate):
+            data = CaptureData.from_frame(data, strata=columns + ([replicate] if replicate else []), strict=strict)
     elif not isinstance(data, CaptureData):
         raise DataError(f"fit_strata needs CaptureData (built with strata=[...]) or a DataFrame, got "
                         f"{type(data).__name__}")

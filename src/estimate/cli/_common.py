@@ -20,7 +20,7 @@ import pandas as pd
 import typer
 
 from estimate.atomic import atomic_write_text, atomic_write_with
-from estimate.data import CaptureData
+from estimate.data import CaptureData, replicate_column_named
 from estimate.errors import DataError, MissingDependencyError
 from estimate.export import NETCDF_SUFFIXES, parquet_ready
 from estimate.results import _jsonable
@@ -218,25 +218,8 @@ def load_input(
     """Read DATA (CSV/Parquet/JSON path or ``-`` for stdin) or a bundled example into CaptureData; ``encoding`` names
     a CSV file's text encoding (e.g. cp1252), UTF-8 by default.  ``replicate`` names which of the ``strata``
     columns holds imputation replicates, so that an error about it says so."""
-    try:
+    with replicate_column_named(replicate):
         return _load_input(data, example, lists=lists, count=count, strata=strata, strict=strict, encoding=encoding)
-    except DataError as exc:
-        renamed = _as_replicate_error(exc, replicate)
-        if renamed is None:
-            raise
-        raise renamed from exc
-
-
-def _as_replicate_error(exc: DataError, replicate: str | None) -> DataError | None:
-    """The data layer calls every --strata and --replicate column a stratum column: its missing-value error, when
-    it is about the replicate column, said of that column (None for any other error)."""
-    said = f"stratum column {replicate!r} has a missing value"
-    text = str(exc)
-    if replicate is None or not text.startswith(said):
-        return None
-    text = f"replicate column {replicate!r}" + text[len(f"stratum column {replicate!r}"):]
-    return DataError(text.replace("drop or impute those records (for imputed replicates, add a replicate column)",
-                                  "every record needs the number of the imputation it belongs to"))
 
 
 def _load_input(data: str | None, example: str | None, *, lists: str | None, count: str | None,
