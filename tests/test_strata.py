@@ -796,6 +796,10 @@ def test_a_total_without_draws_with_an_unbounded_stratum_is_unbounded_above() ->
         ("b",): StratumOutcome(("b",), 100, "ok", "", unbounded)})
     total = strata.total().iloc[0]
     assert total["lower"] == 230 and total["upper"] == math.inf  # was NaN, NaN
+    assert total["interval_kind"] == "none"  # a sum of lower limits, not a log-normal interval (it said so)
+    by_stratum = strata.total(by="s").set_index("s")
+    assert by_stratum.loc["b", "interval_kind"] == "none" and by_stratum.loc["a", "interval_kind"] == \
+        "profile-likelihood"  # a group of one stratum keeps its own interval and kind
 
 
 @pytest.mark.filterwarnings("ignore::estimate.ConvergenceWarning")

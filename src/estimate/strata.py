@@ -558,6 +558,9 @@ class StrataResult:
         if ok and unbounded:  # the data bound such a stratum only from below: so is the total
             lower = sum(self.outcomes[k].result.interval.lower for k in ok) + floor
             lower, upper = max(lower, row["observed"]), math.inf
+            alone = self.outcomes[ok[0]].result.interval
+            # a sum of lower limits is no log-normal interval: "no upper limit", or the one stratum's own kind
+            kind = alone.kind if len(ok) == 1 and alone.level == level else "none"
         elif len(ok) == 1 and self.outcomes[ok[0]].result.interval.level == level:
             own = self.outcomes[ok[0]].result.interval
             lower, upper, kind = own.lower + floor, own.upper + floor, own.kind
