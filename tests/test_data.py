@@ -910,3 +910,21 @@ def test_a_stratum_cut_with_a_list_dropped_does_not_warn_about_the_whole_column_
         warnings.simplefilter("always")
         data.by("r")
     assert [str(w.message)[:44] for w in caught] == ["stratum r=b: list(s) ['C'] document nobody a"]
+
+
+def test_the_constructors_errors_name_its_arguments() -> None:
+    """CaptureData(patterns, counts, lists) said "count column '__count__' has a negative count" and offered
+    count='B' / --count B, options this constructor does not have (an audit's find)."""
+    cases = [
+        (([[1, 1], [1, 0]], [3, -1]), "counts[1] is -1; counts must be whole numbers >= 0"),
+        (([[1, 1], [1, 0]], [3, 1.5]), "counts[1] is 1.5; counts must be whole numbers >= 0"),
+        (([[1, 1], [1, 0]], ["3", "x"]), "counts[1] is 'x', not a number"),
+        (([[1, 2], [1, 0]], [3, 1]), "patterns[0, 1] (list 'B') is 2; patterns hold 0 or 1"),
+        (([[1, np.nan], [1, 0]], [3, 1]), "patterns[0, 1] is missing"),
+    ]
+    for (patterns, counts), said in cases:
+        with pytest.raises(DataError) as refused:
+            CaptureData(patterns, counts, ["A", "B"])
+        assert str(refused.value).startswith(said), str(refused.value)
+        assert "__count__" not in str(refused.value) and "--count" not in str(refused.value)
+    assert CaptureData([["yes", "no"], ["yes", "yes"]], ["3", "1"], ["A", "B"]).observed == 4  # as before

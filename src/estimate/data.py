@@ -103,6 +103,36 @@ def _check_columns_exist(frame: pd.DataFrame, columns: Iterable[str], what: str)
         )
 
 
+def _check_pattern_arrays(patterns: np.ndarray, counts: np.ndarray, lists: list[str]) -> None:
+    """The checks of :class:`CaptureData`'s own constructor, said of its arguments (``patterns[i, j]``,
+    ``counts[i]``) rather than of the file columns and CLI options the readers' messages name."""
+    for name, values in (("patterns", patterns), ("counts", counts)):
+        if values.dtype.kind not in "biuf":
+            if name == "patterns":
+                continue  # text such as "yes"/"no": read as list columns are, by the checks that follow
+            numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+            bad = np.flatnonzero(np.isnan(numbers) & ~pd.isna(values))
+            if bad.size:
+                raise DataError(f"counts[{bad[0]}] is {str(values[bad[0]])!r}, not a number; counts must be whole "
+                                "numbers >= 0")
+            values = numbers
+        missing = np.isnan(values) if values.dtype.kind == "f" else np.zeros(values.shape, dtype=bool)
+        if missing.any():
+            where = np.argwhere(missing)[0]
+            raise DataError(f"{name}[{', '.join(map(str, where))}] is missing; every pattern needs 0/1 on each "
+                            "list and a count")
+        if name == "patterns":
+            bad = np.argwhere(~np.isin(values, (0, 1)))
+            if bad.size:
+                i, j = bad[0]
+                raise DataError(f"patterns[{i}, {j}] (list {lists[j]!r}) is {values[i, j]:g}; patterns hold 0 or 1 "
+                                "(on the list or not); the number of people with each pattern goes in counts")
+        else:
+            bad = np.flatnonzero((values < 0) | (values != np.round(values)) | ~np.isfinite(values))
+            if bad.size:
+                raise DataError(f"counts[{bad[0]}] is {values[bad[0]]:g}; counts must be whole numbers >= 0")
+
+
 def _binary_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     """Validate one list column as 0/1 (or boolean) and return it as uint8."""
     series = frame[column]
@@ -759,6 +789,7 @@ class CaptureData:
         if counts.ndim != 1 or len(counts) != len(frame):
             raise DataError(f"counts must be one number per pattern row: got shape {counts.shape} for "
                             f"{len(frame)} pattern rows")
+        _check_pattern_arrays(array, counts, lists)
         stratum_names: list[str] = []
         if strata is not None:
             if not isinstance(strata, (pd.DataFrame, pd.Series)) or (isinstance(strata, pd.Series)
