@@ -479,6 +479,14 @@ def test_spreadsheet_and_exporter_artefacts_are_undone(tmp_path) -> None:
         data = CaptureData.read_csv(tmp_path / name)
         assert list(data.lists) == ["A", "B"], name
         assert data.observed == 60, name
+    # a count column whose header cell was left empty is data, not row names: it was dropped and every row read
+    # as one person (observed 3, silently; an audit's find); now it is refused, and --count names it
+    (tmp_path / "count_first.csv").write_text(",A,B\n30,1,0\n20,0,1\n10,1,1\n")
+    with pytest.raises(DataError, match=r"list column 'Unnamed: 0' is not binary: value 30 .*--count 'Unnamed: 0'"):
+        CaptureData.read_csv(tmp_path / "count_first.csv")
+    assert CaptureData.read_csv(tmp_path / "count_first.csv", count="Unnamed: 0").observed == 60
+    (tmp_path / "labels.csv").write_text(",A,B,count\nx,1,0,30\ny,0,1,20\nz,1,1,10\n")  # text row names
+    assert CaptureData.read_csv(tmp_path / "labels.csv").observed == 60
     (tmp_path / "clash.csv").write_text("A, A,count\n1,0,3\n0,1,2\n")
     with pytest.raises(DataError, match="more than one column named"):
         CaptureData.read_csv(tmp_path / "clash.csv")

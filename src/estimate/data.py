@@ -1673,7 +1673,8 @@ def _tidy_spreadsheet_export(frame: pd.DataFrame, cells: list[str], path: str) -
     for i in empty_header:
         column = frame.columns[i]
         values = frame[column]
-        if values.isna().all() or (i == 0 and values.notna().all() and values.is_unique and frame.shape[1] > 1):
+        if values.isna().all() or (i == 0 and values.notna().all() and values.is_unique and frame.shape[1] > 1
+                                   and _look_like_row_names(values)):
             drop.append(column)
     if drop:
         frame = frame.drop(columns=drop)
@@ -1686,6 +1687,17 @@ def _tidy_spreadsheet_export(frame: pd.DataFrame, cells: list[str], path: str) -
         last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
         frame = frame.iloc[:last]
     return frame
+
+
+def _look_like_row_names(values: pd.Series) -> bool:
+    """Distinct values of a first column with an empty header that an exporter writes as row names: text labels,
+    or the row numbers 0, 1, 2 … (pandas) or 1, 2, 3 … (R) in order.  Other numbers are data (a count column
+    whose header cell was left empty): dropping them would silently read every row as one person."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.isna().any():
+        return True
+    start = numbers.iloc[0]
+    return bool(start in (0, 1) and (numbers.to_numpy() == np.arange(start, start + len(numbers))).all())
 
 
 def _rewind(source: Any) -> None:
