@@ -936,3 +936,14 @@ def test_the_constructors_errors_name_its_arguments() -> None:
         assert str(refused.value).startswith(said), str(refused.value)
         assert "__count__" not in str(refused.value) and "--count" not in str(refused.value)
     assert CaptureData([["yes", "no"], ["yes", "yes"]], ["3", "1"], ["A", "B"]).observed == 4  # as before
+
+
+def test_a_list_that_records_everyone_is_named_in_a_warning() -> None:
+    """A constant all-1 column (a 'valid' flag, or 'n' = 1 beside a Freq count) became a list that documents
+    everyone, and the estimate collapsed to the observed count with no word on why (an audit's find)."""
+    frame = pd.DataFrame({"A": [1, 0, 1, 1, 0], "B": [0, 1, 1, 0, 1], "C": [1, 1, 0, 0, 0], "valid": 1})
+    with pytest.warns(DataWarning, match=r"list\(s\) \['valid'\] record every one of the 5 people observed"):
+        CaptureData.from_frame(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        CaptureData.from_frame(frame, lists=["A", "B", "C"])  # without it: nothing to say

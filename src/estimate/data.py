@@ -919,6 +919,7 @@ class CaptureData:
         self._patterns.setflags(write=False)
         self._counts.setflags(write=False)
         self._warn_isolated_lists()
+        self._warn_complete_lists()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickling and ``copy.deepcopy`` rebuild the arrays writeable: make them read-only again, as the
@@ -946,6 +947,22 @@ class CaptureData:
                 "missed, so estimates for it rest on the model's assumptions (a latent-class or log-linear model "
                 "treats it as catching a separate group). Check the linkage before trusting the estimate",
                 UninformativeDataWarning,
+                stacklevel=_outside_caller_stacklevel(),
+            )
+
+    def _warn_complete_lists(self) -> None:
+        """Warn about a list that records every person observed (an all-1 column such as a 'valid' flag is one)."""
+        seen = self._counts > 0
+        if len(self._lists) < 2 or not seen.any():
+            return
+        complete = [name for j, name in enumerate(self._lists) if (self._patterns[seen, j] == 1).all()]
+        if complete:
+            warnings.warn(
+                f"list(s) {complete} record every one of the {int(self._counts.sum()):,} people observed: the other "
+                "lists add nobody to it, so every estimator that reads the overlaps takes it as (nearly) complete "
+                "and puts N at or near the observed count. If it is a flag or a constant column rather than a list, "
+                "leave it out with lists=[...] (CLI: --lists)",
+                DataWarning,
                 stacklevel=_outside_caller_stacklevel(),
             )
 
