@@ -376,6 +376,15 @@ def test_outputs_never_replace_the_input_or_each_other(tmp_path: Path) -> None:
     before = data.read_bytes()
     proc = run_cli("fit", str(data), "--method", "chapman", "--lists", "EXH,ABA", "-o", str(data))
     assert proc.returncode == 2 and "is the input file" in proc.stderr and data.read_bytes() == before
+    # nor the model preset the run reads (fit --model, compare --methods name:preset): an audit's find
+    preset = tmp_path / "fast.toml"
+    preset.write_text('method = "loglinear"\n')
+    kept = preset.read_bytes()
+    for args in (["fit", str(data), "--model", str(preset), "-o", str(preset)],
+                 ["compare", str(data), "--methods", f"chapman,loglinear:{preset}", "-o", str(preset)]):
+        proc = run_cli(*args)
+        assert proc.returncode == 2 and "is the model preset this run reads" in proc.stderr, proc.stderr
+        assert preset.read_bytes() == kept
     long = tmp_path / "long.csv"
     long.write_text("id,list\n1,A\n1,B\n2,A\n3,B\n")
     proc = run_cli("widen", str(long), "--id", "id", "--list", "list", "-o", str(long))

@@ -308,18 +308,27 @@ def check_output_path(path: Path | None, option: str) -> None:
     remove_stale_temporaries(parent, path.name)
 
 
-def refuse_clobbering(outputs: Mapping[str, Path | None], inputs: Sequence[str | Path | None] = ()) -> None:
+def refuse_clobbering(outputs: Mapping[str, Path | None], inputs: Sequence[str | Path | None] = (),
+                      presets: Sequence[str | None] = ()) -> None:
     """Refuse, before any work, an output file that is one of the input files (the data would be replaced by
-    the results) or that another output of the same run would overwrite."""
+    the results), a model preset file the run reads (``presets``: --model values, or the preset part of
+    --methods' name:preset; bundled preset names are no files and pass), or that another output of the same run
+    would overwrite."""
     from estimate.atomic import is_device, same_file
 
     named = [(option, Path(path)) for option, path in outputs.items() if path is not None]
+    preset_files = [Path(preset).expanduser() for preset in presets
+                    if preset and Path(preset).expanduser().is_file()]
     for option, path in named:
         if is_device(path):
             continue  # a device or pipe (-o /dev/null): nothing to lose
         for source in inputs:
             if source is not None and str(source) != "-" and same_file(path, Path(source)):
                 raise DataError(f"{option} {str(path)!r} is the input file; writing there would replace the data")
+        for preset in preset_files:
+            if same_file(path, preset):
+                raise DataError(f"{option} {str(path)!r} is the model preset this run reads; writing there would "
+                                "replace the preset")
     for i, (option, path) in enumerate(named):
         for other, other_path in named[i + 1:]:
             if same_file(path, other_path) and not is_device(path):

@@ -64,7 +64,7 @@ def compare(
         raise DataError("--methods is empty; give e.g. --methods chapman,loglinear,lcmcr")
     check_output_path(output, "--output")
     check_output_path(plot, "--plot")
-    refuse_clobbering({"--output": output, "--plot": plot}, [data])
+    refuse_clobbering({"--output": output, "--plot": plot}, [data], [m.partition(":")[2] for m in chosen or []])
     if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise DataError(f"--plot {str(plot)!r}: give a .png, .svg or .pdf file")
     interval = check_interval_kind(interval, "--interval")

@@ -123,7 +123,7 @@ def fit(
     totals_output = output.with_name(f"{output.stem}.totals{output.suffix}") if totals and output else None
     check_output_path(totals_output, "--totals (its table beside --output)")
     refuse_clobbering({"--output": output, "--totals (its table)": totals_output, "--draws-output": draws_output,
-                       "--result-output": result_output, "--cache-dir": cache_dir}, [data])
+                       "--result-output": result_output, "--cache-dir": cache_dir}, [data], [model])
     if draws_output is not None and draws_output.suffix.lower() not in NETCDF_SUFFIXES:
         raise DataError(f"--draws-output {str(draws_output)!r}: the draws are written as netCDF; give a .nc file")
     if draws_output is not None and not (strata or replicate):
