@@ -406,3 +406,21 @@ def test_parquet_ready_converts_only_text_mixed_with_other_values() -> None:
     assert ready["numbers"].tolist()[:2] == [1, 2.5]
     assert ready["mixed"].tolist()[:2] == ["1", "a"] and pd.isna(ready["mixed"].iloc[2])
     assert ready["text"].tolist()[:2] == ["x", "y"]
+
+
+def test_a_damaged_netcdf_result_is_named_not_a_key_error(fitted: dict, tmp_path: Path) -> None:
+    """A .nc whose embedded result lacked a field raised a bare KeyError ('error: interval' on the CLI), and one
+    whose attribute was not JSON a JSONDecodeError without the file's name (an audit's find); a damaged .json
+    was already named."""
+    import arviz as az
+
+    path = fitted["lcmcr"].save(tmp_path / "r.nc")
+    idata = az.from_netcdf(path)
+    payload = json.loads(idata.posterior.attrs[export.RESULT_ATTR])
+    del payload["interval"]
+    for name, text, said in (("no_interval.nc", json.dumps(payload), "is not an estimate result: it has no interval"),
+                             ("not_json.nc", "{method: lcmcr", "its 'estimate_result' attribute is not the JSON")):
+        idata.posterior.attrs[export.RESULT_ATTR] = text
+        idata.to_netcdf(tmp_path / name, engine="h5netcdf")
+        with pytest.raises(estimate.DataError, match=rf"'{tmp_path / name}'.*{said}"):
+            estimate.load_result(tmp_path / name)

@@ -293,10 +293,7 @@ def _from_payload(payload: Any, path: Path) -> Result | StrataResult | Compariso
     except DataError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:  # e.g. a file edited by hand
-        what = "stratified result" if stratified else "estimate result"
-        problem = (f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) and exc.args
-                   else f"a field is missing or has the wrong type or form ({exc})")
-        raise DataError(f"{str(path)!r} is not a well-formed {what}: {problem}") from exc
+        raise _malformed(exc, "stratified result" if stratified else "estimate result", path) from exc
 
 
 def _load_netcdf(path: Path) -> Result | StrataResult:
@@ -308,19 +305,29 @@ def _load_netcdf(path: Path) -> Result | StrataResult:
     except (OSError, ValueError) as exc:
         raise DataError(f"{str(path)!r} is not a netCDF file written by estimate: {exc}") from exc
     if STRATA_ATTR in root.attrs:  # written before the file was InferenceData: N (stratum, sample) at its root
-        return _strata_from_netcdf(root)
+        return _strata_from_netcdf(root, path)
     from estimate.inference_data import read_netcdf
 
     idata = read_netcdf(path)
     posterior = getattr(idata, "posterior", None)
     if posterior is not None and STRATA_ATTR in posterior.attrs:
-        return _strata_from_netcdf(posterior)
+        return _strata_from_netcdf(posterior, path)
     if posterior is None or RESULT_ATTR not in posterior.attrs:
         raise DataError(f"{str(path)!r} has no '{RESULT_ATTR}' attribute: it was not written by Result.save")
-    payload = json.loads(posterior.attrs.pop(RESULT_ATTR))
-    result = Result.from_dict(payload)
+    payload = _attribute_json(posterior.attrs.pop(RESULT_ATTR), RESULT_ATTR, path)
+    if not isinstance(payload, dict) or payload.get("kind") in ("StrataResult", "Comparison"):
+        raise DataError(f"{str(path)!r}: its '{RESULT_ATTR}' attribute does not hold one estimate result")
+    result = _from_payload(payload, path)  # checked as a .json result is: a damaged one is named, not a KeyError
     result.posterior = idata
     return result
+
+
+def _attribute_json(text: Any, name: str, path: Path) -> Any:
+    """A netCDF attribute holding JSON, parsed; a DataError naming the file and the attribute if it is not."""
+    try:
+        return json.loads(text)
+    except (TypeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{str(path)!r}: its '{name}' attribute is not the JSON estimate writes ({exc})") from exc
 
 
 def _outcome_from_payload(item: dict[str, Any], draws: np.ndarray | None, types: list[str | None]) -> Any:
@@ -358,10 +365,26 @@ def _strata_from_payload(payload: dict[str, Any], draws: dict[tuple[Any, ...], n
     return strata
 
 
-def _strata_from_netcdf(root: Any) -> StrataResult:
+def _strata_from_netcdf(root: Any, path: Path) -> StrataResult:
+    payload = _attribute_json(root.attrs[STRATA_ATTR], STRATA_ATTR, path)
+    try:
+        return _strata_from_arrays(root, payload)
+    except DataError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # e.g. an attribute edited by hand
+        raise _malformed(exc, "stratified result", path) from exc
+
+
+def _malformed(exc: Exception, what: str, path: Path) -> DataError:
+    """The error for a saved result whose fields do not read back (a file edited by hand, or damaged)."""
+    problem = (f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) and exc.args
+               else f"a field is missing or has the wrong type or form ({exc})")
+    return DataError(f"{str(path)!r} is not a well-formed {what}: {problem}")
+
+
+def _strata_from_arrays(root: Any, payload: Any) -> StrataResult:
     from estimate.strata import stratum_labels
 
-    payload = json.loads(root.attrs[STRATA_ATTR])
     types = payload.get("key_types") or []
     shapes = {_restore_key(item["key"], types): item["draws_shape"] for item in payload["outcomes"]
               if item["draws_shape"]}
