@@ -39,6 +39,7 @@ def test_collect_records_versions_without_importing_heavy_libraries() -> None:
                                     text=True).stdout)
     assert out["imported"] == []
     assert set(out["deps"]) == set(provenance.DEPENDENCIES)
+    assert {"pytensor", "llvmlite"} <= set(out["deps"])  # they compile the PyMC models and the numba kernels
     from importlib import metadata
 
     assert out["deps"]["numpy"] == metadata.version("numpy") == np.__version__

@@ -8,7 +8,8 @@ Every :class:`~estimate.results.Result` (and every :class:`~estimate.strata.Stra
       "python": "3.12.3", "platform": "Linux-...-x86_64",
       "machine": {"cpu": "AMD EPYC ...", "cores": 2},   # timings (µs per sweep, ESS per second) depend on it
       "dependencies": {"numpy": "2.4.6", "scipy": ..., "pandas": ..., "statsmodels": ..., "numba": ...,
-                       "pymc": ..., "arviz": ..., "xarray": ...},     # None when not installed
+                       "llvmlite": ..., "pymc": ..., "pytensor": ..., "arviz": ..., "xarray": ...},
+                                                                      # None when not installed
       "method": "lcmcr", "estimator": "LCMCR",
       "params": {"K": 10, ..., "seed": 1},      # get_params(), JSON-ready
       "seed": 1,                                # int, or {"entropy": ..., "spawn_key": [...]}, or None
@@ -62,7 +63,8 @@ __all__ = [
 ]
 
 #: Libraries whose versions are recorded.
-DEPENDENCIES = ("numpy", "scipy", "pandas", "statsmodels", "numba", "pymc", "arviz", "xarray")
+#: pytensor compiles the PyMC models and llvmlite the numba kernels: either may change a result's last digits.
+DEPENDENCIES = ("numpy", "scipy", "pandas", "statsmodels", "numba", "llvmlite", "pymc", "pytensor", "arviz", "xarray")
 
 
 @functools.cache
