@@ -1288,6 +1288,8 @@ def test_a_missing_replicate_number_in_a_frame_is_named_as_the_replicate_column(
     assert str(refused.value).startswith("replicate column 'imp' has a missing value at row 4 (data row 5)")
     assert "every record needs the number of the imputation it belongs to" in str(refused.value)
     assert "add a replicate column" not in str(refused.value)
+    with pytest.raises(DataError, match=r"^replicate column 'imputation' not found; the data has columns"):
+        fit_strata(frame, by=["region"], replicate="imputation", method="chapman")
     with pytest.raises(DataError, match="stratum column 'region' has a missing value"):
         fit_strata(frame.assign(imp=[1, 1, 1, 2, 2, 2], region=["n", None, "n", "n", "n", "n"]), by=["region"],
                    replicate="imp", method="chapman")

@@ -399,6 +399,9 @@ def replicate_column_named(replicate: str | None) -> Iterator[None]:
     except DataError as exc:
         said = f"stratum column {replicate!r} has a missing value"
         text = str(exc)
+        absent = f"stratum column(s) {[replicate]} not found"
+        if replicate is not None and text.startswith(absent):
+            raise DataError(f"replicate column {replicate!r} not found" + text[len(absent):]) from exc
         if replicate is None or not text.startswith(said):
             raise
         text = f"replicate column {replicate!r}" + text[len(f"stratum column {replicate!r}"):]
