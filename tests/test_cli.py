@@ -394,6 +394,11 @@ def test_outputs_never_replace_the_input_or_each_other(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "both name" in proc.stderr and not (tmp_path / "x.csv").exists()
     sim = tmp_path / "sim.csv"
     assert run_cli("simulate", "strata", "--seed", "1", "-o", str(sim)).returncode == 0
+    # a stratified run that estimates nothing exits 1 (it exited 0: an audit's find), its table written
+    proc = run_cli("fit", str(sim), "--strata", "stratum", "--method", "chapman", "-o", str(tmp_path / "none.csv"))
+    assert proc.returncode == 1 and "error: no stratum could be estimated (e.g. chapman uses exactly 2 lists" \
+        in proc.stderr, proc.stderr
+    assert set(pd.read_csv(tmp_path / "none.csv")["status"]) == {"not estimable"}
     proc = run_cli("fit", str(sim), "--strata", "stratum", "--method", "loglinear", "--totals", "all",
                    "--format", "csv")
     assert proc.returncode == 2 and "--output FILE.csv" in proc.stderr
@@ -415,6 +420,11 @@ def test_a_resumed_unseeded_run_says_where_its_seed_came_from(tmp_path: Path) ->
     """A resumed unseeded run printed "seed: N (drawn; …)" for the seed it read from the cache."""
     sim = tmp_path / "sim.csv"
     assert run_cli("simulate", "strata", "--seed", "1", "-o", str(sim)).returncode == 0
+    # a stratified run that estimates nothing exits 1 (it exited 0: an audit's find), its table written
+    proc = run_cli("fit", str(sim), "--strata", "stratum", "--method", "chapman", "-o", str(tmp_path / "none.csv"))
+    assert proc.returncode == 1 and "error: no stratum could be estimated (e.g. chapman uses exactly 2 lists" \
+        in proc.stderr, proc.stderr
+    assert set(pd.read_csv(tmp_path / "none.csv")["status"]) == {"not estimable"}
     args = ("fit", str(sim), "--strata", "stratum", "--method", "dga", "--cache-dir", str(tmp_path / "c"))
     first, second = run_cli(*args), run_cli(*args)
     assert first.returncode == second.returncode == 0, second.stderr
@@ -441,6 +451,11 @@ def test_output_to_standard_output_by_name_and_totals_beside_a_pipe(tmp_path: Pa
     assert proc.returncode == 0 and "estimate of N" in proc.stdout, proc.stderr
     sim = tmp_path / "sim.csv"
     assert run_cli("simulate", "strata", "--seed", "1", "-o", str(sim)).returncode == 0
+    # a stratified run that estimates nothing exits 1 (it exited 0: an audit's find), its table written
+    proc = run_cli("fit", str(sim), "--strata", "stratum", "--method", "chapman", "-o", str(tmp_path / "none.csv"))
+    assert proc.returncode == 1 and "error: no stratum could be estimated (e.g. chapman uses exactly 2 lists" \
+        in proc.stderr, proc.stderr
+    assert set(pd.read_csv(tmp_path / "none.csv")["status"]) == {"not estimable"}
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     proc = run_cli("fit", str(sim), "--strata", "stratum", "--method", "loglinear", "--totals", "all", "-o", str(fifo))

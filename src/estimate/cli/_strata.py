@@ -114,6 +114,13 @@ def run_strata(
                + (f"  (not converged: {unconverged} of the {counts['ok']} done)" if unconverged else "")
                + (f"  ({reused} {label} reused from {cache_dir}{_others(entries_before - reused)})"
                   if cache_dir is not None else ""), err=True)
+    if counts["ok"] == 0 and counts["not estimable"] + counts["failed"] > 0:
+        # the table (written) says why for each stratum; a script must not read a run that estimated nothing as
+        # a success (a fit of the same data without --strata exits 2)
+        reasons = sorted({outcome.reason for outcome in fitted.outcomes.values() if outcome.reason})
+        typer.echo(f"error: no stratum could be estimated (e.g. {reasons[0]})" if reasons
+                   else "error: no stratum could be estimated", err=True)
+        raise typer.Exit(1)
 
 
 def _without_plain_estimate_kind(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
