@@ -947,3 +947,21 @@ def test_a_list_that_records_everyone_is_named_in_a_warning() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataWarning)
         CaptureData.from_frame(frame, lists=["A", "B", "C"])  # without it: nothing to say
+
+
+def test_a_file_without_a_header_line_is_refused_and_excels_sep_line_is_read(tmp_path) -> None:
+    """A file with no header line had its first record taken as the column names, and the hint then offered
+    --count 300, which read the file without that record (observed 310 instead of 610); Excel's "sep=;" first
+    line was read as the header (an audit's finds)."""
+    (tmp_path / "no_header.csv").write_text("1,0,300\n0,1,250\n1,1,60\n")
+    with pytest.raises(DataError, match=r"first line of .* \(1,0,300\) is data, not column names: the file has no "
+                                        r"header line"):
+        CaptureData.read_csv(tmp_path / "no_header.csv")
+    (tmp_path / "lists_named_by_numbers.csv").write_text("1,2,3\n1,0,1\n0,1,1\n1,1,0\n")  # a header, of numbers
+    assert CaptureData.read_csv(tmp_path / "lists_named_by_numbers.csv").lists == ("1", "2", "3")
+    table = "A{0}B{0}count\n1{0}0{0}30\n0{0}1{0}20\n1{0}1{0}10\n"
+    for separator in (";", ",", "\t"):
+        path = tmp_path / "excel.csv"
+        path.write_text(f"sep={separator}\n" + table.format(separator))
+        data = CaptureData.read_csv(path)
+        assert data.lists == ("A", "B") and data.observed == 60, separator

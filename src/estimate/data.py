@@ -662,6 +662,14 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
             header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False, **header_kwargs)
             _rewind(source)
             cells = [str(v) for v in header.iloc[0]] if len(header) else []
+            excel_separator = _excel_separator_line(cells)
+            if excel_separator is not None and "skiprows" not in read_kwargs:
+                # Excel's "sep=;" first line names the separator: skip it and use that separator
+                read_kwargs = {**read_kwargs, "sep": excel_separator, "skiprows": 1}
+                header_kwargs = {**header_kwargs, "sep": excel_separator, "skiprows": 1}
+                header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False, **header_kwargs)
+                _rewind(source)
+                cells = [str(v) for v in header.iloc[0]] if len(header) else []
             if "sep" not in read_kwargs and "delimiter" not in read_kwargs and len(cells) == 1:
                 # one column whose name holds ';' or tabs: a file written with another separator (e.g. by a
                 # spreadsheet in a locale whose decimal mark is the comma)
@@ -1648,9 +1656,26 @@ def _decoded(raw: bytes, encoding: str | None, what: str) -> str:
                         "CaptureData.read_csv(buffer, encoding='cp1252')") from exc
 
 
+def _excel_separator_line(cells: list[str]) -> str | None:
+    """The separator an Excel "sep=;" (or "sep=,", "sep=\\t") first line names, read as a one- or two-cell header;
+    None for any other first line."""
+    first = cells[0].lstrip() if cells else ""
+    if len(cells) > 2 or not first.lower().startswith("sep=") or (len(cells) == 2 and cells[1].strip()):
+        return None
+    named = first[4:5]
+    return named if named and not named.isalnum() else ("," if len(cells) == 2 else None)
+
+
 def _refuse_title_line(cells: list[str], path: str) -> None:
-    """A first line that cannot be the header: a comment (``# exported …``) or a title over the table (one
-    named cell, the rest empty), which would be read as column names."""
+    """A first line that cannot be the header: a comment (``# exported …``), a title over the table (one
+    named cell, the rest empty), or a line of data (0/1 values, perhaps a count last: a file without a header
+    line), which would be read as column names."""
+    values = [cell.strip() for cell in cells]
+    if (len(values) >= 2 and all(v in ("0", "1") for v in values[:-1])
+            and re.fullmatch(r"\d+(\.0*)?", values[-1]) and "0" in values):
+        raise DataError(f"the first line of {path!r} ({','.join(values)[:60]}) is data, not column names: the file "
+                        "has no header line. Add one naming the lists, and the count column if there is one (e.g. "
+                        "A,B,C,count); every line of the file is then read as data")
     named = [cell for cell in cells if cell.strip()]
     first = named[0].strip() if named else ""
     # "# exported 2024-01-01": a comment; a bare "#" (or "#id") heading a column of row numbers is a name
