@@ -43,6 +43,7 @@ BAD_INPUTS = {
     "badstrata.csv": ("A,B,C\n1,0,1\n0,1,1\n", ["--strata", "region"], ["region"]),
     "huge.csv": ("A,B,C,count\n1,0,1,3\n0,1,0,1e30\n1,1,1,2\n", [], ["'count'", "1e+30", "largest count"]),
     "dupcolumn.csv": ("A,B,A\n1,0,1\n0,1,1\n", [], ["more than one column named ['A']"]),
+    "noheader.csv": ("1,0,300\n0,1,250\n1,1,60\n", [], ["(1,0,300) is data, not column names", "no header line"]),
 }
 
 
@@ -104,6 +105,16 @@ def test_fit_reads_stdin_and_writes_csv(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     header, row = proc.stdout.strip().splitlines()[:2]
     assert "estimate" in header and row.startswith("chapman")
+    # JSON or a renamed workbook is named as such (JSON on stdin was parsed as CSV: "more than one column named
+    # [' "B": 0', ...]"; a zip was offered --encoding cp1252): an audit's finds
+    proc = run_cli("describe", "-", stdin='[{"A": 1, "B": 0, "count": 3}, {"A": 1, "B": 1, "count": 2}]')
+    assert proc.returncode == 2 and "standard input holds JSON" in proc.stderr and "named .json" in proc.stderr
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "book.csv", "w") as book:
+        book.writestr("xl/workbook.xml", "<workbook/>")
+    proc = run_cli("describe", str(tmp_path / "book.csv"))
+    assert proc.returncode == 2 and "is a zip archive, not text: an Excel workbook (.xlsx) renamed" in proc.stderr
 
 
 def test_describe_prints_list_sizes_and_overlaps() -> None:

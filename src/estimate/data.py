@@ -638,6 +638,9 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
         if isinstance(text, bytes):  # a binary buffer or a file opened 'rb': decoded as read_csv(encoding=) says
             text = _decoded(text, read_kwargs.get("encoding"), "standard input" if stdin else "the buffer")
             read_kwargs = {k: v for k, v in read_kwargs.items() if k != "encoding"}  # decoded already
+        if stdin and text.lstrip("\ufeff \t\r\n")[:1] in ("[", "{"):
+            raise DataError("standard input holds JSON; CSV only is read from standard input: give it as a file "
+                            "named .json (or .jsonl for one record per line)")
         source: Any = io.StringIO(text)
     else:
         source = Path(path)
@@ -650,6 +653,10 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
                 start = handle.read(4)
             if start.startswith(b"PAR1"):
                 raise DataError(f"{str(path)!r} is a Parquet file; name it with the .parquet extension")
+            if start.startswith(b"PK\x03\x04") and source.suffix.lower() != ".zip":
+                raise DataError(f"{str(path)!r} is a zip archive, not text: an Excel workbook (.xlsx) renamed, "
+                                "perhaps. Save the sheet as CSV (in Excel: 'CSV UTF-8'), or convert it with pandas: "
+                                "pandas.read_excel(path).to_csv('lists.csv', index=False)")
             if start[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode Text": UTF-16 with a byte-order mark
                 read_kwargs = {**read_kwargs, "encoding": "utf-16"}
     text_dtype = bool(text_columns) and "dtype" not in read_kwargs
