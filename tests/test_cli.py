@@ -785,7 +785,7 @@ def test_describe_text_shows_the_first_pattern_rows_and_says_how_many_more(tmp_p
     hidden = 300 - SHOWN_PATTERN_ROWS
     assert f"… and {hidden:,} more rows ({5 * hidden // 2:,} people); --format json lists them all" in run.output
     full = CliRunner().invoke(app, ["describe", str(tmp_path / "d.csv"), "--strata", "region", "--format", "json"])
-    assert len(json.loads(full.output)["patterns"]) == 300
+    assert len(json.loads(full.stdout)["patterns"]) == 300
 
 
 def test_version_and_the_extras_named_in_help_texts() -> None:
