@@ -508,13 +508,13 @@ class StrataResult:
 
     def _documented(self, members: list[tuple[Any, ...]]) -> int:
         """People documented in a group of strata.  With imputation replicates a stratum's count is the mean
-        over the replicates, rounded; the group's is the mean of the replicates' group counts, rounded once
-        (two strata at 10.5 and 12.5 are 23 people, not 10 + 12)."""
+        over the replicates, rounded (halves up); the group's is the mean of the replicates' group counts, rounded
+        once (two strata at 10.5 and 12.5 are 23 people, not 11 + 13)."""
         replicates = {o.key[-1] for outcomes in self.replicate_outcomes.values() for o in outcomes}
         if not (self.replicate and replicates and all(k in self.replicate_outcomes for k in members)):
             return sum(self.outcomes[k].observed for k in members)
         people = sum(o.observed for k in members for o in self.replicate_outcomes[k])
-        return int(round(people / len(replicates)))
+        return mean_rounded_half_up(people, len(replicates))
 
     def _warn_truncated_draws(self, keys: list[tuple[Any, ...]]) -> None:
         """Totals sum draws; dga's come from its grid of N, so a stratum with posterior mass beyond the grid
@@ -703,6 +703,12 @@ def _confidence_kind(outcomes: dict[tuple[Any, ...], StratumOutcome]) -> str:
     kinds = Counter(o.result.interval.kind for o in outcomes.values()
                     if o.status == STATUS_OK and o.result is not None and o.result.interval.kind != "none")
     return kinds.most_common(1)[0][0] if kinds else "none"
+
+
+def mean_rounded_half_up(total: int, count: int) -> int:
+    """total / count rounded to a whole number, halves up (as readers round, and as Result.sentence rounds;
+    Python's round() takes halves to the even neighbour: 12.5 → 12), in exact integer arithmetic."""
+    return (2 * int(total) + int(count)) // (2 * int(count))
 
 
 def stratum_labels(keys: Sequence[tuple[Any, ...]]) -> list[str]:
@@ -1255,7 +1261,7 @@ def _pool_replicates(
     absent: list[tuple[tuple[Any, ...], int]] = []
     for key, present in by_stratum.items():
         reps = list(present.values())
-        observed = int(round(sum(r.observed for r in reps) / len(replicates)))
+        observed = mean_rounded_half_up(sum(r.observed for r in reps), len(replicates))
         ok = [r for r in reps if r.status == STATUS_OK and r.draws is not None]
         if len(ok) < len(reps):  # (every stratum takes this branch when no replicate gave draws: shape None)
             bad = next(r for r in reps if r not in ok)
