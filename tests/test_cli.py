@@ -43,6 +43,8 @@ BAD_INPUTS = {
     "badstrata.csv": ("A,B,C\n1,0,1\n0,1,1\n", ["--strata", "region"], ["region"]),
     "huge.csv": ("A,B,C,count\n1,0,1,3\n0,1,0,1e30\n1,1,1,2\n", [], ["'count'", "1e+30", "largest count"]),
     "dupcolumn.csv": ("A,B,A\n1,0,1\n0,1,1\n", [], ["more than one column named ['A']"]),
+    "long.csv": ("person,list,region\n1,A,n\n1,B,n\n2,A,n\n3,B,s\n5,A,n\n5,C,n\n", ["--strata", "region"],
+                 ["column 'list' holds list names ('A', 'B', 'C') and 'person' repeats", "estimate widen"]),
     "noheader.csv": ("1,0,300\n0,1,250\n1,1,60\n", [], ["(1,0,300) is data, not column names", "no header line"]),
 }
 

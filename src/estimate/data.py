@@ -195,6 +195,28 @@ LONG_LAYOUT_HINT = ("A table with one row per sighting (a record id and the name
                     "(Python: CaptureData.read_long(path, id=..., list=...))")
 
 
+def _refuse_long_layout(frame: pd.DataFrame, lists: list[str]) -> None:
+    """A table in the long layout (one row per sighting) read as lists: a text column with a few list names
+    ('A', 'B', 'C') beside an id column.  Each would be refused as "not binary" with hints (--count, --strata)
+    that do not fit; say what the table is instead."""
+    names = [c for c in lists if _is_text_column(frame[c]) and _list_flags_or_none(frame, c) is None
+             and 2 <= frame[c].astype(str).str.strip().nunique() <= 50]
+    if len(names) != 1 or len(frame) < 3:
+        return
+    ids = [c for c in lists if c != names[0] and _list_flags_or_none(frame, c) is None
+           and frame[c].nunique() < len(frame)]
+    # by name too: a stratum column left among the lists (region) beside a repeating number (age) is no long table
+    if ids and (_LONG_LIST_NAME.search(str(names[0])) or _LONG_ID_NAME.search(str(ids[0]))):
+        values = frame[names[0]].astype(str).str.strip().unique()
+        shown = ", ".join(map(repr, values[:5])) + (" …" if len(values) > 5 else "")
+        raise DataError(f"column {names[0]!r} holds list names ({shown}) and {ids[0]!r} repeats across rows: "
+                        f"this looks like the long layout, not 0/1 list columns. {LONG_LAYOUT_HINT}")
+
+
+_LONG_LIST_NAME = re.compile(r"list|source|system|dataset|fuente|liste|organi[sz]ation|^org$", re.IGNORECASE)
+_LONG_ID_NAME = re.compile(r"id$|^id|person|record|victim|individual|persona|name", re.IGNORECASE)
+
+
 def shell_word(text: str) -> str:
     """``text`` quoted for a shell command line when it needs it (a column named ``Number of victims``)."""
     return shlex.quote(str(text))
@@ -862,6 +884,7 @@ class CaptureData:
         if len(frame) == 0:
             raise DataError("the data has zero records; there is nothing to estimate from")
         _check_strata(frame, strata)
+        _refuse_long_layout(frame, lists)
         patterns = np.column_stack([_binary_column(frame, c) for c in lists])
         counts = _count_column(frame, count)
 
