@@ -45,6 +45,8 @@ BAD_INPUTS = {
     "dupcolumn.csv": ("A,B,A\n1,0,1\n0,1,1\n", [], ["more than one column named ['A']"]),
     "long.csv": ("person,list,region\n1,A,n\n1,B,n\n2,A,n\n3,B,s\n5,A,n\n5,C,n\n", ["--strata", "region"],
                  ["column 'list' holds list names ('A', 'B', 'C') and 'person' repeats", "estimate widen"]),
+    "twomore.csv": ("A,B\n1,0,0,300\n0,1,0,250\n0,0,1,200\n", [],
+                    ["its rows have 2 more fields than the header names (2 columns)"]),  # was "row (np.int64(1), …"
     "noheader.csv": ("1,0,300\n0,1,250\n1,1,60\n", [], ["(1,0,300) is data, not column names", "no header line"]),
 }
 

@@ -1576,6 +1576,9 @@ def _one_field_more(frame: pd.DataFrame, source: Any, read_kwargs: dict[str, Any
     as some exports write) leave the last column empty: read again without row names, or every value would sit
     one column to the left.  Unique row names (R's ``write.csv`` writes them, with no header field) stay the
     index; anything else is refused rather than shifted."""
+    if frame.index.nlevels > 1:  # pandas made row names of the first fields: every value would sit shifted
+        raise DataError(f"cannot read {path!r} as CSV: its rows have {frame.index.nlevels} more fields than the "
+                        f"header names ({frame.shape[1]} columns); check the header and the separators")
     if frame.shape[1] and frame.iloc[:, -1].isna().all():
         _rewind(source)
         return pd.read_csv(source, **{**read_kwargs, "index_col": False})
