@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from estimate.atomic import atomic_write_text, atomic_write_with
+from estimate.atomic import atomic_path, atomic_write_text, atomic_write_with
 
 
 def test_write_replaces_whole_file_with_umask_permissions(tmp_path: Path) -> None:
@@ -141,6 +141,11 @@ def test_a_write_that_fails_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(OSError) as raised:
         atomic_write_with(target, full_disk)
     assert raised.value.filename == str(target) and raised.value.errno == errno.ENOSPC
+    # an error that names the hidden temporary (a writer refused mid-file: netCDF's library names what it opened)
+    # names the file asked for instead (an audit's find: "cannot read or write a file (.d.nc.13940.x.tmp)")
+    with pytest.raises(OSError) as raised, atomic_path(target) as tmp:
+        raise OSError(errno.EPERM, "Operation not permitted", str(tmp))
+    assert raised.value.filename == str(target)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -77,7 +77,11 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         target = link_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     # the writer's process id in the name: a later run removes only the leftovers of processes that are gone
-    fd, tmp_name = tempfile.mkstemp(prefix=_temporary_prefix(target), suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=_temporary_prefix(target), suffix=".tmp", dir=target.parent)
+    except OSError as exc:  # a folder that takes no new file: name the file asked for, not a hidden temporary
+        exc.filename = str(target)
+        raise
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -90,7 +94,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         os.replace(tmp, target)
         _fsync_folder(target.parent)  # the rename itself survives a power cut
     except OSError as exc:
-        if exc.filename is None and exc.errno is not None:  # a full disk while writing: say which file it was
+        # a full disk while writing, a refused rename: say which file it was (the one asked for, not the temporary)
+        if exc.errno is not None and (exc.filename is None or str(exc.filename) == str(tmp)):
             exc.filename = str(target)
         raise
     finally:
