@@ -39,7 +39,8 @@ def compare(
     lists: str = typer.Option(None, "--lists", help="Comma-separated list columns."),
     count: str = typer.Option(None, "--count", help="Count column of aggregated data (default: auto-detect)."),
     encoding: str = typer.Option(None, "--encoding", help=ENCODING_HELP),
-    seed: int = typer.Option(None, "--seed", help="Root random seed; each method gets its own seed from it."),
+    seed: int = typer.Option(None, "--seed", help="Root random seed; each method gets its own seed from it (a "
+                             "preset's own seed = … is kept)."),
     level: float = typer.Option(None, "--level", help="Interval level for every method (default: each method's "
                                 "own, 0.95 unless its preset says otherwise)."),
     interval: str = typer.Option(None, "--interval", help="Credible interval of every Bayesian method: "

@@ -37,7 +37,8 @@ def report(
                                   help="Column of multiple-imputation replicates (differing only in imputed "
                                        "stratum fields): the report uses one; summing them would count everyone "
                                        "once per replicate."),
-    seed: int = typer.Option(None, "--seed", help="Root random seed; each method gets its own seed from it."),
+    seed: int = typer.Option(None, "--seed", help="Root random seed; each method gets its own seed from it (a "
+                             "preset's own seed = … is kept)."),
     level: float = typer.Option(None, "--level", help="Interval level for every method (default: each "
                                 "method's or preset's own, 0.95 unless a preset says otherwise)."),
     interval: str = typer.Option(None, "--interval", help="Credible interval of every Bayesian method: "
