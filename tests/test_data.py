@@ -965,3 +965,14 @@ def test_a_file_without_a_header_line_is_refused_and_excels_sep_line_is_read(tmp
         path.write_text(f"sep={separator}\n" + table.format(separator))
         data = CaptureData.read_csv(path)
         assert data.lists == ("A", "B") and data.observed == 60, separator
+
+
+def test_utf16_json_with_its_byte_order_mark_is_read(tmp_path) -> None:
+    """JSON as Windows PowerShell 5.1 writes it (UTF-16 with a byte-order mark) was refused as 'not UTF-8 text',
+    with no word on --encoding (an audit's find); CSV files were already recognised so."""
+    text = '[{"A": 1, "B": 0, "count": 3}, {"A": 1, "B": 1, "count": 2}, {"A": 0, "B": 1, "count": 4}]'
+    (tmp_path / "ps.json").write_bytes(text.encode("utf-16"))
+    assert CaptureData.read_json(tmp_path / "ps.json").observed == 9
+    (tmp_path / "latin.json").write_bytes('[{"A": 1, "B": 0, "count": 3, "r": "é"}]'.encode("latin-1"))
+    with pytest.raises(DataError, match=r"not UTF-8 text .*name its encoding \(CLI: --encoding"):
+        CaptureData.read_json(tmp_path / "latin.json")

@@ -598,10 +598,14 @@ def _read_json_frame(path: str | Path, encoding: str | None = None) -> pd.DataFr
     if not Path(path).is_file():
         raise DataError(f"{str(path)!r} is not a file (a directory?); give the path of a JSON file")
     lines = Path(path).suffix.lower() in (".jsonl", ".ndjson")
+    raw = Path(path).read_bytes()
+    if encoding is None and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its byte-order mark (PowerShell)
+        encoding = "utf-16"
     try:
-        text = Path(path).read_bytes().decode(encoding or "utf-8-sig")
+        text = raw.decode(encoding or "utf-8-sig")
     except (UnicodeDecodeError, LookupError) as exc:
-        raise DataError(f"cannot read {str(path)!r} as JSON: it is not {encoding or 'UTF-8'} text ({exc})") from exc
+        raise DataError(f"cannot read {str(path)!r} as JSON: it is not {encoding or 'UTF-8'} text ({exc}); name its "
+                        "encoding (CLI: --encoding; Python: encoding=...)") from exc
     def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         keys = [key for key, _ in pairs]
         if len(set(keys)) < len(keys):
