@@ -424,3 +424,10 @@ def test_a_damaged_netcdf_result_is_named_not_a_key_error(fitted: dict, tmp_path
         idata.to_netcdf(tmp_path / name, engine="h5netcdf")
         with pytest.raises(estimate.DataError, match=rf"'{tmp_path / name}'.*{said}"):
             estimate.load_result(tmp_path / name)
+
+
+def test_an_empty_json_array_is_not_called_a_summary_table(tmp_path: Path) -> None:
+    """`[]` was reported as "a per-stratum summary table" (all() of nothing is True): an audit's find."""
+    (tmp_path / "empty.json").write_text("[]")
+    with pytest.raises(estimate.DataError, match=r"does not hold an estimate result \(expected a JSON object\)"):
+        estimate.load_result(tmp_path / "empty.json")

@@ -267,10 +267,11 @@ def load_result(path: str | Path) -> Result | StrataResult | Comparison:
 
 
 def _from_payload(payload: Any, path: Path) -> Result | StrataResult | Comparison:
-    if isinstance(payload, list) and all(isinstance(row, dict) and "status" in row for row in payload):
+    if isinstance(payload, list) and payload and all(isinstance(row, dict) and "status" in row for row in payload):
         raise DataError(
-            f"{str(path)!r} is a per-stratum summary table (what `estimate fit --strata --output x.json` writes: one "
-            "row per stratum, readable with pandas.read_json); the full stratified result with its provenance is "
+            f"{str(path)!r} is a per-stratum summary table (what `estimate fit --strata` or `--replicate` with "
+            "`--output x.json` writes: one row per stratum, readable with pandas.read_json); the full stratified "
+            "result with its provenance is "
             "the file of --result-output (or the .nc file of --draws-output, or StrataResult.save('x.json' / "
             "'x.nc'))")
     if not isinstance(payload, dict):

@@ -103,7 +103,8 @@ def fit(
     netcdf = output is not None and output.suffix.lower() in NETCDF_SUFFIXES
     if netcdf:
         if stratified:
-            raise DataError("-o FILE.nc: a stratified run writes its table with -o (csv, json, parquet) and its "
+            run = "stratified" if strata else "replicate"
+            raise DataError(f"-o FILE.nc: a {run} run writes its table with -o (csv, json, parquet) and its "
                             "posterior draws with --draws-output FILE.nc")
         if fmt is not None:
             raise DataError(f"--format {fmt} and --output {output}: a .nc file holds the fit as netCDF (posterior "
