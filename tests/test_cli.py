@@ -47,6 +47,8 @@ BAD_INPUTS = {
                  ["column 'list' holds list names ('A', 'B', 'C') and 'person' repeats", "estimate widen"]),
     "twomore.csv": ("A,B\n1,0,0,300\n0,1,0,250\n0,0,1,200\n", [],
                     ["its rows have 2 more fields than the header names (2 columns)"]),  # was "row (np.int64(1), …"
+    "countlist.csv": ("A,B,count\n1,0,30\n0,1,20\n1,1,10\n", ["--count", "A"],
+                      ["a list cannot be named 'count'", "the count column here is 'A'", "CLI: --count count"]),
     "noheader.csv": ("1,0,300\n0,1,250\n1,1,60\n", [], ["(1,0,300) is data, not column names", "no header line"]),
 }
 

@@ -875,9 +875,12 @@ class CaptureData:
                             f"{'list' if count in lists else 'stratum'}")
         reserved = [name for name in (*lists, *strata) if name == RESERVED_COUNT_NAME]
         if reserved:
+            given = (f" (the count column here is {count!r}; if {RESERVED_COUNT_NAME!r} holds the counts, name it: "
+                     f"count={RESERVED_COUNT_NAME!r}; CLI: --count {RESERVED_COUNT_NAME})"
+                     if count in frame.columns and not count.startswith("__") else "")
             raise DataError(f"a {'list' if reserved[0] in lists else 'stratum'} cannot be named "
                             f"{RESERVED_COUNT_NAME!r}: pattern tables use that name for the number of people "
-                            "with each pattern; rename the column")
+                            f"with each pattern; rename the column{given}")
         if len(lists) < 2:
             long = (f". {LONG_LAYOUT_HINT}" if len(lists) == 1 and not pd.api.types.is_numeric_dtype(frame[lists[0]])
                     and frame[lists[0]].astype(str).str.strip().str.lower().nunique() > 2 else "")
