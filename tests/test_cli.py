@@ -849,3 +849,28 @@ def test_a_missing_replicate_number_is_said_of_the_replicate_column(tmp_path: Pa
                                       "--method", "chapman"])
     said = " ".join(result.output.replace("│", " ").split())
     assert result.exit_code == 2 and "stratum column 'region' has a missing value" in said, result.output
+
+
+def test_a_stratified_run_whose_draws_file_fails_leaves_the_old_table(tmp_path: Path, monkeypatch) -> None:
+    """The table was written first, then the draws: a full disk at the (large) .nc left the new table beside the
+    old draws from a run that exited with an error (an audit's find). The largest files are written first now."""
+    import errno
+
+    from typer.testing import CliRunner
+
+    from estimate.cli import app
+    from estimate.strata import StrataResult
+
+    sim = tmp_path / "sim.csv"
+    assert run_cli("simulate", "strata", "--seed", "1", "-o", str(sim)).returncode == 0
+    table = tmp_path / "out.csv"
+    table.write_text("old\n")
+
+    def full_disk(self, path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(StrataResult, "to_netcdf", full_disk)
+    result = CliRunner().invoke(app, ["fit", str(sim), "--strata", "stratum", "--method", "dga", "--seed", "1",
+                                      "-o", str(table), "--draws-output", str(tmp_path / "d.nc")])
+    assert result.exit_code == 2, result.output
+    assert table.read_text() == "old\n"
