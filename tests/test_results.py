@@ -274,3 +274,11 @@ def test_repr_is_one_short_line_even_for_results_read_back_from_json(tmp_path) -
     for result in (estimate.make_estimator("loglinear").fit(data), fitted, estimate.load_result(tmp_path / "d.json")):
         text = repr(result)
         assert len(text) < 200 and "\n" not in text and text.startswith(f"Result(method={result.method!r}")
+
+
+def test_a_posteriors_spread_is_called_its_posterior_sd() -> None:
+    """Beside a credible interval the spread of a posterior was labelled "standard error" (an audit's find)."""
+    frequentist = str(make_result())
+    bayesian = str(make_result(estimate_kind="posterior median", interval=Interval(9_104.2, 12_013.0)))
+    assert "  standard error: 700.0" in frequentist and "posterior SD" not in frequentist
+    assert "  posterior SD: 700.0" in bayesian and "standard error" not in bayesian

@@ -404,7 +404,7 @@ def _section_method(label: str, result: Result, row: Mapping[str, Any], populati
          _num(result.undocumented)),
     ]
     if result.std_error is not None and math.isfinite(result.std_error):
-        numbers.append(("standard error", _num(result.std_error, 1)))
+        numbers.append((result.std_error_label, _num(result.std_error, 1)))
     parts.append(_key_values(numbers))
     parts.append(f'<p class="model"><strong>Model:</strong> {_e(result.model)}</p>')
     if name in ASSUMPTIONS:

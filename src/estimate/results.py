@@ -217,7 +217,8 @@ class Result:
     estimate_kind
         ``"mle"``, ``"posterior median"``, ``"lower bound"`` ...
     std_error
-        Standard error of the estimate, where the method provides one.
+        Standard error of the estimate, where the method provides one; for a posterior (an estimate_kind
+        starting "posterior"), the posterior standard deviation of N (:attr:`std_error_label` says which).
     diagnostics
         Fit statistics (deviance, AIC, BIC) or sampler diagnostics (R-hat, ESS, divergences, run time).
     details
@@ -251,6 +252,12 @@ class Result:
     def undocumented_fraction(self) -> float:
         """Share of the estimated total that no list documented: (N̂ − n) / N̂."""
         return self.undocumented / self.estimate if self.estimate > 0 else math.nan
+
+    @property
+    def std_error_label(self) -> str:
+        """How summaries name :attr:`std_error`: "posterior SD" for a posterior summary (it is the posterior
+        standard deviation of N, beside a credible interval), "standard error" otherwise."""
+        return "posterior SD" if str(self.estimate_kind).startswith("posterior") else "standard error"
 
     @property
     def is_bayesian(self) -> bool:
@@ -418,7 +425,7 @@ class Result:
             alternative = Interval(float(bounds[0]), float(bounds[1]), level=self.interval.level, kind=other)
             lines.append(f"  {alternative.describe()}: {_fmt(alternative.lower)} – {_fmt(alternative.upper)}")
         if self.std_error is not None and math.isfinite(self.std_error):
-            lines.append(f"  standard error: {self.std_error:,.1f}")
+            lines.append(f"  {self.std_error_label}: {self.std_error:,.1f}")
         if self.details.get("prior_driven"):
             lines.append(f"  note: {self.details['prior_driven']}: the interval comes from the priors, not the data")
         if self.details.get("interval_note"):  # e.g. a searched log-linear model's interval ignores the search
