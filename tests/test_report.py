@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import subprocess
@@ -134,6 +135,12 @@ def test_imputation_replicates_are_reported_once_not_summed(records: pd.DataFram
     page = make_report(data, ["mt"], replicate="rep")
     assert "<strong>8</strong>" in page and "2 imputation replicates (column rep)" in page
     assert "stratified by region" in page
+    # the command it offers runs on these data: with the replicate column, pooled by a method with draws (it
+    # offered `--strata region --totals all`, which reads rep as a list: an audit's find)
+    assert "<code>estimate fit DATA --strata region --replicate rep --method lcmcr --totals all</code>" in page
+    one = make_report(estimate.CaptureData.from_records(records.assign(rep=1), lists=["A", "B", "C"],
+                                                        strata=["region", "rep"]), ["mt"], replicate="rep")
+    assert "one imputation replicate (column rep)" in one and "1 imputation replicates" not in one
     summed = make_report(data, ["mt"])
     assert "<strong>16</strong>" in summed  # what a replicate column passed as a stratum does
     other = pd.concat([records.assign(rep=1), records.iloc[:6].assign(rep=2)])  # not imputations of one list set
@@ -238,3 +245,21 @@ def test_a_maximum_likelihood_figure_is_not_called_a_posterior(kosovo) -> None:
     html = make_report(kosovo, ["loglinear"], seed=1)
     assert "loglinear: estimate and confidence interval of N" in html
     assert "loglinear: posterior of N" not in html
+
+
+def test_what_reading_the_data_warned_is_in_the_report(tmp_path: Path) -> None:
+    """A list that documents nobody was dropped with a warning on stderr only: the report said "on 3 lists" with
+    no word on the fourth (an audit's find). Diagnostics not computed read "—", not "nan"."""
+    from estimate.report import _key_values
+
+    frame = pd.DataFrame({"A": [1, 0, 1, 0, 1, 0], "B": [0, 1, 1, 0, 0, 1], "C": [0, 0, 0, 1, 1, 1], "E": 0})
+    with pytest.warns(estimate.DataWarning, match="document nobody"):
+        page = make_report(frame, ["mt"])
+    assert "<strong>Reading the data:</strong> list(s) [&#x27;E&#x27;] document nobody and were dropped" in page
+    csv = tmp_path / "e.csv"
+    frame.to_csv(csv, index=False)
+    proc = subprocess.run([str(Path(sys.executable).with_name("estimate")), "report", str(csv), "--methods", "mt",
+                           "-o", str(tmp_path / "e.html")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "warning (DataWarning): list(s) ['E'] document nobody" in proc.stderr
+    assert "Reading the data:</strong> list(s) [&#x27;E&#x27;] document nobody" in (tmp_path / "e.html").read_text()
+    assert ">—<" in _key_values([("r_hat", math.nan)]) and "nan" not in _key_values([("r_hat", math.nan)])

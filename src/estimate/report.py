@@ -33,12 +33,13 @@ Example::
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import json
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +47,7 @@ import pandas as pd
 
 from estimate._warning_state import catch_warnings
 from estimate.data import RESERVED_COUNT_NAME, CaptureData
-from estimate.errors import DataError
+from estimate.errors import DataError, DataWarning, UninformativeDataWarning
 from estimate.results import _format_diagnostic, interval_label
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -186,6 +187,7 @@ def make_report(
     command: Sequence[str] | None = None,
     output: str | Path | None = None,
     replicate: str | None = None,
+    data_warnings: Sequence[str] = (),
 ) -> str:
     """Fit ``methods`` (default: :func:`default_methods`) with :func:`estimate.compare` and render the report.
 
@@ -194,14 +196,17 @@ def make_report(
     pooled over strata every replicate holds the same lists and the report uses one — summing them as strata
     would count everyone once per replicate.  Replicates whose capture histories differ are refused.
     ``level`` and ``interval`` (``"equal-tailed"`` or ``"hdi"``) are passed to :func:`estimate.compare`.
-    ``population`` names who is counted in the sentences ("deaths").  With ``output`` the HTML is also written
-    there atomically.  Returns the HTML.
+    ``population`` names who is counted in the sentences ("deaths").  ``data_warnings`` are what reading the data
+    warned (a list that documents nobody, dropped): the data summary repeats them, as does a DataFrame's own
+    reading here.  With ``output`` the HTML is also written there atomically.  Returns the HTML.
     """
     from estimate import provenance
     from estimate.compare import compare
 
     if isinstance(data, pd.DataFrame):
-        data = CaptureData.from_frame(data, strata=[replicate] if replicate is not None else None)
+        with reading_warnings() as said:
+            data = CaptureData.from_frame(data, strata=[replicate] if replicate is not None else None)
+        data_warnings = [*data_warnings, *said]
     if not isinstance(data, CaptureData):
         raise DataError(f"a report needs CaptureData or a pandas DataFrame, got {type(data).__name__}")
     pooled_from: tuple[str, ...] = ()
@@ -225,7 +230,8 @@ def make_report(
     record = provenance.collect(seed=comparison.seed, data=data, command=command, started=started,
                                 finished=provenance.now(), source=source)
     page = render_report(data, comparison, title=title, provenance=record, population=population,
-                         pooled_from=pooled_from, replicate_note=replicate_note)
+                         pooled_from=pooled_from, replicate_note=replicate_note, replicate=replicate,
+                         data_warnings=data_warnings)
     if output is not None:
         from estimate.atomic import atomic_write_text
 
@@ -282,6 +288,8 @@ def _key_values(pairs: Sequence[tuple[str, Any]], cls: str = "kv") -> str:
         if isinstance(value, (dict, list)):
             text = json.dumps(value, default=str)
             cell = f"<code>{_e(text)}</code>"
+        elif isinstance(value, float) and math.isnan(value):  # not computed (R-hat of one chain of 3 draws)
+            cell = "—"
         elif isinstance(value, float):  # as the printed result shows it (R-hat 1.010, ESS 23,603)
             cell = _e(_format_diagnostic(key, value))
         else:
@@ -298,6 +306,20 @@ def _method_name(label: str, result: Result | None) -> str:
     if result is not None and result.method:
         return result.method
     return label.split(":")[0].split("#")[0].strip().lower()
+
+
+@contextlib.contextmanager
+def reading_warnings() -> Iterator[list[str]]:
+    """Within it, the data warnings (DataWarning and its kind) raised while data are read are collected, as text,
+    into the list it yields, and shown as usual too."""
+    said: list[str] = []
+    with catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield said
+    for item in caught or []:
+        if issubclass(item.category, (DataWarning, UninformativeDataWarning)):
+            said.append(str(item.message))
+        warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)  # as the filters say
 
 
 def _one_replicate(data: CaptureData, replicate: str) -> tuple[CaptureData, str]:
@@ -320,16 +342,20 @@ def _one_replicate(data: CaptureData, replicate: str) -> tuple[CaptureData, str]
             "with estimate fit --replicate"
         )
     note = (f"The data carry {len(pooled)} imputation replicates (column {replicate}) that differ only in imputed "
-            "stratum fields; pooled over strata they hold the same lists, so this report uses one of them.")
+            "stratum fields; pooled over strata they hold the same lists, so this report uses one of them."
+            if len(pooled) > 1 else f"The data carry one imputation replicate (column {replicate}).")
     return pooled[first], note
 
 
 def _section_summary(data: CaptureData, info: Mapping[str, Any] | None, pooled_from: Sequence[str],
-                     replicate_note: str = "") -> str:
+                     replicate_note: str = "", replicate: str | None = None,
+                     data_warnings: Sequence[str] = ()) -> str:
     parts = ['<section id="summary"><h2>Data summary</h2>']
     if info:
         if info.get("citation"):
             parts.append(f'<p class="note">Source: {_e(info["citation"])}</p>')
+    for text in dict.fromkeys(data_warnings):  # what reading the data warned, once each
+        parts.append(f'<div class="warning"><strong>Reading the data:</strong> {_e(text)}</div>')
     if replicate_note:
         parts.append(f'<p class="note">{_e(replicate_note)}</p>')
     if pooled_from:
@@ -337,7 +363,10 @@ def _section_summary(data: CaptureData, info: Mapping[str, Any] | None, pooled_f
                      "all strata into one table. Where the lists cover the strata unevenly (one list strong in one "
                      "region, another elsewhere) pooling makes the lists look dependent and can bias every estimate "
                      "below: estimate each stratum and add them up with <code>estimate fit DATA --strata "
-                     f"{_e(','.join(pooled_from))} --totals all</code>.</p>")
+                     f"{_e(','.join(pooled_from))}"
+                     # replicates are pooled as a mixture of posteriors: a method with draws
+                     + (f" --replicate {_e(replicate)} --method lcmcr" if replicate else "")
+                     + " --totals all</code>.</p>")
     parts.append(
         f'<p class="big">Documented on at least one list: <strong>{data.observed:,}</strong> people, '
         f"on {data.n_lists} lists, in {data.n_patterns} observed combinations of lists.</p>"
@@ -515,12 +544,12 @@ def _section_provenance(record: Mapping[str, Any] | None, comparison: Comparison
         parts.append(_preset_html(preset))
     if isinstance(comparison.seed, int):
         parts.append(f'<p class="note">Every method drew its own seed from the root seed {_e(comparison.seed)} and '
-                     "its label; run the same command with <code>--seed "
+                     "its label (a preset's own <code>seed</code> is kept); run the same command with <code>--seed "
                      f"{_e(comparison.seed)}</code> to repeat the report.</p>")
     elif comparison.seed is not None:  # a spawned SeedSequence: Python's make_report(seed=...) repeats it
         parts.append(f'<p class="note">Every method drew its own seed from the root seed {_e(comparison.seed)} and '
-                     "its label; pass it as <code>seed=</code> to <code>make_report</code> / <code>compare</code> "
-                     "to repeat the report.</p>")
+                     "its label (a preset's own <code>seed</code> is kept); pass it as <code>seed=</code> to "
+                     "<code>make_report</code> / <code>compare</code> to repeat the report.</p>")
     for label, result in comparison.results.items():
         fit_record = dict(result.provenance or {})
         if not fit_record:
@@ -595,6 +624,8 @@ def render_report(
     population: str | None = None,
     pooled_from: Sequence[str] = (),
     replicate_note: str = "",
+    replicate: str | None = None,
+    data_warnings: Sequence[str] = (),
 ) -> str:
     """The HTML report of ``data`` and an already fitted ``comparison`` (nothing is refitted).
 
@@ -632,7 +663,7 @@ def render_report(
                      f"{mark}</li>")
     if items:
         body.append(f'<ul class="headline">{"".join(items)}</ul>')
-    body.append(_section_summary(data, info, pooled_from, replicate_note))
+    body.append(_section_summary(data, info, pooled_from, replicate_note, replicate, data_warnings))
     with catch_warnings():
         warnings.simplefilter("ignore")
         overlap = _figure_html(plots.plot_overlap(data), "which lists document whom")

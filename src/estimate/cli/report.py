@@ -65,10 +65,13 @@ def report(
         raise DataError(f"column {replicate!r} cannot be both a --strata column and the --replicate column")
     all_strata = ",".join(filter(None, [strata, replicate])) or None
     interval = check_interval_kind(interval, "--interval")
-    capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict,
-                         encoding=encoding, replicate=replicate)
+    from estimate.report import reading_warnings
+
+    with reading_warnings() as said:  # shown on stderr as usual, and in the report's data summary
+        capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict,
+                             encoding=encoding, replicate=replicate)
     make_report(capture, chosen, seed=seed, level=level, interval=interval, title=title, population=population,
-                command=command_line(), output=output, replicate=replicate)
+                command=command_line(), output=output, replicate=replicate, data_warnings=said)
     typer.echo(f"wrote {output}", err=True)
 
 
