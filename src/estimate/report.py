@@ -96,7 +96,8 @@ ASSUMPTIONS: dict[str, str] = {
         "Uses exactly two lists, with the same assumptions as Lincoln–Petersen: the two lists are independent and "
         "everyone has the same chance of being on each. A small correction makes the estimate nearly unbiased "
         "when at least about 7 people are on both lists; with fewer it runs low and its interval is too narrow, "
-        "and with nobody on both it has no finite value. If the same easy-to-find people tend to be on both lists, the estimate is too low."
+        "and with nobody on both it has no finite value. If the same easy-to-find people tend to be on both lists, "
+        "the estimate is too low."
     ),
     "chao": (
         "Gives a lower bound, not an estimate. From the numbers of people seen on exactly one and exactly two "
