@@ -88,7 +88,7 @@ def test_summary_comparison_assumptions_and_provenance(kosovo: estimate.CaptureD
     summary = kosovo_report.split('<section id="summary"', 1)[1].split("</section>", 1)[0]
     assert "<strong>4,400</strong>" in summary
     for name, size in kosovo.list_sizes.items():
-        assert f"<td>{name}</td>" in summary and f"{size:,}" in summary
+        assert f'<th scope="row">{name}</th>' in summary and f"{size:,}" in summary  # a row label, read aloud
     comparison = kosovo_report.split('<section id="comparison"', 1)[1].split("</section>", 1)[0]
     assert comparison.count("<tr>") == 1 + 4  # header + one row per method
     assumptions = kosovo_report.split('<section id="assumptions"', 1)[1].split("</section>", 1)[0]

@@ -266,18 +266,21 @@ def _figure_html(fig: Figure, alt: str, *, dpi: int = 120) -> str:
     return f'<figure><img alt="{_e(alt)}" src="data:image/png;base64,{payload}"></figure>'
 
 
-def _table(frame: pd.DataFrame, *, numeric: Sequence[str] = (), cls: str = "") -> str:
-    head = "".join(f"<th>{_e(column)}</th>" for column in frame.columns)
+def _table(frame: pd.DataFrame, *, numeric: Sequence[str] = (), cls: str = "", row_header: bool = False) -> str:
+    """An HTML table of ``frame``; with ``row_header`` its first column labels the rows (``<th scope="row">``,
+    which a screen reader announces with each cell)."""
+    head = "".join(f'<th scope="col">{_e(column)}</th>' for column in frame.columns)
     rows = []
     for _, row in frame.iterrows():
         cells = []
-        for column in frame.columns:
+        for i, column in enumerate(frame.columns):
             value = row[column]
             if column in numeric:
                 cells.append(f'<td class="num">{_num(value)}</td>')
             else:
                 missing = value is None or (isinstance(value, float) and math.isnan(value))
-                cells.append(f"<td>{'' if missing else _e(value)}</td>")
+                text = "" if missing else _e(value)
+                cells.append(f'<th scope="row">{text}</th>' if row_header and i == 0 else f"<td>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     klass = f' class="{cls}"' if cls else ""
     return f"<table{klass}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -389,19 +392,19 @@ def _section_summary(data: CaptureData, info: Mapping[str, Any] | None, pooled_f
     if not any(list_table["description"]):
         list_table = list_table.drop(columns="description")
     parts.append("<h3>Lists</h3>")
-    parts.append(_table(list_table, numeric=("people on the list", "only on this list")))
+    parts.append(_table(list_table, numeric=("people on the list", "only on this list"), row_header=True))
     overlaps = data.overlaps()
     overlap_frame = overlaps.reset_index().rename(columns={"index": "people on both"})
     parts.append('<h3>Pairwise overlaps</h3><p class="note">People on both lists (the diagonal: the list\'s size).</p>')
-    parts.append(_table(overlap_frame, numeric=list(data.lists)))
+    parts.append(_table(overlap_frame, numeric=list(data.lists), row_header=True))
     patterns = data.pattern_table().sort_values(RESERVED_COUNT_NAME, ascending=False, kind="stable")
     patterns = patterns.reset_index(drop=True)
-    shown = pd.DataFrame({name: patterns[name].map({1: "●", 0: ""}) for name in data.lists})
+    shown = pd.DataFrame({name: patterns[name].map({1: "●", 0: "·"}) for name in data.lists})
     shown["lists"] = patterns[list(data.lists)].sum(axis=1)
     shown["people"] = patterns[RESERVED_COUNT_NAME]
     parts.append("<h3>Observed combinations of lists</h3>"
-                 "<p class=\"note\">One row per combination that occurs (● = on that list), with the number of "
-                 "people on exactly those lists. These are counts, not records.</p>")
+                 "<p class=\"note\">One row per combination that occurs (● = on that list, · = not), with the "
+                 "number of people on exactly those lists. These are counts, not records.</p>")
     parts.append(_table(shown, numeric=("people",), cls="patterns"))
     parts.append("</section>")
     return "\n".join(parts)
@@ -493,7 +496,7 @@ def _section_comparison(comparison: Comparison) -> str:
     parts.append('<p class="note">Each method rests on different assumptions about how the lists depend on each '
                  "other (see <a href=\"#assumptions\">Assumptions</a>). When estimates differ by more than their "
                  "intervals, the choice of model matters more than sampling error.</p>")
-    parts.append(_table(shown, numeric=("estimate", "lower", "upper", "bulk ESS")))
+    parts.append(_table(shown, numeric=("estimate", "lower", "upper", "bulk ESS"), row_header=True))
     with catch_warnings():
         warnings.simplefilter("ignore")
         parts.append(_figure_html(plots.plot_forest(comparison), "forest plot of the estimates of every method"))
