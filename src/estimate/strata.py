@@ -611,8 +611,9 @@ class StrataResult:
         ``constant_data.observed``.
 
         Strata without draws (not estimable, failed, or a method without draws) are left out; the posterior's
-        attribute ``strata_without_draws`` (JSON) names them with their status and documented count, which a
-        total from this object alone must add (as :meth:`total` does: a floor, with no upper limit).
+        attribute ``strata_without_draws`` (JSON) names them (a label, and under "values" each stratum column's
+        value) with their status and documented count, which a total from this object alone must add (as
+        :meth:`total` does: a floor, with no upper limit).
         Imputation replicates are pooled along ``draw``, replicate after replicate, and the coordinate
         ``replicate`` says which replicate each draw comes from: ArviZ's R-hat and ESS over the pooled draws
         compare posteriors that differ on purpose (the summary's are the worst replicate's, from its own chains);
@@ -622,7 +623,10 @@ class StrataResult:
 
         keys, draws = self._draw_stack()
         with_draws = set(keys)
-        left_out = [{"stratum": stratum_label(k, self.by), "status": o.status, "observed": o.observed}
+        # each with its stratum columns' values as well: a total by a column reads them (two labels can read
+        # alike: region "a, period=b" with period "c", and region "a" with period "b, period=c")
+        left_out = [{"stratum": stratum_label(k, self.by), "values": dict(zip(self.by, _plain_values(k), strict=False)),
+                     "status": o.status, "observed": o.observed}
                     for k, o in self.outcomes.items() if k not in with_draws]
         replicates = None
         if self.replicate and keys:
@@ -762,12 +766,17 @@ def _split(data: CaptureData, columns: list[str], replicate: bool = False, stric
     return dict(sorted(parts.items(), key=lambda item: stratum_order_key(item[0]))), data_warnings, documented
 
 
+def _plain_values(key: tuple[Any, ...]) -> list[Any]:
+    """A stratum key's values as plain Python (numpy scalars unwrapped) for JSON."""
+    return [value.item() if isinstance(value, np.generic) else value for value in key]
+
+
 def stratum_label(key: tuple[Any, ...], columns: Sequence[str]) -> str:
     """A stratum as warnings name it: ``region=north, period=2`` (its values alone when the columns do not
     match the key; ``all records`` for the one "stratum" of a run with imputation replicates and no strata)."""
     if not key:
         return "all records"
-    values = [value.item() if isinstance(value, np.generic) else value for value in key]
+    values = _plain_values(key)
     if len(columns) == len(key):
         return ", ".join(f"{column}={value}" for column, value in zip(columns, values, strict=True))
     return ", ".join(map(str, values))
