@@ -455,8 +455,8 @@ def test_a_resumed_unseeded_run_says_where_its_seed_came_from(tmp_path: Path) ->
     done = int(re.search(r"done: (\d+)", first.stderr).group(1))
     assert f"({done} strata reused from {tmp_path / 'c'})" in second.stderr
     assert (f"(0 strata reused from {tmp_path / 'c'}; {done} other entries there did not match: written for other "
-            "data, model, seed or package version, or for strata this run does not fit (e.g. refused by --strict))"
-            ) in third.stderr
+            "data, model, seed or package version, for strata this run does not fit (e.g. refused by --strict), or "
+            "damaged (each named in a warning above, and written again))") in third.stderr
 
 
 def test_output_to_standard_output_by_name_and_totals_beside_a_pipe(tmp_path: Path) -> None:

@@ -137,7 +137,8 @@ def _others(entries: int) -> str:
     if entries <= 0:
         return ""
     return (f"; {entries:,} other {'entry' if entries == 1 else 'entries'} there did not match: written for other "
-            "data, model, seed or package version, or for strata this run does not fit (e.g. refused by --strict)")
+            "data, model, seed or package version, for strata this run does not fit (e.g. refused by --strict), "
+            "or damaged (each named in a warning above, and written again)")
 
 
 #: --totals words for the overall total (alone, not beside stratum columns)
