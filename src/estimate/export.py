@@ -260,8 +260,8 @@ def load_result(path: str | Path) -> Result | StrataResult | Comparison:
     if suffix in _CSV + _PARQUET:
         raise DataError(
             f"{path.name!r} is a table (input data or a result's summary table); results are loaded back from "
-            "the .json or .nc files written by Result.save / StrataResult.save or `estimate fit --output "
-            "RESULT.json`"
+            "the .json or .nc files written by Result.save / StrataResult.save, `estimate fit --output "
+            "RESULT.json`, or for a stratified run `estimate fit --strata ... --result-output RESULT.json`"
         )
     raise DataError(f"cannot load {path.name!r}: results are loaded from .json or .nc files")
 
