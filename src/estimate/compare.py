@@ -78,10 +78,11 @@ class Comparison:
     Attributes
     ----------
     table
-        DataFrame with :data:`TABLE_COLUMNS`: the method label, ``status`` (``"ok"``, ``"not applicable"``,
-        ``"failed"``), point estimate, interval (lower, upper, level, kind), what the estimate is (MLE, posterior
-        median ...), the observed count, sampler diagnostics where relevant (R-hat and bulk ESS of N, NUTS
-        divergences), run time in seconds, the model description, and for rows that are not ``ok`` the reason.
+        DataFrame with the columns of ``estimate.compare.TABLE_COLUMNS``: the method label, ``status``
+        (``"ok"``, ``"not applicable"``, ``"failed"``), point estimate, interval (lower, upper, level, kind), what
+        the estimate is (MLE, posterior median ...), the observed count, sampler diagnostics where relevant (R-hat,
+        bulk and tail ESS of N, NUTS divergences), run time in seconds, the model description, for rows that are
+        not ``ok`` the reason, and the warnings each method gave.
     results
         ``{label: Result}`` of the methods that succeeded.
     observed

@@ -1210,6 +1210,17 @@ class CaptureData:
         names); numbers that may carry a thousands separator (``2.000`` beside plain ``30``, or any in a
         ';'-separated file), a comment or title line above the header, and stratum labels that differ only in
         spaces are refused with a message saying what to fix, rather than read one way by guess.
+
+        Parameters
+        ----------
+        lists, count, strata, strict
+            As for :meth:`from_frame`: the list columns (default: every column that is neither the count nor a
+            stratum), the count column of an aggregated table (default: a column named count, n, freq …, if
+            any), the stratum columns, and whether a list with no records is refused (``strict=True``) or
+            dropped with a warning.
+        **read_kwargs
+            Passed to :func:`pandas.read_csv`, e.g. ``encoding="cp1252"`` for a file that is not UTF-8 (the only
+            one ``estimate reproduce`` can repeat: with others a fit records no file to read again).
         """
         strata_cols = _as_list(strata)
         frame = _read_csv_frame(path, strata_cols, read_kwargs, count)
@@ -1229,7 +1240,16 @@ class CaptureData:
         *,
         strict: bool = False,
     ) -> CaptureData:
-        """Read a Parquet file in record-level or aggregated layout."""
+        """Read a Parquet file in record-level or aggregated layout (columns kept in its index are restored).
+
+        Parameters
+        ----------
+        lists, count, strata, strict
+            As for :meth:`from_frame`: the list columns (default: every column that is neither the count nor a
+            stratum), the count column of an aggregated table (default: a column named count, n, freq …, if
+            any), the stratum columns, and whether a list with no records is refused (``strict=True``) or
+            dropped with a warning.
+        """
         data = cls.from_frame(_read_parquet_frame(path), lists=lists, count=count, strata=strata, strict=strict)
         _note_file_source(data, path, lists=lists, count=count, strata=_as_list(strata), strict=strict)
         return data
@@ -1248,7 +1268,19 @@ class CaptureData:
         """Read a JSON file of records in record-level or aggregated layout: an array of objects, one per row
         (``[{"A": 1, "B": 0, "count": 12}, ...]``, as ``estimate widen --format json`` and pandas'
         ``to_json(orient="records")`` write it), or one object per line for ``.jsonl`` / ``.ndjson``.  Values
-        must be numbers, booleans, text or null (a missing value); nested arrays or objects are refused."""
+        must be numbers, booleans, text or null (a missing value); nested arrays or objects are refused.
+
+        Parameters
+        ----------
+        lists, count, strata, strict
+            As for :meth:`from_frame`: the list columns (default: every column that is neither the count nor a
+            stratum), the count column of an aggregated table (default: a column named count, n, freq …, if
+            any), the stratum columns, and whether a list with no records is refused (``strict=True``) or
+            dropped with a warning.
+        encoding
+            The file's text encoding (default UTF-8, a byte-order mark allowed; UTF-16 is recognised by its
+            byte-order mark).
+        """
         frame = _read_json_frame(path, encoding)
         data = cls.from_frame(frame, lists=lists, count=count, strata=strata, strict=strict)
         _note_file_source(data, path, lists=lists, count=count, strata=_as_list(strata), strict=strict,
@@ -1287,7 +1319,9 @@ class CaptureData:
     def read(cls, path: str | Path | IO[str] | IO[bytes], **kwargs: Any) -> CaptureData:
         """Read CSV, Parquet or JSON records, chosen by the file extension (.parquet/.pq, .json/.jsonl/.ndjson;
         any other is read as CSV, except the formats that are clearly not CSV: spreadsheets, netCDF, Feather —
-        refused with a DataError).  An open file or buffer is read as CSV."""
+        refused with a DataError).  An open file or buffer is read as CSV.  ``kwargs`` go to the reader chosen
+        (:meth:`read_csv`, :meth:`read_parquet` or :meth:`read_json`): ``lists``, ``count``, ``strata``,
+        ``strict``, and ``encoding`` for a CSV or JSON file."""
         if not isinstance(path, (str, os.PathLike)):
             return cls.read_csv(path, **kwargs)
         suffix = Path(path).suffix.lower()

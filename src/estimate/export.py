@@ -8,9 +8,10 @@ choose the format by the file's suffix; every write is atomic (:mod:`estimate.at
 ``.csv``, ``.parquet``
     The summary table (:meth:`Result.summary`, one row; :meth:`StrataResult.summary`, one row per stratum).
 ``.nc``
-    netCDF: the posterior draws (ArviZ ``InferenceData`` groups for a :class:`Result`, an xarray Dataset of
-    per-stratum draws for a :class:`StrataResult`) with the full JSON result in the attribute
-    ``estimate_result`` (posterior group) or ``estimate_strata_result`` (root).
+    netCDF: the posterior draws as ArviZ ``InferenceData`` (for a :class:`StrataResult`, ``posterior.N`` with
+    dims (chain, draw, stratum) and ``constant_data.observed``) with the full JSON result in the posterior
+    group's attribute ``estimate_result`` or ``estimate_strata_result`` (files written before the strata's were
+    InferenceData kept the latter at the root, and still load).
 
 :func:`load_result` reads ``.json`` and ``.nc`` back into an equal object (the same estimate, interval,
 diagnostics, details and provenance; for ``.nc`` also the same posterior draws).  Summary tables are for other
@@ -42,7 +43,8 @@ __all__ = ["save_result", "save_strata_result", "load_result", "RESULT_ATTR", "S
 
 #: Attribute of the posterior group holding the JSON result in a saved ``.nc`` file.
 RESULT_ATTR = "estimate_result"
-#: Root attribute holding the JSON stratified result in a saved ``.nc`` file.
+#: Attribute of the posterior group holding the JSON stratified result in a saved ``.nc`` file (at the root in
+#: files written before the strata's were InferenceData).
 STRATA_ATTR = "estimate_strata_result"
 
 _JSON = (".json",)

@@ -207,7 +207,8 @@ class Result:
     model
         Human-readable description of the fitted model (terms, priors, latent classes ...).
     estimate
-        Point estimate of the total population size N (MLE, or posterior median for Bayesian methods).
+        Point estimate of the total population size N: an MLE, a posterior median, Chapman's bias-corrected
+        estimate or Chao's lower bound (:attr:`estimate_kind` says which).
     interval
         Interval estimate of N with its level and kind.
     observed

@@ -332,9 +332,11 @@ def latent_class(
         (C,) class probabilities summing to 1 (required when C > 1).  Class sizes are drawn
         ``Multinomial(N, class_weights)``; the realised sizes are in ``params["class_sizes"]``.
     seed
-        Integer or ``numpy.random.SeedSequence``.
+        Integer or ``numpy.random.SeedSequence`` (None: fresh entropy, recorded in the result's ``seed``).
     lists
-        List names (default ``A, B, C …``).
+        List names (default ``A, B, C …``; ``L01, L02 …`` beyond 26 lists).
+    design
+        The name recorded as the population's ``design`` (:func:`independent` passes ``"independent"``).
     """
     N = _check_N(N)
     probs, weights = _as_class_arrays(capture_probs, class_weights)
@@ -357,7 +359,17 @@ def latent_class(
 def independent(
     N: int, capture_probs: Sequence[float] | np.ndarray, *, seed: SeedLike = None, lists: Sequence[str] | None = None
 ) -> SimulatedPopulation:
-    """Independent lists with homogeneous catchability: x_ij ~ Bernoulli(p_j) independently."""
+    """Independent lists with homogeneous catchability: x_ij ~ Bernoulli(p_j) independently.
+
+    Parameters
+    ----------
+    N
+        Population size.
+    capture_probs
+        (J,) probabilities p_j that list j documents a person.
+    seed, lists
+        As for :func:`latent_class`.
+    """
     probs = _probability_vector(capture_probs)
     if probs.ndim != 1:
         raise DataError(f"capture_probs of independent lists must be a (J,) vector, got shape {probs.shape}")
@@ -376,11 +388,15 @@ def dependent(
 
     Parameters
     ----------
+    N
+        Population size.
     capture_probs
         (J,) baseline probabilities p_j (for people on none of list j's source lists).
     dependence
         ``{(source, target): odds_ratio}`` with source before target in list order (names or 0-based indices);
         odds ratio > 1 is positive dependence, < 1 negative.  Several sources of one target multiply.
+    seed, lists
+        As for :func:`latent_class`.
     """
     N = _check_N(N)
     base = _probability_vector(capture_probs)
@@ -506,6 +522,17 @@ def stratified(
     ``capture_probs`` and ``class_weights`` are either one value shared by every stratum (as in
     :func:`latent_class`) or a mapping stratum → value.  Each stratum's draws come from a SeedSequence keyed by
     its label, so they do not depend on which other strata are simulated or in what order.
+
+    Parameters
+    ----------
+    sizes
+        ``{stratum label: population size}``; labels become text in the data.
+    capture_probs, class_weights
+        One value for every stratum, or ``{label: value}``, as :func:`latent_class` takes them.
+    seed, lists
+        As for :func:`latent_class`.
+    column
+        Name of the data's stratum column (default ``"stratum"``).
     """
     if not isinstance(sizes, Mapping):
         raise DataError(f"stratified: sizes must map each stratum label to its size (e.g. {{'north': 500}}), got "
@@ -745,6 +772,7 @@ def _get(name: str) -> Scenario:
 
 
 def scenario(name: str, N: int | None = None, seed: SeedLike = None) -> SimulatedPopulation:
-    """Draw one population from the named scenario (``N`` defaults to the scenario's own size)."""
+    """Draw one population from the named scenario (``N`` defaults to the scenario's own size; ``seed`` as for
+    :func:`latent_class`; :func:`scenario_names` lists the scenarios)."""
     spec = _get(name)
     return spec.build(_check_N(spec.default_N if N is None else N), _seed_sequence(seed))

@@ -900,7 +900,8 @@ def fit_strata(
         Strata per task at most (one batched kernel call for LCMCR); a run of fewer than 8 × ``chunk_size`` strata
         is cut into 8 tasks, so that progress and the resume cache advance.  The results do not depend on it.
     progress
-        Callback ``progress(done, total)`` after each chunk (the CLI draws a progress bar with it).
+        Callback ``progress(done, total)``: once before any fitting (``done`` = the strata settled without a fit:
+        not estimable, or reused from the cache), then after each chunk (the CLI draws a progress bar with it).
     level
         Credible level of every interval, per stratum and of the totals (default: the estimator's, 0.95 unless a
         preset says otherwise).  The kind of interval (equal-tailed or HDI) is the estimator's as well.

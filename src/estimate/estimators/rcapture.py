@@ -90,9 +90,11 @@ class HeterogeneityModel(Estimator):
     Parameters
     ----------
     list_effects
-        True for a separate effect per list (Mt, Mth), False for a common one (M0, Mh).
+        True for a separate effect per list (Mt, Mth), False for a common one (M0, Mh); None (default) takes the
+        class's own: True here, and each named model's (``m0``, ``mh-chao`` …) from its registry class.
     heterogeneity
-        ``"none"``, ``"chao"``, ``"poisson2"`` or ``"darroch"``.
+        ``"none"``, ``"chao"``, ``"poisson2"`` or ``"darroch"``; None (default) takes the class's own (``"none"``
+        here: this class alone fits Mt).
     level
         Confidence level of the profile-likelihood interval.
     """
