@@ -487,6 +487,18 @@ def test_spreadsheet_and_exporter_artefacts_are_undone(tmp_path) -> None:
     assert CaptureData.read_csv(tmp_path / "count_first.csv", count="Unnamed: 0").observed == 60
     (tmp_path / "labels.csv").write_text(",A,B,count\nx,1,0,30\ny,0,1,20\nz,1,1,10\n")  # text row names
     assert CaptureData.read_csv(tmp_path / "labels.csv").observed == 60
+    # row numbers of a filtered export (pandas' index, R's subset row names) stay row names, in increasing order
+    # or beside a count column (a review's find: they were refused); out of order and alone, both readings are
+    # offered
+    (tmp_path / "filtered.csv").write_text(",A,B,C\n3,1,0,1\n7,0,1,1\n12,1,1,0\n15,1,0,0\n")
+    assert CaptureData.read_csv(tmp_path / "filtered.csv").observed == 4
+    (tmp_path / "shuffled_counts.csv").write_text(",A,B,count\n7,1,0,30\n3,0,1,20\n12,1,1,10\n")
+    assert CaptureData.read_csv(tmp_path / "shuffled_counts.csv").observed == 60
+    (tmp_path / "shuffled.csv").write_text(",A,B,C\n7,1,0,1\n3,0,1,1\n12,1,1,0\n")
+    with pytest.raises(DataError, match=r"no header name: if it numbers the rows .* delete it or name the list "
+                                        r"columns .* if it holds the number of people"):
+        CaptureData.read_csv(tmp_path / "shuffled.csv")
+    assert CaptureData.read_csv(tmp_path / "shuffled.csv", lists=["A", "B", "C"]).observed == 3
     (tmp_path / "clash.csv").write_text("A, A,count\n1,0,3\n0,1,2\n")
     with pytest.raises(DataError, match="more than one column named"):
         CaptureData.read_csv(tmp_path / "clash.csv")
@@ -942,11 +954,17 @@ def test_a_list_that_records_everyone_is_named_in_a_warning() -> None:
     """A constant all-1 column (a 'valid' flag, or 'n' = 1 beside a Freq count) became a list that documents
     everyone, and the estimate collapsed to the observed count with no word on why (an audit's find)."""
     frame = pd.DataFrame({"A": [1, 0, 1, 1, 0], "B": [0, 1, 1, 0, 1], "C": [1, 1, 0, 0, 0], "valid": 1})
-    with pytest.warns(DataWarning, match=r"list\(s\) \['valid'\] record every one of the 5 people observed"):
-        CaptureData.from_frame(frame)
+    with pytest.warns(DataWarning, match=r"list\(s\) \['valid'\] record every person observed: the other lists"):
+        data = CaptureData.from_frame(frame)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataWarning)
         CaptureData.from_frame(frame, lists=["A", "B", "C"])  # without it: nothing to say
+        # the package's own subsets say nothing again (Chapman(lists=...) warned twice of one fact: a review's find)
+        data.select_lists(["A", "valid"])
+        data.without_strata()
+    stratified = frame.assign(region=["n", "n", "s", "s", "s"])
+    with pytest.warns(DataWarning, match=r"record every person observed \(in every stratum\)"):
+        CaptureData.from_frame(stratified, strata="region")  # no count: replicates as strata would multiply it
 
 
 def test_a_file_without_a_header_line_is_refused_and_excels_sep_line_is_read(tmp_path) -> None:
@@ -959,12 +977,17 @@ def test_a_file_without_a_header_line_is_refused_and_excels_sep_line_is_read(tmp
         CaptureData.read_csv(tmp_path / "no_header.csv")
     (tmp_path / "lists_named_by_numbers.csv").write_text("1,2,3\n1,0,1\n0,1,1\n1,1,0\n")  # a header, of numbers
     assert CaptureData.read_csv(tmp_path / "lists_named_by_numbers.csv").lists == ("1", "2", "3")
+    for header in ("0,1,2", "0,1"):  # pandas' header of a numpy array's columns (a review's find: refused)
+        (tmp_path / "numbered.csv").write_text(header + "\n" + "\n".join(["1,0,1", "0,1,1", "1,1,0"] if len(
+            header) > 3 else ["1,0", "0,1", "1,1"]) + "\n")
+        assert CaptureData.read_csv(tmp_path / "numbered.csv").lists == tuple(header.split(","))
     table = "A{0}B{0}count\n1{0}0{0}30\n0{0}1{0}20\n1{0}1{0}10\n"
     for separator in (";", ",", "\t"):
         path = tmp_path / "excel.csv"
         path.write_text(f"sep={separator}\n" + table.format(separator))
         data = CaptureData.read_csv(path)
         assert data.lists == ("A", "B") and data.observed == 60, separator
+        assert CaptureData.read_csv(path, sep=separator).observed == 60  # a separator given: the line still goes
 
 
 def test_utf16_json_with_its_byte_order_mark_is_read(tmp_path) -> None:

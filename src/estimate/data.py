@@ -168,6 +168,11 @@ def _binary_column(frame: pd.DataFrame, column: str) -> np.ndarray:
                      f"or strata, name it as a stratum column (strata=[..., {column!r}]; CLI: --strata "
                      f"{shell_word(column)}; to pool imputation replicates, estimate fit --replicate "
                      f"{shell_word(column)})")
+        if str(column).startswith("Unnamed: "):  # pandas' name of a column whose header cell is empty
+            hint = ("; it is a column with no header name: if it numbers the rows (an export's row names, not in "
+                    "order), delete it or name the list columns with lists=[...] (CLI: --lists A,B,C); if it holds "
+                    f"the number of people with each pattern, name it as the count column (count={column!r}; CLI: "
+                    f"--count {shell_word(column)})")
         raise DataError(
             f"list column {column!r} is not binary: {_shown_value(series.iloc[position])} at "
             f"{_row_label(frame, position)}; use 0/1, True/False or yes/no{hint}"
@@ -205,6 +210,7 @@ def _refuse_long_layout(frame: pd.DataFrame, lists: list[str]) -> None:
         return
     ids = [c for c in lists if c != names[0] and _list_flags_or_none(frame, c) is None
            and frame[c].nunique() < len(frame)]
+    ids.sort(key=lambda c: not _LONG_ID_NAME.search(str(c)))  # a column named as ids first ('person', not 'age')
     # by name too: a stratum column left among the lists (region) beside a repeating number (age) is no long table
     if ids and (_LONG_LIST_NAME.search(str(names[0])) or _LONG_ID_NAME.search(str(ids[0]))):
         values = frame[names[0]].astype(str).str.strip().unique()
@@ -697,9 +703,10 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
             cells = [str(v) for v in header.iloc[0]] if len(header) else []
             excel_separator = _excel_separator_line(cells)
             if excel_separator is not None and "skiprows" not in read_kwargs:
-                # Excel's "sep=;" first line names the separator: skip it and use that separator
-                read_kwargs = {**read_kwargs, "sep": excel_separator, "skiprows": 1}
-                header_kwargs = {**header_kwargs, "sep": excel_separator, "skiprows": 1}
+                # Excel's "sep=;" first line names the separator: skip it, and use that separator unless one is given
+                named = {} if {"sep", "delimiter"} & set(read_kwargs) else {"sep": excel_separator}
+                read_kwargs = {**read_kwargs, **named, "skiprows": 1}
+                header_kwargs = {**header_kwargs, **named, "skiprows": 1}
                 header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False, **header_kwargs)
                 _rewind(source)
                 cells = [str(v) for v in header.iloc[0]] if len(header) else []
@@ -862,6 +869,7 @@ class CaptureData:
         *,
         strict: bool,
         warn_duplicates: bool,
+        warn_complete: bool = True,
     ) -> None:
         if len(set(lists)) != len(lists):
             raise DataError(f"list names must be unique; got {lists}")
@@ -967,7 +975,8 @@ class CaptureData:
         self._patterns.setflags(write=False)
         self._counts.setflags(write=False)
         self._warn_isolated_lists()
-        self._warn_complete_lists()
+        if warn_complete:  # not for the package's own subsets (select_lists, without_strata): said when read
+            self._warn_complete_lists()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickling and ``copy.deepcopy`` rebuild the arrays writeable: make them read-only again, as the
@@ -1005,11 +1014,12 @@ class CaptureData:
             return
         complete = [name for j, name in enumerate(self._lists) if (self._patterns[seen, j] == 1).all()]
         if complete:
+            where = " (in every stratum)" if self._strata is not None else ""
             warnings.warn(
-                f"list(s) {complete} record every one of the {int(self._counts.sum()):,} people observed: the other "
-                "lists add nobody to it, so every estimator that reads the overlaps takes it as (nearly) complete "
-                "and puts N at or near the observed count. If it is a flag or a constant column rather than a list, "
-                "leave it out with lists=[...] (CLI: --lists)",
+                f"list(s) {complete} record every person observed{where}: the other lists add nobody to it, so "
+                "every estimator that reads the overlaps takes it as (nearly) complete and puts N at or near the "
+                "observed count. If it is a flag or a constant column rather than a list, leave it out with "
+                "lists=[...] (CLI: --lists)",
                 DataWarning,
                 stacklevel=_outside_caller_stacklevel(),
             )
@@ -1024,10 +1034,11 @@ class CaptureData:
         *,
         strict: bool,
         warn_duplicates: bool,
+        warn_complete: bool = True,
     ) -> CaptureData:
         obj = cls.__new__(cls)
         obj._init_from_validated_frame(
-            frame, lists, count, strata, strict=strict, warn_duplicates=warn_duplicates
+            frame, lists, count, strata, strict=strict, warn_duplicates=warn_duplicates, warn_complete=warn_complete
         )
         return obj
 
@@ -1499,7 +1510,8 @@ class CaptureData:
         table = self.pattern_table(include_strata=True)
         table = table[table[list(lists)].sum(axis=1) > 0]
         selected = CaptureData._from_frame(
-            table, list(lists), RESERVED_COUNT_NAME, list(self.strata_columns), strict=strict, warn_duplicates=False
+            table, list(lists), RESERVED_COUNT_NAME, list(self.strata_columns), strict=strict, warn_duplicates=False,
+            warn_complete=False,
         )
         if self._strata is not None:  # strata documented only by the lists left out have nobody now
             labels = pd.concat([self._strata, self._empty_strata], ignore_index=True)
@@ -1510,7 +1522,7 @@ class CaptureData:
         """Collapse all strata into one table (patterns merged across strata)."""
         table = self.pattern_table(include_strata=False)
         return CaptureData._from_frame(table, list(self._lists), RESERVED_COUNT_NAME, [], strict=False,
-                                       warn_duplicates=False)
+                                       warn_duplicates=False, warn_complete=False)
 
     def by(self, columns: str | Sequence[str] | None = None, *, strict: bool = False) -> dict[Hashable, CaptureData]:
         """Split by stratum columns: mapping stratum key → CaptureData of that stratum.
@@ -1745,7 +1757,9 @@ def _refuse_title_line(cells: list[str], path: str) -> None:
     named cell, the rest empty), or a line of data (0/1 values, perhaps a count last: a file without a header
     line), which would be read as column names."""
     values = [cell.strip() for cell in cells]
-    if (len(values) >= 2 and all(v in ("0", "1") for v in values[:-1])
+    # (lists numbered in order, 0, 1, 2 … or 1, 2, 3 …, are a header: pandas writes a numpy array's columns so)
+    numbered = [str(i) for i in range(len(values))] in (values, [str(i + 1) for i in range(len(values))])
+    if (len(values) >= 2 and not numbered and all(v in ("0", "1") for v in values[:-1])
             and re.fullmatch(r"\d+(\.0*)?", values[-1]) and "0" in values):
         raise DataError(f"the first line of {path!r} ({','.join(values)[:60]}) is data, not column names: the file "
                         "has no header line. Add one naming the lists, and the count column if there is one (e.g. "
@@ -1793,7 +1807,7 @@ def _tidy_spreadsheet_export(frame: pd.DataFrame, cells: list[str], path: str) -
         column = frame.columns[i]
         values = frame[column]
         if values.isna().all() or (i == 0 and values.notna().all() and values.is_unique and frame.shape[1] > 1
-                                   and _look_like_row_names(values)):
+                                   and _look_like_row_names(values, list(frame.columns))):
             drop.append(column)
     if drop:
         frame = frame.drop(columns=drop)
@@ -1808,15 +1822,21 @@ def _tidy_spreadsheet_export(frame: pd.DataFrame, cells: list[str], path: str) -
     return frame
 
 
-def _look_like_row_names(values: pd.Series) -> bool:
-    """Distinct values of a first column with an empty header that an exporter writes as row names: text labels,
-    or the row numbers 0, 1, 2 … (pandas) or 1, 2, 3 … (R) in order.  Other numbers are data (a count column
-    whose header cell was left empty): dropping them would silently read every row as one person."""
+def _look_like_row_names(values: pd.Series, names: Sequence[Any]) -> bool:
+    """Distinct values of a first column with an empty header that an exporter writes as row names: text labels;
+    row numbers in increasing order (pandas' index, R's row names, also of a filtered or sorted-back table:
+    3, 7, 12 …); or any whole numbers beside a column named as counts (``count``, ``freq`` …), which these then
+    cannot be.  Other numbers (300, 250, 200 …, no count column) may be a count column whose header cell was left
+    empty: kept, so that the file is refused with the way to name it (dropping them read every row as one person;
+    the rows of a shuffled export are refused too, and the message offers both readings)."""
     numbers = pd.to_numeric(values, errors="coerce")
     if numbers.isna().any():
         return True
-    start = numbers.iloc[0]
-    return bool(start in (0, 1) and (numbers.to_numpy() == np.arange(start, start + len(numbers))).all())
+    array = numbers.to_numpy(dtype=float)
+    whole = bool(np.all(array == np.round(array)) and np.all(array >= 0))
+    if whole and (len(array) < 2 or np.all(np.diff(array) > 0)):
+        return True
+    return whole and any(is_count_name(name) for name in names)
 
 
 def _rewind(source: Any) -> None:
