@@ -369,6 +369,11 @@ def test_a_comparison_saves_and_loads_back_equal(kosovo: CaptureData, tmp_path) 
     with pytest.raises(estimate.DataError, match="comparison of several methods") as refused:
         reproduce(tmp_path / "cli.json")
     assert "`estimate compare DATA --methods loglinear,chao --seed 1`, with its --level" in str(refused.value)
+    twice = CliRunner().invoke(app, ["compare", "--example", "kosovo", "--methods", "chao,chao", "--seed", "1",
+                                     "-o", str(tmp_path / "twice.json")])
+    assert twice.exit_code == 0, twice.output
+    with pytest.raises(estimate.DataError, match=r"--methods chao,chao --seed 1`"):  # not chao#2: no such method
+        reproduce(tmp_path / "twice.json")
 
 
 def test_comparison_repr_is_short(kosovo: CaptureData) -> None:

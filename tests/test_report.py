@@ -263,3 +263,9 @@ def test_what_reading_the_data_warned_is_in_the_report(tmp_path: Path) -> None:
     assert proc.returncode == 0 and "warning (DataWarning): list(s) ['E'] document nobody" in proc.stderr
     assert "Reading the data:</strong> list(s) [&#x27;E&#x27;] document nobody" in (tmp_path / "e.html").read_text()
     assert ">—<" in _key_values([("r_hat", math.nan)]) and "nan" not in _key_values([("r_hat", math.nan)])
+    # when the reading then fails, what it warned before the error is still shown (a review's find: swallowed)
+    (tmp_path / "f.csv").write_text("A,B,count\n1,0,10\n1,0,5\n")
+    proc = subprocess.run([str(Path(sys.executable).with_name("estimate")), "report", str(tmp_path / "f.csv"),
+                           "--methods", "chapman", "-o", str(tmp_path / "f.html")], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 2 and "document nobody and were dropped" in proc.stderr, proc.stderr

@@ -317,13 +317,15 @@ def reading_warnings() -> Iterator[list[str]]:
     """Within it, the data warnings (DataWarning and its kind) raised while data are read are collected, as text,
     into the list it yields, and shown as usual too."""
     said: list[str] = []
-    with catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield said
-    for item in caught or []:
-        if issubclass(item.category, (DataWarning, UninformativeDataWarning)):
-            said.append(str(item.message))
-        warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)  # as the filters say
+    try:
+        with catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield said
+    finally:  # shown also when the reading then fails: the warnings before the error explain it
+        for item in caught or []:
+            if issubclass(item.category, (DataWarning, UninformativeDataWarning)):
+                said.append(str(item.message))
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)  # as the filters say
 
 
 def _one_replicate(data: CaptureData, replicate: str) -> tuple[CaptureData, str]:

@@ -18,6 +18,7 @@ With the same seed every estimator is deterministic, so the default tolerance is
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -230,7 +231,8 @@ def reproduce(saved: Result | Any | str | Path, *, data: CaptureData | None = No
     from estimate.compare import Comparison
 
     if isinstance(saved, Comparison):
-        methods = ",".join(str(method) for method in saved.table["method"])
+        # a method given twice is labelled "loglinear#2" in the table; --methods takes it as written the first time
+        methods = ",".join(re.sub(r"#\d+$", "", str(method)) for method in saved.table["method"])
         seed = f" --seed {saved.seed}" if isinstance(saved.seed, int) else ""
         raise DataError("this is a comparison of several methods; reproduce re-runs one result (a fit or a "
                         f"stratified run). Re-run the comparison: `estimate compare DATA --methods {methods}{seed}`, "
