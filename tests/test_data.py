@@ -941,6 +941,9 @@ def test_the_constructors_errors_name_its_arguments() -> None:
         (([[1, 1], [1, 0]], ["3", "x"]), "counts[1] is 'x', not a number"),
         (([[1, 2], [1, 0]], [3, 1]), "patterns[0, 1] (list 'B') is 2; patterns hold 0 or 1"),
         (([[1, np.nan], [1, 0]], [3, 1]), "patterns[0, 1] is missing"),
+        (([[1, 1], [1, 0]], [True, False]), "counts are True/False values"),
+        (([[1, 1], [1, 0]], [3, 1e12]), "counts[1] is 1e+12, above the largest count accepted"),
+        (([[1, 1], [1, 0]], ["3", "1,000"]), "counts[1] is '1,000', not a number (written with thousands"),
     ]
     for (patterns, counts), said in cases:
         with pytest.raises(DataError) as refused:

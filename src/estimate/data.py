@@ -106,6 +106,9 @@ def _check_columns_exist(frame: pd.DataFrame, columns: Iterable[str], what: str)
 def _check_pattern_arrays(patterns: np.ndarray, counts: np.ndarray, lists: list[str]) -> None:
     """The checks of :class:`CaptureData`'s own constructor, said of its arguments (``patterns[i, j]``,
     ``counts[i]``) rather than of the file columns and CLI options the readers' messages name."""
+    if counts.dtype.kind == "b":
+        raise DataError("counts are True/False values; counts must be whole numbers >= 0 (the number of people "
+                        "with each pattern)")
     for name, values in (("patterns", patterns), ("counts", counts)):
         if values.dtype.kind not in "biuf":
             if name == "patterns":
@@ -113,7 +116,10 @@ def _check_pattern_arrays(patterns: np.ndarray, counts: np.ndarray, lists: list[
             numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
             bad = np.flatnonzero(np.isnan(numbers) & ~pd.isna(values))
             if bad.size:
-                raise DataError(f"counts[{bad[0]}] is {str(values[bad[0]])!r}, not a number; counts must be whole "
+                text = str(values[bad[0]])
+                grouped = " (written with thousands separators? write counts as plain digits)" if re.fullmatch(
+                    r"\d{1,3}([,. \u00a0]\d{3})+", text.strip()) else ""
+                raise DataError(f"counts[{bad[0]}] is {text!r}, not a number{grouped}; counts must be whole "
                                 "numbers >= 0")
             values = numbers
         missing = np.isnan(values) if values.dtype.kind == "f" else np.zeros(values.shape, dtype=bool)
@@ -131,6 +137,10 @@ def _check_pattern_arrays(patterns: np.ndarray, counts: np.ndarray, lists: list[
             bad = np.flatnonzero((values < 0) | (values != np.round(values)) | ~np.isfinite(values))
             if bad.size:
                 raise DataError(f"counts[{bad[0]}] is {values[bad[0]]:g}; counts must be whole numbers >= 0")
+            huge = np.flatnonzero(values > MAX_COUNT)
+            if huge.size:
+                raise DataError(f"counts[{huge[0]}] is {values[huge[0]]:g}, above the largest count accepted "
+                                f"({MAX_COUNT:,}, more people than have ever lived)")
 
 
 def _binary_column(frame: pd.DataFrame, column: str) -> np.ndarray:
