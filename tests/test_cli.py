@@ -874,3 +874,18 @@ def test_a_stratified_run_whose_draws_file_fails_leaves_the_old_table(tmp_path: 
                                       "-o", str(table), "--draws-output", str(tmp_path / "d.nc")])
     assert result.exit_code == 2, result.output
     assert table.read_text() == "old\n"
+
+
+def test_describe_with_strata_counts_distinct_patterns(tmp_path: Path) -> None:
+    """With strata the header said "observed patterns: 61444" (pattern × stratum rows) for 31 patterns (an
+    audit's find); and an interrupted run no longer promises a resume that a run without a cache cannot do."""
+    from estimate.cli._common import interrupted_message
+
+    sim = tmp_path / "sim.csv"
+    assert run_cli("simulate", "strata", "--seed", "1", "-o", str(sim)).returncode == 0
+    data = estimate.CaptureData.read_csv(sim, strata="stratum")
+    distinct = len({tuple(row) for row in data.patterns.tolist()})
+    proc = run_cli("describe", str(sim), "--strata", "stratum")
+    assert f"observed patterns: {distinct} ({data.n_patterns} pattern × stratum rows)" in proc.stdout
+    assert distinct < data.n_patterns
+    assert "started with --resume or --cache-dir" in interrupted_message(signal.SIGINT)

@@ -86,8 +86,9 @@ def fail(message: str, code: int = 2) -> None:
 def interrupted_message(signum: int) -> str:
     """What the command line says when Ctrl-C or SIGTERM stops it."""
     name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C" if signum == signal.SIGINT else f"signal {signum}"
-    return (f"\ninterrupted by {name} (files are written whole or not at all; a stratified run with --resume "
-            "continues from the strata it finished)")
+    return (f"\ninterrupted by {name} (files are written whole or not at all; a stratified run started with "
+            "--resume or --cache-dir continues from the strata it finished when run again so; one started without "
+            "them kept nothing to resume from)")
 
 
 def end_by_signal(signum: int, *, flush: bool = True) -> NoReturn:

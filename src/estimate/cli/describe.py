@@ -74,7 +74,7 @@ def describe(
         return
     parts = [
         f"Observed (documented by at least one list): {info['observed']:,}",
-        f"Lists: {info['n_lists']}   observed patterns: {info['n_patterns']}",
+        f"Lists: {info['n_lists']}   observed patterns: {_patterns_said(capture, info['n_patterns'])}",
         "",
         "List sizes:",
         info["list_sizes"].to_string(),
@@ -92,6 +92,14 @@ def describe(
         parts.append(f"… and {len(hidden):,} more rows ({int(hidden[RESERVED_COUNT_NAME].sum()):,} people); "
                      "--format json lists them all")
     emit("\n".join(parts), output)
+
+
+def _patterns_said(capture, rows: int) -> str:
+    """The number of distinct capture patterns; with strata, also the pattern × stratum rows it counts."""
+    if not capture.strata_columns:
+        return f"{rows:,}"
+    distinct = len({tuple(row) for row in capture.patterns.tolist()})
+    return f"{distinct:,} ({rows:,} pattern × stratum rows)"
 
 
 @app.command()
