@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -889,3 +890,22 @@ def test_describe_with_strata_counts_distinct_patterns(tmp_path: Path) -> None:
     assert f"observed patterns: {distinct} ({data.n_patterns} pattern × stratum rows)" in proc.stdout
     assert distinct < data.n_patterns
     assert "started with --resume or --cache-dir" in interrupted_message(signal.SIGINT)
+
+
+def test_a_long_stratified_lcmcr_run_says_how_long_before_it_starts(tmp_path: Path, capsys) -> None:
+    """A single long LCMCR fit said how long it would take; a stratified run of hours said nothing, and its
+    progress bar moves only when a chunk of strata ends (an audit's find)."""
+    from estimate.cli.fit import _announce_long_strata_run
+    from estimate.estimators.lcmcr import LCMCR
+
+    sim = tmp_path / "sim.csv"
+    assert run_cli("simulate", "strata", "--seed", "1", "-o", str(sim)).returncode == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = estimate.CaptureData.read_csv(sim, strata="stratum")
+    _announce_long_strata_run(LCMCR(draws=100_000, thinning=100), data, ["stratum"])
+    said = capsys.readouterr().err
+    assert re.search(r"lcmcr: this run will take about [\d.]+ (h|min) \(4 fits of 4 chains × 10,010,000 sweeps on "
+                     r"\d+ cores", said), said
+    _announce_long_strata_run(LCMCR(draws=100, thinning=1), data, ["stratum"])  # seconds: nothing to say
+    assert capsys.readouterr().err == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +186,7 @@ def fit(
 
         if resume and cache_dir is None:
             cache_dir = Path(f"{output}.cache") if output is not None else Path(".estimate-cache")
+        _announce_long_strata_run(estimator, capture, strata_cols + ([replicate] if replicate else []))
         run_strata(capture, strata_cols, estimator, fmt=fmt, output=output, replicate=replicate,
                    cache_dir=cache_dir, scheduler=scheduler, dask_workers=dask_workers, totals=totals,
                    draws_output=draws_output, result_output=result_output, chunk_size=chunk_size, strict=strict)
@@ -236,6 +238,39 @@ __all__ = ["fit", "methods"]
 
 #: a single fit expected to take longer than this many seconds is announced on stderr (it shows no progress)
 LONG_FIT_SECONDS = 30.0
+
+
+#: strata timed (evenly spread over the run's strata) to say how long a stratified LCMCR run will take
+_TIMED_STRATA = 12
+
+
+def _announce_long_strata_run(estimator: Any, capture: CaptureData, columns: list[str]) -> None:
+    """On stderr, how long a stratified LCMCR run will take when that is long (the progress bar moves only when a
+    chunk of strata ends, which can take many minutes): the mean cost of a few strata's fits, timed as
+    :meth:`LCMCR.expected_seconds` times one, × the strata / the cores.  A run resumed from a cache is quicker."""
+    import os
+
+    if getattr(estimator, "name", None) != "lcmcr" or not columns:
+        return
+    from estimate._warning_state import catch_warnings
+
+    with catch_warnings():  # the run itself says what the strata's data warn about
+        warnings.simplefilter("ignore")
+        parts = [part for part in capture.by(columns).values() if part.n_lists >= 2]
+        if not parts:
+            return
+        step = max(1, len(parts) // _TIMED_STRATA)
+        one_thread = estimator.clone(n_threads=1)
+        # 2,000 pilot sweeps: the first few hundred of a chain cost more than the rest (30 read 2-3x too long)
+        timed = [one_thread.expected_seconds(part, pilot_sweeps=2000) for part in parts[::step][:_TIMED_STRATA]]
+    seconds = sum(timed) / len(timed) * len(parts) / max(1, os.cpu_count() or 1)
+    if seconds > LONG_FIT_SECONDS:
+        when = f"{seconds / 3600:.1f} h" if seconds >= 5400 else (f"{seconds / 60:.0f} min" if seconds >= 90
+                                                                   else f"{seconds:.0f} s")
+        typer.echo(f"lcmcr: this run will take about {when} ({len(parts):,} fits of {estimator.chains} chains × "
+                   f"{estimator._settings().sweeps_per_chain:,} sweeps on {os.cpu_count() or 1} cores; the progress "
+                   "bar moves as each chunk of strata ends. Fewer draws or a smaller thinning (e.g. --set "
+                   "thinning=20) run faster, and --resume keeps finished strata if it is stopped)", err=True)
 
 
 def _announce_long_fit(estimator: Any, capture: CaptureData) -> None:
