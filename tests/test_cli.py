@@ -909,3 +909,19 @@ def test_a_long_stratified_lcmcr_run_says_how_long_before_it_starts(tmp_path: Pa
                      r"\d+ cores", said), said
     _announce_long_strata_run(LCMCR(draws=100, thinning=1), data, ["stratum"])  # seconds: nothing to say
     assert capsys.readouterr().err == ""
+
+
+def test_a_stratified_run_without_a_terminal_logs_its_progress(tmp_path: Path, monkeypatch) -> None:
+    """With stderr not a terminal (nohup, a scheduler's log) the progress bar printed nothing until the run ended
+    (an audit's find): plain lines now say how far it is, at most every _LOG_EVERY seconds."""
+    from typer.testing import CliRunner
+
+    from estimate.cli import _strata, app
+
+    sim = tmp_path / "sim.csv"
+    assert run_cli("simulate", "strata", "--seed", "1", "-o", str(sim)).returncode == 0
+    monkeypatch.setattr(_strata, "_LOG_EVERY", 0.0)
+    result = CliRunner().invoke(app, ["fit", str(sim), "--strata", "stratum", "--method", "loglinear"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"strata: 1/4 done \(25%\), [\d.]+/s, elapsed 0:00:\d\d, about 0:\d\d:\d\d left",
+                     result.stderr), result.stderr

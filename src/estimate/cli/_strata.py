@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +63,12 @@ def run_strata(
     columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     # the bar appears with the first progress report, i.e. once fit_strata has checked its options
-    bar = Progress(*columns, transient=False, console=_stderr_console())
+    console = _stderr_console()
+    bar = Progress(*columns, transient=False, console=console)
     task = bar.add_task("fit", total=None, rate="")
+    # without a terminal (nohup, a job scheduler's log, 2>file) the bar shows only when the run ends: a plain
+    # line then says how far it is, at most every _LOG_EVERY seconds
+    last_line = [time.monotonic()]
 
     def report(done: int, total: int) -> None:
         if not bar.live.is_started:
@@ -71,6 +76,11 @@ def run_strata(
         elapsed = bar.tasks[0].elapsed or 0.0
         rate = f"{done / elapsed:.1f}/s" if elapsed > 0 else ""
         bar.update(task, completed=done, total=total, rate=rate)
+        if not console.is_terminal and 0 < done < total and time.monotonic() - last_line[0] >= _LOG_EVERY:
+            last_line[0] = time.monotonic()
+            left = (total - done) * elapsed / done
+            typer.echo(f"{label}: {done:,}/{total:,} done ({100 * done / total:.0f}%), {rate}, elapsed "
+                       f"{_clock(elapsed)}, about {_clock(left)} left", err=True)
 
     executor = "dask" if (scheduler or dask_workers) else "local"
     from estimate.strata import _RUN_SEED_FILE, kept_run_seed
@@ -143,6 +153,16 @@ def _others(entries: int) -> str:
 
 #: --totals words for the overall total (alone, not beside stratum columns)
 _OVERALL = ("all", "overall", "total")
+
+
+#: seconds between the plain progress lines of a run whose stderr is not a terminal
+_LOG_EVERY = 60.0
+
+
+def _clock(seconds: float) -> str:
+    """h:mm:ss, as the progress bar shows times."""
+    whole = int(round(seconds))
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
 def _stderr_console():
