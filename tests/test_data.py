@@ -1002,3 +1002,16 @@ def test_utf16_json_with_its_byte_order_mark_is_read(tmp_path) -> None:
     (tmp_path / "latin.json").write_bytes('[{"A": 1, "B": 0, "count": 3, "r": "é"}]'.encode("latin-1"))
     with pytest.raises(DataError, match=r"not UTF-8 text .*name its encoding \(CLI: --encoding"):
         CaptureData.read_json(tmp_path / "latin.json")
+
+
+def test_a_list_named_n_among_lettered_lists_is_a_list() -> None:
+    """Record-level data with lists A … O (simulations name 14 lists or more so) were refused: 'column N holds
+    only 0 and 1: it could be a list or the count column' (an audit's find).  N between M and O is a list."""
+    rng = np.random.default_rng(1)
+    letters = [chr(ord("A") + j) for j in range(15)]
+    frame = pd.DataFrame(rng.integers(0, 2, size=(60, 15)), columns=letters)
+    frame = frame[frame.sum(axis=1) > 0]
+    assert CaptureData.from_frame(frame).lists == tuple(letters)
+    alone = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "N": [1, 1, 0]})  # N away from M and O: still asked
+    with pytest.raises(DataError, match="column 'N' holds only 0 and 1: it could be a list or the count column"):
+        CaptureData.from_frame(alone)

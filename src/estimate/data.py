@@ -238,6 +238,19 @@ def shell_word(text: str) -> str:
     return shlex.quote(str(text))
 
 
+def _lettered_list(frame: pd.DataFrame, column: Any) -> bool:
+    """Whether ``column`` (a one-letter name such as N, a usual name of counts) stands among lists lettered in
+    order, next to the letter before or after it (M, N, O): a list, as simulations with 14 lists or more name them."""
+    name = str(column)
+    if len(name) != 1 or not name.isalpha():
+        return False
+    names = [str(c) for c in frame.columns]
+    at = names.index(name)
+    before = names[at - 1] if at > 0 else ""
+    after = names[at + 1] if at + 1 < len(names) else ""
+    return before == chr(ord(name) - 1) or after == chr(ord(name) + 1)
+
+
 def is_count_name(name: Any) -> bool:
     """Whether a column name is a usual name of the count column (``count``, ``N``, ``Frequency`` ...), compared
     without case and outer spaces as :meth:`CaptureData.from_frame` finds it."""
@@ -1184,7 +1197,10 @@ class CaptureData:
             count = _count_column_by_name(frame, named)
             if count is not None and count != "count":
                 values = pd.to_numeric(frame[count], errors="coerce")
-                if lists is None and values.notna().all() and values.isin([0, 1]).all():
+                if (lists is None and values.notna().all() and values.isin([0, 1]).all()
+                        and _lettered_list(frame, count)):
+                    count = None  # list N between lists M and O (lists named A, B, C …): no count column
+                elif lists is None and values.notna().all() and values.isin([0, 1]).all():
                     raise DataError(
                         f"column {count!r} holds only 0 and 1: it could be a list or the count column. Say which: "
                         f"count={count!r} (CLI: --count {shell_word(count)}) for aggregated data, or lists=[...] "
