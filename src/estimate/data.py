@@ -1195,12 +1195,12 @@ class CaptureData:
         if count is None:
             named = set(lists) if lists is not None and not isinstance(lists, str) else {lists}
             count = _count_column_by_name(frame, named)
+            if count is not None and count != "count" and lists is None and _lettered_list(frame, count) and \
+                    pd.to_numeric(frame[count], errors="coerce").isin([0, 1]).all():
+                count = None  # list N between lists M and O (lists named A, B, C …): no count column
             if count is not None and count != "count":
                 values = pd.to_numeric(frame[count], errors="coerce")
-                if (lists is None and values.notna().all() and values.isin([0, 1]).all()
-                        and _lettered_list(frame, count)):
-                    count = None  # list N between lists M and O (lists named A, B, C …): no count column
-                elif lists is None and values.notna().all() and values.isin([0, 1]).all():
+                if lists is None and values.notna().all() and values.isin([0, 1]).all():
                     raise DataError(
                         f"column {count!r} holds only 0 and 1: it could be a list or the count column. Say which: "
                         f"count={count!r} (CLI: --count {shell_word(count)}) for aggregated data, or lists=[...] "
