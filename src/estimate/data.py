@@ -1282,10 +1282,7 @@ class CaptureData:
         Parameters
         ----------
         lists, count, strata, strict
-            As for :meth:`from_frame`: the list columns (default: every column that is neither the count nor a
-            stratum), the count column of an aggregated table (default: a column named count, n, freq …, if
-            any), the stratum columns, and whether a list with no records is refused (``strict=True``) or
-            dropped with a warning.
+            As for :meth:`read_csv`.
         """
         data = cls.from_frame(_read_parquet_frame(path), lists=lists, count=count, strata=strata, strict=strict)
         _note_file_source(data, path, lists=lists, count=count, strata=_as_list(strata), strict=strict)
@@ -1310,10 +1307,7 @@ class CaptureData:
         Parameters
         ----------
         lists, count, strata, strict
-            As for :meth:`from_frame`: the list columns (default: every column that is neither the count nor a
-            stratum), the count column of an aggregated table (default: a column named count, n, freq …, if
-            any), the stratum columns, and whether a list with no records is refused (``strict=True``) or
-            dropped with a warning.
+            As for :meth:`read_csv`.
         encoding
             The file's text encoding (default UTF-8, a byte-order mark allowed; UTF-16 is recognised by its
             byte-order mark).
