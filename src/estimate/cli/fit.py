@@ -270,9 +270,10 @@ def _announce_long_strata_run(estimator: Any, capture: CaptureData, columns: lis
         when = f"{seconds / 3600:.1f} h" if seconds >= 5400 else (f"{seconds / 60:.0f} min" if seconds >= 90
                                                                    else f"{seconds:.0f} s")
         typer.echo(f"lcmcr: this run will take about {when} ({len(parts):,} fits of {estimator.chains} chains × "
-                   f"{estimator._settings().sweeps_per_chain:,} sweeps on {os.cpu_count() or 1} cores, less for strata "
-                   "reused from a cache; the progress bar moves as each chunk of strata ends. Fewer draws or a smaller thinning (e.g. --set "
-                   "thinning=20) run faster, and --resume keeps finished strata if it is stopped)", err=True)
+                   f"{estimator._settings().sweeps_per_chain:,} sweeps on {os.cpu_count() or 1} cores, less for "
+                   "strata reused from a cache; the progress bar moves as each chunk of strata ends. Fewer draws or "
+                   "a smaller thinning (e.g. --set thinning=20) run faster, and --resume keeps finished strata if it "
+                   "is stopped)", err=True)
 
 
 def _announce_long_fit(estimator: Any, capture: CaptureData) -> None:
