@@ -39,7 +39,7 @@ import pandas as pd
 from estimate._checks import check_seed, is_real, is_whole
 from estimate._warning_state import catch_warnings
 from estimate.atomic import atomic_create_text, atomic_write_bytes, atomic_write_text, remove_stale_temporaries
-from estimate.data import CaptureData, replicate_column_named, stratum_order_key
+from estimate.data import CaptureData, _plain, replicate_column_named, stratum_order_key
 from estimate.errors import (
     ConvergenceWarning,
     DataError,
@@ -625,7 +625,7 @@ class StrataResult:
         with_draws = set(keys)
         # each with its stratum columns' values as well: a total by a column reads them (two labels can read
         # alike: region "a, period=b" with period "c", and region "a" with period "b, period=c")
-        left_out = [{"stratum": stratum_label(k, self.by), "values": dict(zip(self.by, _plain_values(k), strict=False)),
+        left_out = [{"stratum": stratum_label(k, self.by), "values": dict(zip(self.by, map(_plain, k), strict=False)),
                      "status": o.status, "observed": o.observed}
                     for k, o in self.outcomes.items() if k not in with_draws]
         replicates = None
@@ -766,17 +766,12 @@ def _split(data: CaptureData, columns: list[str], replicate: bool = False, stric
     return dict(sorted(parts.items(), key=lambda item: stratum_order_key(item[0]))), data_warnings, documented
 
 
-def _plain_values(key: tuple[Any, ...]) -> list[Any]:
-    """A stratum key's values as plain Python (numpy scalars unwrapped) for JSON."""
-    return [value.item() if isinstance(value, np.generic) else value for value in key]
-
-
 def stratum_label(key: tuple[Any, ...], columns: Sequence[str]) -> str:
     """A stratum as warnings name it: ``region=north, period=2`` (its values alone when the columns do not
     match the key; ``all records`` for the one "stratum" of a run with imputation replicates and no strata)."""
     if not key:
         return "all records"
-    values = _plain_values(key)
+    values = [_plain(value) for value in key]
     if len(columns) == len(key):
         return ", ".join(f"{column}={value}" for column, value in zip(columns, values, strict=True))
     return ", ".join(map(str, values))

@@ -435,21 +435,23 @@ def _span(values: list[int]) -> str:
     return str(values[0]) if len(values) == 1 else f"{values[0]}–{values[-1]}"
 
 
-def _stratum_disagreements(labels: np.ndarray, values: pd.Series) -> tuple[int, int, int]:
-    """(individuals with no value on any record, individuals whose records give two or more values, individuals)."""
+def _stated_values(labels: np.ndarray, values: pd.Series) -> pd.DataFrame:
+    """(cluster, value as text) of every record that gives a value (not missing, not blank)."""
     frame = pd.DataFrame({"cluster": labels, "value": values.to_numpy(dtype=object)})
     frame = frame[frame["value"].notna() & (frame["value"].astype(str).str.strip() != "")]
-    distinct = frame.assign(value=frame["value"].astype(str)).groupby("cluster")["value"].nunique()
+    return frame.assign(value=frame["value"].astype(str))
+
+
+def _stratum_disagreements(labels: np.ndarray, values: pd.Series) -> tuple[int, int, int]:
+    """(individuals with no value on any record, individuals whose records give two or more values, individuals)."""
+    distinct = _stated_values(labels, values).groupby("cluster")["value"].nunique()
     people = len(np.unique(labels))
     return people - len(distinct), int((distinct > 1).sum()), people
 
 
 def _consensus(labels: np.ndarray, values: pd.Series) -> pd.Series:
     """Most common non-missing value per cluster (ties: the smallest as text); ``"unknown"`` if none."""
-    frame = pd.DataFrame({"cluster": labels, "value": values.to_numpy(dtype=object)})
-    frame = frame[frame["value"].notna() & (frame["value"].astype(str).str.strip() != "")]
-    frame["value"] = frame["value"].astype(str)
-    counts = frame.groupby(["cluster", "value"]).size().rename("n").reset_index()
+    counts = _stated_values(labels, values).groupby(["cluster", "value"]).size().rename("n").reset_index()
     counts = counts.sort_values(["cluster", "n", "value"], ascending=[True, False, True], kind="stable")
     best = counts.drop_duplicates("cluster").set_index("cluster")["value"]
     return best.reindex(np.unique(labels)).fillna("unknown")
