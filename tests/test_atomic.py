@@ -157,3 +157,34 @@ def test_a_device_that_refuses_the_write_is_named() -> None:
     with pytest.raises(OSError) as raised:
         atomic_write_text("/dev/full", "x" * 100_000)
     assert raised.value.filename == "/dev/full" and raised.value.errno == errno.ENOSPC
+
+
+def test_a_batch_renames_every_file_or_none(tmp_path: Path) -> None:
+    """atomic_batch: a failure at any file leaves every file of the batch as it was and no temporaries; on
+    success all are in place, and after_commit's callbacks run then (not before, not after a failure)."""
+    from estimate.atomic import after_commit, atomic_batch
+
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text("old a")
+    said: list[str] = []
+    with pytest.raises(OSError, match="disk full"):
+        with atomic_batch():
+            atomic_write_text(first, "new a")
+            after_commit(lambda: said.append("a"))
+            assert first.read_text() == "old a"  # held back until the batch ends
+            with atomic_path(second) as tmp:
+                tmp.write_text("half")
+                raise OSError("disk full")
+    assert first.read_text() == "old a" and not second.exists() and said == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+    with atomic_batch():
+        atomic_write_text(first, "new a")
+        with atomic_batch():  # an inner batch joins the outer one
+            atomic_write_text(second, "new b")
+        assert not second.exists()
+        after_commit(lambda: said.append("both"))
+        assert said == []
+    assert (first.read_text(), second.read_text(), said) == ("new a", "new b", ["both"])
+    after_commit(lambda: said.append("outside"))  # outside a batch: at once
+    assert said == ["both", "outside"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]

@@ -854,7 +854,8 @@ def test_a_missing_replicate_number_is_said_of_the_replicate_column(tmp_path: Pa
 
 def test_a_stratified_run_whose_draws_file_fails_leaves_the_old_table(tmp_path: Path, monkeypatch) -> None:
     """The table was written first, then the draws: a full disk at the (large) .nc left the new table beside the
-    old draws from a run that exited with an error (an audit's find). The largest files are written first now."""
+    old draws from a run that exited with an error (an audit's find). The outputs are renamed into place
+    together now, once all are written."""
     import errno
 
     from typer.testing import CliRunner
@@ -876,6 +877,44 @@ def test_a_stratified_run_whose_draws_file_fails_leaves_the_old_table(tmp_path: 
     assert result.exit_code == 2, result.output
     assert table.read_text() == "old\n"
 
+
+
+def test_a_stratified_run_whose_last_file_fails_leaves_every_old_file(tmp_path: Path, monkeypatch) -> None:
+    """The outputs were written one after another: a failure at the last, smallest one (the totals table) left
+    the new draws and table beside the old totals. They are renamed into place together now (an audit's find)."""
+    import errno
+
+    from typer.testing import CliRunner
+
+    import estimate.cli._common as common
+    from estimate.cli import app
+
+    sim = tmp_path / "sim.csv"
+    assert run_cli("simulate", "strata", "--seed", "1", "-o", str(sim)).returncode == 0
+    table, totals, draws = tmp_path / "out.csv", tmp_path / "out.totals.csv", tmp_path / "d.nc"
+    for path in (table, totals, draws):
+        path.write_text("old\n")
+    real_write = common.atomic_write_text
+
+    def full_disk_at_the_totals(path, text, *args, **kwargs):
+        if Path(path).name == "out.totals.csv":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real_write(path, text, *args, **kwargs)
+
+    monkeypatch.setattr(common, "atomic_write_text", full_disk_at_the_totals)
+    args = ["fit", str(sim), "--strata", "stratum", "--method", "dga", "--seed", "1", "-o", str(table),
+            "--draws-output", str(draws), "--totals", "all"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "out.totals.csv" in result.output and "wrote" not in result.output
+    assert [p.read_text() for p in (table, totals, draws)] == ["old\n"] * 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.nc", "out.csv", "out.totals.csv", "sim.csv"]
+    monkeypatch.setattr(common, "atomic_write_text", real_write)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert all(p.read_text() != "old\n" for p in (table, totals)) and draws.read_bytes()[:4] == b"\x89HDF"
+    assert [line for line in result.output.splitlines() if line.startswith("wrote")] == [
+        f"wrote {draws}", f"wrote {table}", f"wrote {totals}"]
 
 def test_describe_with_strata_counts_distinct_patterns(tmp_path: Path) -> None:
     """With strata the header said "observed patterns: 61444" (pattern × stratum rows) for 31 patterns (an

@@ -7,6 +7,7 @@ one, nothing in between.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import glob
 import os
@@ -16,8 +17,14 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "atomic_path", "remove_stale_temporaries", "link_target",
-           "name_limit", "is_device", "same_file"]
+__all__ = ["atomic_write_text", "atomic_write_bytes", "atomic_path", "atomic_batch", "after_commit",
+           "remove_stale_temporaries",
+           "link_target", "name_limit", "is_device", "same_file"]
+
+#: the renames an :func:`atomic_batch` holds back until all its files are written (None outside a batch)
+_PENDING: contextvars.ContextVar[list[tuple[Path, Path]] | None] = contextvars.ContextVar("_PENDING", default=None)
+#: what an :func:`atomic_batch` runs once its files are in place (see :func:`after_commit`)
+_AFTER: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar("_AFTER", default=None)
 
 
 def is_device(path: Path) -> bool:
@@ -91,16 +98,74 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         # mkstemp makes 0600: an existing file keeps its permissions (not a set-id bit), a new one gets the usual
         # umask ones
         os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else _default_mode())
-        os.replace(tmp, target)
-        _fsync_folder(target.parent)  # the rename itself survives a power cut
+        pending = _PENDING.get()
+        if pending is not None:  # inside atomic_batch: renamed with the batch's other files, or not at all
+            pending.append((tmp, target))
+            return
+        _replace(tmp, target)
     except OSError as exc:
         # a full disk while writing, a refused rename: say which file it was (the one asked for, not the temporary)
         if exc.errno is not None and (exc.filename is None or str(exc.filename) == str(tmp)):
             exc.filename = str(target)
         raise
     finally:
-        if tmp.exists():
+        pending = _PENDING.get()
+        if tmp.exists() and not (pending and pending[-1][0] == tmp):
             tmp.unlink()
+
+
+def _replace(tmp: Path, target: Path) -> None:
+    os.replace(tmp, target)
+    _fsync_folder(target.parent)  # the rename itself survives a power cut
+
+
+@contextlib.contextmanager
+def atomic_batch() -> Iterator[None]:
+    """All-or-nothing writes of several files: every :func:`atomic_path` write inside the block goes to its
+    temporary file, and the temporaries are renamed into place only when the block ends without an error — a
+    failure while writing any of them (a full disk at the last, smallest file) leaves every earlier file as it
+    was, and removes the temporaries.
+
+    The renames at the end are each atomic, one after another: only a rename that fails (rare: the folder's
+    permissions changed meanwhile) can leave some files new and the others old.  Writes to devices and pipes
+    (``-o -``, ``/dev/stdout``) are not held back.  Batches do not nest: an inner one joins the outer.
+    """
+    if _PENDING.get() is not None:
+        yield
+        return
+    pending: list[tuple[Path, Path]] = []
+    callbacks: list[Callable[[], None]] = []
+    token, after_token = _PENDING.set(pending), _AFTER.set(callbacks)
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in pending:
+            tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        _PENDING.reset(token)
+        _AFTER.reset(after_token)
+    for position, (tmp, target) in enumerate(pending):
+        try:
+            _replace(tmp, target)
+        except OSError as exc:
+            for left, _ in pending[position:]:
+                left.unlink(missing_ok=True)
+            if exc.filename is None or str(exc.filename) == str(tmp):
+                exc.filename = str(target)
+            raise
+    for callback in callbacks:
+        callback()
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` (e.g. say "wrote FILE") once the files written so far are in place: at the end of the
+    enclosing :func:`atomic_batch`, and not if it fails; at once outside a batch."""
+    callbacks = _AFTER.get()
+    if callbacks is None:
+        callback()
+    else:
+        callbacks.append(callback)
 
 
 def _temporary_prefix(target: Path) -> str:

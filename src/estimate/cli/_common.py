@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import typer
 
-from estimate.atomic import atomic_write_text, atomic_write_with
+from estimate.atomic import after_commit, atomic_write_text, atomic_write_with
 from estimate.data import CaptureData, replicate_column_named
 from estimate.errors import DataError, MissingDependencyError
 from estimate.export import NETCDF_SUFFIXES, parquet_ready
@@ -346,13 +346,19 @@ def announce_drawn_seed(estimator: Any, record: Mapping[str, Any], kept_in: Path
             typer.echo(f"seed: {seed} ({how}; give --seed {seed} to repeat this run)", err=True)
 
 
+def say_written(output: Path) -> None:
+    """"wrote FILE" on stderr — when the file is in place (at the end of an :func:`estimate.atomic.atomic_batch`
+    of several outputs, and not at all if a later one fails)."""
+    after_commit(lambda: typer.echo(f"wrote {output}", err=True))
+
+
 def emit(text: str, output: Path | None) -> None:
     """Print, or write atomically to ``output`` (and say so on stderr)."""
     if output is None:
         typer.echo(text, nl=not text.endswith("\n"))  # a CSV already ends its last row
     else:
         atomic_write_text(output, text if text.endswith("\n") else text + "\n")
-        typer.echo(f"wrote {output}", err=True)
+        say_written(output)
 
 
 def _fixed(template: str):
@@ -377,7 +383,7 @@ def emit_frame(frame: pd.DataFrame, fmt: str, output: Path | None, *, extra_json
     """Write a summary table as table / json / csv / parquet (Parquet also when ``output`` ends in .parquet)."""
     if output is not None and (fmt == "parquet" or output.suffix.lower() in PARQUET_SUFFIXES):
         atomic_write_with(output, lambda tmp: parquet_ready(frame).to_parquet(tmp, index=False))
-        typer.echo(f"wrote {output}", err=True)
+        say_written(output)
         return
     if fmt == "json":
         # not frame.to_json: it writes ∞ as null and dates as epoch milliseconds

@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 import typer
 
-from estimate.cli._common import announce_drawn_seed, check_output_path, emit_frame, split_option
+from estimate.atomic import atomic_batch
+from estimate.cli._common import announce_drawn_seed, check_output_path, emit_frame, say_written, split_option
 from estimate.data import CaptureData
 from estimate.provenance import command_line
 
@@ -104,18 +105,19 @@ def run_strata(
             summary["warnings"] = summary["warnings"].map(lambda text: text if len(text) <= 60 else text[:59] + "…")
         summary = summary.drop(columns=empty)
     table = _without_plain_estimate_kind(fitted.total(by=totals_by), fmt) if totals else None
-    # the largest files first: a write that fails (a full disk) then most likely fails before any other output
-    # was replaced, so a failed run leaves the earlier run's files as they were (each file is whole either way)
-    if draws_output is not None:
-        fitted.to_netcdf(draws_output)
-        typer.echo(f"wrote {draws_output}", err=True)
-    if result_output is not None:  # what `estimate reproduce` and estimate.load_result read, for every method
-        fitted.save(result_output)
-        typer.echo(f"wrote {result_output}", err=True)
-    emit_frame(summary, fmt, output)
-    if table is not None:
-        total_path = None if output is None else output.with_name(f"{output.stem}.totals{output.suffix}")
-        emit_frame(table, fmt, total_path)
+    # all or nothing: each file goes to a temporary, renamed into place only when every one is written, so a run
+    # that fails while writing (a full disk at the last file) leaves the earlier run's files as they were
+    with atomic_batch():
+        if draws_output is not None:
+            fitted.to_netcdf(draws_output)
+            say_written(draws_output)
+        if result_output is not None:  # what `estimate reproduce` and estimate.load_result read, for every method
+            fitted.save(result_output)
+            say_written(result_output)
+        emit_frame(summary, fmt, output)
+        if table is not None:
+            total_path = None if output is None else output.with_name(f"{output.stem}.totals{output.suffix}")
+            emit_frame(table, fmt, total_path)
     seed_reused = seed_kept is not None and fitted.provenance.get("seed") == seed_kept
     kept = cache_dir / _RUN_SEED_FILE if seed_reused and cache_dir is not None else None
     announce_drawn_seed(estimator, fitted.provenance, kept)

@@ -18,6 +18,7 @@ from estimate.cli._common import (
     output_file,
     refuse_clobbering,
     resolve_format,
+    say_written,
     split_option,
     standard_output,
 )
@@ -55,7 +56,7 @@ def compare(
     strict: bool = typer.Option(False, "--strict", help="Reject lists with no records instead of dropping them."),
 ) -> None:
     """Fit several methods to the same data; methods that do not apply say why."""
-    from estimate.atomic import atomic_write_with
+    from estimate.atomic import atomic_batch, atomic_write_with
     from estimate.compare import compare as run_compare
 
     output = standard_output(output)
@@ -79,25 +80,24 @@ def compare(
     comparison = run_compare(capture, chosen, seed=seed, level=level, interval=interval)
     for result in comparison.results.values():  # as `estimate fit` records it
         result.provenance["command"] = command_line()
-    if plot is not None:
-        figure = comparison.plot()
-        suffix = plot.suffix.lower().lstrip(".")
-        atomic_write_with(plot, lambda tmp: figure.savefig(tmp, format=suffix, dpi=150))
     # a drawn root seed matters only when some method drew random numbers (not for chapman, loglinear ...)
     seeded = any(isinstance(result.provenance, dict) and result.provenance.get("seed") is not None
                  for result in comparison.results.values())
-    if fmt == "parquet":  # resolve_format: a .parquet output is fmt "parquet"
-        emit_frame(comparison.table, "parquet", output)
-    elif fmt == "json":
-        emit(comparison.to_json(), output)
-    elif fmt == "csv":
-        emit_frame(comparison.table, "csv", output)
-    else:
-        emit(str(comparison) + (f"\nSeed: {comparison.seed}" if seed is None and seeded else ""), output)
+    with atomic_batch():  # the plot and the table both, or neither (a failure leaves an earlier run's files)
+        if plot is not None:
+            figure = comparison.plot()
+            suffix = plot.suffix.lower().lstrip(".")
+            atomic_write_with(plot, lambda tmp: figure.savefig(tmp, format=suffix, dpi=150))
+            say_written(plot)
+        if fmt == "parquet":  # resolve_format: a .parquet output is fmt "parquet"
+            emit_frame(comparison.table, "parquet", output)
+        elif fmt == "json":
+            emit(comparison.to_json(), output)
+        elif fmt == "csv":
+            emit_frame(comparison.table, "csv", output)
+        else:
+            emit(str(comparison) + (f"\nSeed: {comparison.seed}" if seed is None and seeded else ""), output)
     if seed is None and seeded and fmt in ("csv", "parquet"):  # the table holds no seed: say which repeats the run
         typer.echo(f"seed: {comparison.seed}", err=True)
-    if plot is not None:  # emit / emit_frame announced the --output file
-        typer.echo(f"wrote {plot}", err=True)
-
 
 __all__ = ["compare"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+from estimate.atomic import atomic_batch
 from estimate.cli import app
 from estimate.cli._common import (
     check_output_path,
@@ -69,9 +70,10 @@ def simulate(
     refuse_clobbering({"--output": output, "--truth": truth})
     sim = sim_module.scenario(scenario, N=population, seed=seed)
     frame = sim.records() if fmt == "records" else sim.data.pattern_table(include_strata=True)
-    emit_frame(frame, "csv", output)
-    if truth is not None or truth_to_stdout:
-        emit(json.dumps(sim.truth(), indent=2), truth)
+    with atomic_batch():  # the data and the truth both, or neither
+        emit_frame(frame, "csv", output)
+        if truth is not None or truth_to_stdout:
+            emit(json.dumps(sim.truth(), indent=2), truth)
     if output is not None:
         hint = " (fit with --strata stratum)" if sim.N_by_stratum else ""
         typer.echo(f"{sim.design}: N = {sim.N:,}, observed {sim.observed:,} on {sim.data.n_lists} lists{hint}",

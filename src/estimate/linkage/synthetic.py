@@ -189,7 +189,7 @@ class SyntheticLists:
         import json
         import os
 
-        from estimate.atomic import atomic_write_text
+        from estimate.atomic import atomic_batch, atomic_write_text
 
         directory = Path(directory)
         if directory.exists() and not directory.is_dir():
@@ -206,13 +206,14 @@ class SyntheticLists:
         if not os.access(directory, os.W_OK | os.X_OK):
             raise DataError(f"the folder {str(directory)!r} is not writable")
         paths = []
-        for name, frame in self.lists.items():
-            path = directory / f"{name}.csv"
-            atomic_write_text(path, frame.to_csv(index=False))
-            paths.append(path)
         truth = {"N": self.N, "N_by_region": self.N_by_region,
                  "person_ids": {k: v.tolist() for k, v in self.truth.items()}}
-        atomic_write_text(directory / "truth.json", json.dumps(truth))
+        with atomic_batch():  # every list and the truth, or (a write that fails) none of them
+            for name, frame in self.lists.items():
+                path = directory / f"{name}.csv"
+                atomic_write_text(path, frame.to_csv(index=False))
+                paths.append(path)
+            atomic_write_text(directory / "truth.json", json.dumps(truth))
         return paths
 
 
