@@ -168,8 +168,8 @@ class Chapman(_TwoListEstimator):
                     f"{self.name}: only {m} {'person is' if m == 1 else 'people are'} on both lists; with fewer "
                     f"than about {_FEW_RECAPTURES} on both, "
                     "Chapman's estimate is biased low and its interval covers less often than its level says (in "
-                    "simulations of independent lists with 3–5 expected on both: 90–91% for a 95% interval, "
-                    "medians 12–17% low; Robson & Regier 1964). Lincoln–Petersen's interval held its level there",
+                    "simulations of independent lists with 3–5 expected on both: 89–91% for a 95% interval, "
+                    "medians 13–22% low; Robson & Regier 1964). Lincoln–Petersen's interval held its level there",
                     UninformativeDataWarning,
                     stacklevel=3,
                 )
