@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -733,15 +734,27 @@ def test_ctrl_c_stops_a_long_fit_at_once_and_the_shell_loop_around_it() -> None:
     proc = subprocess.Popen(["bash", "-c", f"for i in 1 2; do {command}; echo after $i $?; done"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(8)  # importing, reading the data, starting the chains (a fit of minutes)
+    # wait for the fit to say how long it will take (it then starts the chains), not a fixed time: on a loaded
+    # machine importing and loading the compiled sampler can take longer than any sleep chosen here
+    said: list[str] = []
+    reader = threading.Thread(target=lambda: said.extend(iter(proc.stderr.readline, "")), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 180
+    while not any("this fit will take about" in line for line in said):
+        assert time.monotonic() < deadline and proc.poll() is None, said
+        time.sleep(0.1)
+    time.sleep(1)  # the chains start
     assert proc.poll() is None
     os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C does: to the terminal's foreground process group
     try:
-        out, err = proc.communicate(timeout=30)  # the chains alone would take minutes more
+        proc.wait(timeout=30)  # the chains alone would take minutes more
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        pytest.fail(f"Ctrl-C did not stop the fit, or the shell loop went on to the next one: {out!r}")
+        proc.wait()
+        pytest.fail(f"Ctrl-C did not stop the fit, or the shell loop went on to the next one: {said!r}")
+    out = proc.stdout.read()  # stderr: read line by line above
+    reader.join(timeout=5)
+    err = "".join(said)
     assert "interrupted by Ctrl-C (files are written whole or not at all" in err
     assert out == "" and proc.returncode == -signal.SIGINT, (out, err)  # the loop did not go on
 
