@@ -929,6 +929,35 @@ def test_a_stratified_run_whose_last_file_fails_leaves_every_old_file(tmp_path: 
     assert [line for line in result.output.splitlines() if line.startswith("wrote")] == [
         f"wrote {draws}", f"wrote {table}", f"wrote {totals}"]
 
+
+def test_compare_and_report_say_how_long_a_long_lcmcr_row_will_take(tmp_path: Path, monkeypatch) -> None:
+    """`fit` said how long a long LCMCR fit would take; `compare` and `report` ran it silently (J = 30: about
+    84 min with nothing on the screen — an audit's find). The fits themselves are stubbed out here."""
+    from typer.testing import CliRunner
+
+    import estimate.report
+    from estimate.cli import app
+
+    preset = tmp_path / "long.toml"
+    preset.write_text('method = "lcmcr"\n[sampler]\nburn_in = 3000000\nthinning = 100\n')
+
+    def stop(*args, **kwargs):
+        raise estimate.DataError("stopped before fitting")
+
+    monkeypatch.setattr(sys.modules["estimate.compare"], "compare", stop)
+    monkeypatch.setattr(estimate.report, "make_report", stop)
+    runs = {"compare": ["compare", "--example", "kosovo", "--methods", f"chapman,lcmcr:{preset}"],
+            "report": ["report", "--example", "kosovo", "--methods", f"loglinear,lcmcr:{preset}", "-o",
+                       str(tmp_path / "r.html")]}
+    for command, args in runs.items():
+        result = CliRunner().invoke(app, args)
+        said = " ".join(result.output.split())
+        assert result.exit_code == 2 and "stopped before fitting" in said, result.output
+        assert f"lcmcr:{preset}: this fit will take about" in said, (command, said)
+        assert "--methods lcmcr:FILE.toml" in said and "--set" not in said
+        quick = CliRunner().invoke(app, [*args[:4], "loglinear,lcmcr", *args[5:]])  # the default preset: quick
+        assert "this fit will take" not in quick.output, (command, quick.output)
+
 def test_describe_with_strata_counts_distinct_patterns(tmp_path: Path) -> None:
     """With strata the header said "observed patterns: 61444" (pattern × stratum rows) for 31 patterns (an
     audit's find); and an interrupted run no longer promises a resume that a run without a cache cannot do."""

@@ -57,6 +57,7 @@ def compare(
 ) -> None:
     """Fit several methods to the same data; methods that do not apply say why."""
     from estimate.atomic import atomic_batch, atomic_write_with
+    from estimate.cli.fit import announce_long_method_fits
     from estimate.compare import compare as run_compare
 
     output = standard_output(output)
@@ -77,6 +78,7 @@ def compare(
         chosen = default_methods(capture)
         if not chosen:
             raise DataError(f"none of the default methods applies to {capture.n_lists} lists; give --methods")
+    announce_long_method_fits(chosen, capture, level=level, interval=interval)
     comparison = run_compare(capture, chosen, seed=seed, level=level, interval=interval)
     for result in comparison.results.values():  # as `estimate fit` records it
         result.provenance["command"] = command_line()

@@ -276,7 +276,8 @@ def _announce_long_strata_run(estimator: Any, capture: CaptureData, columns: lis
                    "is stopped)", err=True)
 
 
-def _announce_long_fit(estimator: Any, capture: CaptureData) -> None:
+def _announce_long_fit(estimator: Any, capture: CaptureData, *, label: str = "lcmcr",
+                       faster: str = "e.g. --set thinning=20") -> None:
     """On stderr, how long an LCMCR fit will take when that is long: its cost per sweep grows with the observed
     patterns, and a fit of many lists can take minutes with nothing on the screen."""
     if getattr(estimator, "name", None) != "lcmcr":
@@ -286,6 +287,26 @@ def _announce_long_fit(estimator: Any, capture: CaptureData) -> None:
         when = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
         settings = estimator.get_params()
         chains = settings["chains"]
-        typer.echo(f"lcmcr: this fit will take about {when} ({chains} chain{'s' if chains != 1 else ''} × "
+        typer.echo(f"{label}: this fit will take about {when} ({chains} chain{'s' if chains != 1 else ''} × "
                    f"{estimator._settings().sweeps_per_chain:,} sweeps on {capture.n_patterns:,} observed patterns; "
-                   "fewer draws or a smaller thinning, e.g. --set thinning=20, run faster)", err=True)
+                   f"fewer draws or a smaller thinning, {faster}, run faster)", err=True)
+
+
+def announce_long_method_fits(methods: list[str], capture: CaptureData, *, level: float | None,
+                              interval: str | None) -> None:
+    """``compare`` and ``report``: the time of each long LCMCR row (as ``fit`` says it), before any method runs.
+    A method or preset that cannot be built is skipped here: :func:`estimate.compare` then names the problem."""
+    from estimate.compare import _configure, _parse_method
+
+    data = capture.without_strata() if capture.strata_columns else capture
+    for spec in methods:
+        try:
+            label, name, preset = _parse_method(spec, None)
+            if name != "lcmcr":
+                continue
+            estimator = _configure(name, preset, 0, level, interval)
+            estimator.check_params()
+        except (DataError, ValueError, OSError):
+            continue
+        _announce_long_fit(estimator, data, label=label,
+                           faster="e.g. a preset of your own with thinning = 20 (--methods lcmcr:FILE.toml)")

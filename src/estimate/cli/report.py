@@ -70,6 +70,12 @@ def report(
     with reading_warnings() as said:  # shown on stderr as usual, and in the report's data summary
         capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict,
                              encoding=encoding, replicate=replicate)
+    from estimate.cli.fit import announce_long_method_fits
+    from estimate.report import default_methods
+
+    pooled = capture.without_strata() if capture.strata_columns else capture  # the report pools strata
+    announce_long_method_fits(chosen if chosen is not None else default_methods(pooled), pooled, level=level,
+                              interval=interval)
     make_report(capture, chosen, seed=seed, level=level, interval=interval, title=title, population=population,
                 command=command_line(), output=output, replicate=replicate, data_warnings=said)
     typer.echo(f"wrote {output}", err=True)
