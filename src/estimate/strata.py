@@ -22,6 +22,7 @@ upgrade or a code change fits afresh.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
 import io
@@ -95,8 +96,29 @@ def _code_digest() -> str:
 
 
 def _stable_key_int(key: Sequence[Any]) -> int:
-    digest = hashlib.sha256(json.dumps([str(k) for k in key]).encode()).digest()
+    digest = hashlib.sha256(json.dumps([key_text(k) for k in key]).encode()).digest()
     return int.from_bytes(digest[:8], "little")
+
+
+def key_text(value: Any) -> str:
+    """A stratum value as its seed reads it: one text for one value, however its column was typed — a whole
+    number written 1 or 1.0 (a column turned float by one value 4.5, or by a missing one), a float32's 0.1 and a
+    float64's, a date parsed by pandas (``Timestamp('2020-01-01')``) and the text of a CSV read as it is
+    (``'2020-01-01'``) — so a stratum's draws do not change when other strata change its column's type."""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        number = float(np.format_float_positional(value, unique=True)) if isinstance(value, np.floating) \
+            else float(value)  # the shortest text of a float32 (0.1, not 0.10000000149011612)
+        return str(int(number)) if number.is_integer() else str(number)
+    if isinstance(value, pd.Timestamp | datetime.datetime | np.datetime64):
+        stamp = pd.Timestamp(value)
+        if stamp.tz is None and stamp == stamp.normalize():  # a date: as a CSV writes it
+            return stamp.date().isoformat()
+        return stamp.isoformat()
+    return str(value)
 
 
 def stratum_seed(seed: int | np.random.SeedSequence | None, key: Sequence[Any]) -> np.random.SeedSequence:
