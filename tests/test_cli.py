@@ -368,8 +368,17 @@ def test_widen_turns_sightings_into_the_pattern_table_fit_reads(tmp_path: Path) 
     done = run_cli("widen", str(path), "--id", "record_id", "--list", "source", "--strata", "region", "-o", str(out))
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(out)
-    assert list(table.columns) == ["region", "police", "ngo", "hospital", "count"] and table["count"].sum() == 60
+    assert list(table.columns) == ["region", "hospital", "ngo", "police", "count"] and table["count"].sum() == 60
     assert "record_id" not in table.columns  # counts only: no ids leave
+    # the lists in the order of their names: the same sightings in another order gave other list columns, and so
+    # other LCMCR draws (an audit's find)
+    lines = path.read_bytes().removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)
+    shuffled = tmp_path / "shuffled.csv"
+    shuffled.write_bytes(lines[0] + b"".join(sorted(lines[1:], key=lambda line: line[::-1])))
+    again = tmp_path / "again.csv"
+    assert run_cli("widen", str(shuffled), "--id", "record_id", "--list", "source", "--strata", "region",
+                   "-o", str(again)).returncode == 0
+    assert again.read_bytes() == out.read_bytes()
     direct = estimate.CaptureData.read_long(path, id="record_id", list="source", strata="region")
     assert estimate.CaptureData.read(out, strata="region").content_hash() == direct.content_hash()
     hint = run_cli("fit", str(path), "--lists", "source")

@@ -1134,7 +1134,8 @@ class CaptureData:
         """Build from a long table: one row per (record id, list name) sighting.
 
         Stratum columns must take one value per record id.  ``lists`` fixes the list names and their order
-        (and allows lists with no sightings, which are then dropped or rejected as usual).
+        (and allows lists with no sightings, which are then dropped or rejected as usual); without it the lists
+        are taken in the order of their names (numbers in numeric order), whatever the order of the rows.
         """
         frame = _require_frame(frame)
         strata_cols = _as_list(strata)
@@ -1159,7 +1160,10 @@ class CaptureData:
                     f"record id {_plain(inconsistent.index[0])!r} has conflicting stratum values in "
                     f"{[c for c in strata_cols if inconsistent.iloc[0][c] > 1]}; each record needs one stratum"
                 )
-        names = [str(x) for x in (_as_list(lists) if lists is not None else pd.unique(frame[list].astype(str)))]
+        # without lists=, in the order of their names (numbers in numeric order): in the order they first appear,
+        # the same sightings in another row order gave other list columns, hence other LCMCR draws
+        names = ([str(x) for x in _as_list(lists)] if lists is not None
+                 else sorted(pd.unique(frame[list].astype(str)), key=lambda name: stratum_order_key((name,))))
         unknown = sorted(set(frame[list].astype(str)) - set(names))
         if unknown:
             raise DataError(f"column {list!r} names lists {unknown} that are not among lists={names}")

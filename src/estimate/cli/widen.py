@@ -29,7 +29,8 @@ def widen(
     data: str = typer.Argument(..., help="CSV/Parquet file with one row per sighting, '-' for stdin."),
     id: str = typer.Option(..., "--id", help="Column of the record (person) id; one id is one person."),
     list_column: str = typer.Option(..., "--list", help="Column naming the list each sighting comes from."),
-    lists: str = typer.Option(None, "--lists", help="The list names, in this order (default: as they appear)."),
+    lists: str = typer.Option(None, "--lists", help="The list names, in this order (default: every list named, "
+                                "in the order of the names)."),
     strata: str = typer.Option(None, "--strata", help="Comma-separated stratum columns (one value per id)."),
     fmt: str = typer.Option(None, "--format", help="table, csv, json or parquet (default: from the --output "
                             "extension, else table)."),
