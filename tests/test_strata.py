@@ -318,6 +318,9 @@ def test_a_dask_cluster_that_fails_or_loses_its_workers_is_reported_as_such(stra
         def __init__(self, *args, **kwargs):
             self.closed = False
 
+        def run(self, function):  # every worker fits with this machine's code and libraries
+            return {"tcp://127.0.0.1:2": function()}
+
         def submit(self, *args, **kwargs):
             return Lost()
 
@@ -379,6 +382,24 @@ def test_dask_executor_matches_local(stratified: CaptureData) -> None:
     for key, outcome in local.outcomes.items():
         np.testing.assert_array_equal(outcome.draws, distributed.outcomes[key].draws)
 
+
+
+def test_a_cluster_whose_workers_run_other_code_is_refused(stratified: CaptureData, monkeypatch) -> None:
+    """Strata fitted on a remote cluster's workers were cached under the client's code and versions: a worker
+    with other code (an older install) put its numbers in the cache, and a later local run reused them without a
+    word (an audit's find). The workers' versions are compared with the client's before any fit."""
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", processes=True,
+                                  dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False}) as cluster:
+        address = cluster.scheduler_address
+        same = fit_strata(stratified, by="region", estimator=LogLinear(), scheduler=address)
+        assert same.counts["ok"] == len(same.outcomes)
+        here = strata_module._fitting_environment()
+        # the workers run their own copy of the function: only this process's answer changes
+        monkeypatch.setattr(strata_module, "_fitting_environment", lambda: {**here, "code": "0123456789abcdef"})
+        with pytest.raises(DataError, match=r"fits with other code or libraries than this machine: code "
+                                            rf"{here['code']} \(here 0123456789abcdef\)"):
+            fit_strata(stratified, by="region", estimator=LogLinear(), scheduler=address)
 
 def test_cli_strata_run_with_totals_and_draws(tmp_path: Path) -> None:
     frame, _ = simulated_records(3, seed=8)

@@ -95,6 +95,42 @@ def _code_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+def _fitting_environment() -> dict[str, Any]:
+    """What a fit's numbers depend on besides its data, model and seed: the package's version and code and the
+    numeric libraries' versions (the parts of a cache key that are the machine's).  Run on each dask worker to
+    compare with the client's."""
+    return {"estimate": _package_version(), "code": _code_digest(), **_library_versions()}
+
+
+def _worker_environment() -> dict[str, Any]:
+    """:func:`_fitting_environment` as a dask worker computes it (from its own installed package)."""
+    from estimate import strata
+
+    return strata._fitting_environment()
+
+
+def _check_workers_environment(client: Any, scheduler: str) -> None:
+    """Refuse a dask cluster whose workers fit with other code or libraries than this machine: their results
+    would be cached (and recorded for ``estimate reproduce``) under this machine's versions, and a stratum's
+    draws would depend on the worker that fitted it.  Workers that join later are not checked."""
+    try:
+        found = client.run(_worker_environment)
+    except Exception as exc:  # noqa: BLE001 - e.g. a worker without the package: ModuleNotFoundError
+        raise DataError(f"the dask workers at {scheduler!r} cannot run estimate's fits ({type(exc).__name__}: "
+                        f"{exc}); install the same estimate on them as here") from exc
+    mine = _fitting_environment()
+    for worker, theirs in sorted(found.items()):
+        differ = [f"{name} {theirs.get(name) or 'none'} (here {mine[name] or 'none'})"
+                  for name in mine if theirs.get(name) != mine[name]]
+        if differ:
+            raise DataError(
+                f"the dask worker {worker} fits with other code or libraries than this machine: "
+                f"{', '.join(differ)}. Its results would be cached and recorded under this machine's versions, and "
+                "a stratum's draws would depend on the worker that fitted it: install the same versions on the "
+                "workers (pip install of this estimate, and the same numpy, scipy, numba ...), or run without "
+                "--scheduler (scheduler=)")
+
+
 def _stable_key_int(key: Sequence[Any]) -> int:
     digest = hashlib.sha256(json.dumps([key_text(k) for k in key]).encode()).digest()
     return int.from_bytes(digest[:8], "little")
@@ -1130,6 +1166,8 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
     global DASK_RUNNING
     DASK_RUNNING += 1
     try:
+        if scheduler is not None:  # a local cluster's workers run this interpreter, with this code
+            _check_workers_environment(client, scheduler)
         futures = [client.submit(_fit_chunk, estimator, [c[1] for c in chunk], [c[2] for c in chunk], pure=False)
                    for chunk in chunks]
         for chunk, future in zip(chunks, futures, strict=True):
