@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 import pytest
+from _mcse import quantile_mcse
 from scipy.special import gammaln
 
 from estimate.samplers.lcmcr_kernel import (
@@ -476,12 +477,6 @@ def test_three_classes_match_the_exact_posterior(sampler: str) -> None:
 # --------------------------------------------------------------------------------------------------- Kosovo
 
 
-def _quantile_mcse_arviz(draws: np.ndarray, q: float) -> float:
-    """ArviZ's Monte Carlo s.e. of the q-quantile of draws shaped (chain, draw): from the ESS of the indicator
-    I(x ≤ x_q), which is what governs a quantile's error (bulk ESS overstates it in the tails)."""
-    import arviz as az
-
-    return float(az.mcse(np.asarray(draws, dtype=float), method="quantile", prob=q))
 
 
 def _kosovo_vs_reference(sweeps: int, chains: int, seed: int) -> dict[bool, np.ndarray]:
@@ -507,12 +502,12 @@ def _kosovo_vs_reference(sweeps: int, chains: int, seed: int) -> dict[bool, np.n
         for q, key in ((0.025, "q025"), (0.5, "median"), (0.975, "q975")):
             ess = float(az.ess(np.asarray(draws, dtype=float), method="quantile", prob=q))
             assert ess >= 400, (collapsed, key, ess)
-            se = _quantile_mcse_arviz(draws, q)
+            se = quantile_mcse(draws, q)
             diff = np.quantile(draws, q) - REF[key]
             assert abs(diff) < 4 * math.hypot(se, REF_MCSE[key]), (collapsed, key, diff, se, ess)
         out[collapsed] = draws
     for q in (0.025, 0.5, 0.975):
-        se = math.hypot(_quantile_mcse_arviz(out[False], q), _quantile_mcse_arviz(out[True], q))
+        se = math.hypot(quantile_mcse(out[False], q), quantile_mcse(out[True], q))
         assert abs(np.quantile(out[False], q) - np.quantile(out[True], q)) < 4 * se
     return out
 
