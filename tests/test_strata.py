@@ -401,6 +401,21 @@ def test_a_cluster_whose_workers_run_other_code_is_refused(stratified: CaptureDa
                                             rf"{here['code']} \(here 0123456789abcdef\)"):
             fit_strata(stratified, by="region", estimator=LogLinear(), scheduler=address)
 
+
+def test_an_entry_the_cache_cannot_write_loses_no_fit(stratified: CaptureData, tmp_path: Path) -> None:
+    """A folder named like a cache entry (or a full disk) ended the run after the refit, with no output: the
+    fits were lost (an audit's find). The run now warns and goes on; a resumed run fits that stratum again."""
+    cache = tmp_path / "cache"
+    first = fit_strata(stratified, by="region", estimator=LogLinear(), cache_dir=cache)
+    entry = sorted(cache.glob("*.npz"))[2]
+    entry.unlink()
+    entry.mkdir()
+    with pytest.warns(estimate.DataWarning, match=r"1 of the 1 fit of this run could not be kept in the cache "
+                                                   r"folder .*region=r0\d: .*a resumed run fits them again"), \
+            pytest.warns(estimate.DataWarning, match="could not be read .*Is a directory"):
+        again = fit_strata(stratified, by="region", estimator=LogLinear(), cache_dir=cache)
+    pd.testing.assert_frame_equal(again.summary(), first.summary())
+
 def test_cli_strata_run_with_totals_and_draws(tmp_path: Path) -> None:
     frame, _ = simulated_records(3, seed=8)
     source = tmp_path / "records.csv"

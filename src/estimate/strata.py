@@ -1044,17 +1044,27 @@ def fit_strata(
     # and twelve strata in one batch showed 0/12 for minutes and left nothing to resume (results never depend on it)
     size = max(1, min(chunk_size, math.ceil(len(todo) / _MIN_CHUNKS)))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    not_kept: list[tuple[tuple[Any, ...], OSError]] = []
     for chunk, blobs in _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
         for (key, _part, _sseq, cache_key), blob in zip(chunk, blobs, strict=True):
             outcome = StratumOutcome.from_bytes(blob, key)
             if cache is not None and outcome.status != STATUS_FAILED:  # a failure (a sampler error, memory) is
                 # tried again by a resumed run, not kept; the entry holds its own name, checked when it is read
-                atomic_write_bytes(cache / f"{cache_key}.npz", outcome.to_bytes(cache_key))
+                try:
+                    atomic_write_bytes(cache / f"{cache_key}.npz", outcome.to_bytes(cache_key))
+                except OSError as exc:  # a folder of the entry's name, a full disk: the fit itself is not lost
+                    not_kept.append((key, exc))
             outcomes[key] = outcome
         done += len(chunk)
         if progress:
             progress(done, total)
 
+    if not_kept:
+        key, exc = not_kept[0]
+        warnings.warn(f"{len(not_kept)} of the {len(todo)} {'fit' if len(todo) == 1 else 'fits'} of this run could not "
+                      f"be kept in the cache folder {str(cache)!r} (e.g. {stratum_label(key, split_cols)}: "
+                      f"{exc.strerror or exc} ({exc.filename})); their results are in this run's output, and a "
+                      "resumed run fits them again", DataWarning, stacklevel=2)
     ordered = {key: _with_data_warnings(outcomes[key], data_warnings.get(key, ())) for key in parts}
     if not estimator.bayesian:
         interval_kind = _confidence_kind(ordered)
