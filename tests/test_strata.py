@@ -415,6 +415,11 @@ def test_an_entry_the_cache_cannot_write_loses_no_fit(stratified: CaptureData, t
             pytest.warns(estimate.DataWarning, match="could not be read .*Is a directory"):
         again = fit_strata(stratified, by="region", estimator=LogLinear(), cache_dir=cache)
     pd.testing.assert_frame_equal(again.summary(), first.summary())
+    # a reused stratum's own provenance is the fitting run's (its times, preset name, overrides): it says so
+    reused = [outcome.result.provenance.get("reused_from_cache") for outcome in again.outcomes.values()]
+    assert sum(path is not None for path in reused) == len(reused) - 1
+    assert all(path is None or path.startswith(str(cache)) for path in reused)
+    assert all("reused_from_cache" not in outcome.result.provenance for outcome in first.outcomes.values())
 
 def test_cli_strata_run_with_totals_and_draws(tmp_path: Path) -> None:
     frame, _ = simulated_records(3, seed=8)

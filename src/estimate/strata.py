@@ -1031,6 +1031,10 @@ def fit_strata(
         if cache is not None and (cache / f"{cache_key}.npz").exists():
             cached = _read_cache_entry(cache / f"{cache_key}.npz", key)
             if cached is not None:
+                if cached.result is not None and isinstance(cached.result.provenance, dict):
+                    # its own provenance (times, preset name and text, overrides, machine) is that of the run
+                    # that fitted it: the key holds the parameters, not how they were given
+                    cached.result.provenance["reused_from_cache"] = str(cache / f"{cache_key}.npz")
                 outcomes[key] = cached
                 reused += 1
                 continue
