@@ -109,6 +109,24 @@ def test_seeds_are_per_method_reproducible_and_order_free(kosovo: CaptureData) -
     np.testing.assert_array_equal(fresh.results["lcmcr"].draws(), repeat.results["lcmcr"].draws())
 
 
+
+def test_estimator_objects_draw_by_their_settings_not_their_place(kosovo: CaptureData) -> None:
+    """Two LCMCR objects were seeded by their labels, 'lcmcr' and 'lcmcr#2': swapping them swapped their seeds, so
+    an object's draws depended on what came before it (an audit's find). An object now draws as the same settings
+    given through models= do; only identical rows are told apart by their position."""
+    from estimate.estimators import LCMCR
+
+    five, three = LCMCR(K=5, **QUICK_LCMCR), LCMCR(K=3, **QUICK_LCMCR)
+    first = _quiet_compare(kosovo, [five, three], seed=1)
+    swapped = _quiet_compare(kosovo, [three, five], seed=1)
+    np.testing.assert_array_equal(first.results["lcmcr"].draws(), swapped.results["lcmcr#2"].draws())
+    np.testing.assert_array_equal(first.results["lcmcr#2"].draws(), swapped.results["lcmcr"].draws())
+    by_name = _quiet_compare(kosovo, ["lcmcr"], seed=1, models={"lcmcr": {"K": 5, **QUICK_LCMCR}})
+    np.testing.assert_array_equal(first.results["lcmcr"].draws(), by_name.results["lcmcr"].draws())
+    twice = _quiet_compare(kosovo, [five, five], seed=1)
+    np.testing.assert_array_equal(twice.results["lcmcr"].draws(), first.results["lcmcr"].draws())
+    assert not np.array_equal(twice.results["lcmcr"].draws(), twice.results["lcmcr#2"].draws())
+
 def test_warnings_are_recorded_in_the_row_and_reissued(kosovo: CaptureData) -> None:
     with pytest.warns(ConvergenceWarning, match=r"\[lcmcr\]"):
         comparison = estimate.compare(kosovo, ["lcmcr"], seed=1, models={"lcmcr": QUICK_LCMCR})

@@ -13,8 +13,11 @@ returns a :class:`Comparison` with a tidy table and a forest plot with the docum
 Methods are registry names (``"lcmcr"``) or ``"name:preset"`` (``"lcmcr:lcmcr-long"``, the preset being a bundled
 name or a TOML path), or already configured estimator objects.  Each method gets its own seed derived from
 ``seed`` and its method and preset names (``SeedSequence(seed, spawn_key=(crc32("lcmcr:my-preset"),))``; a
-bare method or an estimator object by its label), so its draws do not depend on which other methods are
-compared or in what order, nor on how the preset's path is spelled or whether it came through ``models=``.
+bare method by its name; an estimator object by its name and the parameters it sets away from their defaults,
+as ``models={"lcmcr": {"K": 5}}`` is), so its draws do not depend on which other methods are compared or in
+what order, nor on how the preset's path is spelled or whether it came through ``models=``.  Only rows that
+would draw alike (the same method twice, with the same settings) are told apart by their position
+(``"lcmcr#2"``).
 """
 
 from __future__ import annotations
@@ -232,13 +235,29 @@ def _seed_label(label: str, name: str | None, preset: Any) -> str:
     mapping by their sorted text; an estimator object (or a bare method) by its label."""
     from estimate.presets import load_preset
 
-    if name is None:  # an estimator object
-        return label
+    if name is None:  # an estimator object: by what it sets, not by its place among the methods compared
+        return _object_seed_label(label, preset)
     if not preset:  # 'dga', 'DGA ' and models={'dga': {}} alike
         return name
     if isinstance(preset, Mapping):
         return f"{name}:{json.dumps({str(k): repr(v) for k, v in sorted(preset.items())}, sort_keys=True)}"
     return f"{name}:{load_preset(preset).name}"
+
+
+def _object_seed_label(label: str, estimator: Estimator) -> str:
+    """``name`` for an estimator object with default parameters, ``name:{...}`` with those it sets otherwise
+    (the text a ``models=`` mapping of the same settings gives); the seed and thread count draw nothing."""
+    try:
+        defaults = type(estimator)().get_params()
+        params = estimator.get_params()
+    except Exception:  # noqa: BLE001 - an estimator class of the user's that needs arguments: its label
+        return label
+    changed = {k: v for k, v in params.items()
+               if k not in ("seed", "n_threads") and (k not in defaults or repr(defaults[k]) != repr(v))}
+    name = estimator.name or label
+    if not changed:
+        return name
+    return f"{name}:{json.dumps({str(k): repr(v) for k, v in sorted(changed.items())}, sort_keys=True)}"
 
 
 def _method_seed(root: np.random.SeedSequence, label: str) -> int:
@@ -351,6 +370,7 @@ def compare(
     rows: list[dict[str, Any]] = []
     results: dict[str, Result] = {}
     seen: dict[str, int] = {}
+    seen_seeds: dict[str, int] = {}
     configured: list[tuple[str, Estimator]] = []
     for spec in methods:  # every estimator built first: a bad preset or parameter stops the run before any fit
         label, name, preset = _parse_method(spec, models)
@@ -360,8 +380,11 @@ def compare(
             suffix = f"#{seen[label]}"
         else:
             seen[label] = 1
-        estimator = _configure(name, preset, _method_seed(root, _seed_label(label, name, preset) + suffix), level,
-                               interval)
+        seed_label = _seed_label(label, name, preset)
+        seen_seeds[seed_label] = seen_seeds.get(seed_label, 0) + 1
+        if seen_seeds[seed_label] > 1:  # rows that would draw alike: told apart by their position
+            seed_label += f"#{seen_seeds[seed_label]}"
+        estimator = _configure(name, preset, _method_seed(root, seed_label), level, interval)
         label += suffix
         estimator.check_params()
         configured.append((label, estimator))
