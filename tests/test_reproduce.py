@@ -205,6 +205,25 @@ def test_python_api_fit_of_bundled_data_is_found_by_hash(kosovo: estimate.Captur
     assert reproduce(two, data=subset).matches
 
 
+
+def test_the_draws_a_netcdf_keeps_are_compared_too(kosovo: estimate.CaptureData, tmp_path: Path) -> None:
+    """reproduce compared the summary numbers only: two draws swapped between chains in the .nc still gave
+    "reproduced ... match exactly" (an audit's find). Draws kept in the file must be equal too."""
+    result = estimate.make_estimator("lcmcr", burn_in=300, draws=100, thinning=1, chains=2, seed=4).fit(kosovo)
+    path = tmp_path / "lcmcr.nc"
+    result.save(path)
+    outcome = reproduce(path)
+    assert outcome.matches and "2 × 100 draws" in outcome.verdict(), outcome.verdict()
+    saved = estimate.load_result(path)
+    values = saved.posterior.posterior["N"].values
+    values[0, 0], values[1, 0] = values[1, 0] + 1, values[0, 0]  # the summary barely moves; the draws differ
+    outcome = reproduce(saved)
+    assert not outcome.matches
+    assert "draws saved 2 × 100 draws, re-fitted 2 of the 200 draws differ" in outcome.verdict(), outcome.verdict()
+    assert [row["name"] for row in outcome.mismatches][-1] == "draws"
+    result.save(tmp_path / "summary.json")  # a .json keeps no draws: nothing to compare
+    assert "draws" not in reproduce(tmp_path / "summary.json").verdict()
+
 def test_stratified_run_reproduces(tmp_path: Path) -> None:
     rng = np.random.default_rng(2)
     frame = pd.DataFrame((rng.random((900, 3)) < 0.35).astype(int), columns=["A", "B", "C"])
@@ -248,7 +267,7 @@ def test_cli_stratified_run_reproduces_from_its_draws_file(tmp_path: Path) -> No
     assert saved.provenance["preset"]["text"] == preset.read_text()
     code, output = _invoke("reproduce", str(draws))
     assert code == 0, output
-    assert output.startswith("reproduced: lcmcr 2 strata")
+    assert output.startswith("reproduced: lcmcr 2 strata (status, estimate, interval, draws)")
 
 
 def test_a_fit_whose_standard_error_does_not_exist_is_reproduced(tmp_path: Path) -> None:

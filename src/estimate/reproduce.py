@@ -254,11 +254,15 @@ def reproduce(saved: Result | Any | str | Path, *, data: CaptureData | None = No
             refit = estimator.fit(data)
             compared = [_row(name, getattr_path(saved, name), getattr_path(refit, name), rtol)
                         for name in (*_COMPARED, "observed", "lists")]
+            if saved.posterior is not None and refit.posterior is not None:  # a .nc keeps the draws: them too
+                compared.append(_draws_row("draws", saved.draws(), refit.draws(), rtol))
+    with_draws = any(row["name"].endswith("draws") for row in compared)
     if isinstance(saved, StrataResult):
-        what = f"{len(saved.outcomes)} strata (status, estimate, interval)"
+        what = f"{len(saved.outcomes)} strata (status, estimate, interval{', draws' if with_draws else ''})"
     else:
         what = (f"estimate {_fmt(saved.estimate)}, {saved.interval.describe()} [{_fmt(saved.interval.lower)}, "
-                f"{_fmt(saved.interval.upper)}], observed {saved.observed:,}")
+                f"{_fmt(saved.interval.upper)}], observed {saved.observed:,}"
+                + (f", {compared[-1]['saved']}" if with_draws else ""))
     return Reproduction(method=provenance["method"], matches=all(row["match"] for row in compared), rtol=rtol,
                         compared=compared, what=what, version_changes=_version_changes(provenance), refit=refit)
 
@@ -276,6 +280,23 @@ def getattr_path(obj: Any, dotted: str) -> Any:
 
 def _row(name: str, saved: Any, refit: Any, rtol: float) -> dict[str, Any]:
     return {"name": name, "saved": saved, "refit": refit, "match": _close(saved, refit, rtol)}
+
+
+def _draws_row(name: str, saved: Any, refit: Any, rtol: float) -> dict[str, Any]:
+    """One row for the posterior draws of N (chains × draws): all equal (or within ``rtol``), or how many
+    differ."""
+    import numpy as np
+
+    saved, refit = np.asarray(saved, dtype=float), np.asarray(refit, dtype=float)
+    if saved.shape != refit.shape:
+        return {"name": name, "saved": f"draws shaped {saved.shape}", "refit": f"draws shaped {refit.shape}",
+                "match": False}
+    same = saved == refit if rtol == 0 else np.isclose(saved, refit, rtol=rtol, atol=0.0)
+    same |= np.isnan(saved) & np.isnan(refit)
+    shape = " × ".join(f"{n:,}" for n in saved.shape)
+    differ = int(saved.size - same.sum())
+    return {"name": name, "saved": f"{shape} draws", "match": differ == 0,
+            "refit": f"{shape} draws" if differ == 0 else f"{differ:,} of the {saved.size:,} draws differ"}
 
 
 def _refit_strata(saved: Any, provenance: dict[str, Any], data: CaptureData, estimator: Any,
@@ -308,4 +329,6 @@ def _refit_strata(saved: Any, provenance: dict[str, Any], data: CaptureData, est
             for name in _COMPARED:
                 compared.append(_row(f"{label} {name}", getattr_path(outcome.result, name),
                                      getattr_path(again.result, name), rtol))
+        if outcome.draws is not None and again.draws is not None:  # a .nc keeps the draws: them too
+            compared.append(_draws_row(f"{label} draws", outcome.draws, again.draws, rtol))
     return refit, compared
