@@ -49,6 +49,9 @@ def test_seed_sequence_and_int_agree() -> None:
     b = simulate.scenario("three-class", seed=np.random.SeedSequence(5))
     assert a.data.content_hash() == b.data.content_hash()
     assert a.seed == {"entropy": 5, "spawn_key": []}
+    # a Generator is refused as every fit refuses it (simulate raised TypeError, the fits ValueError)
+    with pytest.raises(ValueError, match=r"simulate: seed must be .* the integer or SeedSequence the Generator"):
+        simulate.scenario("three-class", seed=np.random.default_rng(5))
 
 
 # ------------------------------------------------------------------------------------------- truth

@@ -165,8 +165,6 @@ class SimulatedPopulation:
 
 
 def _seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
-    if isinstance(seed, np.random.Generator):
-        raise TypeError("pass an int or numpy.random.SeedSequence as seed, not a Generator (draws must be replayable)")
     if isinstance(seed, Mapping) and "entropy" in seed:  # a SimulatedPopulation's own seed record: draw it again
         return seed_from_record(seed)
     check_seed(seed, "simulate")
