@@ -954,7 +954,7 @@ def test_compare_and_report_say_how_long_a_long_lcmcr_row_will_take(tmp_path: Pa
         raise estimate.DataError("stopped before fitting")
 
     monkeypatch.setattr(sys.modules["estimate.compare"], "compare", stop)
-    monkeypatch.setattr(estimate.report, "make_report", stop)
+    monkeypatch.setattr(estimate.report, "_fit_and_render", stop)
     runs = {"compare": ["compare", "--example", "kosovo", "--methods", f"chapman,lcmcr:{preset}"],
             "report": ["report", "--example", "kosovo", "--methods", f"loglinear,lcmcr:{preset}", "-o",
                        str(tmp_path / "r.html")]}
@@ -966,6 +966,20 @@ def test_compare_and_report_say_how_long_a_long_lcmcr_row_will_take(tmp_path: Pa
         assert "--methods lcmcr:FILE.toml" in said and "--set" not in said
         quick = CliRunner().invoke(app, [*args[:4], "loglinear,lcmcr", *args[5:]])  # the default preset: quick
         assert "this fit will take" not in quick.output, (command, quick.output)
+
+
+def test_compare_and_report_in_which_no_method_gave_an_estimate_exit_1(tmp_path: Path) -> None:
+    """`estimate compare -m chapman` or `report -m chapman` on four lists (not applicable) exited 0 with an empty
+    headline, so a script read it as a success; `fit` of the same method exits 2 (an audit's find). The outputs
+    are still written, saying why for each method."""
+    table, page = tmp_path / "c.csv", tmp_path / "r.html"
+    compared = run_cli("compare", "--example", "kosovo", "-m", "chapman", "-o", str(table))
+    assert compared.returncode == 1 and table.exists(), compared.stderr
+    assert "error: no method gave an estimate (chapman: chapman uses exactly 2 lists" in compared.stderr
+    reported = run_cli("report", "--example", "kosovo", "-m", "chapman", "-o", str(page))
+    assert reported.returncode == 1 and page.exists(), reported.stderr
+    assert "error: no method gave an estimate (chapman:" in reported.stderr
+    assert run_cli("compare", "--example", "kosovo", "-m", "chapman,chao").returncode == 0
 
 def test_describe_with_strata_counts_distinct_patterns(tmp_path: Path) -> None:
     """With strata the header said "observed patterns: 61444" (pattern × stratum rows) for 31 patterns (an

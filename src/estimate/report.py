@@ -201,6 +201,26 @@ def make_report(
     warned (a list that documents nobody, dropped): the data summary repeats them, as does a DataFrame's own
     reading here.  With ``output`` the HTML is also written there atomically.  Returns the HTML.
     """
+    return _fit_and_render(data, methods, seed=seed, level=level, interval=interval, title=title,
+                           population=population, command=command, output=output, replicate=replicate,
+                           data_warnings=data_warnings)[0]
+
+
+def _fit_and_render(
+    data: CaptureData | pd.DataFrame,
+    methods: Sequence[str | Estimator] | str | None,
+    *,
+    seed: int | None,
+    level: float | None,
+    interval: str | None,
+    title: str | None,
+    population: str | None,
+    command: Sequence[str] | None,
+    output: str | Path | None,
+    replicate: str | None,
+    data_warnings: Sequence[str],
+) -> tuple[str, Any]:
+    """:func:`make_report`, returning the comparison too (the command line's exit code depends on it)."""
     from estimate import provenance
     from estimate.compare import compare
 
@@ -237,7 +257,7 @@ def make_report(
         from estimate.atomic import atomic_write_text
 
         atomic_write_text(output, page)
-    return page
+    return page, comparison
 
 
 # ---------------------------------------------------------------------------------------------------- rendering

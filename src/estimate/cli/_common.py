@@ -346,6 +346,17 @@ def announce_drawn_seed(estimator: Any, record: Mapping[str, Any], kept_in: Path
             typer.echo(f"seed: {seed} ({how}; give --seed {seed} to repeat this run)", err=True)
 
 
+def exit_if_nothing_estimated(comparison: Any) -> None:
+    """Exit 1 (after the outputs are written) when no method of a comparison or report gave an estimate — all
+    not applicable or failed: a script must not read that as a success (``fit`` of one such method exits 2)."""
+    table = comparison.table
+    if (table["status"] == "ok").any() or table.empty:
+        return
+    reasons = [f"{row.method}: {row.reason}" for row in table.itertuples() if row.reason]
+    typer.echo("error: no method gave an estimate" + (f" ({reasons[0]})" if reasons else ""), err=True)
+    raise typer.Exit(1)
+
+
 def say_written(output: Path) -> None:
     """"wrote FILE" on stderr — when the file is in place (at the end of an :func:`estimate.atomic.atomic_batch`
     of several outputs, and not at all if a later one fails)."""

@@ -13,6 +13,7 @@ from estimate.cli._common import (
     check_output_path,
     emit,
     emit_frame,
+    exit_if_nothing_estimated,
     handles_errors,
     load_input,
     output_file,
@@ -101,5 +102,6 @@ def compare(
             emit(str(comparison) + (f"\nSeed: {comparison.seed}" if seed is None and seeded else ""), output)
     if seed is None and seeded and fmt in ("csv", "parquet"):  # the table holds no seed: say which repeats the run
         typer.echo(f"seed: {comparison.seed}", err=True)
+    exit_if_nothing_estimated(comparison)
 
 __all__ = ["compare"]

@@ -11,6 +11,7 @@ from estimate.cli import app
 from estimate.cli._common import (
     ENCODING_HELP,
     check_output_path,
+    exit_if_nothing_estimated,
     handles_errors,
     load_input,
     output_file,
@@ -52,7 +53,7 @@ def report(
     """Write an HTML report: data summary, overlaps, each model's estimate and diagnostics, comparison,
     assumptions in plain words, provenance."""
     from estimate.provenance import command_line
-    from estimate.report import make_report
+    from estimate.report import _fit_and_render
 
     chosen = split_option(methods) if methods is not None else None
     if methods is not None and not chosen:
@@ -76,9 +77,11 @@ def report(
     pooled = capture.without_strata() if capture.strata_columns else capture  # the report pools strata
     announce_long_method_fits(chosen if chosen is not None else default_methods(pooled), pooled, level=level,
                               interval=interval)
-    make_report(capture, chosen, seed=seed, level=level, interval=interval, title=title, population=population,
-                command=command_line(), output=output, replicate=replicate, data_warnings=said)
+    _page, comparison = _fit_and_render(capture, chosen, seed=seed, level=level, interval=interval, title=title,
+                                        population=population, command=command_line(), output=output,
+                                        replicate=replicate, data_warnings=said)
     typer.echo(f"wrote {output}", err=True)
+    exit_if_nothing_estimated(comparison)  # the report (written) says why for each method
 
 
 __all__ = ["report"]
