@@ -336,3 +336,55 @@ def test_the_strata_plot_gives_a_reason_whole_and_dga_draws_are_called_independe
         assert "log-normal intervals" in title, title
         html = make_report(estimate.datasets.load("kosovo"), methods=["dga"], seed=1)
     assert "dga: independent draws from the exact posterior" in html
+
+
+def test_the_forest_plot_of_a_table_marks_the_datas_documented_count_and_rows_that_document_fewer(kosovo) -> None:
+    """plot_forest(table) drew the documented-count line at the first row's count: Chapman on two of Kosovo's
+    four lists put it at 3,035 for every row; Comparison.plot() did not say Chapman's row documents fewer; a
+    lower bound's annotation had no ≥ (a plots audit's finds)."""
+    comparison = estimate.compare(kosovo, ["chapman", "loglinear", "chao"], seed=1,
+                                  models={"chapman": {"lists": ("EXH", "ABA")}})
+    for figure in (plots.plot_forest(comparison.table), comparison.plot()):
+        line = by_gid(figure, "observed")[0]
+        assert list(line.get_xdata()) == [4400, 4400]
+        labels = [tick.get_text() for tick in figure.axes[0].get_yticklabels()]
+        assert "documents 3,035" in labels[0] and not any("documents" in label for label in labels[1:])
+        texts = [text.get_text() for text in figure.axes[0].texts]
+        assert any(text.startswith("≥ 8,803") for text in texts), texts
+        assert "(or lower bounds, ≥)" in figure.axes[0].get_title()
+
+
+def test_whole_number_draws_get_whole_number_bins(kosovo) -> None:
+    """Bins 1.1 people wide held two values every tenth bin, drawn twice as tall as their neighbours (a false
+    mode in a small posterior; a plots audit's find)."""
+    small = estimate.CaptureData.from_aggregated(
+        __import__("pandas").DataFrame({"A": [1, 0, 0, 1, 1], "B": [0, 1, 0, 1, 0], "C": [0, 0, 1, 0, 1],
+                                        "count": [20, 15, 12, 6, 5]}), count="count")
+    result = estimate.make_estimator("dga").fit(small, seed=1)
+    bars = [patch for patch in plots.plot_posterior(result).axes[0].patches if patch.get_gid() == "draws"]
+    assert len(bars) >= 10
+    widths = {round(bar.get_width(), 9) for bar in bars}
+    assert len(widths) == 1 and float(widths.pop()).is_integer()
+    assert all(round(bar.get_x() % 1, 9) == 0.5 for bar in bars)
+
+
+def test_the_posterior_plot_says_when_chains_did_not_converge_or_draws_were_not_saved(kosovo, tmp_path) -> None:
+    """A posterior of chains with R-hat 1.9 looked like any other; a dga result read from .json was titled
+    'no posterior: posterior median'; Chao's plot called its lower bound an estimate; a trace plot drawn into a
+    caller's axes set the caller's figure title (a plots audit's finds)."""
+    poor = LCMCR(burn_in=5, draws=20, thinning=1, chains=2, seed=1).fit(kosovo)
+    note = by_gid(plots.plot_posterior(poor), "convergence")
+    assert note and "chains not converged (R-hat" in note[0].get_text()
+    good = LCMCR(burn_in=1000, draws=500, thinning=2, chains=2, seed=1, K=1).fit(kosovo)
+    assert good.diagnostics["r_hat"] <= 1.01 and good.diagnostics["ess_bulk"] >= 400
+    assert not by_gid(plots.plot_posterior(good), "convergence")
+    result = estimate.make_estimator("dga").fit(kosovo, seed=1)
+    result.save(tmp_path / "dga.json")
+    title = plots.plot_posterior(estimate.load_result(tmp_path / "dga.json")).axes[0].get_title()
+    assert "its draws were not saved" in title and "no posterior" not in title
+    chao = estimate.make_estimator("chao").fit(kosovo)
+    assert "lower bound of the total N" in plots.plot_posterior(chao).axes[0].get_title()
+    figure = Figure()
+    axes = figure.subplots(2, 1)
+    plots.plot_trace(poor, ax=axes[0])
+    assert figure._suptitle is None

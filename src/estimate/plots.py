@@ -143,8 +143,14 @@ def plot_posterior(result: Result, ax: Axes | None = None, *, bins: int | None =
         x_min, x_max = max(low - 0.06 * span, 0.0), top + 0.04 * span
         shown = draws[draws <= x_max]
         n_bins = bins or int(min(60, max(10, np.unique(shown).size)))
-        ax.hist(shown, bins=n_bins, range=(x_min, x_max), density=True, color=INTERVAL_COLOR, alpha=0.55,
-                edgecolor="white", linewidth=0.4, gid="draws")
+        edges: Any = n_bins
+        if np.all(shown == np.round(shown)) and shown.size:
+            # whole numbers (N): bins of a whole number of values, edges half-way between them — bins 1.1 wide
+            # held two values every tenth bin, drawn twice as tall as their neighbours (a false mode)
+            width = max(1.0, math.ceil((shown.max() - shown.min() + 1) / n_bins))
+            edges = np.arange(shown.min() - 0.5, shown.max() + 0.5 + width, width)
+        ax.hist(shown, bins=edges, range=None if not isinstance(edges, int) else (x_min, x_max), density=True,
+                color=INTERVAL_COLOR, alpha=0.55, edgecolor="white", linewidth=0.4, gid="draws")
         ax.set_ylabel("posterior density")
         ax.set_yticks([])
         tail = float(np.mean(draws > x_max))
@@ -157,6 +163,12 @@ def plot_posterior(result: Result, ax: Axes | None = None, *, bins: int | None =
             ax.annotate(text, xy=(1, 0.98), xycoords="axes fraction",
                         ha="right", va="top", fontsize=8, color=OBSERVED_COLOR)
         title = f"{result.method}: posterior of the total N ({len(draws):,} draws)"
+        if result.details.get("prior_driven"):  # the lists never overlap: the data do not bound N
+            title += " — from the priors, not the data"
+        warning = _convergence_note(result)
+        if warning:
+            ax.annotate(warning, xy=(0, 0.98), xycoords="axes fraction", ha="left", va="top", fontsize=8,
+                        color=ESTIMATE_COLOR, gid="convergence")
     else:
         # an unbounded estimate or interval (lists that never overlap) has no finite right end: the axis then
         # spans the finite values (at least the documented count) twice over and the band runs off to its edge
@@ -172,7 +184,11 @@ def plot_posterior(result: Result, ax: Axes | None = None, *, bins: int | None =
         x_min, x_max = max(low - 0.1 * span, 0.0), right + 0.1 * span
         ax.set_ylim(0, 1)
         ax.set_yticks([])
-        title = f"{result.method}: estimate of the total N (no posterior: {result.estimate_kind})"
+        what = "lower bound of the total N" if result.estimate_kind == "lower bound" else "estimate of the total N"
+        if str(result.estimate_kind).startswith("posterior"):  # read back from a .json: no draws kept
+            title = f"{result.method}: {what} ({result.estimate_kind}; its draws were not saved)"
+        else:
+            title = f"{result.method}: {what} (no posterior: {result.estimate_kind})"
     ax.set_xlim(x_min, x_max)
     lower = interval.lower if math.isfinite(interval.lower) else x_min
     upper = interval.upper if math.isfinite(interval.upper) else x_max
@@ -194,6 +210,20 @@ def plot_posterior(result: Result, ax: Axes | None = None, *, bins: int | None =
     ax.set_title(title, fontsize=10)
     ax.spines[["top", "right", "left"]].set_visible(False)
     return _root(fig)
+
+
+def _convergence_note(result: Result) -> str:
+    """"chains not converged: R-hat 1.93, bulk ESS 3" when the diagnostics fail their thresholds, else ""."""
+    from estimate.inference_data import ESS_MIN, RHAT_MAX
+
+    diag = result.diagnostics
+    parts = []
+    r_hat, bulk = diag.get("r_hat"), diag.get("ess_bulk")
+    if isinstance(r_hat, (int, float)) and math.isfinite(r_hat) and r_hat > RHAT_MAX:
+        parts.append(f"R-hat {r_hat:.3f}")
+    if isinstance(bulk, (int, float)) and math.isfinite(bulk) and bulk < ESS_MIN:
+        parts.append(f"bulk ESS {bulk:,.0f}")
+    return f"chains not converged ({', '.join(parts)}):\nthis picture may be wrong" if parts else ""
 
 
 # ------------------------------------------------------------------------------------------------ diagnostics
@@ -231,9 +261,12 @@ def plot_trace(result: Result, ax: Axes | None = None, *, var_name: str = "N") -
         if value is not None and isinstance(value, (int, float)) and math.isfinite(value):
             parts.append(f"{label} {form.format(value)}")
     chains, draws = result.posterior.posterior.sizes["chain"], result.posterior.posterior.sizes["draw"]
-    fig.suptitle(f"{result.method}: {chains} chain{'s' if chains != 1 else ''} × {draws:,} draws"
-                 + (f" — {', '.join(parts)}" if parts else ""),
-                 fontsize=10)
+    heading = (f"{result.method}: {chains} chain{'s' if chains != 1 else ''} × {draws:,} draws"
+               + (f" — {', '.join(parts)}" if parts else ""))
+    if ax is None:
+        fig.suptitle(heading, fontsize=10)
+    else:  # a panel of the caller's figure: its own heading, not the whole figure's title
+        axes[1].set_title(f"{heading}\n{var_name}: {titles[1]}", fontsize=9)
     return _root(fig)
 
 
@@ -522,7 +555,9 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
     if isinstance(comparison, pd.DataFrame):
         table = comparison
         if observed is None:
-            observed = int(table["observed"].iloc[0]) if len(table) else 0
+            # the data's documented count: the largest any row documents (a two-list method given lists=
+            # documents only the people on its two lists)
+            observed = int(table["observed"].max()) if len(table) and table["observed"].notna().any() else 0
     else:
         table = comparison.table
         observed = comparison.observed if observed is None else observed
@@ -560,6 +595,8 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
         driven = row["method"] in prior_driven
         if driven:
             kind = f"{kind}, from the priors" if kind else "from the priors"
+        if pd.notna(row.get("observed")) and int(row["observed"]) < observed:  # e.g. Chapman on two of the lists
+            kind = (f"{kind}; " if kind else "") + f"documents {int(row['observed']):,}"
         labels.append(f"{row['method']}\n{kind}" if kind else str(row["method"]))
         if row["status"] != ok_status:
             reason = str(row["reason"]) if row["reason"] else ""
@@ -584,7 +621,8 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
         note = "  (from the priors, not the data)" if driven else ""
         # centred on the estimate, unless that would run off the left edge into the method names
         near_left = estimate - x_min < 0.2 * (x_max - x_min)
-        ax.annotate(f"{_fmt(estimate)}  [{_fmt(lower)}, {_fmt(upper)}]{note}", xy=(estimate, y),
+        bound = "≥ " if row.get("estimate_kind") == "lower bound" else ""
+        ax.annotate(f"{bound}{_fmt(estimate)}  [{_fmt(lower)}, {_fmt(upper)}]{note}", xy=(estimate, y),
                     xytext=(-4 if near_left else 0, 7), textcoords="offset points",
                     ha="left" if near_left else "center", fontsize=8)
     ax.set_yticks(ys, labels, fontsize=9)
@@ -593,6 +631,7 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
     ax.set_axisbelow(True)
     levels = ok_rows["level"].dropna().unique()
     level_text = f"{level_percent(levels[0])} intervals" if len(levels) == 1 else "intervals"
-    ax.set_title(title or f"Estimates of the total with {level_text} (dashed: documented count)", fontsize=11)
+    bounds = " (or lower bounds, ≥)" if (ok_rows.get("estimate_kind") == "lower bound").any() else ""
+    ax.set_title(title or f"Estimates of the total{bounds} with {level_text} (dashed: documented count)", fontsize=11)
     _thousands(ax.xaxis)
     return _root(fig)
