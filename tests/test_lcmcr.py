@@ -223,6 +223,10 @@ def test_invalid_parameters_raise(kosovo: CaptureData) -> None:
         ({"K": True}, ["K=True"]),
         ({"keep_traces": "no"}, ["keep_traces='no'"]),  # a non-empty string is truthy: refused
         ({"a_alpha": float("nan")}, ["a_alpha=nan"]),
+        # α starts at its prior mean a/b: infinite, N collapsed onto the observed count with no warning; zero, the
+        # kernel raised ZeroDivisionError (an audit's finds)
+        ({"a_alpha": 1e300, "b_alpha": 1e-300}, ["prior mean of α, is inf", "a_alpha=1e+300"]),
+        ({"a_alpha": 1e-200, "b_alpha": 1e200}, ["prior mean of α, is 0", "b_alpha=1e+200"]),
         ({"n_threads": 0}, ["n_threads=0"]),
         ({"seed": -1}, ["seed", "-1"]),
         ({"seed": 3.0}, ["seed", "3.0"]),

@@ -157,6 +157,12 @@ class LCMCR(Estimator):
                 "LCMCR: invalid parameter(s) "
                 + "; ".join(f"{b}={getattr(self, b)!r} (must be {checks[b][1]})" for b in bad)
             )
+        prior_mean = float(self.a_alpha) / float(self.b_alpha)
+        if not (math.isfinite(prior_mean) and prior_mean > 0):
+            # the sampler starts α at its prior mean: infinite, every π was NaN and N collapsed onto the observed
+            # count with no warning; zero, the kernel divided by zero
+            raise ValueError(f"LCMCR: a_alpha / b_alpha, the prior mean of α, is {prior_mean:g} (a_alpha="
+                             f"{self.a_alpha!r}, b_alpha={self.b_alpha!r}); it must be a positive finite number")
         if self.interval not in ("equal-tailed", "hdi"):
             raise ValueError(f"LCMCR: interval must be 'equal-tailed' or 'hdi', got {self.interval!r}")
         if not isinstance(self.sampler, str) or self.sampler not in SAMPLERS:
