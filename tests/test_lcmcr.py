@@ -215,6 +215,17 @@ def test_invalid_parameters_raise(kosovo: CaptureData) -> None:
         LCMCR(interval="central").fit(kosovo)
 
 
+
+def test_draws_below_the_documented_count_are_an_error_not_a_result(kosovo: CaptureData) -> None:
+    """The kernel's count of unlisted people is an int64: past 9.2e18 it wraps round to a negative number (an
+    audit found the variates do so; no real fit reached it). A draw of N below the documented count can only come
+    from that, and is refused rather than summarised."""
+    estimator = LCMCR(burn_in=10, draws=10, thinning=1, chains=2, seed=1)
+    wrapped = np.full((2, 10), kosovo.observed + 5, dtype=np.int64)
+    wrapped[1, 3] = np.iinfo(np.int64).min
+    with pytest.raises(FloatingPointError, match="fell below the 4,400 people documented"):
+        estimator._result(kosovo, 1, {"N": wrapped})
+
 @pytest.mark.parametrize(
     ("params", "words"),
     [

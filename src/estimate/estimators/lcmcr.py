@@ -326,6 +326,11 @@ class LCMCR(Estimator):
         )
 
         n_draws = np.asarray(out["N"], dtype=np.int64)
+        if n_draws.size and int(n_draws.min()) < data.observed:  # never in a real fit: an int64 count wrapped round
+            raise FloatingPointError(
+                f"LCMCR: a draw of N ({int(n_draws.min()):,}) fell below the {data.observed:,} people documented: "
+                "the count of people on no list overflowed (beyond 9.2e18), so these data do not bound N under "
+                "this model")
         posterior: dict[str, np.ndarray] = {"N": n_draws, "n0": n_draws - data.observed}
         dims: dict[str, list[str]] = {}
         coords: dict[str, Any] = {}
