@@ -352,6 +352,9 @@ def test_the_forest_plot_of_a_table_marks_the_datas_documented_count_and_rows_th
         texts = [text.get_text() for text in figure.axes[0].texts]
         assert any(text.startswith("≥ 8,803") for text in texts), texts
         assert "(or lower bounds, ≥)" in figure.axes[0].get_title()
+    # a table without the estimate_kind column (an older file's) still plots (a review's find)
+    bare = plots.plot_forest(comparison.table.drop(columns="estimate_kind"))
+    assert "lower bounds" not in bare.axes[0].get_title()
 
 
 def test_whole_number_draws_get_whole_number_bins(kosovo) -> None:

@@ -14,10 +14,11 @@ Methods are registry names (``"lcmcr"``) or ``"name:preset"`` (``"lcmcr:lcmcr-lo
 name or a TOML path), or already configured estimator objects.  Each method gets its own seed derived from
 ``seed`` and its method and preset names (``SeedSequence(seed, spawn_key=(crc32("lcmcr:my-preset"),))``; a
 bare method by its name; an estimator object by its name and the parameters it sets away from their defaults,
-as ``models={"lcmcr": {"K": 5}}`` is), so its draws do not depend on which other methods are compared or in
-what order, nor on how the preset's path is spelled or whether it came through ``models=``.  Only rows that
-would draw alike (the same method twice, with the same settings) are told apart by their position
-(``"lcmcr#2"``).
+as a ``models={"lcmcr": {"K": 5}}`` mapping of those parameters is — or by its label when a parameter's value
+has no text that stays the same from run to run, such as an object of a user's class), so its draws do not
+depend on which other methods are compared or in what order, nor on how the preset's path is spelled or
+whether it came through ``models=``.  Only rows that would draw alike (the same method twice, with the same
+settings) are told apart by their position (``"lcmcr#2"``).
 """
 
 from __future__ import annotations
@@ -252,12 +253,29 @@ def _object_seed_label(label: str, estimator: Estimator) -> str:
         params = estimator.get_params()
     except Exception:  # noqa: BLE001 - an estimator class of the user's that needs arguments: its label
         return label
-    changed = {k: v for k, v in params.items()
-               if k not in ("seed", "n_threads") and (k not in defaults or repr(defaults[k]) != repr(v))}
+    changed = {k: _plain_value(v) for k, v in params.items()
+               if k != "seed" and (k not in defaults or repr(_plain_value(defaults[k])) != repr(_plain_value(v)))}
+    if not all(_has_stable_text(v) for v in changed.values()):  # e.g. an object whose text is its memory address
+        return label
     name = estimator.name or label
     if not changed:
         return name
     return f"{name}:{json.dumps({str(k): repr(v) for k, v in sorted(changed.items())}, sort_keys=True)}"
+
+
+def _plain_value(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds (``np.int64(5)`` reads ``5``, as in a preset or a mapping)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _has_stable_text(value: Any) -> bool:
+    """Whether ``repr(value)`` is the same in every run: numbers, text, booleans, None, and tuples or lists of
+    them — not an object shown by its memory address."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return True
+    if isinstance(value, tuple | list):
+        return all(_has_stable_text(v) for v in value)
+    return False
 
 
 def _method_seed(root: np.random.SeedSequence, label: str) -> int:

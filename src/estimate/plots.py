@@ -122,6 +122,9 @@ def _interval_label(result: Result) -> str:
 def plot_posterior(result: Result, ax: Axes | None = None, *, bins: int | None = None) -> Figure:
     """Posterior of N: histogram of the draws, the interval shaded, the estimate and the documented count marked.
 
+    ``bins`` is the number of histogram bins (default: one per value, at most 60); draws of whole numbers get
+    bins of a whole number of values each, so their number is close to ``bins``, not always equal.
+
     The documented count n (people on at least one list) is a hard lower bound on N and is drawn as a dashed
     line (``gid="observed"``); the estimate as a solid line (``gid="estimate"``) and the interval as a shaded band
     (``gid="interval"``).  The x-axis runs from just below n to the 99.5% quantile of the draws so a long right
@@ -631,7 +634,8 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
     ax.set_axisbelow(True)
     levels = ok_rows["level"].dropna().unique()
     level_text = f"{level_percent(levels[0])} intervals" if len(levels) == 1 else "intervals"
-    bounds = " (or lower bounds, ≥)" if (ok_rows.get("estimate_kind") == "lower bound").any() else ""
+    any_bound = "estimate_kind" in ok_rows and bool((ok_rows["estimate_kind"] == "lower bound").any())
+    bounds = " (or lower bounds, ≥)" if any_bound else ""
     ax.set_title(title or f"Estimates of the total{bounds} with {level_text} (dashed: documented count)", fontsize=11)
     _thousands(ax.xaxis)
     return _root(fig)
