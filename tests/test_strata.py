@@ -318,9 +318,6 @@ def test_a_dask_cluster_that_fails_or_loses_its_workers_is_reported_as_such(stra
         def __init__(self, *args, **kwargs):
             self.closed = False
 
-        def run(self, function):  # every worker fits with this machine's code and libraries
-            return {"tcp://127.0.0.1:2": function()}
-
         def submit(self, *args, **kwargs):
             return Lost()
 
@@ -387,7 +384,8 @@ def test_dask_executor_matches_local(stratified: CaptureData) -> None:
 def test_a_cluster_whose_workers_run_other_code_is_refused(stratified: CaptureData, monkeypatch) -> None:
     """Strata fitted on a remote cluster's workers were cached under the client's code and versions: a worker
     with other code (an older install) put its numbers in the cache, and a later local run reused them without a
-    word (an audit's find). The workers' versions are compared with the client's before any fit."""
+    word (an audit's find). Each chunk comes back with its worker's versions, compared with the client's (also
+    for workers that join the cluster after the run started)."""
     distributed = pytest.importorskip("dask.distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", processes=True,
                                   dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False}) as cluster:
@@ -410,7 +408,7 @@ def test_an_entry_the_cache_cannot_write_loses_no_fit(stratified: CaptureData, t
     entry = sorted(cache.glob("*.npz"))[2]
     entry.unlink()
     entry.mkdir()
-    with pytest.warns(estimate.DataWarning, match=r"1 of the 1 fit of this run could not be kept in the cache "
+    with pytest.warns(estimate.DataWarning, match=r"the one fit of this run could not be kept in the cache "
                                                    r"folder .*region=r0\d: .*a resumed run fits them again"), \
             pytest.warns(estimate.DataWarning, match="could not be read .*Is a directory"):
         again = fit_strata(stratified, by="region", estimator=LogLinear(), cache_dir=cache)

@@ -128,7 +128,9 @@ def atomic_batch() -> Iterator[None]:
 
     The renames at the end are each atomic, one after another: only a rename that fails (rare: the folder's
     permissions changed meanwhile) can leave some files new and the others old.  Writes to devices and pipes
-    (``-o -``, ``/dev/stdout``) are not held back.  Batches do not nest: an inner one joins the outer.
+    (``-o -``, ``/dev/stdout``) are not held back, nor are writes from other threads (a context variable holds
+    the batch).  Batches do not nest: an inner one joins the outer, so an error inside it that the outer block
+    catches does not undo the inner block's writes.
     """
     if _PENDING.get() is not None:
         yield
@@ -148,10 +150,10 @@ def atomic_batch() -> Iterator[None]:
     for position, (tmp, target) in enumerate(pending):
         try:
             _replace(tmp, target)
-        except OSError as exc:
+        except BaseException as exc:  # a refused rename, or Ctrl-C between two renames: no temporaries left
             for left, _ in pending[position:]:
                 left.unlink(missing_ok=True)
-            if exc.filename is None or str(exc.filename) == str(tmp):
+            if isinstance(exc, OSError) and (exc.filename is None or str(exc.filename) == str(tmp)):
                 exc.filename = str(target)
             raise
     for callback in callbacks:

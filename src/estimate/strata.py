@@ -102,33 +102,35 @@ def _fitting_environment() -> dict[str, Any]:
     return {"estimate": _package_version(), "code": _code_digest(), **_library_versions()}
 
 
-def _worker_environment() -> dict[str, Any]:
-    """:func:`_fitting_environment` as a dask worker computes it (from its own installed package)."""
+def _fit_chunk_remotely(estimator: Any, problems: list[CaptureData], seeds: list[Any]) -> tuple[dict, str, list]:
+    """:func:`_fit_chunk` on a dask worker, returning also the worker's :func:`_fitting_environment` and address:
+    every chunk's results are checked against the client's code and libraries, including those of workers that
+    join the cluster after the run started."""
     from estimate import strata
 
-    return strata._fitting_environment()
-
-
-def _check_workers_environment(client: Any, scheduler: str) -> None:
-    """Refuse a dask cluster whose workers fit with other code or libraries than this machine: their results
-    would be cached (and recorded for ``estimate reproduce``) under this machine's versions, and a stratum's
-    draws would depend on the worker that fitted it.  Workers that join later are not checked."""
     try:
-        found = client.run(_worker_environment)
-    except Exception as exc:  # noqa: BLE001 - e.g. a worker without the package: ModuleNotFoundError
-        raise DataError(f"the dask workers at {scheduler!r} cannot run estimate's fits ({type(exc).__name__}: "
-                        f"{exc}); install the same estimate on them as here") from exc
+        from distributed import get_worker
+
+        worker = str(get_worker().address)
+    except (ImportError, ValueError):  # not on a worker (a test calling it directly)
+        worker = "?"
+    return strata._fitting_environment(), worker, strata._fit_chunk(estimator, problems, seeds)
+
+
+def _check_worker_environment(theirs: dict[str, Any], worker: str) -> None:
+    """Refuse the results of a dask worker that fits with other code or libraries than this machine: they would
+    be cached (and recorded for ``estimate reproduce``) under this machine's versions, and a stratum's draws would
+    depend on the worker that fitted it."""
     mine = _fitting_environment()
-    for worker, theirs in sorted(found.items()):
-        differ = [f"{name} {theirs.get(name) or 'none'} (here {mine[name] or 'none'})"
-                  for name in mine if theirs.get(name) != mine[name]]
-        if differ:
-            raise DataError(
-                f"the dask worker {worker} fits with other code or libraries than this machine: "
-                f"{', '.join(differ)}. Its results would be cached and recorded under this machine's versions, and "
-                "a stratum's draws would depend on the worker that fitted it: install the same versions on the "
-                "workers (pip install of this estimate, and the same numpy, scipy, numba ...), or run without "
-                "--scheduler (scheduler=)")
+    differ = [f"{name} {theirs.get(name) or 'none'} (here {mine[name] or 'none'})"
+              for name in mine if theirs.get(name) != mine[name]]
+    if differ:
+        raise DataError(
+            f"the dask worker {worker} fits with other code or libraries than this machine: {', '.join(differ)}. "
+            "Its results would be cached and recorded under this machine's versions, and a stratum's draws would "
+            "depend on the worker that fitted it: install the same versions on the workers (pip install of this "
+            "estimate, and the same numpy, scipy, numba ...), or run without --scheduler (scheduler=); strata "
+            "finished before are kept in the cache folder, if any")
 
 
 def _stable_key_int(key: Sequence[Any]) -> int:
@@ -1065,10 +1067,12 @@ def fit_strata(
 
     if not_kept:
         key, exc = not_kept[0]
-        warnings.warn(f"{len(not_kept)} of the {len(todo)} {'fit' if len(todo) == 1 else 'fits'} of this run could not "
-                      f"be kept in the cache folder {str(cache)!r} (e.g. {stratum_label(key, split_cols)}: "
-                      f"{exc.strerror or exc} ({exc.filename})); their results are in this run's output, and a "
-                      "resumed run fits them again", DataWarning, stacklevel=2)
+        which = ("the one fit of this run" if len(todo) == 1 else
+                 f"{len(not_kept)} of the {len(todo)} fits of this run")
+        where = f" ({exc.filename})" if exc.filename else ""
+        warnings.warn(f"{which} could not be kept in the cache folder {str(cache)!r} (e.g. "
+                      f"{stratum_label(key, split_cols)}: {exc.strerror or exc}{where}); their results are in this "
+                      "run's output, and a resumed run fits them again", DataWarning, stacklevel=2)
     ordered = {key: _with_data_warnings(outcomes[key], data_warnings.get(key, ())) for key in parts}
     if not estimator.bayesian:
         interval_kind = _confidence_kind(ordered)
@@ -1180,13 +1184,17 @@ def _run_chunks(estimator, chunks, executor, scheduler, dask_workers):
     global DASK_RUNNING
     DASK_RUNNING += 1
     try:
-        if scheduler is not None:  # a local cluster's workers run this interpreter, with this code
-            _check_workers_environment(client, scheduler)
-        futures = [client.submit(_fit_chunk, estimator, [c[1] for c in chunk], [c[2] for c in chunk], pure=False)
+        # a remote scheduler's workers may run other code: each chunk comes back with the worker's versions (a
+        # local cluster's workers run this interpreter, with this code)
+        task = _fit_chunk_remotely if scheduler is not None else _fit_chunk
+        futures = [client.submit(task, estimator, [c[1] for c in chunk], [c[2] for c in chunk], pure=False)
                    for chunk in chunks]
         for chunk, future in zip(chunks, futures, strict=True):
             try:
                 result = future.result()
+                if scheduler is not None:
+                    environment, worker, result = result
+                    _check_worker_environment(environment, worker)
             except KilledWorker as exc:  # dask gave up after workers died on this chunk: the machine, not the data
                 raise DataError(
                     f"dask workers died while fitting {len(chunk)} strata (killed, or out of memory), and dask gave "
