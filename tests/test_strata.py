@@ -86,6 +86,7 @@ def test_a_stratum_seed_reads_its_value_however_the_column_is_typed() -> None:
         assert len(states) == 1, values
     assert strata_module.key_text(pd.Timestamp("2020-01-01 10:30")) == "2020-01-01T10:30:00"
     assert strata_module.key_text(2.5) == "2.5" and strata_module.key_text(-0.0) == "0"
+    assert strata_module.key_text(__import__("decimal").Decimal("1.0")) == "1" and strata_module.key_text(pd.NaT)
     frame, _ = simulated_records(3, seed=21)
     whole = frame.assign(region=frame["region"].str[1:].astype(int))
     extra = pd.concat([whole, whole[whole["region"] == 1].assign(region=4.5)], ignore_index=True)

@@ -23,6 +23,7 @@ upgrade or a code change fits afresh.
 from __future__ import annotations
 
 import datetime
+import decimal
 import functools
 import hashlib
 import io
@@ -147,11 +148,13 @@ def key_text(value: Any) -> str:
         return str(bool(value))
     if isinstance(value, int | np.integer):
         return str(int(value))
+    if isinstance(value, decimal.Decimal) and value.is_finite():  # a Parquet decimal column: Decimal('1.0')
+        value = float(value)
     if isinstance(value, float | np.floating):
         number = float(np.format_float_positional(value, unique=True)) if isinstance(value, np.floating) \
             else float(value)  # the shortest text of a float32 (0.1, not 0.10000000149011612)
         return str(int(number)) if number.is_integer() else str(number)
-    if isinstance(value, pd.Timestamp | datetime.datetime | np.datetime64):
+    if isinstance(value, pd.Timestamp | datetime.datetime | np.datetime64) and not pd.isna(value):
         stamp = pd.Timestamp(value)
         if stamp.tz is None and stamp == stamp.normalize():  # a date: as a CSV writes it
             return stamp.date().isoformat()
