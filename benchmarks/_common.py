@@ -90,7 +90,10 @@ def git_commit() -> str | None:
         commit = out.stdout.strip()
         if not commit:
             return None
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=HERE,
+        # the results folder aside: an earlier benchmark of the same run rewrote its files there, which made
+        # every later one read as +dirty
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                 ":(exclude)benchmarks/results"], cwd=HERE.parent,
                                 capture_output=True, text=True, timeout=10)
         return commit + "+dirty" if status.returncode == 0 and status.stdout.strip() else commit
     except (OSError, subprocess.SubprocessError):
