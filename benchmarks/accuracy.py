@@ -156,9 +156,11 @@ def _run_classical(scenarios: list[str], plan: dict[str, Any], mode: str, log) -
 def _run_classical_pool(scenarios: list[str], plan: dict[str, Any], mode: str, log, R: int,
                         workers: int) -> dict[tuple[str, str], dict[str, Any]]:
     cells: dict[tuple[str, str], dict[str, Any]] = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        # warm the workers (imports) so that pilots time the fit, not the import of statsmodels
-        list(pool.map(_warm, range(workers)))
+    # every worker imports what the fits use before its first task: pilots then time the fit, not the import of
+    # statsmodels, and a pilot's time limit (SIGALRM) cannot interrupt an import half-way — a half-imported arviz
+    # left in a reused worker failed every later dga fit there ("module 'arviz' has no attribute 'data'")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_warm,
+                             initargs=(0,)) as pool:
         pilots = {(s, m): pool.submit(_fit_classical, (s, 0, m, plan["pilot_timeout"]))
                   for s in scenarios for m in CLASSICAL}
         rest = {}
@@ -200,9 +202,16 @@ def _run_classical_pool(scenarios: list[str], plan: dict[str, Any], mode: str, l
 
 
 def _warm(_: int) -> None:
+    import arviz  # noqa: F401
     import statsmodels.api  # noqa: F401
 
     import estimate.estimators  # noqa: F401
+    from estimate.estimators.base import get_estimator_class
+    from estimate.inference_data import _arviz
+
+    _arviz()  # the package's own lazy import of ArviZ (and its cache set-up)
+    for method in CLASSICAL:
+        get_estimator_class(method)  # each method's module, and those it imports
 
 
 def _lcmcr_settings(mode: str, scenario: str) -> dict[str, int]:
