@@ -603,3 +603,11 @@ def plot(result: dict[str, Any], path: Path) -> None:
     title = f"Accuracy on simulated populations ({result['replicates']} replicates per cell, {result['mode']} run)"
     fig.suptitle(title)
     C.save_figure(fig, path)
+
+
+if __name__ == "__main__":  # python -m benchmarks.accuracy [--quick] [--render]: the suite run of this one
+    import sys
+
+    from benchmarks.__main__ import main as _suite
+
+    sys.exit(_suite(["--only", "accuracy", *sys.argv[1:]]))

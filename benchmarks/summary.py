@@ -41,7 +41,8 @@ def markdown(folder: Path) -> str:
                  f"{e['wall_seconds']:.1f} s"] for e in lc if e and "ess_bulk" in e]
         rows += [[f"PyMC NUTS {e['chains']} chain(s)", C.fmt(e["ess_bulk"]), C.fmt(e["ess_per_second_wall"], 1),
                   f"{e['wall_seconds']:.1f} s"] for e in pymc]
-        lines += ["Kosovo, K = 10, same model, one run:", ""]
+        lines += ["Kosovo, K = 10, same model, one run (PyMC's wall time includes compiling its model; the LCMCR "
+                  "kernel is timed after its compilation):", ""]
         lines += C.table(["sampler", "ESS of N (ArviZ bulk)", "bulk ESS/s (wall)", "wall"], rows) + [""]
     acc = _load(folder, "accuracy")
     if acc:
@@ -142,3 +143,9 @@ def write(folder: Path) -> Path:
     path = folder / "SUMMARY.md"
     atomic_write_text(path, markdown(folder))
     return path
+
+
+if __name__ == "__main__":  # python -m benchmarks.summary [--quick]: SUMMARY.md from the results there
+    import sys
+
+    print(write(C.results_dir("--quick" in sys.argv[1:])))
