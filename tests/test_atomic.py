@@ -188,3 +188,13 @@ def test_a_batch_renames_every_file_or_none(tmp_path: Path) -> None:
     after_commit(lambda: said.append("outside"))  # outside a batch: at once
     assert said == ["both", "outside"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_writes_work_where_os_has_no_pathconf(tmp_path: Path, monkeypatch) -> None:
+    """os.pathconf is Unix only: on Windows every write failed with AttributeError (a portability audit's find)."""
+    from estimate.atomic import name_limit
+
+    monkeypatch.delattr(os, "pathconf")
+    assert name_limit(tmp_path) == 255
+    atomic_write_text(tmp_path / "out.csv", "a\n")
+    assert (tmp_path / "out.csv").read_text() == "a\n"

@@ -1015,3 +1015,20 @@ def test_a_list_named_n_among_lettered_lists_is_a_list() -> None:
     alone = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "N": [1, 1, 0]})  # N away from M and O: still asked
     with pytest.raises(DataError, match="column 'N' holds only 0 and 1: it could be a list or the count column"):
         CaptureData.from_frame(alone)
+
+
+def test_the_content_hash_and_csv_outputs_end_lines_alike_on_every_platform(tmp_path, monkeypatch) -> None:
+    """pandas ends CSV lines with os.linesep: on Windows the content hash (what reproduce checks a data file
+    against) differed from Linux's, and written tables had \\r\\n (a portability audit's find)."""
+    import os
+
+    from estimate import datasets
+    from estimate.cli._common import emit_frame
+
+    data = datasets.load("kosovo")
+    unix = data.content_hash()
+    monkeypatch.setattr(os, "linesep", "\r\n")
+    assert pd.DataFrame({"a": [1, 2]}).to_csv(index=False) == "a\r\n1\r\n2\r\n"  # what pandas does there
+    assert datasets.load("kosovo").content_hash() == unix
+    emit_frame(data.pattern_table(), "csv", tmp_path / "t.csv")
+    assert b"\r" not in (tmp_path / "t.csv").read_bytes()

@@ -63,8 +63,11 @@ def link_target(path: Path) -> Path:
 
 def name_limit(folder: Path) -> int:
     """The longest file name, in bytes, the file system of ``folder`` takes (255 where it does not say)."""
+    pathconf = getattr(os, "pathconf", None)  # Unix only: on Windows every write failed with AttributeError
+    if pathconf is None:
+        return 255
     try:
-        return int(os.pathconf(folder if folder.exists() else ".", "PC_NAME_MAX"))
+        return int(pathconf(folder if folder.exists() else ".", "PC_NAME_MAX"))
     except (OSError, ValueError):
         return 255
 
@@ -242,6 +245,8 @@ _MKSTEMP_PART = re.compile(r"[a-z0-9_]{8}")
 def _process_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
+    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C_EVENT to the console there, not test the process
+        return _windows_process_alive(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -251,6 +256,25 @@ def _process_alive(pid: int) -> bool:
     except (PermissionError, OSError):  # it exists (another user's), or we cannot tell: keep its file
         return True
     return True
+
+
+def _windows_process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (Windows): its exit code is STILL_ACTIVE; a process that cannot be opened
+    for another reason than not existing (another user's) is taken to run, and its files are kept."""
+    try:
+        import _winapi
+    except ImportError:
+        return True
+    try:
+        handle = _winapi.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    except OSError as exc:
+        return getattr(exc, "winerror", None) != 87  # ERROR_INVALID_PARAMETER: no such process
+    try:
+        return _winapi.GetExitCodeProcess(handle) == 259  # STILL_ACTIVE
+    except OSError:
+        return True
+    finally:
+        _winapi.CloseHandle(handle)
 
 
 def _default_mode() -> int:

@@ -167,7 +167,7 @@ class Comparison:
         if suffix == ".json":
             atomic_write_text(path, self.to_json() + "\n")
         elif suffix == ".csv":
-            atomic_write_with(path, lambda tmp: self.table.to_csv(tmp, index=False))
+            atomic_write_with(path, lambda tmp: self.table.to_csv(tmp, index=False, lineterminator="\n"))
         elif suffix in (".parquet", ".pq"):
             atomic_write_with(path, lambda tmp: parquet_ready(self.table).to_parquet(tmp, index=False))
         else:

@@ -1513,11 +1513,12 @@ class CaptureData:
         """SHA-256 of the canonical pattern table (for caching and provenance)."""
         buffer = self._pattern_csv()
         if self._empty_strata is not None and len(self._empty_strata):  # (absent: the hash of earlier versions)
-            buffer += b"strata without records\n" + self._empty_strata.to_csv(index=False).encode()
+            buffer += b"strata without records\n" + self._empty_strata.to_csv(index=False, lineterminator="\n").encode()
         return hashlib.sha256(buffer).hexdigest()
 
     def _pattern_csv(self) -> bytes:
-        return self.pattern_table(include_strata=True).to_csv(index=False).encode()
+        # "\n" on every platform: pandas ends lines with os.linesep, and a hash of Windows' "\r\n" would differ
+        return self.pattern_table(include_strata=True).to_csv(index=False, lineterminator="\n").encode()
 
     def _matches_recorded_hash(self, recorded: str) -> bool:
         """Whether a content hash recorded with a result is this data's: :meth:`content_hash`, or the hash versions

@@ -96,7 +96,7 @@ def _missing(value: Any) -> bool:
 def _write_table(frame: pd.DataFrame, path: Path, suffix: str) -> None:
     if suffix in _CSV:
         buffer = io.StringIO()
-        frame.to_csv(buffer, index=False)
+        frame.to_csv(buffer, index=False, lineterminator="\n")
         atomic_write_text(path, buffer.getvalue())
     else:
         atomic_write_with(path, lambda tmp: parquet_ready(frame).to_parquet(tmp, index=False))

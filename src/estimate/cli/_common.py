@@ -107,6 +107,8 @@ def end_by_signal(signum: int, *, flush: bool = True) -> NoReturn:
     caches = sys.modules.get("estimate._user_caches")
     if caches is not None:
         caches.discard_temporary_folder()  # atexit, which would remove it, does not run
+    if os.name == "nt":  # raise_signal with the default action ends with exit code 3 there, this CLI's "bug"
+        os._exit(0xC000013A if signum == signal.SIGINT else 128 + signum)  # STATUS_CONTROL_C_EXIT, as cmd shows
     try:
         signal.signal(signum, signal.SIG_DFL)
         if hasattr(signal, "pthread_sigmask"):  # not on Windows
@@ -402,7 +404,7 @@ def emit_frame(frame: pd.DataFrame, fmt: str, output: Path | None, *, extra_json
         emit(json.dumps(payload, indent=2), output)
     elif fmt == "csv":
         buffer = io.StringIO()
-        frame.to_csv(buffer, index=False)
+        frame.to_csv(buffer, index=False, lineterminator="\n")
         emit(buffer.getvalue(), output)
     elif fmt == "table":
         # pandas prints a nullable column's missing value as <NA> without calling the formatter: show NaN, as for

@@ -114,7 +114,7 @@ def link(
     if (replicates or chosen) and replicate_method == "sample":
         typer.echo("  " + _sampled_linkages_line(histories, list(result.lists)), err=True)
     buffer = io.StringIO()
-    histories.to_csv(buffer, index=False)
+    histories.to_csv(buffer, index=False, lineterminator="\n")
     text = buffer.getvalue()
     if output is None:
         typer.echo(text, nl=False)

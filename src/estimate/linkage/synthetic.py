@@ -211,7 +211,7 @@ class SyntheticLists:
         with atomic_batch():  # every list and the truth, or (a write that fails) none of them
             for name, frame in self.lists.items():
                 path = directory / f"{name}.csv"
-                atomic_write_text(path, frame.to_csv(index=False))
+                atomic_write_text(path, frame.to_csv(index=False, lineterminator="\n"))
                 paths.append(path)
             atomic_write_text(directory / "truth.json", json.dumps(truth))
         return paths
