@@ -1,12 +1,13 @@
 """Stratified estimation: fit every stratum, pool imputation replicates, add strata up to totals.
 
-Real analyses estimate per stratum (region × period × victim group) and then need totals.  The total of
-independent strata is N_total = Σ_s N_s, and its posterior is obtained by summing *aligned posterior draws*:
-draw d of the total is Σ_s N_s^(d).  Because strata are fitted independently, the draws of different strata are
-independent, so these sums are exact draws from the posterior of the total and its quantiles give an honest
-credible interval.  Summing the interval ends instead is wrong: it treats every stratum as simultaneously at its
-2.5% (or 97.5%) quantile, which is far less likely than 2.5%, so the summed interval is too wide (for S similar
-strata its half-width grows like S instead of √S).
+Real analyses estimate per stratum (region × period × victim group) and then need totals. The total of independent
+strata is N_total = Σ_s N_s, and its posterior is obtained by summing *aligned posterior draws*: draw d of the total
+is Σ_s N_s^(d). Because strata are fitted independently, the draws of different strata are independent, so these
+sums are draws from the posterior of the total (as good as the strata's own: MCMC draws, autocorrelated within each
+chain, or dga's draws from its exact posterior on a grid) and their quantiles give an honest credible interval, up
+to Monte Carlo error, which a heavy tail makes large at the upper limit. Summing the interval ends instead is wrong:
+it treats every stratum as simultaneously at its 2.5% (or 97.5%) quantile, which is far less likely than 2.5%, so
+the summed interval is too wide (for S similar strata its half-width grows like S instead of √S).
 
 Multiple imputation: when record-level stratum fields were imputed several times, the input carries a replicate
 column.  Every replicate is fitted and the draws are pooled as a mixture (concatenated along the draw axis), as
@@ -492,11 +493,14 @@ class StrataResult:
         independent log-normal stand-ins for the strata's undocumented counts, each matched to its stratum's
         estimate and interval (two-piece, so a skewed interval keeps its skew; ``kind`` does not apply; a group of
         one stratum keeps that stratum's own interval); a stratum whose interval is unbounded makes the total's
-        upper limit infinite, its lower limit the sum of the strata's lower limits.  So does a stratum with draws
-        whose own interval is unbounded (dga's posterior running past its grid), at any ``level``: its draws stop
-        at the grid and cannot say how far the tail reaches.  When a group's strata include an estimate that is
-        only a lower bound (Chao's; dga's with half its posterior past the grid), so is the group's sum:
-        ``estimate_kind`` says so.
+        upper limit infinite, its lower limit the sum of the strata's lower limits (at the strata's own level,
+        which the row's ``level`` then gives, whatever ``level`` asked for: a conservative lower bound).  A stratum
+        with draws whose own interval is unbounded (dga's posterior running past its grid) also makes the upper
+        limit infinite, at any ``level``: its draws stop at the grid and cannot say how far the tail reaches.  With
+        imputation replicates a stratum not estimated adds its count in each replicate to the draws of that
+        replicate (a result read back from a file keeps only its pooled count, added to every draw). When a group's
+        strata include an estimate that is only a lower bound (Chao's; dga's with half its posterior past the grid),
+        so is the group's sum: ``estimate_kind`` says so.
         """
         from estimate.inference_data import interval_from_draws
 
@@ -517,7 +521,10 @@ class StrataResult:
         unknown = [c for c in group_cols if c not in self.by]
         if unknown:
             raise DataError(f"cannot total by {unknown}: the strata are {self.by}")
+        if len(set(group_cols)) < len(group_cols):
+            raise DataError(f"by names a column twice: {group_cols}")
         keys, stacked = self._draw_table()
+        floors = self._replicate_floors(keys)
         if not keys and kind != self.interval_kind and any(
                 o.status == STATUS_OK for o in self.outcomes.values()):
             raise DataError(f"kind={kind!r} applies to totals summed from posterior draws; the {self.method} strata "
@@ -541,7 +548,10 @@ class StrataResult:
             row["observed"] = self._documented(members)
             if keys:
                 ok = [k for k in members if k in index]
-                floor = sum(self.outcomes[k].observed for k in members if k not in index)
+                # a stratum not estimated adds its documented count to each draw — with imputation replicates,
+                # its count in the replicate that draw comes from (the mean would pair replicates wrongly)
+                floor = sum(floors[k] if k in floors else self.outcomes[k].observed
+                            for k in members if k not in index)
                 if ok:
                     draws = stacked[[index[k] for k in ok]].sum(axis=0) + floor
                     interval = interval_from_draws(draws, level=level, kind=kind)
@@ -568,6 +578,26 @@ class StrataResult:
                                                                 if len(ok) == len(members) else "")
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def _replicate_floors(self, keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], np.ndarray]:
+        """Per-draw documented counts of the strata not estimated, for a run with imputation replicates: the
+        pooled draws run replicate by replicate (labels as text, sorted; see :func:`_pool_replicates`), so each
+        draw gets the stratum's count in its own replicate (0 where the replicate put nobody there).  Empty without
+        replicates, or for a result read back from a file, which keeps the pooled counts only."""
+        if not (self.replicate and self.replicate_outcomes and keys):
+            return {}
+        labels = sorted({o.key[-1] for outcomes in self.replicate_outcomes.values() for o in outcomes}, key=str)
+        chains, width = np.shape(self.outcomes[keys[0]].draws)
+        if width % len(labels):
+            return {}
+        floors = {}
+        for key in self.outcomes:
+            if key in keys or key not in self.replicate_outcomes:
+                continue
+            counts = {o.key[-1]: o.observed for o in self.replicate_outcomes[key]}
+            per_draw = np.repeat([counts.get(label, 0) for label in labels], width // len(labels))
+            floors[key] = np.tile(per_draw, chains)  # the (chain, draw) layout of _draw_table, flattened
+        return floors
 
     def _documented(self, members: list[tuple[Any, ...]]) -> int:
         """People documented in a group of strata.  With imputation replicates a stratum's count is the mean
@@ -618,12 +648,16 @@ class StrataResult:
         unbounded = [k for k in ok if not math.isfinite(self.outcomes[k].result.interval.upper)
                      or not math.isfinite(self.outcomes[k].result.estimate)]
         kind = "log-normal"
+        used_level = level
         if ok and unbounded:  # the data bound such a stratum only from below: so is the total
             lower = sum(self.outcomes[k].result.interval.lower for k in ok) + floor
             lower, upper = max(lower, row["observed"]), math.inf
             alone = self.outcomes[ok[0]].result.interval
-            # a sum of lower limits is no log-normal interval: "no upper limit", or the one stratum's own kind
+            # a sum of lower limits is no log-normal interval: "no upper limit", or the one stratum's own kind;
+            # the limits are the strata's own, at their own level, whatever level was asked for: the row says so
             kind = alone.kind if len(ok) == 1 and alone.level == level else "none"
+            levels = {self.outcomes[k].result.interval.level for k in ok}
+            used_level = levels.pop() if len(levels) == 1 else math.nan
         elif len(ok) == 1 and self.outcomes[ok[0]].result.interval.level == level:
             own = self.outcomes[ok[0]].result.interval
             lower, upper, kind = own.lower + floor, own.upper + floor, own.kind
@@ -641,7 +675,7 @@ class StrataResult:
         else:
             lower = upper = math.nan
         row.update(estimate=estimate if ok else math.nan, lower=lower if ok else math.nan,
-                   upper=upper if ok else math.nan, level=level, interval_kind=kind if ok else "")
+                   upper=upper if ok else math.nan, level=used_level, interval_kind=kind if ok else "")
         return ok
 
     def plot(self, ax: Any = None, *, totals_by: str | Sequence[str] | None = None) -> Any:
