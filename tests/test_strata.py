@@ -810,7 +810,9 @@ def test_printed_strata_result_is_a_readable_report(tmp_path: Path) -> None:
     assert text.startswith("dga by stratum: 4 strata (4 estimated, 0 not estimable, 0 failed); 95% credible")
     assert "  total: " in text and "StratumOutcome" not in text and len(text.splitlines()) == 7
     assert repr(fit) == "StrataResult(method='dga', by=['stratum'], strata=4, done=4, not_estimable=0, failed=0)"
-    assert "total:" not in str(estimate.load_result(fit.save(tmp_path / "s.json")))  # no draws: no total line
+    # no draws: the total line says why there is none (it was left out without a word)
+    assert "  total: not computed (this stratified result holds no posterior draws" in str(
+        estimate.load_result(fit.save(tmp_path / "s.json")))
 
 
 class _FailsOnLargeStrata(estimate.ChaoLowerBound):

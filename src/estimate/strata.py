@@ -376,8 +376,9 @@ class StrataResult:
                  + (f"; imputation replicates pooled ({self.replicate})" if self.replicate else "")]
         try:
             total = self.total().iloc[0]
-        except (DataError, ValueError):  # e.g. loaded from .json: no draws to add up
+        except (DataError, ValueError) as exc:  # e.g. loaded from .json: no draws to add up; draws of two shapes
             total = None
+            lines.append(f"  total: not computed ({str(exc).split(': ')[0] if ': ' in str(exc) else exc})")
         if total is not None and not counts[STATUS_OK]:
             lines.append(f"  total: no stratum could be estimated (documented {int(total['observed']):,})")
         elif total is not None:
