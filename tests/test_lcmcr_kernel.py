@@ -512,7 +512,12 @@ def _kosovo_vs_reference(sweeps: int, chains: int, seed: int) -> dict[bool, np.n
     return out
 
 
+@pytest.mark.slow
 def test_kosovo_matches_reference_and_collapsed_equals_plain() -> None:
+    """30–100 s: in the slow suite. The fast suite checks the default sampler against the R reference on Kosovo
+    (test_lcmcr.py::test_kosovo_matches_reference_lcmcr), plain Gibbs against the exact posterior on small data
+    (the K = 2 and K = 3 enumerations above) and every extra move against plain Gibbs
+    (test_lcmcr.py::test_extra_moves_leave_posterior_unchanged)."""
     _kosovo_vs_reference(sweeps=300_000, chains=4, seed=2016)
 
 
