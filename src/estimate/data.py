@@ -266,6 +266,25 @@ def _count_column_by_name(frame: pd.DataFrame, exclude: set[Any]) -> Any:
     return min(candidates, key=lambda c: (c != "count", _COUNT_CANDIDATES.index(str(c).strip().casefold())))
 
 
+def _refuse_unused_replicates(frame: pd.DataFrame, used: Iterable[Any]) -> None:
+    """A column named ``replicate`` that is neither a list nor a stratum numbers replicates — of a linkage
+    (``estimate link --replicates`` writes it) or of an imputation — in which every person appears once each:
+    read without it, everyone is counted once per replicate (a fit of 5 linkage replicates of 800 people said
+    "at least 3,398 documented").  Refused, with how to pool them."""
+    taken = {str(c) for c in used}
+    for column in frame.columns:
+        if str(column).strip().casefold() != "replicate" or str(column) in taken:
+            continue
+        values = frame[column].nunique(dropna=True)
+        if values > 1:
+            raise DataError(
+                f"column {_plain(column)!r} numbers {values} replicates (of a linkage, as estimate link "
+                "--replicates writes them, or of an imputation), each holding every person once: read without it, "
+                f"everyone would be counted {values} times. Pool the replicates (CLI: --replicate "
+                f"{shell_word(str(column))}; Python: add it to strata= and give fit_strata(..., replicate="
+                f"{str(column)!r})), or keep one replicate's rows")
+
+
 def _warn_summed_over(frame: pd.DataFrame, unused: list[Any]) -> None:
     """Aggregated data with ``lists=`` given: warn about unused columns that are not 0/1 (lists left out, whose
     rows are rightly merged): their rows are added together, which double-counts people if such a column is a
@@ -1087,6 +1106,7 @@ class CaptureData:
             _as_list(lists) if lists is not None
             else [c for c in frame.columns if c != count and c not in strata_cols]
         )
+        _refuse_unused_replicates(frame, [*(list_cols if lists is not None else []), *strata_cols, count])
         _check_columns_exist(frame, list_cols, "list")
         if lists is not None:
             _warn_summed_over(frame, [c for c in frame.columns if c != count and c not in list_cols
@@ -1112,6 +1132,7 @@ class CaptureData:
         strata_cols = _as_list(strata)
         _check_columns_exist(frame, strata_cols, "stratum")
         list_cols = _as_list(lists) if lists is not None else [c for c in frame.columns if c not in strata_cols]
+        _refuse_unused_replicates(frame, [*(list_cols if lists is not None else []), *strata_cols])
         _check_columns_exist(frame, list_cols, "list")
         # the other columns travel along (unused) so that people on other lists only are recognised as such
         others = [c for c in frame.columns if c not in list_cols and c not in strata_cols]
