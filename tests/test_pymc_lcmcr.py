@@ -195,3 +195,19 @@ def test_numpy_overflow_inside_nuts_adaptation_is_not_passed_on(kosovo: CaptureD
         warnings.simplefilter("ignore", ConvergenceWarning)
         fit = PyMCLCMCR(chains=1, tune=200, draws=200, seed=1).fit(scaled)
     assert fit.estimate > scaled.observed
+
+
+def test_a_stuck_sampler_is_caught_by_the_parameters_diagnostics() -> None:
+    """N = n + n0 with n0 drawn afresh at each draw given θ: a sampler that never moved (every NUTS transition
+    diverged, p0 constant in each chain) gave N an R-hat of 1.005 and an ESS near the number of draws (an audit's
+    find). E[N | θ] = n/(1 − p0) is diagnosed too, and its failure warned about."""
+    import estimate
+    from estimate.inference_data import convergence_problems
+
+    data = estimate.datasets.load("kosovo")
+    with pytest.warns(ConvergenceWarning, match=r"R-hat of E\[N \| θ\] = n/\(1 − p0\) is \d"):
+        stuck = PyMCLCMCR(K=3, a_alpha=1e-300, draws=100, tune=100, chains=2, cores=1, seed=1).fit(data)
+    assert stuck.diagnostics["r_hat"] < 1.05 and stuck.diagnostics["r_hat_expected_N"] > 1.5
+    assert stuck.diagnostics["ess_bulk_expected_N"] < 10 and not stuck.summary().loc[0, "converged"]
+    assert convergence_problems({"r_hat": 1.0, "ess_bulk": 900, "ess_tail": 900, "r_hat_expected_N": 1.002,
+                                 "ess_bulk_expected_N": 850}) == []

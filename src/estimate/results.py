@@ -306,7 +306,9 @@ class Result:
     # ---------------------------------------------------------------- presentation
     def summary(self) -> pd.DataFrame:
         """One-row DataFrame: method, model, observed, estimate, interval, undocumented share, diagnostics, and for
-        MCMC fits whether N passed the convergence checks (``converged``: R-hat ≤ 1.01, bulk and tail ESS ≥ 400)."""
+        MCMC fits whether N passed the convergence checks (``converged``: R-hat ≤ 1.01, bulk and tail ESS ≥ 400;
+        for the PyMC methods also R-hat and bulk ESS of E[N | θ] = n/(1 − p0), which a stuck sampler fails while N's
+        freshly drawn n0 can pass)."""
         from estimate.inference_data import convergence_problems
 
         row: dict[str, Any] = {

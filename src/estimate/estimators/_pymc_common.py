@@ -254,6 +254,11 @@ def bayes_result(
         sample_stats=run.sample_stats,
     )
     diagnostics: dict[str, Any] = convergence_diagnostics(n_draws)
+    if "p0" in parameters:  # the parameters' own convergence, which N's fresh n0 noise can hide
+        p0 = np.asarray(parameters["p0"], dtype=float)
+        with np.errstate(divide="ignore"):
+            theta = convergence_diagnostics(data.observed / (1.0 - p0))
+        diagnostics.update(r_hat_expected_N=theta["r_hat"], ess_bulk_expected_N=theta["ess_bulk"])
     chains, draws = n_draws.shape
     diagnostics.update(
         {
