@@ -336,6 +336,25 @@ def test_missing_declared_columns_and_bad_declarations(sim) -> None:
     blank = {k: v.assign(name="") if k == "B" else v for k, v in sim.lists.items()}
     with pytest.raises(DataError, match="list 'B' has no names"):
         link_lists(blank, ROLES)
+    # placeholders are missing names as linkage reads them: a list of "Unknown" was linked with exit 0 ("0 on 2+
+    # lists"), and a list with some nameless records split their people without a word (a linkage audit's finds)
+    unknown = {k: v.assign(name="Unknown") if k == "B" else v for k, v in sim.lists.items()}
+    with pytest.raises(DataError, match=r"list 'B' has no names in column 'name' \(blank, or placeholders"):
+        link_lists(unknown, ROLES)
+    some = {k: v.assign(name=["NN" if i < 7 else n for i, n in enumerate(v["name"])]) if k == "B" else v
+            for k, v in sim.lists.items()}
+    from estimate import DataWarning
+
+    with pytest.warns(DataWarning, match=rf"list 'B': 7 of {len(sim.lists['B']):,} records have no name"):
+        link_lists(some, ROLES)
+    # a file without a header line: its first record became the column names, which the error printed — a
+    # victim's name, date and place (a linkage audit's find)
+    headerless = dict(sim.lists)
+    headerless["B"] = sim.lists["B"].iloc[1:].set_axis([str(x) for x in sim.lists["B"].iloc[0]], axis=1)
+    with pytest.raises(DataError) as refused:
+        link_lists(headerless, ROLES)
+    assert "not shown: they may be a person's details" in str(refused.value)
+    assert str(sim.lists["B"].iloc[0]["name"]) not in str(refused.value)
     # list names become columns beside the strata, the replicate column and (downstream) a count column
     # (a count name in any case: 'Freq' and 'N' are read as the count column too)
     for clash, strata in (("region", "region"), ("replicate", None), ("count", None), ("Freq", None), ("N", None)):
@@ -834,3 +853,24 @@ def test_stratum_placement_of_linked_people_is_reported(linked) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataWarning)
         linked.histories()  # every record of every person has one region: nothing to say
+
+
+def test_a_list_written_month_first_is_read_month_first(sim) -> None:
+    """Dates were parsed value by value, ambiguous ones day first: a list written month/day/year had every date up
+    to the 12th of a month swapped, without a word, and fewer people linked (a linkage audit's find). A list whose
+    dates can only be read the other way round is read so, with a warning."""
+    from estimate import DataWarning
+    from estimate.linkage import link_lists
+    from estimate.linkage.standardize import date_order_evidence
+
+    assert date_order_evidence(["25/04/2012", "04/05/2012", "4/25/2012", "2012-04-25", None]) == (1, 1)
+    parsed = pd.to_datetime(sim.lists["B"]["date"], format="mixed", dayfirst=True, errors="coerce")
+    month_first = dict(sim.lists)
+    month_first["B"] = sim.lists["B"].assign(date=parsed.dt.strftime("%m/%d/%Y").where(parsed.notna(), None))
+    assert date_order_evidence(month_first["B"]["date"])[1] > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        as_given = link_lists(sim.lists, ROLES, seed=0).histories(0.8)
+    with pytest.warns(DataWarning, match=r"list 'B': \d+ of its dates can only be read month first"):
+        read = link_lists(month_first, ROLES, seed=0).histories(0.8)
+    pd.testing.assert_frame_equal(read, as_given)

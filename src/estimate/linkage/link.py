@@ -66,7 +66,13 @@ import pandas as pd
 
 from estimate.data import is_count_name, other_separator, presence_table
 from estimate.errors import DataError, DataWarning, MissingDependencyError
-from estimate.linkage.standardize import ROLES, _as_role_map, standardize_frame
+from estimate.linkage.standardize import (
+    ROLES,
+    _as_role_map,
+    date_order_evidence,
+    standardize_frame,
+    standardize_name,
+)
 
 __all__ = ["LinkageResult", "link_lists", "read_lists", "require_splink", "replicate_thresholds", "DEFAULT_THRESHOLDS",
            "DEFAULT_THRESHOLD"]
@@ -188,6 +194,27 @@ def read_lists(paths: Sequence[str | Path], *, encoding: str = "utf-8") -> dict[
     return frames
 
 
+def _list_date_order(name: Any, dates: pd.Series, dayfirst: bool) -> bool:
+    """The day/month order of one list's numeric dates: the one asked for, unless the list's own dates show the
+    other (25/04/2012 can only be day first, 04/25/2012 only month first) and never the one asked for — a list
+    written month first, read day first, had every date up to the 12th of a month swapped, without a word."""
+    day_first, month_first = date_order_evidence(dates)
+    shown, asked = (month_first, "day") if dayfirst else (day_first, "month")
+    against = day_first if dayfirst else month_first
+    if shown and not against:
+        other = "month" if dayfirst else "day"
+        warnings.warn(f"list {name!r}: {shown:,} of its dates can only be read {other} first (such as "
+                      f"{'04/25/2012' if dayfirst else '25/04/2012'}) and none {asked} first, so its dates are read "
+                      f"{other} first (the others' {asked} first); give --date-format (Python: date_format=) if that "
+                      "is wrong", DataWarning, stacklevel=4)
+        return not dayfirst
+    if shown and against:
+        warnings.warn(f"list {name!r} writes dates both ways ({day_first:,} can only be day first, {month_first:,} "
+                      f"only month first): the ambiguous ones (up to the 12th of a month) are read {asked} first, "
+                      "and some of them are wrong", DataWarning, stacklevel=4)
+    return dayfirst
+
+
 def _validate_frames(frames: Mapping[str, pd.DataFrame], roles: dict[str, str], strata: list[str]) -> None:
     if not isinstance(frames, Mapping) or len(frames) < 2:
         raise DataError(f"record linkage for multiple-systems estimation needs at least 2 lists, got "
@@ -204,14 +231,30 @@ def _validate_frames(frames: Mapping[str, pd.DataFrame], roles: dict[str, str], 
             raise DataError(f"list {name!r} is a {type(frame).__name__}, not a pandas DataFrame")
         wanted = list(roles.values()) + strata
         missing = [c for c in wanted if c not in frame.columns]
+        if missing and len(missing) == len(wanted):
+            # none of them: most likely a file without a header line, whose first record was read as the column
+            # names — a victim's name, date and place, which an error message must not print
+            raise DataError(f"list {name!r} has none of the columns {missing} declared in the identifying/stratum "
+                            f"fields: if its first line is a record (a file without a header line), add a line "
+                            f"naming the columns (its {len(frame.columns)} first-line fields are not shown: they may "
+                            "be a person's details)")
         if missing:
             raise DataError(f"list {name!r} has no column(s) {missing} declared in the identifying/stratum fields; "
                             f"its columns are {list(frame.columns)}")
         if len(frame) == 0:
             raise DataError(f"list {name!r} is empty (it has a header but no records)")
-        names = frame[roles["name"]].astype("string").str.strip().replace("", pd.NA)
-        if names.isna().all():
-            raise DataError(f"list {name!r} has no names in column {roles['name']!r}: nothing to link on")
+        # as linkage reads them: blanks and placeholders ("Unknown", "NN", "مجهول") are missing names
+        names = frame[roles["name"]].map(standardize_name)
+        if (names == "").all():
+            raise DataError(f"list {name!r} has no names in column {roles['name']!r} (blank, or placeholders such as "
+                            "'Unknown'): nothing to link on")
+        nameless = int((names == "").sum())
+        if nameless:
+            warnings.warn(
+                f"list {name!r}: {nameless:,} of {len(frame):,} records have no name (blank, or a placeholder such as "
+                "'Unknown'); linkage compares names first, so such records are mostly left unlinked, each counted as "
+                "a person of its own: where they are people on other lists too, the overlaps are understated and the "
+                "estimates pushed up", DataWarning, stacklevel=3)
 
 
 # ------------------------------------------------------------------------------------------------ result
@@ -758,7 +801,9 @@ def link_lists(
     parts, records = [], []
     offset = 0
     for name, frame in frames.items():
-        std = standardize_frame(frame, roles, dayfirst=dayfirst, date_format=date_format).reset_index(drop=True)
+        order = _list_date_order(name, frame[roles["date"]], dayfirst) if "date" in roles and not date_format \
+            else dayfirst
+        std = standardize_frame(frame, roles, dayfirst=order, date_format=date_format).reset_index(drop=True)
         std.insert(0, "record", np.arange(offset, offset + len(std), dtype=np.int64))
         parts.append(std)
         rec = pd.DataFrame({"record": std["record"], "list": str(name), "row": np.arange(len(std))})

@@ -419,6 +419,16 @@ def standardize_date(values: Iterable[object], *, dayfirst: bool = True, date_fo
                      dtype=object)
 
 
+def date_order_evidence(values: Iterable[object]) -> tuple[int, int]:
+    """How many numeric dates ``a/b/yyyy`` (or with ``-`` or ``.``) can only be day first (a > 12) and how many
+    only month first (b > 12): a list written one way shows it in every date after the 12th of a month."""
+    text = pd.Series([str(v).translate(_DIGITS).strip() for v in values if not _is_missing(v)], dtype=object)
+    parts = text.str.extract(r"^(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}$").dropna().astype(int)
+    if parts.empty:
+        return 0, 0
+    return int(((parts[0] > 12) & (parts[1] <= 12)).sum()), int(((parts[1] > 12) & (parts[0] <= 12)).sum())
+
+
 def _as_role_map(id_columns: Mapping[str, str] | Iterable[str]) -> dict[str, str]:
     """``{role: column}`` from a mapping, or from ``"role"`` / ``"role=column"`` strings."""
     if isinstance(id_columns, Mapping):
