@@ -398,7 +398,7 @@ class LinkageResult:
                              f"estimate is not one {column}'s, and a total by {column} misses them unless it adds "
                              f"that stratum (impute {column} as replicates, or report them apart)")
             if conflicting[-1]:
-                people_word = "individual's" if conflicting[-1] == 1 else "individuals'"
+                people_word = "individual's" if conflicting == [1] else "individuals'"  # "0–1 individuals'" too
                 parts.append(f"{_span(conflicting)} {people_word} records give different values of {column!r}: each "
                              "was placed by the value most of their records give (ties: the first in text order)")
             where = "" if len(linkages) == 1 else f" (over the {len(linkages)} replicate linkages)"
