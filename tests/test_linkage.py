@@ -874,3 +874,13 @@ def test_a_list_written_month_first_is_read_month_first(sim) -> None:
     with pytest.warns(DataWarning, match=r"list 'B': \d+ of its dates can only be read month first"):
         read = link_lists(month_first, ROLES, seed=0).histories(0.8)
     pd.testing.assert_frame_equal(read, as_given)
+
+
+def test_a_threshold_below_one_half_is_warned_about(sim) -> None:
+    """--threshold 0.3 was accepted without a word, though a link below 0.5 is more likely a non-match (a linkage
+    audit's note; the replicate thresholds start at 0.5 for that reason)."""
+    from estimate import DataWarning
+    from estimate.linkage import link_lists
+
+    with pytest.warns(DataWarning, match=r"match threshold\(s\) \[0.3\] below 0.5"):
+        link_lists(sim.lists, ROLES, threshold=0.3, seed=0)

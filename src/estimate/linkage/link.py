@@ -794,6 +794,11 @@ def link_lists(
     for value in (threshold, *thresholds):
         if not 0.0 < float(value) <= 1.0:
             raise DataError(f"thresholds must be match probabilities in (0, 1], got {value}")
+    low = sorted({float(v) for v in (threshold, *thresholds) if float(v) < 0.5})
+    if low:
+        warnings.warn(f"match threshold(s) {low} below 0.5 keep links the model finds more likely non-matches than "
+                      "matches: records of different people are joined (and chains of such links join more), so "
+                      "overlaps are overstated and estimates pulled down", DataWarning, stacklevel=2)
     replicate_labels(thresholds)
     splink = require_splink()
     started = time.perf_counter()
