@@ -1029,3 +1029,13 @@ def test_a_stratified_run_without_a_terminal_logs_its_progress(tmp_path: Path, m
     assert result.exit_code == 0, result.output
     assert re.search(r"strata: 1/4 done \(25%\), [\d.]+/s, elapsed 0:00:\d\d, about 0:\d\d:\d\d left",
                      result.stderr), result.stderr
+
+
+def test_ctrl_c_on_windows_exits_with_status_control_c_exit() -> None:
+    """On Windows the default action of a raised SIGINT exits 3 (this CLI's "bug" code); os._exit(0xC000013A)
+    raised OverflowError instead (a review's find): the signed form is used. Run here with os.name set to "nt":
+    Linux keeps the low byte of the status, 0x3A."""
+    code = ("import os, signal\nfrom estimate.cli._common import end_by_signal\nos.name = 'nt'\n"
+            "end_by_signal(signal.SIGINT)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0x3A, proc.stderr

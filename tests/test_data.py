@@ -1042,8 +1042,12 @@ def test_a_replicate_column_left_unused_is_refused() -> None:
     for read in (lambda: CaptureData.from_records(rows, lists=["A", "B"]), lambda: CaptureData.from_records(rows),
                  lambda: CaptureData.from_aggregated(rows.assign(count=2), lists=["A", "B"])):
         with pytest.raises(DataError, match=r"column 'replicate' numbers 2 replicates .* counted 2 times\. Pool "
-                                            r"the replicates \(CLI: --replicate replicate"):
+                                            r"the replicates \(estimate fit or report: --replicate replicate"):
             read()
+    with pytest.raises(DataError, match=r"describe them apart \(--strata replicate\)"):
+        CaptureData.from_records(rows)
+    # a 0/1 column called Replicate is a list
+    assert CaptureData.from_records(rows.assign(Replicate=[1, 0, 0, 1, 1, 0]).drop(columns="replicate")).n_lists == 3
     pooled = CaptureData.from_records(rows, lists=["A", "B"], strata="replicate")
     assert pooled.observed == 6
     assert CaptureData.from_records(rows[rows["replicate"] == "s01"], lists=["A", "B"]).observed == 3

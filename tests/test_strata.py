@@ -456,6 +456,13 @@ def test_a_total_bounded_only_from_below_gives_the_level_of_its_lower_limit() ->
     assert total.loc[0, "lower"] == pytest.approx(sum(o.result.interval.lower for o in fit.outcomes.values()))
     with pytest.raises(DataError, match="names a column twice"):
         fit.total(by=["region", "region"])
+    # strata fitted at different levels: the row has no one level, and print says so (it printed "nan%")
+    from dataclasses import replace
+
+    north = fit.outcomes[("north",)]
+    north.result.interval = replace(north.result.interval, level=0.9)
+    assert math.isnan(fit.total().loc[0, "level"])
+    assert "nan%" not in str(fit) and "strata's own levels" in str(fit)
 
 def test_an_entry_the_cache_cannot_write_loses_no_fit(stratified: CaptureData, tmp_path: Path) -> None:
     """A folder named like a cache entry (or a full disk) ended the run after the refit, with no output: the
@@ -1415,3 +1422,19 @@ def test_a_missing_replicate_number_in_a_frame_is_named_as_the_replicate_column(
     with pytest.raises(DataError, match="stratum column 'region' has a missing value"):
         fit_strata(frame.assign(imp=[1, 1, 1, 2, 2, 2], region=["n", None, "n", "n", "n", "n"]), by=["region"],
                    replicate="imp", method="chapman")
+
+
+def test_pooled_replicates_keep_the_parameters_checks_and_divergences() -> None:
+    """The worst replicate's diagnostics kept R-hat and ESS of N only: a stuck PyMC replicate (its E[N | θ] R-hat
+    huge, N's fine) read as converged once pooled, and divergences were dropped (a review's find)."""
+    from estimate.inference_data import convergence_problems
+
+    fine = {"r_hat": 1.001, "ess_bulk": 900.0, "ess_tail": 900.0, "r_hat_expected_N": 1.002,
+            "ess_bulk_expected_N": 800.0, "divergences": 0, "chains": 2, "draws_per_chain": 500}
+    stuck = {**fine, "r_hat_expected_N": 2.3e7, "ess_bulk_expected_N": 2.2, "divergences": 3}
+    worst = strata_module._worst_replicate_diagnostics([fine, stuck])
+    assert worst["r_hat_expected_N"] == 2.3e7 and worst["ess_bulk_expected_N"] == 2.2
+    assert worst["divergences"] == 3 and worst["draws_per_chain"] == 1000
+    problems = convergence_problems(worst)
+    assert any("E[N | θ]" in p for p in problems) and any("diverg" in p for p in problems)
+    assert convergence_problems(strata_module._worst_replicate_diagnostics([fine, fine])) == []

@@ -275,14 +275,17 @@ def _refuse_unused_replicates(frame: pd.DataFrame, used: Iterable[Any]) -> None:
     for column in frame.columns:
         if str(column).strip().casefold() != "replicate" or str(column) in taken:
             continue
+        if _list_flags_or_none(frame, column) is not None:  # 0/1: a list that happens to be called so
+            continue
         values = frame[column].nunique(dropna=True)
         if values > 1:
             raise DataError(
                 f"column {_plain(column)!r} numbers {values} replicates (of a linkage, as estimate link "
                 "--replicates writes them, or of an imputation), each holding every person once: read without it, "
-                f"everyone would be counted {values} times. Pool the replicates (CLI: --replicate "
+                f"everyone would be counted {values} times. Pool the replicates (estimate fit or report: --replicate "
                 f"{shell_word(str(column))}; Python: add it to strata= and give fit_strata(..., replicate="
-                f"{str(column)!r})), or keep one replicate's rows")
+                f"{str(column)!r})), describe them apart (--strata {shell_word(str(column))}), or keep one "
+                "replicate's rows (estimate compare)")
 
 
 def _warn_summed_over(frame: pd.DataFrame, unused: list[Any]) -> None:

@@ -326,6 +326,8 @@ def convergence_problems(
                         "drawn afresh at each step, which can hide a stuck sampler)")
     if math.isfinite(ess_theta) and ess_theta < ess_min:
         problems.append(f"bulk ESS of E[N | θ] = n/(1 − p0) is {math.floor(ess_theta * 10) / 10:g} (< {ess_min:.0f})")
+    if "ess_bulk_expected_N" in diagnostics and math.isnan(ess_theta) and not diagnostics.get("constant_draws"):
+        problems.append("the ESS of E[N | θ] = n/(1 − p0) could not be computed")
     failed = [key for key in ("ess_bulk", "ess_tail") if key in diagnostics and math.isnan(number(key))]
     if failed and not diagnostics.get("constant_draws"):
         problems.append("the ESS of N could not be computed (too few draws per chain)")

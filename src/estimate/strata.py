@@ -384,7 +384,9 @@ class StrataResult:
         elif total is not None:
             what = "total (a lower bound: a sum of lower bounds)" if total.get("estimate_kind") == "lower bound" \
                 else "total"
-            lines.append(f"  {what}: {total['estimate']:,.0f}  {level_percent(float(total['level']))} "
+            level_text = (level_percent(float(total["level"])) if math.isfinite(float(total["level"]))
+                          else "strata's own levels:")  # lower limits of strata fitted at different levels
+            lines.append(f"  {what}: {total['estimate']:,.0f}  {level_text} "
                          f"{interval_name(str(total['interval_kind']))} interval ({total['interval_kind']}) "
                          f"{_fmt(total['lower'])} – {_fmt(total['upper'])}  "
                          f"(documented {int(total['observed']):,})")
@@ -499,7 +501,7 @@ class StrataResult:
         with draws whose own interval is unbounded (dga's posterior running past its grid) also makes the upper
         limit infinite, at any ``level``: its draws stop at the grid and cannot say how far the tail reaches.  With
         imputation replicates a stratum not estimated adds its count in each replicate to the draws of that
-        replicate (a result read back from a file keeps only its pooled count, added to every draw). When a group's
+        replicate (a result read back from a .nc or .json file too: it keeps the per-replicate counts). When a group's
         strata include an estimate that is only a lower bound (Chao's; dga's with half its posterior past the grid),
         so is the group's sum: ``estimate_kind`` says so.
         """
@@ -584,7 +586,7 @@ class StrataResult:
         """Per-draw documented counts of the strata not estimated, for a run with imputation replicates: the
         pooled draws run replicate by replicate (labels as text, sorted; see :func:`_pool_replicates`), so each
         draw gets the stratum's count in its own replicate (0 where the replicate put nobody there).  Empty without
-        replicates, or for a result read back from a file, which keeps the pooled counts only."""
+        replicates."""
         if not (self.replicate and self.replicate_outcomes and keys):
             return {}
         labels = sorted({o.key[-1] for outcomes in self.replicate_outcomes.values() for o in outcomes}, key=str)
@@ -1352,7 +1354,10 @@ def _worst_replicate_diagnostics(diagnostics: list[dict[str, Any]]) -> dict[str,
     mixture too, so that the convergence check reports it as not computed, as for one fit; constant draws (every
     draw of N the same, recorded as ``constant_draws``) are not a failure."""
     worst: dict[str, float] = {}
-    for key, pick in (("r_hat", max), ("ess_bulk", min), ("ess_tail", min)):
+    # the PyMC methods' E[N | θ] checks too (a stuck replicate shows there when N's own draws look fine), and
+    # divergences, summed with the transitions they are counted over
+    for key, pick in (("r_hat", max), ("ess_bulk", min), ("ess_tail", min), ("r_hat_expected_N", max),
+                      ("ess_bulk_expected_N", min)):
         present = [d for d in diagnostics if key in d]
         values = [float(d[key]) for d in present if is_real(d[key])]  # is_real: a finite number
         not_computed = [d for d in present if not is_real(d[key]) and not d.get("constant_draws")]
@@ -1360,6 +1365,11 @@ def _worst_replicate_diagnostics(diagnostics: list[dict[str, Any]]) -> dict[str,
             worst[key] = math.nan
         elif values:
             worst[key] = pick(values)
+    if diagnostics and all(is_real(d.get("divergences")) for d in diagnostics):
+        worst["divergences"] = float(sum(d["divergences"] for d in diagnostics))
+        if all(is_real(d.get("chains")) and is_real(d.get("draws_per_chain")) for d in diagnostics):
+            worst["chains"] = float(diagnostics[0]["chains"])
+            worst["draws_per_chain"] = float(sum(d["draws_per_chain"] for d in diagnostics))
     return worst
 
 

@@ -108,7 +108,8 @@ def end_by_signal(signum: int, *, flush: bool = True) -> NoReturn:
     if caches is not None:
         caches.discard_temporary_folder()  # atexit, which would remove it, does not run
     if os.name == "nt":  # raise_signal with the default action ends with exit code 3 there, this CLI's "bug"
-        os._exit(0xC000013A if signum == signal.SIGINT else 128 + signum)  # STATUS_CONTROL_C_EXIT, as cmd shows
+        # STATUS_CONTROL_C_EXIT (0xC000013A), as cmd shows it, given as the signed int os._exit takes
+        os._exit(-1073741510 if signum == signal.SIGINT else 128 + signum)
     try:
         signal.signal(signum, signal.SIG_DFL)
         if hasattr(signal, "pthread_sigmask"):  # not on Windows

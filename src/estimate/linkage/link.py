@@ -252,9 +252,9 @@ def _validate_frames(frames: Mapping[str, pd.DataFrame], roles: dict[str, str], 
         if nameless:
             warnings.warn(
                 f"list {name!r}: {nameless:,} of {len(frame):,} records have no name (blank, or a placeholder such as "
-                "'Unknown'); linkage compares names first, so such records are mostly left unlinked, each counted as "
-                "a person of its own: where they are people on other lists too, the overlaps are understated and the "
-                "estimates pushed up", DataWarning, stacklevel=3)
+                "'Unknown'); linkage compares names first, so many such records are left unlinked (in an audit, 30 of "
+                "50), each counted as a person of its own: where they are people on other lists too, the overlaps "
+                "are understated and the estimates pushed up", DataWarning, stacklevel=3)
 
 
 # ------------------------------------------------------------------------------------------------ result
