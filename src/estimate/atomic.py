@@ -94,6 +94,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise
     os.close(fd)
     tmp = Path(tmp_name)
+    deferred = False  # left for the enclosing atomic_batch to rename
     try:
         yield tmp
         with open(tmp, "rb+") as handle:
@@ -104,6 +105,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         pending = _PENDING.get()
         if pending is not None:  # inside atomic_batch: renamed with the batch's other files, or not at all
             pending.append((tmp, target))
+            deferred = True
             return
         _replace(tmp, target)
     except OSError as exc:
@@ -112,8 +114,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             exc.filename = str(target)
         raise
     finally:
-        pending = _PENDING.get()
-        if tmp.exists() and not (pending and pending[-1][0] == tmp):
+        if not deferred and tmp.exists():
             tmp.unlink()
 
 

@@ -241,8 +241,14 @@ def _seed_label(label: str, name: str | None, preset: Any) -> str:
     if not preset:  # 'dga', 'DGA ' and models={'dga': {}} alike
         return name
     if isinstance(preset, Mapping):
-        return f"{name}:{json.dumps({str(k): repr(v) for k, v in sorted(preset.items())}, sort_keys=True)}"
+        return _settings_label(name, preset)
     return f"{name}:{load_preset(preset).name}"
+
+
+def _settings_label(name: str, settings: Mapping[str, Any]) -> str:
+    """``name:{...}``: a method and parameters by their sorted text (a ``models=`` mapping, or what an estimator
+    object changes from its defaults: the two draw alike)."""
+    return f"{name}:{json.dumps({str(k): repr(v) for k, v in sorted(settings.items())}, sort_keys=True)}"
 
 
 def _object_seed_label(label: str, estimator: Estimator) -> str:
@@ -258,9 +264,7 @@ def _object_seed_label(label: str, estimator: Estimator) -> str:
     if not all(_has_stable_text(v) for v in changed.values()):  # e.g. an object whose text is its memory address
         return label
     name = estimator.name or label
-    if not changed:
-        return name
-    return f"{name}:{json.dumps({str(k): repr(v) for k, v in sorted(changed.items())}, sort_keys=True)}"
+    return _settings_label(name, changed) if changed else name
 
 
 def _plain_value(value: Any) -> Any:

@@ -316,8 +316,6 @@ def convergence_problems(
         ess = number(key)
         if math.isfinite(ess) and ess < ess_min:
             problems.append(f"{label} ESS of N is {math.floor(ess * 10) / 10:g} (< {ess_min:.0f})")
-    # computed but not a number: ArviZ cannot estimate an ESS from so few draws (not a pass); constant draws
-    # (every draw of N the same) are the exception, recorded as such by convergence_diagnostics
     # PyMC methods: N = n + n0 with n0 drawn afresh given each draw of the parameters θ, so N's own R-hat and ESS
     # carry that independent noise and can look fine while the sampler is stuck; E[N | θ] = n / (1 − p0) cannot
     r_theta, ess_theta = number("r_hat_expected_N"), number("ess_bulk_expected_N")
@@ -328,6 +326,8 @@ def convergence_problems(
         problems.append(f"bulk ESS of E[N | θ] = n/(1 − p0) is {math.floor(ess_theta * 10) / 10:g} (< {ess_min:.0f})")
     if "ess_bulk_expected_N" in diagnostics and math.isnan(ess_theta) and not diagnostics.get("constant_draws"):
         problems.append("the ESS of E[N | θ] = n/(1 − p0) could not be computed")
+    # computed but not a number: ArviZ cannot estimate an ESS from so few draws (not a pass); constant draws
+    # (every draw of N the same) are the exception, recorded as such by convergence_diagnostics
     failed = [key for key in ("ess_bulk", "ess_tail") if key in diagnostics and math.isnan(number(key))]
     if failed and not diagnostics.get("constant_draws"):
         problems.append("the ESS of N could not be computed (too few draws per chain)")

@@ -582,6 +582,10 @@ class StrataResult:
             rows.append(row)
         return pd.DataFrame(rows)
 
+    def _replicate_labels(self) -> list[Any]:
+        """The imputation replicates' labels, sorted as text: the order in which the pooled draws run."""
+        return sorted({o.key[-1] for outcomes in self.replicate_outcomes.values() for o in outcomes}, key=str)
+
     def _replicate_floors(self, keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], np.ndarray]:
         """Per-draw documented counts of the strata not estimated, for a run with imputation replicates: the
         pooled draws run replicate by replicate (labels as text, sorted; see :func:`_pool_replicates`), so each
@@ -589,7 +593,7 @@ class StrataResult:
         replicates."""
         if not (self.replicate and self.replicate_outcomes and keys):
             return {}
-        labels = sorted({o.key[-1] for outcomes in self.replicate_outcomes.values() for o in outcomes}, key=str)
+        labels = self._replicate_labels()
         chains, width = np.shape(self.outcomes[keys[0]].draws)
         if width % len(labels):
             return {}
@@ -606,7 +610,7 @@ class StrataResult:
         """People documented in a group of strata.  With imputation replicates a stratum's count is the mean
         over the replicates, rounded (halves up); the group's is the mean of the replicates' group counts, rounded
         once (two strata at 10.5 and 12.5 are 23 people, not 11 + 13)."""
-        replicates = {o.key[-1] for outcomes in self.replicate_outcomes.values() for o in outcomes}
+        replicates = self._replicate_labels()
         if not (self.replicate and replicates and all(k in self.replicate_outcomes for k in members)):
             return sum(self.outcomes[k].observed for k in members)
         people = sum(o.observed for k in members for o in self.replicate_outcomes[k])
