@@ -739,6 +739,39 @@ def test_unseeded_runs_draw_and_record_a_seed_and_seed_sequences_work(tmp_path: 
         assert by_sequence.provenance["seed"] == {"entropy": 5, "spawn_key": [1]}
 
 
+def test_a_strata_recorded_seed_is_taken_back_by_the_fit_and_by_fit_strata(stratified: CaptureData) -> None:
+    """A stratum's recorded seed ({"entropy", "spawn_key"}) was refused by LCMCR and fit_strata (ValueError)
+    though compare took it: repeating one stratum's fit meant rebuilding the SeedSequence by hand."""
+    result = fit(stratified)
+    outcome = result.outcomes[("r02",)]
+    record = outcome.result.details["seed"]
+    assert isinstance(record, dict) and record["spawn_key"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = LCMCR(**FAST, seed=record).fit(stratified.by("region")["r02"])
+        np.testing.assert_array_equal(again.draws().ravel(), np.asarray(outcome.draws).ravel())
+        as_record = fit_strata(stratified, by="region", estimator=LCMCR(seed=None, **FAST), seed={"entropy": 1})
+    np.testing.assert_array_equal(as_record.outcomes[("r02",)].draws, outcome.draws)
+    for bad, why in (({"entropy": 1, "spawn_key": [-1]}, "spawn_key"), ({"entropy": 1, "pool": 4}, "unknown key"),
+                     ({"entropy": None}, "entropy")):
+        with pytest.raises(ValueError, match=f"not a valid seed record.*{why}"):
+            LCMCR(**FAST, seed=bad).fit(stratified.by("region")["r02"])
+
+
+def test_an_estimator_and_a_method_that_disagree_are_refused(stratified: CaptureData) -> None:
+    """fit_strata(method="lcmcr", estimator=ChaoLowerBound()) fitted chao without a word."""
+    with pytest.raises(DataError, match="method='lcmcr'.*not both"):
+        fit_strata(stratified, by="region", method="lcmcr", estimator=estimate.ChaoLowerBound())
+    with pytest.raises(DataError, match="model='lcmcr-default'.*not both"):
+        fit_strata(stratified, by="region", model="lcmcr-default", estimator=LCMCR(**FAST))
+    with pytest.raises(DataError, match=r"pass an instance, ChaoLowerBound\(\)"):
+        fit_strata(stratified, by="region", estimator=estimate.ChaoLowerBound)
+    with pytest.raises(DataError, match="pass method='chao'"):
+        fit_strata(stratified, by="region", estimator="chao")
+    same = fit_strata(stratified, by="region", method="chao", estimator=estimate.ChaoLowerBound())
+    assert same.method == "chao"
+
+
 def test_strata_fitted_without_a_list_are_flagged_and_frames_are_accepted() -> None:
     """A list with no records in one stratum was dropped there silently (its estimate used fewer lists than the
     others, nothing said so); a DataFrame given to fit_strata raised AttributeError."""

@@ -7,6 +7,7 @@ with a message that names it — not be truncated silently, and not surface late
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -62,13 +63,20 @@ def check_terms(terms: Any, owner: str, keywords: tuple[str, ...]) -> None:
 
 
 def check_seed(seed: Any, owner: str) -> None:
-    """Accept ``None``, a non-negative integer or a :class:`numpy.random.SeedSequence`; raise ``ValueError``
-    naming ``owner`` otherwise.  (A ``Generator`` is refused: a fit's draws must be repeatable from its record,
-    and a generator's state is not a seed.)"""
+    """Accept ``None``, a non-negative integer, a :class:`numpy.random.SeedSequence` or a seed as a result
+    records it (``{"entropy": ..., "spawn_key": [...]}``: a stratum's or a spawned sequence's); raise
+    ``ValueError`` naming ``owner`` otherwise.  (A ``Generator`` is refused: a fit's draws must be repeatable
+    from its record, and a generator's state is not a seed.)"""
     if seed is None or isinstance(seed, np.random.SeedSequence):
         return
     if is_whole(seed) and seed >= 0:
         return
+    if isinstance(seed, Mapping) and "entropy" in seed:
+        try:
+            sequence_from_record(seed)
+            return
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{owner}: seed {seed!r} is not a valid seed record: {exc}") from None
     hint = (" (pass the integer or SeedSequence the Generator was made from)"
             if isinstance(seed, (np.random.Generator, np.random.BitGenerator)) else "")
     raise ValueError(f"{owner}: seed must be a non-negative integer, a numpy SeedSequence or None; "
@@ -89,14 +97,34 @@ def check_interval_kind(kind: Any, option: str = "interval") -> str | None:
 
 
 def as_seed_sequence(seed: Any) -> np.random.SeedSequence:
-    """``seed`` (None, int or SeedSequence) as a SeedSequence that has spawned nothing yet.
+    """``seed`` (None, int, SeedSequence or seed record) as a SeedSequence that has spawned nothing yet.
 
     A SeedSequence given is copied from its entropy and spawn key: spawning advances the object, so fitting twice
     with the same object would otherwise give different draws, the second ones not repeatable from the recorded
     (entropy, spawn key)."""
     if isinstance(seed, np.random.SeedSequence):
         return np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size)
+    if isinstance(seed, Mapping):
+        return sequence_from_record(seed)
     return np.random.SeedSequence(seed)
+
+
+def sequence_from_record(record: Mapping[str, Any]) -> np.random.SeedSequence:
+    """The SeedSequence a seed record ``{"entropy", "spawn_key", "pool_size"}`` (:func:`sequence_record`) names;
+    ``ValueError`` for a record that names none (unknown keys, a negative or non-integer spawn key entry)."""
+    unknown = set(record) - {"entropy", "spawn_key", "pool_size"}
+    if unknown:
+        raise ValueError(f"unknown key(s) {sorted(unknown)}; a seed record has entropy, spawn_key, pool_size")
+    spawn_key = record.get("spawn_key", ())
+    if isinstance(spawn_key, (str, bytes)) or not all(is_whole(k) and k >= 0 for k in spawn_key):
+        raise ValueError(f"spawn_key must be a list of non-negative integers, got {spawn_key!r}")
+    if record.get("entropy") is None:
+        raise ValueError("a seed record needs its entropy (an integer or a list of integers)")
+    pool_size = record.get("pool_size", DEFAULT_POOL_SIZE)
+    if not (is_whole(pool_size) and pool_size >= 1):
+        raise ValueError(f"pool_size must be a positive integer, got {pool_size!r}")
+    return np.random.SeedSequence(record["entropy"], spawn_key=tuple(int(k) for k in spawn_key),
+                                  pool_size=int(pool_size))
 
 
 def seed_record(seed: Any, sequence: np.random.SeedSequence) -> Any:

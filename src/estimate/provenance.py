@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from estimate._checks import DEFAULT_POOL_SIZE, sequence_record
+from estimate._checks import sequence_from_record, sequence_record
 
 if TYPE_CHECKING:  # pragma: no cover
     from estimate.data import CaptureData
@@ -119,9 +119,7 @@ def seed_from_record(record: Any) -> Any:
     if record is None or isinstance(record, int):
         return record
     if isinstance(record, Mapping):
-        pool_size = int(record.get("pool_size", DEFAULT_POOL_SIZE))
-        return np.random.SeedSequence(record["entropy"], spawn_key=tuple(record.get("spawn_key", ())),
-                                      pool_size=pool_size)
+        return sequence_from_record(record)
     if isinstance(record, list):
         return np.random.SeedSequence(record)
     raise ValueError(f"unrecognised seed record {record!r}")

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from estimate._checks import check_seed, is_real, is_whole
+from estimate._checks import as_seed_sequence, check_seed, is_real, is_whole
 from estimate._warning_state import catch_warnings
 from estimate.atomic import atomic_create_text, atomic_write_bytes, atomic_write_text, remove_stale_temporaries
 from estimate.data import CaptureData, _plain, replicate_column_named, stratum_order_key
@@ -1018,7 +1018,15 @@ def fit_strata(
         if isinstance(value, Estimator):
             raise DataError(f"fit_strata got an estimator as {name}=; pass it as estimator=... and the stratum "
                             "columns as by=... (e.g. fit_strata(data, by='region', estimator=Chapman()))")
+    if estimator is not None and not isinstance(estimator, Estimator):
+        hint = (f"an instance, {estimator.__name__}()" if isinstance(estimator, type) else
+                f"method={estimator!r}" if isinstance(estimator, str) else "an estimator such as Chapman()")
+        raise DataError(f"estimator= must be an estimator object; got {estimator!r} (pass {hint})")
     started = provenance.now()
+    if estimator is not None and (model is not None or (method is not None and method != estimator.name)):
+        raise DataError(f"fit_strata got estimator={estimator!r} and "
+                        + (f"model={model!r}" if model is not None else f"method={method!r}")
+                        + "; give the estimator, or the method and model to build one, not both")
     if estimator is None:
         estimator = make_estimator(method, model)
         if seed is not None and estimator.takes_seed:  # a deterministic method (loglinear, chao) ignores seed=
@@ -1038,6 +1046,8 @@ def fit_strata(
     if level is None:
         level = params.get("level", 0.95)
     _check_run_options(data, columns, replicate, estimator, seed, executor, chunk_size, level)
+    if isinstance(seed, Mapping):  # a seed as a result records it (a stratum's own: {"entropy", "spawn_key"})
+        seed = as_seed_sequence(seed)
     if executor == "dask" or scheduler is not None or dask_workers is not None:
         require_dask()  # before any stratum is split off or a cache entry read
     if "level" in params and params["level"] != level:
