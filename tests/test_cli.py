@@ -1039,3 +1039,17 @@ def test_ctrl_c_on_windows_exits_with_status_control_c_exit() -> None:
             "end_by_signal(signal.SIGINT)\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0x3A, proc.stderr
+
+
+def test_main_called_from_python_puts_the_signal_handlers_and_warning_display_back(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """cli.main() from Python left its Ctrl-C handler installed: a later Ctrl-C ended the whole process (exit
+    130) instead of raising KeyboardInterrupt in the caller."""
+    from estimate import cli
+
+    before = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM), warnings.showwarning)
+    monkeypatch.setattr(sys, "argv", ["estimate", "describe", "--example", "kosovo"])
+    with pytest.raises(SystemExit) as ended:
+        cli.main()
+    assert ended.value.code in (0, None)
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM), warnings.showwarning) == before

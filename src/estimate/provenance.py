@@ -139,7 +139,9 @@ def params_record(params: Mapping[str, Any]) -> dict[str, Any]:
 # Which file or bundled example a CaptureData object was read from.  Kept beside the object (weak references,
 # keyed by id) rather than on it, so the data class stays free of I/O concerns.
 _SOURCES: dict[int, tuple[weakref.ref, dict[str, Any]]] = {}
-_SOURCES_LOCK = threading.Lock()
+#: re-entrant: a garbage-collection pass started while note_source holds it can free a noted object, whose
+#: callback (_forget) then takes it again in the same thread (a plain Lock deadlocked there)
+_SOURCES_LOCK = threading.RLock()
 
 
 def note_source(data: CaptureData, source: Mapping[str, Any]) -> None:

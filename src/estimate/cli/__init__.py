@@ -64,12 +64,20 @@ def main() -> None:
     """Console-script entry point."""
     global _MAIN_PID
     _MAIN_PID = os.getpid()
+    before = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM), warnings.showwarning,
+              STATE.get("console"))
     STATE["console"] = True
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when the shell made us ignore it
+    if before[0] is signal.default_int_handler:  # not when the shell made us ignore it
         signal.signal(signal.SIGINT, _interrupted)
-    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # `kill PID`, a job scheduler's time limit
+    if before[1] is signal.SIG_DFL:  # `kill PID`, a job scheduler's time limit
         signal.signal(signal.SIGTERM, _interrupted)
-    app()
+    try:
+        app()
+    finally:  # called from Python (a test, a notebook): a later Ctrl-C is the caller's KeyboardInterrupt again
+        signal.signal(signal.SIGINT, before[0])
+        signal.signal(signal.SIGTERM, before[1])
+        warnings.showwarning = before[2]
+        STATE["console"] = before[3]
 
 
 def _interrupted(signum: int, frame: object) -> None:
