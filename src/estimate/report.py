@@ -115,6 +115,14 @@ ASSUMPTIONS: dict[str, str] = {
         "Models that fit the observed counts almost equally well can give very different totals, and when a "
         "model was chosen the interval does not include the uncertainty of choosing it."
     ),
+    "sparsemse": (
+        "The Poisson log-linear model of the loglinear method, with the interactions chosen one at a time by how "
+        "surprising each pair's overlap is under the current model (SparseMSE, as used for the UK Home Office's "
+        "modern-slavery estimates). A pair of lists nobody is on together may enter as an interaction at minus "
+        "infinity. The interaction of all lists together is assumed absent. The bootstrap interval repeats the "
+        "model choice on resampled lists, so it includes the uncertainty of choosing the model, but not doubts "
+        "about the model family itself (e.g. heterogeneity that no two-list interaction captures)."
+    ),
     "m0": (
         "Every list records people with the same probability, everyone is equally easy to find, and the lists "
         "are independent. The simplest model; rarely realistic for casualty lists."

@@ -31,6 +31,7 @@ INTERVAL_KINDS = (
     "profile-likelihood",
     "wald",
     "log-normal",
+    "bootstrap-bca",
     "none",
 )
 #: Kinds of Bayesian credible intervals; every other kind is a frequentist confidence interval (or none).
@@ -53,8 +54,8 @@ class Interval:
     """An interval estimate of N.
 
     ``kind`` says how it was obtained: ``"equal-tailed"`` or ``"hdi"`` (Bayesian credible intervals),
-    ``"profile-likelihood"``, ``"wald"`` or ``"log-normal"`` (frequentist confidence intervals) or ``"none"``
-    when the data cannot bound N (``upper`` is then ``inf``).
+    ``"profile-likelihood"``, ``"wald"``, ``"log-normal"`` or ``"bootstrap-bca"`` (frequentist confidence
+    intervals) or ``"none"`` when the data cannot bound N (``upper`` is then ``inf``).
     """
 
     lower: float

@@ -8,6 +8,7 @@ from estimate.estimators.lcmcr import LCMCR
 from estimate.estimators.loglinear import LogLinear
 from estimate.estimators.pymc_lcmcr import PyMCLCMCR
 from estimate.estimators.rcapture import HeterogeneityModel
+from estimate.estimators.sparsemse import SparseMSE
 from estimate.estimators.two_list import Chapman, LincolnPetersen
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "HeterogeneityModel",
     "BayesLogLinear",
     "PyMCLCMCR",
+    "SparseMSE",
 ]

@@ -1,0 +1,136 @@
+"""SparseMSE (stepwise Poisson p-values, BCa bootstrap) against R SparseMSE 2.0.1's published figures.
+
+Reference: ../shared/data/reference/datasets_r.json ("sparsemse_stepwise_bca": estimatepopulation, pthresh 0.02,
+500 bootstrap samples, BCa 95%), copied into benchmarks/reference.json for a checkout without ../shared.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from scipy.stats import norm
+
+import estimate
+from estimate.estimators.loglinear import LogLinear, full_table
+from estimate.estimators.sparsemse import SparseMSE, _bca_limits, stepwise_fit
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data" / "reference" / "datasets_r.json"
+
+
+def sparsemse_reference() -> dict[str, dict[str, float]]:
+    source = json.loads(SHARED.read_text()) if SHARED.exists() else json.loads(
+        (ROOT / "benchmarks" / "reference.json").read_text())["datasets_r"]
+    return {name: runs["sparsemse_stepwise_bca"] for name, runs in source.items()
+            if isinstance(runs, dict) and "sparsemse_stepwise_bca" in runs}
+
+
+@pytest.mark.parametrize("dataset", ["kosovo", "uk_modern_slavery_2013", "netherlands_trafficking",
+                                     "new_orleans_trafficking", "western_us_trafficking"])
+def test_the_stepwise_choice_reproduces_sparsemse_point_estimates(dataset: str) -> None:
+    """R prints the point estimate rounded to the person: the same model must give it to ±0.5."""
+    reference = sparsemse_reference()[dataset]
+    result = SparseMSE(interval="log-normal").fit(estimate.datasets.load(dataset))
+    assert result.estimate == pytest.approx(reference["point"], abs=0.5)
+
+
+def test_pairs_nobody_is_on_together_join_at_minus_infinity() -> None:
+    """The Netherlands' model takes two pairs of lists that never overlap (their patterns are left out of the fit);
+    without them the stepwise choice lands on another model, 130,628 instead of SparseMSE's 111,139."""
+    result = SparseMSE(interval="log-normal").fit(estimate.datasets.load("netherlands_trafficking"))
+    assert result.details["empty_overlaps"] == ["K:R", "I:K"]
+    assert "never together: K:R, I:K" in result.model
+
+
+def test_pthresh_zero_is_the_main_effects_model_and_its_log_normal_interval() -> None:
+    """pthresh = 0 adds nothing: N̂ is the independence model's; the interval is n + exp(β̂0 ± z se(β̂0))."""
+    data = estimate.datasets.load("kosovo")
+    result = SparseMSE(pthresh=0, interval="log-normal").fit(data)
+    independence = LogLinear(terms="independence").fit(data)
+    assert result.estimate == pytest.approx(independence.estimate, rel=1e-9)
+    cells, y = full_table(data)
+    glm = sm.GLM(y[1:], sm.add_constant(cells[1:].astype(float)), family=sm.families.Poisson()).fit()
+    beta0, se = glm.params[0], glm.bse[0]
+    z = norm.ppf(0.975)
+    assert result.interval.lower == pytest.approx(data.observed + math.exp(beta0 - z * se), rel=1e-7)
+    assert result.interval.upper == pytest.approx(data.observed + math.exp(beta0 + z * se), rel=1e-7)
+    assert result.interval.kind == "log-normal" and result.details["terms"] == []
+
+
+def test_a_p_value_at_the_threshold_does_not_join() -> None:
+    """Three lists with one strong dependence (A and B together far more than chance): p ≈ 0 joins A:B at any
+    threshold above 0; threshold 0 keeps the main effects.  A pair is scored by the Poisson p-value of its overlap
+    under the current fit, so independent lists add nothing."""
+    rng = np.random.default_rng(5)
+    n = 20_000
+    a = rng.random(n) < 0.3
+    b = np.where(a, rng.random(n) < 0.6, rng.random(n) < 0.1)
+    c = rng.random(n) < 0.25
+    patterns = np.column_stack([a, b, c]).astype(np.uint8)
+    seen = patterns.sum(axis=1) > 0
+    data = estimate.CaptureData.from_records(
+        __import__("pandas").DataFrame(patterns[seen], columns=["A", "B", "C"]), lists=["A", "B", "C"])
+    cells, y = full_table(data)
+    chosen = stepwise_fit(cells[1:], y[1:], 0.02)
+    assert chosen.terms == [(0, 1)] and chosen.empty == []
+    assert stepwise_fit(cells[1:], y[1:], 0.0).terms == []
+
+
+def test_bca_without_bias_or_acceleration_is_the_percentile_interval() -> None:
+    """z0 = 0 and â = 0 give α' = α: the limits are the bootstrap quantiles (median-unbiased, R's type 8)."""
+    replicates = np.arange(1.0, 1001.0)  # 500 of the 1,000 below the estimate: z0 = Φ⁻¹(0.5) = 0
+    lower, upper = _bca_limits(replicates, 500.5, 0.0, np.array([0.025, 0.975]))
+    expected = np.quantile(replicates, [0.025, 0.975], method="median_unbiased")
+    assert lower == pytest.approx(expected[0], abs=0.01) and upper == pytest.approx(expected[1], abs=0.01)
+    # unbounded replicates count above every finite one: the upper limit is infinite once they reach it
+    with_infinite = np.concatenate([replicates[:900], np.full(100, np.inf)])
+    assert math.isinf(_bca_limits(with_infinite, 450.0, 0.0, np.array([0.975]))[0])
+
+
+@pytest.mark.parametrize("dataset", ["kosovo", "western_us_trafficking"])
+def test_the_bca_interval_agrees_with_sparsemse_within_monte_carlo_error(dataset: str) -> None:
+    """Both bootstraps draw 500 samples with their own random numbers: each limit differs from R's by the Monte
+    Carlo error of two independent 500-sample quantiles, √2 × this fit's own (details['mcse_*'], the binomial
+    order-statistic spread); 4 such errors is the tolerance."""
+    reference = sparsemse_reference()[dataset]
+    result = SparseMSE(n_boot=500, seed=20261207).fit(estimate.datasets.load(dataset))
+    for limit, key, mcse in ((result.interval.lower, "bca_lo", "mcse_lower"),
+                             (result.interval.upper, "bca_hi", "mcse_upper")):
+        tolerance = 4 * math.sqrt(2) * result.details[mcse]
+        assert abs(limit - reference[key]) <= tolerance, (key, limit, reference[key], tolerance)
+    assert result.interval.kind == "bootstrap-bca" and result.details["n_boot"] == 500
+
+
+def test_same_seed_same_interval_and_the_seed_is_recorded() -> None:
+    data = estimate.datasets.load("western_us_trafficking")
+    first = SparseMSE(n_boot=50, seed=3).fit(data)
+    again = SparseMSE(n_boot=50).fit(data, seed=3)
+    other = SparseMSE(n_boot=50, seed=4).fit(data)
+    assert (first.interval.lower, first.interval.upper) == (again.interval.lower, again.interval.upper)
+    assert (first.interval.lower, first.interval.upper) != (other.interval.lower, other.interval.upper)
+    assert first.estimate == other.estimate  # the bootstrap moves the interval, never the estimate
+    assert first.provenance["seed"] == 3
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"pthresh": 1.5}, "pthresh"), ({"pthresh": "0.02"}, "pthresh"), ({"interval": "hdi"}, "interval"),
+    ({"n_boot": 5}, "n_boot"), ({"n_boot": 100.5}, "n_boot")])
+def test_bad_parameters_are_named(params: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        SparseMSE(**params).fit(estimate.datasets.load("kosovo"))
+
+
+def test_registered_for_the_cli_presets_and_compare() -> None:
+    assert "sparsemse" in estimate.method_names()
+    assert estimate.get_estimator_class("sparsemse") is SparseMSE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = estimate.compare(estimate.datasets.load("kosovo"), ["sparsemse"], models={"sparsemse": {"n_boot": 40}},
+                                 seed=1).table
+    assert table.loc[0, "estimate"] == pytest.approx(14_341.66, abs=0.01)
