@@ -43,6 +43,10 @@ def references(dataset: str, method: str, ref: dict[str, Any]) -> str:
         return (f"R LCMCR (seeds {', '.join(str(s) for s in x['settings']['seeds'])}, pooled "
                 f"{len(x['settings']['seeds']) * x['settings']['samples']:,} draws): "
                 f"{x['median']:,} [{x['q025']:,}, {x['q975']:,}]")
+    if method == "sparsemse" and "sparsemse_stepwise_bca" in r:
+        x = r["sparsemse_stepwise_bca"]
+        return (f"R SparseMSE 2.0.1 (pthresh 0.02, BCa over 500 bootstrap samples): {x['point']:,.0f} "
+                f"[{x['bca_lo']:,.0f}, {x['bca_hi']:,.0f}]")
     if method == "loglinear" and "sparsemse_stepwise_bca" in r:
         x = r["sparsemse_stepwise_bca"]
         out = f"SparseMSE stepwise (another selection rule): {x['point']:,.0f} [{x['bca_lo']:,.0f}, {x['bca_hi']:,.0f}]"

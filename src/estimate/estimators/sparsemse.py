@@ -97,6 +97,11 @@ def stepwise_fit(cells: np.ndarray, y: np.ndarray, pthresh: float = 0.02) -> _St
     pairs = list(itertools.combinations(range(J), 2))
     both = {pair: (cells[:, pair[0]] == 1) & (cells[:, pair[1]] == 1) for pair in pairs}
     overlap = {pair: float(y[both[pair]].sum()) for pair in pairs}
+    # a model whose MLE exists keeps it when interactions are removed (Xᵀz = Xᵀy for some z > 0 holds for any
+    # subset of the columns), and a full-rank design stays full rank: when the model with every overlapping pair
+    # passes, so does every model of overlapping pairs alone — one linear programme instead of one per step
+    top = _design(cells, [pair for pair in pairs if overlap[pair] > 0])
+    every_overlap_passes = _identifiable(top, y)
     terms: list[tuple[int, int]] = []
     empty: list[tuple[int, int]] = []
     keep = np.ones(len(y), dtype=bool)
@@ -118,7 +123,7 @@ def stepwise_fit(cells: np.ndarray, y: np.ndarray, pthresh: float = 0.02) -> _St
             new_terms, new_empty = (terms + [pair], empty) if overlap[pair] > 0 else (terms, empty + [pair])
             new_keep = keep & ~both[pair] if overlap[pair] == 0 else keep
             X = _design(cells[new_keep], new_terms)
-            if _identifiable(X, y[new_keep]):
+            if (every_overlap_passes and not new_empty) or _identifiable(X, y[new_keep]):
                 chosen = (new_terms, new_empty, new_keep, X)
                 break
         if chosen is None:
