@@ -93,17 +93,25 @@ def test_bca_without_bias_or_acceleration_is_the_percentile_interval() -> None:
     assert math.isinf(_bca_limits(with_infinite, 450.0, 0.0, np.array([0.975]))[0])
 
 
-@pytest.mark.parametrize("dataset", ["kosovo", "western_us_trafficking"])
-def test_the_bca_interval_agrees_with_sparsemse_within_monte_carlo_error(dataset: str) -> None:
+@pytest.mark.parametrize(("dataset", "stable"), [("kosovo", ("lower", "upper")),
+                                                 ("western_us_trafficking", ("upper",))])
+def test_the_bca_interval_agrees_with_sparsemse_within_monte_carlo_error(dataset: str, stable: tuple) -> None:
     """Both bootstraps draw 500 samples with their own random numbers: each limit differs from R's by the Monte
     Carlo error of two independent 500-sample quantiles, √2 × this fit's own (details['mcse_*'], the binomial
-    order-statistic spread); 4 such errors is the tolerance."""
+    order-statistic spread); 4 such errors is the tolerance.  Western's lower limit sits at the 0.01% point of
+    the samples (bias correction z0 ≈ −0.5): it is the smallest sample, has no usable error, and is warned about
+    instead of compared."""
     reference = sparsemse_reference()[dataset]
-    result = SparseMSE(n_boot=500, seed=20261207).fit(estimate.datasets.load(dataset))
-    for limit, key, mcse in ((result.interval.lower, "bca_lo", "mcse_lower"),
-                             (result.interval.upper, "bca_hi", "mcse_upper")):
-        tolerance = 4 * math.sqrt(2) * result.details[mcse]
-        assert abs(limit - reference[key]) <= tolerance, (key, limit, reference[key], tolerance)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = SparseMSE(n_boot=500, seed=20261207).fit(estimate.datasets.load(dataset))
+    for side in stable:
+        limit, key = getattr(result.interval, side), {"lower": "bca_lo", "upper": "bca_hi"}[side]
+        tolerance = 4 * math.sqrt(2) * result.details[f"mcse_{side}"]
+        assert math.isfinite(tolerance) and abs(limit - reference[key]) <= tolerance, (key, limit, tolerance)
+    unstable = [side for side in ("lower", "upper") if side not in stable]
+    assert result.details.get("unstable_limits", []) == unstable
+    assert bool(unstable) == any("edge of the 500 bootstrap samples" in str(w.message) for w in caught)
     assert result.interval.kind == "bootstrap-bca" and result.details["n_boot"] == 500
 
 

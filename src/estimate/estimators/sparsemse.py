@@ -44,7 +44,7 @@ from scipy.special import ndtr, ndtri, pdtr, pdtrc
 
 from estimate._checks import as_seed_sequence, is_real, is_whole
 from estimate.data import CaptureData
-from estimate.errors import UninformativeDataWarning
+from estimate.errors import EstimateWarning, UninformativeDataWarning
 from estimate.estimators.base import Estimator, register
 from estimate.estimators.loglinear import MAX_LISTS, fit_is_unbounded, full_table, mle_exists
 from estimate.estimators.poisson_newton import fit_poisson_newton
@@ -284,6 +284,17 @@ class SparseMSE(Estimator):
         # beside a 95% interval 5,000 wide)
         q16, q84 = np.quantile(replicates, [ndtr(-1.0), ndtr(1.0)]) if unbounded == 0 else (0.0, math.inf)
         std_error = float(q84 - q16) / 2
+        unstable = [(side, float(point)) for side, point in zip(("lower", "upper"), adjusted, strict=True)
+                    if not math.isfinite(details[f"mcse_{side}"])]
+        if unstable:
+            details["unstable_limits"] = [side for side, _ in unstable]
+            where = " and ".join(f"the {side} at the {point:.3%} point" for side, point in unstable)
+            warnings.warn(
+                f"sparsemse: the bias-corrected limits fall at the edge of the {len(replicates):,} bootstrap samples "
+                f"({where}; bias correction z0 = {z0:.2f}, acceleration {acceleration:.3f}): such a limit is set by "
+                "the few most extreme samples and moves from seed to seed by more than its reported precision; "
+                f"raise n_boot (about {math.ceil(20 / min(min(p, 1 - p) for _, p in unstable)):,} samples put 20 "
+                "beyond it) or read it as rough", EstimateWarning, stacklevel=4)
         if unbounded:
             warnings.warn(
                 f"sparsemse: {unbounded} of {len(replicates)} bootstrap samples gave no finite estimate (the "
