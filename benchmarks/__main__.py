@@ -1,4 +1,5 @@
-"""Run the benchmark suite: ``python -m benchmarks [--quick] [--only accuracy,speed,real,strata,linkage] [--render]``.
+"""Run the benchmark suite: ``python -m benchmarks [--quick] [--only accuracy,speed,real,strata,linkage,model_choice]
+[--render]``.
 
 Run from the project root.  Full results go to ``benchmarks/results/``, quick ones to ``benchmarks/results/quick/``
 (so a quick run never overwrites the committed full results).  ``--render`` only regenerates the Markdown and PNG
@@ -20,9 +21,10 @@ BENCHMARKS = {
     "real": "benchmarks.real_data",
     "strata": "benchmarks.strata_scale",
     "linkage": "benchmarks.linkage_accuracy",
+    "model_choice": "benchmarks.model_choice",
 }
 FILE_NAMES = {"accuracy": "accuracy", "speed": "speed", "real": "real_data", "strata": "strata_scale",
-              "linkage": "linkage_accuracy"}
+              "linkage": "linkage_accuracy", "model_choice": "model_choice"}
 
 
 def log(message: str) -> None:
