@@ -1471,3 +1471,19 @@ def test_pooled_replicates_keep_the_parameters_checks_and_divergences() -> None:
     problems = convergence_problems(worst)
     assert any("E[N | θ]" in p for p in problems) and any("diverg" in p for p in problems)
     assert convergence_problems(strata_module._worst_replicate_diagnostics([fine, fine])) == []
+
+
+def test_replicate_pooling_warnings_point_at_the_fit_strata_line() -> None:
+    """The pooled-replicate warnings (strata absent from a replicate, strata not estimated) are raised two calls
+    below fit_strata; they pointed at the caller's caller (sys:1 at top level), now at the user's own line."""
+    base = pd.DataFrame({"A": [1, 0, 0, 1, 1, 0, 1], "B": [0, 1, 0, 1, 0, 1, 1], "C": [0, 0, 1, 0, 1, 1, 1],
+                         "count": [30, 40, 50, 15, 12, 13, 5]})
+    reps = pd.concat([base.assign(s="p", rep=1), base.assign(s="q", rep=1), base.assign(s="p", rep=2)])
+    data = CaptureData.from_aggregated(reps, strata=["s", "rep"])
+    for options, text in [({}, "missing from some imputation replicates"),
+                          ({"min_records": 10**6}, "were not estimated")]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            estimate.fit_strata(data, by="s", replicate="rep", method="dga", seed=1, **options)
+        ours = [w for w in caught if text in str(w.message)]
+        assert ours and all(w.filename == __file__ for w in ours), [(w.filename, str(w.message)) for w in caught]

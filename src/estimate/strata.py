@@ -1337,7 +1337,9 @@ def _warn_strata_warned(outcomes: dict[tuple[Any, ...], StratumOutcome], fits: s
         )
 
 
-def _warn_not_estimable(outcomes: dict[tuple[Any, ...], StratumOutcome], columns: Sequence[str]) -> None:
+def _warn_not_estimable(outcomes: dict[tuple[Any, ...], StratumOutcome], columns: Sequence[str],
+                        stacklevel: int = 3) -> None:
+    """Warn of strata not estimated; ``stacklevel`` is 3 when called from fit_strata, 4 from _pool_replicates."""
     bad = [o for o in outcomes.values() if o.status != STATUS_OK]
     if bad:
         warnings.warn(
@@ -1345,7 +1347,7 @@ def _warn_not_estimable(outcomes: dict[tuple[Any, ...], StratumOutcome], columns
             f"{bad[0].reason}); they "
             "are reported with their observed counts and enter totals only as observed floors",
             UninformativeDataWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 
@@ -1457,9 +1459,9 @@ def _pool_replicates(
             f"{absent[0][1]} of {len(replicates)}); there they count as N = 0 — the imputation placed their people "
             "in other strata — so their pooled posterior has an atom at 0 and totals stay within one replicate",
             UninformativeDataWarning,
-            stacklevel=4,
+            stacklevel=3,  # _pool_replicates ← fit_strata ← the user's line
         )
-    _warn_not_estimable(pooled, columns)
+    _warn_not_estimable(pooled, columns, stacklevel=4)
     return StrataResult(by=columns, method=method, outcomes=pooled, level=level, replicate=replicate,
                         replicate_outcomes={k: list(v.values()) for k, v in by_stratum.items()},
                         interval_kind=kind)
