@@ -314,6 +314,31 @@ def test_fit_takes_a_seed_that_overrides_the_estimators_own() -> None:
             method.fit_many([data, data], seeds=[1])
 
 
+def test_fit_many_raises_each_problems_warnings_at_the_callers_line() -> None:
+    """Estimator.fit_many raised each problem's warnings inside base.py (the line calling fit); they now point at
+    the caller's line, worded as fit words them for one problem and prefixed "problem i: " for several."""
+    two_nolap = CaptureData([[1, 0], [0, 1]], [30, 40], ["A", "B"])
+    for datasets, prefixes in [([two_nolap, two_nolap], ["problem 0: ", "problem 1: "]), ([two_nolap], [""])]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            estimate.Chapman().fit_many(datasets)
+        assert [w.filename for w in caught] == [__file__] * len(prefixes)
+        assert [str(w.message) for w in caught] == [p + "chapman: lists ['A', 'B'] never overlap"
+                                                    + str(caught[0].message).split("never overlap", 1)[1]
+                                                    for p in prefixes]
+        assert all(w.category is UninformativeDataWarning for w in caught)
+
+
+def test_fit_many_takes_any_iterable_of_datasets_and_seeds(kosovo: CaptureData) -> None:
+    """A generator of datasets (or of seeds) failed with "object of type 'generator' has no len()"."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for method in (estimate.Chapman(lists=("EXH", "ABA")), LCMCR(burn_in=20, draws=20, chains=1)):
+            listed = method.fit_many([kosovo, kosovo], [1, 2])
+            generated = method.fit_many((d for d in (kosovo, kosovo)), iter([1, 2]))
+            assert [r.estimate for r in generated] == [r.estimate for r in listed]
+
+
 def test_fit_many_charges_each_problem_its_share_of_the_batch_wall_time() -> None:
     """Results are now summarised while the batch runs; their wall time (and ESS per second) is still filled in,
     from the batch's elapsed time shared by CPU time, once the batch has ended."""

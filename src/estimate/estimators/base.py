@@ -11,6 +11,7 @@ import copy
 import inspect
 import warnings
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 
 from estimate._blas import one_blas_thread
 from estimate._checks import as_seed_sequence, check_seed, is_real
+from estimate._warning_state import catch_warnings
 from estimate.data import CaptureData
 from estimate.errors import DataError, UninformativeDataWarning
 from estimate.results import Result
@@ -216,26 +218,38 @@ class Estimator(ABC):
         return clone
 
     def fit_many(
-        self, datasets: list[CaptureData], seeds: list[Any] | None = None
+        self, datasets: Iterable[CaptureData], seeds: Iterable[Any] | None = None
     ) -> list[Result | Exception]:
         """Fit several independent problems (strata, replicates); one Result or the exception per problem.
 
-        ``seeds[i]`` (an int or ``numpy.random.SeedSequence``) replaces the estimator's seed for problem i, so a
-        problem's draws never depend on which other problems run with it or in what order.  Without ``seeds``,
-        problem i gets the estimator's seed extended by spawn key i (:func:`per_problem_seeds`): no two problems
-        share a random stream.  Estimators with a batched kernel (LCMCR) override this to advance all problems
-        in one compiled call.
+        ``datasets`` and ``seeds`` may be any iterables (a list, a generator).  ``seeds[i]`` (an int or
+        ``numpy.random.SeedSequence``) replaces the estimator's seed for problem i, so a problem's draws never
+        depend on which other problems run with it or in what order.  Without ``seeds``, problem i gets the
+        estimator's seed extended by spawn key i (:func:`per_problem_seeds`): no two problems share a random
+        stream.  Each problem's warnings are raised at the line that called ``fit_many``: as :meth:`fit` words
+        them for one problem, prefixed ``"problem {i}: "`` for several.  Estimators with a batched kernel (LCMCR)
+        override this to advance all problems in one compiled call.
         """
+        datasets = list(datasets)
+        seeds = None if seeds is None else list(seeds)
         self._check_batch_seeds(seeds, len(datasets))
         if seeds is None and self.takes_seed and self.get_params().get("seed") is not None:
             seeds = per_problem_seeds(self.get_params()["seed"], len(datasets))
         outcomes: list[Result | Exception] = []
         for i, data in enumerate(datasets):
             estimator = self.clone(seed=seeds[i]) if (seeds is not None and self.takes_seed) else self
-            try:
-                outcomes.append(estimator.fit(data))
-            except (ValueError, ArithmeticError, RuntimeError) as exc:  # RuntimeError: e.g. PyMC's SamplingError
-                outcomes.append(exc)
+            # recorded, then raised again at the caller's line (raised inside fit they named this file's line)
+            with catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    outcomes.append(estimator.fit(data))
+                except (ValueError, ArithmeticError, RuntimeError) as exc:  # RuntimeError: e.g. PyMC's SamplingError
+                    outcomes.append(exc)
+            for w in caught:
+                if len(datasets) == 1:
+                    warnings.warn(w.message, stacklevel=2)
+                else:
+                    warnings.warn(f"problem {i}: {w.message}", w.category, stacklevel=2)
         return outcomes
 
     def _check_batch_seeds(self, seeds: list[Any] | None, n: int) -> None:

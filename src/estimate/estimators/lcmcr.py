@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -218,7 +219,8 @@ class LCMCR(Estimator):
         warn_if_not_converged(outcome.diagnostics, self.name, stacklevel=4)
         return outcome
 
-    def fit_many(self, datasets: list[CaptureData], seeds: list[Any] | None = None) -> list[Result | Exception]:
+    def fit_many(self, datasets: Iterable[CaptureData], seeds: Iterable[Any] | None = None
+                 ) -> list[Result | Exception]:
         """Advance every problem (× chains) in one batched, multi-threaded kernel call.
 
         Each dataset is validated as by :meth:`fit` (a DataFrame is read, stratified data refused, lists that never
@@ -232,6 +234,8 @@ class LCMCR(Estimator):
         from estimate.estimators.base import per_problem_seeds, warn_if_lists_never_overlap
         from estimate.inference_data import convergence_problems, warn_if_some_not_converged
 
+        datasets = list(datasets)  # any iterable (a generator has no len())
+        seeds = None if seeds is None else list(seeds)
         validated: list[CaptureData | Exception] = []
         for data in datasets:  # one invalid problem is its own outcome, as in Estimator.fit_many
             try:
