@@ -918,6 +918,25 @@ def test_split_keys_are_plain_values_and_labels_of_other_kinds_differ() -> None:
     assert floats != data and floats.content_hash() != data.content_hash()
 
 
+def test_split_by_stratum_gives_a_warning_many_strata_give_alike_once() -> None:
+    """Twenty strata without list C gave twenty warnings; they now give one naming how many and three of them."""
+    names = [f"s{i:02d}" for i in range(21)]
+    rows = [{"A": a, "B": b, "C": 0, "count": 3, "s": name} for name in names[:20] for a, b in [(1, 0), (0, 1), (1, 1)]]
+    rows += [{"A": 1, "B": 0, "C": 1, "count": 2, "s": names[20]}, {"A": 0, "B": 1, "C": 1, "count": 2, "s": names[20]}]
+    data = CaptureData.from_aggregated(pd.DataFrame(rows), strata="s")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        parts = data.by("s")
+    assert len(parts) == 21
+    assert [str(w.message)[:60] for w in caught] == ["strata s=s00, s=s01, s=s02 and 17 more: list(s) ['C'] docume"]
+    assert caught[0].filename == __file__ and caught[0].category is estimate.DataWarning
+    two = CaptureData.from_aggregated(pd.DataFrame(rows[:6] + rows[-2:]).assign(t=1), strata=["s", "t"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        two.by(["s", "t"])
+    assert len(caught) == 1 and str(caught[0].message).startswith("strata s=s00, t=1; s=s01, t=1: list(s) ['C']")
+
+
 def test_a_stratum_cut_with_a_list_dropped_does_not_warn_about_the_whole_column_again() -> None:
     """The constructor's path (a list with nobody in stratum b) re-checked the labels: 'differ only in letter case',
     said once for the data, came again for stratum b alone."""

@@ -594,6 +594,15 @@ def _same_labels(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
         typed(a, column) == typed(b, column) for column in a.columns)
 
 
+def _strata_named(labels: list[str], sep: str) -> str:
+    """The strata a warning concerns, as :meth:`CaptureData.by` names them: ``stratum s=a`` for one, ``strata s=a,
+    s=b, s=c and 17 more`` for several (``sep`` is "; " when a label has commas itself)."""
+    if len(labels) == 1:
+        return f"stratum {labels[0]}"
+    more = f" and {len(labels) - 3} more" if len(labels) > 3 else ""
+    return f"strata {sep.join(labels[:3])}{more}"
+
+
 def _lists_without_empty(lists: list[str], empty: list[str], strict: bool, where: str = "") -> list[str]:
     """The lists left once ``empty`` ones (nobody on them ``where``: "" or " in this stratum") are dropped, with the
     warning that says so; ``strict`` refuses them instead, and fewer than 2 lists left is an error."""
@@ -1579,9 +1588,10 @@ class CaptureData:
         Keys are scalars when splitting by one column, tuples otherwise (plain Python values: 2020, not a NumPy
         integer).  Stratum columns not used for splitting are kept on each part.  Lists that document nobody *in a
         stratum* are dropped from that stratum (with a warning) or, with ``strict=True``, raise.  A part's warnings
-        and errors begin with the stratum they concern (``stratum region=north: …``; a ``message=`` warning filter
-        must allow for it, e.g. ``message=r".*document nobody"``).  Strata without records have no part
-        (:attr:`strata_without_records`).
+        and errors begin with the stratum they concern (``stratum region=north: …``); a warning that several strata
+        give alike is given once, naming how many and up to three of them (``strata region=a, region=b, region=c
+        and 17 more: …``).  A ``message=`` warning filter must allow for that beginning, e.g.
+        ``message=r".*document nobody"``.  Strata without records have no part (:attr:`strata_without_records`).
         """
         columns = _as_list(columns) if columns is not None else list(self.strata_columns)
         if not columns:
@@ -1593,13 +1603,23 @@ class CaptureData:
                                              if self.strata_columns else "the data has no stratum columns")
             )
         parts: dict[Hashable, CaptureData] = {}
-        for key, part, caught, _documented in self._split_parts(columns, strict=strict):
-            label = ", ".join(f"{column}={_plain(value)}" for column, value in zip(columns, key, strict=True))
-            if isinstance(part, DataError):
-                raise DataError(f"stratum {label}: {part}") from part
-            for caught_warning in caught:  # said again, naming the stratum
-                warnings.warn(f"stratum {label}: {caught_warning.message}", caught_warning.category, stacklevel=2)
-            parts[key if len(columns) > 1 else key[0]] = part
+        # each warning said again, naming its strata: once for all the strata that give it alike (twenty strata
+        # without list C gave twenty warnings), in the order first given
+        alike: dict[tuple[type[Warning], str], list[str]] = {}
+        try:
+            for key, part, caught, _documented in self._split_parts(columns, strict=strict):
+                label = ", ".join(f"{column}={_plain(value)}" for column, value in zip(columns, key, strict=True))
+                if isinstance(part, DataError):
+                    raise DataError(f"stratum {label}: {part}") from part
+                for caught_warning in caught:
+                    labels = alike.setdefault((caught_warning.category, str(caught_warning.message)), [])
+                    if label not in labels:
+                        labels.append(label)
+                parts[key if len(columns) > 1 else key[0]] = part
+        finally:  # the strata split before one is refused warn as they did
+            for (category, text), labels in alike.items():
+                warnings.warn(f"{_strata_named(labels, ', ' if len(columns) == 1 else '; ')}: {text}", category,
+                              stacklevel=2)
         return parts
 
     def _split_parts(self, columns: list[str], *, strict: bool = False
