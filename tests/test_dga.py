@@ -407,3 +407,10 @@ def test_the_coarse_probe_agrees_with_the_exact_grid(kosovo: CaptureData) -> Non
     exponents = dga._tail_exponents(posterior.coefficients, posterior.terms)
     probed = dga._probe_missing_quantiles(posterior.terms, posterior.coefficients, exponents, np.array([0.5, 0.975]))
     np.testing.assert_allclose(probed, exact, rtol=0.01)
+
+
+def test_dga_takes_hdi_in_any_case(kosovo: CaptureData) -> None:
+    """DGA(interval="HDI") was refused at fit, and credible_interval(0.9, "HDI") raised ValueError."""
+    result = estimate.make_estimator("dga", interval="HDI").fit(kosovo)
+    assert result.interval.kind == "hdi"
+    assert result.credible_interval(0.9, "HDI") == result.credible_interval(0.9, "hdi")

@@ -468,3 +468,17 @@ def test_model_description_at_one_class_names_no_alpha_prior() -> None:
         assert "α ~ Gamma" not in cls(K=1).describe_model(), cls
         assert "one class (lists independent, no α)" in cls(K=1).describe_model(), cls
         assert "α ~ Gamma(0.25, 0.25)" in cls(K=10).describe_model(), cls
+
+
+def test_hdi_is_taken_in_any_case_as_compare_takes_it(kosovo: CaptureData) -> None:
+    """compare(interval="HDI") took it; LCMCR(interval="HDI") was refused at fit and credible_interval(0.9, "HDI")
+    raised ValueError.  Both take it now, and record the kind as "hdi"."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator = LCMCR(interval="HDI", seed=1, burn_in=50, draws=100, chains=1)
+        result = estimator.fit(kosovo)
+    assert result.interval.kind == "hdi" and estimator.interval == "hdi"
+    assert result.credible_interval(0.9, " HDI") == result.credible_interval(0.9, "hdi")
+    assert result.credible_interval(0.9, "Equal-Tailed").kind == "equal-tailed"
+    with pytest.raises(estimate.DataError, match="kind must be 'equal-tailed' or 'hdi', got 'hpd'"):
+        result.credible_interval(0.9, "hpd")

@@ -1487,3 +1487,10 @@ def test_replicate_pooling_warnings_point_at_the_fit_strata_line() -> None:
             estimate.fit_strata(data, by="s", replicate="rep", method="dga", seed=1, **options)
         ours = [w for w in caught if text in str(w.message)]
         assert ours and all(w.filename == __file__ for w in ours), [(w.filename, str(w.message)) for w in caught]
+
+
+def test_total_takes_hdi_in_any_case(stratified: CaptureData) -> None:
+    """total(kind="HDI") raised DataError, though compare(interval="HDI") takes it."""
+    result = fit_strata(stratified, by="region", estimator=LCMCR(seed=1, **FAST))
+    pd.testing.assert_frame_equal(result.total(kind="HDI"), result.total(kind="hdi"))
+    assert result.total(kind=" HDI").loc[0, "interval_kind"] == "hdi"

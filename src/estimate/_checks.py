@@ -83,6 +83,14 @@ def check_seed(seed: Any, owner: str) -> None:
                      f"got {seed!r}{hint}")
 
 
+def normalised_interval_kind(kind: Any) -> Any:
+    """A credible-interval kind as the package records it: ``"equal-tailed"`` or ``"hdi"`` given in any case and
+    spacing (" HDI") in lower case; anything else unchanged, for the caller's check to refuse or keep."""
+    if isinstance(kind, str) and kind.strip().lower() in ("equal-tailed", "hdi"):
+        return kind.strip().lower()
+    return kind
+
+
 def check_interval_kind(kind: Any, option: str = "interval") -> str | None:
     """A requested credible-interval kind, ``"equal-tailed"`` or ``"hdi"`` in any case and spacing ("HDI"), or
     None for "each method's own"; a DataError naming ``option`` otherwise."""
@@ -90,7 +98,7 @@ def check_interval_kind(kind: Any, option: str = "interval") -> str | None:
 
     if kind is None:
         return None
-    normalised = kind.strip().lower() if isinstance(kind, str) else kind
+    normalised = normalised_interval_kind(kind)
     if normalised not in ("equal-tailed", "hdi"):
         raise DataError(f"{option} must be 'equal-tailed' or 'hdi', got {kind!r}")
     return normalised

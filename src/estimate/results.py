@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from estimate._checks import check_interval_kind
+
 if TYPE_CHECKING:  # pragma: no cover
     import arviz as az
 
@@ -297,6 +299,7 @@ class Result:
         level = self.interval.level if level is None else level
         if kind is None:
             kind = self.interval.kind if self.interval.kind in ("equal-tailed", "hdi") else "equal-tailed"
+        kind = check_interval_kind(kind, "kind")  # "HDI" as compare(interval=) takes it
 
         if "pmf" in self.details and "pmf_first_N" in self.details:
             from estimate.estimators.dga import credible_interval

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from estimate._checks import as_seed_sequence, check_seed, is_real, is_whole
+from estimate._checks import as_seed_sequence, check_seed, is_real, is_whole, normalised_interval_kind
 from estimate._warning_state import catch_warnings
 from estimate.atomic import atomic_create_text, atomic_write_bytes, atomic_write_text, remove_stale_temporaries
 from estimate.data import CaptureData, _plain, replicate_column_named, stratum_order_key
@@ -515,7 +515,7 @@ class StrataResult:
             )
 
         level = self.level if level is None else level
-        kind = self.interval_kind if kind is None else kind
+        kind = self.interval_kind if kind is None else normalised_interval_kind(kind)  # "HDI" as compare takes it
         if not (is_real(level) and 0 < level < 1):
             raise DataError(f"level must be a number strictly between 0 and 1 (e.g. 0.95), got {level!r}")
         if kind not in ("equal-tailed", "hdi") and not (kind == self.interval_kind):

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from estimate._blas import one_blas_thread
-from estimate._checks import as_seed_sequence, check_seed, is_real
+from estimate._checks import as_seed_sequence, check_seed, is_real, normalised_interval_kind
 from estimate._warning_state import catch_warnings
 from estimate.data import CaptureData
 from estimate.errors import DataError, UninformativeDataWarning
@@ -153,6 +153,8 @@ class Estimator(ABC):
             raise DataError(f"{self.name or type(self).__name__}: the interval level must be in (0, 1) (e.g. 0.95), "
                             f"got {level!r}")
         owner = self.name or type(self).__name__
+        if isinstance(getattr(self, "interval", None), str):  # "HDI" as compare(interval=) takes it, kept as "hdi"
+            self.interval = normalised_interval_kind(self.interval)
         if self.takes_seed:
             check_seed(getattr(self, "seed", None), owner)
         try:
