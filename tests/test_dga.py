@@ -414,3 +414,11 @@ def test_dga_takes_hdi_in_any_case(kosovo: CaptureData) -> None:
     result = estimate.make_estimator("dga", interval="HDI").fit(kosovo)
     assert result.interval.kind == "hdi"
     assert result.credible_interval(0.9, "HDI") == result.credible_interval(0.9, "hdi")
+
+
+def test_dga_credible_interval_refuses_a_bad_level_naming_it(kosovo: CaptureData) -> None:
+    """dga's own credible_interval raised a bare TypeError for level "0.9" and a plain ValueError for 1.5."""
+    result = estimate.make_estimator("dga").fit(kosovo)
+    for level in ("0.9", 1.5):
+        with pytest.raises(estimate.DataError, match=f"level must be between 0 and 1, got {level!r}"):
+            result.credible_interval(level)

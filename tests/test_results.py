@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from estimate import Interval, Result, datasets
+from estimate import DataError, Interval, Result, datasets
 from estimate.estimators.lcmcr import LCMCR
 
 
@@ -27,6 +27,26 @@ def test_interval_validates_level_and_kind() -> None:
         Interval(1, 2, kind="widest")
     assert Interval(1, 2, kind="hdi").describe() == "95% credible interval (hdi)"
     assert Interval(1, 2, kind="wald").describe() == "95% confidence interval (wald)"
+
+
+def test_interval_refuses_a_text_level_and_bounds_in_the_wrong_order_with_a_clear_error() -> None:
+    """Interval(1.0, 2.0, level="0.9") failed with a bare TypeError from a comparison; lower > upper was taken."""
+    with pytest.raises(DataError, match=r"Interval: level must be between 0 and 1, got '0.9'"):
+        Interval(1.0, 2.0, level="0.9")  # type: ignore[arg-type]
+    with pytest.raises(DataError, match=r"Interval: lower must not exceed upper, got lower=3.0, upper=2.0"):
+        Interval(3.0, 2.0)
+    with pytest.raises(DataError, match="Interval: lower and upper must be numbers"):
+        Interval("1", 2.0)  # type: ignore[arg-type]
+    assert math.isnan(Interval(math.nan, 2.0).lower) and Interval(2, math.inf).upper == math.inf
+
+
+def test_credible_interval_refuses_a_bad_level_naming_it() -> None:
+    """credible_interval("0.9") raised a bare TypeError ('<' not supported), credible_interval(1.5) a plain
+    ValueError; both are DataErrors naming level, as everywhere else."""
+    result = LCMCR(burn_in=50, draws=50, chains=1, seed=3).fit(datasets.load("kosovo"))
+    for level in ("0.9", 1.5):
+        with pytest.raises(DataError, match=f"level must be between 0 and 1, got {level!r}"):
+            result.credible_interval(level)  # type: ignore[arg-type]
 
 
 def test_summary_is_one_row_with_interval_and_undocumented_share() -> None:

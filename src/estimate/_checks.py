@@ -83,6 +83,16 @@ def check_seed(seed: Any, owner: str) -> None:
                      f"got {seed!r}{hint}")
 
 
+def check_level(level: Any, option: str = "level") -> float:
+    """An interval level: a real number strictly between 0 and 1 (0.95); a DataError naming ``option`` otherwise
+    (a text "0.9" failed with a bare TypeError from a comparison)."""
+    from estimate.errors import DataError
+
+    if not (is_real(level) and 0 < level < 1):
+        raise DataError(f"{option} must be between 0 and 1, got {level!r}")
+    return level
+
+
 def normalised_interval_kind(kind: Any) -> Any:
     """A credible-interval kind as the package records it: ``"equal-tailed"`` or ``"hdi"`` given in any case and
     spacing (" HDI") in lower case; anything else unchanged, for the caller's check to refuse or keep."""

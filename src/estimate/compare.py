@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from estimate._checks import check_interval_kind, check_seed, is_real, seed_record
+from estimate._checks import check_interval_kind, check_level, check_seed, seed_record
 from estimate._warning_state import catch_warnings
 from estimate.data import CaptureData
 from estimate.errors import DataError
@@ -368,8 +368,8 @@ def compare(
             f"the data is stratified by {list(data.strata_columns)}; compare the pooled data "
             "(data.without_strata()) or each stratum (data.by(...))"
         )
-    if level is not None and not (is_real(level) and 0 < level < 1):
-        raise DataError(f"level must be between 0 and 1, got {level!r}")
+    if level is not None:
+        check_level(level)
     interval = check_interval_kind(interval)
     if isinstance(methods, str):
         methods = [m for m in methods.split(",") if m.strip()]

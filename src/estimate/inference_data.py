@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from estimate._checks import check_level
 from estimate._user_caches import ensure_writable_caches
 from estimate._warning_state import catch_warnings
 from estimate.errors import ConvergenceWarning
@@ -206,8 +207,7 @@ def read_netcdf(path: Any) -> az.InferenceData:
 def interval_from_draws(draws: np.ndarray, level: float = 0.95, kind: str = "equal-tailed") -> Interval:
     """Credible interval of the draws: equal-tailed quantiles or the highest-density interval (ArviZ)."""
     values = np.asarray(draws, dtype=float)
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    check_level(level)
     if kind == "equal-tailed":
         alpha = (1 - level) / 2
         lower, upper = np.quantile(values.ravel(), [alpha, 1 - alpha])

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from estimate._checks import check_interval_kind
+from estimate._checks import check_interval_kind, check_level
+from estimate.errors import DataError
 
 if TYPE_CHECKING:  # pragma: no cover
     import arviz as az
@@ -66,8 +67,14 @@ class Interval:
     kind: str = "equal-tailed"
 
     def __post_init__(self) -> None:
-        if not 0 < self.level < 1:
-            raise ValueError(f"interval level must be in (0, 1), got {self.level}")
+        check_level(self.level, "Interval: level")  # a text "0.9" failed with a bare TypeError
+        bounds = (self.lower, self.upper)
+        if not all(isinstance(b, (int, float, np.integer, np.floating)) and not isinstance(b, (bool, np.bool_))
+                   for b in bounds):
+            raise DataError(f"Interval: lower and upper must be numbers, got lower={self.lower!r}, "
+                            f"upper={self.upper!r}")
+        if self.lower > self.upper:  # (False when either is NaN: an interval not computed)
+            raise DataError(f"Interval: lower must not exceed upper, got lower={self.lower!r}, upper={self.upper!r}")
         if self.kind not in INTERVAL_KINDS:
             raise ValueError(f"unknown interval kind {self.kind!r}; expected one of {INTERVAL_KINDS}")
 

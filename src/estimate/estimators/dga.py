@@ -88,7 +88,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln, logsumexp
 
-from estimate._checks import as_seed_sequence, is_real, is_whole, seed_record
+from estimate._checks import as_seed_sequence, check_level, is_real, is_whole, seed_record
 from estimate.data import CaptureData
 from estimate.errors import EstimateWarning
 from estimate.estimators.base import Estimator, NotApplicable, register, validate_capture_data
@@ -513,8 +513,7 @@ def credible_interval(result: Result, level: float = 0.95, kind: str = "equal-ta
     values = int(details["pmf_first_N"]) + np.arange(pmf.size)
     if kind not in ("equal-tailed", "hdi"):
         raise ValueError(f"unknown credible interval kind {kind!r}; use 'equal-tailed' or 'hdi'")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    check_level(level)
     tail = result.diagnostics.get("truncated_mass", 0.0)
     _median, lower, upper, hdi = _summaries(values, pmf, level, float(tail) if is_real(tail) else 0.0)
     if kind == "equal-tailed":
