@@ -69,6 +69,16 @@ def test_an_unknown_method_name_is_an_error_before_anything_runs(kosovo: Capture
         estimate.compare(kosovo, ["loglinear"], seed=-3)
 
 
+def test_methods_may_be_any_iterable(kosovo: CaptureData) -> None:
+    """An iterator of methods was read by the first pass and gave an empty Comparison, silently."""
+    listed = _quiet_compare(kosovo, ["chao", "loglinear"], seed=1)
+    iterated = _quiet_compare(kosovo, iter(["chao", "loglinear"]), seed=1)
+    assert list(iterated.table["method"]) == list(listed.table["method"]) == ["chao", "loglinear"]
+    pd.testing.assert_frame_equal(iterated.table.drop(columns="seconds"), listed.table.drop(columns="seconds"))
+    with pytest.raises(DataError, match="give at least one method"):
+        estimate.compare(kosovo, iter([]), seed=1)
+
+
 def test_rows_say_why_and_others_continue(kosovo: CaptureData) -> None:
     comparison = _quiet_compare(kosovo, ["chapman", _Broken(), "test-observed", "loglinear"], seed=1)
     table = comparison.table

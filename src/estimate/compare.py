@@ -28,7 +28,7 @@ import math
 import time
 import warnings
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -318,7 +318,7 @@ def _row(label: str, status: str, *, result: Result | None = None, reason: str =
 
 def compare(
     data: CaptureData | pd.DataFrame,
-    methods: Sequence[str | Estimator] | str,
+    methods: Iterable[str | Estimator] | str,
     *,
     seed: int | np.random.SeedSequence | None = None,
     level: float | None = None,
@@ -336,8 +336,8 @@ def compare(
         Unstratified :class:`CaptureData` (or a DataFrame accepted by ``CaptureData.from_frame``).
     methods
         Registry names (``"chapman"``, ``"loglinear"``, ``"lcmcr"``, ``"dga"``, ``"bayes-loglinear"`` ...),
-        ``"name:preset"`` strings, configured :class:`~estimate.estimators.base.Estimator` objects, or one
-        comma-separated string.
+        ``"name:preset"`` strings, configured :class:`~estimate.estimators.base.Estimator` objects (a list or any
+        iterable, read once), or one comma-separated string.
     seed
         Root seed (int, ``SeedSequence`` or a recorded :attr:`Comparison.seed`); each random method gets an
         independent seed derived from it and its label, unless the row sets its own (an estimator object with a
@@ -373,6 +373,8 @@ def compare(
     interval = check_interval_kind(interval)
     if isinstance(methods, str):
         methods = [m for m in methods.split(",") if m.strip()]
+    else:  # once: an iterator read by the first pass left none for the fits (an empty Comparison, silently)
+        methods = list(methods)
     if not methods:
         raise DataError("give at least one method to compare, e.g. ['chapman', 'loglinear', 'lcmcr']")
     if isinstance(seed, dict):  # a recorded Comparison.seed of a spawned sequence: {"entropy", "spawn_key"}
