@@ -1494,3 +1494,24 @@ def test_total_takes_hdi_in_any_case(stratified: CaptureData) -> None:
     result = fit_strata(stratified, by="region", estimator=LCMCR(seed=1, **FAST))
     pd.testing.assert_frame_equal(result.total(kind="HDI"), result.total(kind="hdi"))
     assert result.total(kind=" HDI").loc[0, "interval_kind"] == "hdi"
+
+
+def test_draws_dataset_names_the_strata_without_draws(stratified: CaptureData) -> None:
+    """draws_dataset() left out strata without draws silently (a sum of it ignored their documented people) and
+    gave an empty Dataset for a method without draws; it names them as to_inference_data does, and refuses the
+    latter as Result.draws() does."""
+    tiny = pd.DataFrame({"L0": [1, 0], "L1": [0, 1], "L2": [0, 0], "L3": [0, 0], "count": [3, 2], "region": ["zz"] * 2})
+    data = CaptureData.from_aggregated(pd.concat([stratified.pattern_table(include_strata=True), tiny]),
+                                       strata="region")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = fit_strata(data, by="region", estimator=LCMCR(seed=1, **FAST))
+        chao = fit_strata(data, by="region", method="chao")
+    dataset = result.draws_dataset()
+    assert "zz" not in list(dataset["stratum"].values)
+    left_out = json.loads(dataset.attrs["strata_without_draws"])
+    assert left_out == [{"stratum": "region=zz", "values": {"region": "zz"}, "status": "not estimable",
+                         "observed": 5}]
+    assert dataset.attrs["strata_without_draws"] == result.to_inference_data().posterior.attrs["strata_without_draws"]
+    with pytest.raises(ValueError, match="'chao' result has no posterior draws"):
+        chao.draws_dataset()

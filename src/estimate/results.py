@@ -52,6 +52,13 @@ def interval_name(kind: str) -> str:
     return "credible" if kind in CREDIBLE_KINDS else "confidence"
 
 
+def no_draws_error(method: str) -> ValueError:
+    """The error for draws asked of a result without them (:meth:`Result.draws`,
+    :meth:`~estimate.strata.StrataResult.draws_dataset`)."""
+    return ValueError(f"the {method!r} result has no posterior draws (a non-Bayesian method, or a result read from "
+                      ".json, which keeps summaries only: its .nc file keeps the draws)")
+
+
 @dataclass(frozen=True)
 class Interval:
     """An interval estimate of N.
@@ -293,8 +300,7 @@ class Result:
 
     def _required_posterior(self) -> az.InferenceData:
         if self.posterior is None:
-            raise ValueError(f"the {self.method!r} result has no posterior draws (a non-Bayesian method, or a result "
-                             "read from .json, which keeps summaries only: its .nc file keeps the draws)")
+            raise no_draws_error(self.method)
         return self.posterior
 
     def credible_interval(self, level: float | None = None, kind: str | None = None) -> Interval:

@@ -34,7 +34,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -51,7 +51,11 @@ from estimate.errors import (
     MissingDependencyError,
     UninformativeDataWarning,
 )
-from estimate.results import Interval, Result, _fmt
+from estimate.results import Interval, Result, _fmt, no_draws_error
+
+if TYPE_CHECKING:  # pragma: no cover
+    import arviz as az
+    import xarray as xr
 
 __all__ = ["fit_strata", "StrataResult", "StratumOutcome", "stratum_seed"]
 
@@ -692,24 +696,44 @@ class StrataResult:
 
         return plot_strata(self, ax, totals_by=totals_by)
 
-    def draws_dataset(self):
-        """Posterior draws of N per stratum as an xarray Dataset (dims stratum, sample) for further pooling."""
+    def draws_dataset(self) -> xr.Dataset:
+        """Posterior draws of N per stratum as an xarray Dataset (dims stratum, sample) for further pooling.
+
+        Strata without draws (not estimable or failed) are left out; the attribute ``strata_without_draws`` (JSON,
+        as :meth:`to_inference_data` gives it) names them with their status and documented count, which a total
+        from this Dataset alone must add (as :meth:`total` does: a floor, with no upper limit).  Raises
+        ValueError, as :meth:`Result.draws` does, for a method without posterior draws (chao, loglinear …) or a
+        result read from ``.json``.
+        """
         import xarray as xr
 
         from estimate.inference_data import add_stratum_coords
 
         keys, stacked = self._draw_table()
+        if not keys and any(o.status == STATUS_OK for o in self.outcomes.values()):  # estimated, yet no draws
+            raise no_draws_error(self.method)
         coords: dict[str, Any] = {"stratum": stratum_labels(keys)}
         add_stratum_coords(coords, {column: [k[i] for k in keys] for i, column in enumerate(self.by)},
                            reserved=("N", "sample"))
         data = xr.Dataset(
             {"N": (("stratum", "sample"), stacked)},
             coords=coords,
-            attrs={"method": self.method, "by": ",".join(self.by)},
+            attrs={"method": self.method, "by": ",".join(self.by),
+                   "strata_without_draws": self._strata_without_draws(keys)},
         )
         return data
 
-    def to_inference_data(self):
+    def _strata_without_draws(self, keys: list[tuple[Any, ...]]) -> str:
+        """The strata not among ``keys`` (those with draws), as JSON: each one's label, and under "values" each
+        stratum column's value (a total by a column reads them: two labels can read alike, region "a, period=b"
+        with period "c", and region "a" with period "b, period=c"), its status and documented count."""
+        with_draws = set(keys)
+        left_out = [{"stratum": stratum_label(k, self.by), "values": dict(zip(self.by, map(_plain, k), strict=False)),
+                     "status": o.status, "observed": o.observed}
+                    for k, o in self.outcomes.items() if k not in with_draws]
+        return json.dumps(left_out, ensure_ascii=False, default=str)
+
+    def to_inference_data(self) -> az.InferenceData:
         """Posterior draws of N per stratum as ArviZ InferenceData: ``posterior.N`` with dims (chain, draw,
         stratum), the stratum columns as coordinates along ``stratum``; each stratum's documented count as
         ``constant_data.observed``.
@@ -726,12 +750,6 @@ class StrataResult:
         from estimate.inference_data import strata_inference_data
 
         keys, draws = self._draw_stack()
-        with_draws = set(keys)
-        # each with its stratum columns' values as well: a total by a column reads them (two labels can read
-        # alike: region "a, period=b" with period "c", and region "a" with period "b, period=c")
-        left_out = [{"stratum": stratum_label(k, self.by), "values": dict(zip(self.by, map(_plain, k), strict=False)),
-                     "status": o.status, "observed": o.observed}
-                    for k, o in self.outcomes.items() if k not in with_draws]
         replicates = None
         if self.replicate and keys:
             labels = list(self.outcomes[keys[0]].result.details.get("replicate_labels") or [])
@@ -741,8 +759,7 @@ class StrataResult:
         return strata_inference_data(draws, stratum_labels(keys),
                                      {column: [k[i] for k in keys] for i, column in enumerate(self.by)},
                                      attrs={"method": self.method, "by": ",".join(self.by),
-                                            "strata_without_draws": json.dumps(left_out, ensure_ascii=False,
-                                                                               default=str)},
+                                            "strata_without_draws": self._strata_without_draws(keys)},
                                      observed=[self.outcomes[k].observed for k in keys],
                                      draw_replicates=replicates)
 
