@@ -120,6 +120,9 @@ def test_bad_paths_and_files(fitted: dict, tmp_path: Path) -> None:
         fitted["chapman"].save(tmp_path / "r.xlsx")
     with pytest.raises(estimate.DataError, match="does not exist"):
         estimate.load_result(tmp_path / "missing.json")
+    for not_a_path in (None, 3):  # None gave a bare TypeError from pathlib
+        with pytest.raises(estimate.DataError, match=r"load_result needs the path of a saved result .* got "):
+            estimate.load_result(not_a_path)  # type: ignore[arg-type]
     (tmp_path / "broken.json").write_text("{not json")
     with pytest.raises(estimate.DataError, match="not a JSON result file"):
         estimate.load_result(tmp_path / "broken.json")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -247,6 +248,9 @@ def load_result(path: str | Path) -> Result | StrataResult | Comparison:
     :meth:`StrataResult.save`, or as ``.json`` by :meth:`Comparison.save` and ``estimate compare -o x.json``);
     returns a :class:`Result`, :class:`StrataResult` or :class:`~estimate.compare.Comparison` equal to the one
     saved (a comparison's results without their posterior draws)."""
+    if not isinstance(path, (str, os.PathLike)):  # None gave a bare TypeError from pathlib
+        raise DataError(f"load_result needs the path of a saved result (a str or pathlib.Path to a .json or .nc "
+                        f"file), got {type(path).__name__}")
     path = Path(path)
     if not path.is_file():
         raise DataError(f"result file {str(path)!r} does not exist")
