@@ -162,3 +162,27 @@ def test_cli_outputs_hold_no_record_level_values(records: pd.DataFrame, secrets:
     _assert_private(texts, secrets)
     provenance = json.loads((out / "fit.json").read_text())["provenance"]
     assert provenance["data"]["observed"] == len(records) and provenance["data"]["lists"] == LISTS
+
+
+def test_error_messages_do_not_echo_names_dates_or_id_numbers(tmp_path: Path) -> None:
+    """A names column given as the count column, a date of birth or ID number in a column taken for a list, and a
+    long table's record id (a name) were printed verbatim in the error."""
+    source = tmp_path / "records.csv"
+    source.write_text("name,A,B,C\nAmina Yusuf,1,0,0\nOmar Haddad,0,1,1\n")
+    run = CliRunner().invoke(app, ["fit", str(source), "--method", "chapman", "--lists", "A,B", "--count", "name"])
+    assert run.exit_code != 0 and "count column 'name' is not numeric: a text value of 11 characters" in run.output
+    assert "Amina" not in run.output
+    for personal in ("1971-03-02", "19710302-4471", "19710302", 197103024471):
+        frame = pd.DataFrame({"born": [personal, 0], "A": [1, 0], "B": [0, 1]})
+        with pytest.raises(estimate.DataError, match="not binary") as refused:
+            estimate.CaptureData.from_records(frame, lists=["born", "A", "B"])
+        assert str(personal) not in str(refused.value) and "not shown: it may be personal" in str(refused.value)
+    sightings = tmp_path / "sightings.csv"
+    sightings.write_text("id,list,region\nJohn Smith,A,north\nJohn Smith,B,south\nX1,A,north\n")
+    run = CliRunner().invoke(app, ["widen", str(sightings), "--id", "id", "--list", "list", "--strata", "region"])
+    assert run.exit_code != 0 and "conflicting stratum values" in run.output and "line 2 of the file" in run.output
+    assert "John" not in run.output
+    with pytest.raises(estimate.DataError, match="read alike") as refused:
+        estimate.CaptureData.from_long(pd.DataFrame({"id": [19710302, "19710302", 3], "list": ["A", "B", "A"]}),
+                                       id="id", list="list")
+    assert "19710302" not in str(refused.value)

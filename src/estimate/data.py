@@ -335,17 +335,26 @@ _ANSWER_WORDS = _TOTAL_LABELS | frozenset({
 
 
 def _shown_value(value: object) -> str:
-    """The offending value for an error message — unless it may be personal: record-level files carry names
-    beside their list columns, and an error message ends up in logs and shared terminals.  Numbers and codes (a
-    digit, no spaces: 2, 'S1', '2021-03') are shown; other text is described."""
+    """The offending value for an error message — unless it may be personal: record-level files carry names,
+    dates of birth and ID numbers beside their list columns, and an error message ends up in logs and shared
+    terminals.  Only what cannot identify anyone is shown: True/False, a number or a text of at most
+    :data:`_SHOWN_CHARACTERS` characters (2, 1.0, 'S1', 'x') and an answer word ('yes', 'Maybe', 'unknown');
+    anything longer, however code-like ('1971-03-02', '19710302-4471'), is described."""
     plain = _plain(value)
     text = str(plain)
-    if not isinstance(plain, str) or len(text) <= 1 or (any(ch.isdigit() for ch in text)
-                                                        and not any(ch.isspace() for ch in text)):
-        return f"value {plain!r}"  # a number, a one-letter code, a code with digits
-    if text.strip().lower() in _ANSWER_WORDS:  # 'Maybe' in a 0/1 column: what to fix, and nobody's name
+    if isinstance(plain, bool) or (isinstance(plain, (int, float, str)) and len(text.strip()) <= _SHOWN_CHARACTERS):
+        return f"value {plain!r}"  # a short number or code
+    if isinstance(plain, str) and text.strip().lower() in _ANSWER_WORDS:  # 'Maybe' in a 0/1 column: what to fix
         return f"value {plain!r}"
+    if isinstance(plain, (int, float)):
+        return f"a number of {len(text)} characters (not shown: it may be personal)"
+    if not isinstance(plain, str):  # a date, a timestamp …
+        return f"a value of type {type(plain).__name__} (not shown: it may be personal)"
     return f"a text value of {len(text)} characters (not shown: it may be personal)"
+
+
+#: the longest number or text an error message shows: a code or a count, not a date or an identifier
+_SHOWN_CHARACTERS = 3
 
 
 def _plain(value: object) -> object:
@@ -386,7 +395,7 @@ def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
             elif text.casefold() in _TOTAL_LABELS:
                 hint = "; a totals row? remove it (its people are in the other rows already)"
             raise DataError(
-                f"count column {column!r} is not numeric: value {value!r} at {_row_label(frame, position)}{hint}"
+                f"count column {column!r} is not numeric: {_shown_value(value)} at {_row_label(frame, position)}{hint}"
             )
         series = converted
     values = series.to_numpy(dtype=float)
@@ -447,7 +456,8 @@ def _refuse_ids_that_read_alike(ids: pd.Series, column: str) -> None:
     _refuse_booleans_among_numbers(ids, f"record id column {column!r}")
     for other, value in _pairs_that_read_alike(pd.unique(ids)):
         if type(other) is not type(value):
-            raise DataError(f"record id column {column!r} holds {other!r} and {value!r}, which read alike but are "
+            shown = [_shown_value(v).removeprefix("value ") for v in (other, value)]  # an id may be personal
+            raise DataError(f"record id column {column!r} holds {shown[0]} and {shown[1]}, which read alike but are "
                             "different values, so they would be two people; make the ids one type (e.g. "
                             f"frame[{column!r}].astype(str))")
 
@@ -1189,9 +1199,12 @@ class CaptureData:
             per_id = frame.groupby(id)[strata_cols].nunique()
             inconsistent = per_id[(per_id > 1).any(axis=1)]
             if len(inconsistent):
+                # the id is said by where it first appears: an id may be a name or an identity number
+                position = int(np.flatnonzero((frame[id] == inconsistent.index[0]).to_numpy())[0])
                 raise DataError(
-                    f"record id {_plain(inconsistent.index[0])!r} has conflicting stratum values in "
-                    f"{[c for c in strata_cols if inconsistent.iloc[0][c] > 1]}; each record needs one stratum"
+                    f"the record id at {_row_label(frame, position)} ({_shown_value(inconsistent.index[0])}) has "
+                    f"conflicting stratum values in {[c for c in strata_cols if inconsistent.iloc[0][c] > 1]}; "
+                    "each record needs one stratum"
                 )
         # without lists=, in the order of their names (numbers in numeric order): in the order they first appear,
         # the same sightings in another row order gave other list columns, hence other LCMCR draws
