@@ -590,13 +590,21 @@ def test_a_resumed_run_clears_temporaries_left_by_a_killed_one(stratified: Captu
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     # what atomic_path leaves when a signal ends the process mid-write (the writer's pid in the name) ...
-    leftover = cache / f".0123abcd.npz.{gone.pid}.k2j4m6p8.tmp"
+    leftover = cache / f".{'0123abcd' * 4}.npz.{gone.pid}.k2j4m6p8.tmp"
     leftover.write_bytes(b"half")
+    seed = cache / f".run-seed.json.{gone.pid}.a1b2c3d4.tmp"
+    seed.write_bytes(b"half")
     # ... and what another run, still writing to the same folder, has not finished yet: it must stay
-    live = cache / f".4567cdef.npz.{os.getppid()}.m3n5q7r9.tmp"
+    live = cache / f".{'4567cdef' * 4}.npz.{os.getppid()}.m3n5q7r9.tmp"
     live.write_bytes(b"being written")
+    # ... and a user's own files that merely look like temporaries (--cache-dir given a folder of theirs) stay too
+    users = [cache / f".thesis.{gone.pid}.draft_v2.tmp", cache / f".notes.txt.{gone.pid}.k2j4m6p8.tmp",
+             cache / f".0123abcd.npz.{gone.pid}.k2j4m6p8.tmp"]
+    for path in users:
+        path.write_text("the user's")
     fit(stratified, cache_dir=cache)
-    assert not leftover.exists() and live.exists() and len(list(cache.glob("*.npz"))) == 6
+    assert not leftover.exists() and not seed.exists() and live.exists() and len(list(cache.glob("*.npz"))) == 6
+    assert all(path.read_text() == "the user's" for path in users)
 
 
 @pytest.mark.filterwarnings("ignore::estimate.ConvergenceWarning")

@@ -220,16 +220,20 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def remove_stale_temporaries(folder: str | Path, name: str | None = None) -> int:
+def remove_stale_temporaries(folder: str | Path, name: str | None = None, *,
+                             targets: re.Pattern[str] | None = None) -> int:
     """Delete temporary files an interrupted :func:`atomic_path` left in ``folder`` (a process killed by a signal
-    runs no clean-up) — those of ``name`` only, when given — and returns how many.  A temporary is removed only
-    when the process that wrote it (its id is in the name) no longer runs: another run writing to the same folder
-    keeps its half-written files."""
+    runs no clean-up) — those of ``name`` only, when given, or of the target names ``targets`` matches in full —
+    and returns how many.  A temporary is removed only when the process that wrote it (its id is in the name) no
+    longer runs: another run writing to the same folder keeps its half-written files.  Give ``name`` or
+    ``targets`` for a folder that holds users' files too: otherwise any ``.NAME.PID.XXXXXXXX.tmp`` goes."""
     removed = 0
     pattern = f".{glob.escape(_temporary_name(Path(folder), name))}.*.tmp" if name else ".*.tmp"
     for leftover in Path(folder).glob(pattern):
         parts = leftover.name[:-len(".tmp")].split(".")
         pid = parts[-2] if len(parts) >= 3 else ""
+        if targets is not None and not targets.fullmatch(".".join(parts[:-2])[1:]):
+            continue  # a file of that shape whose target is not one we write: the user's (.thesis.….tmp)
         if not (pid.isdigit() and _MKSTEMP_PART.fullmatch(parts[-1])) or _process_alive(int(pid)):
             continue  # not ours, or its writer is still at work
         with contextlib.suppress(OSError):

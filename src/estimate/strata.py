@@ -30,6 +30,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -178,6 +179,8 @@ def stratum_seed(seed: int | np.random.SeedSequence | None, key: Sequence[Any]) 
 
 
 _RUN_SEED_FILE = "run-seed.json"
+#: the names of the files a cache folder holds (a cache entry is named by its 32-hex-digit key, see _cache_key)
+_CACHE_FILE_NAMES = re.compile(rf"[0-9a-f]{{32}}\.npz|{re.escape(_RUN_SEED_FILE)}")
 
 
 def kept_run_seed(cache: Path | None) -> int | None:
@@ -1087,7 +1090,8 @@ def fit_strata(
     cache = Path(cache_dir) if cache_dir is not None else None
     if cache is not None:
         _check_cache_folder(cache)
-        remove_stale_temporaries(cache)  # half-written entries of a run killed by a signal
+        # half-written entries of a run killed by a signal; only the cache's own: the folder may hold users' files
+        remove_stale_temporaries(cache, targets=_CACHE_FILE_NAMES)
     if seed is None and estimator.takes_seed:
         seed = _fresh_run_seed(cache)
     reused = 0  # fits read back from cache_dir
