@@ -1053,3 +1053,18 @@ def test_main_called_from_python_puts_the_signal_handlers_and_warning_display_ba
         cli.main()
     assert ended.value.code in (0, None)
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM), warnings.showwarning) == before
+
+
+def test_a_cache_folder_that_cannot_be_written_stops_the_run_before_the_data_are_read(tmp_path: Path) -> None:
+    """The README says so, but the folder was checked only once the data had been read (a large file read for
+    nothing): here the data file does not exist, and the cache folder is what the error names."""
+    from typer.testing import CliRunner
+
+    from estimate.cli import app
+
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    for args in (["--cache-dir", str(a_file)], ["--resume", "--cache-dir", str(a_file / "sub")]):
+        result = CliRunner().invoke(app, ["fit", str(tmp_path / "absent.csv"), "--strata", "region", *args])
+        assert result.exit_code == 2 and "cache folder" in result.output, result.output
+        assert "does not exist" not in result.output

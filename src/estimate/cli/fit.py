@@ -177,15 +177,19 @@ def fit(
         raise DataError(f"--draws-output: {estimator.name} gives no posterior draws (an estimate with a confidence "
                         "interval); use a Bayesian method (lcmcr, dga, bayes-loglinear, pymc-lcmcr), or keep the "
                         "per-stratum results and provenance with --result-output FILE.json")
+    strata_cols = [c for c in (split_option(strata) or []) if c != replicate]
+    if (strata_cols or replicate) and resume and cache_dir is None:
+        cache_dir = Path(f"{output}.cache") if output is not None else Path(".estimate-cache")
+    if (strata_cols or replicate) and cache_dir is not None:  # a folder that cannot be written: before the read
+        from estimate.strata import _check_cache_folder
+
+        _check_cache_folder(cache_dir)
     # the data last: every option above is checked before a large file is read
     capture = load_input(data, example, lists=lists, count=count, strata=all_strata, strict=strict,
                          encoding=encoding, replicate=replicate)
-    strata_cols = [c for c in (split_option(strata) or []) if c != replicate]
     if strata_cols or replicate:  # replicates are pooled by the strata path even without strata
         from estimate.cli._strata import run_strata
 
-        if resume and cache_dir is None:
-            cache_dir = Path(f"{output}.cache") if output is not None else Path(".estimate-cache")
         _announce_long_strata_run(estimator, capture, strata_cols + ([replicate] if replicate else []))
         run_strata(capture, strata_cols, estimator, fmt=fmt, output=output, replicate=replicate,
                    cache_dir=cache_dir, scheduler=scheduler, dask_workers=dask_workers, totals=totals,
