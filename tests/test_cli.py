@@ -1068,3 +1068,30 @@ def test_a_cache_folder_that_cannot_be_written_stops_the_run_before_the_data_are
         result = CliRunner().invoke(app, ["fit", str(tmp_path / "absent.csv"), "--strata", "region", *args])
         assert result.exit_code == 2 and "cache folder" in result.output, result.output
         assert "does not exist" not in result.output
+
+
+def test_control_characters_in_the_data_are_escaped_on_the_terminal_but_kept_in_files(tmp_path: Path) -> None:
+    """A stratum value "\\x1b]0;pwned\\x07" retitled the terminal and "\\x1b[2J" cleared it: the tables, warnings and
+    progress lines printed data values as they were.  They are escaped there; a file written with -o keeps them."""
+    from typer.testing import CliRunner
+
+    from estimate.cli import app
+    from estimate.cli._terminal import terminal_safe
+
+    assert terminal_safe("a\x1b[2J\tb\r\nc\rd\x9b\x00\n") == "a\\x1b[2J\tb\r\nc\\x0dd\\x9b\\x00\n"
+    source = tmp_path / "records.csv"
+    rows = [(1, 0), (0, 1), (1, 1), (1, 0), (0, 1), (1, 1), (1, 0)]
+    pd.DataFrame({"A": [a for a, _ in rows] * 4, "B": [b for _, b in rows] * 4,
+                  "region": ["\x1b]0;pwned\x07"] * 14 + ["\x1b[2Jeast"] * 14}).to_csv(source, index=False)
+    runner = CliRunner()
+    for args in (["fit", str(source), "--strata", "region", "--method", "chapman", "--lists", "A,B"],
+                 ["describe", str(source), "--strata", "region", "--lists", "A,B"]):
+        run = runner.invoke(app, args)
+        assert run.exit_code == 0, run.output
+        assert "\x1b" not in run.output and "\x07" not in run.output
+        assert "\\x1b]0;pwned\\x07" in run.output and "\\x1b[2Jeast" in run.output
+    out = tmp_path / "out.csv"
+    run = runner.invoke(app, ["fit", str(source), "--strata", "region", "--method", "chapman", "--lists", "A,B",
+                              "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    assert set(pd.read_csv(out)["region"]) == {"\x1b]0;pwned\x07", "\x1b[2Jeast"}

@@ -13,6 +13,7 @@ import warnings
 import typer
 
 from estimate.cli._common import STATE, end_by_signal, interrupted_message
+from estimate.cli._terminal import echo
 
 app = typer.Typer(
     name="estimate",
@@ -27,7 +28,7 @@ def _print_version(value: bool) -> None:
     if value:
         from estimate import __version__
 
-        typer.echo(f"estimate {__version__}")
+        echo(f"estimate {__version__}")
         raise typer.Exit()
 
 
@@ -44,7 +45,7 @@ def _root(
 
 def _show_warning_as_one_line(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
     """Warnings on the command line: ``warning (Category): text`` on stderr, without source lines."""
-    typer.echo(f"warning ({category.__name__}): {message}", err=True)
+    echo(f"warning ({category.__name__}): {message}", err=True)
 
 
 from estimate.cli import compare as _compare  # noqa: E402,F401
@@ -99,5 +100,5 @@ def _interrupted(signum: int, frame: object) -> None:
         sys.stdout.flush()
     except Exception:  # noqa: BLE001 - a broken stream, or a flush this signal interrupted (re-entrant call)
         pass
-    typer.echo(interrupted_message(signum), err=True)
+    echo(interrupted_message(signum), err=True)
     end_by_signal(signum)

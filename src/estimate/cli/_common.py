@@ -20,6 +20,7 @@ import pandas as pd
 import typer
 
 from estimate.atomic import after_commit, atomic_write_text, atomic_write_with
+from estimate.cli._terminal import echo
 from estimate.data import CaptureData, replicate_column_named
 from estimate.errors import DataError, MissingDependencyError
 from estimate.export import NETCDF_SUFFIXES, parquet_ready
@@ -79,7 +80,7 @@ def standard_output(output: Path | None) -> Path | None:
 
 def fail(message: str, code: int = 2) -> None:
     """Print a one-line error and exit with ``code`` (2 = bad input)."""
-    typer.echo(f"error: {message}", err=True)
+    echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
 
@@ -143,7 +144,7 @@ def handles_errors(func: F) -> F:
             fail(f"{type(exc).__name__} (a warning, made an error by PYTHONWARNINGS or -W): {exc}", 2)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM during a dask run, raised once its cluster was closed
             signum = STATE.get("signal") or signal.SIGINT
-            typer.echo(interrupted_message(signum), err=True)
+            echo(interrupted_message(signum), err=True)
             if STATE.get("console"):  # the `estimate` command itself, not the app run inside another program
                 end_by_signal(signum)
             raise typer.Exit(128 + signum) from None
@@ -346,7 +347,7 @@ def announce_drawn_seed(estimator: Any, record: Mapping[str, Any], kept_in: Path
         seed = record.get("seed")
         if seed is not None:
             how = f"kept in {kept_in} by an earlier run" if kept_in is not None else "drawn"
-            typer.echo(f"seed: {seed} ({how}; give --seed {seed} to repeat this run)", err=True)
+            echo(f"seed: {seed} ({how}; give --seed {seed} to repeat this run)", err=True)
 
 
 def exit_if_nothing_estimated(comparison: Any) -> None:
@@ -356,20 +357,20 @@ def exit_if_nothing_estimated(comparison: Any) -> None:
     if (table["status"] == "ok").any() or table.empty:
         return
     reasons = [f"{row.method}: {row.reason}" for row in table.itertuples() if row.reason]
-    typer.echo("error: no method gave an estimate" + (f" ({reasons[0]})" if reasons else ""), err=True)
+    echo("error: no method gave an estimate" + (f" ({reasons[0]})" if reasons else ""), err=True)
     raise typer.Exit(1)
 
 
 def say_written(output: Path) -> None:
     """"wrote FILE" on stderr — when the file is in place (at the end of an :func:`estimate.atomic.atomic_batch`
     of several outputs, and not at all if a later one fails)."""
-    after_commit(lambda: typer.echo(f"wrote {output}", err=True))
+    after_commit(lambda: echo(f"wrote {output}", err=True))
 
 
 def emit(text: str, output: Path | None) -> None:
     """Print, or write atomically to ``output`` (and say so on stderr)."""
     if output is None:
-        typer.echo(text, nl=not text.endswith("\n"))  # a CSV already ends its last row
+        echo(text, nl=not text.endswith("\n"))  # a CSV already ends its last row
     else:
         atomic_write_text(output, text if text.endswith("\n") else text + "\n")
         say_written(output)

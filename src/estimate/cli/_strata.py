@@ -11,6 +11,7 @@ import typer
 
 from estimate.atomic import atomic_batch
 from estimate.cli._common import announce_drawn_seed, check_output_path, emit_frame, say_written, split_option
+from estimate.cli._terminal import echo
 from estimate.data import CaptureData
 from estimate.provenance import command_line
 
@@ -80,7 +81,7 @@ def run_strata(
         if not console.is_terminal and 0 < done < total and time.monotonic() - last_line[0] >= _LOG_EVERY:
             last_line[0] = time.monotonic()
             left = (total - done) * elapsed / done
-            typer.echo(f"{label}: {done:,}/{total:,} done ({100 * done / total:.0f}%), {rate}, elapsed "
+            echo(f"{label}: {done:,}/{total:,} done ({100 * done / total:.0f}%), {rate}, elapsed "
                        f"{_clock(elapsed)}, about {_clock(left)} left", err=True)
 
     executor = "dask" if (scheduler or dask_workers) else "local"
@@ -124,7 +125,7 @@ def run_strata(
     counts = fitted.counts
     unconverged = len(fitted.not_converged)
     reused = fitted.provenance["strata"].get("reused_from_cache", 0)
-    typer.echo(f"done: {counts['ok']}  not estimable: {counts['not estimable']}  failed: {counts['failed']}"
+    echo(f"done: {counts['ok']}  not estimable: {counts['not estimable']}  failed: {counts['failed']}"
                + (f"  (not converged: {unconverged} of the {counts['ok']} done)" if unconverged else "")
                + (f"  ({reused} {label} reused from {cache_dir}{_others(entries_before - reused)})"
                   if cache_dir is not None else ""), err=True)
@@ -132,7 +133,7 @@ def run_strata(
         # the table (written) says why for each stratum; a script must not read a run that estimated nothing as
         # a success (a fit of the same data without --strata exits 2)
         reasons = sorted({outcome.reason for outcome in fitted.outcomes.values() if outcome.reason})
-        typer.echo(f"error: no stratum could be estimated (e.g. {reasons[0]})" if reasons
+        echo(f"error: no stratum could be estimated (e.g. {reasons[0]})" if reasons
                    else "error: no stratum could be estimated", err=True)
         raise typer.Exit(1)
 

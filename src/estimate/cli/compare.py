@@ -23,6 +23,7 @@ from estimate.cli._common import (
     split_option,
     standard_output,
 )
+from estimate.cli._terminal import echo
 from estimate.errors import DataError
 from estimate.provenance import command_line
 
@@ -101,7 +102,7 @@ def compare(
         else:
             emit(str(comparison) + (f"\nSeed: {comparison.seed}" if seed is None and seeded else ""), output)
     if seed is None and seeded and fmt in ("csv", "parquet"):  # the table holds no seed: say which repeats the run
-        typer.echo(f"seed: {comparison.seed}", err=True)
+        echo(f"seed: {comparison.seed}", err=True)
     exit_if_nothing_estimated(comparison)
 
 __all__ = ["compare"]

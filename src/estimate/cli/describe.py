@@ -19,6 +19,7 @@ from estimate.cli._common import (
     refuse_clobbering,
     standard_output,
 )
+from estimate.cli._terminal import echo
 from estimate.data import RESERVED_COUNT_NAME
 from estimate.errors import DataError
 from estimate.results import _jsonable
@@ -110,4 +111,4 @@ def datasets() -> None:
 
     for name in bundled.names():
         meta = bundled.info(name)
-        typer.echo(f"{name:28s} {meta['title']}")
+        echo(f"{name:28s} {meta['title']}")

@@ -27,6 +27,7 @@ from estimate.cli._common import (
     split_option,
     standard_output,
 )
+from estimate.cli._terminal import echo
 from estimate.data import CaptureData
 from estimate.errors import DataError
 from estimate.export import NETCDF_SUFFIXES, result_payload
@@ -155,7 +156,7 @@ def fit(
     overrides = {"seed": seed} if seed is not None else {}
     overrides = _accepted(method, model, overrides)
     if seed is not None and "seed" not in overrides:  # accepted, as compare and fit_strata do, but not in silence
-        typer.echo(f"note: --seed has no effect: {method or load_preset(model).method} draws no random numbers",
+        echo(f"note: --seed has no effect: {method or load_preset(model).method} draws no random numbers",
                    err=True)
     if level is not None:
         overrides["level"] = level  # every method takes one
@@ -200,7 +201,7 @@ def fit(
     result.provenance["command"] = command_line()
     if fmt == "netcdf":  # the draws and, in its attributes, the whole result: `estimate reproduce` reads it
         result.save(output)
-        typer.echo(f"wrote {output}", err=True)
+        echo(f"wrote {output}", err=True)
     elif fmt == "json":
         emit(json.dumps(result_payload(result), indent=2), output)  # the document Result.save writes
     elif fmt in ("csv", "parquet"):  # resolve_format: a .parquet output is fmt "parquet"
@@ -233,8 +234,8 @@ def methods() -> None:
         doc = re.split(r"\.\s+(?=[A-Z])", paragraph)[0].rstrip(".") + "." if paragraph else ""
         rows.append({"method": name, "description": doc})
     width = max(len(row["method"]) for row in rows)
-    typer.echo("\n".join(f"{row['method']:<{width}}  {row['description']}" for row in rows))
-    typer.echo("\nPresets: " + ", ".join(preset_names()))
+    echo("\n".join(f"{row['method']:<{width}}  {row['description']}" for row in rows))
+    echo("\nPresets: " + ", ".join(preset_names()))
 
 
 __all__ = ["fit", "methods"]
@@ -273,7 +274,7 @@ def _announce_long_strata_run(estimator: Any, capture: CaptureData, columns: lis
     if seconds > LONG_FIT_SECONDS:
         when = f"{seconds / 3600:.1f} h" if seconds >= 5400 else (f"{seconds / 60:.0f} min" if seconds >= 90
                                                                    else f"{seconds:.0f} s")
-        typer.echo(f"lcmcr: this run will take about {when} ({len(parts):,} fits of {estimator.chains} chains × "
+        echo(f"lcmcr: this run will take about {when} ({len(parts):,} fits of {estimator.chains} chains × "
                    f"{estimator._settings().sweeps_per_chain:,} sweeps on {os.cpu_count() or 1} cores, less for "
                    "strata reused from a cache; the progress bar moves as each chunk of strata ends. Fewer draws or "
                    "a smaller thinning (e.g. --set thinning=20) run faster, and --resume keeps finished strata if it "
@@ -291,7 +292,7 @@ def _announce_long_fit(estimator: Any, capture: CaptureData, *, label: str = "lc
         when = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
         settings = estimator.get_params()
         chains = settings["chains"]
-        typer.echo(f"{label}: this fit will take about {when} ({chains} chain{'s' if chains != 1 else ''} × "
+        echo(f"{label}: this fit will take about {when} ({chains} chain{'s' if chains != 1 else ''} × "
                    f"{estimator._settings().sweeps_per_chain:,} sweeps on {capture.n_patterns:,} observed patterns; "
                    f"fewer draws or a smaller thinning, {faster}, run faster)", err=True)
 

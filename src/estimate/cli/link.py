@@ -20,6 +20,7 @@ from estimate.cli._common import (
     split_option,
     standard_output,
 )
+from estimate.cli._terminal import echo
 from estimate.errors import DataError
 
 
@@ -105,19 +106,19 @@ def link(
         histories = result.histories(threshold)
     summary = result.summary(result.thresholds if (replicates or chosen) and replicate_method == "thresholds"
                              else [threshold])
-    typer.echo(f"linked {len(result.records)} records from {len(result.lists)} lists "
+    echo(f"linked {len(result.records)} records from {len(result.lists)} lists "
                f"({result.diagnostics['candidate_pairs']} candidate pairs, splink "
                f"{result.diagnostics['splink_version']}, {result.diagnostics['seconds']:.1f} s):", err=True)
     for row in summary.itertuples():
-        typer.echo(f"  p >= {row.threshold:g}: {row.individuals} individuals, {row.on_2plus_lists} on 2+ lists",
+        echo(f"  p >= {row.threshold:g}: {row.individuals} individuals, {row.on_2plus_lists} on 2+ lists",
                    err=True)
     if (replicates or chosen) and replicate_method == "sample":
-        typer.echo("  " + _sampled_linkages_line(histories, list(result.lists)), err=True)
+        echo("  " + _sampled_linkages_line(histories, list(result.lists)), err=True)
     buffer = io.StringIO()
     histories.to_csv(buffer, index=False, lineterminator="\n")
     text = buffer.getvalue()
     if output is None:
-        typer.echo(text, nl=False)
+        echo(text, nl=False)
     else:
         emit(text, output)
 
@@ -150,7 +151,7 @@ def simulate_lists(
     sim = synthetic_lists(people, seed=seed)
     paths = sim.write(directory, overwrite=overwrite)
     sizes = ", ".join(f"{p.name}: {len(sim.lists[p.stem])} records" for p in paths)
-    typer.echo(f"wrote {sizes}; {sim.observed} of {sim.N} people are on at least one list "
+    echo(f"wrote {sizes}; {sim.observed} of {sim.N} people are on at least one list "
                f"(truth in {Path(directory) / 'truth.json'})", err=True)  # messages on stderr, as elsewhere
 
 

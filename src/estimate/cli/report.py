@@ -18,6 +18,7 @@ from estimate.cli._common import (
     refuse_clobbering,
     split_option,
 )
+from estimate.cli._terminal import echo
 from estimate.errors import DataError
 
 
@@ -80,7 +81,7 @@ def report(
     _page, comparison = _fit_and_render(capture, chosen, seed=seed, level=level, interval=interval, title=title,
                                         population=population, command=command_line(), output=output,
                                         replicate=replicate, data_warnings=said)
-    typer.echo(f"wrote {output}", err=True)
+    echo(f"wrote {output}", err=True)
     exit_if_nothing_estimated(comparison)  # the report (written) says why for each method
 
 

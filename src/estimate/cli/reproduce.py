@@ -12,6 +12,7 @@ import typer
 
 from estimate.cli import app
 from estimate.cli._common import handles_errors, load_input
+from estimate.cli._terminal import echo
 from estimate.errors import DataError
 
 
@@ -48,7 +49,7 @@ def reproduce(
                              strata=",".join(strata) if strata else None, strict=bool(source.get("strict")),
                              encoding=source.get("encoding") if data is not None else None)
     outcome = run(saved, data=capture, rtol=rtol)
-    typer.echo(outcome.verdict())
+    echo(outcome.verdict())
     if not outcome.matches:
         raise typer.Exit(1)
 

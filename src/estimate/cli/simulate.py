@@ -22,6 +22,7 @@ from estimate.cli._common import (
     refuse_clobbering,
     standard_output,
 )
+from estimate.cli._terminal import echo
 from estimate.errors import DataError
 
 SIM_FORMATS = ("records", "aggregated")
@@ -76,7 +77,7 @@ def simulate(
             emit(json.dumps(sim.truth(), indent=2), truth)
     if output is not None:
         hint = " (fit with --strata stratum)" if sim.N_by_stratum else ""
-        typer.echo(f"{sim.design}: N = {sim.N:,}, observed {sim.observed:,} on {sim.data.n_lists} lists{hint}",
+        echo(f"{sim.design}: N = {sim.N:,}, observed {sim.observed:,} on {sim.data.n_lists} lists{hint}",
                    err=True)  # emit_frame said "wrote OUTPUT"
 
 

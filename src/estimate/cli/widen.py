@@ -20,6 +20,7 @@ from estimate.cli._common import (
     split_option,
     standard_output,
 )
+from estimate.cli._terminal import echo
 from estimate.data import CaptureData
 
 
@@ -53,7 +54,7 @@ def widen(
                                     **({"encoding": encoding} if encoding else {}))
     table = capture.pattern_table(include_strata=True)
     emit_frame(table, fmt, output)  # lists, strata and the count column, as fit reads it
-    typer.echo(f"{capture.observed:,} people on {capture.n_lists} lists, {capture.n_patterns} patterns", err=True)
+    echo(f"{capture.observed:,} people on {capture.n_lists} lists, {capture.n_patterns} patterns", err=True)
 
 
 __all__ = ["widen"]

@@ -1,0 +1,24 @@
+"""What the command line writes to stdout and stderr: text from the data (stratum values, list and column names,
+in tables, warnings and errors) is shown with its control characters escaped, so that a value cannot clear the
+screen, move the cursor or retitle the terminal (``\\x1b]0;…\\x07``).  Files written with ``-o`` keep the values
+as they are."""
+
+from __future__ import annotations
+
+import re
+
+import typer
+
+#: C0 and C1 control characters and DEL, except the tab and the line ends the CLI writes itself (a lone carriage
+#: return, which would let a value overwrite the line, is escaped)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+
+
+def terminal_safe(text: str) -> str:
+    r"""``text`` with each control character written out as its escape (``\x1b``), as Python's repr writes it."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """:func:`typer.echo` of :func:`terminal_safe` text: every line the CLI prints goes through here."""
+    typer.echo(terminal_safe(str(message)), err=err, nl=nl)
