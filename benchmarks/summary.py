@@ -129,7 +129,8 @@ def markdown(folder: Path) -> str:
              f"{lk['people']:,} in [{C.fmt(pooled.get('lower'))}, {C.fmt(pooled.get('upper'))}]",
              verdict[ok.get("pooled_interval_covers_truth")]],
         ]) + [""]
-    for name, title in (("real_data", "Real data"), ("strata_scale", "Strata at scale")):
+    for name, title in (("real_data", "Real data"), ("strata_scale", "Strata at scale"),
+                        ("model_choice", "Log-linear intervals after model choice")):
         r = _load(folder, name)
         if r:
             lines += [f"- {title}: [{name}.md]({name}.md) ({r['mode']} run {r['date'][:10]})"]
