@@ -12,13 +12,21 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 from scipy.stats import norm
 
 import estimate
 from estimate.estimators.loglinear import LogLinear, full_table
-from estimate.estimators.sparsemse import SparseMSE, _bca_limits, stepwise_fit
+from estimate.estimators.sparsemse import (
+    SparseMSE,
+    _bca_limits,
+    poisson_p_value,
+    quantiles_infinite_last,
+    stepwise_fit,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "reference" / "datasets_r.json"
@@ -63,23 +71,69 @@ def test_pthresh_zero_is_the_main_effects_model_and_its_log_normal_interval() ->
     assert result.interval.kind == "log-normal" and result.details["terms"] == []
 
 
-def test_a_p_value_at_the_threshold_does_not_join() -> None:
-    """Three lists with one strong dependence (A and B together far more than chance): p ≈ 0 joins A:B at any
-    threshold above 0; threshold 0 keeps the main effects.  A pair is scored by the Poisson p-value of its overlap
-    under the current fit, so independent lists add nothing."""
-    rng = np.random.default_rng(5)
-    n = 20_000
+def _dependent_lists(strength: float, n: int = 4_000, seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Cells and counts of three lists, B more likely for people on A (odds × ``strength``), C independent."""
+    rng = np.random.default_rng(seed)
     a = rng.random(n) < 0.3
-    b = np.where(a, rng.random(n) < 0.6, rng.random(n) < 0.1)
+    base = 0.15
+    odds = base / (1 - base) * strength
+    b = np.where(a, rng.random(n) < odds / (1 + odds), rng.random(n) < base)
     c = rng.random(n) < 0.25
-    patterns = np.column_stack([a, b, c]).astype(np.uint8)
-    seen = patterns.sum(axis=1) > 0
-    data = estimate.CaptureData.from_records(
-        __import__("pandas").DataFrame(patterns[seen], columns=["A", "B", "C"]), lists=["A", "B", "C"])
+    frame = pd.DataFrame(np.column_stack([a, b, c]).astype(np.uint8), columns=["A", "B", "C"])
+    data = estimate.CaptureData.from_records(frame[frame.sum(axis=1) > 0], lists=["A", "B", "C"])
     cells, y = full_table(data)
-    chosen = stepwise_fit(cells[1:], y[1:], 0.02)
-    assert chosen.terms == [(0, 1)] and chosen.empty == []
-    assert stepwise_fit(cells[1:], y[1:], 0.0).terms == []
+    return cells[1:], y[1:]
+
+
+def test_a_pair_joins_only_when_its_p_value_is_below_the_threshold() -> None:
+    """A pair is scored by the Poisson p-value of its overlap under the current fit; it joins if p < pthresh and
+    not if p = pthresh (R's `if (pvmin >= pthresh) return`), and threshold 0 keeps the main effects."""
+    cells, y = _dependent_lists(1.6)
+    main = stepwise_fit(cells, y, 0.0)
+    assert main.terms == [] and main.empty == []
+    mu = main.fit.mu
+    both = (cells[:, 0] == 1) & (cells[:, 1] == 1)
+    p = poisson_p_value(float(y[both].sum()), float(mu[both].sum()))
+    assert 1e-6 < p < 0.5  # a moderate p-value, so the boundary is tested at a value that matters
+    others = [poisson_p_value(float(y[(cells[:, i] == 1) & (cells[:, j] == 1)].sum()),
+                              float(mu[(cells[:, i] == 1) & (cells[:, j] == 1)].sum())) for i, j in ((0, 2), (1, 2))]
+    assert p < min(others)
+    assert stepwise_fit(cells, y, p).terms == []
+    assert stepwise_fit(cells, y, float(np.nextafter(p, 1.0))).terms == [(0, 1)]
+
+
+def test_both_tails_count_as_SparseMSE_computes_them() -> None:
+    """min(P(X ≤ n), P(X ≥ n)): an overlap far below expectation scores as low as one far above it."""
+    assert poisson_p_value(5, 20.0) == pytest.approx(float(stats.poisson.cdf(5, 20.0)), rel=1e-12)
+    assert poisson_p_value(40, 20.0) == pytest.approx(float(stats.poisson.sf(39, 20.0)), rel=1e-12)
+    assert poisson_p_value(0, 3.0) == pytest.approx(math.exp(-3.0), rel=1e-12)
+    assert poisson_p_value(0, 0.0) == 1.0
+
+
+def test_a_candidate_whose_model_fails_the_identifiability_test_is_passed_over(monkeypatch) -> None:
+    """R gives such a candidate p = 1; the next one in p-value order joins instead (the five datasets never
+    exercised it: removing the test left their estimates unchanged)."""
+    import estimate.estimators.sparsemse as module
+
+    cells, y = _dependent_lists(3.0)
+    assert stepwise_fit(cells, y, 0.5).terms[0] == (0, 1)
+    checked = module._identifiable
+
+    def refuse_a_b(X: np.ndarray, counts: np.ndarray) -> bool:
+        has_a_b = any(np.array_equal(X[:, k], X[:, 1] * X[:, 2]) for k in range(4, X.shape[1]))
+        return False if has_a_b else checked(X, counts)
+
+    monkeypatch.setattr(module, "_identifiable", refuse_a_b)
+    chosen = module.stepwise_fit(cells, y, 0.5)
+    assert (0, 1) not in chosen.terms
+
+
+def test_pthresh_one_fits_every_pair_as_R_does() -> None:
+    """R's stepwisefit with pthresh = 1 fits the model with all two-list effects when it is identifiable: on
+    Kosovo, R glm's all-two-way fit, 14,402.49."""
+    result = SparseMSE(pthresh=1, interval="log-normal").fit(estimate.datasets.load("kosovo"))
+    assert len(result.details["terms"]) == 6
+    assert result.estimate == pytest.approx(14_402.49, abs=0.01)
 
 
 def test_bca_without_bias_or_acceleration_is_the_percentile_interval() -> None:
@@ -91,6 +145,38 @@ def test_bca_without_bias_or_acceleration_is_the_percentile_interval() -> None:
     # unbounded replicates count above every finite one: the upper limit is infinite once they reach it
     with_infinite = np.concatenate([replicates[:900], np.full(100, np.inf)])
     assert math.isinf(_bca_limits(with_infinite, 450.0, 0.0, np.array([0.975]))[0])
+    # ... also where the quantile falls between the largest finite sample and the first unbounded one (it gave
+    # 6.5e307, an interpolation towards the stand-in for ∞)
+    between = np.concatenate([np.arange(1.0, 976.0), np.full(25, np.inf)])
+    assert math.isinf(quantiles_infinite_last(between, np.array([0.9752]))[0])
+    finite_stand_in = np.where(np.isfinite(between), between, 1e300)
+    assert quantiles_infinite_last(between, np.array([0.5]))[0] == np.quantile(finite_stand_in, 0.5,
+                                                                                method="median_unbiased")
+
+
+def test_bca_limits_with_bias_and_acceleration_match_the_formula() -> None:
+    """α' = Φ(z0 + (z0 + z_α)/(1 − â(z0 + z_α))) with z0 = Φ⁻¹(share below N̂), then R's type-8 quantile."""
+    rng = np.random.default_rng(1)
+    replicates = np.exp(rng.normal(8.0, 0.3, 2_000))
+    estimate_ = float(np.quantile(replicates, 0.3))  # 30% below: z0 = Φ⁻¹(0.3) ≈ −0.52
+    acceleration = -0.09
+    z0 = norm.ppf(np.mean(replicates < estimate_))
+    for alpha in (0.025, 0.975):
+        z = norm.ppf(alpha)
+        adjusted = norm.cdf(z0 + (z0 + z) / (1 - acceleration * (z0 + z)))
+        expected = np.quantile(replicates, adjusted, method="median_unbiased")
+        assert _bca_limits(replicates, estimate_, acceleration, np.array([alpha]))[0] == pytest.approx(expected,
+                                                                                                      rel=1e-12)
+    # the sign of â matters: flipping it moves both limits
+    assert not np.allclose(_bca_limits(replicates, estimate_, acceleration, np.array([0.025, 0.975])),
+                           _bca_limits(replicates, estimate_, -acceleration, np.array([0.025, 0.975])))
+
+
+def test_the_jackknife_acceleration_on_western_is_R_s() -> None:
+    """â depends on no random number: the count-weighted jackknife over the 13 patterns.  −0.09501 is what a
+    line-by-line translation of R's estimatepopulation gives (and the unweighted jackknife over the 345 people)."""
+    result = SparseMSE(n_boot=20, seed=1).fit(estimate.datasets.load("western_us_trafficking"))
+    assert result.details["acceleration"] == pytest.approx(-0.09501, abs=5e-6)
 
 
 @pytest.mark.parametrize(("dataset", "stable"), [("kosovo", ("lower", "upper")),

@@ -85,18 +85,35 @@ def _identifiable(X: np.ndarray, y: np.ndarray) -> bool:
     return int(np.linalg.matrix_rank(X)) == X.shape[1] and mle_exists(X, y)
 
 
+def poisson_p_value(observed: float, expected: float) -> float:
+    """SparseMSE's p-value of an overlap of ``observed`` people where the current model expects ``expected``:
+    min(P(X ≤ n*), P(X ≥ n*)) for X ~ Poisson(expected) (R: ``min(ppois(n, m), ppois(n - 1, m, FALSE))``)."""
+    return min(float(pdtr(observed, expected)), float(pdtrc(observed - 1, expected)) if observed else 1.0)
+
+
 def stepwise_fit(cells: np.ndarray, y: np.ndarray, pthresh: float = 0.02) -> _StepwiseFit:
     """Forward stepwise choice of two-list interactions by Poisson p-values (SparseMSE's ``stepwisefit``).
 
     ``cells``: the 2^J − 1 observable patterns (0/1 rows), ``y``: their counts (0 for patterns nobody has).
-    Candidates are tried in order of their p-value (ties: the earlier pair, as R's ``min`` of the indices); the
-    first whose model passes the identifiability test joins if its p-value is below ``pthresh`` — the choice of
-    SparseMSE, which gives failing candidates p = 1 and takes the smallest, without testing every candidate.
+    Candidates are tried in order of their p-value (:func:`poisson_p_value`; ties: the earlier pair, as R's
+    ``min`` of the indices); the first whose model passes the identifiability test joins if its p-value is below
+    ``pthresh`` — the choice of SparseMSE, which gives failing candidates p = 1 and takes the smallest, without
+    testing every candidate.  ``pthresh = 1`` fits every pair at once when that model passes the test (R's special
+    case), otherwise steps as for any threshold; ``pthresh = 0`` keeps the main effects.
     """
     J = cells.shape[1]
     pairs = list(itertools.combinations(range(J), 2))
     both = {pair: (cells[:, pair[0]] == 1) & (cells[:, pair[1]] == 1) for pair in pairs}
     overlap = {pair: float(y[both[pair]].sum()) for pair in pairs}
+    if pthresh == 1:  # R: the model with every pair (those nobody is on together at −∞), if identifiable
+        every_terms = [pair for pair in pairs if overlap[pair] > 0]
+        every_empty = [pair for pair in pairs if overlap[pair] == 0]
+        every_keep = np.ones(len(y), dtype=bool)
+        for pair in every_empty:
+            every_keep &= ~both[pair]
+        X = _design(cells[every_keep], every_terms)
+        if _identifiable(X, y[every_keep]):
+            return _StepwiseFit(every_terms, every_empty, every_keep, fit_poisson_newton(X, y[every_keep]))
     # a model whose MLE exists keeps it when interactions are removed (Xᵀz = Xᵀy for some z > 0 holds for any
     # subset of the columns), and a full-rank design stays full rank: when the model with every overlapping pair
     # passes, so does every model of overlapping pairs alone — one linear programme instead of one per step
@@ -109,15 +126,10 @@ def stepwise_fit(cells: np.ndarray, y: np.ndarray, pthresh: float = 0.02) -> _St
     while True:
         mu = np.zeros(len(y))
         mu[keep] = fit.mu
-        scored = []
-        for index, pair in enumerate(pairs):
-            if pair in terms or pair in empty:
-                continue
-            observed, expected = overlap[pair], float(mu[both[pair]].sum())
-            p_value = min(float(pdtr(observed, expected)), float(pdtrc(observed - 1, expected)) if observed else 1.0)
-            scored.append((p_value, index, pair))
+        scored = sorted((poisson_p_value(overlap[pair], float(mu[both[pair]].sum())), index, pair)
+                        for index, pair in enumerate(pairs) if pair not in terms and pair not in empty)
         chosen = None
-        for p_value, _index, pair in sorted(scored):
+        for p_value, _index, pair in scored:
             if p_value >= pthresh:
                 break
             new_terms, new_empty = (terms + [pair], empty) if overlap[pair] > 0 else (terms, empty + [pair])
@@ -140,31 +152,60 @@ def _estimate(cells: np.ndarray, y: np.ndarray, pthresh: float) -> float:
     return stepwise_fit(cells, y, pthresh).estimate(cells, y)
 
 
+def quantiles_infinite_last(values: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """Median-unbiased quantiles (R's type 8) of ``values`` in which ∞ (an unbounded replicate) sits above every
+    finite value: a quantile reaching past the largest finite value is ∞ (interpolating towards a stand-in for ∞
+    gave limits near 1e307)."""
+    finite = np.isfinite(values)
+    if np.all(finite):
+        return np.quantile(values, probabilities, method="median_unbiased")
+    if not np.any(finite):
+        return np.full(np.shape(probabilities), math.inf)
+    largest = float(values[finite].max())
+    stand_in = np.where(finite, values, np.finfo(float).max)
+    limits = np.quantile(stand_in, probabilities, method="median_unbiased")
+    return np.where(limits > largest, math.inf, limits)
+
+
+def _share_below(replicates: np.ndarray, estimate: float) -> float:
+    """The share of replicates below the estimate, kept within [1/(2B), 1 − 1/(2B)]: at 0 or 1 the bias correction
+    z0 = Φ⁻¹(share) would be infinite and the limits undefined (R fails there)."""
+    B = len(replicates)
+    return min(max(float(np.mean(replicates < estimate)), 0.5 / B), 1 - 0.5 / B)
+
+
+def _bca_probabilities(z0: float, acceleration: float, alphas: np.ndarray) -> np.ndarray:
+    """α' = Φ(z0 + (z0 + z_α) / (1 − â (z0 + z_α))): where the BCa limits sit among the bootstrap samples."""
+    z_alpha = ndtri(alphas)
+    return ndtr(z0 + (z0 + z_alpha) / (1.0 - acceleration * (z0 + z_alpha)))
+
+
 def _bca_limits(replicates: np.ndarray, estimate: float, acceleration: float, alphas: np.ndarray) -> np.ndarray:
     """BCa limits at the nominal tail probabilities ``alphas`` (SparseMSE's ``bcaconfvalues``)."""
-    z0 = float(ndtri(np.mean(replicates < estimate)))
-    z_alpha = ndtri(alphas)
-    adjusted = ndtr(z0 + (z0 + z_alpha) / (1.0 - acceleration * (z0 + z_alpha)))
-    finite = np.isfinite(replicates)
-    if not np.all(finite):  # an unbounded replicate sits above every finite one
-        ordered = np.sort(np.where(finite, replicates, np.finfo(float).max))
-        limits = np.quantile(ordered, adjusted, method="median_unbiased")
-        return np.where(limits >= np.finfo(float).max, math.inf, limits)
-    return np.quantile(replicates, adjusted, method="median_unbiased")
+    z0 = float(ndtri(_share_below(replicates, estimate)))
+    return quantiles_infinite_last(replicates, _bca_probabilities(z0, acceleration, alphas))
 
 
-def _quantile_mcse(replicates: np.ndarray, probability: float) -> float:
-    """Monte Carlo standard error of the bootstrap quantile at ``probability``: half the spread of the order
-    statistics one binomial standard deviation, √(p(1 − p)/B), either side of it (the limit's own resampling noise;
-    it shrinks as 1/√B).  Infinite when that window reaches the smallest or largest sample: a limit set by the
-    extreme samples (a strong bias correction can move α' there) has no usable error estimate — more samples."""
-    ordered = np.sort(replicates)
-    B = len(ordered)
-    step = math.sqrt(probability * (1 - probability) / B)
-    low_index, high_index = int(math.floor(B * (probability - step))), int(math.ceil(B * (probability + step)))
-    if low_index < 0 or high_index > B - 1 or not math.isfinite(ordered[high_index]):
-        return math.inf
-    return float(ordered[high_index] - ordered[low_index]) / 2
+def _at_the_edge(count: int, probability: float) -> bool:
+    """Whether the order statistics one binomial standard deviation, √(p(1 − p)/B), either side of the
+    ``probability`` point of ``count`` samples reach past the smallest or largest: the limit is then set by the
+    few most extreme samples and no error estimate is usable."""
+    step = math.sqrt(probability * (1 - probability) / count)
+    return math.floor(count * (probability - step)) < 0 or math.ceil(count * (probability + step)) > count - 1
+
+
+def _bca_mcse(replicates: np.ndarray, estimate: float, acceleration: float, alphas: np.ndarray,
+              rng: np.random.Generator, resamples: int = 500) -> np.ndarray:
+    """Monte Carlo standard errors of the BCa limits: their spread over resamples of the B bootstrap estimates,
+    z0 and α' recomputed each time (no model is refitted).  The noise of z0, estimated from the same samples, moves
+    α' and is part of the error (the order statistics' spread alone understated Western's upper limit's error by
+    a factor of 1.4); the acceleration comes from the jackknife and has none."""
+    B = len(replicates)
+    limits = np.array([_bca_limits(replicates[rng.integers(0, B, B)], estimate, acceleration, alphas)
+                       for _ in range(resamples)])
+    with np.errstate(invalid="ignore"):
+        spread = np.std(limits, axis=0, ddof=1)
+    return np.where(np.all(np.isfinite(limits), axis=0), spread, math.inf)
 
 
 @register
@@ -252,7 +293,8 @@ class SparseMSE(Estimator):
         """The BCa interval from ``n_boot`` multinomial resamples and the count-weighted jackknife."""
         n = int(y.sum())
         pthresh = float(self.pthresh)
-        rng = np.random.Generator(np.random.PCG64(as_seed_sequence(self.seed)))
+        root = as_seed_sequence(self.seed)
+        rng = np.random.Generator(np.random.PCG64(root))
         samples = rng.multinomial(n, y / n, size=int(self.n_boot)).astype(float)
         replicates = np.array([_estimate(cells, sample, pthresh) for sample in samples])
         observed_cells = np.flatnonzero(y > 0)
@@ -262,39 +304,51 @@ class SparseMSE(Estimator):
             fewer[cell] -= 1
             jackknife[i] = _estimate(cells, fewer, pthresh)
         weights = y[observed_cells]
+        acceleration = 0.0
         if np.all(np.isfinite(jackknife)):
             residuals = np.sum(weights * jackknife) / weights.sum() - jackknife
             spread = float(np.sum(weights * residuals**2))
             acceleration = float(np.sum(weights * residuals**3) / (6 * spread**1.5)) if spread > 0 else 0.0
-        else:
-            acceleration = 0.0
+        else:  # R's â is NaN here and its limits fail
+            details["acceleration_note"] = ("a jackknife estimate (one person left out) was unbounded: the "
+                                            "acceleration is taken as 0 (a bias-corrected percentile interval)")
+            warnings.warn(f"sparsemse: {details['acceleration_note']}", UninformativeDataWarning, stacklevel=4)
         tail = (1 - self.level) / 2
-        lower, upper = _bca_limits(replicates, estimate, acceleration, np.array([tail, 1 - tail]))
+        alphas = np.array([tail, 1 - tail])
+        lower, upper = _bca_limits(replicates, estimate, acceleration, alphas)
         unbounded = int(np.sum(~np.isfinite(replicates)))
-        z0 = float(ndtri(np.mean(replicates < estimate)))
-        z_alpha = ndtri(np.array([tail, 1 - tail]))
-        adjusted = ndtr(z0 + (z0 + z_alpha) / (1.0 - acceleration * (z0 + z_alpha)))
+        share = float(np.mean(replicates < estimate))
+        z0 = float(ndtri(_share_below(replicates, estimate)))
+        adjusted = _bca_probabilities(z0, acceleration, alphas)
+        # the limits' Monte Carlo error, from resampling the bootstrap estimates (its own random stream, after the
+        # samples: the limits do not depend on it); infinite for a limit at the samples' edge
+        mcse = _bca_mcse(replicates, estimate, acceleration, alphas,
+                         np.random.Generator(np.random.PCG64(root.spawn(1)[0])))
+        unstable = [(side, float(point)) for side, point in zip(("lower", "upper"), adjusted, strict=True)
+                    if _at_the_edge(len(replicates), float(point))]
+        for side, _ in unstable:
+            mcse[0 if side == "lower" else 1] = math.inf
         details.update({"n_boot": int(self.n_boot), "acceleration": acceleration, "bias_correction": z0,
                         "bootstrap_unbounded": unbounded,
-                        # the limits' Monte Carlo error (more samples, n_boot, shrink it as 1/√n_boot)
-                        "mcse_lower": _quantile_mcse(replicates, float(adjusted[0])),
-                        "mcse_upper": _quantile_mcse(replicates, float(adjusted[1]))})
+                        "mcse_lower": float(mcse[0]), "mcse_upper": float(mcse[1])})
+        if share in (0.0, 1.0):
+            details["bias_correction_note"] = (f"{'no' if share == 0 else 'every'} bootstrap estimate fell below "
+                                               "the estimate: the share was taken as 1/(2 n_boot) from the edge")
         # the bootstrap's standard error, read robustly from its central 68% (half the 15.9–84.1% spread): the
         # samples' standard deviation is dominated by the few whose chosen model puts N far out (UK 2013: 3,232
-        # beside a 95% interval 5,000 wide)
-        q16, q84 = np.quantile(replicates, [ndtr(-1.0), ndtr(1.0)]) if unbounded == 0 else (0.0, math.inf)
+        # beside a 95% interval 5,000 wide); infinite only when unbounded samples reach the 84.1% point
+        q16, q84 = quantiles_infinite_last(replicates, np.array([ndtr(-1.0), ndtr(1.0)]))
         std_error = float(q84 - q16) / 2
-        unstable = [(side, float(point)) for side, point in zip(("lower", "upper"), adjusted, strict=True)
-                    if not math.isfinite(details[f"mcse_{side}"])]
         if unstable:
             details["unstable_limits"] = [side for side, _ in unstable]
             where = " and ".join(f"the {side} at the {point:.3%} point" for side, point in unstable)
             warnings.warn(
                 f"sparsemse: the bias-corrected limits fall at the edge of the {len(replicates):,} bootstrap samples "
-                f"({where}; bias correction z0 = {z0:.2f}, acceleration {acceleration:.3f}): such a limit is set by "
-                "the few most extreme samples and moves from seed to seed by more than its reported precision; "
-                f"raise n_boot (about {math.ceil(20 / min(min(p, 1 - p) for _, p in unstable)):,} samples put 20 "
-                "beyond it) or read it as rough", EstimateWarning, stacklevel=4)
+                f"({where}; bias correction z0 = {z0:.2f}, acceleration {acceleration:.3f}): such a limit is the "
+                "smallest or largest sample, moves from seed to seed by more than any precision one could report, "
+                "and drifts outwards as n_boot grows; "
+                f"about {math.ceil(20 / min(min(p, 1 - p) for _, p in unstable)):,} samples would put 20 beyond it. "
+                "Read it as rough (R SparseMSE's limit there is as unstable)", EstimateWarning, stacklevel=4)
         if unbounded:
             warnings.warn(
                 f"sparsemse: {unbounded} of {len(replicates)} bootstrap samples gave no finite estimate (the "
