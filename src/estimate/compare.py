@@ -183,7 +183,8 @@ class Comparison:
         """Forest plot: each method's estimate and interval, the documented count as a dashed line.
 
         Methods that did not produce an estimate are listed with the reason.  Returns the matplotlib Figure
-        (save it with ``fig.savefig("compare.png")``).
+        (save it with ``fig.savefig("compare.png")``).  ``title`` replaces the default title; ``ax`` draws on
+        that Axes instead of a new figure.
         """
         from estimate.plots import plot_forest
 

@@ -1118,8 +1118,10 @@ class CaptureData:
     ) -> CaptureData:
         """Build from an aggregated table: one 0/1 column per list plus a count column.
 
-        ``lists`` defaults to every column that is neither the count nor a stratum.  Duplicate patterns are
-        merged (with a :class:`~estimate.errors.DataWarning`).
+        ``lists`` defaults to every column that is neither the count nor a stratum.  Duplicate patterns are merged (with
+        a :class:`~estimate.errors.DataWarning`).  ``strata`` names stratum column(s) (region, period …), kept beside
+        the lists for :meth:`by` and :func:`~estimate.fit_strata`; ``strict=True`` refuses a list with no records
+        instead of dropping it with a warning.
         """
         frame = _require_frame(frame)
         strata_cols = _as_list(strata)
@@ -1146,9 +1148,11 @@ class CaptureData:
     ) -> CaptureData:
         """Build from record-level data: one row per individual, one 0/1 or boolean column per list.
 
-        ``lists`` defaults to every column that is not a stratum.  Individuals on no list are an error; with
-        ``lists`` a subset, people on none of them but on another 0/1 column are left out with a warning (as for
-        aggregated data).
+        ``lists`` defaults to every column that is not a stratum.  Individuals on no list are an error; with ``lists`` a
+        subset, people on none of them but on another 0/1 column are left out with a warning (as for aggregated data).
+        ``strata`` names stratum column(s) (region, period …), kept beside the lists for :meth:`by` and
+        :func:`~estimate.fit_strata`; ``strict=True`` refuses a list with no records instead of dropping it with a
+        warning.
         """
         frame = _require_frame(frame)
         strata_cols = _as_list(strata)
@@ -1179,6 +1183,9 @@ class CaptureData:
         Stratum columns must take one value per record id.  ``lists`` fixes the list names and their order
         (and allows lists with no sightings, which are then dropped or rejected as usual); without it the lists
         are taken in the order of their names (numbers in numeric order), whatever the order of the rows.
+        ``strata`` names stratum column(s) (region, period …), kept beside the lists for :meth:`by` and
+        :func:`~estimate.fit_strata`; ``strict=True`` refuses a list with no records instead of dropping it with a
+        warning.
         """
         frame = _require_frame(frame)
         strata_cols = _as_list(strata)
@@ -1240,7 +1247,9 @@ class CaptureData:
         outer spaces: ``Count``, ``N``, ``Frequency`` ...) is not taken as the counts if ``lists`` names it; one
         other than ``count`` whose values are all 0 or 1 could as well be a list, and without ``lists=`` is refused
         as ambiguous, and one that numbers the rows 1, 2, … is refused as a row number (pass ``count=`` or
-        ``lists=``)."""
+        ``lists=``).  ``strata`` names stratum column(s) (region, period …), kept beside the lists for :meth:`by` and
+        :func:`~estimate.fit_strata`; ``strict=True`` refuses a list with no records instead of dropping it with a
+        warning."""
         frame = _require_frame(frame)
         if count is None:
             named = set(lists) if lists is not None and not isinstance(lists, str) else {lists}
@@ -1382,7 +1391,8 @@ class CaptureData:
     ) -> CaptureData:
         """Read a long table — one row per sighting: a record (person) id and the name of the list that has it —
         from CSV (``"-"``: standard input) or Parquet, as :meth:`from_long` builds it.  The id, list and stratum
-        columns are read as text (ids ``"007"`` and ``"7"`` stay different people)."""
+        columns are read as text (ids ``"007"`` and ``"7"`` stay different people).  ``strata``, ``lists`` and
+        ``strict`` are :meth:`from_long`'s; other keyword arguments go to the CSV reader (e.g. ``sep=";"``)."""
         suffix = Path(str(path)).suffix.lower()
         if suffix in (".parquet", ".pq"):
             frame = _read_parquet_frame(path)
@@ -1573,7 +1583,8 @@ class CaptureData:
 
     # ------------------------------------------------------------------ transformations
     def select_lists(self, lists: Sequence[str], *, strict: bool = False) -> CaptureData:
-        """Keep (and reorder to) the given lists; people on none of them disappear from the data."""
+        """Keep (and reorder to) the given lists; people on none of them disappear from the data.  ``strict=True``
+        refuses a kept list that documents nobody (in the data or in a stratum) instead of dropping it."""
         lists = _as_list(lists)
         unknown = [name for name in lists if name not in self._lists]
         if unknown:

@@ -352,13 +352,13 @@ class Result:
     def sentence(self, population: str | None = None) -> str:
         """Plain-language sentence for readers who are not statisticians.
 
-        e.g. "Documented: at least 4,400. Estimated total: 10,300 (95% credible interval 9,100–12,000); about 57%
-        of the total is undocumented."  The estimate and the interval ends are rounded to three significant figures
-        (more digits when the interval is narrower than four such steps, so that its ends stay apart; never below
-        the documented count, which is exact): model and Monte Carlo uncertainty make more digits meaningless.  The
-        interval is "credible" for Bayesian methods and "confidence" otherwise.  ``population`` names who is
-        counted: ``sentence("deaths")`` ends "about 57% of deaths are undocumented."  A lower bound
-        (Chao's) is called one, and its undocumented share "at least"; an HDI is called a highest-density interval.
+        e.g. "Documented: at least 4,400. Estimated total: 10,400 (95% credible interval 9,060–13,600); about 58%
+        of the total is undocumented." (LCMCR on Kosovo, seed 1).  The estimate and the interval ends are rounded to
+        three significant figures (more digits when the interval is narrower than four such steps, so that its ends stay
+        apart; never below the documented count, which is exact): model and Monte Carlo uncertainty make more digits
+        meaningless.  The interval is "credible" for Bayesian methods and "confidence" otherwise.  ``population`` names
+        who is counted: ``sentence("deaths")`` ends "about 58% of deaths are undocumented."  A lower bound (Chao's) is
+        called one, and its undocumented share "at least"; an HDI is called a highest-density interval.
         """
         interval = self.interval
         observed = self.observed
@@ -419,7 +419,8 @@ class Result:
     def plot(self, ax: Any = None, *, kind: str = "posterior") -> Any:
         """Figure of the estimate: ``kind="posterior"`` (N with the documented count and the interval marked)
         or ``"trace"`` (per-chain density, trace and rank plots; Bayesian results only).  See
-        :mod:`estimate.plots`; returns the matplotlib Figure."""
+        :mod:`estimate.plots`; returns the matplotlib Figure.  ``ax``: draw in this Axes' place instead of a new
+        figure (the trace plot divides it into its three panels)."""
         from estimate import plots
 
         if kind == "posterior":

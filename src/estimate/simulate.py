@@ -20,9 +20,9 @@ class that is easier to catch on one list is easier on the other, as in every na
 lists whose classes rank oppositely (Cov(x_j, x_k) = Σ_c w_c (p_cj − p̄_j)(p_ck − p̄_k)).
 
 List dependence (:func:`dependent`).  Lists are drawn in order and list j's log-odds of documenting a person
-shifts by log ψ_ij if list i < j documented them:
+shifts by log ψ_lj if list l < j documented them (person i):
 
-    logit P(x_ij = 1 | x_i1..x_i,j−1) = logit p_j + Σ_{i<j} log(ψ_ij) x_ii,
+    logit P(x_ij = 1 | x_i1..x_i,j−1) = logit p_j + Σ_{l<j} log(ψ_lj) x_il,
 
 so ψ > 1 is positive dependence (being on one list makes the other more likely, e.g. one list copies cases from
 another) and ψ < 1 negative dependence (e.g. two organisations that divide the territory between them).  ``p_j``

@@ -694,7 +694,8 @@ class StrataResult:
 
     def plot(self, ax: Any = None, *, totals_by: str | Sequence[str] | None = None) -> Any:
         """Dot-and-interval plot per stratum with the documented counts, totals below
-        (:func:`estimate.plots.plot_strata`); returns the matplotlib Figure."""
+        (:func:`estimate.plots.plot_strata`); returns the matplotlib Figure.  ``totals_by`` adds the totals of
+        those stratum columns (as :meth:`total`'s ``by``); ``ax`` draws on that Axes instead of a new figure."""
         from estimate.plots import plot_strata
 
         return plot_strata(self, ax, totals_by=totals_by)

@@ -537,9 +537,10 @@ class DecomposableGraphBMA(Estimator):
         Hyper-Dirichlet prior count per cell of the 2^J table.  ``None`` (default) uses 2^-J, dga's suggested
         default (0.0625 for four lists).  Results are very sensitive to it: compare a few values.
     max_missing
-        Largest n0 on the grid (n0 = 0 … max_missing); R's dga takes it as ``Nmissing``.  ``None`` (default)
-        extends the grid until the estimated posterior mass beyond it is below 10⁻⁵, at most to n0 = 100 n
-        (n observed; at least 10,000).  A warning says when the grid truncates more than 10⁻⁴ of the posterior.
+        Largest n0 on the grid (n0 = 0 … max_missing); R's dga takes it as ``Nmissing``.  ``None`` (default) extends the
+        grid until the estimated posterior mass beyond it is below 10⁻⁵, at most to n0 = 100 n (n observed; at least
+        10,000, and never beyond 10⁷ grid points).  A warning says when the grid truncates more than 10⁻⁴ of the
+        posterior.
     top_models
         How many of the most probable graphs to describe in ``details["top_models"]`` (default 10).
     level, interval

@@ -272,12 +272,27 @@ class HeterogeneityModel(Estimator):
         )
 
 
+def _variant_parameters(registry_name: str, effects: bool, kind: str) -> str:
+    """The Parameters section of a named model: its list effects and heterogeneity are fixed (the parent's text,
+    "True here", "none here", described the parent class)."""
+    return (f"""
+
+    Parameters
+    ----------
+    list_effects, heterogeneity
+        Fixed for this model ({effects}, ``"{kind}"``): leave them None.  Another value raises ValueError naming
+        the method that fits it (e.g. ``mt`` for list effects without heterogeneity).
+    level
+        Confidence level of the profile-likelihood interval.
+    """)
+
+
 def _variant(class_name: str, registry_name: str, effects: bool, kind: str, doc: str) -> type[HeterogeneityModel]:
     cls = type(class_name, (HeterogeneityModel,), {
         "name": registry_name,
         "default_list_effects": effects,
         "default_heterogeneity": kind,
-        "__doc__": doc + "\n\n" + (HeterogeneityModel.__doc__ or "").split("\n\n", 1)[1],
+        "__doc__": doc + _variant_parameters(registry_name, effects, kind),
         "__module__": __name__,
     })
     return register(cls)
