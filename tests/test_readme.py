@@ -29,6 +29,10 @@ def test_python_quick_start_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         for block in blocks:
             exec(compile(block, str(README), "exec"), namespace)  # noqa: S102
     assert namespace["same"] == namespace["result"]
+    # the numbers quoted in the block's comments are what it computes (they drifted unnoticed before)
+    assert namespace["data"].observed == 4_400 and "4,400 people" in blocks[0]
+    quoted = re.search(r'"(Documented: at least 4,400\. Estimated total: [\d,]+) \(\.\.\.\)"', blocks[0])
+    assert quoted and namespace["result"].sentence().startswith(quoted[1])
     truth = namespace["sim"].N
     total = namespace["fit"].total().iloc[0]
     assert total["lower"] <= truth <= total["upper"]
