@@ -183,7 +183,7 @@ def test_the_jackknife_acceleration_on_western_is_R_s() -> None:
                                                  ("western_us_trafficking", ("upper",))])
 def test_the_bca_interval_agrees_with_sparsemse_within_monte_carlo_error(dataset: str, stable: tuple) -> None:
     """Both bootstraps draw 500 samples with their own random numbers: each limit differs from R's by the Monte
-    Carlo error of two independent 500-sample quantiles, √2 × this fit's own (details['mcse_*'], the binomial
+    Carlo error of two independent 500-sample quantiles, √2 × this fit's own (diagnostics['mcse_*'], from
     order-statistic spread); 4 such errors is the tolerance.  Western's lower limit sits at the 0.01% point of
     the samples (bias correction z0 ≈ −0.5): it is the smallest sample, has no usable error, and is warned about
     instead of compared."""
@@ -193,12 +193,12 @@ def test_the_bca_interval_agrees_with_sparsemse_within_monte_carlo_error(dataset
         result = SparseMSE(n_boot=500, seed=20261207).fit(estimate.datasets.load(dataset))
     for side in stable:
         limit, key = getattr(result.interval, side), {"lower": "bca_lo", "upper": "bca_hi"}[side]
-        tolerance = 4 * math.sqrt(2) * result.details[f"mcse_{side}"]
+        tolerance = 4 * math.sqrt(2) * result.diagnostics[f"mcse_{side}"]
         assert math.isfinite(tolerance) and abs(limit - reference[key]) <= tolerance, (key, limit, tolerance)
     unstable = [side for side in ("lower", "upper") if side not in stable]
     assert result.details.get("unstable_limits", []) == unstable
     assert bool(unstable) == any("edge of the 500 bootstrap samples" in str(w.message) for w in caught)
-    assert result.interval.kind == "bootstrap-bca" and result.details["n_boot"] == 500
+    assert result.interval.kind == "bootstrap-bca" and result.diagnostics["n_boot"] == 500
 
 
 def test_same_seed_same_interval_and_the_seed_is_recorded() -> None:
@@ -228,3 +228,37 @@ def test_registered_for_the_cli_presets_and_compare() -> None:
         table = estimate.compare(estimate.datasets.load("kosovo"), ["sparsemse"], models={"sparsemse": {"n_boot": 40}},
                                  seed=1).table
     assert table.loc[0, "estimate"] == pytest.approx(14_341.66, abs=0.01)
+
+
+def test_a_model_without_an_mle_is_warned_about_and_its_log_normal_interval_does_not_overflow() -> None:
+    """One list holding everyone: the fit runs to a boundary (se of β0 ≈ 1e5).  The log-normal interval raised
+    OverflowError (exit 3 on the command line) and the BCa interval read 80 [80, 80] with no word."""
+    data = estimate.CaptureData.from_aggregated(pd.DataFrame({"A": [1, 1], "B": [0, 1], "count": [40, 20]}))
+    for interval in ("log-normal", "bca"):
+        with pytest.warns(estimate.UninformativeDataWarning, match="maximum-likelihood estimate .* does not exist"):
+            result = SparseMSE(interval=interval, n_boot=30, seed=1).fit(data)
+        assert result.details["mle_exists"] is False
+    assert math.isinf(SparseMSE(interval="log-normal").fit(data).interval.upper)
+
+
+def test_interval_names_any_case_and_the_log_normal_interval_draws_no_seed() -> None:
+    data = estimate.datasets.load("western_us_trafficking")
+    assert SparseMSE(interval="BCa", n_boot=20, seed=1).fit(data).interval.kind == "bootstrap-bca"
+    log_normal = SparseMSE(interval="Log-Normal").fit(data)
+    assert log_normal.interval.kind == "log-normal" and log_normal.provenance["seed"] is None
+
+
+def test_a_credible_interval_kind_for_a_comparison_leaves_sparsemse_its_own() -> None:
+    """compare(interval="hdi") passed "hdi" to every estimator with an interval= parameter, and sparsemse's
+    means bca/log-normal: the whole comparison failed; the command line said so in sparsemse's words."""
+    from typer.testing import CliRunner
+
+    from estimate.cli import app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = estimate.compare(estimate.datasets.load("kosovo"), ["chao", "sparsemse"], interval="hdi", seed=1,
+                                 models={"sparsemse": {"n_boot": 30}}).table
+    assert list(table["interval_kind"]) == ["log-normal", "bootstrap-bca"]
+    done = CliRunner().invoke(app, ["fit", "--example", "kosovo", "--method", "sparsemse", "--interval", "hdi"])
+    assert done.exit_code == 2 and "--interval chooses among credible intervals of Bayesian methods" in done.output

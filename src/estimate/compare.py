@@ -224,7 +224,7 @@ def _configure(name: str | None, preset: Any, seed: int, level: float | None,
         preset = make_estimator(name, None if isinstance(preset, Mapping) else preset, **params)
     valid = set(preset._param_names())
     changes: dict[str, Any] = {"level": level} if "level" in valid and level is not None else {}
-    if "interval" in valid and interval is not None:
+    if "interval" in valid and interval is not None and preset.bayesian:  # sparsemse's interval= is bca/log-normal
         changes["interval"] = interval
     if "seed" in valid and getattr(preset, "seed", None) is None:
         changes["seed"] = seed

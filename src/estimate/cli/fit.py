@@ -161,7 +161,8 @@ def fit(
     if level is not None:
         overrides["level"] = level  # every method takes one
     if interval is not None:
-        if not _accepted(method, model, {"interval": interval}):
+        if not _accepted(method, model, {"interval": interval}) or not _estimator_class(method, model).bayesian:
+            # (sparsemse's own interval= chooses bca or log-normal: not a credible-interval kind)
             raise DataError(f"--interval chooses among credible intervals of Bayesian methods; "
                             f"{method or load_preset(model).method} gives a confidence interval of its own kind")
         overrides["interval"] = interval
@@ -211,12 +212,15 @@ def fit(
     announce_drawn_seed(estimator, result.provenance)
 
 
-def _accepted(method: str | None, model: str | None, overrides: dict) -> dict:
-    """Drop overrides the chosen estimator does not take (e.g. --seed for a closed-form method)."""
+def _estimator_class(method: str | None, model: str | None) -> Any:
     from estimate.estimators.base import get_estimator_class
 
-    cls = get_estimator_class(method) if method is not None else preset_estimator_class(load_preset(model))
-    valid = set(cls._param_names())
+    return get_estimator_class(method) if method is not None else preset_estimator_class(load_preset(model))
+
+
+def _accepted(method: str | None, model: str | None, overrides: dict) -> dict:
+    """Drop overrides the chosen estimator does not take (e.g. --seed for a closed-form method)."""
+    valid = set(_estimator_class(method, model)._param_names())
     return {k: v for k, v in overrides.items() if k in valid}
 
 

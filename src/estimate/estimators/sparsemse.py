@@ -148,6 +148,27 @@ def stepwise_fit(cells: np.ndarray, y: np.ndarray, pthresh: float = 0.02) -> _St
             fit = fit_poisson_newton(X, y[keep])
 
 
+def _exp(value: float) -> float:
+    """exp, ∞ past the float range (a boundary fit's log-normal limit: exp(β0 + z·se) with se ≈ 1e5)."""
+    return math.exp(value) if value < 700 else math.inf
+
+
+#: a coefficient beyond this (a factor e^10 ≈ 22,000) makes the final model's MLE worth testing (as loglinear does)
+_RUNAWAY_COEFFICIENT = 10.0
+
+
+def _mle_exists(model: _StepwiseFit, cells: np.ndarray, y: np.ndarray) -> bool:
+    """Whether the chosen model has a finite MLE: the linear-programming test, run only when a fitted count
+    is 0 and the fit did not settle with moderate coefficients (a runaway towards a boundary: exp(β0) → 0 when one
+    list holds everyone, which the test of an unbounded N in :meth:`_StepwiseFit.estimate` does not see)."""
+    kept = y[model.keep]
+    params = np.asarray(model.fit.params)
+    if np.all(kept > 0) or (model.fit.converged and float(np.max(np.abs(params[1:]), initial=0.0))
+                            <= _RUNAWAY_COEFFICIENT and abs(float(params[0])) <= 2 * _RUNAWAY_COEFFICIENT):
+        return True
+    return mle_exists(_design(cells[model.keep], model.terms), kept)
+
+
 def _estimate(cells: np.ndarray, y: np.ndarray, pthresh: float) -> float:
     return stepwise_fit(cells, y, pthresh).estimate(cells, y)
 
@@ -244,9 +265,17 @@ class SparseMSE(Estimator):
         self.level = level
         self.seed = seed
 
+    @property
+    def takes_seed(self) -> bool:
+        """Only the bootstrap draws random numbers: the log-normal interval takes no seed (none is drawn or
+        recorded for it)."""
+        return not (isinstance(self.interval, str) and self.interval.strip().lower() == "log-normal")
+
     def _check_params(self) -> None:
         if not (is_real(self.pthresh) and 0 <= self.pthresh <= 1):
             raise ValueError(f"pthresh must be a p-value threshold in [0, 1], got {self.pthresh!r}")
+        if isinstance(self.interval, str) and self.interval.strip().lower() in INTERVALS:
+            self.interval = self.interval.strip().lower()  # "BCa" as "bca" (as "HDI" is "hdi" elsewhere)
         if self.interval not in INTERVALS:
             raise ValueError(f"interval must be one of {list(INTERVALS)}, got {self.interval!r}")
         if not (is_whole(self.n_boot) and self.n_boot >= 20):
@@ -265,6 +294,16 @@ class SparseMSE(Estimator):
         se_beta0 = math.sqrt(max(float(fit.cov[0, 0]), 0.0))
         details: dict[str, Any] = {"terms": terms, "empty_overlaps": empty, "pthresh": float(self.pthresh),
                                    "se_log_unobserved": se_beta0}
+        diagnostics: dict[str, float] = {}
+        if math.isfinite(estimate) and not _mle_exists(model, cells, y):
+            details["mle_exists"] = False
+            warnings.warn(
+                f"sparsemse: the maximum-likelihood estimate of the chosen model ({self._describe(terms)}) does not "
+                "exist for these counts: patterns nobody is on force fitted counts to 0 and coefficients to ±∞ (e.g. "
+                "one list holds everyone the others hold), so the estimate is where the fit stopped "
+                f"(se of log exp(β0) {se_beta0:.3g}) and its interval, which every bootstrap sample repeats, "
+                "measures no uncertainty about the people no list recorded; this model does not estimate N here",
+                UninformativeDataWarning, stacklevel=3)
         if not math.isfinite(estimate):
             boundary = n + math.exp(min(float(fit.params[0]), 700.0))
             warnings.warn(
@@ -278,18 +317,18 @@ class SparseMSE(Estimator):
         elif self.interval == "log-normal":
             z = float(ndtri(0.5 + self.level / 2))
             beta0 = float(fit.params[0])
-            interval = Interval(n + math.exp(beta0 - z * se_beta0), n + math.exp(beta0 + z * se_beta0),
+            interval = Interval(n + _exp(beta0 - z * se_beta0), n + _exp(beta0 + z * se_beta0),
                                 level=self.level, kind="log-normal")
             std_error = (estimate - n) * se_beta0
         else:
-            interval, std_error = self._bca(cells, y, estimate, details)
+            interval, std_error = self._bca(cells, y, estimate, details, diagnostics)
         model_text = ("Poisson log-linear model, stepwise by Poisson p-values (SparseMSE), "
                       + self._describe(terms) + (f"; never together: {', '.join(empty)}" if empty else ""))
         return Result(method=self.name, model=model_text, estimate=estimate, interval=interval, observed=n,
-                      lists=tuple(lists), std_error=std_error, diagnostics={}, details=details)
+                      lists=tuple(lists), std_error=std_error, diagnostics=diagnostics, details=details)
 
-    def _bca(self, cells: np.ndarray, y: np.ndarray, estimate: float,
-             details: dict[str, Any]) -> tuple[Interval, float]:
+    def _bca(self, cells: np.ndarray, y: np.ndarray, estimate: float, details: dict[str, Any],
+             diagnostics: dict[str, float]) -> tuple[Interval, float]:
         """The BCa interval from ``n_boot`` multinomial resamples and the count-weighted jackknife."""
         n = int(y.sum())
         pthresh = float(self.pthresh)
@@ -328,9 +367,9 @@ class SparseMSE(Estimator):
                     if _at_the_edge(len(replicates), float(point))]
         for side, _ in unstable:
             mcse[0 if side == "lower" else 1] = math.inf
-        details.update({"n_boot": int(self.n_boot), "acceleration": acceleration, "bias_correction": z0,
-                        "bootstrap_unbounded": unbounded,
-                        "mcse_lower": float(mcse[0]), "mcse_upper": float(mcse[1])})
+        details.update({"acceleration": acceleration, "bias_correction": z0, "bootstrap_unbounded": unbounded})
+        # printed with the result: how precise the limits are, and from how many samples
+        diagnostics.update({"n_boot": int(self.n_boot), "mcse_lower": float(mcse[0]), "mcse_upper": float(mcse[1])})
         if share in (0.0, 1.0):
             details["bias_correction_note"] = (f"{'no' if share == 0 else 'every'} bootstrap estimate fell below "
                                                "the estimate: the share was taken as 1/(2 n_boot) from the edge")
