@@ -125,7 +125,7 @@ def test_a_candidate_whose_model_fails_the_identifiability_test_is_passed_over(m
 
     monkeypatch.setattr(module, "_identifiable", refuse_a_b)
     chosen = module.stepwise_fit(cells, y, 0.5)
-    assert (0, 1) not in chosen.terms
+    assert chosen.terms == [(0, 2), (1, 2)]  # the others, in p-value order (stopping at A:B gave [])
 
 
 def test_pthresh_one_fits_every_pair_as_R_does() -> None:
@@ -184,9 +184,9 @@ def test_the_jackknife_acceleration_on_western_is_R_s() -> None:
 def test_the_bca_interval_agrees_with_sparsemse_within_monte_carlo_error(dataset: str, stable: tuple) -> None:
     """Both bootstraps draw 500 samples with their own random numbers: each limit differs from R's by the Monte
     Carlo error of two independent 500-sample quantiles, √2 × this fit's own (diagnostics['mcse_*'], from
-    order-statistic spread); 4 such errors is the tolerance.  Western's lower limit sits at the 0.01% point of
-    the samples (bias correction z0 ≈ −0.5): it is the smallest sample, has no usable error, and is warned about
-    instead of compared."""
+    resampling the bootstrap estimates, z0 recomputed); 4 such errors is the tolerance.  Western's lower limit
+    sits at the 0.01% point of the samples (bias correction z0 ≈ −0.5): it is the smallest sample, has no usable
+    error, and is warned about instead of compared."""
     reference = sparsemse_reference()[dataset]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -262,3 +262,25 @@ def test_a_credible_interval_kind_for_a_comparison_leaves_sparsemse_its_own() ->
     assert list(table["interval_kind"]) == ["log-normal", "bootstrap-bca"]
     done = CliRunner().invoke(app, ["fit", "--example", "kosovo", "--method", "sparsemse", "--interval", "hdi"])
     assert done.exit_code == 2 and "--interval chooses among credible intervals of Bayesian methods" in done.output
+
+
+@pytest.mark.parametrize(("replicate", "why"), [(2_000.0, "every one of the bootstrap estimates fell below"),
+                                                (math.inf, "none of the bootstrap estimates fell below")])
+def test_a_bootstrap_all_on_one_side_of_the_estimate_gives_no_interval(monkeypatch, replicate: float,
+                                                                      why: str) -> None:
+    """Every sample below N̂ clamps z0 at 3.3 and α' rounds to 1: the warning's arithmetic divided by zero (a bare
+    ZeroDivisionError), or the limits came out as [2,482, 2,482] around an estimate of 2,483.  Every sample
+    unbounded gave Interval(inf, inf) with a NaN standard error."""
+    import estimate.estimators.sparsemse as module
+
+    data = estimate.datasets.load("western_us_trafficking")
+    real_estimate = module._estimate
+    monkeypatch.setattr(module, "_estimate", lambda cells, y, pthresh: replicate)
+    with pytest.warns(estimate.UninformativeDataWarning, match=f"no BCa interval: {why}"):
+        result = SparseMSE(n_boot=40, seed=1).fit(data)
+    assert result.interval.kind == "none" and math.isinf(result.interval.upper)
+    assert result.interval.lower == data.observed and result.details["bca_failed"].startswith(why.split(" of")[0])
+    assert result.estimate == pytest.approx(2_483.4, abs=0.1)  # the point estimate is not the bootstrap's
+    if math.isinf(replicate):
+        assert math.isinf(result.std_error)
+    monkeypatch.setattr(module, "_estimate", real_estimate)

@@ -119,9 +119,10 @@ ASSUMPTIONS: dict[str, str] = {
         "The Poisson log-linear model of the loglinear method, with the interactions chosen one at a time by how "
         "surprising each pair's overlap is under the current model (SparseMSE, as used for the UK Home Office's "
         "modern-slavery estimates). A pair of lists nobody is on together may enter as an interaction at minus "
-        "infinity. The interaction of all lists together is assumed absent. The bootstrap interval repeats the "
-        "model choice on resampled lists, so it includes the uncertainty of choosing the model, but not doubts "
-        "about the model family itself (e.g. heterogeneity that no two-list interaction captures)."
+        "infinity. Only two-list interactions are ever fitted: every interaction of three or more lists is assumed "
+        "absent, a stronger assumption than the loglinear method's, and the place where differences between people "
+        "in how easy they are to find would show. The bootstrap interval repeats the model choice on resampled "
+        "lists, so it includes the uncertainty of choosing the model, but not doubts about the model family itself."
     ),
     "m0": (
         "Every list records people with the same probability, everyone is equally easy to find, and the lists "

@@ -144,7 +144,7 @@ def stepwise_fit(cells: np.ndarray, y: np.ndarray, pthresh: float = 0.02) -> _St
         start = np.concatenate([fit.params, [0.0]]) if len(chosen[0]) > len(terms) else fit.params
         terms, empty, keep, X = chosen
         fit = fit_poisson_newton(X, y[keep], start)
-        if not fit.converged and start is not None:
+        if not fit.converged:
             fit = fit_poisson_newton(X, y[keep])
 
 
@@ -158,9 +158,10 @@ _RUNAWAY_COEFFICIENT = 10.0
 
 
 def _mle_exists(model: _StepwiseFit, cells: np.ndarray, y: np.ndarray) -> bool:
-    """Whether the chosen model has a finite MLE: the linear-programming test, run only when a fitted count
-    is 0 and the fit did not settle with moderate coefficients (a runaway towards a boundary: exp(β0) → 0 when one
-    list holds everyone, which the test of an unbounded N in :meth:`_StepwiseFit.estimate` does not see)."""
+    """Whether the chosen model has a finite MLE: the linear-programming test, run only when an observable
+    pattern has no one on it and the fit did not settle with moderate coefficients (a runaway towards a
+    boundary: exp(β0) → 0 when one list holds everyone, which the test of an unbounded N in
+    :meth:`_StepwiseFit.estimate` does not see)."""
     kept = y[model.keep]
     params = np.asarray(model.fit.params)
     if np.all(kept > 0) or (model.fit.converged and float(np.max(np.abs(params[1:]), initial=0.0))
@@ -205,6 +206,21 @@ def _bca_limits(replicates: np.ndarray, estimate: float, acceleration: float, al
     """BCa limits at the nominal tail probabilities ``alphas`` (SparseMSE's ``bcaconfvalues``)."""
     z0 = float(ndtri(_share_below(replicates, estimate)))
     return quantiles_infinite_last(replicates, _bca_probabilities(z0, acceleration, alphas))
+
+
+def _bca_failure(share: float, z0: float, acceleration: float, alphas: np.ndarray, lower: float, upper: float,
+                 estimate: float) -> str:
+    """Why the BCa limits mean nothing here ('' when they are usable): every bootstrap estimate on one side of
+    N̂ (z0 infinite, clamped), the acceleration's denominator 1 − â(z0 + z_α) at or below 0 (α' wraps round to the
+    other tail), or limits that leave out the estimate they are built around."""
+    if share in (0.0, 1.0):
+        return (f"{'none' if share == 0 else 'every one'} of the bootstrap estimates fell below the estimate "
+                f"{estimate:,.1f} (the bias correction is infinite)")
+    if np.any(1.0 - acceleration * (z0 + ndtri(alphas)) <= 0):
+        return f"the acceleration {acceleration:.3f} with bias correction {z0:.2f} wraps the limits round"
+    if not (lower <= estimate <= upper):
+        return f"the limits [{lower:,.1f}, {upper:,.1f}] leave out the estimate {estimate:,.1f}"
+    return ""
 
 
 def _at_the_edge(count: int, probability: float) -> bool:
@@ -295,15 +311,16 @@ class SparseMSE(Estimator):
         details: dict[str, Any] = {"terms": terms, "empty_overlaps": empty, "pthresh": float(self.pthresh),
                                    "se_log_unobserved": se_beta0}
         diagnostics: dict[str, float] = {}
-        if math.isfinite(estimate) and not _mle_exists(model, cells, y):
+        no_mle = math.isfinite(estimate) and not _mle_exists(model, cells, y)
+        if no_mle:
             details["mle_exists"] = False
             warnings.warn(
                 f"sparsemse: the maximum-likelihood estimate of the chosen model ({self._describe(terms)}) does not "
                 "exist for these counts: patterns nobody is on force fitted counts to 0 and coefficients to ±∞ (e.g. "
                 "one list holds everyone the others hold), so the estimate is where the fit stopped "
-                f"(se of log exp(β0) {se_beta0:.3g}) and its interval, which every bootstrap sample repeats, "
-                "measures no uncertainty about the people no list recorded; this model does not estimate N here",
-                UninformativeDataWarning, stacklevel=3)
+                f"(se of log exp(β0) {se_beta0:.3g}); an interval, which every bootstrap sample would repeat, would "
+                "measure no uncertainty about the people no list recorded: this model does not estimate N here, and "
+                "no upper limit is claimed", UninformativeDataWarning, stacklevel=3)
         if not math.isfinite(estimate):
             boundary = n + math.exp(min(float(fit.params[0]), 700.0))
             warnings.warn(
@@ -314,6 +331,8 @@ class SparseMSE(Estimator):
             details["boundary_estimate"] = boundary
             interval = Interval(float(n), math.inf, level=self.level, kind="none")
             estimate, std_error = math.inf, math.inf
+        elif no_mle:
+            interval, std_error = Interval(float(n), math.inf, level=self.level, kind="none"), math.inf
         elif self.interval == "log-normal":
             z = float(ndtri(0.5 + self.level / 2))
             beta0 = float(fit.params[0])
@@ -377,7 +396,14 @@ class SparseMSE(Estimator):
         # samples' standard deviation is dominated by the few whose chosen model puts N far out (UK 2013: 3,232
         # beside a 95% interval 5,000 wide); infinite only when unbounded samples reach the 84.1% point
         q16, q84 = quantiles_infinite_last(replicates, np.array([ndtr(-1.0), ndtr(1.0)]))
-        std_error = float(q84 - q16) / 2
+        std_error = float(q84 - q16) / 2 if math.isfinite(q84) else math.inf
+        failure = _bca_failure(share, z0, acceleration, alphas, float(lower), float(upper), estimate)
+        if failure:  # the BCa construction breaks down: no interval is better than a wrong one
+            details["bca_failed"] = failure
+            warnings.warn(
+                f"sparsemse: no BCa interval: {failure}; no upper limit is claimed (interval='log-normal' gives the "
+                "chosen model's own interval)", UninformativeDataWarning, stacklevel=4)
+            return Interval(float(n), math.inf, level=self.level, kind="none"), std_error
         if unstable:
             details["unstable_limits"] = [side for side, _ in unstable]
             where = " and ".join(f"the {side} at the {point:.3%} point" for side, point in unstable)
@@ -386,7 +412,8 @@ class SparseMSE(Estimator):
                 f"({where}; bias correction z0 = {z0:.2f}, acceleration {acceleration:.3f}): such a limit is the "
                 "smallest or largest sample, moves from seed to seed by more than any precision one could report, "
                 "and drifts outwards as n_boot grows; "
-                f"about {math.ceil(20 / min(min(p, 1 - p) for _, p in unstable)):,} samples would put 20 beyond it. "
+                f"about {math.ceil(20 / max(min(min(p, 1 - p) for _, p in unstable), 0.1 / len(replicates))):,} "
+                "samples would put 20 beyond it. "
                 "Read it as rough (R SparseMSE's limit there is as unstable)", EstimateWarning, stacklevel=4)
         if unbounded:
             warnings.warn(
