@@ -484,6 +484,7 @@ def test_linkage_is_deterministic(sim, linked) -> None:
 
 
 def test_pooled_fit_over_linkages(linked) -> None:
+    from estimate.estimators.chao import ChaoLowerBound
     from estimate.estimators.lcmcr import LCMCR
 
     with warnings.catch_warnings(record=True) as caught:
@@ -507,6 +508,9 @@ def test_pooled_fit_over_linkages(linked) -> None:
         fit_linkages(linked.histories(), linked.lists)
     with pytest.raises(DataError, match="no posterior draws"):
         fit_linkages(linked.replicates(), linked.lists, method="loglinear")
+    # an estimator of another method is taken as given (the default method='lcmcr' made fit_strata refuse it)
+    with pytest.raises(DataError, match="no posterior draws"):
+        fit_linkages(linked.replicates(), linked.lists, estimator=ChaoLowerBound())
 
 
 def _identifying_words(sim) -> set[str]:

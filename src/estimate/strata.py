@@ -1044,7 +1044,8 @@ def fit_strata(
                 f"method={estimator!r}" if isinstance(estimator, str) else "an estimator such as Chapman()")
         raise DataError(f"estimator= must be an estimator object; got {estimator!r} (pass {hint})")
     started = provenance.now()
-    if estimator is not None and (model is not None or (method is not None and method != estimator.name)):
+    if estimator is not None and (model is not None or (
+            method is not None and str(method).strip().lower() != estimator.name)):
         raise DataError(f"fit_strata got estimator={estimator!r} and "
                         + (f"model={model!r}" if model is not None else f"method={method!r}")
                         + "; give the estimator, or the method and model to build one, not both")

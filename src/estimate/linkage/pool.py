@@ -104,7 +104,7 @@ def fit_linkages(
     *,
     strata: str | Sequence[str] | None = None,
     replicate: str = "replicate",
-    method: str | None = "lcmcr",
+    method: str | None = None,
     model: str | None = None,
     estimator: Any = None,
     seed: int | None = None,
@@ -123,7 +123,7 @@ def fit_linkages(
     strata
         Stratum columns: each stratum is fitted separately and the total sums aligned draws over strata.
     method, model, estimator
-        As for :func:`estimate.fit_strata`; the method needs posterior draws (``lcmcr``, ``dga``,
+        As for :func:`estimate.fit_strata` (none of them given: ``lcmcr``); the method needs posterior draws (``lcmcr``, ``dga``,
         ``bayes-loglinear``, ``pymc-lcmcr``) for the pooled interval.
     seed
         Seed of the fits (per stratum and linkage, derived as in :func:`estimate.fit_strata`).
@@ -142,6 +142,8 @@ def fit_linkages(
                         "LinkageResult.replicates() (or `estimate link --replicates N`)")
     by = [strata] if isinstance(strata, str) else list(strata or [])
     data = CaptureData.from_records(histories, lists=list(lists), strata=by + [replicate])
+    if method is None and model is None and estimator is None:
+        method = "lcmcr"
     fitted = fit_strata(data, by=by, method=method, model=model, estimator=estimator, seed=seed,
                         replicate=replicate, level=level, **kwargs)
     if all(o.draws is None for reps in fitted.replicate_outcomes.values() for o in reps):
