@@ -329,6 +329,38 @@ def test_fit_many_raises_each_problems_warnings_at_the_callers_line() -> None:
         assert all(w.category is UninformativeDataWarning for w in caught)
 
 
+def test_fit_many_leaves_other_libraries_warnings_where_they_arose(tmp_path, monkeypatch) -> None:
+    """Re-raised at the caller's line, a DeprecationWarning from inside a library became the user's own (shown by
+    Python's default filters in __main__, deaf to a filter by module); it keeps its file, line and module now."""
+    import sys
+
+    import estimate.estimators.two_list as two_list
+
+    (tmp_path / "noisylib_for_test.py").write_text(
+        "import warnings\n\ndef noise():\n    warnings.warn('old API', DeprecationWarning)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import noisylib_for_test
+
+    original = two_list.Chapman._fit
+
+    def noisy(self, data):
+        noisylib_for_test.noise()
+        return original(self, data)
+
+    monkeypatch.setattr(two_list.Chapman, "_fit", noisy)
+    data = CaptureData([[1, 0], [0, 1], [1, 1]], [30, 40, 50], ["A", "B"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimate.Chapman().fit_many([data, data])
+    assert [(w.category, w.filename) for w in caught] == [(DeprecationWarning, noisylib_for_test.__file__)] * 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", module="noisylib_for_test")
+        estimate.Chapman().fit_many([data, data])
+    assert caught == []
+    sys.modules.pop("noisylib_for_test", None)
+
+
 def test_fit_many_takes_any_iterable_of_datasets_and_seeds(kosovo: CaptureData) -> None:
     """A generator of datasets (or of seeds) failed with "object of type 'generator' has no len()"."""
     with warnings.catch_warnings():

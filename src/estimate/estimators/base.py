@@ -21,7 +21,7 @@ from estimate._blas import one_blas_thread
 from estimate._checks import as_seed_sequence, check_seed, is_real, normalised_interval_kind
 from estimate._warning_state import catch_warnings
 from estimate.data import CaptureData
-from estimate.errors import DataError, UninformativeDataWarning
+from estimate.errors import DataError, EstimateWarning, UninformativeDataWarning
 from estimate.results import Result
 
 __all__ = ["Estimator", "validate_capture_data", "register", "get_estimator_class", "method_names", "NotApplicable",
@@ -228,9 +228,11 @@ class Estimator(ABC):
         ``numpy.random.SeedSequence``) replaces the estimator's seed for problem i, so a problem's draws never
         depend on which other problems run with it or in what order.  Without ``seeds``, problem i gets the
         estimator's seed extended by spawn key i (:func:`per_problem_seeds`): no two problems share a random
-        stream.  Each problem's warnings are raised at the line that called ``fit_many``: as :meth:`fit` words
-        them for one problem, prefixed ``"problem {i}: "`` for several.  Estimators with a batched kernel (LCMCR)
-        override this to advance all problems in one compiled call.
+        stream.  Each problem's warnings from this package are raised at the line that called ``fit_many``: as
+        :meth:`fit` words them for one problem, prefixed ``"problem {i}: "`` for several (other libraries' keep
+        their own file and line).  The fits hold the package's warning lock (:mod:`estimate._warning_state`), so
+        fit_many calls in several threads of one process record their warnings one at a time.  Estimators with a
+        batched kernel (LCMCR) override this to advance all problems in one compiled call.
         """
         datasets = list(datasets)
         seeds = None if seeds is None else list(seeds)
@@ -248,7 +250,11 @@ class Estimator(ABC):
                 except (ValueError, ArithmeticError, RuntimeError) as exc:  # RuntimeError: e.g. PyMC's SamplingError
                     outcomes.append(exc)
             for w in caught:
-                if len(datasets) == 1:
+                if not issubclass(w.category, EstimateWarning):  # library noise keeps its own origin (and the
+                    # user's filters by module), as if it had not been recorded
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
+                                           module=_module_of_file(w.filename), registry={})
+                elif len(datasets) == 1:
                     warnings.warn(w.message, stacklevel=2)
                 else:
                     warnings.warn(f"problem {i}: {w.message}", w.category, stacklevel=2)
@@ -264,6 +270,18 @@ class Estimator(ABC):
             raise ValueError(f"{owner}: seeds has {len(seeds)} entries for {n} datasets")
         for seed in seeds:
             check_seed(seed, owner)
+
+
+def _module_of_file(filename: str) -> str:
+    """The dotted name of the imported module a file is (a warning filter's ``module=`` matches it), else the
+    file's stem."""
+    import os
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if getattr(module, "__file__", None) == filename:
+            return name
+    return os.path.splitext(os.path.basename(filename))[0]
 
 
 def per_problem_seeds(seed: Any, n: int) -> list[np.random.SeedSequence]:

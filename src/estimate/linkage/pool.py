@@ -123,8 +123,8 @@ def fit_linkages(
     strata
         Stratum columns: each stratum is fitted separately and the total sums aligned draws over strata.
     method, model, estimator
-        As for :func:`estimate.fit_strata` (none of them given: ``lcmcr``); the method needs posterior draws (``lcmcr``, ``dga``,
-        ``bayes-loglinear``, ``pymc-lcmcr``) for the pooled interval.
+        As for :func:`estimate.fit_strata` (none of them given: ``lcmcr``); the method needs posterior draws
+        (``lcmcr``, ``dga``, ``bayes-loglinear``, ``pymc-lcmcr``) for the pooled interval.
     seed
         Seed of the fits (per stratum and linkage, derived as in :func:`estimate.fit_strata`).
     level
