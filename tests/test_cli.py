@@ -19,6 +19,7 @@ import sys
 import threading
 import warnings
 from pathlib import Path
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -1084,12 +1085,17 @@ def test_control_characters_in_the_data_are_escaped_on_the_terminal_but_kept_in_
     pd.DataFrame({"A": [a for a, _ in rows] * 4, "B": [b for _, b in rows] * 4,
                   "region": ["\x1b]0;pwned\x07"] * 14 + ["\x1b[2Jeast"] * 14}).to_csv(source, index=False)
     runner = CliRunner()
-    for args in (["fit", str(source), "--strata", "region", "--method", "chapman", "--lists", "A,B"],
-                 ["describe", str(source), "--strata", "region", "--lists", "A,B"]):
-        run = runner.invoke(app, args)
-        assert run.exit_code == 0, run.output
-        assert "\x1b" not in run.output and "\x07" not in run.output
-        assert "\\x1b]0;pwned\\x07" in run.output and "\\x1b[2Jeast" in run.output
+    fit_args = ["fit", str(source), "--strata", "region", "--method", "chapman", "--lists", "A,B"]
+    with mock.patch("estimate.cli._terminal._stdout_is_terminal", return_value=True):  # stdout on a terminal
+        for args in (fit_args, ["describe", str(source), "--strata", "region", "--lists", "A,B"]):
+            run = runner.invoke(app, args)
+            assert run.exit_code == 0, run.output
+            assert "\x1b" not in run.output and "\x07" not in run.output
+            assert "\\x1b]0;pwned\\x07" in run.output and "\\x1b[2Jeast" in run.output
+    # piped, the table on stdout is the CSV -o writes (escaping it rewrote the data), messages stay escaped
+    piped = runner.invoke(app, fit_args)
+    assert piped.exit_code == 0 and "\x1b]0;pwned\x07" in piped.stdout
+    assert "\x1b" not in piped.stderr
     out = tmp_path / "out.csv"
     run = runner.invoke(app, ["fit", str(source), "--strata", "region", "--method", "chapman", "--lists", "A,B",
                               "-o", str(out)])

@@ -172,6 +172,11 @@ def test_error_messages_do_not_echo_names_dates_or_id_numbers(tmp_path: Path) ->
     run = CliRunner().invoke(app, ["fit", str(source), "--method", "chapman", "--lists", "A,B", "--count", "name"])
     assert run.exit_code != 0 and "count column 'name' is not numeric: a text value of 11 characters" in run.output
     assert "Amina" not in run.output
+    # a frame indexed by names: the row was named by its index label, a person's name
+    by_name = pd.DataFrame({"A": [1, 0], "B": [0, 1], "count": ["x", 3]}, index=["Amina Yusuf", "Omar Haddad"])
+    with pytest.raises(estimate.DataError, match=r"data row 1") as refused:
+        estimate.CaptureData.from_aggregated(by_name)
+    assert "Amina" not in str(refused.value)
     for personal in ("1971-03-02", "19710302-4471", "19710302", 197103024471):
         frame = pd.DataFrame({"born": [personal, 0], "A": [1, 0], "B": [0, 1]})
         with pytest.raises(estimate.DataError, match="not binary") as refused:

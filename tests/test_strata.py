@@ -760,6 +760,16 @@ def test_a_strata_recorded_seed_is_taken_back_by_the_fit_and_by_fit_strata(strat
         np.testing.assert_array_equal(again.draws().ravel(), np.asarray(outcome.draws).ravel())
         as_record = fit_strata(stratified, by="region", estimator=LCMCR(seed=None, **FAST), seed={"entropy": 1})
     np.testing.assert_array_equal(as_record.outcomes[("r02",)].draws, outcome.draws)
+    listed = np.random.SeedSequence([1, 2])  # an entropy given as a list is recorded as the list
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        part = stratified.by("region")["r02"]
+        by_list = LCMCR(**FAST, seed=[1, 2]).fit(part).draws()
+        np.testing.assert_array_equal(by_list, LCMCR(**FAST, seed=listed).fit(part).draws())
+        assert not np.array_equal(by_list, LCMCR(**FAST, seed=1).fit(part).draws())
+        np.testing.assert_array_equal(
+            fit_strata(stratified, by="region", estimator=LCMCR(**FAST), seed=[1, 2]).outcomes[("r02",)].draws,
+            fit_strata(stratified, by="region", estimator=LCMCR(**FAST), seed=listed).outcomes[("r02",)].draws)
     for bad, why in (({"entropy": 1, "spawn_key": [-1]}, "spawn_key"), ({"entropy": 1, "pool": 4}, "unknown key"),
                      ({"entropy": None}, "entropy")):
         with pytest.raises(ValueError, match=f"not a valid seed record.*{why}"):

@@ -64,13 +64,16 @@ def check_terms(terms: Any, owner: str, keywords: tuple[str, ...]) -> None:
 
 def check_seed(seed: Any, owner: str) -> None:
     """Accept ``None``, a non-negative integer, a :class:`numpy.random.SeedSequence` or a seed as a result
-    records it (``{"entropy": ..., "spawn_key": [...]}``: a stratum's or a spawned sequence's); raise
+    records it (``{"entropy": ..., "spawn_key": [...]}``: a stratum's or a spawned sequence's; a list of
+    integers: an entropy given as a sequence); raise
     ``ValueError`` naming ``owner`` otherwise.  (A ``Generator`` is refused: a fit's draws must be repeatable
     from its record, and a generator's state is not a seed.)"""
     if seed is None or isinstance(seed, np.random.SeedSequence):
         return
     if is_whole(seed) and seed >= 0:
         return
+    if isinstance(seed, (list, tuple)) and seed and all(is_whole(k) and k >= 0 for k in seed):
+        return  # a recorded entropy given as a sequence (SeedSequence([1, 2]) records [1, 2])
     if isinstance(seed, Mapping) and "entropy" in seed:
         try:
             sequence_from_record(seed)
@@ -124,6 +127,8 @@ def as_seed_sequence(seed: Any) -> np.random.SeedSequence:
         return np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size)
     if isinstance(seed, Mapping):
         return sequence_from_record(seed)
+    if isinstance(seed, (list, tuple)):
+        return np.random.SeedSequence([int(k) for k in seed])
     return np.random.SeedSequence(seed)
 
 

@@ -83,8 +83,8 @@ _JSON_RECORDS = "estimate_json_records"
 def _row_label(frame: pd.DataFrame, position: int) -> str:
     """Human-readable row reference: for a frame read from a CSV file with a one-line header and no blank lines
     (pandas skips those, so data rows and lines part), the line of the file, what an editor shows; otherwise the
-    DataFrame index label and the 1-based data row.  The file is scanned for blank lines only here, when an error
-    is being worded."""
+    DataFrame index label when it is an integer (a label such as a name is left out) and the 1-based data row.
+    The file is scanned for blank lines only here, when an error is being worded."""
     if _JSON_RECORDS in frame.attrs and frame.index.equals(pd.RangeIndex(len(frame))):
         lines = frame.attrs[_JSON_RECORDS]
         return f"record {position + 1}" + (f" (line {int(lines[position])} of the file)" if lines is not None else "")
@@ -92,7 +92,10 @@ def _row_label(frame: pd.DataFrame, position: int) -> str:
     if source and frame.index.equals(pd.RangeIndex(len(frame))) and not _lines_and_rows_part(source):
         return f"line {position + 2} of the file (data row {position + 1})"
     label = frame.index[position]
-    return f"row {_plain(label)!r} (data row {position + 1})"
+    if isinstance(label, (int, np.integer)) and not isinstance(label, bool):
+        return f"row {_plain(label)!r} (data row {position + 1})"
+    # a frame indexed by something else (names, ids) could print a person's name: the position only
+    return f"data row {position + 1}"
 
 
 def _check_columns_exist(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:

@@ -1068,7 +1068,7 @@ def fit_strata(
     if level is None:
         level = params.get("level", 0.95)
     _check_run_options(data, columns, replicate, estimator, seed, executor, chunk_size, level)
-    if isinstance(seed, Mapping):  # a seed as a result records it (a stratum's own: {"entropy", "spawn_key"})
+    if isinstance(seed, (Mapping, list, tuple)):  # a seed as results record it ({"entropy", "spawn_key"}, [1, 2])
         seed = as_seed_sequence(seed)
     if executor == "dask" or scheduler is not None or dask_workers is not None:
         require_dask()  # before any stratum is split off or a cache entry read

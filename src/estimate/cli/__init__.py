@@ -68,15 +68,18 @@ def main() -> None:
     before = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM), warnings.showwarning,
               STATE.get("console"))
     STATE["console"] = True
+    replaced = []
     if before[0] is signal.default_int_handler:  # not when the shell made us ignore it
         signal.signal(signal.SIGINT, _interrupted)
+        replaced.append((signal.SIGINT, before[0]))
     if before[1] is signal.SIG_DFL:  # `kill PID`, a job scheduler's time limit
         signal.signal(signal.SIGTERM, _interrupted)
+        replaced.append((signal.SIGTERM, before[1]))
     try:
         app()
     finally:  # called from Python (a test, a notebook): a later Ctrl-C is the caller's KeyboardInterrupt again
-        signal.signal(signal.SIGINT, before[0])
-        signal.signal(signal.SIGTERM, before[1])
+        for signum, handler in replaced:  # only these: a handler not set from Python reads None, not settable
+            signal.signal(signum, handler)
         warnings.showwarning = before[2]
         STATE["console"] = before[3]
 

@@ -20,7 +20,7 @@ import pandas as pd
 import typer
 
 from estimate.atomic import after_commit, atomic_write_text, atomic_write_with
-from estimate.cli._terminal import echo
+from estimate.cli._terminal import echo, echo_data
 from estimate.data import CaptureData, replicate_column_named
 from estimate.errors import DataError, MissingDependencyError
 from estimate.export import NETCDF_SUFFIXES, parquet_ready
@@ -370,7 +370,7 @@ def say_written(output: Path) -> None:
 def emit(text: str, output: Path | None) -> None:
     """Print, or write atomically to ``output`` (and say so on stderr)."""
     if output is None:
-        echo(text, nl=not text.endswith("\n"))  # a CSV already ends its last row
+        echo_data(text, nl=not text.endswith("\n"))  # a CSV already ends its last row
     else:
         atomic_write_text(output, text if text.endswith("\n") else text + "\n")
         say_written(output)

@@ -1,7 +1,8 @@
 """What the command line writes to stdout and stderr: text from the data (stratum values, list and column names,
 in tables, warnings and errors) is shown with its control characters escaped, so that a value cannot clear the
-screen, move the cursor or retitle the terminal (``\\x1b]0;…\\x07``).  Files written with ``-o`` keep the values
-as they are."""
+screen, move the cursor or retitle the terminal (``\\x1b]0;…\\x07``).  A result written to stdout (a CSV or
+JSON table, :func:`echo_data`) is escaped only when stdout is a terminal: piped or redirected, it is the same bytes
+as the file ``-o`` writes, which keeps the values as they are."""
 
 from __future__ import annotations
 
@@ -22,3 +23,16 @@ def terminal_safe(text: str) -> str:
 def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
     """:func:`typer.echo` of :func:`terminal_safe` text: every line the CLI prints goes through here."""
     typer.echo(terminal_safe(str(message)), err=err, nl=nl)
+
+
+def _stdout_is_terminal() -> bool:
+    import click
+
+    stream = click.get_text_stream("stdout")
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def echo_data(text: str, *, nl: bool = True) -> None:
+    """A result on stdout: escaped on a terminal, unchanged when piped (``estimate link … > out.csv`` must hold
+    what ``-o out.csv`` holds)."""
+    typer.echo(terminal_safe(text) if _stdout_is_terminal() else text, nl=nl)

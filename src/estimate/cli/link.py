@@ -20,7 +20,7 @@ from estimate.cli._common import (
     split_option,
     standard_output,
 )
-from estimate.cli._terminal import echo
+from estimate.cli._terminal import echo, echo_data
 from estimate.errors import DataError
 
 
@@ -118,7 +118,7 @@ def link(
     histories.to_csv(buffer, index=False, lineterminator="\n")
     text = buffer.getvalue()
     if output is None:
-        echo(text, nl=False)
+        echo_data(text, nl=False)
     else:
         emit(text, output)
 
