@@ -406,7 +406,7 @@ class SparseMSE(Estimator):
             return Interval(float(n), math.inf, level=self.level, kind="none"), std_error
         if unstable:
             details["unstable_limits"] = [side for side, _ in unstable]
-            where = " and ".join(f"the {side} at the {point:.3%} point" for side, point in unstable)
+            where = " and ".join(f"the {side} at the {100 * point:.2g}% point" for side, point in unstable)
             warnings.warn(
                 f"sparsemse: the bias-corrected limits fall at the edge of the {len(replicates):,} bootstrap samples "
                 f"({where}; bias correction z0 = {z0:.2f}, acceleration {acceleration:.3f}): such a limit is the "
