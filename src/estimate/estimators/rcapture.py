@@ -272,7 +272,7 @@ class HeterogeneityModel(Estimator):
         )
 
 
-def _variant_parameters(registry_name: str, effects: bool, kind: str) -> str:
+def _variant_parameters(effects: bool, kind: str) -> str:
     """The Parameters section of a named model: its list effects and heterogeneity are fixed (the parent's text,
     "True here", "none here", described the parent class)."""
     return (f"""
@@ -292,7 +292,7 @@ def _variant(class_name: str, registry_name: str, effects: bool, kind: str, doc:
         "name": registry_name,
         "default_list_effects": effects,
         "default_heterogeneity": kind,
-        "__doc__": doc + _variant_parameters(registry_name, effects, kind),
+        "__doc__": doc + _variant_parameters(effects, kind),
         "__module__": __name__,
     })
     return register(cls)

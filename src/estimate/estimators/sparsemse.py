@@ -265,6 +265,10 @@ class SparseMSE(Estimator):
     seed
         Seed of the bootstrap (an int, a ``numpy.random.SeedSequence`` or None).
 
+    ``std_error`` is the bootstrap's, read robustly: half the spread between its 15.9% and 84.1% points (the
+    samples' standard deviation is dominated by the few whose chosen model puts N far out); with the log-normal
+    interval it is the delta method's (N̂ − n) se(β̂0).
+
     The point estimate and the chosen model are SparseMSE's (they reproduce its published estimates for the UK,
     Kosovo, the Netherlands, New Orleans and the Western US data); the bootstrap draws its own random numbers, so
     its limits agree with SparseMSE's within their Monte Carlo error, not digit for digit.
