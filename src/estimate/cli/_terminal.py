@@ -26,10 +26,9 @@ def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
 
 
 def _stdout_is_terminal() -> bool:
-    import click
+    import sys
 
-    stream = click.get_text_stream("stdout")
-    return bool(getattr(stream, "isatty", lambda: False)())
+    return bool(getattr(sys.stdout, "isatty", lambda: False)())
 
 
 def echo_data(text: str, *, nl: bool = True) -> None:
