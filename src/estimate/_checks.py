@@ -96,10 +96,11 @@ def check_level(level: Any, option: str = "level") -> float:
     return level
 
 
-def normalised_interval_kind(kind: Any) -> Any:
-    """A credible-interval kind as the package records it: ``"equal-tailed"`` or ``"hdi"`` given in any case and
-    spacing (" HDI") in lower case; anything else unchanged, for the caller's check to refuse or keep."""
-    if isinstance(kind, str) and kind.strip().lower() in ("equal-tailed", "hdi"):
+def normalised_interval_kind(kind: Any, choices: tuple[str, ...] = ("equal-tailed", "hdi")) -> Any:
+    """An interval choice as the package records it: one of ``choices`` (by default the credible-interval kinds
+    ``"equal-tailed"`` and ``"hdi"``) given in any case and spacing (" HDI") in lower case; anything else
+    unchanged, for the caller's check to refuse or keep."""
+    if isinstance(kind, str) and kind.strip().lower() in choices:
         return kind.strip().lower()
     return kind
 

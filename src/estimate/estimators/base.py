@@ -88,6 +88,8 @@ class Estimator(ABC):
     #: True for the Bayesian methods, whose priors keep the posterior of N proper even where the data do not bound
     #: it (see :func:`warn_if_lists_never_overlap`); the likelihood methods report an infinite estimate there.
     bayesian: ClassVar[bool] = False
+    #: The values of an ``interval`` parameter, read in any case ("HDI"): the credible-interval kinds by default.
+    interval_choices: ClassVar[tuple[str, ...]] = ("equal-tailed", "hdi")
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -154,7 +156,7 @@ class Estimator(ABC):
                             f"got {level!r}")
         owner = self.name or type(self).__name__
         if isinstance(getattr(self, "interval", None), str):  # "HDI" as compare(interval=) takes it, kept as "hdi"
-            self.interval = normalised_interval_kind(self.interval)
+            self.interval = normalised_interval_kind(self.interval, self.interval_choices)
         if self.takes_seed:
             check_seed(getattr(self, "seed", None), owner)
         try:

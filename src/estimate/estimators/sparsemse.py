@@ -42,7 +42,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.special import ndtr, ndtri, pdtr, pdtrc
 
-from estimate._checks import as_seed_sequence, is_real, is_whole
+from estimate._checks import as_seed_sequence, is_real, is_whole, normalised_interval_kind
 from estimate.data import CaptureData
 from estimate.errors import EstimateWarning, UninformativeDataWarning
 from estimate.estimators.base import Estimator, register
@@ -276,6 +276,7 @@ class SparseMSE(Estimator):
 
     name = "sparsemse"
     max_lists: ClassVar[int | None] = MAX_LISTS
+    interval_choices: ClassVar[tuple[str, ...]] = INTERVALS
 
     def __init__(self, pthresh: float = 0.02, interval: str = "bca", n_boot: int = 1000, level: float = 0.95,
                  seed: Any = None) -> None:
@@ -289,14 +290,12 @@ class SparseMSE(Estimator):
     def takes_seed(self) -> bool:
         """Only the bootstrap draws random numbers: the log-normal interval takes no seed (none is drawn or
         recorded for it)."""
-        return not (isinstance(self.interval, str) and self.interval.strip().lower() == "log-normal")
+        return normalised_interval_kind(self.interval, INTERVALS) != "log-normal"
 
     def _check_params(self) -> None:
         if not (is_real(self.pthresh) and 0 <= self.pthresh <= 1):
             raise ValueError(f"pthresh must be a p-value threshold in [0, 1], got {self.pthresh!r}")
-        if isinstance(self.interval, str) and self.interval.strip().lower() in INTERVALS:
-            self.interval = self.interval.strip().lower()  # "BCa" as "bca" (as "HDI" is "hdi" elsewhere)
-        if self.interval not in INTERVALS:
+        if self.interval not in INTERVALS:  # ("BCa" is read as "bca" by check_params, as "HDI" is "hdi")
             raise ValueError(f"interval must be one of {list(INTERVALS)}, got {self.interval!r}")
         if not (is_whole(self.n_boot) and self.n_boot >= 20):
             raise ValueError(f"n_boot must be an integer >= 20 (SparseMSE uses 1,000), got {self.n_boot!r}")
