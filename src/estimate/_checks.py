@@ -133,6 +133,12 @@ def as_seed_sequence(seed: Any) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed)
 
 
+def seed_from_argument(seed: Any) -> Any:
+    """A ``seed=`` argument as the samplers take it: None, an int or a SeedSequence as given; a seed as results
+    record it (``{"entropy", "spawn_key"}``, or a list of integers) as the SeedSequence it names."""
+    return as_seed_sequence(seed) if isinstance(seed, (Mapping, list, tuple)) else seed
+
+
 def sequence_from_record(record: Mapping[str, Any]) -> np.random.SeedSequence:
     """The SeedSequence a seed record ``{"entropy", "spawn_key", "pool_size"}`` (:func:`sequence_record`) names;
     ``ValueError`` for a record that names none (unknown keys, a negative or non-integer spawn key entry)."""

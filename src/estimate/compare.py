@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from estimate._checks import as_seed_sequence, check_interval_kind, check_level, check_seed, seed_record
+from estimate._checks import check_interval_kind, check_level, check_seed, seed_from_argument, seed_record
 from estimate._warning_state import catch_warnings
 from estimate.data import CaptureData
 from estimate.errors import DataError
@@ -379,8 +379,7 @@ def compare(
     if not methods:
         raise DataError("give at least one method to compare, e.g. ['chapman', 'loglinear', 'lcmcr']")
     check_seed(seed, "compare")
-    if isinstance(seed, (Mapping, list, tuple)):  # a recorded seed ({"entropy", "spawn_key"}, or [1, 2])
-        seed = as_seed_sequence(seed)
+    seed = seed_from_argument(seed)  # a recorded seed ({"entropy", "spawn_key"}, or [1, 2]) as its SeedSequence
     names = [_parse_method(spec, models)[1] for spec in methods]
     unknown = [name for name in names if name is not None and name not in method_names()]
     unknown += [key for key in (models or {}) if str(key).strip().lower() not in method_names()]

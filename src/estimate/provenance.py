@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from estimate._checks import sequence_from_record, sequence_record
+from estimate._checks import seed_from_argument, sequence_record
 
 if TYPE_CHECKING:  # pragma: no cover
     from estimate.data import CaptureData
@@ -116,12 +116,8 @@ def seed_record(seed: Any) -> Any:
 
 def seed_from_record(record: Any) -> Any:
     """Inverse of :func:`seed_record`: the int (or SeedSequence) to pass as ``seed=`` to fit again."""
-    if record is None or isinstance(record, int):
-        return record
-    if isinstance(record, Mapping):
-        return sequence_from_record(record)
-    if isinstance(record, list):
-        return np.random.SeedSequence(record)
+    if record is None or isinstance(record, int | Mapping | list):
+        return seed_from_argument(record)
     raise ValueError(f"unrecognised seed record {record!r}")
 
 

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from estimate._checks import as_seed_sequence, check_seed, is_real, is_whole, normalised_interval_kind
+from estimate._checks import check_seed, is_real, is_whole, normalised_interval_kind, seed_from_argument
 from estimate._warning_state import catch_warnings
 from estimate.atomic import atomic_create_text, atomic_write_bytes, atomic_write_text, remove_stale_temporaries
 from estimate.data import CaptureData, _plain, replicate_column_named, stratum_order_key
@@ -1068,8 +1068,7 @@ def fit_strata(
     if level is None:
         level = params.get("level", 0.95)
     _check_run_options(data, columns, replicate, estimator, seed, executor, chunk_size, level)
-    if isinstance(seed, (Mapping, list, tuple)):  # a seed as results record it ({"entropy", "spawn_key"}, [1, 2])
-        seed = as_seed_sequence(seed)
+    seed = seed_from_argument(seed)  # a seed as results record it ({"entropy", "spawn_key"}, [1, 2])
     if executor == "dask" or scheduler is not None or dask_workers is not None:
         require_dask()  # before any stratum is split off or a cache entry read
     if "level" in params and params["level"] != level:
