@@ -376,11 +376,11 @@ class SparseMSE(Estimator):
             warnings.warn(f"sparsemse: {details['acceleration_note']}", UninformativeDataWarning, stacklevel=4)
         tail = (1 - self.level) / 2
         alphas = np.array([tail, 1 - tail])
-        lower, upper = _bca_limits(replicates, estimate, acceleration, alphas)
-        unbounded = int(np.sum(~np.isfinite(replicates)))
         share = float(np.mean(replicates < estimate))
         z0 = float(ndtri(_share_below(replicates, estimate)))
         adjusted = _bca_probabilities(z0, acceleration, alphas)
+        lower, upper = quantiles_infinite_last(replicates, adjusted)  # _bca_limits, its z0 and α' kept for below
+        unbounded = int(np.sum(~np.isfinite(replicates)))
         # the limits' Monte Carlo error, from resampling the bootstrap estimates (its own random stream, after the
         # samples: the limits do not depend on it); infinite for a limit at the samples' edge
         mcse = _bca_mcse(replicates, estimate, acceleration, alphas,
