@@ -609,7 +609,7 @@ def _same_labels(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
 
 def _strata_named(labels: list[str], sep: str) -> str:
     """The strata a warning concerns, as :meth:`CaptureData.by` names them: ``stratum s=a`` for one, ``strata s=a,
-    s=b, s=c and 17 more`` for several (``sep`` is "; " when a label has commas itself)."""
+    s=b, s=c and 17 more`` for several (``sep`` is "; " when the labels name several columns, so hold commas)."""
     if len(labels) == 1:
         return f"stratum {labels[0]}"
     more = f" and {len(labels) - 3} more" if len(labels) > 3 else ""

@@ -21,7 +21,8 @@ def terminal_safe(text: str) -> str:
 
 
 def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
-    """:func:`typer.echo` of :func:`terminal_safe` text: every line the CLI prints goes through here."""
+    """:func:`typer.echo` of :func:`terminal_safe` text: every message the CLI prints goes through here (a result
+    on stdout goes through :func:`echo_data`)."""
     typer.echo(terminal_safe(str(message)), err=err, nl=nl)
 
 
