@@ -21,6 +21,7 @@ import estimate.strata as strata_module
 from estimate import CaptureData, DataError
 from estimate.estimators.lcmcr import LCMCR
 from estimate.estimators.loglinear import LogLinear
+from estimate.inference_data import convergence_diagnostics
 from estimate.strata import StrataResult, fit_strata, stratum_seed
 
 FAST = {"burn_in": 300, "draws": 100, "thinning": 2, "chains": 2}
@@ -143,6 +144,11 @@ def test_totals_sum_aligned_draws(stratified: CaptureData, tmp_path: Path) -> No
     # the honest interval is narrower than the sum of the per-stratum intervals
     table = result.summary()
     assert hi - lo < table["upper"].sum() - table["lower"].sum()
+    # the summed draws carry their own diagnostics, chains kept apart (the last columns of every total)
+    expected = convergence_diagnostics(draws.reshape(FAST["chains"], -1))
+    assert list(total.columns[-3:]) == ["r_hat", "ess_bulk", "ess_tail"]
+    assert total.loc[0, "r_hat"] == expected["r_hat"] and total.loc[0, "ess_bulk"] == expected["ess_bulk"]
+    assert total.loc[0, "ess_tail"] == expected["ess_tail"]
 
 
 def test_replicates_are_pooled_as_mixture() -> None:
@@ -161,6 +167,13 @@ def test_replicates_are_pooled_as_mixture() -> None:
     assert outcome.result.diagnostics["ess_bulk"] == min(d["ess_bulk"] for d in reps_diag)
     row = result.summary().iloc[0]
     assert np.isfinite(row["r_hat"]) and np.isfinite(row["ess_bulk"])
+    # a total's draws are diagnosed per replicate too (a chain jumping between replicates is not stationary)
+    total = result.total().iloc[0]
+    summed = sum(o.draws.astype(np.int64) for o in result.outcomes.values() if o.draws is not None)
+    parts = [convergence_diagnostics(summed[:, r * FAST["draws"]:(r + 1) * FAST["draws"]]) for r in range(3)]
+    assert total["r_hat"] == max(p["r_hat"] for p in parts) != convergence_diagnostics(summed)["r_hat"]
+    assert total["ess_bulk"] == min(p["ess_bulk"] for p in parts)
+    assert total["ess_tail"] == min(p["ess_tail"] for p in parts)
 
 
 def test_replicates_too_short_for_an_ess_warn_as_one_fit_does() -> None:
@@ -955,7 +968,8 @@ def test_totals_of_non_bayesian_strata_are_named_for_what_they_are(stratified: C
         fitted.total(kind="hdi")
     # every method's totals have the same columns: estimate_kind says what the total is (it was there for Chao only)
     assert fitted.total()["estimate_kind"].tolist() == ["mle"]
-    assert list(fitted.total().columns) == list(chao.total().columns)
+    assert list(fitted.total().columns) == list(chao.total().columns) == list(fit(stratified).total().columns)
+    assert fitted.total()[["r_hat", "ess_bulk", "ess_tail"]].isna().all(axis=None)  # no draws to diagnose
     # Chao's estimates are lower bounds; so is their sum
     total = chao.total().iloc[0]
     assert total["estimate_kind"] == "lower bound"

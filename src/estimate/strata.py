@@ -511,6 +511,11 @@ class StrataResult:
         replicate (a result read back from a .nc or .json file too: it keeps the per-replicate counts). When a group's
         strata include an estimate that is only a lower bound (Chao's; dga's with half its posterior past the grid),
         so is the group's sum: ``estimate_kind`` says so.
+
+        The last columns, ``r_hat``, ``ess_bulk`` and ``ess_tail``, diagnose the summed draws themselves (chains
+        kept apart; with imputation replicates each replicate's part apart: the largest R-hat and the smallest ESS),
+        so that the Monte Carlo error of a total's interval can be judged as a stratum's can; NaN for methods
+        without draws.
         """
         from estimate.inference_data import interval_from_draws
 
@@ -533,7 +538,9 @@ class StrataResult:
             raise DataError(f"cannot total by {unknown}: the strata are {self.by}")
         if len(set(group_cols)) < len(group_cols):
             raise DataError(f"by names a column twice: {group_cols}")
-        keys, stacked = self._draw_table()
+        keys, by_chain = self._draw_stack()
+        stacked = by_chain.reshape(len(keys), -1) if keys else np.empty((0, 0))
+        chains = by_chain.shape[1] if keys else 0
         floors = self._replicate_floors(keys)
         if not keys and kind != self.interval_kind and any(
                 o.status == STATUS_OK for o in self.outcomes.values()):
@@ -556,6 +563,7 @@ class StrataResult:
         for label, members in ordered:
             row: dict[str, Any] = dict(zip(group_cols, label, strict=True))
             row["observed"] = self._documented(members)
+            convergence = dict.fromkeys(("r_hat", "ess_bulk", "ess_tail"), math.nan)  # no draws, none summed
             if keys:
                 ok = [k for k in members if k in index]
                 # a stratum not estimated adds its documented count to each draw — with imputation replicates,
@@ -570,6 +578,7 @@ class StrataResult:
                     unbounded = any(not math.isfinite(self.outcomes[k].result.interval.upper) for k in ok)
                     row.update(estimate=float(np.median(draws)), lower=interval.lower,
                                upper=math.inf if unbounded else interval.upper)
+                    convergence = self._total_convergence(draws.reshape(chains, -1))
                 else:
                     row.update(estimate=math.nan, lower=math.nan, upper=math.nan)
                 row.update(level=level, interval_kind=kind if ok else "")
@@ -586,8 +595,26 @@ class StrataResult:
             bound = any(k in bounds for k in members)
             row["estimate_kind"] = "lower bound" if bound else (("posterior median" if keys else own_kind)
                                                                 if len(ok) == len(members) else "")
+            row.update(convergence)  # last: the same columns for every method (NaN without draws)
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def _total_convergence(self, draws: np.ndarray) -> dict[str, float]:
+        """R-hat and bulk/tail ESS of a total's summed draws, shaped (chain, draw): the Monte Carlo error of its
+        quantiles (a sum of strata each with ESS ≥ 400 can still have fewer effective draws in its tails).  Pooled
+        imputation replicates run one after another along ``draw``, and a chain that jumps from one replicate's
+        posterior to the next is not a stationary chain: each replicate's part is diagnosed apart, and the total
+        gets the largest R-hat and the smallest ESS, as a pooled stratum does (the worst replicate's)."""
+        from estimate.inference_data import convergence_diagnostics
+
+        replicates = len(self._replicate_labels()) if self.replicate else 1
+        if replicates < 1 or draws.shape[1] % replicates:
+            replicates = 1
+        width = draws.shape[1] // replicates
+        parts = [convergence_diagnostics(draws[:, r * width:(r + 1) * width]) for r in range(replicates)]
+        return {"r_hat": max((p["r_hat"] for p in parts), default=math.nan),
+                "ess_bulk": min((p["ess_bulk"] for p in parts), default=math.nan),
+                "ess_tail": min((p["ess_tail"] for p in parts), default=math.nan)}
 
     def _replicate_labels(self) -> list[Any]:
         """The imputation replicates' labels, sorted as text: the order in which the pooled draws run."""
