@@ -264,7 +264,7 @@ def test_lower_bounds_are_labelled_as_such(kosovo: estimate.CaptureData) -> None
     assert kinds == {"mth-chao": "lower bound", "chao": "lower bound", "mt": "mle"}
     text = str(comparison)
     assert "≥ 8,591" in text and "≥ 8,803" in text and "≥ 7,395" not in text
-    assert "lower bound of the total" in text
+    assert "lower bound of the total" in text and "its interval is the bound's, not an upper limit" in text
     assert estimate.Chapman().fit(kosovo.select_lists(["EXH", "ABA"])).estimate_kind == "bias-corrected"
 
 
@@ -442,3 +442,13 @@ def test_the_drawn_seed_is_printed_only_when_a_method_used_one() -> None:
     assert plain.exit_code == 0 and "Seed:" not in plain.stdout
     random = CliRunner().invoke(app, ["compare", "--example", "kosovo", "--methods", "chao,dga"])
     assert random.exit_code == 0 and "\nSeed: " in random.stdout
+
+
+def test_the_table_keeps_the_note_that_a_searched_models_interval_leaves_out_the_search(
+        kosovo: estimate.CaptureData) -> None:
+    """``estimate fit`` and the report said so; the comparison printed the loglinear row as a plain 95% interval
+    beside sparsemse's, whose bootstrap does repeat the choice."""
+    comparison = estimate.compare(kosovo, ["loglinear", "chao"], seed=1)
+    text = str(comparison)
+    assert "loglinear: note: the interval is the chosen model's, as if it had been fixed in advance" in text
+    assert "chao: note" not in text

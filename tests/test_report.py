@@ -45,8 +45,12 @@ def test_sentence_reads_like_the_issue_example() -> None:
     assert "no upper limit" in unbounded.sentence() and "∞" not in unbounded.sentence()
     no_estimate = Result(method="loglinear", model="m", estimate=float("inf"),
                          interval=Interval(7, float("inf"), kind="none"), observed=7)
+    # a lower limit at the documented count is a certainty, not "7 or more at 95%"
     assert no_estimate.sentence() == ("Documented: at least 7. Estimated total: no finite estimate — the data give "
-                                      "no upper limit (7 or more at 95%).")
+                                      "no upper limit (at least the 7 documented).")
+    above = Result(method="sparsemse", model="m", estimate=float("inf"),
+                   interval=Interval(9, float("inf"), kind="none"), observed=7)
+    assert "(9 or more at 95%)" in above.sentence()
     close = Result(method="x", model="m", estimate=4_452, interval=Interval(4_444, 4_470), observed=4_441)
     assert "credible interval 4,444–4,470" in close.sentence()  # a narrow interval keeps its digits
     floor = Result(method="x", model="m", estimate=4_452, interval=Interval(4_444, 4_570), observed=4_441)

@@ -162,6 +162,11 @@ def test_sentence_of_a_lower_bound_and_of_an_hdi_says_what_they_are() -> None:
     equal-tailed interval."""
     bound = make_result(method="chao", estimate_kind="lower bound").sentence()
     assert "Estimated lower bound of the total: 10,300" in bound and "at least about 57%" in bound
+    # its interval is one for the bound: the upper end is no upper limit for the total (it read as one)
+    assert "confidence interval of the bound" in bound and "no upper limit for the total" in bound
+    # a bootstrap limit at the samples' edge is said to be unstable in the sentence too, not in a warning only
+    edge = make_result(details={"unstable_limits": ["lower"]}).sentence()
+    assert ", its lower limit unstable)" in edge
     hdi = make_result(estimate_kind="posterior median", interval=Interval(9_104.2, 12_013.0, kind="hdi")).sentence()
     assert "95% highest-density credible interval" in hdi
     assert Interval(4_400, math.inf, kind="none").describe() == "95% interval (none: the data give no upper limit)"

@@ -105,7 +105,9 @@ class Comparison:
     seed: Any = None
 
     def __str__(self) -> str:
-        return format_table(self.table)
+        notes = {name: str(result.details["interval_note"]) for name, result in self.results.items()
+                 if result.details.get("interval_note")}
+        return format_table(self.table, notes=notes)
 
     def __repr__(self) -> str:  # the dataclass default printed the whole table and every result (≈ 6,000 characters)
         status = self.table["status"].value_counts()
@@ -449,8 +451,9 @@ def _kind_text(level: float, kind: str) -> str:
     return f"{level_percent(level)}: no upper limit" if kind == "none" else interval_label(level, kind)
 
 
-def format_table(table: pd.DataFrame) -> str:
-    """A compact human-readable rendering of a comparison table."""
+def format_table(table: pd.DataFrame, notes: dict[str, str] | None = None) -> str:
+    """A compact human-readable rendering of a comparison table; ``notes`` (method → text) are printed under it,
+    e.g. that a searched log-linear model's interval leaves out the search (the results' ``interval_note``)."""
     lines = []
     shown = pd.DataFrame(
         {
@@ -478,7 +481,10 @@ def format_table(table: pd.DataFrame) -> str:
     lines.append(f"\nDocumented (on at least one list): {observed:,}")
     if ((table["estimate_kind"] == "lower bound") & (table["status"] == OK)).any():
         lines.append("≥: the method's estimate is only a lower bound of the total (Chao's bound, or a dga posterior "
-                     "reaching past its grid), not the total itself")
+                     "reaching past its grid), not the total itself; its interval is the bound's, not an upper limit "
+                     "for the total")
+    for method, note in (notes or {}).items():  # an interval that means less than its label (beside BCa's, say)
+        lines.append(f"{method}: note: {note}")
     for _, row in table[table["status"] != OK].iterrows():
         lines.append(f"{row['method']}: {row['status']}: {row['reason']}")
     for _, row in table[(table["status"] == OK) & (table["warnings"].fillna("") != "")].iterrows():

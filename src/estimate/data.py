@@ -1068,8 +1068,9 @@ class CaptureData:
             warnings.warn(
                 f"list(s) {isolated} share nobody with any other list. Either record linkage missed their matches, or "
                 "they cover people the other lists never reach; the overlaps say nothing about how many such a list "
-                "missed, so estimates for it rest on the model's assumptions (a latent-class or log-linear model "
-                "treats it as catching a separate group). Check the linkage before trusting the estimate",
+                "missed, so estimates for it rest on the model's assumptions (a latent-class model can treat it as "
+                "catching a separate group, a log-linear model as independent of the others). Check the linkage "
+                "before trusting the estimate",
                 UninformativeDataWarning,
                 stacklevel=_outside_caller_stacklevel(),
             )

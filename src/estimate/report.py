@@ -72,9 +72,9 @@ COMMON_ASSUMPTIONS = (
     "Records are matched correctly across lists: no one is counted twice, and no two people are merged into one.",
     "Everyone had some chance of being recorded by some list. People whom no list could ever reach are outside "
     "what any of these methods can estimate.",
-    "The model's picture of how the lists depend on each other is right. No method can check this from the data "
-    "alone, because the people on no list are never seen: when the methods below disagree, it is their "
-    "assumptions that differ.",
+    "The model's picture of how the lists depend on each other is right. The data can reject a model that fits "
+    "the observed combinations of lists poorly, but cannot check what it assumes about the people on no list, who "
+    "are never seen: when the methods below disagree, it is those assumptions that differ.",
 )
 
 _RCAPTURE_HETEROGENEITY = {
@@ -104,14 +104,17 @@ ASSUMPTIONS: dict[str, str] = {
         "lists it bounds how many were seen on none, allowing people to differ in how easy they are to find. "
         "It assumes the lists record a given person with the same probability and independently of each other "
         "(the differences are between people, not lists). The true total can be well above it; if lists "
-        "depend negatively on each other (being on one makes being on another less likely) the 'bound' can "
-        "exceed the true total."
+        "depend negatively on each other (being on one makes being on another less likely), or differ in how "
+        "much of the population they record (as casualty lists usually do: mth-chao allows for that), the "
+        "'bound' can exceed the true total. Its interval is one for the bound, not an upper limit for the total."
     ),
     "loglinear": (
         "Describes the number of people on each combination of lists with a Poisson log-linear model. Lists may "
         "depend on each other only through the interactions the chosen model includes (the model is picked by "
-        "an information criterion when there is more than one to choose from), and the interaction of all lists "
-        "together is assumed absent, because the data cannot tell it apart from the number of people on no list. "
+        "an information criterion when there is more than one to choose from). The search chooses among "
+        "interactions of two lists only, so every interaction of three or more lists is assumed absent (where "
+        "differences between people in how easy they are to find would show); the interaction of all lists "
+        "together always is, because the data cannot tell it apart from the number of people on no list. "
         "Models that fit the observed counts almost equally well can give very different totals, and when a "
         "model was chosen the interval does not include the uncertainty of choosing it."
     ),
@@ -120,8 +123,9 @@ ASSUMPTIONS: dict[str, str] = {
         "surprising each pair's overlap is under the current model (SparseMSE, as used for the UK Home Office's "
         "modern-slavery estimates). A pair of lists nobody is on together may enter as an interaction at minus "
         "infinity. Only two-list interactions are ever fitted: every interaction of three or more lists is assumed "
-        "absent, a stronger assumption than the loglinear method's, and the place where differences between people "
-        "in how easy they are to find would show. The bootstrap interval repeats the model choice on resampled "
+        "absent, as in the loglinear method's search (the place where differences between people in how easy "
+        "they are to find would show); the two differ in how they choose. The bootstrap interval repeats the "
+        "model choice on resampled "
         "lists, so it includes the uncertainty of choosing the model, but not doubts about the model family itself."
     ),
     "m0": (
@@ -134,7 +138,8 @@ ASSUMPTIONS: dict[str, str] = {
     ),
     "bayes-loglinear": (
         "The Bayesian version of the log-linear model: the lists may depend on each other only through the "
-        "interactions included, the all-lists interaction is assumed absent, the coefficients have weakly "
+        "interactions included (every interaction of three or more lists is absent unless named; the all-lists "
+        "interaction always is), the coefficients have weakly "
         "informative normal priors and the total has the prior p(N) ∝ 1/N."
     ),
     "lcmcr": (
@@ -151,8 +156,10 @@ ASSUMPTIONS: dict[str, str] = {
     ),
     "dga": (
         "Averages over all decomposable graphical models of the lists: each model says which lists depend "
-        "directly on which, and each is weighted by how well it explains the observed counts. Assumes the "
-        "dependence between lists is one of these graphs and the interaction of all lists together is absent. "
+        "directly on which, and each is weighted by how well it explains the observed counts and by its prior. "
+        "Assumes the dependence between lists is one of these graphs. One of them, the complete graph, leaves the "
+        "number of people on no list to the prior alone: where it carries much of the weight (large counts, or a "
+        "large δ; a warning says so) the estimate reflects δ rather than the data. "
         "The estimate can depend strongly on the prior's δ setting (the dga default is 2^-J for J lists), so "
         "compare it with the other methods (Madigan & York 1997)."
     ),

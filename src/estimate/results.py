@@ -375,21 +375,33 @@ class Result:
             shown = step * math.floor(value / step + 0.5)  # halves up, as readers round (5,145 → 5,150)
             return _fmt(max(shown, observed) if value >= observed else shown)
 
+        def no_upper_limit() -> str:
+            # a lower limit at the documented count is a certainty, not a 95% statement
+            if not interval.lower > observed:
+                return f"at least the {observed:,} documented"
+            return f"{_fmt(interval.lower)} or more at {level_percent(interval.level)}"
+
         if not math.isfinite(self.estimate):  # e.g. lists that never overlap: no finite estimate exists
             return (f"Documented: at least {observed:,}. Estimated total: no finite estimate — the data give no "
-                    f"upper limit ({_fmt(interval.lower)} or more at {level_percent(interval.level)}).")
+                    f"upper limit ({no_upper_limit()}).")
         bound = self.estimate_kind == "lower bound"  # e.g. Chao's: the total is at least this, likely more
         what = "Estimated lower bound of the total" if bound else "Estimated total"
         text = f"Documented: at least {observed:,}. {what}: {rounded(self.estimate)}"
         if interval.kind == "none" or not math.isfinite(interval.upper):
-            text += (f" (the data give no upper limit: {_fmt(interval.lower)} or more at "
-                     f"{level_percent(interval.level)})")
+            text += f" (the data give no upper limit: {no_upper_limit()})"
             if self.details.get("prior_driven"):  # the estimate itself is the priors' (e.g. dga, no overlaps)
                 return (text + f" — but {self.details['prior_driven']}, so the estimate comes from the model's "
                         "priors, not the data.")
         else:
             ends = f"{rounded(interval.lower)}–{rounded(interval.upper)}"
-            text += f" ({level_percent(interval.level)} {interval_words(interval.kind)} {ends})"
+            unstable = self.details.get("unstable_limits")  # a bootstrap limit at its samples' edge (sparsemse)
+            if unstable:
+                ends += f", its {' and '.join(map(str, unstable))} limit{'s' if len(unstable) > 1 else ''} unstable"
+            if bound:  # an interval for the bound: its upper end is no upper limit for the total
+                text += (f" ({level_percent(interval.level)} {interval_words(interval.kind)} of the bound {ends}; "
+                         "this method gives no upper limit for the total)")
+            else:
+                text += f" ({level_percent(interval.level)} {interval_words(interval.kind)} {ends})"
             if self.details.get("prior_driven"):  # a finite interval the data did not make
                 return (text + f" — but {self.details['prior_driven']}, so this comes from the model's priors, not "
                         "the data: treat the total as unbounded above.")

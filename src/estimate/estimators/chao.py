@@ -14,7 +14,9 @@ and, when f2 = 0, the bias-corrected form N̂ = n + A f1 (f1 − 1)/2 with Var �
 + A² f1(2 f1 − 1)²/4 − A² f1⁴/(4 N̂) (Chao 1989); that variance can be smaller than the f2 = 1 one (less
 information, a narrower interval), which the warning for f2 = 0 says.  Without A (the form for J → ∞) the
 "bound" exceeds f0 under homogeneous capture: by half for three lists.  The interval is the log-normal one of
-Chao (1987).  It is a *lower bound*: the true N may be larger.
+Chao (1987).  It is a *lower bound*: the true N may be larger.  Only under model Mh, though: with list effects
+(lists of different coverage, model Mth) the f_k no longer have this form and the "bound" can exceed N (expected
+counts of N = 10,000 on four independent lists with p = 0.8, 0.5, 0.3, 0.05 for everyone give 10,500).
 """
 
 from __future__ import annotations
@@ -50,7 +52,10 @@ def _warn_no_singletons(n: int) -> None:
 
 @register
 class ChaoLowerBound(Estimator):
-    """Chao's (1987) moment lower bound N̂ = n + (J − 1)/J · f1²/(2 f2) for heterogeneous catchability.
+    """Chao's (1987) moment lower bound N̂ = n + (J − 1)/J · f1²/(2 f2): people differ, lists alike (model Mh).
+
+    A person's capture probability is the same on every list; lists of different coverage can put the "bound"
+    above N (use ``mth-chao`` for list effects).
 
     Parameters
     ----------
@@ -121,7 +126,7 @@ class ChaoLowerBound(Estimator):
             estimate, std_error = math.inf, math.inf
         return Result(
             method=self.name,
-            model=f"Chao (1987) lower bound n + {form} under heterogeneous capture",
+            model=f"Chao (1987) lower bound n + {form} under heterogeneous capture, lists alike (Mh)",
             estimate=estimate,
             interval=interval,
             observed=n,
