@@ -122,3 +122,19 @@ def test_the_data_must_be_the_fitted_patterns_and_a_stratum_result_says_why_it_c
     stratum = fit.outcomes[("a",)].result
     with pytest.raises(DataError, match="keeps only the draws of N"):
         posterior_predictive_check(stratum, sim.data)  # stratum "a" holds exactly sim.data
+
+
+def test_r_argument_names_are_pointed_to_their_names_here() -> None:
+    """An R user's ``burnin``, ``samples`` and ``nboot`` got the list of valid names only (an audit's find)."""
+    with pytest.raises(estimate.DataError, match=r"R's 'burnin' is 'burn_in' here; R's 'samples' is 'draws' here "
+                                                 r"\(per chain"):
+        estimate.make_estimator("lcmcr", burnin=1000, samples=100)
+    with pytest.raises(estimate.DataError, match="R's 'nboot' is 'n_boot' here"):
+        estimate.make_estimator("sparsemse", nboot=10)
+    with pytest.raises(ValueError, match="did you mean 'chains' for 'chain'"):
+        estimate.make_estimator("lcmcr").set_params(chain=2)
+    with pytest.raises(ValueError, match=r"R's 'Nmissing' is 'max_missing' here \(R's vector 0:M"):
+        estimate.make_estimator("dga").clone(Nmissing=300)
+    with pytest.raises(ValueError) as caught:
+        estimate.make_estimator("chao").set_params(zzz=1)
+    assert "did you mean" not in str(caught.value) and "R's" not in str(caught.value)

@@ -452,3 +452,19 @@ def test_the_table_keeps_the_note_that_a_searched_models_interval_leaves_out_the
     text = str(comparison)
     assert "loglinear: note: the interval is the chosen model's, as if it had been fixed in advance" in text
     assert "chao: note" not in text
+
+
+def test_the_table_has_closedp_t_s_fit_columns(kosovo: estimate.CaptureData) -> None:
+    """An Rcapture user compares models by deviance, df and AIC (closedp.t's table); the comparison dropped them."""
+    comparison = estimate.compare(kosovo, ["m0", "mt", "chao"], seed=1)
+    table = comparison.table.set_index("method")
+    for method in ("m0", "mt"):
+        diag = comparison.results[method].diagnostics
+        assert table.loc[method, "deviance"] == diag["deviance"] and table.loc[method, "df"] == diag["df"]
+        assert table.loc[method, "aic"] == diag["aic"]
+        assert table.loc[method, "std_error"] == comparison.results[method].std_error
+    assert table.loc["mt", "aic"] == pytest.approx(357.3627, abs=1e-3)  # R Rcapture's closedp.t on Kosovo
+    assert np.isnan(table.loc["chao", "deviance"]) and np.isfinite(table.loc["chao", "std_error"])
+    assert "deviance" in str(comparison) and "AIC" in str(comparison)
+    again = estimate.Comparison.from_dict(comparison.to_dict())
+    assert again.table.loc[1, "aic"] == comparison.table.loc[1, "aic"]

@@ -1070,3 +1070,16 @@ def test_a_replicate_column_left_unused_is_refused() -> None:
     pooled = CaptureData.from_records(rows, lists=["A", "B"], strata="replicate")
     assert pooled.observed == 6
     assert CaptureData.from_records(rows[rows["replicate"] == "s01"], lists=["A", "B"]).observed == 3
+
+
+def test_a_missing_count_in_the_all_zero_row_is_named_for_what_it_is() -> None:
+    """R's dga leaves the unobserved cell NA; the error named a missing value only (an R-migration audit's find)."""
+    frame = pd.DataFrame({"A": [0, 1, 0, 1], "B": [0, 0, 1, 1], "count": [np.nan, 30, 20, 5]})
+    with pytest.raises(DataError, match="it is the row of people on no list, whom nobody counted: leave that row "
+                                        "out or give it 0"):
+        CaptureData.from_aggregated(frame, count="count")
+    other = frame.assign(count=[1, np.nan, 20, 5])
+    with pytest.raises(DataError, match="missing value") as caught:
+        CaptureData.from_aggregated(other, count="count")
+    assert "people on no list" not in str(caught.value)
+    assert CaptureData.from_aggregated(frame.fillna(0), count="count").observed == 55

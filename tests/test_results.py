@@ -338,3 +338,19 @@ def test_a_posteriors_spread_is_called_its_posterior_sd() -> None:
     bayesian = str(make_result(estimate_kind="posterior median", interval=Interval(9_104.2, 12_013.0)))
     assert "  standard error: 700.0" in frequentist and "posterior SD" not in frequentist
     assert "  posterior SD: 700.0" in bayesian and "standard error" not in bayesian
+
+
+def test_a_likelihood_fit_says_whether_the_observed_patterns_reject_it() -> None:
+    """Deviance and df were printed without their meaning: Kosovo's Mt fit (deviance 245.9 on 10 df) read like
+    a good one beside its narrow interval (a statistical-wording audit's find)."""
+    from scipy.stats import chi2
+
+    rejected = make_result(diagnostics={"deviance": 245.94, "df": 10})
+    line = str(rejected).splitlines()[-1]
+    assert line.startswith("  goodness of fit: deviance 245.9 on 10 df, p = ")
+    assert f"p = {chi2.sf(245.94, 10):.2g}" in line and "reject this model" in line
+    fine = str(make_result(diagnostics={"deviance": 6.2, "df": 5})).splitlines()[-1]
+    assert f"p = {chi2.sf(6.2, 5):.2g} (χ²)" in fine and "reject" not in fine
+    # no degrees of freedom left (a saturated fit), or no deviance: nothing to test
+    assert "goodness" not in str(make_result(diagnostics={"deviance": 0.0, "df": 0}))
+    assert "goodness" not in str(make_result())

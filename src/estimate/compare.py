@@ -36,7 +36,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from estimate._checks import check_interval_kind, check_level, check_seed, seed_from_argument, seed_record
+from estimate._checks import (
+    check_interval_kind,
+    check_level,
+    check_seed,
+    is_real,
+    seed_from_argument,
+    seed_record,
+)
 from estimate._warning_state import catch_warnings
 from estimate.data import CaptureData
 from estimate.errors import DataError
@@ -63,6 +70,10 @@ TABLE_COLUMNS = (
     "ess_bulk",
     "ess_tail",
     "divergences",
+    "std_error",
+    "deviance",
+    "df",
+    "aic",
     "seconds",
     "model",
     "reason",
@@ -72,7 +83,9 @@ TABLE_COLUMNS = (
 OK, NOT_APPLICABLE, FAILED = "ok", "not applicable", "failed"
 #: numeric columns of the table (NaN is written to JSON as null and read back as NaN)
 _NUMERIC_COLUMNS = ("estimate", "lower", "upper", "level", "r_hat", "ess_bulk", "ess_tail", "divergences",
-                    "seconds")
+                    "std_error", "deviance", "df", "aic", "seconds")
+#: the likelihood methods' fit statistics, as Rcapture's closedp.t tabulates them (NaN for the others)
+_FIT_COLUMNS = ("std_error", "deviance", "df", "aic")
 
 
 @dataclass(eq=False)
@@ -85,8 +98,9 @@ class Comparison:
         DataFrame with the columns of ``estimate.compare.TABLE_COLUMNS``: the method label, ``status``
         (``"ok"``, ``"not applicable"``, ``"failed"``), point estimate, interval (lower, upper, level, kind), what
         the estimate is (MLE, posterior median ...), the observed count, sampler diagnostics where relevant (R-hat,
-        bulk and tail ESS of N, NUTS divergences), run time in seconds, the model description, for rows that are
-        not ``ok`` the reason, and the warnings each method gave.
+        bulk and tail ESS of N, NUTS divergences), the likelihood methods' standard error, deviance, degrees of
+        freedom and AIC (the columns of Rcapture's ``closedp.t``; NaN for the others), run time in seconds, the
+        model description, for rows that are not ``ok`` the reason, and the warnings each method gave.
     results
         ``{label: Result}`` of the methods that succeeded.
     observed
@@ -298,7 +312,7 @@ def _row(label: str, status: str, *, result: Result | None = None, reason: str =
     row.update({"method": label, "status": status, "observed": observed, "seconds": seconds, "reason": reason,
                 "warnings": "; ".join(caught), "estimate": math.nan, "lower": math.nan, "upper": math.nan,
                 "r_hat": math.nan, "ess_bulk": math.nan, "ess_tail": math.nan, "divergences": math.nan,
-                "level": math.nan})
+                "level": math.nan, **dict.fromkeys(_FIT_COLUMNS, math.nan)})
     if result is not None:
         diag = result.diagnostics
         row.update(
@@ -316,6 +330,11 @@ def _row(label: str, status: str, *, result: Result | None = None, reason: str =
                 "divergences": float(diag["divergences"]) if diag.get("divergences") is not None else math.nan,
             }
         )
+        fit_statistics = {"std_error": result.std_error, "deviance": diag.get("deviance"), "df": diag.get("df"),
+                          "aic": diag.get("aic")}
+        for column, value in fit_statistics.items():
+            if is_real(value):
+                row[column] = float(value)
     return row
 
 
@@ -475,6 +494,12 @@ def format_table(table: pd.DataFrame, notes: dict[str, str] | None = None) -> st
             "status": table["status"],
         }
     )
+    if "aic" in table.columns and table["aic"].notna().any():  # the likelihood methods' fit, as closedp.t shows it
+        position = list(shown.columns).index("seconds")
+        for column, template in (("deviance", "{:,.1f}"), ("df", "{:.0f}"), ("aic", "{:,.1f}")):
+            shown.insert(position, column.upper() if column == "aic" else column,
+                         table[column].map(lambda v, t=template: "" if v is None or math.isnan(v) else t.format(v)))
+            position += 1
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
         lines.append(shown.to_string(index=False))
     observed = int(table["observed"].max()) if len(table) else 0  # the data's (a row on fewer lists has fewer)

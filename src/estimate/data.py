@@ -365,13 +365,18 @@ def _plain(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """Validate the count column: present, numeric, non-negative whole numbers."""
+def _count_column(frame: pd.DataFrame, column: str, patterns: np.ndarray | None = None) -> np.ndarray:
+    """Validate the count column: present, numeric, non-negative whole numbers.  ``patterns`` (0/1, one row per
+    row of ``frame``) lets a missing count in the all-zero row be named for what it is."""
     series = frame[column]
     missing = series.isna().to_numpy()
     if missing.any():
         position = int(np.flatnonzero(missing)[0])
-        raise DataError(f"count column {column!r} has a missing value at {_row_label(frame, position)}")
+        unseen = ""
+        if patterns is not None and not patterns[position].any():  # R's dga leaves this cell NA
+            unseen = ("; it is the row of people on no list, whom nobody counted: leave that row out or give it "
+                      "0 (it is not used)")
+        raise DataError(f"count column {column!r} has a missing value at {_row_label(frame, position)}{unseen}")
     kind = getattr(series.dtype, "kind", "")
     periods = isinstance(series.dtype, (pd.PeriodDtype, pd.IntervalDtype)) or (
         series.dtype == object and series.map(lambda v: isinstance(v, (pd.Period, pd.Interval))).any())
@@ -968,7 +973,7 @@ class CaptureData:
         _check_strata(frame, strata)
         _refuse_long_layout(frame, lists)
         patterns = np.column_stack([_binary_column(frame, c) for c in lists])
-        counts = _count_column(frame, count)
+        counts = _count_column(frame, count, patterns)
 
         empty_rows = (patterns.sum(axis=1) == 0) & (counts > 0)
         # people on none of the chosen lists but on another 0/1 column of the data (a chosen subset of its lists)

@@ -171,7 +171,7 @@ def make_estimator(method: str | None = None, model: str | Path | None = None, *
     ``make_estimator(model="lcmcr-default", seed=1)`` or ``make_estimator("chapman")``.  Every override is passed
     on as given, ``None`` included (``make_estimator("loglinear", screen=None)`` fits every move).
     """
-    from estimate.estimators.base import get_estimator_class
+    from estimate.estimators.base import get_estimator_class, unknown_parameter_hint
 
     params: dict[str, Any] = {}
     if model is not None:
@@ -189,7 +189,8 @@ def make_estimator(method: str | None = None, model: str | Path | None = None, *
     if unknown:
         where = (f"preset {preset.name!r} ({preset.path}): " if model is not None
                  and set(unknown) <= set(preset.params) else "")
-        raise DataError(f"{where}method {method!r} has no parameter(s) {unknown}; valid parameters: {sorted(valid)}")
+        raise DataError(f"{where}method {method!r} has no parameter(s) {unknown}"
+                        f"{unknown_parameter_hint(unknown, valid)}; valid parameters: {sorted(valid)}")
     if model is not None:
         try:  # a bad value of the preset's own stops here, naming it, not at fit() after the data are read
             cls(**preset.params).check_params()

@@ -469,7 +469,24 @@ class Result:
                 lines.append(f"  {key}: {_format_diagnostic(key, value)}{note}")
             elif np.isscalar(value):
                 lines.append(f"  {key}: {value}")
+        lines.extend(self._goodness_of_fit_lines())
         return "\n".join(lines)
+
+    def _goodness_of_fit_lines(self) -> list[str]:
+        """The deviance's χ² p-value, where a likelihood method gave a deviance on df > 0 degrees of freedom: the
+        observed patterns can reject a model (only its extrapolation to the people on no list cannot be checked)."""
+        deviance, df = self.diagnostics.get("deviance"), self.diagnostics.get("df")
+        if not (isinstance(deviance, int | float) and isinstance(df, int | float) and math.isfinite(deviance)
+                and math.isfinite(df) and df > 0 and deviance >= 0):
+            return []
+        from scipy.stats import chi2
+
+        p_value = float(chi2.sf(deviance, df))
+        line = f"  goodness of fit: deviance {deviance:,.1f} on {df:g} df, p = {p_value:.2g} (χ²)"
+        if p_value < 0.01:
+            line += (": the observed patterns reject this model (or vary more than Poisson counts do); its "
+                     "interval then understates the uncertainty")
+        return [line]
 
     def __repr__(self) -> str:
         """One line (the dataclass default printed every detail: a log-linear fit's candidate models, dga's whole

@@ -8,6 +8,7 @@ model and its fitted results are different objects).
 from __future__ import annotations
 
 import copy
+import difflib
 import inspect
 import warnings
 from abc import ABC, abstractmethod
@@ -77,6 +78,33 @@ def warn_if_lists_never_overlap(data: CaptureData, method: str, stacklevel: int 
     return True
 
 
+
+#: argument names of the R packages (LCMCR, dga, SparseMSE) and what they are called here
+R_ARGUMENT_NAMES = {"burnin": "burn_in", "samples": "draws", "nboot": "n_boot", "iseed": "seed",
+                    "Nmissing": "max_missing", "nmissing": "max_missing", "buffer_size": None, "tabular": None}
+#: what differs besides the name
+_R_ARGUMENT_NOTES = {"samples": " (per chain: chains × draws in all)",
+                     "Nmissing": " (R's vector 0:M is max_missing = M)"}
+
+
+def unknown_parameter_hint(unknown: Iterable[str], valid: Iterable[str]) -> str:
+    """" (did you mean 'burn_in'?)" for parameter names that are R's (LCMCR's ``burnin``, SparseMSE's ``nboot``)
+    or near a valid one; empty when none is."""
+    valid = sorted(valid)
+    hints = []
+    for name in unknown:
+        mapped = R_ARGUMENT_NAMES.get(str(name), "")
+        if mapped and mapped in valid:
+            hints.append(f"R's {name!r} is {mapped!r} here{_R_ARGUMENT_NOTES.get(str(name), '')}")
+        elif str(name) in R_ARGUMENT_NAMES and mapped is None:
+            hints.append(f"R's {name!r} has no counterpart here (not needed)")
+        else:
+            close = difflib.get_close_matches(str(name), valid, n=1, cutoff=0.75)
+            if close:
+                hints.append(f"did you mean {close[0]!r} for {name!r}?")
+    return f" ({'; '.join(hints)})" if hints else ""
+
+
 class Estimator(ABC):
     """Base class: explicit parameters in ``__init__``, ``fit(data) -> Result``."""
 
@@ -108,7 +136,8 @@ class Estimator(ABC):
         valid = set(self._param_names())
         for key, value in params.items():
             if key not in valid:
-                raise ValueError(f"{self.name} has no parameter {key!r}; valid: {sorted(valid)}")
+                raise ValueError(f"{self.name} has no parameter {key!r}{unknown_parameter_hint([key], valid)}; "
+                                 f"valid: {sorted(valid)}")
             setattr(self, key, value)
         return self
 
@@ -212,7 +241,8 @@ class Estimator(ABC):
         unknown name is a ValueError, as in :meth:`set_params`."""
         unknown = sorted(set(params) - set(self._param_names()))
         if unknown:
-            raise ValueError(f"{self.name} has no parameter(s) {unknown}; valid: "
+            raise ValueError(f"{self.name} has no parameter(s) {unknown}"
+                             f"{unknown_parameter_hint(unknown, self._param_names())}; valid: "
                              f"{sorted(self._param_names())}")
         merged = copy.deepcopy(self.get_params())
         merged.update(params)

@@ -75,7 +75,8 @@ class PyMCLCMCR(Estimator):
     Parameters
     ----------
     K
-        Number of latent classes (truncation of the Dirichlet process), default 10 as in R LCMCR.
+        Number of latent classes (truncation of the Dirichlet process), default 10 as in R LCMCR's Kosovo
+        reference runs (R's lcmCR defaults to K = 5).
     a_alpha, b_alpha
         Shape and rate of the Gamma prior of the stick-breaking concentration α (default 0.25, 0.25).
     draws, tune
