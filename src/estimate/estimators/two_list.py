@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from estimate._checks import check_list_names
 from estimate.data import CaptureData
-from estimate.errors import DataWarning, UninformativeDataWarning
+from estimate.errors import DataWarning, EstimateWarning, UninformativeDataWarning
 from estimate.estimators._intervals import log_normal_interval
 from estimate.estimators.base import Estimator, NotApplicable, register
 from estimate.results import Interval, Result
@@ -90,6 +90,19 @@ class _TwoListEstimator(Estimator):
             )
         return pair, n1, n2, m
 
+    def _warn_below_documented(self, data: CaptureData, pair: CaptureData, interval: Interval) -> None:
+        """Two lists chosen from more: an upper limit below the people the data documents contradicts the
+        two-list model, under which N̂ estimates the one population all the lists are drawn from."""
+        if pair.observed < data.observed and interval.upper < data.observed:
+            warnings.warn(
+                f"{self.name}: the estimate from lists {list(pair.lists)} ({interval.upper:,.0f} at the upper end "
+                f"of its interval) is below the {data.observed:,} people documented on all the lists of the data: "
+                "these two lists are not independent (they find the same people more often than chance would), or "
+                "they cover a narrower population than the other lists; the estimate is not one of the total",
+                EstimateWarning,
+                stacklevel=4,
+            )
+
 
 @register
 class LincolnPetersen(_TwoListEstimator):
@@ -119,6 +132,7 @@ class LincolnPetersen(_TwoListEstimator):
             estimate = n1 * n2 / m
             variance = n1 * n2 * (n1 - m) * (n2 - m) / m**3
             interval = log_normal_interval(estimate, n, variance, self.level)
+        self._warn_below_documented(data, pair, interval)
         return Result(
             method=self.name,
             model=f"Lincoln–Petersen, lists {pair.lists[0]} × {pair.lists[1]} assumed independent",
@@ -173,6 +187,7 @@ class Chapman(_TwoListEstimator):
                     UninformativeDataWarning,
                     stacklevel=3,
                 )
+        self._warn_below_documented(data, pair, interval)
         return Result(
             method=self.name,
             model=f"Chapman, lists {pair.lists[0]} × {pair.lists[1]} assumed independent",

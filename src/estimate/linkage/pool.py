@@ -1,4 +1,4 @@
-"""Fit every plausible linkage and pool them: the population total with linkage uncertainty.
+"""Fit every plausible linkage and pool them: how much the total depends on how the lists were matched.
 
 Given capture histories of R linkages (a ``replicate`` column, see :meth:`LinkageResult.replicates`), every
 (stratum, linkage) is fitted and the posterior draws of the total are pooled as an equal-weight mixture over the
@@ -6,9 +6,14 @@ linkages — the replicate pooling of :func:`estimate.fit_strata`, as for multip
 
     p(N | lists) ≈ (1/R) Σ_r p(N | histories of linkage r).
 
-The mixture's interval is wider than any one linkage's when the linkages disagree, which is the point.  The
-spread of the per-linkage totals (range and standard deviation of their posterior medians) says how much the
-answer depends on how the lists were matched.
+The approximation holds when the linkages are draws from a posterior over linkages.  The default linkages are not:
+one per match-probability threshold (0.5 … 0.95), equally weighted, so the mixture is a sensitivity analysis over
+those thresholds and its interval's width depends on the range chosen; it carries no probability statement about
+linkage error.  ``method="sample"`` draws each link with its match probability, which comes closer, though
+joining the sampled links into groups (transitive closure) is still not a posterior over clusterings.  Either
+way the mixture's interval is wider than any one linkage's when the linkages disagree, and the spread of the
+per-linkage totals (range and standard deviation of their posterior medians) says how much the answer depends on
+how the lists were matched.
 
 Only aggregates leave this module: counts, estimates, intervals.
 """
