@@ -174,9 +174,9 @@ class Comparison:
         """Write atomically, format by suffix: ``.json`` (the table with every result and the seed; read back with
         :func:`estimate.load_result`), ``.csv`` or ``.parquet`` (the table).  Returns the path."""
         from estimate.atomic import atomic_write_text, atomic_write_with
-        from estimate.export import parquet_ready, refuse_writing_over_data
+        from estimate.export import output_path, parquet_ready, refuse_writing_over_data
 
-        path = Path(path)
+        path = output_path(path)
         suffix = path.suffix.lower()
         for result in self.results.values():
             refuse_writing_over_data(result.provenance, path)

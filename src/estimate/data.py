@@ -99,6 +99,10 @@ def _row_label(frame: pd.DataFrame, position: int) -> str:
 
 
 def _check_columns_exist(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    columns = list(columns)
+    unnamed = [c for c in columns if not isinstance(c, str | int | float | np.integer)]
+    if unnamed:  # a list given as a column name (count=["count"]) failed inside pandas as unhashable
+        raise DataError(f"a {what} column is given by its name (text), got a {type(unnamed[0]).__name__}")
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DataError(
@@ -519,7 +523,8 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
             )
         if _is_text_column(frame[column]):  # (every object column is one)
             values = pd.unique(frame[column])
-            if frame[column].dtype == object:  # e.g. a date beside a Timestamp (frames from two sources), or beside 0
+            # e.g. a date beside a Timestamp (frames from two sources), or beside 0; a category's values too
+            if frame[column].dtype == object or isinstance(frame[column].dtype, pd.CategoricalDtype):
                 try:  # as the pattern table is sorted (by several keys: text beside numbers is ordered there)
                     pd.DataFrame({"value": pd.Series(values, dtype=object), "next": 0}).sort_values(["value", "next"])
                 except TypeError:
@@ -1202,6 +1207,8 @@ class CaptureData:
         if id == list or id in strata_cols or list in strata_cols:
             raise DataError(f"the record id ({id!r}), the list ({list!r}) and the strata ({strata_cols}) must be "
                             "different columns")
+        if len(set(strata_cols)) < len(strata_cols):  # before the per-record checks, which select each column once
+            raise DataError(f"stratum columns must be unique; got {strata_cols}")
         with catch_warnings():  # its refusals name rows of this table; its warnings come once, from the wide one
             warnings.simplefilter("ignore", DataWarning)
             _check_strata(frame, strata_cols)
@@ -1956,8 +1963,16 @@ def _require_frame(frame: Any) -> pd.DataFrame:
             raise DataError(f"cannot make a table of the mapping given: {exc}") from exc
     if not isinstance(frame, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame, got {type(frame).__name__}")
+    if isinstance(frame.columns, pd.MultiIndex):  # names would stay tuples, and a name's part would select columns
+        raise DataError(f"the data's columns have {frame.columns.nlevels} header levels (a MultiIndex); give one "
+                        "name per column, e.g. frame.columns = [' '.join(map(str, c)).strip() for c in "
+                        "frame.columns]")
     frame = frame.rename(columns=str)
-    _check_unique_columns(list(frame.columns))
+    names = list(frame.columns)
+    _check_unique_columns(names)
+    blank = [name for name in names if not name.strip()]
+    if len(blank) > 1:  # a table's, not a file's (a file's empty header cells are dropped before): frame[''] is many
+        raise DataError(f"the data has {len(blank)} columns without a name; name them or leave them out")
     return frame
 
 

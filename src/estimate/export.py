@@ -121,9 +121,17 @@ def refuse_writing_over_data(provenance: Any, path: Path) -> None:
                         "the data: give another file name")
 
 
+def output_path(path: Any) -> Path:
+    """``path`` as a Path, or a :class:`DataError` for what is not one (None gave pathlib's bare TypeError)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise DataError(f"save needs a file path (a str or pathlib.Path ending .json, .csv, .parquet or .nc), got "
+                        f"{type(path).__name__}")
+    return Path(path)
+
+
 def save_result(result: Result, path: str | Path, fmt: str | None = None) -> Path:
     """Write ``result`` to ``path`` (format ``fmt`` or by suffix: json, csv, parquet, nc); returns the path."""
-    path = Path(path)
+    path = output_path(path)
     suffix = _format(path, fmt)
     refuse_writing_over_data(result.provenance, path)
     if suffix in _JSON:
@@ -220,7 +228,7 @@ def strata_payload(strata: StrataResult) -> dict[str, Any]:
 
 def save_strata_result(strata: StrataResult, path: str | Path, fmt: str | None = None) -> Path:
     """Write a :class:`StrataResult` (format ``fmt`` or by suffix: json, csv, parquet, nc); returns the path."""
-    path = Path(path)
+    path = output_path(path)
     suffix = _format(path, fmt)
     refuse_writing_over_data(strata.provenance, path)
     if suffix in _JSON:

@@ -539,7 +539,20 @@ class Result:
 
     @classmethod
     def from_dict(cls, payload: Mapping[str, Any]) -> Result:
-        """Inverse of :meth:`to_dict` (without posterior draws)."""
+        """Inverse of :meth:`to_dict` (without posterior draws); :class:`DataError` for anything else."""
+        if not isinstance(payload, Mapping):
+            raise DataError("a result is read from a mapping (what Result.to_dict wrote), got "
+                            f"{type(payload).__name__}")
+        missing = [key for key in ("method", "model", "estimate", "interval", "observed") if key not in payload]
+        if missing:
+            raise DataError(f"not an estimate result: it has no {', '.join(missing)}")
+        try:
+            return cls._from_checked_dict(payload)
+        except (KeyError, TypeError, ValueError) as exc:  # a field of the wrong type or shape
+            raise DataError(f"not a readable estimate result: {type(exc).__name__}: {exc}") from exc
+
+    @classmethod
+    def _from_checked_dict(cls, payload: Mapping[str, Any]) -> Result:
         interval = payload["interval"]
         return cls(
             method=payload["method"],
@@ -565,7 +578,11 @@ class Result:
     def from_json(cls, text: str) -> Result:
         """The result :meth:`to_json` wrote (without posterior draws: a ``.nc`` file keeps those; see
         :func:`estimate.load_result`)."""
-        return cls.from_dict(json.loads(text))
+        try:
+            payload = json.loads(text)
+        except (TypeError, json.JSONDecodeError) as exc:
+            raise DataError(f"not a JSON estimate result: {exc}") from exc
+        return cls.from_dict(payload)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write atomically, format by suffix: ``.json`` (full result with provenance), ``.csv``/``.parquet``

@@ -763,6 +763,8 @@ def scenario_info(name: str) -> dict[str, Any]:
 
 
 def _get(name: str) -> Scenario:
+    if not isinstance(name, str):  # None gave an AttributeError from .strip
+        raise DataError(f"a scenario is named by text (one of {', '.join(_SCENARIOS)}), got {type(name).__name__}")
     key = name.strip().lower()
     if key not in _SCENARIOS:
         raise DataError(f"unknown scenario {name!r}; available: {', '.join(_SCENARIOS)}")

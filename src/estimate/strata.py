@@ -32,7 +32,7 @@ import json
 import math
 import re
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -1082,6 +1082,9 @@ def fit_strata(
             estimator = estimator.clone(seed=seed)
     if seed is None and estimator.takes_seed:
         seed = estimator.get_params().get("seed")
+    if not (isinstance(by, str) or (isinstance(by, Iterable) and not isinstance(by, Mapping | bytes))):
+        raise DataError(f"by= names the stratum columns: a column name or a list of them (e.g. by=['region']), got "
+                        f"{type(by).__name__}")
     columns = [by] if isinstance(by, str) else list(by)
     if not columns and replicate is None:  # before a frame is read (its stratum columns would be taken as lists)
         raise DataError("by= names no stratum column; give at least one (e.g. by=['region'])")

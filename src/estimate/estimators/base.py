@@ -12,7 +12,7 @@ import difflib
 import inspect
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -85,6 +85,33 @@ R_ARGUMENT_NAMES = {"burnin": "burn_in", "samples": "draws", "nboot": "n_boot", 
 #: what differs besides the name
 _R_ARGUMENT_NOTES = {"samples": " (per chain: chains × draws in all)",
                      "Nmissing": " (R's vector 0:M is max_missing = M)"}
+
+
+#: the most posterior draws of N one fit keeps (chains × draws: 8 bytes each, 16 GB) and the most chains it runs
+MAX_KEPT_DRAWS = 2_000_000_000
+MAX_CHAINS = 10_000
+
+
+def draws_too_many(chains: int, draws: int) -> str | None:
+    """Why ``chains`` × ``draws`` cannot be kept (memory), or None: a draws=10**12 failed with a MemoryError of
+    7 TiB after the data were read, and chains=10**12 hung while spawning seeds."""
+    if chains > MAX_CHAINS:
+        return f"chains={chains:,} is more than {MAX_CHAINS:,} chains"
+    if chains * draws > MAX_KEPT_DRAWS:
+        return (f"chains × draws = {chains * draws:,} draws of N to keep ({chains * draws * 8 / 1e9:,.0f} GB); at "
+                f"most {MAX_KEPT_DRAWS:,}")
+    return None
+
+
+def seed_list(seeds: Any) -> list[Any] | None:
+    """``fit_many``'s ``seeds`` as a list, one per dataset (None stays None); a single seed is refused by name."""
+    if seeds is None:
+        return None
+    if isinstance(seeds, str | bytes | int | np.integer | np.random.SeedSequence | Mapping) \
+            or not isinstance(seeds, Iterable):
+        raise DataError(f"seeds must be a list of one seed per dataset (or None), got {type(seeds).__name__}; "
+                        "for one root seed, give seed= to the estimator")
+    return list(seeds)
 
 
 def unknown_parameter_hint(unknown: Iterable[str], valid: Iterable[str]) -> str:
@@ -267,7 +294,7 @@ class Estimator(ABC):
         batched kernel (LCMCR) override this to advance all problems in one compiled call.
         """
         datasets = list(datasets)
-        seeds = None if seeds is None else list(seeds)
+        seeds = seed_list(seeds)
         self._check_batch_seeds(seeds, len(datasets))
         if seeds is None and self.takes_seed and self.get_params().get("seed") is not None:
             seeds = per_problem_seeds(self.get_params()["seed"], len(datasets))

@@ -91,7 +91,13 @@ from scipy.special import gammaln, logsumexp
 from estimate._checks import as_seed_sequence, check_level, is_real, is_whole, seed_record
 from estimate.data import CaptureData
 from estimate.errors import EstimateWarning
-from estimate.estimators.base import Estimator, NotApplicable, register, validate_capture_data
+from estimate.estimators.base import (
+    Estimator,
+    NotApplicable,
+    draws_too_many,
+    register,
+    validate_capture_data,
+)
 from estimate.results import Interval, Result
 from estimate.samplers.graphs import clique_separator_coefficients, decomposable_graphs
 
@@ -621,6 +627,8 @@ class DecomposableGraphBMA(Estimator):
             problems.append(f"interval must be 'equal-tailed' or 'hdi', got {self.interval!r}")
         if not (is_whole(self.chains) and self.chains >= 1 and is_whole(self.draws) and self.draws >= 1):
             problems.append(f"chains and draws must be ≥ 1, got chains={self.chains!r}, draws={self.draws!r}")
+        elif too_many := draws_too_many(int(self.chains), int(self.draws)):
+            problems.append(too_many)
         if problems:
             raise ValueError(f"{self.name}: " + "; ".join(problems))
 

@@ -47,7 +47,7 @@ import numpy as np
 from estimate._checks import as_seed_sequence, check_seed, is_real, is_whole, seed_record
 from estimate.data import CaptureData
 from estimate.errors import UninformativeDataWarning
-from estimate.estimators.base import TOO_FEW_LISTS_FOR_LATENT_CLASSES, Estimator, register
+from estimate.estimators.base import TOO_FEW_LISTS_FOR_LATENT_CLASSES, Estimator, draws_too_many, register
 from estimate.results import Result
 
 __all__ = ["LCMCR", "SAMPLERS"]
@@ -65,6 +65,9 @@ def _charge_wall_time(result: Result, wall: float) -> None:
     result.diagnostics["wall_seconds"] = wall
     result.diagnostics["ess_bulk_per_second"] = result.diagnostics["ess_bulk"] / wall if wall > 0 else math.nan
 
+
+#: the largest truncation K of the Dirichlet process (a K of 10**12 failed allocating its arrays)
+MAX_CLASSES = 10_000
 
 @register
 class LCMCR(Estimator):
@@ -158,6 +161,12 @@ class LCMCR(Estimator):
                 "LCMCR: invalid parameter(s) "
                 + "; ".join(f"{b}={getattr(self, b)!r} (must be {checks[b][1]})" for b in bad)
             )
+        too_many = draws_too_many(int(self.chains), int(self.draws))
+        if too_many:
+            raise ValueError(f"LCMCR: {too_many} (a larger thinning gives independent draws with fewer kept)")
+        if int(self.K) > MAX_CLASSES:
+            raise ValueError(f"LCMCR: K={int(self.K):,} latent classes; at most {MAX_CLASSES:,} (the truncation "
+                             "needs only to exceed the classes the data use: 10–50 in practice)")
         prior_mean = float(self.a_alpha) / float(self.b_alpha)
         if not (math.isfinite(prior_mean) and prior_mean > 0):
             # the sampler starts α at its prior mean: infinite, every π was NaN and N collapsed onto the observed
@@ -231,11 +240,11 @@ class LCMCR(Estimator):
         draws can be repeated.  The results carry no per-fit provenance (``fit_strata`` records the run's).
         Problems whose N fails R-hat ≤ 1.01 or ESS ≥ 400 are counted in one ConvergenceWarning for the batch,
         with the first as an example (each result carries its own diagnostics)."""
-        from estimate.estimators.base import per_problem_seeds, warn_if_lists_never_overlap
+        from estimate.estimators.base import per_problem_seeds, seed_list, warn_if_lists_never_overlap
         from estimate.inference_data import convergence_problems, warn_if_some_not_converged
 
         datasets = list(datasets)  # any iterable (a generator has no len())
-        seeds = None if seeds is None else list(seeds)
+        seeds = seed_list(seeds)
         validated: list[CaptureData | Exception] = []
         for data in datasets:  # one invalid problem is its own outcome, as in Estimator.fit_many
             try:

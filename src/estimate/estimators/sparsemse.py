@@ -53,6 +53,8 @@ from estimate.results import Interval, Result
 __all__ = ["SparseMSE", "stepwise_fit"]
 
 INTERVALS = ("bca", "log-normal")
+#: the most bootstrap samples (each repeats the model search; 10**12 failed allocating 51 TB)
+MAX_BOOTSTRAP = 1_000_000
 
 
 class _StepwiseFit:
@@ -308,8 +310,9 @@ class SparseMSE(Estimator):
             raise ValueError(f"pthresh must be a p-value threshold in [0, 1], got {self.pthresh!r}")
         if self.interval not in INTERVALS:  # ("BCa" is read as "bca" by check_params, as "HDI" is "hdi")
             raise ValueError(f"interval must be one of {list(INTERVALS)}, got {self.interval!r}")
-        if not (is_whole(self.n_boot) and self.n_boot >= 20):
-            raise ValueError(f"n_boot must be an integer >= 20 (SparseMSE uses 1,000), got {self.n_boot!r}")
+        if not (is_whole(self.n_boot) and 20 <= self.n_boot <= MAX_BOOTSTRAP):
+            raise ValueError(f"n_boot must be an integer from 20 to {MAX_BOOTSTRAP:,} (SparseMSE uses 1,000; each "
+                             f"sample repeats the model search), got {self.n_boot!r}")
 
     def _fit(self, data: CaptureData) -> Result:
         lists = list(data.lists)
