@@ -89,3 +89,31 @@ def test_sizes_beyond_any_machine_are_refused_before_the_data_are_read(method: s
                                                                         words: str) -> None:
     with pytest.raises(ValueError, match=words):
         estimate.make_estimator(method, **params).check_params()
+
+
+@pytest.mark.parametrize("labels", [
+    [pd.Period("2020-01", "M"), pd.Period("2020-02", "M")],
+    [pd.Timedelta("1D"), pd.Timedelta("2D")],
+    [1.5, float("inf")],
+])
+@pytest.mark.parametrize("suffix", [".json", ".nc"])
+def test_stratum_labels_keep_their_type_through_a_saved_file(tmp_path, labels: list, suffix: str) -> None:
+    """Periods and time spans came back as text, an infinite label as the text 'Inf'."""
+    frame = pd.concat([AGGREGATED.assign(region=[label] * 3) for label in labels])
+    fitted = estimate.fit_strata(CaptureData.from_aggregated(frame, strata="region"), by="region",
+                                 method="chapman")
+    fitted.save(tmp_path / f"s{suffix}")
+    back = estimate.load_result(tmp_path / f"s{suffix}")
+    assert list(back.outcomes) == list(fitted.outcomes)
+    assert [type(key[0]) for key in back.outcomes] == [type(label) for label in labels]
+
+
+@pytest.mark.parametrize(("frame", "words"), [
+    (AGGREGATED.assign(region=[b"x", b"y", b"x"]), "holds bytes, not text"),
+    (AGGREGATED.assign(region=["x\x00", "y", "x"]), "containing a NUL character"),
+    (AGGREGATED.rename(columns={"A": "A\x00"}), "a column name contains a NUL character"),
+])
+def test_labels_no_result_file_could_hold_are_refused(frame: pd.DataFrame, words: str) -> None:
+    """Bytes labels fitted, then saving failed with json's TypeError; a NUL in a list name failed the .nc."""
+    with pytest.raises(DataError, match=words):
+        CaptureData.from_aggregated(frame, strata="region" if "region" in frame else None)

@@ -523,6 +523,11 @@ def _check_strata(frame: pd.DataFrame, strata: list[str]) -> None:
             )
         if _is_text_column(frame[column]):  # (every object column is one)
             values = pd.unique(frame[column])
+            if any(isinstance(v, bytes | bytearray) for v in values):  # no result file could hold them
+                raise DataError(f"stratum column {column!r} holds bytes, not text; decode them first (e.g. "
+                                f"frame[{column!r}].str.decode('utf-8'))")
+            if any(isinstance(v, str) and "\x00" in v for v in values):
+                raise DataError(f"stratum column {column!r} has a value containing a NUL character (\\x00)")
             # e.g. a date beside a Timestamp (frames from two sources), or beside 0; a category's values too
             if frame[column].dtype == object or isinstance(frame[column].dtype, pd.CategoricalDtype):
                 try:  # as the pattern table is sorted (by several keys: text beside numbers is ordered there)
@@ -1969,6 +1974,8 @@ def _require_frame(frame: Any) -> pd.DataFrame:
                         "frame.columns]")
     frame = frame.rename(columns=str)
     names = list(frame.columns)
+    if any("\x00" in name for name in names):  # netCDF (the draws' file) cannot store it, nor many tools show it
+        raise DataError("a column name contains a NUL character (\\x00); rename the column")
     _check_unique_columns(names)
     blank = [name for name in names if not name.strip()]
     if len(blank) > 1:  # a table's, not a file's (a file's empty header cells are dropped before): frame[''] is many

@@ -176,10 +176,17 @@ def _key_types(keys: list[tuple[Any, ...]], width: int) -> list[str | None]:
     types: list[str | None] = []
     for i in range(width):
         values = [key[i] for key in keys if i < len(key)]
+        frequencies = {v.freqstr for v in values if isinstance(v, pd.Period)}
         if values and all(isinstance(v, pd.Timestamp) for v in values):
             types.append("timestamp")
         elif values and all(isinstance(v, datetime.date) and not isinstance(v, datetime.datetime) for v in values):
             types.append("date")
+        elif values and all(isinstance(v, pd.Period) for v in values) and len(frequencies) == 1:
+            types.append(f"period:{frequencies.pop()}")  # "2020-01" alone does not say it is a month
+        elif values and all(isinstance(v, pd.Timedelta) for v in values):
+            types.append("timedelta")
+        elif values and all(isinstance(v, float) for v in values) and not all(math.isfinite(v) for v in values):
+            types.append("float")  # JSON writes an infinite label as "Inf"
         else:
             types.append(None)
     return types
@@ -198,6 +205,12 @@ def _restore_key(key: list[Any], types: list[str | None]) -> tuple[Any, ...]:
             value = pd.Timestamp(value)
         elif kind == "date" and isinstance(value, str):
             value = datetime.date.fromisoformat(value)
+        elif kind and kind.startswith("period:") and isinstance(value, str):
+            value = pd.Period(value, freq=kind.removeprefix("period:"))
+        elif kind == "timedelta" and isinstance(value, str):
+            value = pd.Timedelta(value)
+        elif kind == "float" and isinstance(value, str):
+            value = float(value)  # "Inf", "-Inf", "NaN"
         out.append(value)
     return tuple(out)
 
