@@ -61,7 +61,7 @@ def test_results_read_from_what_is_not_a_result_say_so() -> None:
         Result.from_json("not json")
     with pytest.raises(DataError, match="it has no model, estimate, interval, observed"):
         Result.from_dict({"method": "chao"})
-    with pytest.raises(DataError, match="not a readable estimate result"):
+    with pytest.raises(DataError, match="not a well-formed estimate result: a field is missing or has the wrong"):
         Result.from_dict({"method": "chao", "model": "m", "estimate": 1, "interval": 3, "observed": 2})
     result = estimate.make_estimator("chao").fit(estimate.datasets.load("kosovo"))
     assert Result.from_json(result.to_json()) == result

@@ -165,7 +165,7 @@ class Comparison:
                 row[column] = math.nan if row[column] is None else _from_json_float(row[column])
             rows.append(row)
             if record.get("result") is not None:
-                results[row["method"]] = Result.from_dict(record["result"])
+                results[row["method"]] = Result._from_dict_unchecked(record["result"])
         return cls(table=pd.DataFrame(rows, columns=list(TABLE_COLUMNS)), results=results,
                    observed=int(payload["observed"]), lists=tuple(payload.get("lists", ())),
                    seed=payload.get("seed"))

@@ -317,7 +317,7 @@ def _from_payload(payload: Any, path: Path) -> Result | StrataResult | Compariso
         if missing:
             raise DataError(f"{str(path)!r} is not an estimate result: it has no {', '.join(missing)}")
     try:
-        return _strata_from_payload(payload, {}) if stratified else Result.from_dict(payload)
+        return _strata_from_payload(payload, {}) if stratified else Result._from_dict_unchecked(payload)
     except DataError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:  # e.g. a file edited by hand
@@ -361,7 +361,7 @@ def _attribute_json(text: Any, name: str, path: Path) -> Any:
 def _outcome_from_payload(item: dict[str, Any], draws: np.ndarray | None, types: list[str | None]) -> Any:
     from estimate.strata import StratumOutcome
 
-    result = None if item["result"] is None else Result.from_dict(item["result"])
+    result = None if item["result"] is None else Result._from_dict_unchecked(item["result"])
     return StratumOutcome(_restore_key(item["key"], types), int(item["observed"]), item["status"], item["reason"],
                           result, draws, tuple(item.get("warnings", ())))
 

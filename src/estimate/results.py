@@ -547,12 +547,16 @@ class Result:
         if missing:
             raise DataError(f"not an estimate result: it has no {', '.join(missing)}")
         try:
-            return cls._from_checked_dict(payload)
-        except (KeyError, TypeError, ValueError) as exc:  # a field of the wrong type or shape
-            raise DataError(f"not a readable estimate result: {type(exc).__name__}: {exc}") from exc
+            return cls._from_dict_unchecked(payload)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a field of the wrong type or shape
+            problem = (f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) and exc.args
+                       else f"a field is missing or has the wrong type or form ({exc})")
+            raise DataError(f"not a well-formed estimate result: {problem}") from exc
 
     @classmethod
-    def _from_checked_dict(cls, payload: Mapping[str, Any]) -> Result:
+    def _from_dict_unchecked(cls, payload: Mapping[str, Any]) -> Result:
+        """:meth:`from_dict` letting a malformed field's own exception through (a saved file's reader names the
+        file and what it holds)."""
         interval = payload["interval"]
         return cls(
             method=payload["method"],

@@ -277,7 +277,7 @@ class StratumOutcome:
             draws = archive["draws"] if "draws" in archive.files else None
         if cache_key is not None and payload.get("cache_key") != cache_key:
             raise ValueError(f"the entry was written for another stratum or run (key {payload.get('cache_key')!r})")
-        result = None if payload["result"] is None else Result.from_dict(payload["result"])
+        result = None if payload["result"] is None else Result._from_dict_unchecked(payload["result"])
         return cls(key, int(payload["observed"]), payload["status"], payload["reason"], result, draws,
                    tuple(payload.get("warnings", ())))
 
