@@ -78,14 +78,12 @@ def warn_if_lists_never_overlap(data: CaptureData, method: str, stacklevel: int 
     return True
 
 
-
 #: argument names of the R packages (LCMCR, dga, SparseMSE) and what they are called here
 R_ARGUMENT_NAMES = {"burnin": "burn_in", "samples": "draws", "nboot": "n_boot", "iseed": "seed",
                     "Nmissing": "max_missing", "nmissing": "max_missing", "buffer_size": None, "tabular": None}
 #: what differs besides the name
 _R_ARGUMENT_NOTES = {"samples": " (per chain: chains × draws in all)",
                      "Nmissing": " (R's vector 0:M is max_missing = M)"}
-
 
 #: the most posterior draws of N one fit keeps (chains × draws: 8 bytes each, 16 GB) and the most chains it runs
 MAX_KEPT_DRAWS = 2_000_000_000
