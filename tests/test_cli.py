@@ -1101,3 +1101,17 @@ def test_control_characters_in_the_data_are_escaped_on_the_terminal_but_kept_in_
                               "-o", str(out)])
     assert run.exit_code == 0, run.output
     assert set(pd.read_csv(out)["region"]) == {"\x1b]0;pwned\x07", "\x1b[2Jeast"}
+
+
+def test_methods_with_a_name_lists_its_parameters_defaults_and_meaning(tmp_path: Path) -> None:
+    """`estimate methods dga` failed ('unexpected extra argument'): the CLI had no way to show what --set takes."""
+    shown = run_cli("methods", "lcmcr-default")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("lcmcr (preset lcmcr-default: ")
+    assert "  burn_in = 10000  (preset: 10000)" in shown.stdout and "  seed = None" in shown.stdout
+    assert "\nParameters\n----------\nK\n" in shown.stdout and "--set NAME=VALUE" in shown.stdout
+    (tmp_path / "mine.toml").write_text('method = "lcmcr"\n[model]\nK = 20\n')
+    own = run_cli("methods", "mine.toml", cwd=tmp_path)
+    assert own.returncode == 0 and "  K = 10  (preset: 20)" in own.stdout
+    unknown = run_cli("methods", "nope")
+    assert unknown.returncode == 2 and "unknown method 'nope'" in unknown.stderr

@@ -226,10 +226,15 @@ def _accepted(method: str | None, model: str | None, overrides: dict) -> dict:
 
 @app.command()
 @handles_errors
-def methods() -> None:
-    """List the available estimators and model presets."""
+def methods(
+    name: str = typer.Argument(None, help="A method or preset: show its parameters, their defaults and meaning."),
+) -> None:
+    """List the available estimators and model presets; with a NAME, that one's parameters."""
     from estimate.estimators.base import get_estimator_class, method_names
 
+    if name is not None:
+        echo(_method_parameters(name))
+        return
     rows = []
     for name in method_names():
         cls = get_estimator_class(name)
@@ -240,6 +245,33 @@ def methods() -> None:
     width = max(len(row["method"]) for row in rows)
     echo("\n".join(f"{row['method']:<{width}}  {row['description']}" for row in rows))
     echo("\nPresets: " + ", ".join(preset_names()))
+
+
+def _method_parameters(name: str) -> str:
+    """A method's (or preset's) parameters: each with its default (and the preset's value), then the docstring's
+    Parameters section — what ``--set NAME=VALUE`` and the Python constructor take."""
+    import inspect
+
+    from estimate.estimators.base import get_estimator_class
+
+    is_file = name.lower().endswith(".toml") or Path(name).is_file()  # the user's own preset
+    preset = load_preset(name) if name in preset_names() or is_file else None
+    cls = get_estimator_class(preset.method if preset else name)
+    signature = inspect.signature(cls.__init__)
+    about = f": {preset.description}" if preset and preset.description else ""
+    lines = [f"{cls.name}" + (f" (preset {preset.name}{about})" if preset else "")]
+    for parameter in list(signature.parameters.values())[1:]:
+        value = f"{parameter.name} = {parameter.default!r}"
+        if preset and parameter.name in preset.params:
+            value += f"  (preset: {preset.params[parameter.name]!r})"
+        lines.append("  " + value)
+    doc = inspect.cleandoc(cls.__doc__ or "")
+    section = re.search(r"\nParameters\n-{3,}\n(.*?)(?=\n\S[^\n]*\n-{3,}\n|\Z)", doc, flags=re.S)
+    if section:
+        lines += ["", "Parameters", "----------", section[1].rstrip()]
+    lines += ["", "Set any of them with --set NAME=VALUE (values read as in TOML), or in a preset file (see "
+              "`estimate methods` for the presets)."]
+    return "\n".join(lines)
 
 
 __all__ = ["fit", "methods"]
