@@ -4,11 +4,12 @@ pathlib or numpy, ran out of memory or hung)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import estimate
-from estimate import CaptureData, DataError, Result
+from estimate import CaptureData, DataError, DataWarning, Result
 from estimate.estimators import LCMCR
 
 AGGREGATED = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [30, 20, 10]})
@@ -23,10 +24,16 @@ def test_a_multiindex_header_is_refused_at_construction() -> None:
         CaptureData.from_records(frame)
 
 
-def test_several_unnamed_columns_of_a_frame_are_refused() -> None:
-    frame = pd.DataFrame([[1, 0, "a", "x", 7], [0, 1, "b", "y", 5]], columns=["A", "B", "", "", "count"])
-    with pytest.raises(DataError, match="2 columns without a name"):
-        CaptureData.from_aggregated(frame, lists=["A", "B"])
+def test_several_unnamed_columns_of_a_frame_are_left_out_with_a_warning() -> None:
+    """frame[''] is then a table: the scan for other 0/1 columns crashed in pandas (refusing the frame, as a
+    first fix did, turned away data that had read fine: a review's find)."""
+    frame = pd.DataFrame([[1, 0, "a", "x", 7], [0, 1, "b", "y", 5], [1, 1, "c", "z", 2]],
+                         columns=["A", "B", "", " ", "count"])
+    with pytest.warns(DataWarning, match="2 columns without a name are left out"):
+        data = CaptureData.from_aggregated(frame, lists=["A", "B"])
+    assert data.observed == 14 and data.lists == ("A", "B")
+    with pytest.warns(DataWarning, match="left out"):
+        assert CaptureData.from_aggregated(frame.drop(columns=["A"]).assign(A=[1, 0, 1])).n_lists == 2
 
 
 def test_a_categorical_stratum_of_values_that_cannot_be_ordered_is_named() -> None:
@@ -74,8 +81,9 @@ def test_a_scenario_and_fit_manys_seeds_are_checked() -> None:
         estimate.simulate.scenario(None)  # type: ignore[arg-type]
     data = estimate.datasets.load("kosovo")
     for estimator in (estimate.make_estimator("chao"), LCMCR(draws=10, burn_in=10)):
-        with pytest.raises(DataError, match="seeds must be a list of one seed per dataset"):
-            estimator.fit_many([data, data], seeds=1)
+        for seeds in (1, np.array(5)):
+            with pytest.raises(DataError, match="seeds must be a list of one seed per dataset"):
+                estimator.fit_many([data, data], seeds=seeds)
 
 
 @pytest.mark.parametrize(("method", "params", "words"), [

@@ -135,6 +135,10 @@ def test_r_argument_names_are_pointed_to_their_names_here() -> None:
         estimate.make_estimator("lcmcr").set_params(chain=2)
     with pytest.raises(ValueError, match=r"R's 'Nmissing' is 'max_missing' here \(R's vector 0:M"):
         estimate.make_estimator("dga").clone(Nmissing=300)
+    with pytest.raises(estimate.DataError, match=r"R's 'alpha' is 'level' here \(SparseMSE's alpha"):
+        estimate.make_estimator("sparsemse", alpha=[0.025, 0.975])
+    with pytest.raises(ValueError, match="R's 'graphs' has no counterpart here .every decomposable graph"):
+        estimate.make_estimator("dga").set_params(graphs=1)
     with pytest.raises(ValueError) as caught:
         estimate.make_estimator("chao").set_params(zzz=1)
     assert "did you mean" not in str(caught.value) and "R's" not in str(caught.value)

@@ -468,3 +468,22 @@ def test_the_table_has_closedp_t_s_fit_columns(kosovo: estimate.CaptureData) -> 
     assert "deviance" in str(comparison) and "AIC" in str(comparison)
     again = estimate.Comparison.from_dict(comparison.to_dict())
     assert again.table.loc[1, "aic"] == comparison.table.loc[1, "aic"]
+    # a comparison saved before these columns existed gets them from its results
+    old = comparison.to_dict()
+    for row in old["methods"]:
+        for column in ("std_error", "deviance", "df", "aic"):
+            row.pop(column)
+    backfilled = estimate.Comparison.from_dict(old).table.set_index("method")
+    assert backfilled.loc["mt", "aic"] == table.loc["mt", "aic"]
+    assert backfilled.loc["chao", "std_error"] == table.loc["chao", "std_error"]
+
+
+def test_a_posteriors_sd_is_not_put_in_the_standard_error_column(kosovo: estimate.CaptureData) -> None:
+    """LCMCR's posterior SD appeared there beside the likelihood methods' standard errors (a review's find)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        comparison = estimate.compare(kosovo, ["mt"], seed=1)
+        lcmcr = estimate.compare(kosovo, [estimate.make_estimator("lcmcr", draws=50, burn_in=50, thinning=1)],
+                                 seed=1)
+    assert np.isfinite(comparison.table.loc[0, "std_error"])
+    assert lcmcr.results["lcmcr"].std_error is not None and np.isnan(lcmcr.table.loc[0, "std_error"])

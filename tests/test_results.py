@@ -349,8 +349,13 @@ def test_a_likelihood_fit_says_whether_the_observed_patterns_reject_it() -> None
     line = str(rejected).splitlines()[-1]
     assert line.startswith("  goodness of fit: deviance 245.9 on 10 df, p = ")
     assert f"p = {chi2.sf(245.94, 10):.2g}" in line and "reject this model" in line
+    assert "its interval then understates the uncertainty" in line
     fine = str(make_result(diagnostics={"deviance": 6.2, "df": 5})).splitlines()[-1]
-    assert f"p = {chi2.sf(6.2, 5):.2g} (χ²)" in fine and "reject" not in fine
+    assert f"p = {chi2.sf(6.2, 5):.2g} (χ² approximation" in fine and "reject" not in fine
+    # a bootstrap over people already sees variation beyond Poisson counts' (sparsemse's BCa)
+    bca = str(make_result(diagnostics={"deviance": 245.94, "df": 10},
+                          interval=Interval(9_104.2, 12_013.0, kind="bootstrap-bca"))).splitlines()[-1]
+    assert "reject this model" in bca and "understates" not in bca
     # no degrees of freedom left (a saturated fit), or no deviance: nothing to test
     assert "goodness" not in str(make_result(diagnostics={"deviance": 0.0, "df": 0}))
     assert "goodness" not in str(make_result())

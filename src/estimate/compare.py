@@ -98,9 +98,10 @@ class Comparison:
         DataFrame with the columns of ``estimate.compare.TABLE_COLUMNS``: the method label, ``status``
         (``"ok"``, ``"not applicable"``, ``"failed"``), point estimate, interval (lower, upper, level, kind), what
         the estimate is (MLE, posterior median ...), the observed count, sampler diagnostics where relevant (R-hat,
-        bulk and tail ESS of N, NUTS divergences), the likelihood methods' standard error, deviance, degrees of
-        freedom and AIC (the columns of Rcapture's ``closedp.t``; NaN for the others), run time in seconds, the
-        model description, for rows that are not ``ok`` the reason, and the warnings each method gave.
+        bulk and tail ESS of N, NUTS divergences), the frequentist methods' standard error and the likelihood
+        methods' deviance, degrees of freedom and AIC (the columns of Rcapture's ``closedp.t``; NaN for the
+        others), run time in seconds, the model description, for rows that are not ``ok`` the reason, and the
+        warnings each method gave.
     results
         ``{label: Result}`` of the methods that succeeded.
     observed
@@ -163,9 +164,12 @@ class Comparison:
             row = {column: record.get(column) for column in TABLE_COLUMNS}
             for column in _NUMERIC_COLUMNS:
                 row[column] = math.nan if row[column] is None else _from_json_float(row[column])
-            rows.append(row)
             if record.get("result") is not None:
                 results[row["method"]] = Result._from_dict_unchecked(record["result"])
+                if not any(column in record for column in _FIT_COLUMNS):  # saved before these columns existed
+                    row.update({column: value for column, value in _fit_statistics(results[row["method"]]).items()
+                                if not math.isnan(value)})
+            rows.append(row)
         return cls(table=pd.DataFrame(rows, columns=list(TABLE_COLUMNS)), results=results,
                    observed=int(payload["observed"]), lists=tuple(payload.get("lists", ())),
                    seed=payload.get("seed"))
@@ -330,12 +334,17 @@ def _row(label: str, status: str, *, result: Result | None = None, reason: str =
                 "divergences": float(diag["divergences"]) if diag.get("divergences") is not None else math.nan,
             }
         )
-        fit_statistics = {"std_error": result.std_error, "deviance": diag.get("deviance"), "df": diag.get("df"),
-                          "aic": diag.get("aic")}
-        for column, value in fit_statistics.items():
-            if is_real(value):
-                row[column] = float(value)
+        row.update(_fit_statistics(result))
     return row
+
+
+def _fit_statistics(result: Result) -> dict[str, float]:
+    """closedp.t's columns of a result: a frequentist method's standard error (a posterior's SD is not one: NaN
+    here), and the deviance, df and AIC of the methods that report them."""
+    posterior = str(result.estimate_kind).startswith("posterior")
+    values = {"std_error": None if posterior else result.std_error, "deviance": result.diagnostics.get("deviance"),
+              "df": result.diagnostics.get("df"), "aic": result.diagnostics.get("aic")}
+    return {column: float(value) if is_real(value) else math.nan for column, value in values.items()}
 
 
 def compare(

@@ -1977,9 +1977,12 @@ def _require_frame(frame: Any) -> pd.DataFrame:
     if any("\x00" in name for name in names):  # netCDF (the draws' file) cannot store it, nor many tools show it
         raise DataError("a column name contains a NUL character (\\x00); rename the column")
     _check_unique_columns(names)
-    blank = [name for name in names if not name.strip()]
-    if len(blank) > 1:  # a table's, not a file's (a file's empty header cells are dropped before): frame[''] is many
-        raise DataError(f"the data has {len(blank)} columns without a name; name them or leave them out")
+    blank = [position for position, name in enumerate(names) if not name.strip()]
+    if len(blank) > 1:  # frame[''] would be a table of them: no list, count or stratum can be one; as a file's
+        # empty header cells, they are left out
+        warnings.warn(f"{len(blank)} columns without a name are left out (no list, count or stratum can be named "
+                      "so); name them to use them", DataWarning, stacklevel=_outside_caller_stacklevel())
+        frame = frame.iloc[:, [i for i in range(len(names)) if i not in blank]]
     return frame
 
 

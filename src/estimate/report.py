@@ -111,8 +111,8 @@ ASSUMPTIONS: dict[str, str] = {
     "loglinear": (
         "Describes the number of people on each combination of lists with a Poisson log-linear model. Lists may "
         "depend on each other only through the interactions the chosen model includes (the model is picked by "
-        "an information criterion when there is more than one to choose from). The search chooses among "
-        "interactions of two lists only, so every interaction of three or more lists is assumed absent (where "
+        "an information criterion when there is more than one to choose from). The search (the default) chooses "
+        "among interactions of two lists only, so every interaction of three or more lists is assumed absent (where "
         "differences between people in how easy they are to find would show); the interaction of all lists "
         "together always is, because the data cannot tell it apart from the number of people on no list. "
         "Models that fit the observed counts almost equally well can give very different totals, and when a "

@@ -482,10 +482,12 @@ class Result:
         from scipy.stats import chi2
 
         p_value = float(chi2.sf(deviance, df))
-        line = f"  goodness of fit: deviance {deviance:,.1f} on {df:g} df, p = {p_value:.2g} (χ²)"
+        line = (f"  goodness of fit: deviance {deviance:,.1f} on {df:g} df, p = {p_value:.2g} (χ² approximation: "
+                "rough when many cells hold few people, optimistic after a model search)")
         if p_value < 0.01:
-            line += (": the observed patterns reject this model (or vary more than Poisson counts do); its "
-                     "interval then understates the uncertainty")
+            line += "; the observed patterns reject this model (or vary more than Poisson counts do)"
+            if self.interval.kind != "bootstrap-bca":  # a bootstrap over people already sees the extra variation
+                line += ", and its interval then understates the uncertainty"
         return [line]
 
     def __repr__(self) -> str:

@@ -612,9 +612,10 @@ class StrataResult:
             replicates = 1
         width = draws.shape[1] // replicates
         parts = [convergence_diagnostics(draws[:, r * width:(r + 1) * width]) for r in range(replicates)]
-        return {"r_hat": max((p["r_hat"] for p in parts), default=math.nan),
-                "ess_bulk": min((p["ess_bulk"] for p in parts), default=math.nan),
-                "ess_tail": min((p["ess_tail"] for p in parts), default=math.nan)}
+        # a replicate's part can be constant (a group none of whose strata that replicate has: zeros): no failure,
+        # left out, as for a pooled stratum; a part whose diagnostics could not be computed makes them NaN
+        worst = _worst_replicate_diagnostics(parts)
+        return {key: worst.get(key, math.nan) for key in ("r_hat", "ess_bulk", "ess_tail")}
 
     def _replicate_labels(self) -> list[Any]:
         """The imputation replicates' labels, sorted as text: the order in which the pooled draws run."""

@@ -106,6 +106,8 @@ def run_strata(
             summary["warnings"] = summary["warnings"].map(lambda text: text if len(text) <= 60 else text[:59] + "…")
         summary = summary.drop(columns=empty)
     table = _without_plain_estimate_kind(fitted.total(by=totals_by), fmt) if totals else None
+    if table is not None and fmt == "table":  # as the summary: no draws, no diagnostics to show on screen
+        table = table.drop(columns=[c for c in ("r_hat", "ess_bulk", "ess_tail") if table[c].isna().all()])
     # all or nothing: each file goes to a temporary, renamed into place only when every one is written, so a run
     # that fails while writing (a full disk at the last file) leaves the earlier run's files as they were
     with atomic_batch():

@@ -80,10 +80,13 @@ def warn_if_lists_never_overlap(data: CaptureData, method: str, stacklevel: int 
 
 #: argument names of the R packages (LCMCR, dga, SparseMSE) and what they are called here
 R_ARGUMENT_NAMES = {"burnin": "burn_in", "samples": "draws", "nboot": "n_boot", "iseed": "seed",
-                    "Nmissing": "max_missing", "nmissing": "max_missing", "buffer_size": None, "tabular": None}
+                    "Nmissing": "max_missing", "nmissing": "max_missing", "alpha": "level", "quantiles": "level",
+                    "buffer_size": None, "tabular": None, "graphs": None}
 #: what differs besides the name
 _R_ARGUMENT_NOTES = {"samples": " (per chain: chains × draws in all)",
-                     "Nmissing": " (R's vector 0:M is max_missing = M)"}
+                     "Nmissing": " (R's vector 0:M is max_missing = M)",
+                     "alpha": " (SparseMSE's alpha = c(0.025, 0.975) is level = 0.95)",
+                     "quantiles": " (the 0.025 and 0.975 quantiles are level = 0.95)"}
 
 #: the most posterior draws of N one fit keeps (chains × draws: 8 bytes each, 16 GB) and the most chains it runs
 MAX_KEPT_DRAWS = 2_000_000_000
@@ -106,7 +109,7 @@ def seed_list(seeds: Any) -> list[Any] | None:
     if seeds is None:
         return None
     if isinstance(seeds, str | bytes | int | np.integer | np.random.SeedSequence | Mapping) \
-            or not isinstance(seeds, Iterable):
+            or not isinstance(seeds, Iterable) or np.ndim(seeds) == 0:  # np.array(5) is Iterable by its type
         raise DataError(f"seeds must be a list of one seed per dataset (or None), got {type(seeds).__name__}; "
                         "for one root seed, give seed= to the estimator")
     return list(seeds)
@@ -122,7 +125,8 @@ def unknown_parameter_hint(unknown: Iterable[str], valid: Iterable[str]) -> str:
         if mapped and mapped in valid:
             hints.append(f"R's {name!r} is {mapped!r} here{_R_ARGUMENT_NOTES.get(str(name), '')}")
         elif str(name) in R_ARGUMENT_NAMES and mapped is None:
-            hints.append(f"R's {name!r} has no counterpart here (not needed)")
+            hints.append(f"R's {name!r} has no counterpart here" + (" (every decomposable graph is averaged)"
+                                                                    if name == "graphs" else " (not needed)"))
         else:
             close = difflib.get_close_matches(str(name), valid, n=1, cutoff=0.75)
             if close:

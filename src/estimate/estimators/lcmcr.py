@@ -69,6 +69,7 @@ def _charge_wall_time(result: Result, wall: float) -> None:
 #: the largest truncation K of the Dirichlet process (a K of 10**12 failed allocating its arrays)
 MAX_CLASSES = 10_000
 
+
 @register
 class LCMCR(Estimator):
     """Bayesian latent-class capture–recapture model (Manrique-Vallier 2016), compiled Gibbs sampler.
