@@ -558,6 +558,7 @@ class StrataResult:
         if keys:
             self._warn_truncated_draws(keys)
         rows = []
+        skewed: list[tuple[str, float, int]] = []  # groups whose summed estimates the strata's skew pulls up
         # in the order of the values (months 1, 2, …, 10, as summary() lists them), not of their text
         ordered = sorted(groups.items(), key=lambda item: stratum_order_key(item[0]))
         for label, members in ordered:
@@ -583,7 +584,7 @@ class StrataResult:
                     row.update(estimate=math.nan, lower=math.nan, upper=math.nan)
                 row.update(level=level, interval_kind=kind if ok else "")
             else:
-                ok = self._total_without_draws(members, level, row)
+                ok = self._total_without_draws(members, level, row, skewed)
             row["upper_estimated_strata"] = row["upper"]
             if len(ok) < len(members):
                 row["upper"] = math.inf  # the missed people of the strata not estimated are unbounded
@@ -597,7 +598,24 @@ class StrataResult:
                                                                 if len(ok) == len(members) else "")
             row.update(convergence)  # last: the same columns for every method (NaN without draws)
             rows.append(row)
+        if skewed:
+            self._warn_summed_bias(skewed, len(rows))
         return pd.DataFrame(rows)
+
+    def _warn_summed_bias(self, skewed: list[tuple[str, float, int]], groups: int) -> None:
+        """A total of maximum-likelihood estimates over many small strata: each N̂ sits a little above the truth
+        on average (its interval's long upper side says how much), and summed over the strata that bias grows like
+        S while the spread grows like √S, so the total's interval, centred on Σ N̂, misses the truth from above."""
+        label, ratio, strata = max(skewed, key=lambda item: item[1])
+        warnings.warn(
+            f"{len(skewed)} of {groups} totals sum maximum-likelihood estimates whose skewed intervals say that "
+            f"each lies a little above the truth on average (e.g. {label}: {strata} strata; summed, "
+            f"{ratio:.1f} standard deviations of the total): that bias adds up over the strata while the spread "
+            "grows only like the square root of their number, so such a total is likely too high and its interval "
+            "covers less than its level (simulated Mt strata of 100-300 people, 95% intervals: 90% coverage over "
+            "30 strata, 73% over 100). Fit the strata with a Bayesian method, whose totals sum posterior draws, "
+            "or pool small strata",
+            EstimateWarning, stacklevel=3)
 
     def _total_convergence(self, draws: np.ndarray) -> dict[str, float]:
         """R-hat and bulk/tail ESS of a total's summed draws, shaped (chain, draw): the Monte Carlo error of its
@@ -677,13 +695,16 @@ class StrataResult:
         return any(o.status == STATUS_OK and o.draws is None and o.result is not None
                    and str(o.result.estimate_kind).startswith("posterior") for o in self.outcomes.values())
 
-    def _total_without_draws(self, members: list[tuple[Any, ...]], level: float, row: dict[str, Any]) -> list:
+    def _total_without_draws(self, members: list[tuple[Any, ...]], level: float, row: dict[str, Any],
+                             skewed: list[tuple[str, float, int]] | None = None) -> list:
         """Total for methods without posterior draws: T = Σ N̂_s, its interval T + (quantiles − median) of the sum of
         independent stand-ins for the strata, each matched to that stratum's own interval
         (:func:`_undocumented_draws`), so that a skewed profile-likelihood interval keeps its long side in the
         total (with Var = Σ SE_s² and one log-normal, a stratum at 2,811 [660, 47,789] beside one at 271
         [242, 309] gave a total's upper limit of 14,441).  A group of one estimated stratum keeps that stratum's
         interval."""
+        from scipy.special import ndtri
+
         ok = [k for k in members if self.outcomes[k].status == STATUS_OK and self.outcomes[k].result is not None]
         floor = sum(self.outcomes[k].observed for k in members if k not in ok)
         estimate = sum(self.outcomes[k].result.estimate for k in ok) + floor
@@ -714,6 +735,14 @@ class StrataResult:
             low, middle, high = np.quantile(total, [(1 - level) / 2, 0.5, (1 + level) / 2])
             lower = max(float(estimate + low - middle), float(row["observed"]))
             upper = float(estimate + high - middle)
+            # the stand-ins' summed mean-above-median gap: for maximum-likelihood estimates about their summed bias
+            # (an audit's simulation: 109 against 138 over 30 strata, 658 against 639 over 100)
+            spread = (high - low) / (2 * float(ndtri(0.5 + level / 2)))
+            gap = float(total.mean()) - estimate  # Σ (stand-in's mean − N̂_s)
+            mle = all(self.outcomes[k].result.estimate_kind == "mle" for k in ok)
+            if skewed is not None and mle and len(ok) > 1 and spread > 0 and gap > _SUMMED_BIAS_SD * spread:
+                label = ", ".join(f"{c}={row[c]}" for c in self.by if c in row) or "the overall total"
+                skewed.append((label, gap / spread, len(ok)))
         else:
             lower = upper = math.nan
         row.update(estimate=estimate if ok else math.nan, lower=lower if ok else math.nan,
@@ -814,6 +843,11 @@ class StrataResult:
 #: Monte Carlo draws per stratum for the totals of methods without posterior draws
 _TOTAL_DRAWS = 20_000
 _TOTAL_SEED = 20_260_103  # fixed: a total of the same strata is the same numbers on every call
+
+
+#: a total of MLEs whose strata's summed skew (mean minus median of the stand-ins) exceeds this many standard
+#: deviations of the total is warned about: a bias of 0.3 SD takes a 95% interval's coverage to about 94%
+_SUMMED_BIAS_SD = 0.3
 
 
 def _undocumented_draws(key: tuple[Any, ...], result: Result, observed: int) -> np.ndarray:
