@@ -109,7 +109,8 @@ def seed_list(seeds: Any) -> list[Any] | None:
     if seeds is None:
         return None
     if isinstance(seeds, str | bytes | int | np.integer | np.random.SeedSequence | Mapping) \
-            or not isinstance(seeds, Iterable) or np.ndim(seeds) == 0:  # np.array(5) is Iterable by its type
+            or not isinstance(seeds, Iterable) or (isinstance(seeds, np.ndarray) and seeds.ndim == 0):
+        # (np.array(5) is an Iterable by its type; an iterator's np.ndim is 0 too, but it is a sequence of seeds)
         raise DataError(f"seeds must be a list of one seed per dataset (or None), got {type(seeds).__name__}; "
                         "for one root seed, give seed= to the estimator")
     return list(seeds)
