@@ -191,6 +191,10 @@ def test_forest_marks_a_lower_bound_and_strata_title_names_the_interval(kosovo, 
     labels = [t.get_text() for t in plots.plot_forest(estimate.compare(kosovo, ["chao", "mt"])).axes[0]
               .get_yticklabels()]
     assert [label for label in labels if "lower bound" in label] == [label for label in labels if "chao" in label]
+    # the bound's interval ends at its upper limit, the total does not: a dotted line runs on to the right edge
+    axes = plots.plot_forest(estimate.compare(kosovo, ["chao", "mt"])).axes[0]
+    open_above = [c for c in axes.collections if c.get_gid() == "open_above"]
+    assert len(open_above) == 1 and open_above[0].get_segments()[0][-1][0] == axes.get_xlim()[1]
     title = strata_result.plot().axes[0].get_title()
     assert "credible interval (equal-tailed" in title
 

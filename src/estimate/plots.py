@@ -613,7 +613,10 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
         lower, upper, estimate = float(row["lower"]), float(row["upper"]), float(row["estimate"])
         right = upper if math.isfinite(upper) else x_max
         ax.hlines(y, lower, right, color=color, linewidth=2.5, zorder=2, linestyles="dashed" if driven else "solid")
-        if not math.isfinite(upper):
+        if math.isfinite(upper) and row.get("estimate_kind") == "lower bound":
+            # the interval is the bound's: the total itself may lie anywhere above it (a dotted, open right end)
+            ax.hlines(y, upper, x_max, color=color, linewidth=1.0, linestyles="dotted", zorder=2, gid="open_above")
+        if not math.isfinite(upper) or row.get("estimate_kind") == "lower bound":
             ax.annotate("", xy=(x_max, y), xytext=(x_max - 0.03 * (x_max - x_min), y),
                         arrowprops={"arrowstyle": "->", "color": color})
         if not math.isfinite(estimate):  # lists that never overlap: a marker at ∞ would be drawn nowhere
