@@ -125,3 +125,21 @@ def test_labels_no_result_file_could_hold_are_refused(frame: pd.DataFrame, words
     """Bytes labels fitted, then saving failed with json's TypeError; a NUL in a list name failed the .nc."""
     with pytest.raises(DataError, match=words):
         CaptureData.from_aggregated(frame, strata="region" if "region" in frame else None)
+
+
+def test_a_hand_edited_result_file_that_cannot_be_one_is_named(tmp_path) -> None:
+    """A stratum's status of true, a run with no strata and a negative documented count loaded, then failed or
+    printed nonsense later (a fuzzing audit's finds)."""
+    import json
+
+    frame = pd.concat([AGGREGATED.assign(region="n"), AGGREGATED.assign(region="s")])
+    estimate.fit_strata(frame, by="region", method="chapman").save(tmp_path / "s.json")
+    payload = json.loads((tmp_path / "s.json").read_text())
+    for edit, words in ((lambda p: p["outcomes"][0].update(status=True), "a stratum's status is True"),
+                        (lambda p: p.update(outcomes=[]), "it holds no strata"),
+                        (lambda p: p["outcomes"][0]["result"].update(observed=-3), "observed is -3")):
+        edited = json.loads(json.dumps(payload))
+        edit(edited)
+        (tmp_path / "e.json").write_text(json.dumps(edited))
+        with pytest.raises(DataError, match=f"not a well-formed stratified result: .*{words}"):
+            estimate.load_result(tmp_path / "e.json")

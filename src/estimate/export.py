@@ -359,8 +359,10 @@ def _attribute_json(text: Any, name: str, path: Path) -> Any:
 
 
 def _outcome_from_payload(item: dict[str, Any], draws: np.ndarray | None, types: list[str | None]) -> Any:
-    from estimate.strata import StratumOutcome
+    from estimate.strata import STATUS_FAILED, STATUS_NOT_ESTIMABLE, STATUS_OK, StratumOutcome
 
+    if item["status"] not in (STATUS_OK, STATUS_NOT_ESTIMABLE, STATUS_FAILED):  # e.g. true, from a hand edit
+        raise ValueError(f"a stratum's status is {item['status']!r}, not one of 'ok', 'not estimable', 'failed'")
     result = None if item["result"] is None else Result._from_dict_unchecked(item["result"])
     return StratumOutcome(_restore_key(item["key"], types), int(item["observed"]), item["status"], item["reason"],
                           result, draws, tuple(item.get("warnings", ())))
@@ -371,6 +373,8 @@ def _strata_from_payload(payload: dict[str, Any], draws: dict[tuple[Any, ...], n
 
     types = payload.get("key_types") or []
     outcomes = {}
+    if not payload["outcomes"]:  # every run has at least one stratum
+        raise ValueError("it holds no strata")
     for item in payload["outcomes"]:
         key = _restore_key(item["key"], types)
         outcome = _outcome_from_payload(item, draws.get(key), types)

@@ -560,6 +560,8 @@ class Result:
         """:meth:`from_dict` letting a malformed field's own exception through (a saved file's reader names the
         file and what it holds)."""
         interval = payload["interval"]
+        if int(payload["observed"]) < 0:  # (an estimate may lie a little below it: a mixture over imputations')
+            raise ValueError(f"observed is {payload['observed']!r}: a number of people is not negative")
         return cls(
             method=payload["method"],
             model=payload["model"],
