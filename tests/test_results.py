@@ -359,3 +359,11 @@ def test_a_likelihood_fit_says_whether_the_observed_patterns_reject_it() -> None
     # no degrees of freedom left (a saturated fit), or no deviance: nothing to test
     assert "goodness" not in str(make_result(diagnostics={"deviance": 0.0, "df": 0}))
     assert "goodness" not in str(make_result())
+
+
+def test_an_estimate_below_the_documented_count_reads_as_none_undocumented() -> None:
+    """A mixture over imputation replicates can put its median below their mean documented count; the sentence
+    said "about -2% of the total is undocumented"."""
+    below = Result(method="lcmcr", model="m", estimate=98.0, interval=Interval(95.0, 104.0), observed=100,
+                   estimate_kind="posterior median")
+    assert "about 0% of the total is undocumented" in below.sentence() and "-" not in below.sentence().split(";")[-1]

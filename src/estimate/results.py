@@ -405,7 +405,9 @@ class Result:
             if self.details.get("prior_driven"):  # a finite interval the data did not make
                 return (text + f" — but {self.details['prior_driven']}, so this comes from the model's priors, not "
                         "the data: treat the total as unbounded above.")
-        fraction = self.undocumented_fraction
+        # a pooled mixture over imputations can put its median a little below their mean documented count: no one
+        # undocumented, not "about -2%"
+        fraction = max(self.undocumented_fraction, 0.0) if math.isfinite(self.undocumented_fraction) else math.nan
         # an estimate at the documented count with no upper limit (a model that leaves N undetermined) says nothing
         # about the share undocumented: "less than 1%" would read as a finding
         # (a lower bound's share stays: "at least 0.30%" holds however far above it the total lies)
