@@ -149,6 +149,12 @@ def test_totals_sum_aligned_draws(stratified: CaptureData, tmp_path: Path) -> No
     assert list(total.columns[-3:]) == ["r_hat", "ess_bulk", "ess_tail"]
     assert total.loc[0, "r_hat"] == expected["r_hat"] and total.loc[0, "ess_bulk"] == expected["ess_bulk"]
     assert total.loc[0, "ess_tail"] == expected["ess_tail"]
+    # a group of one stratum reuses that stratum's own diagnostics: the same numbers as diagnosing its draws again
+    per_stratum = result.total(by="region").set_index("region")
+    for key, outcome in result.outcomes.items():
+        again = convergence_diagnostics(outcome.draws.astype(float))
+        assert per_stratum.loc[key[0], "r_hat"] == again["r_hat"]
+        assert per_stratum.loc[key[0], "ess_bulk"] == again["ess_bulk"]
 
 
 def test_replicates_are_pooled_as_mixture() -> None:
@@ -1564,15 +1570,17 @@ def test_a_totals_diagnostics_skip_a_replicates_constant_part_whatever_the_order
                         diagnostics={"r_hat": 1.0, "ess_bulk": 800.0, "ess_tail": 800.0})
         return StratumOutcome(key, 800, "ok", "", result, draws)
 
-    for absent in ("1", "2"):
+    for absent in ("1", "2"):  # zone b's two strata are both missing from one replicate
         present = "2" if absent == "1" else "1"
-        outcomes = {("north", "1"): outcome(("north", "1"), 200), ("north", "2"): outcome(("north", "2"), 200),
-                    ("south", present): outcome(("south", present), 200)}
+        outcomes = {("north", "a", "1"): outcome(("north", "a", "1"), 200),
+                    ("north", "a", "2"): outcome(("north", "a", "2"), 200),
+                    ("south", "b", present): outcome(("south", "b", present), 200),
+                    ("east", "b", present): outcome(("east", "b", present), 200)}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pooled = _pool_replicates(outcomes, ["region"], "lcmcr", 0.95, "equal-tailed", "rep")
-            south = pooled.total(by="region").set_index("region").loc["south"]
-        assert south["r_hat"] > 1.5 and 0 < south["ess_bulk"] < 100, (absent, south["r_hat"])
+            pooled = _pool_replicates(outcomes, ["region", "zone"], "lcmcr", 0.95, "equal-tailed", "rep")
+            zone_b = pooled.total(by="zone").set_index("zone").loc["b"]
+        assert zone_b["r_hat"] > 1.5 and 0 < zone_b["ess_bulk"] < 100, (absent, zone_b["r_hat"])
 
 
 @pytest.mark.parametrize(("sizes", "probabilities", "warned"), [
