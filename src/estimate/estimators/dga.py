@@ -538,9 +538,10 @@ class DecomposableGraphBMA(Estimator):
     binds (posterior mass beyond it) the two differ on purpose: R normalises over the grid, so its prior ends
     there and its quantiles are the grid's; here the grid truncates a prior that goes on, the mass beyond it is
     estimated, the quantiles allow for it and an upper end past the grid is ∞ (Kosovo's three lists EXH, ABA, OSCE,
-    δ = 0.125, grid n0 ≤ 40,000: R's formula 4,111 [4,094, 17,823], here 4,114 [4,094, 31,092]).  Give a
-    ``max_missing`` large enough that nothing is cut (the default grid does so) and the two agree.  See the module
-    docstring for the equations, the grid bound and why the estimate depends strongly on δ.
+    δ = 0.125, grid n0 ≤ 40,000: bma.cr's formula, re-implemented for the check, 4,111 [4,094, 17,823], here
+    4,114 [4,094, 31,092]).  Give a ``max_missing`` large enough that nothing is cut (the default grid does so)
+    and the two agree.  See the module docstring for the equations, the grid bound and why the estimate depends
+    strongly on δ.
 
     Parameters
     ----------
