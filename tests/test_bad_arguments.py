@@ -137,7 +137,8 @@ def test_a_hand_edited_result_file_that_cannot_be_one_is_named(tmp_path) -> None
     payload = json.loads((tmp_path / "s.json").read_text())
     for edit, words in ((lambda p: p["outcomes"][0].update(status=True), "a stratum's status is True"),
                         (lambda p: p.update(outcomes=[]), "it holds no strata"),
-                        (lambda p: p["outcomes"][0]["result"].update(observed=-3), "observed is -3")):
+                        (lambda p: p["outcomes"][0]["result"].update(observed=-3), "observed is -3"),
+                        (lambda p: p["outcomes"][1].update(observed=-5), "a stratum's observed is -5")):
         edited = json.loads(json.dumps(payload))
         edit(edited)
         (tmp_path / "e.json").write_text(json.dumps(edited))

@@ -1115,3 +1115,10 @@ def test_methods_with_a_name_lists_its_parameters_defaults_and_meaning(tmp_path:
     assert own.returncode == 0 and "  K = 10  (preset: 20)" in own.stdout
     unknown = run_cli("methods", "nope")
     assert unknown.returncode == 2 and "unknown method 'nope'" in unknown.stderr
+
+
+def test_methods_name_is_a_method_before_a_file_of_that_name(tmp_path: Path) -> None:
+    """A data file saved without a suffix as 'chao' in the folder was read as a preset (a review's find)."""
+    (tmp_path / "chao").write_text("x,y\n")
+    shown = run_cli("methods", "chao", cwd=tmp_path)
+    assert shown.returncode == 0 and shown.stdout.startswith("chao\n"), shown.stderr

@@ -1608,3 +1608,23 @@ def test_a_total_of_many_small_strata_mles_warns_that_their_bias_adds_up(
     assert bool(messages) == warned, messages
     if warned:
         assert "1 of 1 totals" in messages[0] and "the overall total: 30 strata" in messages[0]
+
+
+def test_one_skewed_stratum_beside_another_is_no_sum_of_biases() -> None:
+    """The bias warning fired for one skewed stratum beside an exact one (what it warns about is adding up over
+    many strata), and said 'inf standard deviations' when a stand-in overflowed (a review's finds)."""
+    from estimate.results import Interval, Result
+    from estimate.strata import StratumOutcome
+
+    def outcome(key: str, observed: int, estimate: float, lower: float, upper: float) -> StratumOutcome:
+        result = Result(method="loglinear", model="m", estimate=estimate, observed=observed,
+                        interval=Interval(lower, upper, level=0.95, kind="profile-likelihood"))
+        return StratumOutcome((key,), observed, "ok", "", result, None)
+
+    for pair in ([outcome("a", 100, 200, 120, 900), outcome("b", 10, 10, 10, 10)],
+                 [outcome("a", 100, 200, 120, 1e200), outcome("b", 100, 150, 120, 200)]):
+        fitted = StrataResult(by=["region"], method="loglinear", interval_kind="profile-likelihood",
+                              outcomes={o.key: o for o in pair})
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fitted.total()

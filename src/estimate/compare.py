@@ -47,7 +47,7 @@ from estimate._checks import (
 from estimate._warning_state import catch_warnings
 from estimate.data import CaptureData
 from estimate.errors import DataError
-from estimate.estimators.base import Estimator, NotApplicable, method_names
+from estimate.estimators.base import Estimator, NotApplicable, get_estimator_class, method_names
 from estimate.results import Result, _from_json_float, _jsonable, interval_label, is_timing_key, level_percent
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -341,7 +341,9 @@ def _row(label: str, status: str, *, result: Result | None = None, reason: str =
 def _fit_statistics(result: Result) -> dict[str, float]:
     """closedp.t's columns of a result: a frequentist method's standard error (a posterior's SD is not one: NaN
     here), and the deviance, df and AIC of the methods that report them."""
-    posterior = str(result.estimate_kind).startswith("posterior")
+    # by the method: dga's lower bound (its posterior past the grid) still carries a posterior SD
+    bayesian = result.method in method_names() and get_estimator_class(result.method).bayesian
+    posterior = bayesian or str(result.estimate_kind).startswith("posterior")
     values = {"std_error": None if posterior else result.std_error, "deviance": result.diagnostics.get("deviance"),
               "df": result.diagnostics.get("df"), "aic": result.diagnostics.get("aic")}
     return {column: float(value) if is_real(value) else math.nan for column, value in values.items()}

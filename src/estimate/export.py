@@ -363,6 +363,8 @@ def _outcome_from_payload(item: dict[str, Any], draws: np.ndarray | None, types:
 
     if item["status"] not in (STATUS_OK, STATUS_NOT_ESTIMABLE, STATUS_FAILED):  # e.g. true, from a hand edit
         raise ValueError(f"a stratum's status is {item['status']!r}, not one of 'ok', 'not estimable', 'failed'")
+    if int(item["observed"]) < 0:
+        raise ValueError(f"a stratum's observed is {item['observed']!r}: a number of people is not negative")
     result = None if item["result"] is None else Result._from_dict_unchecked(item["result"])
     return StratumOutcome(_restore_key(item["key"], types), int(item["observed"]), item["status"], item["reason"],
                           result, draws, tuple(item.get("warnings", ())))

@@ -252,10 +252,11 @@ def _method_parameters(name: str) -> str:
     Parameters section — what ``--set NAME=VALUE`` and the Python constructor take."""
     import inspect
 
-    from estimate.estimators.base import get_estimator_class
+    from estimate.estimators.base import get_estimator_class, method_names
 
-    is_file = name.lower().endswith(".toml") or Path(name).is_file()  # the user's own preset
-    preset = load_preset(name) if name in preset_names() or is_file else None
+    # a method's name first (a file called "chao" in the folder is no preset), then a preset's, then a file
+    is_file = name not in method_names() and (name.lower().endswith(".toml") or Path(name).is_file())
+    preset = load_preset(name) if name not in method_names() and (name in preset_names() or is_file) else None
     cls = get_estimator_class(preset.method if preset else name)
     signature = inspect.signature(cls.__init__)
     about = f": {preset.description}" if preset and preset.description else ""
