@@ -34,7 +34,7 @@ import pandas as pd
 
 from estimate.atomic import atomic_write_text, atomic_write_with, same_file
 from estimate.errors import DataError
-from estimate.results import Result, _jsonable
+from estimate.results import Result, _jsonable, malformed_field
 
 if TYPE_CHECKING:  # pragma: no cover
     from estimate.compare import Comparison
@@ -411,9 +411,7 @@ def _strata_from_netcdf(root: Any, path: Path) -> StrataResult:
 
 def _malformed(exc: Exception, what: str, path: Path) -> DataError:
     """The error for a saved result whose fields do not read back (a file edited by hand, or damaged)."""
-    problem = (f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) and exc.args
-               else f"a field is missing or has the wrong type or form ({exc})")
-    return DataError(f"{str(path)!r} is not a well-formed {what}: {problem}")
+    return DataError(f"{str(path)!r} is not a well-formed {what}: {malformed_field(exc)}")
 
 
 def _strata_from_arrays(root: Any, payload: Any) -> StrataResult:

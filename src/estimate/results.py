@@ -59,6 +59,12 @@ def no_draws_error(method: str) -> ValueError:
                       ".json, which keeps summaries only: its .nc file keeps the draws)")
 
 
+def malformed_field(exc: Exception) -> str:
+    """What is wrong with a saved result's field, from the exception reading it raised (a file edited by hand)."""
+    return (f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) and exc.args
+            else f"a field is missing or has the wrong type or form ({exc})")
+
+
 @dataclass(frozen=True)
 class Interval:
     """An interval estimate of N.
@@ -553,9 +559,7 @@ class Result:
         try:
             return cls._from_dict_unchecked(payload)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a field of the wrong type or shape
-            problem = (f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) and exc.args
-                       else f"a field is missing or has the wrong type or form ({exc})")
-            raise DataError(f"not a well-formed estimate result: {problem}") from exc
+            raise DataError(f"not a well-formed estimate result: {malformed_field(exc)}") from exc
 
     @classmethod
     def _from_dict_unchecked(cls, payload: Mapping[str, Any]) -> Result:

@@ -255,8 +255,9 @@ def _method_parameters(name: str) -> str:
     from estimate.estimators.base import get_estimator_class, method_names
 
     # a method's name first (a file called "chao" in the folder is no preset), then a preset's, then a file
-    is_file = name not in method_names() and (name.lower().endswith(".toml") or Path(name).is_file())
-    preset = load_preset(name) if name not in method_names() and (name in preset_names() or is_file) else None
+    is_preset = name not in method_names() and (name in preset_names() or name.lower().endswith(".toml")
+                                                or Path(name).is_file())
+    preset = load_preset(name) if is_preset else None
     cls = get_estimator_class(preset.method if preset else name)
     signature = inspect.signature(cls.__init__)
     about = f": {preset.description}" if preset and preset.description else ""
