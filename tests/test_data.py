@@ -558,13 +558,35 @@ def test_column_arguments_that_are_not_names_and_clashing_long_columns_are_refus
     a list of their own."""
     frame = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "5": list("xyx")})
     with pytest.raises(DataError, match="column names must be text"):
-        CaptureData.from_records(frame, strata=5)
+        CaptureData.from_records(frame, strata=object())
+    with pytest.raises(DataError, match="column names must be text"):
+        CaptureData.from_records(frame, strata={"5": 1})
     long = pd.DataFrame({"id": [1, 1, 2], "list": list("ABB"), "region": list("nns")})
     with pytest.raises(DataError, match="must be different columns"):
         CaptureData.from_long(long, id="id", list="id")
     with pytest.raises(DataError, match="must be different columns"):
         CaptureData.from_long(long, strata=["list"])
     assert CaptureData.from_long(long, strata="region").observed == 2
+
+
+def test_numbers_name_the_columns_of_a_frame_made_from_an_array() -> None:
+    """Column names become text on reading, so lists=[0, 1, 2] for pd.DataFrame(array)'s columns 0, 1, 2 were
+    'not found; the data has columns ['0', '1', '2', ...]'. Numbers now name those columns, for every argument
+    that names a column; True is not a column's number."""
+    array = np.array([[1, 0, 1, 5, 0], [0, 1, 1, 6, 0], [1, 1, 0, 7, 1], [1, 0, 0, 4, 1], [0, 1, 0, 3, 1]])
+    frame = pd.DataFrame(array)
+    by_text = CaptureData.from_frame(frame, lists=["0", "1", "2"], count="3", strata="4")
+    for lists, count, strata in (([0, 1, 2], 3, 4), ((np.int64(0), 1, 2), np.int64(3), [np.int64(4)])):
+        data = CaptureData.from_frame(frame, lists=lists, count=count, strata=strata)
+        assert data.content_hash() == by_text.content_hash()
+    assert CaptureData.from_frame(pd.DataFrame(array[:, :4], columns=[0.5, 1.5, 2.5, "count"]),
+                                  lists=[0.5, 1.5, 2.5]).observed == 25
+    long = pd.DataFrame({0: [1, 1, 2], 1: list("ABB")})
+    assert CaptureData.from_long(long, id=0, list=1).observed == 2
+    with pytest.raises(DataError, match="column names must be text"):
+        CaptureData.from_frame(frame, lists=True, count=3)
+    totals = estimate.fit_strata(frame.rename(columns={3: "count"}), by=4, method="chapman").summary()
+    assert list(totals["4"]) == [0, 1]  # the stratum column by its number; its values stay numbers
 
 
 def test_hints_for_an_id_column_a_long_table_and_a_count_name_with_spaces() -> None:

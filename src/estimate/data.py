@@ -53,16 +53,28 @@ RESERVED_COUNT_NAME = "count"
 MAX_COUNT = 10**11
 
 
+def _column_name(value: Any) -> Any:
+    """A column name as a frame holds it once :func:`_require_frame` has made every name text: a number given for
+    a column named by a number (a frame made from an array has columns 0, 1, 2 …) becomes that text, as
+    pandas writes it (``1`` → ``'1'``, ``1.5`` → ``'1.5'``).  Anything else is returned as it is."""
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_):
+        return str(value)
+    return value
+
+
 def _as_list(value: str | Sequence[str] | None) -> list[str]:
-    """Column names as a list; one name given as a string is one column (not its characters)."""
+    """Column names as a list; one name given as a string is one column (not its characters); numbers name the
+    columns a frame made from an array has (see :func:`_column_name`)."""
     if value is None:
         return []
     if isinstance(value, str):
         return [value]
+    if _column_name(value) is not value:
+        return [_column_name(value)]
     if not isinstance(value, Iterable) or isinstance(value, (bytes, Mapping)):
         raise DataError(f"column names must be text or a list of texts (e.g. strata='region' or "
                         f"strata=['region', 'period']), got {value!r}")
-    return list(value)
+    return [_column_name(item) for item in value]
 
 
 def _unused_name(name: str, taken: Iterable[str]) -> str:
@@ -1144,6 +1156,7 @@ class CaptureData:
         """
         frame = _require_frame(frame)
         strata_cols = _as_list(strata)
+        count = _column_name(count)
         _check_columns_exist(frame, [count], "count")
         list_cols = (
             _as_list(lists) if lists is not None
@@ -1208,6 +1221,7 @@ class CaptureData:
         """
         frame = _require_frame(frame)
         strata_cols = _as_list(strata)
+        id, list = _column_name(id), _column_name(list)
         _check_columns_exist(frame, [id, list], "id/list")
         if id == list or id in strata_cols or list in strata_cols:
             raise DataError(f"the record id ({id!r}), the list ({list!r}) and the strata ({strata_cols}) must be "

@@ -43,7 +43,7 @@ import pandas as pd
 from estimate._checks import check_seed, is_real, is_whole, normalised_interval_kind, seed_from_argument
 from estimate._warning_state import catch_warnings
 from estimate.atomic import atomic_create_text, atomic_write_bytes, atomic_write_text, remove_stale_temporaries
-from estimate.data import CaptureData, _plain, replicate_column_named, stratum_order_key
+from estimate.data import CaptureData, _column_name, _plain, replicate_column_named, stratum_order_key
 from estimate.errors import (
     ConvergenceWarning,
     DataError,
@@ -1131,10 +1131,12 @@ def fit_strata(
             estimator = estimator.clone(seed=seed)
     if seed is None and estimator.takes_seed:
         seed = estimator.get_params().get("seed")
+    by = _column_name(by)  # a number names a column of a frame made from an array, as in CaptureData.from_frame
     if not (isinstance(by, str) or (isinstance(by, Iterable) and not isinstance(by, Mapping | bytes))):
         raise DataError(f"by= names the stratum columns: a column name or a list of them (e.g. by=['region']), got "
                         f"{type(by).__name__}")
-    columns = [by] if isinstance(by, str) else list(by)
+    columns = [by] if isinstance(by, str) else [_column_name(column) for column in by]
+    replicate = _column_name(replicate)
     if not columns and replicate is None:  # before a frame is read (its stratum columns would be taken as lists)
         raise DataError("by= names no stratum column; give at least one (e.g. by=['region'])")
     if isinstance(data, pd.DataFrame):  # as the estimators' fit: a frame is read with the by= columns as strata
