@@ -488,8 +488,8 @@ def test_a_posteriors_sd_is_not_put_in_the_standard_error_column(kosovo: estimat
     assert np.isfinite(comparison.table.loc[0, "std_error"])
     assert lcmcr.results["lcmcr"].std_error is not None and np.isnan(lcmcr.table.loc[0, "std_error"])
     # decided by the method: dga's lower bound (its posterior past the grid) still carries a posterior SD
-    from estimate.compare import _fit_statistics
+    from estimate.compare import _closedp_columns
 
     bound = estimate.Result(method="dga", model="m", estimate=9_000.0, interval=estimate.Interval(8_000, np.inf),
                             observed=4_400, estimate_kind="lower bound", std_error=2_000.0)
-    assert np.isnan(_fit_statistics(bound)["std_error"])
+    assert np.isnan(_closedp_columns(bound)["std_error"])

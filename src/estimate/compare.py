@@ -167,7 +167,7 @@ class Comparison:
             if record.get("result") is not None:
                 results[row["method"]] = Result._from_dict_unchecked(record["result"])
                 if not any(column in record for column in _FIT_COLUMNS):  # saved before these columns existed
-                    row.update({column: value for column, value in _fit_statistics(results[row["method"]]).items()
+                    row.update({column: value for column, value in _closedp_columns(results[row["method"]]).items()
                                 if not math.isnan(value)})
             rows.append(row)
         return cls(table=pd.DataFrame(rows, columns=list(TABLE_COLUMNS)), results=results,
@@ -334,11 +334,11 @@ def _row(label: str, status: str, *, result: Result | None = None, reason: str =
                 "divergences": float(diag["divergences"]) if diag.get("divergences") is not None else math.nan,
             }
         )
-        row.update(_fit_statistics(result))
+        row.update(_closedp_columns(result))
     return row
 
 
-def _fit_statistics(result: Result) -> dict[str, float]:
+def _closedp_columns(result: Result) -> dict[str, float]:
     """closedp.t's columns of a result: a frequentist method's standard error (a posterior's SD is not one: NaN
     here), and the deviance, df and AIC of the methods that report them."""
     # by the method: dga's lower bound (its posterior past the grid) still carries a posterior SD

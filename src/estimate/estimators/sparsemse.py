@@ -75,7 +75,7 @@ class _StepwiseFit:
         return math.inf if fit_is_unbounded(self.fit.converged, unseen, int(observed), exists) else observed + unseen
 
 
-def _fit_statistics(fit: Any, y: np.ndarray) -> dict[str, float]:
+def _goodness_of_fit(fit: Any, y: np.ndarray) -> dict[str, float]:
     """The chosen model's deviance, residual degrees of freedom and AIC over the cells it fits (R's ``glm`` of
     SparseMSE's ``MSEfit$fit``): D = 2 Σ [y log(y/μ̂) − (y − μ̂)], df = cells − coefficients, AIC = −2ℓ + 2p."""
     mu = np.asarray(fit.mu, dtype=float)
@@ -327,7 +327,7 @@ class SparseMSE(Estimator):
         se_beta0 = math.sqrt(max(float(fit.cov[0, 0]), 0.0))
         details: dict[str, Any] = {"terms": terms, "empty_overlaps": empty, "pthresh": float(self.pthresh),
                                    "se_log_unobserved": se_beta0}
-        diagnostics: dict[str, float] = _fit_statistics(fit, y[model.keep])
+        diagnostics: dict[str, float] = _goodness_of_fit(fit, y[model.keep])
         no_mle = math.isfinite(estimate) and not _mle_exists(model, cells, y)
         if no_mle:
             details["mle_exists"] = False
