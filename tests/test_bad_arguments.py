@@ -45,11 +45,14 @@ def test_a_categorical_stratum_of_values_that_cannot_be_ordered_is_named() -> No
     assert CaptureData.from_aggregated(fine, strata="region").observed == 60
 
 
-@pytest.mark.parametrize("by", [None, 0])
+@pytest.mark.parametrize("by", [None, {"region": 1}])
 def test_fit_strata_names_what_by_must_be(by: object) -> None:
     data = CaptureData.from_aggregated(AGGREGATED.assign(region="n"), strata="region")
     with pytest.raises(DataError, match="by= names the stratum columns"):
         estimate.fit_strata(data, by=by, method="chapman")  # type: ignore[arg-type]
+    # a number names the column of that name (a frame made from an array has columns 0, 1 …): here none
+    with pytest.raises(DataError, match=r"column\(s\) \['0'\] are not stratum columns of the data \['region'\]"):
+        estimate.fit_strata(data, by=0, method="chapman")
 
 
 def test_from_long_refuses_a_stratum_named_twice_before_reading_records() -> None:
