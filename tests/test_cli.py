@@ -1122,3 +1122,18 @@ def test_methods_name_is_a_method_before_a_file_of_that_name(tmp_path: Path) -> 
     (tmp_path / "chao").write_text("x,y\n")
     shown = run_cli("methods", "chao", cwd=tmp_path)
     assert shown.returncode == 0 and shown.stdout.startswith("chao\n"), shown.stderr
+
+
+def test_a_terminal_that_cannot_write_a_label_gets_escapes_not_a_lost_table(tmp_path: Path) -> None:
+    """An auditor's find: with standard output in cp1252 (Windows redirection, PYTHONIOENCODING), a stratified fit
+    fitted every stratum and then failed on a Cyrillic label ('charmap' codec can't encode …, exit 2): the whole
+    table was lost. Such characters are now written as backslash escapes; files stay UTF-8."""
+    rows = "".join(f"{a},{b},{region},{n}\n" for region in ("Мир", "北")
+                   for a, b, n in ((1, 0, 5), (0, 1, 6), (1, 1, 7)))
+    (tmp_path / "s.csv").write_text("A,B,region,count\n" + rows, encoding="utf-8")
+    runs = [subprocess.run([sys.executable, "-m", "estimate", "fit", "s.csv", "--strata", "region", "--method",
+                            "chapman", *output], capture_output=True, cwd=tmp_path, timeout=300,
+                           env={**os.environ, "PYTHONIOENCODING": "cp1252"}) for output in ([], ["-o", "out.csv"])]
+    assert [run.returncode for run in runs] == [0, 0], runs[0].stderr + runs[1].stderr
+    assert b"\\u041c\\u0438\\u0440" in runs[0].stdout and b"\\u5317" in runs[0].stdout  # the table printed
+    assert "Мир" in (tmp_path / "out.csv").read_text(encoding="utf-8")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import unicodedata
 import warnings
 
 import numpy as np
@@ -1105,3 +1107,64 @@ def test_a_missing_count_in_the_all_zero_row_is_named_for_what_it_is() -> None:
         CaptureData.from_aggregated(other, count="count")
     assert "people on no list" not in str(caught.value)
     assert CaptureData.from_aggregated(frame.fillna(0), count="count").observed == 55
+
+
+def test_list_names_that_read_alike_are_refused_and_case_variants_warned() -> None:
+    """An auditor's find: a long table's source written 'Правозахист' and ' Правозахист ' (or 'Café' in two Unicode
+    forms) became two lists without a word — each person on it counted as recorded by two sources, the log-linear
+    total moved from 780.5 to 826.7 — while stratum values so written were refused."""
+    nfd = unicodedata.normalize("NFD", "Café")
+    long = pd.DataFrame({"id": [1, 2, 3, 4, 5, 6], "source": ["Café", "Café", "B", "B", "C", "Café"]})
+    for variant, words in ((" Café ", "differ only in spaces"), (nfd, "two Unicode forms")):
+        written = long.assign(source=long["source"].where(long.index != 1, variant))
+        with pytest.raises(DataError, match=f"column 'source' names lists 'Café' and .*{words}"):
+            CaptureData.from_long(written, id="id", list="source")
+    with pytest.warns(DataWarning, match="list names differ only in letter case"):
+        cased = CaptureData.from_long(long.assign(source=long["source"].where(long.index != 1, "CAFÉ")), id="id",
+                                      list="source")
+    assert len(cased.lists) == 4  # kept apart: codes where case matters are possible
+    columns = pd.DataFrame({"Café": [1, 0, 1], nfd: [0, 1, 1], "count": [3, 4, 5]})
+    with pytest.raises(DataError, match="the data has lists named 'Café' and '.+', which are the same text in two"):
+        CaptureData.from_frame(columns)
+    with pytest.raises(DataError, match="differ only in spaces"):
+        CaptureData.from_frame(pd.DataFrame({"EXH": [1, 0, 1], "EXH ": [0, 1, 1], "count": [3, 4, 5]}))
+
+
+def test_a_name_that_differs_from_a_column_only_invisibly_is_pointed_to() -> None:
+    """A file saved on macOS writes 'é' as e + accent: --lists Médicos typed in the other form was 'not found;
+    the data has columns ['Médicos', …]' — two names that print alike, and no word why."""
+    nfd = unicodedata.normalize("NFD", "Médicos")
+    frame = pd.DataFrame({nfd: [1, 0, 1], "Señal": [0, 1, 1], "count": [3, 4, 5]})
+    with pytest.raises(DataError, match=r"'Médicos' differs from the column '.+' only in its Unicode form"):
+        CaptureData.from_frame(frame, lists=["Médicos", "Señal"])
+    with pytest.raises(DataError, match=r"'señal' differs from the column 'Señal' only in letter case"):
+        CaptureData.from_frame(frame, lists=[nfd, "señal"])
+    with pytest.raises(DataError, match=r"'Señal ' differs from the column 'Señal' only in spaces"):
+        CaptureData.from_frame(frame).select_lists([nfd, "Señal "])
+    with pytest.raises(DataError, match=r"not found; the data has columns \[[^]]*\]$"):  # no hint for a typo
+        CaptureData.from_frame(frame, lists=[nfd, "Senal"])
+
+
+def test_encodings_utf8_given_as_cp1252_and_utf16_without_its_mark(tmp_path) -> None:
+    """An auditor's finds: a UTF-8 file read with --encoding cp1252 gave lists 'MÃ©dicos' without a word
+    (estimate link reads such a file as UTF-8); UTF-16 without a byte-order mark was 'not UTF-8 … use
+    --encoding cp1252' (which then read NUL characters), and encoding='utf-16' on it a raw UnicodeError; an
+    unknown encoding a raw LookupError in Python."""
+    text = "Médicos,Señal,Niños,count\n1,0,1,5\n0,1,1,6\n1,1,0,7\n"
+    (tmp_path / "u8.csv").write_text(text, encoding="utf-8")
+    with pytest.warns(DataWarning, match="is UTF-8 text, not cp1252: it is read as UTF-8"):
+        data = CaptureData.read_csv(tmp_path / "u8.csv", encoding="cp1252")
+    assert data.lists == ("Médicos", "Señal", "Niños")
+    (tmp_path / "cp.csv").write_bytes(text.encode("cp1252"))  # text in cp1252 itself: read as given, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert CaptureData.read_csv(tmp_path / "cp.csv", encoding="cp1252").lists == data.lists
+    for codec in ("utf-16-le", "utf-16-be"):
+        (tmp_path / f"{codec}.csv").write_bytes(text.encode(codec))
+        assert CaptureData.read_csv(tmp_path / f"{codec}.csv").lists == data.lists
+        assert CaptureData.read_csv(tmp_path / f"{codec}.csv", encoding="utf-16").lists == data.lists
+        assert CaptureData.read_csv(io.BytesIO(text.encode(codec))).lists == data.lists
+    with pytest.raises(DataError, match="unknown encoding 'nope'"):
+        CaptureData.read_csv(tmp_path / "u8.csv", encoding="nope")
+    with pytest.raises(DataError, match="it is not utf-8 text"):
+        CaptureData.read_csv(tmp_path / "cp.csv", encoding="utf-8")

@@ -19,6 +19,7 @@ Optional stratum columns (region, period, victim group, imputation replicate ...
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import json
@@ -119,7 +120,30 @@ def _check_columns_exist(frame: pd.DataFrame, columns: Iterable[str], what: str)
     if missing:
         raise DataError(
             f"{what} column(s) {missing} not found; the data has columns {list(map(str, frame.columns))}"
+            f"{_near_names_hint(missing, frame.columns)}"
         )
+
+
+def _near_names_hint(missing: Iterable[object], columns: Iterable[object]) -> str:
+    """Said when a name asked for differs from a column's only in what does not show: its Unicode form (a file
+    saved on macOS often writes "é" as e + accent), spaces around it, or letter case — the two lists of names
+    would otherwise print alike."""
+    def plain(name: object) -> str:
+        return unicodedata.normalize("NFC", str(name)).strip()
+
+    notes = []
+    for name in missing:
+        for column in columns:
+            if plain(column) == plain(name):
+                how = ("spaces around it" if str(column).strip() == str(name).strip() else
+                       "its Unicode form (an accented letter as one character or as a letter and an accent)")
+            elif plain(column).casefold() == plain(name).casefold():
+                how = "letter case"
+            else:
+                continue
+            notes.append(f"{str(name)!r} differs from the column {str(column)!r} only in {how}")
+            break
+    return ("; " + "; ".join(notes) + ": give the name as the data writes it, or make them agree") if notes else ""
 
 
 def _check_pattern_arrays(patterns: np.ndarray, counts: np.ndarray, lists: list[str]) -> None:
@@ -472,6 +496,31 @@ def _pairs_that_read_alike(values: Iterable[object]) -> Iterator[tuple[object, o
             yield other, value
 
 
+def _refuse_list_names_that_read_alike(names: Iterable[str], subject: str, *, warn_case: bool = True) -> None:
+    """List names (a long table's list column, or a frame's column names) that are the same text but for spaces
+    around it or its Unicode form ("Café" with é as one character or as e + accent) would be two lists of the same
+    source: its records' overlap with themselves lost, the estimate changed without a word (stratum values so
+    written are refused alike).  Names that differ only in letter case may be two sources: a warning."""
+    names = [str(name) for name in names]
+    for other, value in _pairs_that_read_alike(names):
+        why = ("differ only in spaces around them" if other.strip() == value.strip() else
+               "are the same text in two Unicode forms (an accented letter as one character or as a letter and an "
+               "accent; Python: unicodedata.normalize('NFC', name))")
+        raise DataError(f"{subject} {other!r} and {value!r}, which {why}: they print alike and would be taken as "
+                        "two lists, so the people on both would count as recorded by two sources; make the names agree")
+    if not warn_case:
+        return
+    by_case: dict[str, list[str]] = {}
+    for name in names:
+        by_case.setdefault(name.casefold(), []).append(name)
+    alike = [group for group in by_case.values() if len(group) > 1]
+    if alike:
+        shown = ", ".join(" / ".join(repr(v) for v in group) for group in alike[:3])
+        warnings.warn(f"list names differ only in letter case ({shown}{' …' if len(alike) > 3 else ''}); "
+                      "they are taken as different lists — if they are one source, make their spelling agree",
+                      DataWarning, stacklevel=_outside_caller_stacklevel())
+
+
 def _refuse_ids_that_read_alike(ids: pd.Series, column: str) -> None:
     """Record ids 1 and "1" (two sources, one with numeric ids) would be two people who print alike: the overlap
     between the lists would be lost without a word."""
@@ -691,6 +740,43 @@ def _read_parquet_frame(path: str | Path) -> pd.DataFrame:
     return frame
 
 
+def _text_encoding(raw: bytes, encoding: str | None, shown: str) -> str | None:
+    """The encoding to read a file's bytes with: ``encoding`` as given, with two exceptions (an unknown one is
+    refused).
+
+    - None (or UTF-16) given: UTF-16 when the bytes say so — by a byte-order mark (Excel's "Unicode Text",
+      PowerShell) or, without one, by a NUL byte beside each of the first two characters (UTF-8 text holds none)
+      as little- or big-endian; ``encoding`` otherwise.
+    - An 8-bit encoding (cp1252, latin-1 …) given for bytes that are valid UTF-8 with letters beyond ASCII: UTF-8,
+      with a warning, as ``estimate link`` reads its lists — such text is almost never meant in an 8-bit encoding
+      (read so, "é" becomes "Ã©" and every accented or non-Latin label is garbled without an error).
+    """
+    try:
+        name = None if encoding is None else codecs.lookup(encoding).name
+    except LookupError as exc:
+        raise DataError(f"unknown encoding {encoding!r}: not a text encoding Python knows (e.g. utf-8, cp1252, "
+                        "latin-1)") from exc
+    if name is None or (name == "utf-16" and raw[:2] not in (b"\xff\xfe", b"\xfe\xff")):
+        # UTF-8 text holds no NUL byte: NULs beside the first two characters are UTF-16's high (or low) bytes
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return "utf-16"
+        if len(raw) >= 4 and raw[1] == raw[3] == 0 and raw[0] != 0:
+            return "utf-16-le"
+        if len(raw) >= 4 and raw[0] == raw[2] == 0 and raw[1] != 0:
+            return "utf-16-be"
+        return encoding
+    if name.startswith("utf") or raw.isascii():
+        return encoding
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return encoding
+    warnings.warn(f"{shown} is UTF-8 text, not {encoding}: it is read as UTF-8 ({encoding} would garble its "
+                  "accented or non-Latin letters, e.g. 'é' as 'Ã©'); leave out the encoding for this file",
+                  DataWarning, stacklevel=_outside_caller_stacklevel())
+    return "utf-8-sig"
+
+
 def _read_json_frame(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
     """A JSON file of records (an array of objects; one object per line for .jsonl/.ndjson) as a DataFrame."""
     if not Path(path).exists():
@@ -699,11 +785,10 @@ def _read_json_frame(path: str | Path, encoding: str | None = None) -> pd.DataFr
         raise DataError(f"{str(path)!r} is not a file (a directory?); give the path of a JSON file")
     lines = Path(path).suffix.lower() in (".jsonl", ".ndjson")
     raw = Path(path).read_bytes()
-    if encoding is None and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its byte-order mark (PowerShell)
-        encoding = "utf-16"
+    encoding = _text_encoding(raw, encoding, repr(str(path)))
     try:
         text = raw.decode(encoding or "utf-8-sig")
-    except (UnicodeDecodeError, LookupError) as exc:
+    except (UnicodeError, LookupError) as exc:
         raise DataError(f"cannot read {str(path)!r} as JSON: it is not {encoding or 'UTF-8'} text ({exc}); name its "
                         "encoding (CLI: --encoding; Python: encoding=...)") from exc
     def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -774,7 +859,10 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
             raise DataError(f"file {str(path)!r} does not exist")
         if not source.is_file():
             raise DataError(f"{str(path)!r} is not a file (a directory?); give the path of a CSV file")
-        if "encoding" not in read_kwargs:
+        if read_kwargs.get("encoding") is not None:  # valid UTF-8 given as cp1252 is read as UTF-8 (warned)
+            chosen = _text_encoding(source.read_bytes(), read_kwargs["encoding"], repr(str(path)))
+            read_kwargs = {**read_kwargs, "encoding": chosen}
+        else:
             with open(source, "rb") as handle:
                 start = handle.read(4)
             if start.startswith(b"PAR1"):
@@ -783,8 +871,9 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
                 raise DataError(f"{str(path)!r} is a zip archive, not text: an Excel workbook (.xlsx) renamed, "
                                 "perhaps. Save the sheet as CSV (in Excel: 'CSV UTF-8'), or convert it with pandas: "
                                 "pandas.read_excel(path).to_csv('lists.csv', index=False)")
-            if start[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode Text": UTF-16 with a byte-order mark
-                read_kwargs = {**read_kwargs, "encoding": "utf-16"}
+            utf16 = _text_encoding(start, None, repr(str(path)))  # Excel's "Unicode Text"; without its mark too
+            if utf16 is not None:
+                read_kwargs = {**read_kwargs, "encoding": utf16}
     text_dtype = bool(text_columns) and "dtype" not in read_kwargs
     if text_dtype:
         read_kwargs = {**read_kwargs, "dtype": {column: str for column in text_columns}}
@@ -831,11 +920,13 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
             frame = _one_field_more(frame, source, read_kwargs, shown)
         elif "header" not in read_kwargs and "names" not in read_kwargs and len(cells) == frame.shape[1]:
             frame = _tidy_spreadsheet_export(frame, cells, shown)
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:  # (a UTF-16 stream without its byte-order mark raises the base class)
+        given = read_kwargs.get("encoding")
+        advice = ("name its encoding (CLI: --encoding cp1252; Python: CaptureData.read_csv(path, encoding='cp1252'))"
+                  if given is None else "name the encoding it is in (CLI: --encoding; Python: encoding=...)")
         raise DataError(
-            f"cannot read {shown!r} as CSV: it is not UTF-8 text ({exc.reason}). Save it as "
-            "UTF-8 (in Excel: 'CSV UTF-8'), or name its encoding (CLI: --encoding cp1252; Python: "
-            "CaptureData.read_csv(path, encoding='cp1252'))") from exc
+            f"cannot read {shown!r} as CSV: it is not {given or 'UTF-8'} text ({getattr(exc, 'reason', exc)}). "
+            f"Save it as UTF-8 (in Excel: 'CSV UTF-8'), or {advice}") from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"cannot read {shown!r} as CSV: {exc}") from exc
     if not {"header", "names", "skiprows", "comment"} & set(read_kwargs):
@@ -967,6 +1058,7 @@ class CaptureData:
     ) -> None:
         if len(set(lists)) != len(lists):
             raise DataError(f"list names must be unique; got {lists}")
+        _refuse_list_names_that_read_alike(lists, "the data has lists named")
         if len(set(strata)) != len(strata):
             raise DataError(f"stratum columns must be unique; got {strata}")
         overlap = set(lists) & set(strata)
@@ -1250,6 +1342,9 @@ class CaptureData:
                 )
         # without lists=, in the order of their names (numbers in numeric order): in the order they first appear,
         # the same sightings in another row order gave other list columns, hence other LCMCR draws
+        # said of this table's column (the wide table's check below would call them list columns)
+        _refuse_list_names_that_read_alike(pd.unique(frame[list].astype(str)), f"column {list!r} names lists",
+                                           warn_case=False)
         names = ([str(x) for x in _as_list(lists)] if lists is not None
                  else sorted(pd.unique(frame[list].astype(str)), key=lambda name: stratum_order_key((name,))))
         unknown = sorted(set(frame[list].astype(str)) - set(names))
@@ -1623,7 +1718,8 @@ class CaptureData:
         lists = _as_list(lists)
         unknown = [name for name in lists if name not in self._lists]
         if unknown:
-            raise DataError(f"unknown list(s) {unknown}; the data has lists {list(self._lists)}")
+            raise DataError(f"unknown list(s) {unknown}; the data has lists {list(self._lists)}"
+                            f"{_near_names_hint(unknown, self._lists)}")
         table = self.pattern_table(include_strata=True)
         table = table[table[list(lists)].sum(axis=1) > 0]
         selected = CaptureData._from_frame(
@@ -1859,15 +1955,14 @@ def _decoded(raw: bytes, encoding: str | None, what: str) -> str:
     if raw.startswith(b"PAR1"):
         raise DataError(f"{what} holds a Parquet file; give it as a file named .parquet (CSV only is read from "
                         f"{what})")
-    if encoding is None and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        encoding = "utf-16"
-    encoding = encoding or "UTF-8"
+    encoding = _text_encoding(raw, encoding, what) or "UTF-8"
     try:
         return raw.decode("utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding)
-    except UnicodeDecodeError as exc:
-        raise DataError(f"cannot read {what} as CSV: it is not {encoding} text ({exc.reason}); save it as UTF-8 "
-                        "(in Excel: 'CSV UTF-8'), or in Python name its encoding, e.g. "
-                        "CaptureData.read_csv(buffer, encoding='cp1252')") from exc
+    except UnicodeError as exc:
+        how = ("name its encoding (--encoding cp1252)" if what == "standard input"
+               else "in Python name its encoding, e.g. CaptureData.read_csv(buffer, encoding='cp1252')")
+        raise DataError(f"cannot read {what} as CSV: it is not {encoding} text ({getattr(exc, 'reason', exc)}); save "
+                        f"it as UTF-8 (in Excel: 'CSV UTF-8'), or {how}") from exc
 
 
 def _excel_separator_line(cells: list[str]) -> str | None:

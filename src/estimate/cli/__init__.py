@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import warnings
+from typing import Any
 
 import typer
 
@@ -75,13 +76,31 @@ def main() -> None:
     if before[1] is signal.SIG_DFL:  # `kill PID`, a job scheduler's time limit
         signal.signal(signal.SIGTERM, _interrupted)
         replaced.append((signal.SIGTERM, before[1]))
+    streams = _tolerant_output_streams()
     try:
         app()
     finally:  # called from Python (a test, a notebook): a later Ctrl-C is the caller's KeyboardInterrupt again
         for signum, handler in replaced:  # only these: a handler not set from Python reads None, not settable
             signal.signal(signum, handler)
+        for stream, errors in streams:
+            stream.reconfigure(errors=errors)
         warnings.showwarning = before[2]
         STATE["console"] = before[3]
+
+
+def _tolerant_output_streams() -> list[tuple[Any, str]]:
+    """Standard output and error in an encoding that cannot write every character (a Windows code page such as
+    cp1252 when output is redirected, PYTHONIOENCODING, a C locale's ASCII) write a label in Arabic or Burmese as
+    backslash escapes (``\\u1019``) instead of failing — which lost a whole stratified table after every stratum
+    had been fitted.  Files written with ``--output`` are UTF-8 whatever the terminal.  Returns (stream, previous
+    errors handler) for each stream changed, to restore."""
+    changed = []
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        if not encoding.startswith("utf") and hasattr(stream, "reconfigure"):
+            changed.append((stream, stream.errors))
+            stream.reconfigure(errors="backslashreplace")
+    return changed
 
 
 def _interrupted(signum: int, frame: object) -> None:
