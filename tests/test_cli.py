@@ -1127,7 +1127,7 @@ def test_methods_name_is_a_method_before_a_file_of_that_name(tmp_path: Path) -> 
 def test_a_terminal_that_cannot_write_a_label_gets_escapes_not_a_lost_table(tmp_path: Path) -> None:
     """An auditor's find: with standard output in cp1252 (Windows redirection, PYTHONIOENCODING), a stratified fit
     fitted every stratum and then failed on a Cyrillic label ('charmap' codec can't encode …, exit 2): the whole
-    table was lost. Such characters are now written as backslash escapes; files stay UTF-8."""
+    table was lost. Redirected output is now UTF-8, as files are; a terminal gets backslash escapes."""
     rows = "".join(f"{a},{b},{region},{n}\n" for region in ("Мир", "北")
                    for a, b, n in ((1, 0, 5), (0, 1, 6), (1, 1, 7)))
     (tmp_path / "s.csv").write_text("A,B,region,count\n" + rows, encoding="utf-8")
@@ -1135,5 +1135,28 @@ def test_a_terminal_that_cannot_write_a_label_gets_escapes_not_a_lost_table(tmp_
                             "chapman", *output], capture_output=True, cwd=tmp_path, timeout=300,
                            env={**os.environ, "PYTHONIOENCODING": "cp1252"}) for output in ([], ["-o", "out.csv"])]
     assert [run.returncode for run in runs] == [0, 0], runs[0].stderr + runs[1].stderr
-    assert b"\\u041c\\u0438\\u0440" in runs[0].stdout and b"\\u5317" in runs[0].stdout  # the table printed
+    assert "Мир".encode() in runs[0].stdout and "北".encode() in runs[0].stdout  # the table printed, in UTF-8
     assert "Мир" in (tmp_path / "out.csv").read_text(encoding="utf-8")
+
+
+def test_output_streams_in_a_code_page_escape_on_a_terminal_and_are_restored(monkeypatch) -> None:
+    """On a terminal that cannot show a character, an escape; the stream's settings come back after main()."""
+    from estimate.cli import _tolerant_output_streams
+
+    class Terminal(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return True
+
+    raw = io.BytesIO()
+    terminal = Terminal(raw, encoding="cp1252", errors="strict")
+    monkeypatch.setattr(sys, "stdout", terminal)
+    monkeypatch.delenv("PYTHONIOENCODING", raising=False)
+    changed = _tolerant_output_streams()
+    terminal.write("Мир é\n")
+    terminal.flush()
+    assert raw.getvalue() == b"\\u041c\\u0438\\u0440 \xe9\n"
+    for stream, settings in changed:
+        stream.reconfigure(**settings)
+    assert (terminal.encoding, terminal.errors) == ("cp1252", "strict")
+    monkeypatch.setenv("PYTHONIOENCODING", "cp1252:strict")  # an error handler chosen: left as it is
+    assert _tolerant_output_streams() == []

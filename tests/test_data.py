@@ -1164,7 +1164,18 @@ def test_encodings_utf8_given_as_cp1252_and_utf16_without_its_mark(tmp_path) -> 
         assert CaptureData.read_csv(tmp_path / f"{codec}.csv").lists == data.lists
         assert CaptureData.read_csv(tmp_path / f"{codec}.csv", encoding="utf-16").lists == data.lists
         assert CaptureData.read_csv(io.BytesIO(text.encode(codec))).lists == data.lists
+    cyrillic = "Мир,Север,count\n1,0,5\n0,1,6\n1,1,7\n"  # no NUL beside a non-Latin letter: still UTF-16
+    for codec in ("utf-16-le", "utf-16-be"):
+        (tmp_path / "cyr.csv").write_bytes(cyrillic.encode(codec))
+        assert CaptureData.read_csv(tmp_path / "cyr.csv").lists == ("Мир", "Север")
+    # a multi-byte encoding is used as named: '医院' in GBK is valid UTF-8 too (a reviewer's find)
+    (tmp_path / "gbk.csv").write_bytes("医院,NGO,count\n1,0,50\n0,1,60\n1,1,20\n".encode("gbk"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert CaptureData.read_csv(tmp_path / "gbk.csv", encoding="gbk").lists == ("医院", "NGO")
     with pytest.raises(DataError, match="unknown encoding 'nope'"):
         CaptureData.read_csv(tmp_path / "u8.csv", encoding="nope")
+    with pytest.raises(DataError, match="'hex' is not a text encoding"):
+        CaptureData.read_csv(tmp_path / "u8.csv", encoding="hex")
     with pytest.raises(DataError, match="it is not utf-8 text"):
         CaptureData.read_csv(tmp_path / "cp.csv", encoding="utf-8")

@@ -504,8 +504,8 @@ def _refuse_list_names_that_read_alike(names: Iterable[str], subject: str, *, wa
     names = [str(name) for name in names]
     for other, value in _pairs_that_read_alike(names):
         why = ("differ only in spaces around them" if other.strip() == value.strip() else
-               "are the same text in two Unicode forms (an accented letter as one character or as a letter and an "
-               "accent; Python: unicodedata.normalize('NFC', name))")
+               f"are the same text in two Unicode forms ({ascii(other)} and {ascii(value)}: an accented letter as "
+               "one character or as a letter and an accent; Python: unicodedata.normalize('NFC', name))")
         raise DataError(f"{subject} {other!r} and {value!r}, which {why}: they print alike and would be taken as "
                         "two lists, so the people on both would count as recorded by two sources; make the names agree")
     if not warn_case:
@@ -741,31 +741,38 @@ def _read_parquet_frame(path: str | Path) -> pd.DataFrame:
 
 
 def _text_encoding(raw: bytes, encoding: str | None, shown: str) -> str | None:
-    """The encoding to read a file's bytes with: ``encoding`` as given, with two exceptions (an unknown one is
-    refused).
+    """The encoding to read a file's bytes with: ``encoding`` as given, with two exceptions (an unknown one, or a
+    codec that is not a text encoding such as 'hex', is refused).
 
-    - None (or UTF-16) given: UTF-16 when the bytes say so — by a byte-order mark (Excel's "Unicode Text",
-      PowerShell) or, without one, by a NUL byte beside each of the first two characters (UTF-8 text holds none)
-      as little- or big-endian; ``encoding`` otherwise.
-    - An 8-bit encoding (cp1252, latin-1 …) given for bytes that are valid UTF-8 with letters beyond ASCII: UTF-8,
-      with a warning, as ``estimate link`` reads its lists — such text is almost never meant in an 8-bit encoding
-      (read so, "é" becomes "Ã©" and every accented or non-Latin label is garbled without an error).
+    - None (or UTF-16 without its byte-order mark) given: UTF-16 when the bytes say so — by a byte-order mark
+      (Excel's "Unicode Text", PowerShell) or, without one, when the start holds NUL bytes (UTF-8 text has none)
+      and reads as little- or big-endian UTF-16 text with a separator or line end in it; ``encoding`` otherwise.
+    - A one-byte-per-character encoding (cp1252, latin-1, cp1256 …) given for bytes that are valid UTF-8 with
+      letters beyond ASCII: UTF-8, with a warning, as ``estimate link`` reads its lists — such text is almost never
+      meant in a one-byte encoding (read so, "é" becomes "Ã©" and every accented or non-Latin label is garbled
+      without an error).  A multi-byte encoding (GBK, Shift-JIS …) is always used as given: short text in it
+      can be valid UTF-8 too.
     """
     try:
-        name = None if encoding is None else codecs.lookup(encoding).name
+        codec = None if encoding is None else codecs.lookup(encoding)
     except LookupError as exc:
         raise DataError(f"unknown encoding {encoding!r}: not a text encoding Python knows (e.g. utf-8, cp1252, "
                         "latin-1)") from exc
-    if name is None or (name == "utf-16" and raw[:2] not in (b"\xff\xfe", b"\xfe\xff")):
-        # UTF-8 text holds no NUL byte: NULs beside the first two characters are UTF-16's high (or low) bytes
+    if codec is not None and not getattr(codec, "_is_text_encoding", True):
+        raise DataError(f"encoding {encoding!r} is not a text encoding (e.g. utf-8, cp1252, latin-1)")
+    if codec is None or (codec.name == "utf-16" and raw[:2] not in (b"\xff\xfe", b"\xfe\xff")):
         if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
             return "utf-16"
-        if len(raw) >= 4 and raw[1] == raw[3] == 0 and raw[0] != 0:
-            return "utf-16-le"
-        if len(raw) >= 4 and raw[0] == raw[2] == 0 and raw[1] != 0:
-            return "utf-16-be"
+        sample = raw[:512 - 512 % 2]
+        if b"\x00" in sample:
+            for utf16 in ("utf-16-le", "utf-16-be"):
+                text = sample.decode(utf16, errors="replace")
+                if "\x00" not in text and any(mark in text for mark in ",;\t\n"):
+                    return utf16
         return encoding
-    if name.startswith("utf") or raw.isascii():
+    if codec.name.startswith("utf") or raw.isascii():
+        return encoding
+    if len(bytes(range(128, 256)).decode(codec.name, errors="replace")) != 128:  # not one byte per character
         return encoding
     try:
         raw.decode("utf-8")
@@ -859,12 +866,14 @@ def _read_csv_frame(path: Any, text_columns: list[str], read_kwargs: dict[str, A
             raise DataError(f"file {str(path)!r} does not exist")
         if not source.is_file():
             raise DataError(f"{str(path)!r} is not a file (a directory?); give the path of a CSV file")
+        # a compressed file's bytes say nothing of its text's encoding (pandas decompresses by the suffix)
+        compressed = source.suffix.lower() in (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar", ".tgz")
         if read_kwargs.get("encoding") is not None:  # valid UTF-8 given as cp1252 is read as UTF-8 (warned)
-            chosen = _text_encoding(source.read_bytes(), read_kwargs["encoding"], repr(str(path)))
-            read_kwargs = {**read_kwargs, "encoding": chosen}
-        else:
+            raw = b"" if compressed else source.read_bytes()
+            read_kwargs = {**read_kwargs, "encoding": _text_encoding(raw, read_kwargs["encoding"], repr(str(path)))}
+        elif not compressed:
             with open(source, "rb") as handle:
-                start = handle.read(4)
+                start = handle.read(512)
             if start.startswith(b"PAR1"):
                 raise DataError(f"{str(path)!r} is a Parquet file; name it with the .parquet extension")
             if start.startswith(b"PK\x03\x04") and source.suffix.lower() != ".zip":

@@ -82,25 +82,32 @@ def main() -> None:
     finally:  # called from Python (a test, a notebook): a later Ctrl-C is the caller's KeyboardInterrupt again
         for signum, handler in replaced:  # only these: a handler not set from Python reads None, not settable
             signal.signal(signum, handler)
-        for stream, errors in streams:
-            stream.reconfigure(errors=errors)
+        for stream, settings in streams:
+            stream.reconfigure(**settings)
         warnings.showwarning = before[2]
         STATE["console"] = before[3]
 
 
-def _tolerant_output_streams() -> list[tuple[Any, str]]:
-    """Standard output and error in an encoding that cannot write every character (a Windows code page such as
-    cp1252 when output is redirected, PYTHONIOENCODING, a C locale's ASCII) write a label in Arabic or Burmese as
-    backslash escapes (``\\u1019``) instead of failing — which lost a whole stratified table after every stratum
-    had been fitted.  Files written with ``--output`` are UTF-8 whatever the terminal.  Returns (stream, previous
-    errors handler) for each stream changed, to restore."""
-    changed = []
-    for stream in (sys.stdout, sys.stderr):
-        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
-        if not encoding.startswith("utf") and hasattr(stream, "reconfigure"):
-            changed.append((stream, stream.errors))
-            stream.reconfigure(errors="backslashreplace")
-    return changed
+def _tolerant_output_streams() -> list[tuple[Any, dict[str, str]]]:
+    """Standard output in an encoding that cannot write every character (a Windows code page such as cp1252, a C
+    locale's ASCII, ``PYTHONIOENCODING=cp1252``) failed on a label in Arabic or Burmese — which lost a whole
+    stratified table after every stratum had been fitted.  Redirected or piped (not a terminal), it is written as
+    UTF-8, as every file ``--output`` writes is; on a terminal, a character it cannot show is written as a
+    backslash escape (``\\u1019``).  An error handler named in ``PYTHONIOENCODING`` (``cp1252:strict``) is
+    left as chosen; standard error escapes such characters already (Python's default).  Returns (stream, its
+    previous settings) for the stream changed, to restore."""
+    stream = sys.stdout
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+    if encoding.startswith("utf") or not hasattr(stream, "reconfigure") or ":" in os.environ.get(
+            "PYTHONIOENCODING", ""):
+        return []
+    previous = {"encoding": stream.encoding, "errors": stream.errors}
+    try:
+        terminal = stream.isatty()
+    except (OSError, ValueError):
+        terminal = False
+    stream.reconfigure(**({"errors": "backslashreplace"} if terminal else {"encoding": "utf-8"}))
+    return [(stream, previous)]
 
 
 def _interrupted(signum: int, frame: object) -> None:
