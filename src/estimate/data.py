@@ -763,7 +763,7 @@ def _text_encoding(raw: bytes, encoding: str | None, shown: str) -> str | None:
     if codec is None or (codec.name == "utf-16" and raw[:2] not in (b"\xff\xfe", b"\xfe\xff")):
         if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
             return "utf-16"
-        sample = raw[:512 - 512 % 2]
+        sample = raw[:512]  # (an odd end byte decodes as one replacement character)
         if b"\x00" in sample:
             for utf16 in ("utf-16-le", "utf-16-be"):
                 text = sample.decode(utf16, errors="replace")
