@@ -1160,3 +1160,13 @@ def test_output_streams_in_a_code_page_escape_on_a_terminal_and_are_restored(mon
     assert (terminal.encoding, terminal.errors) == ("cp1252", "strict")
     monkeypatch.setenv("PYTHONIOENCODING", "cp1252:strict")  # an error handler chosen: left as it is
     assert _tolerant_output_streams() == []
+
+
+def test_help_shows_flags_without_a_value() -> None:
+    """A shell-scripting audit's find: typer 0.29 showed '--strict  <bool>' (and --resume, --help …) as if the flag
+    took a value; '--strict true' then read 'true' as the data file. Options with values keep their type."""
+    for command in (["--help"], ["fit", "--help"], ["compare", "--help"], ["link", "--help"]):
+        shown = run_cli(*command).stdout
+        assert "<bool>" not in shown, command
+    fit_help = run_cli("fit", "--help").stdout
+    assert re.search(r"--strict\s+Reject", fit_help) and re.search(r"--seed\s+<int>", fit_help)

@@ -12,9 +12,31 @@ import warnings
 from typing import Any
 
 import typer
+import typer.core
 
 from estimate.cli._common import STATE, end_by_signal, interrupted_message
 from estimate.cli._terminal import echo
+
+
+def _flags_show_no_value() -> None:
+    """typer 0.29 (with click 8.5) shows every on/off flag in ``--help`` as taking a value (``--strict  <bool>``),
+    and ``--strict true`` then reads ``true`` as the data file: a flag's row shows no type, as click's own help
+    does.  Only options that are flags are changed; the others keep typer's display."""
+    option = getattr(typer.core, "TyperOption", None)
+    shown = getattr(option, "display_type_rich", None)
+    if shown is None or getattr(shown, "_flags_show_no_value", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        if getattr(self, "is_flag", False) and self.metavar is None:
+            return None
+        return shown(self, ctx)
+
+    display_type_rich._flags_show_no_value = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_flags_show_no_value()
 
 app = typer.Typer(
     name="estimate",
