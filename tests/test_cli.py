@@ -1170,3 +1170,18 @@ def test_help_shows_flags_without_a_value() -> None:
         assert "<bool>" not in shown, command
     fit_help = run_cli("fit", "--help").stdout
     assert re.search(r"--strict\s+Reject", fit_help) and re.search(r"--seed\s+<int>", fit_help)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="closes the child's file descriptor 1 before it starts")
+def test_a_closed_standard_output_is_an_error_not_a_silent_success(tmp_path: Path) -> None:
+    """A shell-scripting audit's find: `estimate fit … --format json >&-` exited 0 having written nothing (Python
+    has no sys.stdout then, and click writes nowhere). Now exit 2 naming it; a run writing its result with -o is
+    unaffected (its messages go to stderr)."""
+    def closed_stdout(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "estimate", *args], stdout=None, stderr=subprocess.PIPE,
+                              cwd=tmp_path, timeout=300, preexec_fn=lambda: os.close(1))
+
+    lost = closed_stdout("fit", "--example", "kosovo", "--method", "chao", "--format", "json")
+    assert lost.returncode == 2 and b"standard output is closed" in lost.stderr, lost.stderr
+    written = closed_stdout("fit", "--example", "kosovo", "--method", "chao", "-o", "k.json")
+    assert written.returncode == 0 and (tmp_path / "k.json").exists(), written.stderr

@@ -20,9 +20,23 @@ def terminal_safe(text: str) -> str:
     return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
+def _require_stdout() -> None:
+    """Standard output closed (``estimate … >&-``; Python then has no ``sys.stdout``): click writes nothing without
+    a word, and the command exited 0 having delivered no result.  An OSError instead, which the command's error
+    handler reports (exit 2), as it does a full disk."""
+    import errno
+    import sys
+
+    if sys.stdout is None:
+        raise OSError(errno.EBADF, "standard output is closed, so the result cannot be written; leave it open (or, "
+                      "where the command has one, write to a file with -o FILE)")
+
+
 def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
     """:func:`typer.echo` of :func:`terminal_safe` text: every message the CLI prints goes through here (a result
     on stdout goes through :func:`echo_data`)."""
+    if not err:
+        _require_stdout()
     typer.echo(terminal_safe(str(message)), err=err, nl=nl)
 
 
@@ -35,4 +49,5 @@ def _stdout_is_terminal() -> bool:
 def echo_data(text: str, *, nl: bool = True) -> None:
     """A result on stdout: escaped on a terminal, unchanged when piped (``estimate link … > out.csv`` must hold
     what ``-o out.csv`` holds)."""
+    _require_stdout()
     typer.echo(terminal_safe(text) if _stdout_is_terminal() else text, nl=nl)
