@@ -1141,7 +1141,7 @@ def test_a_terminal_that_cannot_write_a_label_gets_escapes_not_a_lost_table(tmp_
 
 def test_output_streams_in_a_code_page_escape_on_a_terminal_and_are_restored(monkeypatch) -> None:
     """On a terminal that cannot show a character, an escape; the stream's settings come back after main()."""
-    from estimate.cli import _tolerant_output_streams
+    from estimate.cli import _tolerant_stdout
 
     class Terminal(io.TextIOWrapper):
         def isatty(self) -> bool:
@@ -1151,15 +1151,15 @@ def test_output_streams_in_a_code_page_escape_on_a_terminal_and_are_restored(mon
     terminal = Terminal(raw, encoding="cp1252", errors="strict")
     monkeypatch.setattr(sys, "stdout", terminal)
     monkeypatch.delenv("PYTHONIOENCODING", raising=False)
-    changed = _tolerant_output_streams()
+    changed = _tolerant_stdout()
     terminal.write("Мир é\n")
     terminal.flush()
     assert raw.getvalue() == b"\\u041c\\u0438\\u0440 \xe9\n"
-    for stream, settings in changed:
-        stream.reconfigure(**settings)
+    assert changed is not None
+    changed[0].reconfigure(**changed[1])
     assert (terminal.encoding, terminal.errors) == ("cp1252", "strict")
     monkeypatch.setenv("PYTHONIOENCODING", "cp1252:strict")  # an error handler chosen: left as it is
-    assert _tolerant_output_streams() == []
+    assert _tolerant_stdout() is None
 
 
 def test_help_shows_flags_without_a_value() -> None:

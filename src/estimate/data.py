@@ -128,9 +128,7 @@ def _near_names_hint(missing: Iterable[object], columns: Iterable[object]) -> st
     """Said when a name asked for differs from a column's only in what does not show: its Unicode form (a file
     saved on macOS often writes "é" as e + accent), spaces around it, or letter case — the two lists of names
     would otherwise print alike."""
-    def plain(name: object) -> str:
-        return unicodedata.normalize("NFC", str(name)).strip()
-
+    plain = _read_alike_key
     notes = []
     for name in missing:
         for column in columns:
@@ -486,12 +484,17 @@ def _refuse_booleans_among_numbers(series: pd.Series, what: str) -> None:
                         "records would be merged: make the column one type (e.g. all text)")
 
 
+def _read_alike_key(value: object) -> str:
+    """The text of ``value`` stripped of surrounding spaces and in one Unicode form (NFC): what it reads as."""
+    return unicodedata.normalize("NFC", str(value).strip())
+
+
 def _pairs_that_read_alike(values: Iterable[object]) -> Iterator[tuple[object, object]]:
     """(first seen, later) pairs of distinct values whose text is the same once stripped of surrounding spaces and
     put in one Unicode form (NFC: "café" as é or as e + accent): 1 and "1", "North" and "North "."""
     seen: dict[str, object] = {}
     for value in values:
-        other = seen.setdefault(unicodedata.normalize("NFC", str(value).strip()), value)
+        other = seen.setdefault(_read_alike_key(value), value)
         if other is not value:
             yield other, value
 

@@ -98,38 +98,38 @@ def main() -> None:
     if before[1] is signal.SIG_DFL:  # `kill PID`, a job scheduler's time limit
         signal.signal(signal.SIGTERM, _interrupted)
         replaced.append((signal.SIGTERM, before[1]))
-    streams = _tolerant_output_streams()
+    stdout_before = _tolerant_stdout()
     try:
         app()
     finally:  # called from Python (a test, a notebook): a later Ctrl-C is the caller's KeyboardInterrupt again
         for signum, handler in replaced:  # only these: a handler not set from Python reads None, not settable
             signal.signal(signum, handler)
-        for stream, settings in streams:
-            stream.reconfigure(**settings)
+        if stdout_before is not None:
+            stdout_before[0].reconfigure(**stdout_before[1])
         warnings.showwarning = before[2]
         STATE["console"] = before[3]
 
 
-def _tolerant_output_streams() -> list[tuple[Any, dict[str, str]]]:
+def _tolerant_stdout() -> tuple[Any, dict[str, str]] | None:
     """Standard output in an encoding that cannot write every character (a Windows code page such as cp1252, a C
     locale's ASCII, ``PYTHONIOENCODING=cp1252``) failed on a label in Arabic or Burmese — which lost a whole
     stratified table after every stratum had been fitted.  Redirected or piped (not a terminal), it is written as
     UTF-8, as every file ``--output`` writes is; on a terminal, a character it cannot show is written as a
     backslash escape (``\\u1019``).  An error handler named in ``PYTHONIOENCODING`` (``cp1252:strict``) is
-    left as chosen; standard error escapes such characters already (Python's default).  Returns (stream, its
-    previous settings) for the stream changed, to restore."""
+    left as chosen; standard error escapes such characters already (Python's default).  Returns (the stream, its
+    previous settings) when it was changed, to restore; None otherwise."""
     stream = sys.stdout
     encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
     if encoding.startswith("utf") or not hasattr(stream, "reconfigure") or ":" in os.environ.get(
             "PYTHONIOENCODING", ""):
-        return []
+        return None
     previous = {"encoding": stream.encoding, "errors": stream.errors}
     try:
         terminal = stream.isatty()
     except (OSError, ValueError):
         terminal = False
     stream.reconfigure(**({"errors": "backslashreplace"} if terminal else {"encoding": "utf-8"}))
-    return [(stream, previous)]
+    return stream, previous
 
 
 def _interrupted(signum: int, frame: object) -> None:
