@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import warnings
 from pathlib import Path
 
@@ -437,3 +438,35 @@ def test_an_empty_json_array_is_not_called_a_summary_table(tmp_path: Path) -> No
     (tmp_path / "empty.json").write_text("[]")
     with pytest.raises(estimate.DataError, match=r"does not hold an estimate result \(expected a JSON object\)"):
         estimate.load_result(tmp_path / "empty.json")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE and SIGXFSZ are POSIX")
+def test_a_netcdf_write_that_runs_out_of_room_is_an_oserror_not_a_crash(tmp_path: Path) -> None:
+    """A full disk while HDF5 wrote the .nc made h5py crash the interpreter (SIGSEGV, exit 139) after raising the
+    OSError: a Python session lost every result it held, the CLI exited 139 instead of 2 (a fault-injection
+    audit's find, on a small tmpfs). The same failure without root: a file-size limit (RLIMIT_FSIZE, with SIGXFSZ
+    ignored) makes the write fail with EFBIG part-way. The file is now built in memory and written as bytes."""
+    import subprocess
+
+    target = tmp_path / "draws.nc"
+    target.write_bytes(b"the earlier file")
+    code = (
+        "import resource, signal, sys, warnings\n"
+        "import estimate\n"
+        "warnings.simplefilter('ignore')\n"
+        "fit = estimate.make_estimator('lcmcr', K=2, burn_in=20, draws=2000, thinning=1, chains=2, seed=1)"
+        ".fit(estimate.datasets.load('kosovo'))\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))\n"
+        "try:\n"
+        "    fit.save(sys.argv[1])\n"
+        "except OSError as error:\n"
+        "    print('OSError', error.errno)\n"
+        "print('alive')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["OSError", "27", "alive"], proc.stdout
+    assert "h5py" not in proc.stderr, proc.stderr[-2000:]
+    assert target.read_bytes() == b"the earlier file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["draws.nc"]
