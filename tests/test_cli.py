@@ -1028,7 +1028,7 @@ def test_a_stratified_run_without_a_terminal_logs_its_progress(tmp_path: Path, m
     monkeypatch.setattr(_strata, "_LOG_EVERY", 0.0)
     result = CliRunner().invoke(app, ["fit", str(sim), "--strata", "stratum", "--method", "loglinear"])
     assert result.exit_code == 0, result.output
-    assert re.search(r"strata: 1/4 done \(25%\), [\d.]+/s, elapsed 0:00:\d\d, about 0:\d\d:\d\d left",
+    assert re.search(r"strata: 1/4 done \(25%\), [\d.]+(/s| s each), elapsed 0:00:\d\d, about 0:\d\d:\d\d left",
                      result.stderr), result.stderr
 
 
@@ -1185,3 +1185,35 @@ def test_a_closed_standard_output_is_an_error_not_a_silent_success(tmp_path: Pat
     assert lost.returncode == 2 and b"standard output is closed" in lost.stderr, lost.stderr
     written = closed_stdout("fit", "--example", "kosovo", "--method", "chao", "-o", "k.json")
     assert written.returncode == 0 and (tmp_path / "k.json").exists(), written.stderr
+
+
+def test_a_message_while_the_progress_bar_runs_on_a_terminal_gets_its_own_line(capsys) -> None:
+    """A warning written while the bar was live on a terminal was glued to the end of the bar's line
+    ('ETA 0:00:26warning (DataWarning): …'): messages go through the bar's console, above it. Off a terminal they
+    go to stderr as before. And a slow run's rate reads in seconds per fit, not '0.0/s'."""
+    import io
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from estimate.cli._strata import _rate
+    from estimate.cli._terminal import echo, messages_above
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=80)
+    bar = Progress(TextColumn("strata"), BarColumn(), console=console)
+    bar.add_task("fit", total=4, completed=1)
+    with messages_above(console):
+        bar.start()
+        echo("warning (DataWarning): a list has no records", err=True)
+        bar.stop()
+    echo("after the bar", err=True)
+    shown = screen.getvalue()
+    assert re.search(r"(^|\n|\r)(\x1b\[[0-9;]*[A-Za-z])*warning \(DataWarning\): a list has no records\n", shown), \
+        repr(shown)
+    assert capsys.readouterr().err == "after the bar\n"
+    plain = Console(file=io.StringIO(), force_terminal=False)
+    with messages_above(plain):
+        echo("not a terminal", err=True)
+    assert capsys.readouterr().err == "not a terminal\n"
+    assert _rate(3, 130.0) == "43.3 s each" and _rate(10, 4.0) == "2.5/s" and _rate(0, 5.0) == ""

@@ -11,7 +11,7 @@ import typer
 
 from estimate.atomic import atomic_batch
 from estimate.cli._common import announce_drawn_seed, check_output_path, emit_frame, say_written, split_option
-from estimate.cli._terminal import echo
+from estimate.cli._terminal import echo, messages_above
 from estimate.data import CaptureData
 from estimate.provenance import command_line
 
@@ -76,7 +76,7 @@ def run_strata(
         if not bar.live.is_started:
             bar.start()
         elapsed = bar.tasks[0].elapsed or 0.0
-        rate = f"{done / elapsed:.1f}/s" if elapsed > 0 else ""
+        rate = _rate(done, elapsed)
         bar.update(task, completed=done, total=total, rate=rate)
         if not console.is_terminal and 0 < done < total and time.monotonic() - last_line[0] >= _LOG_EVERY:
             last_line[0] = time.monotonic()
@@ -90,9 +90,10 @@ def run_strata(
     seed_kept = kept_run_seed(cache_dir)  # an earlier unseeded run's, which this one reuses if it is unseeded too
     entries_before = len(list(cache_dir.glob("*.npz"))) if cache_dir is not None and cache_dir.is_dir() else 0
     try:
-        fitted = fit_strata(capture, by=strata_cols, estimator=estimator, replicate=replicate,
-                            cache_dir=cache_dir, executor=executor, scheduler=scheduler,
-                            dask_workers=dask_workers, progress=report, chunk_size=chunk_size, strict=strict)
+        with messages_above(console):
+            fitted = fit_strata(capture, by=strata_cols, estimator=estimator, replicate=replicate,
+                                cache_dir=cache_dir, executor=executor, scheduler=scheduler,
+                                dask_workers=dask_workers, progress=report, chunk_size=chunk_size, strict=strict)
     finally:
         if bar.live.is_started:
             bar.stop()
@@ -138,6 +139,14 @@ def run_strata(
         echo(f"error: no stratum could be estimated (e.g. {reasons[0]})" if reasons
                    else "error: no stratum could be estimated", err=True)
         raise typer.Exit(1)
+
+
+def _rate(done: int, elapsed: float) -> str:
+    """Fits per second, or seconds per fit when that is under one: 3 strata in 130 s read '0.0/s'."""
+    if elapsed <= 0 or done <= 0:
+        return ""
+    per_second = done / elapsed
+    return f"{per_second:.1f}/s" if per_second >= 1 else f"{elapsed / done:.1f} s each"
 
 
 def _without_plain_estimate_kind(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:

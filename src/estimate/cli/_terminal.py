@@ -7,6 +7,9 @@ as the file ``-o`` writes, which keeps the values as they are."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import typer
 
@@ -32,11 +35,35 @@ def _require_stdout() -> None:
                       "where the command has one, write to a file with -o FILE)")
 
 
+#: the rich console of a progress bar live on a terminal (set by :func:`messages_above`), which messages to stderr
+#: go through while it runs
+_LIVE_CONSOLE: list = []
+
+
+@contextmanager
+def messages_above(console: Any) -> Iterator[None]:
+    """While a progress bar of ``console`` is live on a terminal, messages to stderr (warnings, notes) are printed
+    through it, on lines of their own above the bar: written directly they were glued to the end of the bar's line
+    (``ETA 0:00:26warning (DataWarning): …``) and the bar's next redraw erased part of them."""
+    live = bool(getattr(console, "is_terminal", False))
+    if live:
+        _LIVE_CONSOLE.append(console)
+    try:
+        yield
+    finally:
+        if live:
+            _LIVE_CONSOLE.remove(console)
+
+
 def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
     """:func:`typer.echo` of :func:`terminal_safe` text: every message the CLI prints goes through here (a result
     on stdout goes through :func:`echo_data`)."""
     if not err:
         _require_stdout()
+    elif _LIVE_CONSOLE:
+        _LIVE_CONSOLE[-1].print(terminal_safe(str(message)), end="\n" if nl else "", markup=False, highlight=False,
+                                emoji=False, soft_wrap=True)
+        return
     typer.echo(terminal_safe(str(message)), err=err, nl=nl)
 
 
