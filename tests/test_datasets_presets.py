@@ -256,3 +256,16 @@ def test_a_models_folder_beside_a_vendored_install_is_not_taken_for_the_bundled_
     assert presets._models_dirs() == []
     (tmp_path / "proj" / "pyproject.toml").write_text('[project]\nname = "estimate"\n')  # a checkout of ours
     assert presets._models_dirs() == [tmp_path / "proj" / "models"]
+
+
+def test_a_preset_given_where_a_method_goes_is_named_as_a_preset() -> None:
+    """make_estimator("lcmcr-default") (the quick-start's comment says 'any method by name or preset') and
+    `--method lcmcr-default` said only "unknown method" with the list of methods (an interop audit's find)."""
+    import estimate
+    from estimate.errors import DataError
+
+    with pytest.raises(DataError, match=r"'lcmcr-default' is a model preset, not a method: give it as "
+                                        r"model='lcmcr-default' in Python or --model lcmcr-default"):
+        estimate.make_estimator("lcmcr-default")
+    with pytest.raises(DataError, match=r"unknown method 'lcmcr-defualt'; available methods"):
+        estimate.make_estimator("lcmcr-defualt")

@@ -373,6 +373,11 @@ def get_estimator_class(name: str) -> type[Estimator]:
         raise DataError(f"a method is named by text (one of {', '.join(method_names())}), got {name!r}")
     key = name.strip().lower()
     if key not in _REGISTRY:
+        from estimate.presets import preset_names
+
+        if key in preset_names():  # make_estimator("lcmcr-default"), `--method lcmcr-default`
+            raise DataError(f"{name!r} is a model preset, not a method: give it as model={key!r} in Python or "
+                            f"--model {key} on the command line (available methods: {', '.join(method_names())})")
         raise DataError(f"unknown method {name!r}; available methods: {', '.join(method_names())}")
     return _REGISTRY[key]
 
