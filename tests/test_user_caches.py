@@ -26,7 +26,10 @@ def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     monkeypatch.delitem(sys.modules, "pytensor", raising=False)
+    monkeypatch.delitem(sys.modules, "matplotlib", raising=False)
     monkeypatch.setenv("PYTENSOR_FLAGS", "")
+    monkeypatch.delenv("MPLCONFIGDIR", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     return tmp_path
 
 
@@ -41,6 +44,7 @@ def test_unwritable_cache_folders_are_redirected_to_a_private_temporary_one(fres
     assert folder.stat().st_mode & 0o777 == 0o700
     assert os.environ["XDG_CACHE_HOME"] == str(folder)
     assert os.environ["PYTENSOR_FLAGS"] == f"base_compiledir={folder / 'pytensor'}"
+    assert os.environ["MPLCONFIGDIR"] == str(folder / "matplotlib")
     assert _user_caches.ensure_writable_caches() == folder  # decided once
 
 
@@ -51,6 +55,7 @@ def test_writable_folders_and_the_users_own_choices_are_left_alone(fresh: Path, 
     assert _user_caches.ensure_writable_caches() is None
     assert os.environ["XDG_CACHE_HOME"] == str(fresh / "not-yet" / "cache")
     assert os.environ["PYTENSOR_FLAGS"] == "floatX=float64"
+    assert "MPLCONFIGDIR" not in os.environ
     assert not (fresh / "not-yet").exists() and not (fresh / ".pytensor").exists()
 
 
@@ -118,3 +123,20 @@ def test_the_fallback_folder_of_one_process_is_removed(fresh: Path, monkeypatch)
     assert folder.is_dir() and folder != shared
     _user_caches.discard_temporary_folder()
     assert not folder.exists()
+
+
+def test_matplotlib_says_nothing_where_the_home_folder_cannot_be_written(tmp_path: Path) -> None:
+    """With a read-only home, matplotlib (imported by ArviZ, so by every fit) printed 'mkdir -p failed for path
+    …/.config/matplotlib' and 'Matplotlib created a temporary cache directory …' on stderr on every command (a
+    fault-injection audit's find): its folder goes with the others now."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("MPLCONFIGDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")}
+    env.update(HOME=str(blocker), TMPDIR=str(tmp_path))
+    code = ("from estimate.inference_data import _arviz; _arviz()\n"
+            "import matplotlib, matplotlib.font_manager\nprint(matplotlib.get_configdir())")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "matplotlib" not in proc.stderr.lower(), proc.stderr
+    assert proc.stdout.strip() == str(tmp_path / f"estimate-caches-{os.getuid()}" / "matplotlib")

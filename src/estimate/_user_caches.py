@@ -7,14 +7,16 @@ Three libraries the package uses write to the user's cache folders, and none of 
   no locator available" as the sampler modules are imported;
 * ArviZ 0.23 creates ``~/.cache/arviz`` when it is imported (a once-a-day notice) and the import fails with an
   OSError otherwise — after a sampler has run, so its work was lost;
-* PyTensor (the PyMC models) compiles into ``~/.pytensor``.
+* PyTensor (the PyMC models) compiles into ``~/.pytensor``;
+* matplotlib (imported by ArviZ) writes its configuration and font cache to ``~/.config/matplotlib`` and
+  ``~/.cache/matplotlib``, and where it cannot, prints two notices on stderr and rebuilds the font cache each time.
 
 A read-only installation with a read-only or missing home folder is common: containers run as another user, HPC
 nodes, system-wide installs.  :func:`ensure_writable_caches`, called before any of these libraries is imported,
 leaves everything alone when the folders in use can be written (``XDG_CACHE_HOME`` or ``~/.cache``, and
 ``~/.pytensor`` unless ``PYTENSOR_FLAGS`` names a ``base_compiledir``); otherwise it points them to a folder of this
 user in the system's temporary directory (``XDG_CACHE_HOME`` for numba and ArviZ, ``base_compiledir`` for
-PyTensor), so fits run — compiled code is then kept only as long as that folder.
+PyTensor, ``MPLCONFIGDIR`` for matplotlib), so fits run — compiled code is then kept only as long as that folder.
 """
 
 from __future__ import annotations
@@ -59,7 +61,26 @@ def ensure_writable_caches() -> Path | None:
             _REDIRECTED = _REDIRECTED or _private_folder()
             os.environ["PYTENSOR_FLAGS"] = ",".join(
                 part for part in (flags, f"base_compiledir={_REDIRECTED / 'pytensor'}") if part)
+        if "matplotlib" not in sys.modules and not os.environ.get("MPLCONFIGDIR") and not _matplotlib_folders_writable(
+                home, cache_home):
+            _REDIRECTED = _REDIRECTED or _private_folder()
+            os.environ["MPLCONFIGDIR"] = str(_REDIRECTED / "matplotlib")
         return _REDIRECTED
+
+
+def _matplotlib_folders_writable(home: Path | None, cache_home: Path | None) -> bool:
+    """Whether matplotlib can write its configuration folder (``$XDG_CONFIG_HOME/matplotlib`` or
+    ``~/.config/matplotlib``) and its font cache (``$XDG_CACHE_HOME/matplotlib``) — on Linux and the BSDs; elsewhere
+    ``~/.matplotlib`` for both.  Otherwise it wrote two lines of notices to stderr on every command (ArviZ imports
+    it, so even a fit without a plot) and rebuilt its font cache in a new temporary folder each time."""
+    if sys.platform.startswith(("linux", "freebsd")):
+        config_home = Path(os.environ["XDG_CONFIG_HOME"]) if os.environ.get("XDG_CONFIG_HOME") else (
+            home / ".config" if home is not None else None)
+        folders = [config_home / "matplotlib" if config_home is not None else None,
+                   cache_home / "matplotlib" if cache_home is not None else None]
+    else:
+        folders = [home / ".matplotlib" if home is not None else None]
+    return all(folder is not None and _writable(folder) for folder in folders)
 
 
 def discard_temporary_folder() -> None:
