@@ -956,6 +956,11 @@ def test_compare_and_report_say_how_long_a_long_lcmcr_row_will_take(tmp_path: Pa
 
     monkeypatch.setattr(sys.modules["estimate.compare"], "compare", stop)
     monkeypatch.setattr(estimate.report, "_fit_and_render", stop)
+    from estimate.estimators.lcmcr import LCMCR
+
+    # the time a fit would take, as a fixed cost per sweep: measured, the default preset's Kosovo fit came to 31 s
+    # on a slow machine (CI on 2026-12-08) and was announced too; 20 µs per chain-sweep gives it 5 s, the long one 65 s
+    monkeypatch.setattr(LCMCR, "expected_seconds", lambda self, data: 2e-5 * self._settings().sweeps_per_chain)
     runs = {"compare": ["compare", "--example", "kosovo", "--methods", f"chapman,lcmcr:{preset}"],
             "report": ["report", "--example", "kosovo", "--methods", f"loglinear,lcmcr:{preset}", "-o",
                        str(tmp_path / "r.html")]}
@@ -1205,12 +1210,16 @@ def test_a_message_while_the_progress_bar_runs_on_a_terminal_gets_its_own_line(c
     bar.add_task("fit", total=4, completed=1)
     with messages_above(console):
         bar.start()
-        echo("warning (DataWarning): a list has no records", err=True)
-        bar.stop()
+        try:
+            echo("warning (DataWarning): a list has no records", err=True)
+            echo("a note without its own line end", err=True, nl=False)
+        finally:
+            bar.stop()
     echo("after the bar", err=True)
     shown = screen.getvalue()
     assert re.search(r"(^|\n|\r)(\x1b\[[0-9;]*[A-Za-z])*warning \(DataWarning\): a list has no records\n", shown), \
         repr(shown)
+    assert re.search(r"(^|\n|\r)(\x1b\[[0-9;]*[A-Za-z])*a note without its own line end\n", shown), repr(shown)
     assert capsys.readouterr().err == "after the bar\n"
     plain = Console(file=io.StringIO(), force_terminal=False)
     with messages_above(plain):
