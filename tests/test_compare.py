@@ -65,6 +65,9 @@ def _quiet_compare(*args, **kwargs) -> Comparison:
 def test_an_unknown_method_name_is_an_error_before_anything_runs(kosovo: CaptureData) -> None:
     with pytest.raises(DataError, match=r"unknown method\(s\) \['no-such-method'\]"):
         estimate.compare(kosovo, ["loglinear", "no-such-method"], seed=1)
+    with pytest.raises(DataError, match=r"unknown method\(s\) \['lcmcr-default'\].*; 'lcmcr-default' is a model "
+                                        r"preset: compare it as 'lcmcr:lcmcr-default'"):
+        estimate.compare(kosovo, ["loglinear", "lcmcr-default"], seed=1)
     with pytest.raises(ValueError, match="seed"):
         estimate.compare(kosovo, ["loglinear"], seed=-3)
 

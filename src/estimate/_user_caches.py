@@ -1,6 +1,6 @@
-"""A writable place for the on-disk caches of numba, ArviZ and PyTensor.
+"""A writable place for the on-disk caches of numba, ArviZ, PyTensor and matplotlib.
 
-Three libraries the package uses write to the user's cache folders, and none of them copes when it cannot:
+Four libraries the package uses write to the user's cache folders, and none of them copes well when it cannot:
 
 * numba (the compiled samplers, ``cache=True``) writes beside the installed sources, else in
   ``$XDG_CACHE_HOME/numba`` (``~/.cache``); with neither writable the decorators raise "cannot cache function …:
@@ -39,7 +39,7 @@ _TEMPORARY: Path | None = None
 
 
 def ensure_writable_caches() -> Path | None:
-    """Make sure numba, ArviZ and PyTensor have somewhere to write (see the module docstring).
+    """Make sure numba, ArviZ, PyTensor and matplotlib have somewhere to write (see the module docstring).
 
     Returns the private folder the caches were redirected to, or None when the usual ones are writable.  Checked
     once per process; safe from several threads."""
@@ -61,6 +61,7 @@ def ensure_writable_caches() -> Path | None:
             _REDIRECTED = _REDIRECTED or _private_folder()
             os.environ["PYTENSOR_FLAGS"] = ",".join(
                 part for part in (flags, f"base_compiledir={_REDIRECTED / 'pytensor'}") if part)
+        cache_home = Path(os.environ["XDG_CACHE_HOME"]) if os.environ.get("XDG_CACHE_HOME") else cache_home
         if "matplotlib" not in sys.modules and not os.environ.get("MPLCONFIGDIR") and not _matplotlib_folders_writable(
                 home, cache_home):
             _REDIRECTED = _REDIRECTED or _private_folder()
@@ -70,16 +71,16 @@ def ensure_writable_caches() -> Path | None:
 
 def _matplotlib_folders_writable(home: Path | None, cache_home: Path | None) -> bool:
     """Whether matplotlib can write its configuration folder (``$XDG_CONFIG_HOME/matplotlib`` or
-    ``~/.config/matplotlib``) and its font cache (``$XDG_CACHE_HOME/matplotlib``) — on Linux and the BSDs; elsewhere
-    ``~/.matplotlib`` for both.  Otherwise it wrote two lines of notices to stderr on every command (ArviZ imports
-    it, so even a fit without a plot) and rebuilt its font cache in a new temporary folder each time."""
-    if sys.platform.startswith(("linux", "freebsd")):
-        config_home = Path(os.environ["XDG_CONFIG_HOME"]) if os.environ.get("XDG_CONFIG_HOME") else (
-            home / ".config" if home is not None else None)
-        folders = [config_home / "matplotlib" if config_home is not None else None,
-                   cache_home / "matplotlib" if cache_home is not None else None]
-    else:
-        folders = [home / ".matplotlib" if home is not None else None]
+    ``~/.config/matplotlib``) and its font cache (``$XDG_CACHE_HOME/matplotlib``, after any redirection above).
+    Otherwise it wrote two notices to stderr on every command (ArviZ imports it, so every LCMCR fit) and rebuilt its
+    font cache in a new temporary folder each time.  Checked where matplotlib uses these XDG folders (Linux and
+    FreeBSD); elsewhere (``~/.matplotlib``, ``%LOCALAPPDATA%``) its folders are left to it (True)."""
+    if not sys.platform.startswith(("linux", "freebsd")):
+        return True
+    config_home = Path(os.environ["XDG_CONFIG_HOME"]) if os.environ.get("XDG_CONFIG_HOME") else (
+        home / ".config" if home is not None else None)
+    folders = (config_home / "matplotlib" if config_home is not None else None,
+               cache_home / "matplotlib" if cache_home is not None else None)
     return all(folder is not None and _writable(folder) for folder in folders)
 
 

@@ -416,7 +416,13 @@ def compare(
     unknown = [name for name in names if name is not None and name not in method_names()]
     unknown += [key for key in (models or {}) if str(key).strip().lower() not in method_names()]
     if unknown:  # a typo is the user's to fix, not a "failed" row (nor a silently ignored models= entry)
-        raise DataError(f"unknown method(s) {unknown}; available: {', '.join(method_names())}")
+        from estimate.presets import load_preset, preset_names
+
+        presets = {key: load_preset(key).method for key in (str(u).strip().lower() for u in unknown)
+                   if key in preset_names()}
+        hint = "".join(f"; {key!r} is a model preset: compare it as '{method}:{key}'"
+                       for key, method in presets.items())
+        raise DataError(f"unknown method(s) {unknown}; available: {', '.join(method_names())}{hint}")
     unused = [key for key in (models or {}) if str(key).strip().lower() not in names]
     if unused:  # settings for a method that is not compared would be silently ignored
         raise DataError(f"models= gives settings for {unused}, which are not among the methods compared {names}")

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from estimate._user_caches import ensure_writable_caches
 from estimate.errors import DataError
 from estimate.results import interval_name, level_percent
 
@@ -59,6 +60,7 @@ def _literal_text(plot: Callable[..., Figure]) -> Callable[..., Figure]:
 
     @functools.wraps(plot)
     def wrapper(*args: Any, **kwargs: Any) -> Figure:
+        ensure_writable_caches()  # matplotlib's own folders, where the home folder cannot be written
         import matplotlib
 
         with matplotlib.rc_context({"text.parse_math": False}):
@@ -553,6 +555,7 @@ def plot_forest(comparison: Comparison | pd.DataFrame, ax: Axes | None = None, *
     estimate are listed with the reason.  Estimate markers have ``gid="estimate"``, the documented count line
     ``gid="observed"``.
     """
+    ensure_writable_caches()
     import matplotlib
 
     if isinstance(comparison, pd.DataFrame):

@@ -42,9 +42,10 @@ _LIVE_CONSOLE: list = []
 
 @contextmanager
 def messages_above(console: Any) -> Iterator[None]:
-    """While a progress bar of ``console`` is live on a terminal, messages to stderr (warnings, notes) are printed
-    through it, on lines of their own above the bar: written directly they were glued to the end of the bar's line
-    (``ETA 0:00:26warning (DataWarning): …``) and the bar's next redraw erased part of them."""
+    """Within this block, if ``console`` is a terminal, messages to stderr (warnings, notes) are printed through
+    it, so that while its progress bar is live they stand on lines of their own above the bar: written directly
+    they were glued to the end of the bar's line (``ETA 0:00:26warning (DataWarning): …``) and the bar's next redraw
+    erased part of them.  Before the bar starts they print as they would anyway."""
     live = bool(getattr(console, "is_terminal", False))
     if live:
         _LIVE_CONSOLE.append(console)
@@ -60,10 +61,11 @@ def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
     on stdout goes through :func:`echo_data`)."""
     if not err:
         _require_stdout()
-    elif _LIVE_CONSOLE:
-        _LIVE_CONSOLE[-1].print(terminal_safe(str(message)), end="\n" if nl else "", markup=False, highlight=False,
-                                emoji=False, soft_wrap=True)
-        return
+    else:
+        live = _LIVE_CONSOLE[-1:]  # one read: a worker thread's warning may come as the main thread leaves
+        if live:  # a line of its own even with nl=False: text left open would be glued to the bar's line
+            live[0].print(terminal_safe(str(message)), markup=False, highlight=False, emoji=False, soft_wrap=True)
+            return
     typer.echo(terminal_safe(str(message)), err=err, nl=nl)
 
 
