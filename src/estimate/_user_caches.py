@@ -49,8 +49,7 @@ def ensure_writable_caches() -> Path | None:
             return _REDIRECTED
         _DONE = True
         home = _home()
-        cache_home = Path(os.environ["XDG_CACHE_HOME"]) if os.environ.get("XDG_CACHE_HOME") else (
-            home / ".cache" if home is not None else None)
+        cache_home = _xdg_folder("XDG_CACHE_HOME", home, ".cache")
         # the folders the libraries write (one left by a run as root or another user is as bad as a read-only home)
         if cache_home is None or not all(_writable(folder) for folder in (cache_home / "numba", cache_home / "arviz")):
             _REDIRECTED = _private_folder()
@@ -61,9 +60,8 @@ def ensure_writable_caches() -> Path | None:
             _REDIRECTED = _REDIRECTED or _private_folder()
             os.environ["PYTENSOR_FLAGS"] = ",".join(
                 part for part in (flags, f"base_compiledir={_REDIRECTED / 'pytensor'}") if part)
-        cache_home = Path(os.environ["XDG_CACHE_HOME"]) if os.environ.get("XDG_CACHE_HOME") else cache_home
         if "matplotlib" not in sys.modules and not os.environ.get("MPLCONFIGDIR") and not _matplotlib_folders_writable(
-                home, cache_home):
+                home, _xdg_folder("XDG_CACHE_HOME", home, ".cache")):  # after any redirection above
             _REDIRECTED = _REDIRECTED or _private_folder()
             os.environ["MPLCONFIGDIR"] = str(_REDIRECTED / "matplotlib")
         return _REDIRECTED
@@ -77,11 +75,18 @@ def _matplotlib_folders_writable(home: Path | None, cache_home: Path | None) -> 
     FreeBSD); elsewhere (``~/.matplotlib``, ``%LOCALAPPDATA%``) its folders are left to it (True)."""
     if not sys.platform.startswith(("linux", "freebsd")):
         return True
-    config_home = Path(os.environ["XDG_CONFIG_HOME"]) if os.environ.get("XDG_CONFIG_HOME") else (
-        home / ".config" if home is not None else None)
+    config_home = _xdg_folder("XDG_CONFIG_HOME", home, ".config")
     folders = (config_home / "matplotlib" if config_home is not None else None,
                cache_home / "matplotlib" if cache_home is not None else None)
     return all(folder is not None and _writable(folder) for folder in folders)
+
+
+def _xdg_folder(variable: str, home: Path | None, default: str) -> Path | None:
+    """``$XDG_CACHE_HOME`` / ``$XDG_CONFIG_HOME`` when set and not empty, else ``~/.cache`` / ``~/.config``."""
+    value = os.environ.get(variable)
+    if value:
+        return Path(value)
+    return home / default if home is not None else None
 
 
 def discard_temporary_folder() -> None:
