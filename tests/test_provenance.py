@@ -142,6 +142,11 @@ def test_preset_name_and_full_text_are_recorded(tmp_path: Path, kosovo: estimate
     assert result.provenance["params"]["K"] == 3
     # a clone (compare, strata) still knows the preset it came from
     assert estimator.clone(seed=2).fit(kosovo).provenance["preset"]["text"] == text
+    # and so does scikit-learn's clone (sklearn.base.clone calls __sklearn_clone__; from get_params alone the
+    # copy had the preset's values but recorded no preset)
+    sklearn_copy = estimator.__sklearn_clone__()
+    assert sklearn_copy is not estimator and sklearn_copy.get_params() == estimator.get_params()
+    assert sklearn_copy.fit(kosovo).provenance["preset"] == result.provenance["preset"]
     bundled = estimate.make_estimator(model="loglinear-aic").fit(kosovo).provenance["preset"]
     assert bundled["name"] == "loglinear-aic"
     assert bundled["text"] == estimate.load_preset("loglinear-aic").text

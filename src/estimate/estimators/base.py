@@ -281,6 +281,12 @@ class Estimator(ABC):
             clone._preset = self._preset
         return clone
 
+    def __sklearn_clone__(self) -> Estimator:
+        """scikit-learn's ``clone`` protocol (scikit-learn ≥ 1.3): :meth:`clone`, so that a copy made by
+        ``sklearn.base.clone`` (model selection, pipelines) keeps the preset it was built from in its fits'
+        provenance, which a copy from :meth:`get_params` alone would lose."""
+        return self.clone()
+
     def fit_many(
         self, datasets: Iterable[CaptureData], seeds: Iterable[Any] | None = None
     ) -> list[Result | Exception]:
