@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import warnings
@@ -419,6 +420,8 @@ def test_comparison_repr_is_short(kosovo: CaptureData) -> None:
     comparison = _quiet_compare(kosovo, ["chapman", "loglinear"], seed=7)
     assert repr(comparison) == ("Comparison(methods=['chapman', 'loglinear'], ok=1, not_applicable=1, failed=0, "
                                 "observed=4400, seed=7)")
+    assert comparison._repr_html_() == f"<pre>{html.escape(str(comparison))}</pre>"  # Jupyter: the table
+    assert "loglinear" in comparison._repr_html_()
 
 
 def test_the_table_and_printouts_show_tail_ess_which_can_fail_alone(kosovo: CaptureData) -> None:

@@ -332,6 +332,15 @@ def test_repr_is_one_short_line_even_for_results_read_back_from_json(tmp_path) -
         assert len(text) < 200 and "\n" not in text and text.startswith(f"Result(method={result.method!r}")
 
 
+def test_jupyter_shows_the_readable_summary_escaped() -> None:
+    """A notebook cell ending in a result showed the one-line repr; it shows ``str()``, as HTML-safe text."""
+    result = make_result(lists=("A<1>", "B & C"), model="two lists <A<1>, B & C>")
+    shown = result._repr_html_()
+    assert shown.startswith("<pre>") and shown.endswith("</pre>")
+    assert shown == "<pre>" + str(result).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</pre>"
+    assert "two lists &lt;A&lt;1&gt;, B &amp; C&gt;" in shown and "  observed (at least): 4,400" in shown
+
+
 def test_a_posteriors_spread_is_called_its_posterior_sd() -> None:
     """Beside a credible interval the spread of a posterior was labelled "standard error" (an audit's find)."""
     frequentist = str(make_result())

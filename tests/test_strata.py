@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import pickle
@@ -887,6 +888,7 @@ def test_printed_strata_result_is_a_readable_report(tmp_path: Path) -> None:
     assert text.startswith("dga by stratum: 4 strata (4 estimated, 0 not estimable, 0 failed); 95% credible")
     assert "  total: " in text and "StratumOutcome" not in text and len(text.splitlines()) == 7
     assert repr(fit) == "StrataResult(method='dga', by=['stratum'], strata=4, done=4, not_estimable=0, failed=0)"
+    assert fit._repr_html_() == f"<pre>{html.escape(text)}</pre>"  # Jupyter shows the report, not the repr
     # no draws: the total line says why there is none (it was left out without a word)
     assert "  total: not computed (this stratified result holds no posterior draws" in str(
         estimate.load_result(fit.save(tmp_path / "s.json")))

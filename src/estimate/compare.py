@@ -48,7 +48,15 @@ from estimate._warning_state import catch_warnings
 from estimate.data import CaptureData
 from estimate.errors import DataError
 from estimate.estimators.base import Estimator, NotApplicable, get_estimator_class, method_names
-from estimate.results import Result, _from_json_float, _jsonable, interval_label, is_timing_key, level_percent
+from estimate.results import (
+    Result,
+    _from_json_float,
+    _jsonable,
+    interval_label,
+    is_timing_key,
+    level_percent,
+    preformatted_html,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -123,6 +131,10 @@ class Comparison:
         notes = {name: str(result.details["interval_note"]) for name, result in self.results.items()
                  if result.details.get("interval_note")}
         return format_table(self.table, notes=notes)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the table of ``str()``."""
+        return preformatted_html(str(self))
 
     def __repr__(self) -> str:  # the dataclass default printed the whole table and every result (≈ 6,000 characters)
         status = self.table["status"].value_counts()

@@ -9,6 +9,7 @@ estimators, the posterior draws of N as ArviZ ``InferenceData`` (dimensions ``ch
 from __future__ import annotations
 
 import datetime
+import html
 import json
 import math
 import os
@@ -124,6 +125,11 @@ def _format_diagnostic(key: str, value: float) -> str:
     if abs(value) < 1e-9:
         return "0"
     return f"{value:.4g}"
+
+
+def preformatted_html(text: str) -> str:
+    """``text`` as an HTML ``<pre>`` block (escaped): what Jupyter shows for a result, its readable summary."""
+    return f"<pre>{html.escape(text)}</pre>"
 
 
 def _same_pair(stored: Sequence[Any], bounds: tuple[float, float]) -> bool:
@@ -505,6 +511,10 @@ class Result:
                 f"interval=[{_fmt(self.interval.lower)}, {_fmt(self.interval.upper)}] "
                 f"({level_percent(self.interval.level)} {self.interval.kind}), "
                 f"observed={self.observed:,}, lists={list(self.lists)})")
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the readable summary of ``str()`` (the one-line repr is for the console)."""
+        return preformatted_html(str(self))
 
     def _chains(self) -> int | None:
         """Number of chains of the posterior draws (None without draws)."""

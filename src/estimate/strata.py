@@ -52,7 +52,7 @@ from estimate.errors import (
     MissingDependencyError,
     UninformativeDataWarning,
 )
-from estimate.results import Interval, Result, _fmt, no_draws_error
+from estimate.results import Interval, Result, _fmt, no_draws_error, preformatted_html
 
 if TYPE_CHECKING:  # pragma: no cover
     import arviz as az
@@ -412,6 +412,10 @@ class StrataResult:
         if len(table) > 20:
             lines.append(f"  ... {len(table) - 20} smaller strata not shown (see .summary())")
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the readable report of ``str()``."""
+        return preformatted_html(str(self))
 
     @property
     def counts(self) -> dict[str, int]:
