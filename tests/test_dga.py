@@ -422,3 +422,19 @@ def test_dga_credible_interval_refuses_a_bad_level_naming_it(kosovo: CaptureData
     for level in ("0.9", 1.5):
         with pytest.raises(estimate.DataError, match=f"level must be between 0 and 1, got {level!r}"):
             result.credible_interval(level)
+
+
+def test_hdi_at_small_levels_is_the_mode_not_an_inverted_or_low_interval(kosovo: CaptureData) -> None:
+    """Below a level of 1e-12 the shortest-interval search gave an end before its start (an "Interval: lower must
+    not exceed upper" error, every stratum of a stratified run not estimable); at 1e-6 a one-point "HDI" at the
+    lowest N holding the level, not at the mode (an audit's find)."""
+    values = np.arange(100, 110)
+    pmf = np.array([1, 2, 3, 5, 9, 6, 4, 2, 1, 1], dtype=float)
+    for level in (1e-13, 1e-6, 0.05):
+        assert dga.pmf_hdi(values, pmf, level) == (104.0, 104.0)
+    assert dga.pmf_hdi(values, pmf, 0.999) == (100.0, 109.0)
+    fit = estimate.make_estimator("dga", seed=1).fit(kosovo)
+    mode = fit.details["pmf_first_N"] + int(np.argmax(fit.details["pmf"]))  # 12,267 (the audit's 1e-6 gave 7,046)
+    for level in (1e-13, 1e-6, 1e-4):
+        interval = fit.credible_interval(level, kind="hdi")
+        assert interval.lower == interval.upper == mode

@@ -461,10 +461,16 @@ def pmf_hdi(values: np.ndarray, pmf: np.ndarray, level: float = 0.95) -> tuple[f
         raise ValueError(f"level must be in (0, 1), got {level}")
     cdf = np.cumsum(pmf) / np.sum(pmf)
     before = np.concatenate(([0.0], cdf[:-1]))
-    ends = np.searchsorted(cdf, before + level - 1e-12, side="left")
+    # (an interval ends no earlier than it starts: with the slack for rounding, a level below 1e-12 made ends
+    # before starts, a "shortest" interval of negative width)
+    ends = np.maximum(np.searchsorted(cdf, before + level - 1e-12, side="left"), np.arange(len(cdf)))
     valid = ends < len(cdf)
     starts = np.flatnonzero(valid)
-    best = starts[np.argmin(ends[valid] - starts)]
+    widths = ends[valid] - starts
+    shortest = starts[widths == widths.min()]
+    # of equally short intervals the one holding the most mass (at a small level, the mode's one point; the
+    # first start was the lowest N holding the level)
+    best = shortest[np.argmax(cdf[ends[shortest]] - before[shortest])]
     values = np.asarray(values)
     return float(values[best]), float(values[ends[best]])
 
