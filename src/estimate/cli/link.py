@@ -44,7 +44,7 @@ def link(
     threshold: float = typer.Option(None, "--threshold",
                                     help="Match probability of the single linkage (default 0.8; with --replicates 1 "
                                     "that linkage's)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of splink's u sampling and of sampled linkages."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of splink's u sampling and of sampled linkages."),
     encoding: str = typer.Option("utf-8", "--encoding", help="Encoding of the CSV files (e.g. cp1256, latin-1)."),
     monthfirst: bool = typer.Option(False, "--monthfirst", help="Read dates like 03/05/2012 as month/day."),
     date_format: str = typer.Option(None, "--date-format", help="strftime format of the dates, if all the same."),
@@ -142,7 +142,7 @@ def _sampled_linkages_line(histories, lists: list[str]) -> str:
 def simulate_lists(
     directory: Path = typer.Argument(..., help="Directory for A.csv ... D.csv and truth.json."),
     people: int = typer.Option(5000, "--people", help="True population size."),
-    seed: int = typer.Option(1, "--seed", help="Seed of the population and the lists."),
+    seed: int = typer.Option(1, "--seed", min=0, help="Seed of the population and the lists."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace lists and truth.json already in DIRECTORY."),
 ) -> None:
     """Write synthetic victim lists (names, sex, age, date and place of death, region) with known truth."""

@@ -64,6 +64,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from estimate._checks import check_seed
 from estimate.data import is_count_name, other_separator, presence_table
 from estimate.errors import DataError, DataWarning, MissingDependencyError
 from estimate.linkage.standardize import (
@@ -800,6 +801,7 @@ def link_lists(
                       "matches: records of different people are joined (and chains of such links join more), so "
                       "overlaps are overstated and estimates pulled down", DataWarning, stacklevel=2)
     replicate_labels(thresholds)
+    check_seed(seed, "link_lists")  # before any work (numpy's "expected non-negative integer" came mid-linkage)
     splink = require_splink()
     started = time.perf_counter()
 

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from estimate._checks import check_seed
 from estimate.errors import DataError
 
 __all__ = ["SyntheticLists", "synthetic_lists", "LIST_STYLES"]
@@ -385,6 +386,7 @@ def synthetic_lists(
     """
     if isinstance(N, bool) or int(N) != N or N < 1:
         raise DataError(f"population size N must be a positive whole number, got {N!r}")
+    check_seed(seed, "synthetic_lists")  # numpy's own wording named no seed
     N = int(N)
     names = [str(x) for x in lists]
     probs = np.asarray(capture_probs, dtype=float)
