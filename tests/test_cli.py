@@ -683,6 +683,24 @@ def test_a_file_the_machine_refuses_mid_run_exits_2_not_3(tmp_path: Path, monkey
     assert f"error: cannot read or write a file ({tmp_path / 'd.json'}): Permission denied" in result.output
 
 
+def test_a_problem_too_large_for_the_machines_memory_exits_2_not_3(tmp_path: Path, monkeypatch) -> None:
+    """`estimate simulate independent -N 99999999999` asked numpy for 745 GiB and exited 3, "internal error",
+    with numpy's MemoryError (an audit's find): the machine's limit, said as such."""
+    from typer.testing import CliRunner
+
+    import estimate.simulate
+    from estimate.cli import app
+
+    def too_large(*args, **kwargs):
+        raise MemoryError("Unable to allocate 745. GiB for an array with shape (99999999999,) and data type int64")
+
+    monkeypatch.setattr(estimate.simulate, "scenario", too_large)
+    result = CliRunner().invoke(app, ["simulate", "independent", "-N", "99999999999", "-o", str(tmp_path / "s.csv")])
+    assert result.exit_code == 2, result.output
+    assert "error: not enough memory: Unable to allocate 745. GiB" in result.output
+    assert "too large for this machine" in result.output and not (tmp_path / "s.csv").exists()
+
+
 def test_a_warning_made_an_error_exits_2_not_3(tmp_path: Path) -> None:
     """PYTHONWARNINGS=error turns a package warning into an exception; the CLI called it an internal error (3)."""
     (tmp_path / "nover.csv").write_text("A,B,count\n1,0,10\n0,1,5\n")

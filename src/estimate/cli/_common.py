@@ -122,10 +122,10 @@ def end_by_signal(signum: int, *, flush: bool = True) -> NoReturn:
 
 
 def handles_errors(func: F) -> F:
-    """Turn bad input, a missing optional dependency, a file the machine refuses (permissions, a full disk) or a
-    warning made an error (``PYTHONWARNINGS=error``) into one line on stderr and exit code 2 (``--debug`` shows
-    the traceback); any other error (a bug) exits with 3, apart from the 1 by which ``reproduce`` says the numbers
-    differ."""
+    """Turn bad input, a missing optional dependency, a file the machine refuses (permissions, a full disk), memory
+    it does not have (a problem too large) or a warning made an error (``PYTHONWARNINGS=error``) into one line on
+    stderr and exit code 2 (``--debug`` shows the traceback); any other error (a bug) exits with 3, apart from the
+    1 by which ``reproduce`` says the numbers differ."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -154,6 +154,12 @@ def handles_errors(func: F) -> F:
             except OSError:
                 pass
             raise typer.Exit(141) from None
+        except MemoryError as exc:  # the machine's limit, not a bug: e.g. `simulate -N 99999999999` (745 GiB)
+            if STATE["debug"]:
+                traceback.print_exc()
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else "an allocation failed"
+            fail(f"not enough memory: {detail} (the problem asked for is too large for this machine: fewer people, "
+                 "strata, lists or draws)", 2)
         except OSError as exc:  # the machine's, not a bug: a folder made read-only, a full disk, a file removed
             if STATE["debug"]:
                 traceback.print_exc()
