@@ -499,3 +499,13 @@ def test_a_posteriors_sd_is_not_put_in_the_standard_error_column(kosovo: estimat
     bound = estimate.Result(method="dga", model="m", estimate=9_000.0, interval=estimate.Interval(8_000, np.inf),
                             observed=4_400, estimate_kind="lower bound", std_error=2_000.0)
     assert np.isnan(_closedp_columns(bound)["std_error"])
+
+
+def test_methods_and_models_of_the_wrong_type_are_named(kosovo: CaptureData) -> None:
+    """compare(data, None) raised "'NoneType' object is not iterable" and models=[1] "'list' object has no
+    attribute 'items'" from inside compare (an audit's find)."""
+    for methods in (None, 3, estimate.make_estimator("chao")):
+        with pytest.raises(DataError, match="methods must be a list of method names or estimators"):
+            estimate.compare(kosovo, methods)
+    with pytest.raises(DataError, match="models must map a method name to its preset or settings"):
+        estimate.compare(kosovo, ["chao"], models=[1])

@@ -889,6 +889,9 @@ def test_printed_strata_result_is_a_readable_report(tmp_path: Path) -> None:
     assert "  total: " in text and "StratumOutcome" not in text and len(text.splitlines()) == 7
     assert repr(fit) == "StrataResult(method='dga', by=['stratum'], strata=4, done=4, not_estimable=0, failed=0)"
     assert fit._repr_html_() == f"<pre>{html.escape(text)}</pre>"  # Jupyter shows the report, not the repr
+    for by in (1, [["stratum"]], ["stratum", None]):  # a TypeError from inside total() before (an audit's find)
+        with pytest.raises(DataError, match="by must name stratum columns"):
+            fit.total(by=by)
     # no draws: the total line says why there is none (it was left out without a word)
     assert "  total: not computed (this stratified result holds no posterior draws" in str(
         estimate.load_result(fit.save(tmp_path / "s.json")))

@@ -418,8 +418,14 @@ def compare(
     interval = check_interval_kind(interval)
     if isinstance(methods, str):
         methods = [m for m in methods.split(",") if m.strip()]
+    elif isinstance(methods, Estimator) or not isinstance(methods, Iterable):  # None, a number: a TypeError before
+        raise DataError("methods must be a list of method names or estimators (or one comma-separated text), e.g. "
+                        f"['chapman', 'loglinear', 'lcmcr'], got {methods!r}")
     else:  # once: an iterator read by the first pass left none for the fits (an empty Comparison, silently)
         methods = list(methods)
+    if models is not None and not isinstance(models, Mapping):  # a list: an AttributeError from .items() before
+        raise DataError("models must map a method name to its preset or settings, e.g. {'lcmcr': 'lcmcr-long'}, "
+                        f"got {models!r}")
     if not methods:
         raise DataError("give at least one method to compare, e.g. ['chapman', 'loglinear', 'lcmcr']")
     check_seed(seed, "compare")
