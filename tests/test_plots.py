@@ -395,3 +395,24 @@ def test_the_posterior_plot_says_when_chains_did_not_converge_or_draws_were_not_
     axes = figure.subplots(2, 1)
     plots.plot_trace(poor, ax=axes[0])
     assert figure._suptitle is None
+
+
+def test_under_ipython_a_plot_loads_the_backend_so_jupyter_shows_it(monkeypatch, kosovo) -> None:
+    """In a fresh notebook result.plot() displayed "<Figure size 750x240 with 1 Axes>" and no picture: the plots
+    build figures without pyplot, and Jupyter's PNG display comes with the backend pyplot loads lazily (checked in
+    a real notebook with nbclient: one PNG; an assignment shows none).  Outside IPython nothing is loaded."""
+    import sys
+    import types
+
+    loaded = []
+    monkeypatch.setattr(plt, "_get_backend_mod", lambda: loaded.append(True))
+    result = LogLinear().fit(kosovo)
+    result.plot()
+    assert loaded == []  # not in IPython: pyplot's state untouched
+    fake = types.ModuleType("IPython")
+    fake.get_ipython = lambda: object()  # a running shell
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    assert isinstance(result.plot(), Figure) and loaded == [True]
+    fake.get_ipython = lambda: None  # IPython imported, no shell running (a library that imports it)
+    result.plot()
+    assert loaded == [True]

@@ -81,9 +81,30 @@ def _thousands(axis: Any) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
 
 
+def _load_notebook_backend() -> None:
+    """In IPython or Jupyter, load matplotlib's configured backend, as pyplot does on its first figure.
+
+    The plots build their figures without pyplot (no global figure state, nothing left open), and Jupyter shows a
+    returned Figure only once a backend has registered its display formatters: matplotlib now loads the backend
+    lazily, so in a fresh notebook ``result.plot()`` showed the text ``<Figure size 750x240 with 1 Axes>``, no
+    picture.  The user's backend choice (inline, widget, a ``%matplotlib`` magic) is the one loaded."""
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    get_ipython = getattr(ipython, "get_ipython", None)
+    if get_ipython is None or get_ipython() is None:
+        return
+    import matplotlib.pyplot as plt
+
+    load = getattr(plt, "_get_backend_mod", None)  # matplotlib's own loader (a private name: absent, nothing done)
+    if load is not None:
+        load()
+
+
 def _new_figure(figsize: tuple[float, float]) -> Figure:
     from matplotlib.figure import Figure
 
+    _load_notebook_backend()
     return Figure(figsize=figsize, layout="constrained")
 
 
