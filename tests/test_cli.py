@@ -1244,3 +1244,24 @@ def test_a_message_while_the_progress_bar_runs_on_a_terminal_gets_its_own_line(c
         echo("not a terminal", err=True)
     assert capsys.readouterr().err == "not a terminal\n"
     assert _rate(3, 130.0) == "43.3 s each" and _rate(10, 4.0) == "2.5/s" and _rate(0, 5.0) == ""
+
+
+def test_the_progress_bar_is_live_only_on_a_terminal_whatever_force_color_says(monkeypatch) -> None:
+    """Jupyter sets FORCE_COLOR=1 for the commands a notebook runs; rich took it for a terminal, and a stratified
+    run's captured stderr held kilobytes of the bar's redraws (a notebook audit's find)."""
+    import io
+
+    from estimate.cli._strata import _stderr_console
+
+    class Stream(io.StringIO):
+        def __init__(self, tty: bool) -> None:
+            super().__init__()
+            self.tty = tty
+
+        def isatty(self) -> bool:
+            return self.tty
+
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    for tty in (False, True):
+        monkeypatch.setattr(sys, "stderr", Stream(tty))
+        assert _stderr_console().is_terminal is tty

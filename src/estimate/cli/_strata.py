@@ -180,6 +180,16 @@ def _clock(seconds: float) -> str:
 
 
 def _stderr_console():
+    """The progress bar's console: live (redrawn in place) only when standard error is a terminal.  rich takes
+    ``FORCE_COLOR`` to mean one, and Jupyter sets it for every command a notebook runs, so a stratified run
+    started from a notebook (or a CI job that forces colour) wrote its bar's redraws — kilobytes of cursor
+    movements — into the captured output or log instead of the plain progress lines a log gets."""
+    import sys
+
     from rich.console import Console
 
-    return Console(stderr=True)
+    try:
+        terminal = sys.stderr.isatty()
+    except (AttributeError, ValueError, OSError):  # replaced or closed stderr
+        terminal = False
+    return Console(stderr=True, force_terminal=terminal)
