@@ -1613,6 +1613,13 @@ def test_a_total_of_many_small_strata_mles_warns_that_their_bias_adds_up(
     assert bool(messages) == warned, messages
     if warned:
         assert "1 of 1 totals" in messages[0] and "the overall total: 30 strata" in messages[0]
+    # printing it (or a notebook's display) says the same as a note of the report, not as a warning located in
+    # the package's own file at each display (a notebook audit's find)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        text = str(fitted)
+    assert not caught
+    assert ("\n  note: " + messages[0] + "\n" in text) if warned else ("  note:" not in text)
 
 
 def test_one_skewed_stratum_beside_another_is_no_sum_of_biases() -> None:
@@ -1633,3 +1640,18 @@ def test_one_skewed_stratum_beside_another_is_no_sum_of_biases() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             fitted.total()
+
+
+def test_a_stratum_not_estimable_prints_blanks_not_nan() -> None:
+    """The printed table showed 'NaN' in every number column of a stratum that was not estimable: pandas skips
+    the formatters for missing values (a notebook audit's find)."""
+    from estimate import Interval, Result
+    from estimate.strata import StrataResult, StratumOutcome
+
+    outcomes = {("r1",): StratumOutcome(("r1",), 203, "ok", "", Result(
+        "loglinear", "m", 270.7, Interval(241.9, 308.5, kind="profile-likelihood"), 203, std_error=17.0))}
+    outcomes[("tiny",)] = StratumOutcome(("tiny",), 4, "not estimable", "fewer than 3 usable lists", None)
+    text = str(StrataResult(by=["region"], method="loglinear", interval_kind="profile-likelihood",
+                            outcomes=outcomes))
+    row = next(line for line in text.splitlines() if line.strip().startswith("tiny"))
+    assert "NaN" not in text and row.split() == ["tiny", "4", "not", "estimable"]

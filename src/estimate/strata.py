@@ -381,11 +381,15 @@ class StrataResult:
                  f"{counts[STATUS_FAILED]} failed); {level_percent(self.level)} {name} intervals "
                  f"({self.interval_kind})"
                  + (f"; imputation replicates pooled ({self.replicate})" if self.replicate else "")]
-        try:
-            total = self.total().iloc[0]
-        except (DataError, ValueError) as exc:  # e.g. loaded from .json: no draws to add up; draws of two shapes
-            total = None
-            lines.append(f"  total: not computed ({str(exc).split(': ')[0] if ': ' in str(exc) else exc})")
+        # what total() warns (e.g. a sum of skewed MLEs) becomes a note of the report: raised from here, a warning
+        # pointed into this file at every print or notebook display, not at the user's line
+        with catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                total = self.total().iloc[0]
+            except (DataError, ValueError) as exc:  # e.g. loaded from .json: no draws to add up; draws of two shapes
+                total = None
+                lines.append(f"  total: not computed ({str(exc).split(': ')[0] if ': ' in str(exc) else exc})")
         if total is not None and not counts[STATUS_OK]:
             lines.append(f"  total: no stratum could be estimated (documented {int(total['observed']):,})")
         elif total is not None:
@@ -397,6 +401,7 @@ class StrataResult:
                          f"{interval_name(str(total['interval_kind']))} interval ({total['interval_kind']}) "
                          f"{_fmt(total['lower'])} – {_fmt(total['upper'])}  "
                          f"(documented {int(total['observed']):,})")
+        lines.extend(f"  note: {message}" for message in dict.fromkeys(str(w.message) for w in caught))
         table = self.summary()
         shown = table
         if len(table) > 20:
@@ -408,7 +413,7 @@ class StrataResult:
                    for c in ("estimate", "lower", "upper", "ess_bulk", "ess_tail")}
         formats["r_hat"] = lambda v: "" if v != v else f"{v:.3f}"
         with pd.option_context("display.width", 160, "display.max_columns", 20):
-            lines.append(shown[columns].to_string(index=False, formatters=formats))
+            lines.append(shown[columns].to_string(index=False, formatters=formats, na_rep=""))
         if len(table) > 20:
             lines.append(f"  ... {len(table) - 20} smaller strata not shown (see .summary())")
         return "\n".join(lines)
