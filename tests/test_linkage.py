@@ -497,6 +497,10 @@ def test_pooled_fit_over_linkages(linked) -> None:
     assert "__all__" not in fit.strata_result.summary().columns and "__all__" not in fit.summary().columns
     assert list(fit.strata_result.by) == []
     row = fit.total.iloc[0]
+    # shown briefly and readably (the dataclass repr dumped both tables and the stratified result)
+    assert repr(fit).startswith("LinkageFit(method='lcmcr', linkages=5, strata=[], estimate=") and len(repr(fit)) < 160
+    assert str(fit).startswith(fit.sentence() + "\n") and str(fit).rstrip().splitlines()[-1].split()[0] == "pooled"
+    assert fit._repr_html_().startswith("<pre>Pooled over 5 linkages")
     # each linkage's posterior median lies inside the mixture's 95% interval (its CDF there is in [0.1, 0.9])
     assert row["lower"] <= fit.by_linkage["estimate"].min() and fit.by_linkage["estimate"].max() <= row["upper"]
     assert row["lower"] >= fit.by_linkage["observed"].min()

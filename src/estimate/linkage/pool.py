@@ -34,7 +34,7 @@ from estimate.results import interval_words, level_percent
 __all__ = ["LinkageFit", "fit_linkages"]
 
 
-@dataclass
+@dataclass(repr=False)
 class LinkageFit:
     """Pooled total over linkages and the total of each linkage.
 
@@ -86,6 +86,25 @@ class LinkageFit:
                 f"{self.method}); the linkages alone move the estimate between {spread['estimate_min']:,.0f} and "
                 f"{spread['estimate_max']:,.0f} (resolved individuals {spread['observed_min']:,.0f}–"
                 f"{spread['observed_max']:,.0f}).")
+
+    def __repr__(self) -> str:
+        """One line (the dataclass default printed both tables and the stratified result, ≈ 1,100 characters);
+        ``str()`` gives the readable report."""
+        row = self.total.iloc[0]
+        return (f"LinkageFit(method={self.method!r}, linkages={len(self.by_linkage)}, strata={list(self.strata)}, "
+                f"estimate={row['estimate']:,.0f}, interval=[{row['lower']:,.0f}, {row['upper']:,.0f}] "
+                f"({level_percent(self.level)} {row['interval_kind']}))")
+
+    def __str__(self) -> str:
+        """The sentence, then one row per linkage and the pooled row."""
+        with pd.option_context("display.width", 160, "display.max_columns", 20):
+            return f"{self.sentence()}\n{self.summary().to_string(index=False)}"
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the readable report of ``str()``."""
+        from estimate.results import preformatted_html
+
+        return preformatted_html(str(self))
 
     def to_dict(self) -> dict[str, Any]:
         return {
