@@ -892,6 +892,8 @@ def test_printed_strata_result_is_a_readable_report(tmp_path: Path) -> None:
     for by in (1, [["stratum"]], ["stratum", None]):  # a TypeError from inside total() before (an audit's find)
         with pytest.raises(DataError, match="by must name stratum columns"):
             fit.total(by=by)
+    for by in (("stratum",), pd.Index(["stratum"]), np.array(["stratum"])):  # any iterable of names still works
+        assert fit.total(by=by).equals(fit.total(by="stratum"))
     # no draws: the total line says why there is none (it was left out without a word)
     assert "  total: not computed (this stratified result holds no posterior draws" in str(
         estimate.load_result(fit.save(tmp_path / "s.json")))

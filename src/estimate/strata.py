@@ -541,10 +541,10 @@ class StrataResult:
             raise DataError(f"level must be a number strictly between 0 and 1 (e.g. 0.95), got {level!r}")
         if kind not in ("equal-tailed", "hdi") and not (kind == self.interval_kind):
             raise DataError(f"kind must be 'equal-tailed' or 'hdi', got {kind!r}")
-        if not (by is None or isinstance(by, str) or (isinstance(by, Sequence) and all(isinstance(c, str)
-                                                                                     for c in by))):
+        group_cols = [] if by is None else ([by] if isinstance(by, str) else
+                                            list(by) if isinstance(by, Iterable) else None)
+        if group_cols is None or not all(isinstance(c, str) for c in group_cols):  # 1, [["region"]]: a TypeError
             raise DataError(f"by must name stratum columns (text, or a list of texts) among {self.by}, got {by!r}")
-        group_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
         unknown = [c for c in group_cols if c not in self.by]
         if unknown:
             raise DataError(f"cannot total by {unknown}: the strata are {self.by}")
